@@ -1,0 +1,52 @@
+"""evalkit: reproducible, checkable 部门整体支出绩效自评 (department overall expenditure
+performance self-evaluation).
+
+>>> import evalkit
+>>> ev = evalkit.evaluate("params/dangzheng-office-2023.yaml")   # doctest: +SKIP
+>>> ev.budget.trails["execution_rate"]                           # doctest: +SKIP
+'预算执行率 = 全年执行数 ÷ 全年预算数 = 9565.63 ÷ 9593.18 = 99.71%'
+"""
+
+from .evaluation import RESULT_SCHEMA, Evaluation, evaluate, evaluate_params
+from .exceptions import (
+    CellExecutionError,
+    DataError,
+    EvalkitError,
+    FontMissingError,
+    KernelDiedError,
+    ParamsError,
+    Problem,
+    RunError,
+    RunTimeoutError,
+    SchemeError,
+)
+from .findings import Finding
+from .model import Params
+from .numbers import round_half_up
+from .params import load_params, parse_params
+from .scheme import Scheme, load_scheme, shipped_schemes
+
+__all__ = [
+    "RESULT_SCHEMA",
+    "CellExecutionError",
+    "DataError",
+    "Evaluation",
+    "EvalkitError",
+    "Finding",
+    "FontMissingError",
+    "KernelDiedError",
+    "Params",
+    "ParamsError",
+    "Problem",
+    "RunError",
+    "RunTimeoutError",
+    "Scheme",
+    "SchemeError",
+    "evaluate",
+    "evaluate_params",
+    "load_params",
+    "load_scheme",
+    "parse_params",
+    "round_half_up",
+    "shipped_schemes",
+]

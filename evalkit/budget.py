@@ -1,0 +1,78 @@
+"""Budget execution: rates, the execution score, lines, projects and monthly payments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .model import Budget
+from .numbers import exact, fmt, fmt_pct, fmt_plain
+from .scheme import Scheme
+
+
+@dataclass(frozen=True)
+class LineResult:
+    name: str
+    kind: str
+    adjusted: Fraction
+    executed: Fraction
+    execution_rate: Fraction | None
+    trail: str
+    count: int | None = None
+    initial: Fraction | None = None
+
+
+@dataclass(frozen=True)
+class BudgetResult:
+    initial: Fraction
+    adjusted: Fraction
+    executed: Fraction
+    execution_rate: Fraction | None
+    adjustment_rate: Fraction | None
+    execution_score: Fraction
+    execution_weight: Fraction
+    lines: tuple[LineResult, ...]
+    trails: dict[str, str]
+
+
+def rate(numerator, denominator) -> Fraction | None:
+    """``numerator ÷ denominator`` exactly, or ``None`` when the denominator is 0."""
+    den = exact(denominator)
+    return None if den == 0 else exact(numerator) / den
+
+
+def rate_trail(numerator, denominator) -> str:
+    """``9565.63 ÷ 9593.18 = 99.71%``."""
+    value = rate(numerator, denominator)
+    result = "无法计算（分母为 0）" if value is None else fmt_pct(value)
+    return f"{fmt_plain(numerator)} ÷ {fmt_plain(denominator)} = {result}"
+
+
+def compute_budget(budget: Budget, scheme: Scheme) -> BudgetResult:
+    """Execution rate, adjustment rate, execution score and per-line rates, each with its trail."""
+    execution_rate = rate(budget.executed, budget.adjusted)
+    adjustment_rate = rate(exact(budget.adjusted) - exact(budget.initial), budget.initial)
+    weight = exact(scheme.execution_weight)
+    capped = min(execution_rate, Fraction(1)) if execution_rate is not None else Fraction(0)
+    score = weight * capped
+    adj_text = "无法计算（年初预算数为 0）" if adjustment_rate is None else fmt_pct(adjustment_rate)
+    trails = {
+        "execution_rate": f"预算执行率 = 全年执行数 ÷ 全年预算数 = {rate_trail(budget.executed, budget.adjusted)}",
+        "adjustment_rate": (f"预算调整率 = (全年预算数 − 年初预算数) ÷ 年初预算数 = "
+                            f"({fmt_plain(budget.adjusted)} − {fmt_plain(budget.initial)}) ÷ "
+                            f"{fmt_plain(budget.initial)} = {adj_text}"),
+        "execution_score": (f"预算执行得分 = 分值 × min(预算执行率, 100%) = {fmt_plain(scheme.execution_weight)} × "
+                            f"{fmt_pct(capped)} = {fmt(score)}"
+                            if execution_rate is not None else "预算执行率无法计算，得 0 分"),
+    }
+    lines = tuple(
+        LineResult(name=line.name, kind=line.kind, adjusted=exact(line.adjusted), executed=exact(line.executed),
+                   execution_rate=rate(line.executed, line.adjusted),
+                   trail=f"{line.name}执行率 = {rate_trail(line.executed, line.adjusted)}",
+                   count=line.count, initial=None if line.initial is None else exact(line.initial))
+        for line in budget.lines
+    )
+    return BudgetResult(initial=exact(budget.initial), adjusted=exact(budget.adjusted),
+                        executed=exact(budget.executed), execution_rate=execution_rate,
+                        adjustment_rate=adjustment_rate, execution_score=score, execution_weight=weight,
+                        lines=lines, trails=trails)

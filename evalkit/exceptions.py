@@ -1,0 +1,120 @@
+"""Exceptions raised by evalkit.
+
+The tree::
+
+    EvalkitError
+    ├── ParamsError          a params or scheme file is malformed (.path, .key, .line, .problems)
+    │   └── SchemeError      ... the file is a scheme
+    ├── DataError            a side table (CSV/XLSX) has bad rows (.path, .failure_cases)
+    ├── FontMissingError     the CJK font needed for charts and PDFs is not installed
+    └── RunError             running one department failed (.department, .output_path, .cell)
+        ├── CellExecutionError   a notebook cell raised
+        ├── RunTimeoutError      the department ran past its timeout
+        └── KernelDiedError      the kernel died (after the start-up retry)
+
+Every class pickles (runs cross process boundaries) and its message says how to fix the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "CellExecutionError",
+    "DataError",
+    "EvalkitError",
+    "FontMissingError",
+    "KernelDiedError",
+    "ParamsError",
+    "Problem",
+    "RunError",
+    "RunTimeoutError",
+    "SchemeError",
+]
+
+
+class EvalkitError(Exception):
+    """Root of every error evalkit raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in an input file: where it is and what was expected."""
+
+    path: str
+    key: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where} {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ParamsError(EvalkitError):
+    """A params file failed validation; ``problems`` lists every problem found.
+
+    ``path``, ``key`` and ``line`` describe the first problem.
+    """
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
+        self.problems = tuple(problems)
+        first = self.problems[0] if self.problems else Problem("?", "", None, "invalid")
+        self.path, self.key, self.line = first.path, first.key, first.line
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in {first.path}:"
+        super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
+
+    def __reduce__(self):
+        return (type(self), (self.problems,))
+
+
+class SchemeError(ParamsError):
+    """A scheme file (scoring and grading rules) failed validation."""
+
+
+class DataError(EvalkitError):
+    """A side table has rows that cannot be read; ``failure_cases`` lists them."""
+
+    def __init__(self, path: str, failure_cases: list[Problem] | tuple[Problem, ...]):
+        self.path = path
+        self.failure_cases = tuple(failure_cases)
+        lines = [f"{len(self.failure_cases)} bad cell(s) in {path}:"]
+        lines += [f"  {p}" for p in self.failure_cases]
+        super().__init__("\n".join(lines))
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.failure_cases))
+
+
+class FontMissingError(EvalkitError):
+    """The CJK font evalkit draws Chinese with is not installed."""
+
+
+class RunError(EvalkitError):
+    """Running one department's notebook failed; the partial notebook is kept."""
+
+    def __init__(self, message: str, *, department: str = "", output_path: str = "", cell: str = ""):
+        self.department = department
+        self.output_path = output_path
+        self.cell = cell
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (_rebuild_run_error, (type(self), str(self), self.department, self.output_path, self.cell))
+
+
+def _rebuild_run_error(cls, message, department, output_path, cell):
+    return cls(message, department=department, output_path=output_path, cell=cell)
+
+
+class CellExecutionError(RunError):
+    """A notebook cell raised an exception."""
+
+
+class RunTimeoutError(RunError):
+    """A department ran past its timeout."""
+
+
+class KernelDiedError(RunError):
+    """The kernel died, even after one retry at start-up."""

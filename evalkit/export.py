@@ -1,0 +1,348 @@
+"""Per-department appendices: an executed notebook rendered to offline HTML and to A4 PDF.
+
+Two nbconvert exporters, registered as entry points in ``pyproject.toml`` so that
+``jupyter nbconvert --to evalkit_html X.ipynb`` and ``--to evalkit_pdf`` work too:
+
+* :class:`OfflineHTMLExporter` renders with the ``evalkit_html`` template shipped in
+  ``evalkit/templates``: no code inputs, no prompts, cells tagged ``remove_cell`` dropped, no
+  external resource (no require.js, MathJax, mermaid or CDN font), Chinese font stack, tables
+  that wrap instead of being cut off, and print CSS for A4.
+* :class:`A4PDFExporter` renders that HTML with WeasyPrint, which embeds (subsets) the fonts it
+  uses. WeasyPrint is given a URL fetcher that refuses everything but ``data:`` URLs, so
+  rendering never touches the network or the file system.
+
+:func:`export_notebook` writes both next to each other, atomically.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from bs4 import BeautifulSoup
+from nbconvert.exporters import HTMLExporter
+from traitlets import Bool, default
+
+from evalkit.fonts import CSS_FONT_STACK, CSS_MONO_FONT_STACK
+
+__all__ = [
+    "A4PDFExporter",
+    "OfflineHTMLExporter",
+    "css_string",
+    "export_notebook",
+    "external_resources",
+    "render_pdf",
+]
+
+#: Folder holding the nbconvert templates shipped with evalkit.
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "evalkit_html"
+
+#: Formats :func:`export_notebook` knows, with their file extensions.
+FORMATS = {"html": ".html", "pdf": ".pdf"}
+
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""", re.IGNORECASE | re.DOTALL)
+_CSS_IMPORT = re.compile(r"""@import\s+(['"])(.*?)\1""", re.IGNORECASE)
+
+
+def css_string(value: object) -> str:
+    """Quote ``value`` as a CSS string literal, safe inside an HTML ``<style>`` element.
+
+    Backslashes and double quotes are escaped; control characters and ``< > &`` become
+    hexadecimal escapes, so neither a line break nor ``</style>`` can end the string or the
+    element.
+
+    Examples
+    --------
+    >>> css_string('党政办公室 "附件"')
+    '"党政办公室 \\\\"附件\\\\""'
+    >>> css_string("</style>")
+    '"\\\\3c /style\\\\3e "'
+    """
+    out = []
+    for char in str(value):
+        if char in '\\"':
+            out.append("\\" + char)
+        elif char in "<>&" or ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\{ord(char):x} ")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def external_resources(html: str) -> list[str]:
+    """List every resource ``html`` would load from outside itself.
+
+    Looks at ``src``, ``srcset``, ``poster`` and ``data`` attributes, ``<link href>``, and
+    ``url(...)`` and ``@import`` in ``<style>`` elements and ``style`` attributes. ``data:``
+    URLs and in-page ``#fragment`` references are self-contained and not listed; hyperlinks
+    (``<a href>``) are not resources and are not listed either.
+
+    Examples
+    --------
+    >>> external_resources('<img src="https://example.org/a.png"><a href="https://x.org">x</a>')
+    ['https://example.org/a.png']
+    """
+    soup = BeautifulSoup(html, features="html.parser")
+    found: list[str] = []
+    for tag in soup.find_all(True):
+        for attr in ("src", "poster", "data"):
+            if tag.get(attr):
+                found.append(tag[attr])
+        if tag.get("srcset"):
+            found.extend(part.split()[0] for part in tag["srcset"].split(",") if part.strip())
+        if tag.name == "link" and tag.get("href"):
+            found.append(tag["href"])
+        if tag.get("style"):
+            found.extend(_css_references(tag["style"]))
+    for style in soup.find_all("style"):
+        found.extend(_css_references(style.get_text()))
+    return [url for url in found if not _is_self_contained(url)]
+
+
+def _css_references(css: str) -> list[str]:
+    return [m.group(2) for m in _CSS_URL.finditer(css)] + [
+        m.group(2) for m in _CSS_IMPORT.finditer(css)
+    ]
+
+
+def _is_self_contained(url: str) -> bool:
+    url = url.strip()
+    return url.lower().startswith("data:") or url.startswith("#") or url == ""
+
+
+class OfflineHTMLExporter(HTMLExporter):
+    """Export a notebook to a self-contained HTML appendix (``--to evalkit_html``).
+
+    Code inputs and prompts are hidden, cells tagged ``remove_cell`` are dropped, images are
+    embedded as ``data:`` URLs, and the page loads nothing from outside itself. The running
+    header of the printed page comes from notebook metadata ``evalkit.title``, else the
+    notebook name.
+
+    Raises ``ValueError`` when the notebook itself refers to a remote resource (an output
+    loading a script from a CDN, a Markdown image by URL) unless ``allow_remote_resources``
+    is set.
+    """
+
+    export_from_notebook = "evalkit appendix (HTML)"
+
+    allow_remote_resources = Bool(
+        False,
+        help="Let notebook content refer to remote resources instead of raising ValueError.",
+    ).tag(config=True)
+
+    @default("template_name")
+    def _template_name_default(self):
+        return TEMPLATE_NAME
+
+    @default("extra_template_basedirs")
+    def _default_extra_template_basedirs(self):
+        return [str(TEMPLATES_DIR)]
+
+    @default("exclude_input")
+    def _exclude_input_default(self):
+        return True
+
+    @default("exclude_input_prompt")
+    def _exclude_input_prompt_default(self):
+        return True
+
+    @default("exclude_output_prompt")
+    def _exclude_output_prompt_default(self):
+        return True
+
+    @default("exclude_anchor_links")
+    def _exclude_anchor_links_default(self):
+        return True
+
+    @default("embed_images")
+    def _embed_images_default(self):
+        return True
+
+    def default_filters(self):
+        """Add the ``css_string`` filter the template needs."""
+        yield from super().default_filters()
+        yield ("css_string", css_string)
+
+    def _init_resources(self, resources):
+        resources = super()._init_resources(resources)
+        resources["evalkit"] = {
+            "font_stack": CSS_FONT_STACK,
+            "mono_font_stack": CSS_MONO_FONT_STACK,
+        }
+        return resources
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        """Render ``nb`` to HTML; see the class docstring for what is left out."""
+        html, resources = super().from_notebook_node(nb, resources, **kw)
+        if not self.allow_remote_resources:
+            remote = external_resources(html)
+            if remote:
+                listed = "\n  ".join(sorted(set(remote)))
+                raise ValueError(
+                    "The appendix would load resources from outside itself, so it would break "
+                    f"offline:\n  {listed}\nEmbed them in the notebook (e.g. display a PNG "
+                    "instead of linking an image) or remove them."
+                )
+        return html, resources
+
+
+class A4PDFExporter(OfflineHTMLExporter):
+    """Export a notebook to an A4 PDF appendix (``--to evalkit_pdf``).
+
+    Renders the :class:`OfflineHTMLExporter` output with WeasyPrint; see :func:`render_pdf`.
+    """
+
+    export_from_notebook = "evalkit appendix (PDF, A4)"
+    output_mimetype = "application/pdf"
+
+    @default("file_extension")
+    def _file_extension_default(self):
+        return ".pdf"
+
+    @default("template_extension")
+    def _template_extension_default(self):
+        return ".html.j2"
+
+    @default("raw_mimetypes")
+    def _raw_mimetypes_default(self):
+        return ["text/html", ""]
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        """Render ``nb`` to PDF bytes."""
+        html, resources = super().from_notebook_node(nb, resources, **kw)
+        resources["output_extension"] = ".pdf"
+        return render_pdf(html), resources
+
+
+def render_pdf(html: str) -> bytes:
+    """Render self-contained HTML to PDF bytes with WeasyPrint, without any network access.
+
+    Page size and margins come from the HTML's ``@page`` rules (A4 in the evalkit template).
+
+    Raises
+    ------
+    ValueError
+        The HTML refers to a resource that is not a ``data:`` URL.
+    """
+    import weasyprint
+    from weasyprint.urls import FatalURLFetchingError
+
+    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_offline_fetcher_class()())
+    try:
+        return document.write_pdf()
+    except FatalURLFetchingError as error:
+        raise ValueError(f"{error}: {error.__cause__}") from error.__cause__
+
+
+@functools.cache
+def _offline_fetcher_class():
+    """Build the WeasyPrint URL fetcher class lazily: importing weasyprint loads Pango."""
+    from weasyprint.urls import URLFetcher
+
+    class OfflineURLFetcher(URLFetcher):
+        """Fetch ``data:`` URLs only; anything else stops rendering with a clear error."""
+
+        def __init__(self, **kwargs):
+            super().__init__(allowed_protocols=("data",), fail_on_errors=True, **kwargs)
+
+        def fetch(self, url, headers=None):
+            if not url.strip().lower().startswith("data:"):
+                raise PermissionError(
+                    f"evalkit renders appendices offline and does not fetch {url!r}; "
+                    "embed the resource as a data: URL instead"
+                )
+            return super().fetch(url, headers)
+
+    return OfflineURLFetcher
+
+
+def export_notebook(
+    nb_path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    formats: Iterable[str] = ("html", "pdf"),
+    *,
+    basename: str = "appendix",
+) -> dict[str, Path]:
+    """Render an executed notebook to appendix files in ``out_dir``.
+
+    Every format is rendered before anything is written, and each file is written to a
+    temporary file in ``out_dir`` and then renamed over the target, so a failure never leaves
+    a half-written or mismatched appendix behind.
+
+    Parameters
+    ----------
+    nb_path
+        The executed notebook (``.ipynb``).
+    out_dir
+        Folder for the files; created if missing.
+    formats
+        Any of ``"html"`` and ``"pdf"``.
+    basename
+        File name without extension: ``appendix`` gives ``appendix.html`` and ``appendix.pdf``.
+
+    Returns
+    -------
+    dict[str, Path]
+        Format name to the path written.
+
+    Raises
+    ------
+    ValueError
+        An unknown format, or a notebook that refers to remote resources.
+
+    Examples
+    --------
+    >>> paths = export_notebook("reports/党政办公室/evaluation.ipynb", "reports/党政办公室")
+    ... # doctest: +SKIP
+    >>> sorted(paths)  # doctest: +SKIP
+    ['html', 'pdf']
+    """
+    formats = tuple(dict.fromkeys(formats))
+    unknown = [name for name in formats if name not in FORMATS]
+    if unknown:
+        raise ValueError(f"Unknown appendix format(s) {unknown}; choose from {sorted(FORMATS)}.")
+    if not basename or os.sep in basename or (os.altsep and os.altsep in basename):
+        raise ValueError(f"basename must be a plain file name, got {basename!r}.")
+
+    nb_path = Path(nb_path)
+    out_dir = Path(out_dir)
+    nb = nbformat.read(nb_path, as_version=4)
+    resources: dict[str, Any] = {
+        "metadata": {"name": nb_path.stem, "path": str(nb_path.parent)},
+    }
+
+    html, _ = OfflineHTMLExporter().from_notebook_node(nb, resources=resources)
+    rendered: dict[str, bytes] = {}
+    if "html" in formats:
+        rendered["html"] = html.encode("utf-8")
+    if "pdf" in formats:
+        rendered["pdf"] = render_pdf(html)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name in formats:
+        target = out_dir / f"{basename}{FORMATS[name]}"
+        _write_atomic(target, rendered[name])
+        written[name] = target
+    return written
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
