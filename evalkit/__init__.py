@@ -7,6 +7,7 @@ performance self-evaluation).
 '预算执行率 = 全年执行数 ÷ 全年预算数 = 9565.63 ÷ 9593.18 = 99.71%'
 """
 
+from . import paths
 from .evaluation import RESULT_SCHEMA, Evaluation, evaluate, evaluate_params
 from .exceptions import (
     CellExecutionError,
@@ -47,6 +48,7 @@ __all__ = [
     "load_params",
     "load_scheme",
     "parse_params",
+    "paths",
     "round_half_up",
     "shipped_schemes",
 ]

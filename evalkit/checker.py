@@ -43,6 +43,7 @@ class Checker:
     def __init__(self, doc: Located):
         self.doc = doc
         self.problems: list[Problem] = []
+        self.missing: set[str] = set()  # key paths already reported as a missing required key
 
     def fail(self, key: str, message: str) -> None:
         self.problems.append(self.doc.problem(key, message))
@@ -61,6 +62,7 @@ class Checker:
         for name in required:
             if value.get(name, MISSING) is MISSING:
                 self.fail(key, f"missing required key '{name}'")
+                self.missing.add(f"{key}.{name}" if key else name)
         return value
 
     def number(self, key: str, value: object, *, minimum: Decimal | int | None = None,
@@ -68,7 +70,7 @@ class Checker:
                what: str = "a number") -> Decimal | None:
         """A number as typed (full-width digits, thousands separators, trailing % accepted)."""
         if value is None or value is MISSING:
-            if not optional:
+            if not optional and key not in self.missing:
                 self.fail(key, f"expected {what}{self._range(minimum, maximum)}, got nothing")
             return None
         try:
@@ -106,7 +108,7 @@ class Checker:
              choices: tuple[str, ...] | None = None, pattern: str | None = None,
              what: str = "text") -> str | None:
         if value is None or value is MISSING:
-            if not optional:
+            if not optional and key not in self.missing:
                 self.fail(key, f"expected {what}, got nothing")
             return None
         if isinstance(value, Decimal):

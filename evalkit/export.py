@@ -16,7 +16,9 @@ Two nbconvert exporters, registered as entry points in ``pyproject.toml`` so tha
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
 import os
 import re
 import uuid
@@ -49,6 +51,29 @@ FORMATS = {"html": ".html", "pdf": ".pdf"}
 
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""", re.IGNORECASE | re.DOTALL)
 _CSS_IMPORT = re.compile(r"""@import\s+(['"])(.*?)\1""", re.IGNORECASE)
+
+#: Class of data cells in a text column, which the template left-aligns.
+TEXT_CELL_CLASS = "evalkit-text"
+_NUMERIC = re.compile(
+    r"[+\-\u2212]?[¥$€]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+\-]?\d+)?\s*(%|‰|万元|元)?"
+)
+_PLACEHOLDERS = {"", "-", "—", "——", "–", "/", "nan", "NaN", "<NA>", "None", "NaT"}
+
+#: Class of a table the template sets in smaller type (numbers stay whole); the exporter adds
+#: it when the table's narrowest layout is wider than the A4 text column.
+WIDE_TABLE_CLASS = "evalkit-wide"
+#: Class of a table too wide even in smaller type: the template lets it break anywhere.
+XWIDE_TABLE_CLASS = "evalkit-xwide"
+#: Width of the A4 text column (178 mm) in digit widths of table text, at the normal table
+#: type (9.5 pt) and at the smaller type of wide tables (7.9 pt).
+WIDE_TABLE_UNITS = 95
+XWIDE_TABLE_UNITS = 113
+_CELL_PADDING_UNITS = 2.5
+_WIDE_CELL_PADDING_UNITS = 1.5
+_CJK_UNITS = 1.8
+_CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_UNBREAKABLE = re.compile(rf"[^\s{_CJK}]+")
+_HAS_CJK = re.compile(rf"[{_CJK}]")
 
 
 def css_string(value: object) -> str:
@@ -89,14 +114,18 @@ def external_resources(html: str) -> list[str]:
     >>> external_resources('<img src="https://example.org/a.png"><a href="https://x.org">x</a>')
     ['https://example.org/a.png']
     """
-    soup = BeautifulSoup(html, features="html.parser")
+    return _external_resources(BeautifulSoup(html, features="html.parser"))
+
+
+def _external_resources(soup: BeautifulSoup) -> list[str]:
     found: list[str] = []
     for tag in soup.find_all(True):
         for attr in ("src", "poster", "data"):
             if tag.get(attr):
                 found.append(tag[attr])
         if tag.get("srcset"):
-            found.extend(part.split()[0] for part in tag["srcset"].split(",") if part.strip())
+            candidates = re.split(r",\s+", tag["srcset"].strip())
+            found.extend(part.split()[0] for part in candidates if part.strip())
         if tag.name == "link" and tag.get("href"):
             found.append(tag["href"])
         if tag.get("style"):
@@ -181,8 +210,9 @@ class OfflineHTMLExporter(HTMLExporter):
     def from_notebook_node(self, nb, resources=None, **kw):
         """Render ``nb`` to HTML; see the class docstring for what is left out."""
         html, resources = super().from_notebook_node(nb, resources, **kw)
+        soup = BeautifulSoup(html, features="html.parser")
         if not self.allow_remote_resources:
-            remote = external_resources(html)
+            remote = _external_resources(soup)
             if remote:
                 listed = "\n  ".join(sorted(set(remote)))
                 raise ValueError(
@@ -190,7 +220,58 @@ class OfflineHTMLExporter(HTMLExporter):
                     f"offline:\n  {listed}\nEmbed them in the notebook (e.g. display a PNG "
                     "instead of linking an image) or remove them."
                 )
+        if _mark_tables(soup):
+            html = str(soup)
         return html, resources
+
+
+def _mark_tables(soup: BeautifulSoup) -> int:
+    """Mark tables for the template's CSS; return how many tables were changed.
+
+    * Data cells of a column that holds text rather than numbers get :data:`TEXT_CELL_CLASS`
+      (left-aligned; numbers stay right-aligned).
+    * A table whose narrowest layout is wider than the page gets :data:`WIDE_TABLE_CLASS`
+      (smaller type), and :data:`XWIDE_TABLE_CLASS` too when it is still wider in smaller
+      type. The narrowest layout is the sum over columns of the longest unbreakable run of
+      text (a number, a Latin word; CJK text breaks between characters). Wide tables keep
+      their numbers whole; extra-wide ones may break inside numbers, which beats being cut
+      off at the page edge.
+    """
+    changed = 0
+    for table in soup.find_all("table"):
+        widths: dict[int, float] = {}
+        data_cells: dict[int, list] = {}
+        for row in table.find_all("tr"):
+            for index, cell in enumerate(row.find_all(["td", "th"], recursive=False)):
+                text = cell.get_text()
+                widths[index] = max(widths.get(index, 0.0), _min_content_units(text))
+                if cell.name == "td":
+                    data_cells.setdefault(index, []).append(cell)
+        touched = False
+        for cells in data_cells.values():
+            texts = [cell.get_text().strip() for cell in cells]
+            if any("num" in cell.get("class", []) for cell in cells):
+                continue
+            if any(text and not _NUMERIC.fullmatch(text) and text not in _PLACEHOLDERS for text in texts):
+                for cell in cells:
+                    cell["class"] = [*cell.get("class", []), TEXT_CELL_CLASS]
+                touched = True
+        classes = table.get("class", [])
+        if sum(w + _CELL_PADDING_UNITS for w in widths.values()) > WIDE_TABLE_UNITS:
+            classes = [*classes, WIDE_TABLE_CLASS]
+        if sum(w + _WIDE_CELL_PADDING_UNITS for w in widths.values()) > XWIDE_TABLE_UNITS:
+            classes = [*classes, WIDE_TABLE_CLASS, XWIDE_TABLE_CLASS]
+        if classes != table.get("class", []):
+            table["class"] = list(dict.fromkeys(classes))
+            touched = True
+        changed += touched
+    return changed
+
+
+def _min_content_units(text: str) -> float:
+    runs = [len(run) for run in _UNBREAKABLE.findall(text)]
+    cjk = _CJK_UNITS if _HAS_CJK.search(text) else 0.0
+    return float(max([*runs, cjk, 0]))
 
 
 class A4PDFExporter(OfflineHTMLExporter):
@@ -236,9 +317,29 @@ def render_pdf(html: str) -> bytes:
 
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_offline_fetcher_class()())
     try:
-        return document.write_pdf()
+        with _quiet_css_parser():
+            return document.write_pdf()
     except FatalURLFetchingError as error:
         raise ValueError(f"{error}: {error.__cause__}") from error.__cause__
+
+
+class _DropCSSParserWarnings(logging.Filter):
+    """Drop WeasyPrint's notes on CSS it does not support (hundreds, from JupyterLab's CSS)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        parser = f"{os.sep}weasyprint{os.sep}css{os.sep}"
+        return record.levelno > logging.WARNING or parser not in record.pathname
+
+
+@contextlib.contextmanager
+def _quiet_css_parser():
+    logger = logging.getLogger("weasyprint")
+    quiet = _DropCSSParserWarnings()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
 
 
 @functools.cache

@@ -247,7 +247,8 @@ def reported_grade(ctx: Context) -> Iterator[Finding]:
         yield Finding("grade.outside_interval", "error",
                       f"报告的评价等级「{printed}」超出得分区间可能对应的等级（{'、'.join(g.possible)}）",
                       evidence, "reported.grade")
-    expected = ctx.params.reported.score and ctx.scheme.grade_for(ctx.params.reported.score)
+    score = ctx.params.reported.score
+    expected = ctx.scheme.grade_for(score) if score is not None else None
     if expected and printed in labels and expected != printed:
         yield Finding("grade.inconsistent_with_reported_score", "error",
                       f"自评得分 {fmt_plain(ctx.params.reported.score)} 分按方案应为「{expected}」，报告却写「{printed}」",

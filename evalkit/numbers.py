@@ -32,10 +32,11 @@ def parse_number(value: object) -> tuple[Decimal, bool]:
     """
     if isinstance(value, bool):
         raise NumberFormatError(f"got {value!r}")
-    if isinstance(value, int | Decimal):
-        return Decimal(value), False
-    if isinstance(value, float):  # only reached for values built in Python, not from YAML
-        return Decimal(repr(value)), False
+    if isinstance(value, int | Decimal | float):  # floats only come from Python, not from YAML
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite():
+            raise NumberFormatError(f"got {value!r}")
+        return number, False
     if not isinstance(value, str):
         raise NumberFormatError(f"got {value!r}")
     text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
@@ -52,8 +53,10 @@ def parse_number(value: object) -> tuple[Decimal, bool]:
         raise NumberFormatError(f"got {value!r}") from exc
 
 
-def exact(value: Number) -> Fraction:
-    """The exact rational value of ``value``."""
+def exact(value: Number | float) -> Fraction:
+    """The exact rational value of ``value``; a float counts as the decimal it prints as (2.675)."""
+    if isinstance(value, float):
+        return Fraction(Decimal(repr(value)))
     return value if isinstance(value, Fraction) else Fraction(value)
 
 

@@ -16,6 +16,7 @@ from . import model as m
 from .checker import MISSING, Checker
 from .exceptions import ParamsError, Problem
 from .numbers import NumberFormatError, parse_number
+from .scheme import shipped_schemes
 from .source import Located, load_yaml
 from .tables import MONTHLY_COLUMNS, PROJECT_COLUMNS, read_table
 
@@ -81,6 +82,8 @@ def _build(doc: Located, problems: list[Problem], *, base: Path | None, inputs: 
         c.fail("schema", f"expected '{SCHEMA}', got {schema!r}")
     department = _department(c, top.get("department"))
     scheme = c.text("scheme", top.get("scheme"), what="a scheme id (mof-2020, seed-85-75-60) or a path")
+    if scheme is not None and base is not None:
+        _check_scheme_ref(c, scheme, base)
     unit = c.text("unit", top.get("unit", "万元")) or "万元"
     budget = _budget(c, top.get("budget"), base=base, inputs=inputs)
     goals = _goals(c, top.get("goals"))
@@ -91,6 +94,15 @@ def _build(doc: Located, problems: list[Problem], *, base: Path | None, inputs: 
     return m.Params(department=department, scheme=scheme, unit=unit, budget=budget, goals=goals,
                     reported=reported, narrative=narrative, source=doc.path, lines=dict(doc.lines),
                     inputs=inputs)
+
+
+def _check_scheme_ref(c: Checker, ref: str, base: Path) -> None:
+    """The scheme must be shipped or a file, resolved as ``load_scheme`` will resolve it."""
+    path = Path(ref)
+    if ref in shipped_schemes() or path.is_file() or (not path.is_absolute() and (base / path).is_file()):
+        return
+    c.fail("scheme", f"unknown scheme {ref!r}; expected one of {', '.join(shipped_schemes())} "
+                     "or the path of a scheme YAML relative to the params file")
 
 
 def _department(c: Checker, value) -> m.Department | None:

@@ -1,0 +1,52 @@
+# evalkit — run `make` for the list of targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+OUT ?= reports
+.DEFAULT_GOAL := help
+
+.PHONY: help system setup demo test test-fast bench lab clean
+
+## Show this help
+help:
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-z][a-z-]*:/{if(doc){split($$1,t,":"); printf "  make %-10s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
+
+## Install the Debian packages evalkit needs (fonts, Pango, poppler, Chromium); run as root
+system:
+	@bash .ci/install-system-packages.sh
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	@touch $@
+
+## Set up everything: system packages and the virtualenv (.venv) with evalkit installed
+setup: system $(VENV)/.installed
+
+## Set up, then run every department in params/ into reports/ (appendices, result.json, index)
+demo: setup
+	$(VENV)/bin/evalkit run params/ --out $(OUT)
+	@echo "Open $(OUT)/2023/index.html in a browser (it works offline)."
+
+## Set up, then run the whole test suite (notebooks included)
+test: setup
+	$(PY) -m pytest
+
+## Set up, then run the tests that do not execute notebooks
+test-fast: setup
+	$(PY) -m pytest -m "not slow"
+
+## Set up, then benchmark `evalkit run` against the naive papermill + nbconvert loop
+bench: setup
+	$(PY) bench/run_vs_naive.py
+
+## Set up, then open JupyterLab on the notebooks
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+## Remove generated reports and caches (keeps .venv)
+clean:
+	find $(OUT) -mindepth 1 ! -name README.md -exec rm -rf {} +
+	rm -rf .pytest_cache bench/out

@@ -1,0 +1,122 @@
+"""The ``evalkit`` command: parse arguments, call one public function, set the exit code.
+
+Exit codes: 0 ok; 1 a department failed or a file has errors; 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .exceptions import EvalkitError, ParamsError
+
+log = logging.getLogger("evalkit")
+
+
+def _cmd_score(args) -> int:
+    from .evaluation import evaluate
+    from .report_text import render
+
+    ev = evaluate(args.params, scheme=args.scheme)
+    if args.json:
+        json.dump(ev.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(render(ev))
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    from .evaluation import evaluate
+
+    failed = 0
+    for path in _expand(args.params):
+        try:
+            ev = evaluate(path, scheme=args.scheme)
+        except EvalkitError as exc:
+            failed += 1
+            print(f"FAIL {exc}", file=sys.stderr)
+            continue
+        counts = ev.severity_counts()
+        print(f"ok   {path}  ({counts['error']} error, {counts['warning']} warning, {counts['info']} info findings)")
+    return 1 if failed else 0
+
+
+def _expand(items: list[str]) -> list[Path]:
+    """Params files named, or every *.yaml in a named folder."""
+    paths: list[Path] = []
+    for item in items:
+        p = Path(item)
+        paths += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
+    return paths
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="evalkit", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("score", help="evaluate one params file and print the result")
+    p.add_argument("params", help="a params YAML file (schema evalkit/v1)")
+    p.add_argument("--scheme", help="scheme id (mof-2020, seed-85-75-60) or path; default: the params' own")
+    p.add_argument("--json", action="store_true", help="print the evalkit-result/v1 JSON document")
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("validate", help="check params files (or folders of them); non-zero exit on errors")
+    p.add_argument("params", nargs="+", help="params files or folders")
+    p.add_argument("--scheme", help="scheme id or path to use instead of each file's own")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("run", help="run department notebooks and publish appendices (incremental, parallel)")
+    p.add_argument("params", nargs="*", default=["params"], help="params files or folders (default: params/)")
+    p.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--force", action="store_true", help="re-run departments whose inputs are unchanged")
+    p.add_argument("--formats", default="html,pdf", type=_formats,
+                   help="appendix formats, comma-separated (default: html,pdf)")
+    p.add_argument("--timeout", type=float, default=600, help="seconds one department may take (default: 600)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (one line per department)")
+    p.set_defaults(func=_cmd_run)
+    return parser
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    from .runner import FORMATS
+
+    items = tuple(dict.fromkeys(x.strip() for x in text.split(",") if x.strip()))
+    unknown = [x for x in items if x not in FORMATS]
+    if unknown or not items:
+        raise argparse.ArgumentTypeError(f"unknown format(s) {', '.join(unknown) or '(none)'}; "
+                                         f"choose from {', '.join(FORMATS)}")
+    return items
+
+
+def _cmd_run(args) -> int:
+    from .batch import run
+
+    return run(args.params, out=Path(args.out), jobs=args.jobs, force=args.force, formats=args.formats,
+               timeout=args.timeout, progress=False if args.no_progress else None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        return args.func(args)
+    except ParamsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except EvalkitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Project-relative paths, computed in one place (notebooks never hard-code ``../params``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root(start: Path | None = None) -> Path | None:
+    """The checkout holding ``params/`` and ``notebooks/``: from ``start`` (default: cwd) upwards,
+    else from the package's own location (editable installs)."""
+    for base in (start or Path.cwd(), PACKAGE_DIR):
+        for folder in (base, *base.parents):
+            if (folder / "pyproject.toml").is_file() and (folder / "params").is_dir():
+                return folder
+    return None
+
+
+def resolve_input(path: str | Path) -> Path:
+    """``path`` as given if it exists, else relative to the project root (so the notebook's
+    default ``params/…`` works from the project root, from ``notebooks/`` and under papermill)."""
+    candidate = Path(path)
+    if candidate.exists() or candidate.is_absolute():
+        return candidate
+    root = project_root()
+    if root is not None and (root / candidate).exists():
+        return root / candidate
+    return candidate
+
+
+def notebook_path(name: str = "department") -> Path:
+    """A shipped notebook: ``notebooks/<name>.ipynb`` in the checkout."""
+    root = project_root()
+    if root is None or not (root / "notebooks" / f"{name}.ipynb").is_file():
+        raise FileNotFoundError(f"notebooks/{name}.ipynb not found; run evalkit from the project checkout")
+    return root / "notebooks" / f"{name}.ipynb"
+
+
+def department_dir(out: Path, year: int | str, department_id: str) -> Path:
+    """``reports/<year>/<department-id>/``."""
+    return Path(out) / str(year) / department_id

@@ -1,0 +1,212 @@
+"""What the department notebook shows: each function returns one displayable block.
+
+The notebook calls these in order and holds no logic of its own. Every figure comes from the
+``Evaluation``; nothing here computes a score.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from IPython.display import HTML, Image, Markdown
+
+from . import charts
+from .budget import rate, rate_trail
+from .evaluation import Evaluation
+from .findings import SEVERITIES, SEVERITY_LABELS
+from .numbers import fmt, fmt_pct, fmt_plain
+
+SAMPLE_MARK = "示例"
+
+
+def is_sample(ev: Evaluation) -> bool:
+    """Whether the department is illustrative (示例数据), by its region label."""
+    return SAMPLE_MARK in (ev.params.department.region or "")
+
+
+def title(ev: Evaluation) -> str:
+    d = ev.params.department
+    return f"{d.name} {d.year} 年度部门整体支出绩效自评 · 计算附件"
+
+
+def header(ev: Evaluation) -> Markdown:
+    d = ev.params.department
+    lines = [f"# {_md(title(ev))}", ""]
+    if is_sample(ev):
+        lines += ["> **示例数据**：本附件由虚构的示例数据生成，仅用于演示，不代表任何真实部门。", ""]
+    lines += [f"- 部门：{_md(d.name)}（{_md(d.id)}）" + (f"，{_md(d.region)}" if d.region else ""),
+              f"- 评价年度：{d.year} 年",
+              f"- 评价方案：{_md(ev.scheme.title)}（`{ev.scheme.id}`）",
+              f"- 金额单位：{_md(ev.params.unit)}",
+              f"- 总分：**{ev.score_text()}**　评价等级：**{_md(ev.grade_text())}**"
+              f"　发现问题：错误 {ev.severity_counts()['error']} 项、警告 {ev.severity_counts()['warning']} 项、"
+              f"提示 {ev.severity_counts()['info']} 项"]
+    return Markdown("\n".join(lines))
+
+
+def basic_info(ev: Evaluation) -> Markdown:
+    n = ev.params.narrative
+    parts = []
+    if n.summary:
+        parts += [_md(n.summary), ""]
+    if n.duties:
+        parts += ["**主要职责**", ""] + [f"{i}. {_md(d)}" for i, d in enumerate(n.duties, 1)]
+    if not parts:
+        parts = ["（参数文件未提供部门基本情况。）"]
+    return Markdown("\n".join(parts))
+
+
+def budget_table(ev: Evaluation) -> HTML:
+    b, unit = ev.budget, ev.params.unit
+    rows = [[line.name, "—" if line.initial is None else fmt(line.initial), fmt(line.adjusted), fmt(line.executed),
+             fmt_pct(line.execution_rate), rate_trail(line.executed, line.adjusted)] for line in b.lines]
+    rows.append(["合计", fmt(b.initial), fmt(b.adjusted), fmt(b.executed), fmt_pct(b.execution_rate),
+                 rate_trail(b.executed, b.adjusted)])
+    headers = ["预算项目", f"年初预算数（{unit}）", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率", "计算过程"]
+    return HTML(_table(headers, rows, numeric={1, 2, 3, 4}, total_last=True))
+
+
+def budget_trails(ev: Evaluation) -> Markdown:
+    b = ev.budget
+    items = [b.trails["execution_rate"], b.trails["adjustment_rate"], b.trails["execution_score"]]
+    items += [line.trail for line in b.lines]
+    count = next((line.count for line in b.lines if line.count), None)
+    if count:
+        items.append(f"专项预算项目 {count} 个")
+    return Markdown("\n".join(f"- {_md(t)}" for t in items))
+
+
+def budget_chart(ev: Evaluation) -> Image:
+    return Image(data=charts.budget_chart(ev), format="png")
+
+
+def projects_table(ev: Evaluation) -> HTML | Markdown:
+    projects = ev.params.budget.projects
+    if not projects:
+        return Markdown("（参数文件未提供项目明细表。）")
+    rows = [[p.name, fmt(p.adjusted), fmt(p.executed), fmt_pct(rate(p.executed, p.adjusted))] for p in projects]
+    unit = ev.params.unit
+    return HTML(_table(["项目名称", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率"], rows, numeric={1, 2, 3}))
+
+
+def monthly_chart(ev: Evaluation) -> Image | Markdown:
+    png = charts.monthly_chart(ev)
+    return Markdown("（参数文件未提供月度支付数据。）") if png is None else Image(data=png, format="png")
+
+
+def indicator_table(ev: Evaluation) -> HTML:
+    rows, last_goal = [], None
+    for s in ev.indicator_scores:
+        ind = s.indicator
+        unit = ind.unit or ""
+        target = ind.target if isinstance(ind.target, str) else f"{fmt_plain(ind.target)}{unit}"
+        if ind.actual is None:
+            actual = "未填报" if ind.direction != "qualitative" else (ind.level or "未填报")
+        else:
+            actual = ind.actual if isinstance(ind.actual, str) else f"{fmt_plain(ind.actual)}{unit}"
+            if ind.level:
+                actual += f"（{ind.level}）"
+        rows.append([s.goal if s.goal != last_goal else "", ind.name, ind.tier or "—",
+                     "定性" if ind.direction == "qualitative" else ind.direction, target, actual, fmt(s.weight),
+                     s.rule, fmt_pct(s.coefficient) if s.coefficient is not None else "—",
+                     fmt(s.score) if s.scored else "未计分", s.trail])
+        last_goal = s.goal
+    headers = ["绩效目标", "绩效指标", "一级指标", "指标性质", "年度指标值", "全年完成值", "分值", "计分规则",
+               "得分系数", "得分", "计算过程"]
+    note = f"<p class='evalkit-note'>分值分配：{escape(ev.weights.trail)}</p>"
+    return HTML(note + _table(headers, rows, numeric={6, 8, 9}, classes="evalkit-table evalkit-wide"))
+
+
+def score_block(ev: Evaluation) -> Markdown:
+    s, g, scheme = ev.score, ev.grade, ev.scheme
+    bands = []
+    for i, band in enumerate(scheme.grades):
+        upper = scheme.grades[i - 1].min if i else None
+        if upper is None:
+            bands.append(f"得分 ≥ {fmt_plain(band.min)} 分为{band.label}")
+        elif band.min == 0:
+            bands.append(f"得分 < {fmt_plain(upper)} 分为{band.label}")
+        else:
+            bands.append(f"{fmt_plain(band.min)} ≤ 得分 < {fmt_plain(upper)} 分为{band.label}")
+    lines = [f"- 预算执行得分：{fmt(s.execution)} 分（{_md(ev.budget.trails['execution_score'])}）",
+             f"- 绩效指标得分：已计分指标合计 {fmt(s.indicators)} 分"
+             + (f"，另有 {fmt(s.unscored_points)} 分的指标未填报完成值" if not s.complete else ""),
+             f"- 计算过程：{_md(s.trail)}"]
+    if s.complete:
+        lines.append(f"- **总分 {fmt(s.min)} 分，评价等级：{_md(g.label)}**")
+    else:
+        lines.append(f"- **总分区间 [{fmt(s.min)}, {fmt(s.max)}] 分**：最低端（未填报指标按 0 分）评价等级为"
+                     f"**{_md(g.min_label)}**，最高端（未填报指标按满分）评价等级为**{_md(g.max_label)}**")
+    lines.append(f"- 评价等级划分（{_md(scheme.id)}）：" + "；".join(bands) + "。")
+    rep = ev.params.reported
+    if rep.score is not None or rep.grade:
+        claimed = f"{fmt_plain(rep.score)} 分" if rep.score is not None else ""
+        lines.append(f"- 部门自评：{claimed}{'，' if claimed and rep.grade else ''}{_md(rep.grade or '')}"
+                     "（核对结果见“发现的问题”）")
+    return Markdown("\n".join(lines))
+
+
+def loss_chart(ev: Evaluation) -> Image:
+    return Image(data=charts.loss_chart(ev), format="png")
+
+
+def findings_block(ev: Evaluation) -> HTML:
+    if not ev.finding_items:
+        return HTML("<p>未发现问题。</p>")
+    parts = []
+    for severity in SEVERITIES:
+        items = [f for f in ev.finding_items if f.severity == severity]
+        if not items:
+            continue
+        parts.append(f"<h3 class='evalkit-{severity}'>{SEVERITY_LABELS[severity]}（{len(items)} 项）</h3><ol>")
+        for f in items:
+            evidence = "；".join(f"{escape(str(k))}：{escape(_evidence(v))}" for k, v in f.evidence.items()
+                                if k != "trail")
+            where = f" · 参数位置 <code>{escape(f.subject)}</code>" if f.subject else ""
+            parts.append(f"<li><strong>{escape(f.message)}</strong><br><small><code>{escape(f.id)}</code>{where}"
+                         + (f" · 依据：{evidence}" if evidence else "") + "</small></li>")
+        parts.append("</ol>")
+    return HTML("".join(parts))
+
+
+def provenance_block(ev: Evaluation) -> HTML:
+    p = ev.provenance
+    rows = [[path, digest] for path, digest in p.get("inputs", {}).items()]
+    rows.append([f"评价方案 {ev.scheme.id}", ev.scheme.sha256 or "（随 evalkit 发布）"])
+    versions = "，".join(f"{k} {v}" for k, v in p.get("packages", {}).items())
+    html = [_table(["输入文件", "SHA-256"], rows, classes="evalkit-table evalkit-mono"),
+            f"<p>evalkit {escape(str(p.get('evalkit', '')))}，Python {escape(str(p.get('python', '')))}；"
+            f"{escape(versions)}</p>",
+            f"<p>生成时间（UTC）：{escape(str(p.get('generated_at', '')))}</p>",
+            "<p>复现方法：使用相同版本的 evalkit 运行 <code>evalkit score &lt;参数文件&gt; --json</code>，"
+            "或 <code>papermill notebooks/department.ipynb out.ipynb -p params_file &lt;参数文件&gt;</code>；"
+            "输入文件的 SHA-256 相同，则全部数字相同。</p>"]
+    return HTML("".join(html))
+
+
+def _evidence(value) -> str:
+    if isinstance(value, float):
+        return fmt(value, 4).rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    if isinstance(value, list):
+        return "、".join(_evidence(v) if not isinstance(v, dict) else v.get("name", str(v)) for v in value[:10]) + \
+            ("等" if len(value) > 10 else "")
+    return str(value)
+
+
+def _table(headers, rows, *, numeric=frozenset(), classes="evalkit-table", total_last=False) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = []
+    for n, row in enumerate(rows):
+        cls = " class='evalkit-total'" if total_last and n == len(rows) - 1 else ""
+        cells = "".join(f"<td class='num'>{escape(str(v))}</td>" if i in numeric else f"<td>{escape(str(v))}</td>"
+                        for i, v in enumerate(row))
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return f"<table class='{classes}'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _md(text: str) -> str:
+    """Escape Markdown/HTML specials in text that came from a params file."""
+    out = escape(str(text), quote=False)
+    for ch in "\\`*_[]#|":
+        out = out.replace(ch, "\\" + ch)
+    return out

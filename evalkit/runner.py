@@ -1,0 +1,327 @@
+"""Running departments: papermill in long-lived worker processes, appendices, result.json.
+
+``run_department`` is the per-department entry point (also for schedulers: call it, not
+Airflow's PapermillOperator); ``run_batch`` runs many in parallel with a progress bar, skips
+departments whose inputs are unchanged, and never lets one failure stop the others.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from .evaluation import evaluate
+from .exceptions import CellExecutionError, EvalkitError, KernelDiedError, RunError, RunTimeoutError
+from .fingerprint import fingerprint
+from .paths import department_dir, notebook_path
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("html", "pdf")
+STAMP = ".evalkit-run.json"
+ERROR_FILE = "error.json"
+OUTPUTS = ("evaluation.ipynb", "appendix.html", "appendix.pdf", "result.json", STAMP, ERROR_FILE, "error.txt")
+
+
+@dataclass
+class Outcome:
+    """What happened to one department in a run."""
+
+    params: str
+    status: str  # ok | skipped | failed
+    department_id: str | None = None
+    name: str | None = None
+    year: int | None = None
+    score: str | None = None
+    grade: str | None = None
+    findings: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    error: str | None = None
+    error_kind: str | None = None
+    out_dir: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    from .export import _write_atomic
+
+    _write_atomic(target, data)
+
+
+def _title(ev) -> str:
+    d = ev.params.department
+    return f"{d.name} · {d.year} 年度部门整体支出绩效自评 · 计算附件"
+
+
+def run_department(params_path: str | Path, out: str | Path = "reports", *, formats=FORMATS, timeout: float = 600,
+                   notebook: Path | None = None, start_retries: int = 1) -> Outcome:
+    """Evaluate one params file, execute its notebook and write its appendices and result.json.
+
+    Never raises for a department's own failure: the returned ``Outcome`` says what went wrong,
+    the partial notebook is kept, and ``error.json`` replaces any older appendix.
+    """
+    started = time.monotonic()
+    outcome = Outcome(params=str(params_path), status="failed")
+    try:
+        ev = evaluate(params_path)
+    except EvalkitError as exc:
+        outcome.error, outcome.error_kind = str(exc), type(exc).__name__
+        outcome.seconds = time.monotonic() - started
+        return outcome
+    d = ev.params.department
+    outcome.department_id, outcome.name, outcome.year = d.id, d.name, d.year
+    target = department_dir(Path(out), d.year, d.id)
+    outcome.out_dir = str(target)
+    target.mkdir(parents=True, exist_ok=True)
+    notebook = Path(notebook) if notebook else notebook_path("department")
+    try:
+        _clear(target)
+        nb = _execute(notebook, target, params_path=Path(params_path).resolve(), timeout=timeout,
+                      department=d.id, start_retries=start_retries)
+        nb.metadata["evalkit"] = {"title": _title(ev), "department": d.id, "year": d.year}
+        import nbformat
+
+        write_atomic(target / "evaluation.ipynb", nbformat.writes(nb).encode("utf-8"))
+        (target / "evaluation.partial.ipynb").unlink(missing_ok=True)
+        from .export import export_notebook
+
+        export_notebook(target / "evaluation.ipynb", target, formats=[f for f in formats if f in FORMATS])
+        write_atomic(target / "result.json",
+                     json.dumps(ev.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
+        stamp = fingerprint(ev.params, ev.scheme, notebook, tuple(formats))
+        write_atomic(target / STAMP, json.dumps(stamp, ensure_ascii=False, indent=2).encode("utf-8"))
+    except Exception as exc:  # one department's failure must not stop a batch
+        outcome.error_kind = type(exc).__name__
+        outcome.error = str(exc) if isinstance(exc, EvalkitError) else "".join(
+            traceback.format_exception_only(type(exc), exc)).strip()
+        _record_failure(target, outcome)
+        outcome.seconds = time.monotonic() - started
+        return outcome
+    outcome.status = "ok"
+    outcome.score, outcome.grade = ev.score_text(), ev.grade_text()
+    outcome.findings = ev.severity_counts()
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _clear(target: Path) -> None:
+    """Remove a previous run's outputs so nothing stale can pass for this run's."""
+    for name in OUTPUTS:
+        (target / name).unlink(missing_ok=True)
+
+
+def _record_failure(target: Path, outcome: Outcome) -> None:
+    for name in ("appendix.html", "appendix.pdf", "result.json", STAMP):
+        (target / name).unlink(missing_ok=True)
+    partial = target / "evaluation.partial.ipynb"
+    if partial.exists():
+        os.replace(partial, target / "evaluation.ipynb")
+    write_atomic(target / ERROR_FILE, json.dumps(asdict(outcome), ensure_ascii=False, indent=2).encode("utf-8"))
+
+
+def _execute(notebook: Path, target: Path, *, params_path: Path, timeout: float, department: str,
+             start_retries: int):
+    """papermill over IPC with a unique socket path; one retry when the kernel dies at start."""
+    import papermill as pm
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    partial = target / "evaluation.partial.ipynb"
+    attempt = 0
+    while True:
+        sockets = Path(tempfile.mkdtemp(prefix="evk-"))
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"),
+                                kernel_spec_manager=_this_python_kernels())
+        watchdog = _Watchdog(km, timeout)
+        try:
+            watchdog.start()
+            return pm.execute_notebook(
+                str(notebook), str(partial), parameters={"params_file": str(params_path), "scheme": None},
+                kernel_name="python3", km=km, progress_bar=False, log_output=False,
+                execution_timeout=timeout, start_timeout=60, cwd=None)
+        except pm.PapermillExecutionError as exc:
+            raise CellExecutionError(
+                f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}", department=department,
+                output_path=str(target / "evaluation.ipynb"), cell=str(exc.source)) from None
+        except (CellTimeoutError, TimeoutError) as exc:
+            raise RunTimeoutError(f"timed out after {timeout:g} s: {exc}", department=department,
+                                  output_path=str(target / "evaluation.ipynb")) from None
+        except (DeadKernelError, RuntimeError) as exc:
+            if watchdog.fired:
+                raise RunTimeoutError(f"timed out after {timeout:g} s (kernel stopped)", department=department,
+                                      output_path=str(target / "evaluation.ipynb")) from None
+            started = partial.exists() and _any_executed(partial)
+            if not started and attempt < start_retries and "died" in str(exc).lower():
+                attempt += 1
+                log.warning("%s: kernel died at start, retrying (%s)", department, exc)
+                continue
+            raise KernelDiedError(f"kernel died: {exc}", department=department,
+                                  output_path=str(target / "evaluation.ipynb")) from None
+        finally:
+            watchdog.cancel()
+            _shutdown(km)
+            shutil.rmtree(sockets, ignore_errors=True)
+
+
+def _this_python_kernels():
+    """A kernel-spec manager whose ``python3`` is always this interpreter (the one with evalkit),
+    whatever kernels the user's Jupyter folders define."""
+    from ipykernel.kernelspec import get_kernel_dict
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+
+    class ThisPython(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            spec = get_kernel_dict()
+            return KernelSpec(resource_dir="", argv=spec["argv"], display_name=spec["display_name"],
+                              language=spec["language"], metadata=spec.get("metadata", {}))
+
+    return ThisPython()
+
+
+def _shutdown(km) -> None:
+    """papermill leaves a kernel it did not create running: stop it."""
+    from jupyter_core.utils import run_sync
+
+    try:
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+    except Exception as exc:  # a kernel that is already gone is fine
+        log.debug("kernel shutdown: %s", exc)
+
+
+def _any_executed(path: Path) -> bool:
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return any(c.get("execution_count") for c in nb.get("cells", []) if c.get("cell_type") == "code")
+
+
+class _Watchdog:
+    """Kills the kernel when a department runs past its timeout (a whole-department deadline)."""
+
+    def __init__(self, km, timeout: float):
+        self.km, self.timeout, self.fired = km, timeout, False
+        self._timer = threading.Timer(timeout, self._fire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        self.fired = True
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        if process is not None:
+            try:
+                process.kill()
+            except OSError:
+                pass
+
+
+# --- batches --------------------------------------------------------------------------------
+
+def discover(items: list[str | Path]) -> list[Path]:
+    """Params files: every ``*.yaml`` in a named folder, or the files named."""
+    found: list[Path] = []
+    for item in items:
+        p = Path(item)
+        found += sorted(x for x in p.glob("*.yaml") if not x.name.startswith(".")) if p.is_dir() else [p]
+    return list(dict.fromkeys(found))
+
+
+def is_current(params_path: Path, out: Path, formats) -> tuple[bool, object]:
+    """Whether the last successful run used exactly these inputs; returns the evaluation too."""
+    ev = evaluate(params_path)
+    d = ev.params.department
+    stamp = department_dir(out, d.year, d.id) / STAMP
+    if not stamp.is_file():
+        return False, ev
+    try:
+        previous = json.loads(stamp.read_text(encoding="utf-8"))
+    except ValueError:
+        return False, ev
+    current = fingerprint(ev.params, ev.scheme, notebook_path("department"), tuple(formats))
+    return previous == json.loads(json.dumps(current)), ev
+
+
+def _warm_up() -> None:
+    """Import the heavy libraries once per worker, not once per department."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    from . import export  # noqa: F401
+
+
+def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int | None = None, force: bool = False,
+              formats=FORMATS, timeout: float = 600, progress: bool | None = None,
+              on_outcome=None) -> list[Outcome]:
+    """Run every department in ``items`` (files or folders) in ``jobs`` worker processes."""
+    from tqdm import tqdm
+
+    out = Path(out)
+    outcomes: list[Outcome] = []
+    todo: list[Path] = []
+    for path in discover(items):
+        try:
+            current, ev = is_current(path, out, formats)
+        except EvalkitError as exc:
+            outcomes.append(Outcome(params=str(path), status="failed", error=str(exc), error_kind=type(exc).__name__))
+            continue
+        if current and not force:
+            d = ev.params.department
+            outcomes.append(Outcome(params=str(path), status="skipped", department_id=d.id, name=d.name, year=d.year,
+                                    score=ev.score_text(), grade=ev.grade_text(), findings=ev.severity_counts(),
+                                    out_dir=str(department_dir(out, d.year, d.id))))
+        else:
+            todo.append(path)
+    for o in outcomes:
+        if on_outcome:
+            on_outcome(o)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    bar = tqdm(total=len(todo), unit="dept", desc="evalkit run", disable=progress is False or not todo,
+               dynamic_ncols=True)
+    pending = list(todo)
+    retried: set[Path] = set()
+    while pending:
+        batch, pending = pending, []
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_warm_up) as pool:
+            futures = {pool.submit(run_department, path, out, formats=tuple(formats), timeout=timeout): path
+                       for path in batch}
+            for future in as_completed(futures):
+                path = futures[future]
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    if path not in retried:
+                        retried.add(path)
+                        pending.append(path)
+                        continue
+                    outcome = Outcome(params=str(path), status="failed", error="worker process crashed twice",
+                                      error_kind="BrokenProcessPool")
+                outcomes.append(outcome)
+                bar.update(1)
+                bar.set_postfix_str(f"{outcome.department_id or path.stem}: {outcome.status}")
+                if on_outcome:
+                    on_outcome(outcome)
+    bar.close()
+    order = {str(p): i for i, p in enumerate(discover(items))}
+    outcomes.sort(key=lambda o: order.get(o.params, len(order)))
+    return outcomes
