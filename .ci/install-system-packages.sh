@@ -9,6 +9,7 @@
 #   libharfbuzz-subset0  /  font subsetting (without it WeasyPrint warns, and tests fail)
 #   poppler-utils        pdftotext / pdffonts / pdftoppm, to inspect appendices
 #   chromium             to view HTML appendices headless
+#   python3-venv         so Debian's python3 can create the project's virtualenv
 #
 # fonts-noto-cjk-extra is not needed: Debian 12's fonts-noto-cjk already has the SC faces of
 # Noto Sans CJK and Noto Serif CJK (Regular and Bold).
@@ -25,6 +26,7 @@ packages=(
   libharfbuzz-subset0
   poppler-utils
   chromium
+  python3-venv
 )
 
 missing=()

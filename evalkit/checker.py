@@ -48,10 +48,21 @@ class Checker:
     def fail(self, key: str, message: str) -> None:
         self.problems.append(self.doc.problem(key, message))
 
+    def reported_missing(self, key: str) -> bool:
+        """Whether ``key`` or a parent was already reported as a missing required key."""
+        while key:
+            if key in self.missing:
+                return True
+            cut = max(key.rfind("."), key.rfind("["))
+            key = key[:cut] if cut > 0 else ""
+        return False
+
     def mapping(self, key: str, value: object, *, allowed: tuple[str, ...],
                 required: tuple[str, ...] = ()) -> dict | None:
         """Check ``value`` is a mapping with only ``allowed`` keys and every ``required`` one."""
         if not isinstance(value, dict):
+            if value is None and self.reported_missing(key):
+                return None
             self.fail(key, f"expected a mapping with keys {', '.join(allowed)}; got {_show(value)}")
             return None
         for name in value:
@@ -70,7 +81,7 @@ class Checker:
                what: str = "a number") -> Decimal | None:
         """A number as typed (full-width digits, thousands separators, trailing % accepted)."""
         if value is None or value is MISSING:
-            if not optional and key not in self.missing:
+            if not optional and not self.reported_missing(key):
                 self.fail(key, f"expected {what}{self._range(minimum, maximum)}, got nothing")
             return None
         try:
@@ -108,7 +119,7 @@ class Checker:
              choices: tuple[str, ...] | None = None, pattern: str | None = None,
              what: str = "text") -> str | None:
         if value is None or value is MISSING:
-            if not optional and key not in self.missing:
+            if not optional and not self.reported_missing(key):
                 self.fail(key, f"expected {what}, got nothing")
             return None
         if isinstance(value, Decimal):
@@ -141,6 +152,8 @@ class Checker:
         if value is None and optional:
             return []
         if not isinstance(value, list):
+            if value is None and self.reported_missing(key):
+                return []
             self.fail(key, f"expected a list, got {_show(value) if value is not None else 'nothing'}")
             return []
         return value

@@ -108,13 +108,17 @@ def indicator_table(ev: Evaluation) -> HTML:
                 actual += f"（{ind.level}）"
         rows.append([s.goal if s.goal != last_goal else "", ind.name, ind.tier or "—",
                      "定性" if ind.direction == "qualitative" else ind.direction, target, actual, fmt(s.weight),
-                     s.rule, fmt_pct(s.coefficient) if s.coefficient is not None else "—",
-                     fmt(s.score) if s.scored else "未计分", s.trail])
+                     s.rule.split("：")[0], fmt_pct(s.coefficient) if s.coefficient is not None else "—",
+                     fmt(s.score) if s.scored else "—", s.trail])
         last_goal = s.goal
     headers = ["绩效目标", "绩效指标", "一级指标", "指标性质", "年度指标值", "全年完成值", "分值", "计分规则",
                "得分系数", "得分", "计算过程"]
     note = f"<p class='evalkit-note'>分值分配：{escape(ev.weights.trail)}</p>"
-    return HTML(note + _table(headers, rows, numeric={6, 8, 9}, classes="evalkit-table evalkit-wide"))
+    rules = dict.fromkeys(s.rule for s in ev.indicator_scores if "：" in s.rule)
+    legend = "".join(f"<li>{escape(r)}</li>" for r in rules)
+    legend = (f"<p class='evalkit-note'>计分规则：</p><ul class='evalkit-note'>{legend}"
+              "<li>得分为“—”：未填报全年完成值（或达成程度），不计分，总分以区间表示。</li></ul>")
+    return HTML(note + _table(headers, rows, numeric={6, 8, 9}, classes="evalkit-table evalkit-wide") + legend)
 
 
 def score_block(ev: Evaluation) -> Markdown:

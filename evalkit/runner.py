@@ -138,22 +138,20 @@ def _execute(notebook: Path, target: Path, *, params_path: Path, timeout: float,
              start_retries: int):
     """papermill over IPC with a unique socket path; one retry when the kernel dies at start."""
     import papermill as pm
-    from jupyter_client.manager import AsyncKernelManager
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     partial = target / "evaluation.partial.ipynb"
     attempt = 0
     while True:
         sockets = Path(tempfile.mkdtemp(prefix="evk-"))
-        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"),
-                                kernel_spec_manager=_this_python_kernels())
-        watchdog = _Watchdog(km, timeout)
+        managers: list = []
+        watchdog = _Watchdog(managers, timeout)
         try:
             watchdog.start()
             return pm.execute_notebook(
                 str(notebook), str(partial), parameters={"params_file": str(params_path), "scheme": None},
-                kernel_name="python3", km=km, progress_bar=False, log_output=False,
-                execution_timeout=timeout, start_timeout=60, cwd=None)
+                kernel_name="python3", kernel_manager_class=_ipc_kernel_manager(sockets, managers),
+                progress_bar=False, log_output=False, execution_timeout=timeout, start_timeout=60, cwd=None)
         except pm.PapermillExecutionError as exc:
             raise CellExecutionError(
                 f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}", department=department,
@@ -174,8 +172,24 @@ def _execute(notebook: Path, target: Path, *, params_path: Path, timeout: float,
                                   output_path=str(target / "evaluation.ipynb")) from None
         finally:
             watchdog.cancel()
-            _shutdown(km)
             shutil.rmtree(sockets, ignore_errors=True)
+
+
+def _ipc_kernel_manager(sockets: Path, managers: list):
+    """A kernel manager class for nbclient: IPC transport with a socket path unique to this run
+    (parallel kernels over TCP occasionally die at start), and always this Python's kernel.
+    nbclient creates and owns the manager, so it also shuts the kernel and its client down."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    specs = _this_python_kernels()
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.update(transport="ipc", ip=str(sockets / "kernel"), kernel_spec_manager=specs)
+            super().__init__(**kwargs)
+            managers.append(self)
+
+    return IPCKernelManager
 
 
 def _this_python_kernels():
@@ -193,17 +207,6 @@ def _this_python_kernels():
     return ThisPython()
 
 
-def _shutdown(km) -> None:
-    """papermill leaves a kernel it did not create running: stop it."""
-    from jupyter_core.utils import run_sync
-
-    try:
-        if km.has_kernel:
-            run_sync(km.shutdown_kernel)(now=True)
-    except Exception as exc:  # a kernel that is already gone is fine
-        log.debug("kernel shutdown: %s", exc)
-
-
 def _any_executed(path: Path) -> bool:
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
@@ -215,8 +218,8 @@ def _any_executed(path: Path) -> bool:
 class _Watchdog:
     """Kills the kernel when a department runs past its timeout (a whole-department deadline)."""
 
-    def __init__(self, km, timeout: float):
-        self.km, self.timeout, self.fired = km, timeout, False
+    def __init__(self, managers: list, timeout: float):
+        self.managers, self.timeout, self.fired = managers, timeout, False
         self._timer = threading.Timer(timeout, self._fire)
         self._timer.daemon = True
 
@@ -228,12 +231,13 @@ class _Watchdog:
 
     def _fire(self) -> None:
         self.fired = True
-        process = getattr(getattr(self.km, "provisioner", None), "process", None)
-        if process is not None:
-            try:
-                process.kill()
-            except OSError:
-                pass
+        for km in self.managers:
+            process = getattr(getattr(km, "provisioner", None), "process", None)
+            if process is not None:
+                try:
+                    process.kill()
+                except OSError:
+                    pass
 
 
 # --- batches --------------------------------------------------------------------------------

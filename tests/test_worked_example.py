@@ -175,7 +175,8 @@ def test_reported_score_above_100_is_a_params_error(tmp_path):
     with pytest.raises(evalkit.ParamsError) as info:
         evalkit.evaluate(path)
     (problem,) = info.value.problems
-    assert (problem.key, problem.line) == ("reported.score", 128)
+    line = WORKED.read_text(encoding="utf-8").splitlines().index("  score: 99") + 1
+    assert (problem.path, problem.key, problem.line) == (str(path), "reported.score", line)
     assert "between 0 and 100, got 100.5" in problem.message
 
 

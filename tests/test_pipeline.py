@@ -1,0 +1,211 @@
+"""End to end: papermill runs the department notebook, nbconvert publishes, batches are robust."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from pypdf import PdfReader
+
+import chromium
+from evalkit import batch, runner
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "params" / "dangzheng-office-2023.yaml"
+BIN = Path(sys.executable).parent
+
+pytestmark = pytest.mark.slow
+
+RESOURCE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(https?:)?//|url\(\s*["']?\s*(https?:)?//|@import""", re.I)
+
+
+def copy_seed(folder: Path, department_id: str) -> Path:
+    text = SEED.read_text(encoding="utf-8").replace("id: dangzheng-office", f"id: {department_id}", 1)
+    path = folder / f"{department_id}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def pdf_fonts(reader: PdfReader) -> list[tuple[str, bool]]:
+    """(font name, embedded?) for every font on every page, descendants included."""
+    found = []
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            for f in [font, *[d.get_object() for d in font.get("/DescendantFonts", [])]]:
+                desc = f.get("/FontDescriptor")
+                if desc is not None:
+                    desc = desc.get_object()
+                    found.append((str(f.get("/BaseFont")),
+                                  any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))))
+    return found
+
+
+@pytest.fixture(scope="module")
+def worked_example(tmp_path_factory) -> Path:
+    """The worked example run once through run_department."""
+    out = tmp_path_factory.mktemp("reports")
+    outcome = runner.run_department(SEED, out)
+    assert outcome.status == "ok", outcome.error
+    return out / "2023" / "dangzheng-office"
+
+
+def test_run_produces_exactly_the_expected_files(worked_example):
+    assert sorted(p.name for p in worked_example.iterdir()) == sorted(
+        [".evalkit-run.json", "appendix.html", "appendix.pdf", "evaluation.ipynb", "result.json"])
+
+
+def test_executed_notebook_has_outputs_and_no_errors(worked_example):
+    nb = nbformat.read(worked_example / "evaluation.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code)
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert "injected-parameters" in [t for c in nb.cells for t in c.metadata.get("tags", [])]
+    assert nb.metadata["evalkit"]["title"].startswith("党政办公室")
+
+
+def test_html_appendix_shows_the_figures_offline(worked_example):
+    html = (worked_example / "appendix.html").read_text(encoding="utf-8")
+    for figure in ("党政办公室", "99.71%", "99.99%", "99.55%", "9565.63 ÷ 9593.18 = 99.71%", "[9.97, 99.97]",
+                   "大型会议控制率", "评价期间", 'lang="zh-CN"'):
+        assert figure in html, figure
+    assert not RESOURCE.findall(html)
+    assert "<script src" not in html
+    assert "evalkit.evaluate(" not in html  # code cells hidden
+    assert html.count("data:image/png;base64,") >= 2  # charts embedded
+
+
+def test_pdf_appendix_is_a4_with_embedded_chinese_fonts(worked_example):
+    reader = PdfReader(worked_example / "appendix.pdf")
+    text = "".join(page.extract_text() for page in reader.pages)
+    compact = re.sub(r"\s+", "", text)
+    assert "党政办公室" in compact and "99.71%" in compact
+    assert "第1页/共" in compact  # page numbers in the footer
+    box = reader.pages[0].mediabox
+    assert abs(float(box.width) - 595.28) < 1 and abs(float(box.height) - 841.89) < 1
+    fonts = pdf_fonts(reader)
+    assert fonts and all(embedded for _, embedded in fonts), fonts
+    assert any("CJK" in name for name, _ in fonts)
+
+
+def test_result_json_matches_the_evaluation(worked_example):
+    result = json.loads((worked_example / "result.json").read_text(encoding="utf-8"))
+    assert result["schema"] == "evalkit-result/v1"
+    assert result["budget"]["execution_rate_display"] == "99.71%"
+    assert result["score"]["complete"] is False and result["score"]["total"] is None
+    assert str(SEED) in result["provenance"]["inputs"] or any(
+        k.endswith("dangzheng-office-2023.yaml") for k in result["provenance"]["inputs"])
+
+
+def test_plain_papermill_cli_runs_the_notebook(tmp_path):
+    out = tmp_path / "out.ipynb"
+    proc = subprocess.run([BIN / "papermill", ROOT / "notebooks" / "department.ipynb", out, "-p", "params_file",
+                           "params/dangzheng-office-2023.yaml", "--no-progress-bar"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    nb = nbformat.read(out, as_version=4)
+    texts = json.dumps([c.get("outputs") for c in nb.cells], ensure_ascii=False)
+    assert "99.71%" in texts
+
+
+def test_notebook_source_is_committed_without_outputs():
+    nb = nbformat.read(ROOT / "notebooks" / "department.ipynb", as_version=4)
+    assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code")
+    assert [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+
+
+def test_cell_error_keeps_the_partial_notebook_and_no_appendix(tmp_path):
+    nb = nbformat.read(ROOT / "notebooks" / "department.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("raise ValueError('planted failure')"))
+    broken = tmp_path / "broken.ipynb"
+    nbformat.write(nb, broken)
+    out = tmp_path / "reports"
+    outcome = runner.run_department(SEED, out, notebook=broken)
+    folder = out / "2023" / "dangzheng-office"
+    assert outcome.status == "failed" and outcome.error_kind == "CellExecutionError"
+    assert "planted failure" in outcome.error
+    assert sorted(p.name for p in folder.iterdir()) == ["error.json", "evaluation.ipynb"]
+    kept = nbformat.read(folder / "evaluation.ipynb", as_version=4)
+    assert any(o.output_type == "error" for c in kept.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def test_timeout_stops_a_hanging_department(tmp_path):
+    nb = nbformat.read(ROOT / "notebooks" / "department.ipynb", as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell("import time\ntime.sleep(120)"))
+    slow = tmp_path / "slow.ipynb"
+    nbformat.write(nb, slow)
+    outcome = runner.run_department(SEED, tmp_path / "reports", notebook=slow, timeout=8)
+    assert outcome.status == "failed" and outcome.error_kind == "RunTimeoutError", outcome.error
+    assert outcome.seconds < 60
+    assert not (tmp_path / "reports" / "2023" / "dangzheng-office" / "appendix.html").exists()
+
+
+@pytest.fixture(scope="module")
+def batch_run(tmp_path_factory):
+    """Two good departments and one broken params file, run as a batch."""
+    work = tmp_path_factory.mktemp("batch")
+    params = work / "params"
+    params.mkdir()
+    copy_seed(params, "dept-a")
+    copy_seed(params, "dept-b")
+    (params / "broken.yaml").write_text("schema: evalkit/v1\ndepartment: {id: broken, name: 坏, year: 2023}\n"
+                                        "budget: {initial: 九千}\n", encoding="utf-8")
+    out = work / "reports"
+    log = work / "first.txt"
+    with log.open("w", encoding="utf-8") as stream:
+        code = batch.run([params], out=out, jobs=2, progress=False, stream=stream)
+    return params, out, code, log.read_text(encoding="utf-8")
+
+
+def test_batch_goes_past_a_broken_department(batch_run):
+    params, out, code, text = batch_run
+    assert code == 1
+    for dept in ("dept-a", "dept-b"):
+        assert (out / "2023" / dept / "appendix.pdf").is_file()
+        assert (out / "2023" / dept / "appendix.html").is_file()
+    assert "broken.yaml" in text and "budget.initial" in text
+    assert "2 run, 0 unchanged, 1 failed" in text
+    index = (out / "2023" / "index.html").read_text(encoding="utf-8")
+    assert "broken.yaml" in index and "dept-a" in index and "dept-b" in index
+
+
+def test_second_run_skips_and_force_reruns(batch_run):
+    params, out, _, _ = batch_run
+    (params / "broken.yaml").unlink()
+    before = (out / "2023" / "dept-a" / "appendix.pdf").stat().st_mtime_ns
+    outcomes = runner.run_batch([params], out, jobs=2, progress=False)
+    assert [o.status for o in outcomes] == ["skipped", "skipped"]
+    assert (out / "2023" / "dept-a" / "appendix.pdf").stat().st_mtime_ns == before
+    text = params / "dept-b.yaml"
+    text.write_text(text.read_text(encoding="utf-8").replace("score: 99", "score: 98"), encoding="utf-8")
+    outcomes = runner.run_batch([params], out, jobs=2, progress=False)
+    assert {Path(o.params).stem: o.status for o in outcomes} == {"dept-a": "skipped", "dept-b": "ok"}
+    outcomes = runner.run_batch([params], out, jobs=2, progress=False, force=True)
+    assert [o.status for o in outcomes] == ["ok", "ok"]
+    assert (out / "2023" / "dept-a" / "appendix.pdf").stat().st_mtime_ns > before
+
+
+@pytest.mark.skipif(chromium.executable() is None, reason="Debian's chromium is installed by `make setup`")
+def test_index_page_loads_offline_without_console_errors(batch_run):
+    _, out, _, _ = batch_run
+    index = out / "2023" / "index.html"
+    visit = chromium.visit(index.as_uri())
+    assert visit.loaded
+    assert visit.console_errors == []
+    assert visit.requests and all(url.startswith("file://") for url in visit.requests), visit.requests
+
+
+def test_index_escapes_text_from_params(tmp_path):
+    from evalkit import index
+
+    rows = [{"id": "x", "name": "<script>alert(1)</script>", "status": "ok", "score": "1.00", "sort": 1.0,
+             "sort_max": 1.0, "grade": "差", "reported": None, "findings": {"error": 0, "warning": 0, "info": 0},
+             "links": {}, "sample": False}]
+    html = index.render(rows, year=2023)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
