@@ -8,13 +8,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .index import INVALID_DIR, write_index
-from .runner import FORMATS, Outcome, run_batch, write_atomic
+from .runner import APPENDIX_FORMATS, Outcome, run_batch, run_overview, write_atomic
 from .text import table
 
 STATUS = {"ok": "成功 ok", "skipped": "未变 skipped", "failed": "失败 FAILED"}
 
 
-def run(items, *, out: Path = Path("reports"), jobs: int | None = None, force: bool = False, formats=FORMATS,
+def run(items, *, out: Path = Path("reports"), jobs: int | None = None, force: bool = False, formats=APPENDIX_FORMATS,
         timeout: float = 600, progress: bool | None = None, stream=None) -> int:
     """Run a batch, write indexes, print the summary; 0 when every department succeeded."""
     stream = stream or sys.stdout
@@ -29,6 +29,8 @@ def run(items, *, out: Path = Path("reports"), jobs: int | None = None, force: b
                          progress=interactive, on_outcome=report)
     _record_invalid(Path(out), outcomes)
     years = sorted({o.year for o in outcomes if o.year is not None})
+    outcomes += _overviews(items, Path(out), years, outcomes, force=force, formats=formats, timeout=timeout,
+                           report=report)
     indexes = [write_index(Path(out), year) for year in years]
     print(summary(outcomes), file=stream)
     for path in indexes:
@@ -41,6 +43,22 @@ def run(items, *, out: Path = Path("reports"), jobs: int | None = None, force: b
     return 1 if failed else 0
 
 
+def _overviews(items, out: Path, years, outcomes, *, force, formats, timeout, report) -> list[Outcome]:
+    """One district overview per year, when the batch is one folder and something changed."""
+    folders = {Path(i) for i in items if Path(i).is_dir()}
+    if len(folders) != 1 or len(folders) != len(list(items)):
+        return []
+    folder = folders.pop()
+    done = []
+    for year in years:
+        changed = any(o.year == year and o.status != "skipped" for o in outcomes)
+        if force or changed or not (out / str(year) / "overview.html").is_file():
+            outcome = run_overview(folder, out, year, formats=formats, timeout=timeout)
+            report(outcome)
+            done.append(outcome)
+    return done
+
+
 def summary(outcomes: list[Outcome]) -> str:
     rows = []
     for o in outcomes:
@@ -48,11 +66,14 @@ def summary(outcomes: list[Outcome]) -> str:
         counts = f"{f.get('error', 0)}/{f.get('warning', 0)}/{f.get('info', 0)}" if f else "—"
         rows.append([o.name or Path(o.params).name, o.score or "—", o.grade or "—", counts, STATUS[o.status],
                      f"{o.seconds:.1f}s" if o.status != "skipped" else "—"])
-    done = sum(1 for o in outcomes if o.status == "ok")
-    skipped = sum(1 for o in outcomes if o.status == "skipped")
-    failed = sum(1 for o in outcomes if o.failed)
+    departments = [o for o in outcomes if o.department_id != "overview"]
+    done = sum(1 for o in departments if o.status == "ok")
+    skipped = sum(1 for o in departments if o.status == "skipped")
+    failed = sum(1 for o in departments if o.failed)
+    overviews = [f"overview {o.year}: {o.status}" for o in outcomes if o.department_id == "overview"]
     head = table(["部门", "得分", "评价等级", "问题 错误/警告/提示", "状态", "用时"], rows, right={1, 5})
-    return f"{head}\n{len(outcomes)} departments: {done} run, {skipped} unchanged, {failed} failed"
+    tail = f"; {', '.join(overviews)}" if overviews else ""
+    return f"{head}\n{len(departments)} departments: {done} run, {skipped} unchanged, {failed} failed{tail}"
 
 
 def _record_invalid(out: Path, outcomes: list[Outcome]) -> None:

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from .evaluation import Evaluation
 from .fonts import use_cjk_font
 from .numbers import fmt_pct
+from .payments import monthly_profile
 
 BLUE, ORANGE, GREY, RED = "#2f6db5", "#e08a2c", "#b8bec6", "#c0392b"
 
@@ -43,7 +44,7 @@ def budget_chart(ev: Evaluation) -> bytes:
     ax.invert_yaxis()
     ax.set_xlabel(f"金额（{ev.params.unit}）")
     ax.set_title("预算执行情况：全年预算数与全年执行数")
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="upper right", fontsize=9)
     ax.margins(x=0.15)
     fig.tight_layout()
     return to_png(fig)
@@ -81,28 +82,21 @@ def loss_chart(ev: Evaluation) -> bytes:
 
 def monthly_chart(ev: Evaluation) -> bytes | None:
     """Cumulative payment progress against the time schedule (序时进度 = month / 12)."""
-    monthly = ev.params.budget.monthly
-    if not monthly:
+    profile = monthly_profile(ev.params.budget)
+    if profile is None:
         return None
     use_cjk_font()
-    paid = {p.month: float(p.executed) for p in monthly}
-    total = sum(paid.values()) or 1.0
-    months = list(range(1, 13))
-    running, cumulative = 0.0, []
-    for m in months:
-        running += paid.get(m, 0.0)
-        cumulative.append(running / total * 100)
+    t = profile.table
     adjusted = float(ev.budget.adjusted) or 1.0
-    against_budget = [c * total / 100 / adjusted * 100 for c in cumulative]
+    progress = [0.0 if v is None else v * 100 for v in t["against_budget"]]
     fig = Figure(figsize=(7.5, 3.6))
     ax = fig.subplots()
-    ax.plot(months, [m / 12 * 100 for m in months], color=GREY, linestyle="--", label="序时进度")
-    ax.plot(months, against_budget, color=BLUE, marker="o", label="累计支付进度（占全年预算数）")
-    ax.bar(months, [paid.get(m, 0.0) / adjusted * 100 for m in months], color=ORANGE, alpha=0.5,
-           label="当月支付（占全年预算数）")
-    ax.set_xticks(months, [f"{m}月" for m in months], fontsize=8)
+    ax.plot(t["month"], t["schedule"] * 100, color=GREY, linestyle="--", label="序时进度")
+    ax.plot(t["month"], progress, color=BLUE, marker="o", label="累计支付进度（占全年预算数）")
+    ax.bar(t["month"], t["executed"] / adjusted * 100, color=ORANGE, alpha=0.5, label="当月支付（占全年预算数）")
+    ax.set_xticks(list(t["month"]), [f"{m}月" for m in t["month"]], fontsize=8)
     ax.set_ylabel("%")
-    ax.set_ylim(0, max(105, max(against_budget) + 5))
+    ax.set_ylim(0, max(105, max(progress) + 5))
     ax.set_title("月度支付进度与序时进度")
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()

@@ -19,6 +19,7 @@ import yaml
 from .budget import BudgetResult, rate
 from .checker import parse_date
 from .model import Params
+from .payments import monthly_profile, project_profile
 from .numbers import decimals_of, exact, fmt, fmt_pct, fmt_plain, round_half_up
 from .scheme import Scheme
 from .scoring import GradeResult, IndicatorScore, ScoreSummary, WeightPlan
@@ -166,14 +167,10 @@ def side_table_totals(ctx: Context) -> Iterator[Finding]:
 
 @check
 def year_end_spending(ctx: Context) -> Iterator[Finding]:
-    monthly = ctx.params.budget.monthly
-    if not monthly:
+    profile = monthly_profile(ctx.params.budget)
+    if profile is None or profile.december_share is None:
         return
-    total = sum((exact(p.executed) for p in monthly), Fraction(0))
-    if total == 0:
-        return
-    december = sum((exact(p.executed) for p in monthly if p.month == 12), Fraction(0)) / total
-    q4 = sum((exact(p.executed) for p in monthly if p.month >= 10), Fraction(0)) / total
+    december, q4 = profile.december_share, profile.q4_share
     dec_limit, q4_limit = ctx.scheme.checks["december_share"], ctx.scheme.checks["q4_share"]
     if december > exact(dec_limit) or q4 > exact(q4_limit):
         yield Finding("budget.year_end_spike", "warning",
@@ -181,6 +178,20 @@ def year_end_spending(ctx: Context) -> Iterator[Finding]:
                       f"第四季度占 {fmt_pct(q4)}（阈值 {fmt_pct(q4_limit, 0)}）",
                       {"december_share": float(december), "q4_share": float(q4),
                        "december_threshold": float(dec_limit), "q4_threshold": float(q4_limit)}, "budget.monthly")
+
+
+@check
+def project_concentration(ctx: Context) -> Iterator[Finding]:
+    profile = project_profile(ctx.params.budget)
+    limit = exact(ctx.scheme.checks["project_concentration"])
+    if profile is None or profile.top_share is None or profile.count <= profile.top_count:
+        return
+    if profile.top_share > limit:
+        yield Finding("budget.project_concentration", "info",
+                      f"资金集中度高：预算最多的 {profile.top_count} 个项目占项目预算的 {fmt_pct(profile.top_share)}"
+                      f"（阈值 {fmt_pct(limit, 0)}），其绩效目标应重点审核",
+                      {"top_count": profile.top_count, "top_share": float(profile.top_share), "threshold": float(limit),
+                       "projects": profile.count}, "budget.projects")
 
 
 @check

@@ -15,6 +15,7 @@ from .budget import rate, rate_trail
 from .evaluation import Evaluation
 from .findings import SEVERITIES, SEVERITY_LABELS
 from .numbers import fmt, fmt_pct, fmt_plain
+from .payments import monthly_profile, project_profile
 
 SAMPLE_MARK = "示例"
 
@@ -81,17 +82,45 @@ def budget_chart(ev: Evaluation) -> Image:
 
 
 def projects_table(ev: Evaluation) -> HTML | Markdown:
-    projects = ev.params.budget.projects
-    if not projects:
+    """Per-project execution, projects never started, and the share of the largest projects."""
+    profile = project_profile(ev.params.budget)
+    if profile is None:
         return Markdown("（参数文件未提供项目明细表。）")
-    rows = [[p.name, fmt(p.adjusted), fmt(p.executed), fmt_pct(rate(p.executed, p.adjusted))] for p in projects]
     unit = ev.params.unit
-    return HTML(_table(["项目名称", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率"], rows, numeric={1, 2, 3}))
+    low = ev.scheme.checks["project_low_execution"]
+    rows = [[r.name, fmt(r.adjusted), fmt(r.executed),
+             "—" if r.execution_rate is None else fmt_pct(r.execution_rate),
+             "—" if r.share is None else fmt_pct(r.share),
+             "未启动" if r.name in profile.never_started else
+             ("执行偏低" if r.execution_rate is not None and r.execution_rate < float(low) else "")]
+            for r in profile.table.sort_values("adjusted", ascending=False).itertuples()]
+    lead = (f"<p class='evalkit-note'>共 {profile.count} 个项目；未启动（有预算、零支出）{len(profile.never_started)} 个；"
+            f"预算最多的 {profile.top_count} 个项目占项目预算的 {fmt_pct(profile.top_share)}；"
+            f"执行率低于 {fmt_pct(low, 0)} 的项目标为“执行偏低”。</p>")
+    return HTML(lead + _table(["项目名称", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率", "占项目预算",
+                               "状态"], rows, numeric={1, 2, 3, 4}))
+
+
+def monthly_table(ev: Evaluation) -> HTML | Markdown:
+    """Cumulative payment progress against 序时进度, month by month."""
+    profile = monthly_profile(ev.params.budget)
+    if profile is None:
+        return Markdown("（参数文件未提供月度支付数据。）")
+    rows = [[f"{r.month} 月", fmt(r.executed), fmt(r.cumulative),
+             "—" if r.against_budget is None else fmt_pct(r.against_budget), fmt_pct(r.schedule),
+             "—" if r.gap is None else fmt_pct(r.gap)] for r in profile.table.itertuples()]
+    lead = (f"<p class='evalkit-note'>序时进度 = 月份 ÷ 12；累计支付进度 = 累计支付 ÷ 全年预算数。12 月支付占全年支付的 "
+            f"{fmt_pct(profile.december_share)}，第四季度占 {fmt_pct(profile.q4_share)}"
+            f"（提示阈值：12 月 {fmt_pct(ev.scheme.checks['december_share'], 0)}，"
+            f"第四季度 {fmt_pct(ev.scheme.checks['q4_share'], 0)}）。</p>")
+    unit = ev.params.unit
+    return HTML(lead + _table(["月份", f"当月支付（{unit}）", f"累计支付（{unit}）", "累计支付进度", "序时进度", "进度差"],
+                              rows, numeric={1, 2, 3, 4, 5}))
 
 
 def monthly_chart(ev: Evaluation) -> Image | Markdown:
     png = charts.monthly_chart(ev)
-    return Markdown("（参数文件未提供月度支付数据。）") if png is None else Image(data=png, format="png")
+    return Markdown("") if png is None else Image(data=png, format="png")
 
 
 def indicator_table(ev: Evaluation) -> HTML:

@@ -29,10 +29,13 @@ from .paths import department_dir, notebook_path
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "docx", "xlsx")
+APPENDIX_FORMATS = ("html", "pdf")
+DOCUMENT_FORMATS = ("docx", "xlsx")
 STAMP = ".evalkit-run.json"
 ERROR_FILE = "error.json"
-OUTPUTS = ("evaluation.ipynb", "appendix.html", "appendix.pdf", "result.json", STAMP, ERROR_FILE, "error.txt")
+OUTPUTS = ("evaluation.ipynb", "appendix.html", "appendix.pdf", "result.json", "自评报告.docx", "自评报告.html",
+           "绩效自评表.xlsx", STAMP, ERROR_FILE)
 
 
 @dataclass
@@ -68,7 +71,7 @@ def _title(ev) -> str:
     return f"{d.name} · {d.year} 年度部门整体支出绩效自评 · 计算附件"
 
 
-def run_department(params_path: str | Path, out: str | Path = "reports", *, formats=FORMATS, timeout: float = 600,
+def run_department(params_path: str | Path, out: str | Path = "reports", *, formats=APPENDIX_FORMATS, timeout: float = 600,
                    notebook: Path | None = None, start_retries: int = 1) -> Outcome:
     """Evaluate one params file, execute its notebook and write its appendices and result.json.
 
@@ -91,8 +94,9 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
     notebook = Path(notebook) if notebook else notebook_path("department")
     try:
         _clear(target)
-        nb = _execute(notebook, target, params_path=Path(params_path).resolve(), timeout=timeout,
-                      department=d.id, start_retries=start_retries)
+        nb = _execute(notebook, target / "evaluation.partial.ipynb",
+                      {"params_file": str(Path(params_path).resolve()), "scheme": None},
+                      timeout=timeout, label=d.id, start_retries=start_retries)
         nb.metadata["evalkit"] = {"title": _title(ev), "department": d.id, "year": d.year}
         import nbformat
 
@@ -100,7 +104,12 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
         (target / "evaluation.partial.ipynb").unlink(missing_ok=True)
         from .export import export_notebook
 
-        export_notebook(target / "evaluation.ipynb", target, formats=[f for f in formats if f in FORMATS])
+        export_notebook(target / "evaluation.ipynb", target, formats=[f for f in formats if f in APPENDIX_FORMATS])
+        documents = [f for f in formats if f in DOCUMENT_FORMATS]
+        if documents:
+            from .documents import write_documents
+
+            write_documents(ev, target, documents)
         write_atomic(target / "result.json",
                      json.dumps(ev.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
         stamp = fingerprint(ev.params, ev.scheme, notebook, tuple(formats))
@@ -126,7 +135,9 @@ def _clear(target: Path) -> None:
 
 
 def _record_failure(target: Path, outcome: Outcome) -> None:
-    for name in ("appendix.html", "appendix.pdf", "result.json", STAMP):
+    for name in OUTPUTS:
+        if name in ("evaluation.ipynb", ERROR_FILE):
+            continue
         (target / name).unlink(missing_ok=True)
     partial = target / "evaluation.partial.ipynb"
     if partial.exists():
@@ -134,13 +145,16 @@ def _record_failure(target: Path, outcome: Outcome) -> None:
     write_atomic(target / ERROR_FILE, json.dumps(asdict(outcome), ensure_ascii=False, indent=2).encode("utf-8"))
 
 
-def _execute(notebook: Path, target: Path, *, params_path: Path, timeout: float, department: str,
-             start_retries: int):
-    """papermill over IPC with a unique socket path; one retry when the kernel dies at start."""
+def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float, label: str, start_retries: int):
+    """papermill over IPC with a unique socket path; one retry when the kernel dies at start.
+
+    ``partial`` receives the notebook as it executes; a failure leaves it there for inspection.
+    """
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    partial = target / "evaluation.partial.ipynb"
+    final = str(partial.with_name(partial.name.replace(".partial", "")))
+    department = label
     attempt = 0
     while True:
         sockets = Path(tempfile.mkdtemp(prefix="evk-"))
@@ -149,27 +163,27 @@ def _execute(notebook: Path, target: Path, *, params_path: Path, timeout: float,
         try:
             watchdog.start()
             return pm.execute_notebook(
-                str(notebook), str(partial), parameters={"params_file": str(params_path), "scheme": None},
+                str(notebook), str(partial), parameters=parameters,
                 kernel_name="python3", kernel_manager_class=_ipc_kernel_manager(sockets, managers),
                 progress_bar=False, log_output=False, execution_timeout=timeout, start_timeout=60, cwd=None)
         except pm.PapermillExecutionError as exc:
             raise CellExecutionError(
                 f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}", department=department,
-                output_path=str(target / "evaluation.ipynb"), cell=str(exc.source)) from None
+                output_path=final, cell=str(exc.source)) from None
         except (CellTimeoutError, TimeoutError) as exc:
             raise RunTimeoutError(f"timed out after {timeout:g} s: {exc}", department=department,
-                                  output_path=str(target / "evaluation.ipynb")) from None
+                                  output_path=final) from None
         except (DeadKernelError, RuntimeError) as exc:
             if watchdog.fired:
                 raise RunTimeoutError(f"timed out after {timeout:g} s (kernel stopped)", department=department,
-                                      output_path=str(target / "evaluation.ipynb")) from None
+                                      output_path=final) from None
             started = partial.exists() and _any_executed(partial)
             if not started and attempt < start_retries and "died" in str(exc).lower():
                 attempt += 1
                 log.warning("%s: kernel died at start, retrying (%s)", department, exc)
                 continue
             raise KernelDiedError(f"kernel died: {exc}", department=department,
-                                  output_path=str(target / "evaluation.ipynb")) from None
+                                  output_path=final) from None
         finally:
             watchdog.cancel()
             shutil.rmtree(sockets, ignore_errors=True)
@@ -240,6 +254,44 @@ class _Watchdog:
                     pass
 
 
+def run_overview(folder: str | Path, out: str | Path, year: int, *, formats=APPENDIX_FORMATS,
+                 timeout: float = 600) -> Outcome:
+    """Execute ``notebooks/overview.ipynb`` for one folder and year into ``out/<year>/overview.*``."""
+    started = time.monotonic()
+    target = Path(out) / str(year)
+    target.mkdir(parents=True, exist_ok=True)
+    outcome = Outcome(params=str(folder), status="failed", department_id="overview", name="全区总览", year=year,
+                      out_dir=str(target))
+    for name in ("overview.ipynb", "overview.html", "overview.pdf", "overview.error.json"):
+        (target / name).unlink(missing_ok=True)
+    partial = target / "overview.partial.ipynb"
+    try:
+        import nbformat
+
+        from .export import export_notebook
+
+        nb = _execute(notebook_path("overview"), partial, {"params_dir": str(Path(folder).resolve()), "year": year},
+                      timeout=timeout, label="overview", start_retries=1)
+        nb.metadata["evalkit"] = {"title": f"{year} 年度部门整体支出绩效自评 · 全区总览", "year": year}
+        write_atomic(target / "overview.ipynb", nbformat.writes(nb).encode("utf-8"))
+        partial.unlink(missing_ok=True)
+        export_notebook(target / "overview.ipynb", target, formats=[f for f in formats if f in APPENDIX_FORMATS],
+                        basename="overview")
+        outcome.status = "ok"
+    except Exception as exc:  # the departments' results stand even if the overview fails
+        outcome.error_kind = type(exc).__name__
+        outcome.error = str(exc) if isinstance(exc, EvalkitError) else "".join(
+            traceback.format_exception_only(type(exc), exc)).strip()
+        for name in ("overview.html", "overview.pdf"):
+            (target / name).unlink(missing_ok=True)
+        if partial.exists():
+            os.replace(partial, target / "overview.ipynb")
+        write_atomic(target / "overview.error.json",
+                     json.dumps(asdict(outcome), ensure_ascii=False, indent=2).encode("utf-8"))
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
 # --- batches --------------------------------------------------------------------------------
 
 def discover(items: list[str | Path]) -> list[Path]:
@@ -275,7 +327,7 @@ def _warm_up() -> None:
 
 
 def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int | None = None, force: bool = False,
-              formats=FORMATS, timeout: float = 600, progress: bool | None = None,
+              formats=APPENDIX_FORMATS, timeout: float = 600, progress: bool | None = None,
               on_outcome=None) -> list[Outcome]:
     """Run every department in ``items`` (files or folders) in ``jobs`` worker processes."""
     from tqdm import tqdm

@@ -27,6 +27,7 @@ DEFAULT_CHECKS = {
     "december_share": Decimal("0.25"),
     "q4_share": Decimal("0.4"),
     "project_low_execution": Decimal("0.6"),
+    "project_concentration": Decimal("0.8"),
 }
 
 

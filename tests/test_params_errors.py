@@ -166,11 +166,6 @@ def test_parse_params_rejects_non_numbers_built_in_python(bad):
     assert [(p.path, p.key) for p in info.value.problems] == [("memory.yaml", "budget.adjusted")]
 
 
-def test_unknown_scheme_id_is_refused_when_evaluating():
-    with pytest.raises(SchemeError, match="no such scheme"):
-        evalkit.load_scheme("mof-2021")
-
-
 def test_scheme_path_beside_the_params_file_is_accepted(tmp_path):
     text = (BAD / "unknown_scheme.yaml").read_text(encoding="utf-8").replace("scheme: mof-2021",
                                                                              "scheme: local.scheme.yaml")
