@@ -72,8 +72,10 @@ def main() -> int:
         naive_wall = time.perf_counter() - started
         print("evalkit run:", flush=True)
         started = time.perf_counter()
-        proc = subprocess.run([BIN / "evalkit", "run", params, "--out", work / "reports", "--force",
-                               "--jobs", str(args.jobs), "--no-progress"], capture_output=True, text=True)
+        # The files, not the folder: the naive loop makes no district overview, so neither may this.
+        proc = subprocess.run([BIN / "evalkit", "run", *paths, "--out", work / "reports", "--force",
+                               "--jobs", str(args.jobs), "--no-progress", "--formats", "html,pdf"],
+                              capture_output=True, text=True)
         evalkit_wall = time.perf_counter() - started
         if proc.returncode != 0:
             print(proc.stdout, proc.stderr, file=sys.stderr)
