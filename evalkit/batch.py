@@ -8,7 +8,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .index import INVALID_DIR, write_index
-from .runner import APPENDIX_FORMATS, Outcome, run_batch, run_overview, write_atomic
+from .iorw import write_atomic
+from .runner import APPENDIX_FORMATS, Outcome, run_batch, run_overview
 from .text import table
 
 STATUS = {"ok": "成功 ok", "skipped": "未变 skipped", "failed": "失败 FAILED"}

@@ -21,7 +21,6 @@ import functools
 import logging
 import os
 import re
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from nbconvert.exporters import HTMLExporter
 from traitlets import Bool, default
 
 from evalkit.fonts import CSS_FONT_STACK, CSS_MONO_FONT_STACK
+from evalkit.iorw import write_atomic
 
 __all__ = [
     "A4PDFExporter",
@@ -430,20 +430,9 @@ def export_notebook(
     written = {}
     for name in formats:
         target = out_dir / f"{basename}{FORMATS[name]}"
-        _write_atomic(target, rendered[name])
+        write_atomic(target, rendered[name])
         written[name] = target
     return written
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+_write_atomic = write_atomic  # the name other modules imported first

@@ -20,7 +20,7 @@ from .budget import BudgetResult, rate
 from .checker import parse_date
 from .model import Params
 from .payments import monthly_profile, project_profile
-from .numbers import decimals_of, exact, fmt, fmt_pct, fmt_plain, round_half_up
+from .numbers import decimals_of, exact, fmt, fmt_pct, fmt_plain, round_half_up, rounding_eq_decimal
 from .scheme import Scheme
 from .scoring import GradeResult, IndicatorScore, ScoreSummary, WeightPlan
 
@@ -74,7 +74,8 @@ def find_all(ctx: Context) -> tuple[Finding, ...]:
 
 
 def _printed_matches(computed: Fraction | None, printed) -> bool:
-    return computed is not None and round_half_up(computed * 100, decimals_of(printed)) == printed
+    """A rate (fraction) against a percentage as printed, at the printed precision."""
+    return computed is not None and rounding_eq_decimal(computed, printed, scale=100)
 
 
 # --- budget -----------------------------------------------------------------------------------
@@ -311,7 +312,9 @@ def reported_rows(ctx: Context) -> Iterator[Finding]:
                           f"「{ind.name}」自评 {fmt_plain(rep.score)} 分，按其规则应得 {fmt(s.score)} 分（{s.trail}）",
                           {"indicator": ind.name, "reported": float(rep.score), "computed": float(s.score),
                            "trail": s.trail}, ind.key)
-        if rep.coefficient is not None and round_half_up(s.coefficient * 100, decimals_of(rep.coefficient * 100)) != rep.coefficient * 100:
+        # the coefficient is stored as a fraction (96.15 → 0.9615): two of its decimals are the percent's
+        places = max(0, decimals_of(rep.coefficient) - 2) if rep.coefficient is not None else 0
+        if rep.coefficient is not None and round_half_up(s.coefficient * 100, places) != rep.coefficient * 100:
             yield Finding("indicator.reported_coefficient_mismatch", "error",
                           f"「{ind.name}」自评得分系数 {fmt_pct(rep.coefficient)}，按其规则应为 {fmt_pct(s.coefficient)}（{s.trail}）",
                           {"indicator": ind.name, "reported": float(rep.coefficient), "computed": float(s.coefficient)},

@@ -11,6 +11,7 @@ from html import escape
 from pathlib import Path
 
 from .fonts import CSS_FONT_STACK
+from .iorw import write_atomic
 
 INVALID_DIR = "_invalid"
 
@@ -113,10 +114,8 @@ document.querySelectorAll('#departments th').forEach(function (th, col) {{
 
 def write_index(out: Path, year: int | str) -> Path:
     """Write ``out/<year>/index.html`` atomically and return its path."""
-    from .export import _write_atomic
-
     folder = Path(out) / str(year)
     html = render(collect(out, year), year=year, overview=(folder / "overview.html").is_file())
     target = folder / "index.html"
-    _write_atomic(target, html.encode("utf-8"))
+    write_atomic(target, html.encode("utf-8"))
     return target

@@ -176,7 +176,7 @@ def _check_line_sums(c: Checker, lines, **totals) -> None:
             continue
         added = sum(values, Decimal(0))
         if added != total:
-            c.fail(f"budget.lines", f"the lines' {field} add up to {added:f}, but budget.{field} is "
+            c.fail("budget.lines", f"the lines' {field} add up to {added:f}, but budget.{field} is "
                                     f"{total:f} (difference {added - total:f}); the lines must add up to the total")
 
 

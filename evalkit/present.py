@@ -11,7 +11,7 @@ from html import escape
 from IPython.display import HTML, Image, Markdown
 
 from . import charts
-from .budget import rate, rate_trail
+from .budget import rate_trail
 from .evaluation import Evaluation
 from .findings import SEVERITIES, SEVERITY_LABELS
 from .numbers import fmt, fmt_pct, fmt_plain

@@ -15,7 +15,6 @@ import tempfile
 import threading
 import time
 import traceback
-import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -23,8 +22,9 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from .evaluation import evaluate
-from .exceptions import CellExecutionError, EvalkitError, KernelDiedError, RunError, RunTimeoutError
+from .exceptions import CellExecutionError, EvalkitError, KernelDiedError, RunTimeoutError
 from .fingerprint import fingerprint
+from .iorw import write_atomic
 from .paths import department_dir, notebook_path
 
 log = logging.getLogger(__name__)
@@ -58,12 +58,6 @@ class Outcome:
     @property
     def failed(self) -> bool:
         return self.status == "failed"
-
-
-def write_atomic(target: Path, data: bytes) -> None:
-    from .export import _write_atomic
-
-    _write_atomic(target, data)
 
 
 def _title(ev) -> str:

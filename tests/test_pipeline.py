@@ -209,3 +209,22 @@ def test_index_escapes_text_from_params(tmp_path):
              "links": {}, "sample": False}]
     html = index.render(rows, year=2023)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_kernel_that_dies_at_start_is_retried_once_then_reported(tmp_path, monkeypatch):
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+
+    starts = []
+
+    class DyingKernels(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            starts.append(kernel_name)
+            return KernelSpec(resource_dir="", argv=[sys.executable, "-c", "import sys; sys.exit(3)"],
+                              display_name="dies", language="python")
+
+    monkeypatch.setattr(runner, "_this_python_kernels", DyingKernels)
+    outcome = runner.run_department(SEED, tmp_path / "reports", timeout=60)
+    assert outcome.status == "failed" and outcome.error_kind == "KernelDiedError", outcome.error
+    assert len(starts) == 2  # the first start and one retry
+    folder = tmp_path / "reports" / "2023" / "dangzheng-office"
+    assert (folder / "error.json").is_file() and not (folder / "appendix.html").exists()

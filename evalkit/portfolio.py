@@ -1,0 +1,313 @@
+"""Many departments at once: a district's portfolio as tidy DataFrames plus cross-department findings.
+
+>>> pf = Portfolio.load("params", year=2023)                           # doctest: +SKIP
+>>> pf.departments[["id", "score_min", "score_max", "grade"]].head()     # doctest: +SKIP
+>>> pf.findings.query("scope == 'portfolio'")[["department_id", "id"]]   # doctest: +SKIP
+
+Every department is evaluated exactly as ``evaluate()`` does it; a file that cannot be evaluated is
+listed in ``Portfolio.invalid`` and never stops the others.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from .evaluation import Evaluation, evaluate
+from .findings import SEVERITIES
+from .numbers import exact
+from .payments import monthly_profile, project_profile
+from .portfolio_findings import (
+    PortfolioFinding,
+    PortfolioRules,
+    all_full_score_findings,
+    copied_indicator_findings,
+    indicator_signature,
+    load_portfolio_rules,
+    outlier_findings,
+    score_inflation_findings,
+)
+from .scheme import Scheme
+
+NAN = float("nan")
+SAMPLE_MARK = "示例"  # a region naming itself 示例… holds illustrative, not real, departments
+
+DEPARTMENT_COLUMNS = [
+    "id", "name", "year", "region", "sample", "scheme", "unit", "initial", "adjusted", "executed",
+    "execution_rate", "adjustment_rate", "december_share", "q4_share", "projects", "indicators", "unscored",
+    "score_min", "score_max", "score", "complete", "grade", "grade_min", "grade_max", "reported_score",
+    "reported_grade", "inflation", "errors", "warnings", "infos", "portfolio_findings", "source",
+]
+FINDING_COLUMNS = ["department_id", "id", "severity", "message", "evidence", "subject", "scope"]
+PROJECT_COLUMNS = ["department_id", "name", "adjusted", "executed", "execution_rate", "share"]
+MONTHLY_COLUMNS = ["department_id", "month", "executed", "share", "cumulative", "against_budget", "schedule", "gap"]
+INDICATOR_COLUMNS = ["department_id", "goal", "name", "tier", "direction", "target", "actual", "unit", "weight",
+                     "coefficient", "score", "max_loss", "scored", "rule", "trail"]
+
+
+class Portfolio:
+    """Every department of a district (one folder of params files) evaluated and compared.
+
+    Attributes
+    ----------
+    evaluations : dict[str, Evaluation]
+        By department id, sorted.
+    invalid : list[tuple[str, str]]
+        ``(path, message)`` for every file that could not be evaluated.
+    portfolio_findings : tuple[PortfolioFinding, ...]
+        Cross-department findings; ``department_id`` is ``None`` for the district as a whole.
+    rules : PortfolioRules
+        The thresholds used (``evalkit/portfolio.yaml`` unless given).
+    """
+
+    def __init__(self, evaluations: Mapping[str, Evaluation], *, invalid: Iterable[tuple[str, str]] = (),
+                 rules: PortfolioRules | None = None):
+        self.evaluations: dict[str, Evaluation] = dict(sorted(evaluations.items()))
+        self.invalid: list[tuple[str, str]] = list(invalid)
+        self.rules = rules or load_portfolio_rules()
+        base = _department_frame(self.evaluations)
+        self.portfolio_findings: tuple[PortfolioFinding, ...] = _find_portfolio(base, self.evaluations, self.rules)
+        counts = pd.Series([f.department_id for f in self.portfolio_findings], dtype=object).value_counts()
+        base["portfolio_findings"] = [int(counts.get(d, 0)) for d in base["id"]]
+        self._departments = base[DEPARTMENT_COLUMNS]
+        self._findings = _finding_frame(self.evaluations, self.portfolio_findings)
+        self._indicators = _indicator_frame(self.evaluations)
+        self._projects, self._monthly = _payment_frames(self.evaluations)
+
+    @classmethod
+    def load(cls, folder: str | Path, *, year: int | None = None, scheme: str | Path | Scheme | None = None,
+             rules: str | Path | PortfolioRules | None = None) -> Portfolio:
+        """Evaluate every params YAML in ``folder`` (of fiscal ``year``, if given).
+
+        ``scheme`` overrides each file's own scheme; ``rules`` a path to a portfolio rules YAML.
+
+        >>> pf = Portfolio.load("params", year=2023)   # doctest: +SKIP
+        >>> len(pf.evaluations), len(pf.invalid)       # doctest: +SKIP
+        (25, 0)
+        """
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{folder} is not a folder of params files")
+        if not isinstance(rules, PortfolioRules):
+            rules = load_portfolio_rules(rules)
+        evaluations: dict[str, Evaluation] = {}
+        seen: dict[str, str] = {}
+        invalid: list[tuple[str, str]] = []
+        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            try:
+                ev = evaluate(path, scheme)
+            except Exception as exc:  # noqa: BLE001 - one bad file never stops the portfolio
+                invalid.append((str(path), str(exc) or type(exc).__name__))
+                continue
+            dept = ev.department
+            if year is not None and dept.year != year:
+                continue
+            if dept.id in seen:
+                invalid.append((str(path), f"department id {dept.id!r} is also used by {seen[dept.id]}; "
+                                           "give each department-year its own id, or pass year= to pick one year"))
+                continue
+            seen[dept.id] = str(path)
+            evaluations[dept.id] = ev
+        return cls(evaluations, invalid=invalid, rules=rules)
+
+    def __repr__(self) -> str:
+        return (f"<Portfolio {len(self.evaluations)} departments, {len(self.invalid)} invalid files, "
+                f"{len(self.portfolio_findings)} portfolio findings>")
+
+    # --- tables ---------------------------------------------------------------------------------
+
+    @property
+    def departments(self) -> pd.DataFrame:
+        """One row per department: score (NaN when incomplete) and interval, grade, budget rates, year-end
+        shares, reported score, ``inflation`` (reported − computed, against the interval's top when
+        incomplete: the least inflation the data prove) and finding counts (``errors``, ``warnings``,
+        ``infos`` for the department's own findings; ``portfolio_findings`` for cross-department ones).
+        Rates and shares are fractions."""
+        return self._departments.copy()
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """Every finding, ``scope`` 'department' or 'portfolio'; ``department_id`` is None for the district."""
+        return self._findings.copy()
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        """Every indicator of every department (the columns of ``Evaluation.indicators``)."""
+        return self._indicators.copy()
+
+    @property
+    def projects(self) -> pd.DataFrame:
+        """Every project from the departments' project tables; ``share`` of the department's project budget."""
+        return self._projects.copy()
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        """Monthly payments with cumulative progress ``against_budget`` and the time ``schedule`` (month ÷ 12)."""
+        return self._monthly.copy()
+
+    def department(self, department_id: str) -> Evaluation:
+        """The evaluation of one department."""
+        try:
+            return self.evaluations[department_id]
+        except KeyError:
+            known = ", ".join(self.evaluations) or "none"
+            raise KeyError(f"no department {department_id!r} in this portfolio; known: {known}") from None
+
+    def summary(self) -> pd.DataFrame:
+        """One row of district figures: counts, totals, medians, grade counts and findings."""
+        d, f = self._departments, self._findings
+        units = set(d["unit"])
+        same_unit = len(units) == 1
+        adjusted = float(d["adjusted"].sum()) if same_unit else NAN
+        executed = float(d["executed"].sum()) if same_unit else NAN
+        row = {
+            "年度": "、".join(str(y) for y in sorted(set(d["year"]))),
+            "地区": "、".join(sorted({r for r in d["region"] if r})),
+            "示例数据": bool(d["sample"].any()),
+            "部门数": len(d),
+            "得分完整的部门数": int(d["complete"].sum()),
+            "无法读取的文件数": len(self.invalid),
+            "金额单位": next(iter(units)) if same_unit else "（单位不一）",
+            "全年预算数合计": adjusted,
+            "全年执行数合计": executed,
+            "总体预算执行率": executed / adjusted if adjusted else NAN,
+            "预算执行率中位数": _median(d["execution_rate"]),
+            "预算调整率中位数": _median(d["adjustment_rate"]),
+            "12月支付占比中位数": _median(d["december_share"]),
+            "第四季度支付占比中位数": _median(d["q4_share"]),
+            "计算得分中位数": _median(d["score"]),
+            "自评得分中位数": _median(d["reported_score"]),
+            "自评虚高中位数": _median(d["inflation"]),
+            "有问题的部门数": int(((d["errors"] + d["warnings"] + d["infos"] + d["portfolio_findings"]) > 0).sum()),
+            "无任何问题的部门数": int(((d["errors"] + d["warnings"] + d["infos"] + d["portfolio_findings"]) == 0).sum()),
+        }
+        for severity, label in zip(SEVERITIES, ("错误", "警告", "提示"), strict=True):
+            row[label] = int((f["severity"] == severity).sum())
+        row["跨部门问题"] = len(self.portfolio_findings)
+        for label in self._grade_labels():
+            row[f"等级·{label}"] = int((d["complete"] & (d["grade"] == label)).sum())
+        row["等级·未定（得分为区间）"] = int((~d["complete"]).sum())
+        return pd.DataFrame([row])
+
+    def _grade_labels(self) -> list[str]:
+        labels: dict[str, None] = {}
+        for ev in self.evaluations.values():
+            labels.update((g.label, None) for g in ev.scheme.grades)
+        return list(labels)
+
+    def compare(self, a: str, b: str) -> pd.DataFrame:
+        """Key figures of departments ``a`` and ``b`` side by side, with ``b − a`` where both are numbers."""
+        rows = {}
+        for dept in (a, b):
+            self.department(dept)
+        d = self._departments.set_index("id")
+        kinds = self._findings.groupby("department_id")["id"].agg(lambda s: "、".join(sorted(set(s))))
+        for label, column in COMPARE_ROWS:
+            rows[label] = [_plain(d.at[dept, column]) for dept in (a, b)]
+        rows["问题类型"] = [kinds.get(dept, "") for dept in (a, b)]
+        return pd.DataFrame([[x, y, _difference(x, y)] for x, y in rows.values()], index=list(rows),
+                            columns=[a, b, "差值"], dtype=object)
+
+
+COMPARE_ROWS = [
+    ("部门", "name"), ("评价方案", "scheme"), ("金额单位", "unit"), ("年初预算数", "initial"),
+    ("全年预算数", "adjusted"), ("全年执行数", "executed"), ("预算执行率", "execution_rate"),
+    ("预算调整率", "adjustment_rate"), ("12月支付占比", "december_share"), ("第四季度支付占比", "q4_share"),
+    ("项目数", "projects"), ("绩效指标数", "indicators"), ("未填报完成值的指标数", "unscored"),
+    ("计算得分", "score"), ("得分下限", "score_min"), ("得分上限", "score_max"), ("评价等级", "grade"),
+    ("自评得分", "reported_score"), ("自评等级", "reported_grade"), ("自评虚高", "inflation"),
+    ("错误", "errors"), ("警告", "warnings"), ("提示", "infos"), ("跨部门问题", "portfolio_findings"),
+]
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value
+
+
+def _difference(x, y):
+    numeric = (int, float)
+    if isinstance(x, numeric) and isinstance(y, numeric) and not isinstance(x, bool) and not isinstance(y, bool):
+        return NAN if math.isnan(x) or math.isnan(y) else y - x
+    return None
+
+
+def _median(series: pd.Series) -> float:
+    values = series.dropna()
+    return float(values.median()) if len(values) else NAN
+
+
+def _number(value) -> float:
+    return NAN if value is None else float(value)
+
+
+def _department_row(ev: Evaluation) -> dict:
+    p, b, s, g = ev.params, ev.budget, ev.score, ev.grade
+    monthly = monthly_profile(p.budget)
+    projects = project_profile(p.budget)
+    counts = ev.severity_counts()
+    reported = p.reported.score
+    computed_top = s.min if s.complete else s.max
+    return {
+        "id": p.department.id, "name": p.department.name, "year": p.department.year,
+        "region": p.department.region, "sample": SAMPLE_MARK in (p.department.region or ""),
+        "scheme": ev.scheme.id, "unit": p.unit, "initial": float(b.initial), "adjusted": float(b.adjusted),
+        "executed": float(b.executed), "execution_rate": _number(b.execution_rate),
+        "adjustment_rate": _number(b.adjustment_rate),
+        "december_share": _number(monthly.december_share) if monthly else NAN,
+        "q4_share": _number(monthly.q4_share) if monthly else NAN,
+        "projects": projects.count if projects else 0,
+        "indicators": len(ev.indicator_scores), "unscored": sum(1 for x in ev.indicator_scores if not x.scored),
+        "score_min": float(s.min), "score_max": float(s.max), "score": float(s.min) if s.complete else NAN,
+        "complete": s.complete, "grade": g.label, "grade_min": g.min_label, "grade_max": g.max_label,
+        "reported_score": _number(reported), "reported_grade": p.reported.grade,
+        "inflation": NAN if reported is None else float(exact(reported) - computed_top),
+        "errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
+        "source": p.source,
+    }
+
+
+def _department_frame(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
+    columns = [c for c in DEPARTMENT_COLUMNS if c != "portfolio_findings"]
+    frame = pd.DataFrame([_department_row(ev) for ev in evaluations.values()], columns=columns)
+    return frame.astype({"sample": bool, "complete": bool})
+
+
+def _find_portfolio(departments: pd.DataFrame, evaluations: Mapping[str, Evaluation],
+                    rules: PortfolioRules) -> tuple[PortfolioFinding, ...]:
+    names = {dept: ev.department.name for dept, ev in evaluations.items()}
+    coefficients = {dept: [x.coefficient if x.scored else None for x in ev.indicator_scores]
+                    for dept, ev in evaluations.items()}
+    signatures = {dept: [indicator_signature(i.name, i.direction, i.target, i.unit) for i in ev.params.indicators]
+                  for dept, ev in evaluations.items()}
+    found = [*outlier_findings(departments, rules), *all_full_score_findings(coefficients, names, rules),
+             *copied_indicator_findings(signatures, names, rules), *score_inflation_findings(departments, rules)]
+    return tuple(found)
+
+
+def _finding_frame(evaluations: Mapping[str, Evaluation], portfolio: tuple[PortfolioFinding, ...]) -> pd.DataFrame:
+    rows = []
+    for dept, ev in evaluations.items():
+        rows += [{"department_id": dept, **f.to_dict(), "scope": "department"} for f in ev.finding_items]
+        rows += [f.to_dict() for f in portfolio if f.department_id == dept]
+    rows += [f.to_dict() for f in portfolio if f.department_id is None]
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def _indicator_frame(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
+    rows = [{"department_id": dept, **row} for dept, ev in evaluations.items()
+            for row in ev.indicators.to_dict("records")]
+    return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
+
+
+def _payment_frames(evaluations: Mapping[str, Evaluation]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    projects, monthly = [], []
+    for dept, ev in evaluations.items():
+        pp, mp = project_profile(ev.params.budget), monthly_profile(ev.params.budget)
+        if pp is not None:
+            projects += [{"department_id": dept, **row} for row in pp.table.to_dict("records")]
+        if mp is not None:
+            monthly += [{"department_id": dept, **row} for row in mp.table.to_dict("records")]
+    return pd.DataFrame(projects, columns=PROJECT_COLUMNS), pd.DataFrame(monthly, columns=MONTHLY_COLUMNS)
