@@ -22,7 +22,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from .evaluation import evaluate
-from .exceptions import CellExecutionError, EvalkitError, KernelDiedError, RunTimeoutError
+from .exceptions import CellExecutionError, EvalkitError, KernelDiedError, RunError, RunTimeoutError
 from .fingerprint import fingerprint
 from .iorw import write_atomic
 from .paths import department_dir, notebook_path
@@ -149,6 +149,12 @@ def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float,
 
     final = str(partial.with_name(partial.name.replace(".partial", "")))
     department = label
+    declared = pm.inspect_notebook(str(notebook))
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:  # papermill only warns; a misspelt parameter would silently run the defaults
+        raise RunError(f"{notebook.name} has no parameter {', '.join(unknown)}; it declares "
+                       f"{', '.join(declared) or 'none'} (in its cell tagged 'parameters')",
+                       department=department, output_path=final)
     attempt = 0
     while True:
         sockets = Path(tempfile.mkdtemp(prefix="evk-"))

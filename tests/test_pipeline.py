@@ -228,3 +228,13 @@ def test_kernel_that_dies_at_start_is_retried_once_then_reported(tmp_path, monke
     assert len(starts) == 2  # the first start and one retry
     folder = tmp_path / "reports" / "2023" / "dangzheng-office"
     assert (folder / "error.json").is_file() and not (folder / "appendix.html").exists()
+
+
+def test_a_notebook_without_the_runners_parameters_is_refused(tmp_path):
+    nb = nbformat.read(ROOT / "notebooks" / "department.ipynb", as_version=4)
+    nb.cells[0].source = nb.cells[0].source.replace("params_file =", "params_path =")
+    renamed = tmp_path / "renamed.ipynb"
+    nbformat.write(nb, renamed)
+    outcome = runner.run_department(SEED, tmp_path / "reports", notebook=renamed)
+    assert outcome.status == "failed" and outcome.error_kind == "RunError"
+    assert "no parameter params_file" in outcome.error
