@@ -25,6 +25,7 @@ from .findings import Finding
 from .model import Params
 from .numbers import round_half_up
 from .params import load_params, parse_params
+from .portfolio import Portfolio
 from .scheme import Scheme, load_scheme, shipped_schemes
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "KernelDiedError",
     "Params",
     "ParamsError",
+    "Portfolio",
     "Problem",
     "RunError",
     "RunTimeoutError",

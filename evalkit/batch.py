@@ -9,13 +9,13 @@ from pathlib import Path
 
 from .index import INVALID_DIR, write_index
 from .iorw import write_atomic
-from .runner import APPENDIX_FORMATS, Outcome, run_batch, run_overview
+from .runner import FORMATS, Outcome, run_batch, run_overview
 from .text import table
 
 STATUS = {"ok": "成功 ok", "skipped": "未变 skipped", "failed": "失败 FAILED"}
 
 
-def run(items, *, out: Path = Path("reports"), jobs: int | None = None, force: bool = False, formats=APPENDIX_FORMATS,
+def run(items, *, out: Path = Path("reports"), jobs: int | None = None, force: bool = False, formats=FORMATS,
         timeout: float = 600, progress: bool | None = None, stream=None) -> int:
     """Run a batch, write indexes, print the summary; 0 when every department succeeded."""
     stream = stream or sys.stdout

@@ -45,6 +45,15 @@ def _cmd_validate(args) -> int:
     return 1 if failed else 0
 
 
+def _cmd_demo_data(args) -> int:
+    from .demo_data import generate
+
+    written = generate(Path(args.out), seed=args.seed, count=args.count, year=args.year)
+    print(f"wrote {len(written)} files of the illustrative district (示例数据) to {args.out}/; "
+          f"what is planted where: {Path(args.out) / 'DEMO.md'}")
+    return 0
+
+
 def _expand(items: list[str]) -> list[Path]:
     """Params files named, or every *.yaml in a named folder."""
     paths: list[Path] = []
@@ -70,16 +79,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheme", help="scheme id or path to use instead of each file's own")
     p.set_defaults(func=_cmd_validate)
 
+    p = sub.add_parser("demo-data", help="write the illustrative district (示例数据) with planted findings")
+    p.add_argument("--seed", type=int, default=2023, help="random seed; the same seed writes the same files (default: 2023)")
+    p.add_argument("--count", type=int, default=24, help="number of departments, 20-30 (default: 24)")
+    p.add_argument("--year", type=int, default=2023, help="fiscal year (default: 2023)")
+    p.add_argument("--out", default="params", help="output folder (default: params/)")
+    p.set_defaults(func=_cmd_demo_data)
+
     p = sub.add_parser("run", help="run department notebooks and publish appendices (incremental, parallel)")
     p.add_argument("params", nargs="*", default=["params"], help="params files or folders (default: params/)")
     p.add_argument("--out", default="reports", help="output folder (default: reports/)")
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
     p.add_argument("--force", action="store_true", help="re-run departments whose inputs are unchanged")
-    p.add_argument("--formats", default="html,pdf", type=_formats,
-                   help="appendix formats, comma-separated (default: html,pdf)")
+    p.add_argument("--formats", default="html,pdf,docx,xlsx", type=_formats,
+                   help="outputs, comma-separated: html,pdf (appendix), docx (自评报告.docx and .html), "
+                        "xlsx (绩效自评表.xlsx) (default: all four)")
     p.add_argument("--timeout", type=float, default=600, help="seconds one department may take (default: 600)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (one line per department)")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("import-xlsx", help="read a filled-in 绩效自评表.xlsx back into a params file")
+    p.add_argument("table", help="the scoring table (.xlsx, the layout `evalkit run` writes)")
+    p.add_argument("-o", "--output", help="params YAML to write (default: print it)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.set_defaults(func=_cmd_import_xlsx)
     return parser
 
 
@@ -99,6 +122,21 @@ def _cmd_run(args) -> int:
 
     return run(args.params, out=Path(args.out), jobs=args.jobs, force=args.force, formats=args.formats,
                timeout=args.timeout, progress=False if args.no_progress else None)
+
+
+def _cmd_import_xlsx(args) -> int:
+    from .workbook_import import import_workbook
+
+    try:
+        text = import_workbook(args.table, args.output, overwrite=args.force)
+    except FileExistsError as exc:
+        print(f"error: {exc} (use --force)", file=sys.stderr)
+        return 1
+    if args.output:
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

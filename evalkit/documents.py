@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .evaluation import Evaluation
-from .export import _write_atomic
+from .iorw import write_atomic
 
 REPORT_DOCX = "自评报告.docx"
 REPORT_HTML = "自评报告.html"
@@ -68,6 +68,6 @@ def write_documents(ev: Evaluation, folder: Path, formats: Iterable[str] = FORMA
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
     for key, (name, data) in rendered.items():
-        _write_atomic(folder / name, data)
+        write_atomic(folder / name, data)
         written[key] = folder / name
     return written

@@ -73,7 +73,7 @@ def _fonts(rpr, *, east_asia: str, latin: str = LATIN) -> None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
     for attr in list(fonts.attrib):
-        if attr.endswith("Theme") or attr.endswith("theme"):
+        if attr.endswith(("Theme", "theme")):
             del fonts.attrib[attr]
     fonts.set(qn("w:ascii"), latin)
     fonts.set(qn("w:hAnsi"), latin)
@@ -98,7 +98,7 @@ def _styles(doc) -> None:
     fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(LINE_PT)
     fmt.widow_control = True
 
-    body = _paragraph_style(styles, "Body Text Indent 2ch")
+    body = _paragraph_style(styles, "Report Body")
     body.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
     body.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     item = _paragraph_style(styles, "Report Item")
@@ -194,7 +194,7 @@ def _page_field(run) -> None:
         run._r.append(el)
 
 
-_PARAGRAPH_STYLES = {"body": "Body Text Indent 2ch", "item": "Report Item", "note": "Report Note",
+_PARAGRAPH_STYLES = {"body": "Report Body", "item": "Report Item", "note": "Report Note",
                      "sample": "Report Sample", "closing": "Report Closing"}
 
 

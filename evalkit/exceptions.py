@@ -6,6 +6,7 @@ The tree::
     ├── ParamsError          a params or scheme file is malformed (.path, .key, .line, .problems)
     │   └── SchemeError      ... the file is a scheme
     ├── DataError            a side table (CSV/XLSX) has bad rows (.path, .failure_cases)
+    │   └── WorkbookError    ... a scoring table (绩效自评表.xlsx) has cells that cannot be read
     ├── FontMissingError     the CJK font needed for charts and PDFs is not installed
     └── RunError             running one department failed (.department, .output_path, .cell)
         ├── CellExecutionError   a notebook cell raised
@@ -30,6 +31,7 @@ __all__ = [
     "RunError",
     "RunTimeoutError",
     "SchemeError",
+    "WorkbookError",
 ]
 
 
@@ -85,6 +87,18 @@ class DataError(EvalkitError):
 
     def __reduce__(self):
         return (type(self), (self.path, self.failure_cases))
+
+
+class WorkbookError(DataError):
+    """A filled-in scoring table has cells that cannot be read; each of ``failure_cases`` names
+    its sheet and cell, e.g. ``绩效自评表!G16 全年完成值: expected a number, got '九十'``."""
+
+    def __init__(self, path: str, failure_cases: list[Problem] | tuple[Problem, ...]):
+        super().__init__(path, failure_cases)
+        count = len(self.failure_cases)
+        lines = [f"{count} cell{'s' if count != 1 else ''} in {path} cannot be read:"]
+        lines += [f"  {p.key}: {p.message}" if p.key else f"  {p.message}" for p in self.failure_cases]
+        self.args = ("\n".join(lines),)
 
 
 class FontMissingError(EvalkitError):

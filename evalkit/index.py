@@ -45,7 +45,8 @@ def collect(out: Path, year: int | str) -> list[dict]:
 
 def _links(folder: Path) -> dict[str, str]:
     names = {"appendix.html": "HTML 附件", "appendix.pdf": "PDF 附件", "result.json": "result.json",
-             "evaluation.ipynb": "notebook", "自评报告.docx": "自评报告", "绩效自评表.xlsx": "自评表",
+             "evaluation.ipynb": "notebook", "自评报告.docx": "自评报告", "自评报告.html": "自评报告（HTML）",
+             "绩效自评表.xlsx": "自评表",
              "error.json": "错误记录"}
     return {label: f"{folder.name}/{name}" for name, label in names.items() if (folder / name).is_file()}
 

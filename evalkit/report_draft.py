@@ -197,10 +197,10 @@ def _basic_info(w: _Writer, ev: Evaluation) -> None:
     w.para(budget_sentence(ev))
     _budget_table(w, ev)
     w.heading(2, "部门整体支出绩效目标、指标")
-    for goal in ev.params.goals:
+    for i, goal in enumerate(ev.params.goals):
         w.heading(3, goal.name)
         w.para(Span("绩效目标：", "strong"),
-               *((goal.objective,) if goal.objective else missing(f"{goal.name}的绩效目标（goals[].objective）")))
+               *((goal.objective,) if goal.objective else missing(f"{goal.name}的绩效目标（参数文件 goals[{i}].objective）")))
         w.para("；".join(target_phrase(ind) for ind in goal.indicators) + "。")
 
 
@@ -320,7 +320,7 @@ def _deviations(w: _Writer, scores: list[IndicatorScore], findings: tuple[Findin
         if ind.deviation:
             spans.append(Span(ind.deviation))
         elif s.scored and s.coefficient is not None and s.coefficient < 1:
-            spans += [Span(f"得分系数 {fmt_pct(s.coefficient)}，未达到年度指标值，偏差原因"), *missing("（indicators[].deviation）")]
+            spans += [Span(f"得分系数 {fmt_pct(s.coefficient)}，未达到年度指标值，偏差原因"), *missing(f"（参数文件 {ind.key}.deviation）")]
         notes = [f.message for f in findings if f.subject == ind.key and ind.key]
         if notes:
             spans.append(Span(("；" if spans else "") + "evalkit 核查：" + "；".join(notes), "note"))
@@ -343,7 +343,7 @@ def _conclusion(w: _Writer, ev: Evaluation) -> None:
     w.heading(2, "总体评价")
     w.para(*((n.conclusion,) if n.conclusion else missing("总体评价（参数文件 narrative.conclusion）")))
     w.heading(2, "评价得分")
-    w.para(f"按《{scheme.title}》计分：预算执行 {fmt_plain(scheme.execution_weight)} 分，"
+    w.para(f"按评价方案 {scheme.id}（{scheme.title}）计分：预算执行 {fmt_plain(scheme.execution_weight)} 分，"
            f"绩效指标 {fmt_plain(scheme.indicator_points)} 分。{ev.budget.trails['execution_score']} 分。")
     w.para(f"{s.trail}。")
     if s.complete:

@@ -30,8 +30,8 @@ h2, h3 {{ font-family: {CSS_HEADING_STACK}; font-size: 16pt; margin: 0; text-ind
 h2 {{ font-weight: bold; margin-top: 6pt; }} h3 {{ font-weight: normal; }}
 h4 {{ font-size: 16pt; font-weight: bold; margin: 0; text-indent: 2em; }}
 h2, h3, h4 {{ break-after: avoid; page-break-after: avoid; }}
-p {{ margin: 0; text-align: justify; }}
-p.body {{ text-indent: 2em; }} p.item {{ text-indent: 2em; text-align: left; }}
+p {{ margin: 0; text-align: left; }}
+p.body, p.item {{ text-indent: 2em; }}
 p.note {{ text-align: center; font-size: 12pt; line-height: 20pt; color: #555; margin-bottom: 6pt; }}
 p.sample {{ text-align: center; color: #b45f06; font-weight: bold; border: 2px solid #e08a2c; margin: 0 0 6pt; }}
 p.closing {{ text-align: right; padding-right: 2em; }}

@@ -65,7 +65,7 @@ def _title(ev) -> str:
     return f"{d.name} · {d.year} 年度部门整体支出绩效自评 · 计算附件"
 
 
-def run_department(params_path: str | Path, out: str | Path = "reports", *, formats=APPENDIX_FORMATS, timeout: float = 600,
+def run_department(params_path: str | Path, out: str | Path = "reports", *, formats=FORMATS, timeout: float = 600,
                    notebook: Path | None = None, start_retries: int = 1) -> Outcome:
     """Evaluate one params file, execute its notebook and write its appendices and result.json.
 
@@ -327,7 +327,7 @@ def _warm_up() -> None:
 
 
 def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int | None = None, force: bool = False,
-              formats=APPENDIX_FORMATS, timeout: float = 600, progress: bool | None = None,
+              formats=FORMATS, timeout: float = 600, progress: bool | None = None,
               on_outcome=None) -> list[Outcome]:
     """Run every department in ``items`` (files or folders) in ``jobs`` worker processes."""
     from tqdm import tqdm

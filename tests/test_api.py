@@ -44,6 +44,7 @@ EXPORTED = [
     "KernelDiedError",
     "Params",
     "ParamsError",
+    "Portfolio",
     "Problem",
     "RunError",
     "RunTimeoutError",

@@ -15,6 +15,7 @@ CASES = [
     ("clean.yaml", set()),
     ("line_rate_printed_with_one_decimal.yaml", set()),
     ("score_within_tolerance.yaml", set()),
+    ("reported_coefficient_printed_rounded.yaml", set()),
     ("execution_rate_mismatch.yaml", {("budget.execution_rate_mismatch", "error", "reported.execution_rate")}),
     ("line_rate_mismatch.yaml",
      {("budget.line_rate_mismatch", "error", "reported.line_execution_rates.专项预算项目")}),

@@ -58,7 +58,8 @@ def worked_example(tmp_path_factory) -> Path:
 
 def test_run_produces_exactly_the_expected_files(worked_example):
     assert sorted(p.name for p in worked_example.iterdir()) == sorted(
-        [".evalkit-run.json", "appendix.html", "appendix.pdf", "evaluation.ipynb", "result.json"])
+        [".evalkit-run.json", "appendix.html", "appendix.pdf", "evaluation.ipynb", "result.json",
+         "自评报告.docx", "自评报告.html", "绩效自评表.xlsx"])
 
 
 def test_executed_notebook_has_outputs_and_no_errors(worked_example):

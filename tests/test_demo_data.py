@@ -1,0 +1,239 @@
+"""The illustrative district (示例数据): deterministic, committed as generated, and every planted
+finding found on exactly its departments — precision and recall per finding type are printed."""
+
+import csv
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+import evalkit
+from evalkit import cli
+from evalkit.demo_data import MIN_COUNT, REGION, generate
+from evalkit.demo_design import catalogue
+from evalkit.portfolio_findings import load_portfolio_rules
+
+ROOT = Path(__file__).parents[1]
+PARAMS = ROOT / "params"
+PLAN = json.loads((PARAMS / "demo-plan.json").read_text(encoding="utf-8"))
+DEMO = sorted(p for p in PARAMS.glob("demo-*") if p.is_file())
+
+
+def core_finding_ids() -> set[str]:
+    """Every finding id the department-level core can raise (read from findings.py itself)."""
+    text = (ROOT / "evalkit" / "findings.py").read_text(encoding="utf-8")
+    return set(re.findall(r'Finding\(\s*"([a-z_]+\.[a-z_]+)"', text))
+
+
+@pytest.fixture(scope="session")
+def fresh(tmp_path_factory):
+    """The default generation, written afresh."""
+    folder = tmp_path_factory.mktemp("demo-default")
+    return folder, generate(folder)
+
+
+# --- deterministic and committed --------------------------------------------------------------
+
+def test_same_seed_writes_identical_bytes(tmp_path, fresh):
+    again = generate(tmp_path, seed=2023)
+    folder, written = fresh
+    assert [p.name for p in again] == [p.name for p in written]
+    for a, b in zip(again, written, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_another_seed_writes_other_figures(tmp_path, fresh):
+    other = generate(tmp_path, seed=7)
+    folder, _ = fresh
+    name = "demo-water-bureau-2023.yaml"
+    assert (tmp_path / name).read_bytes() != (folder / name).read_bytes()
+    assert {p.name for p in other} == {p.name for p in fresh[1]}  # same departments, same plan
+
+
+def test_committed_params_equal_a_fresh_generation(fresh):
+    folder, written = fresh
+    assert {p.name for p in DEMO} | {"DEMO.md"} == {p.name for p in written}, \
+        "params/ holds demo files the generator no longer writes (or misses some): run `evalkit demo-data`"
+    for path in written:
+        assert (PARAMS / path.name).read_bytes() == path.read_bytes(), \
+            f"params/{path.name} differs from `evalkit demo-data --seed 2023`: regenerate, do not edit by hand"
+
+
+def test_the_worked_example_is_not_part_of_the_plan():
+    assert "dangzheng-office" not in PLAN["departments"]
+    assert (PARAMS / "dangzheng-office-2023.yaml").is_file()
+
+
+@pytest.mark.parametrize("count", [MIN_COUNT - 1, len(catalogue()["departments"]) + 1])
+def test_count_outside_the_catalogue_is_refused(tmp_path, count):
+    with pytest.raises(ValueError, match="count must be between"):
+        generate(tmp_path, count=count)
+    assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_cli_demo_data(tmp_path, capsys):
+    assert cli.main(["demo-data", "--seed", "5", "--count", "20", "--out", str(tmp_path)]) == 0
+    assert "示例数据" in capsys.readouterr().out
+    assert len(list(tmp_path.glob("demo-*-2023.yaml"))) == 20
+    plan = json.loads((tmp_path / "demo-plan.json").read_text(encoding="utf-8"))
+    assert (plan["seed"], plan["count"], len(plan["departments"])) == (5, 20, 20)
+
+
+def test_year_moves_every_date(tmp_path):
+    generate(tmp_path, year=2024, count=MIN_COUNT)
+    doc = yaml.safe_load((tmp_path / "demo-water-bureau-2024.yaml").read_text(encoding="utf-8"))
+    assert doc["department"]["year"] == 2024
+    assert doc["reported"]["evaluation_period"][0].startswith("2025-")
+
+
+# --- the data are what the plan says ----------------------------------------------------------
+
+def test_validate_accepts_the_whole_folder(capsys):
+    assert cli.main(["validate", str(PARAMS)]) == 0  # planted problems are findings, not params errors
+    out = capsys.readouterr().out
+    assert out.count("ok   ") == len(list(PARAMS.glob("*.yaml")))
+
+
+@pytest.mark.parametrize("path", [p for p in DEMO if p.suffix == ".yaml"], ids=lambda p: p.stem)
+def test_every_department_is_marked_as_sample_data(path):
+    text = path.read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    assert doc["department"]["region"] == REGION and "示例" in REGION
+    assert doc["department"]["name"].startswith("示例区")
+    assert text.startswith("# ") and "示例数据" in text.splitlines()[0]
+    assert doc["department"]["id"] in PLAN["departments"]
+
+
+def _money(rows, key):
+    return sum((Decimal(r[key]) for r in rows), Decimal(0))
+
+
+@pytest.mark.parametrize("dept", list(PLAN["departments"]))
+def test_side_tables_add_up_unless_planted(dept):
+    planted = set(PLAN["departments"][dept])
+    doc = yaml.safe_load((PARAMS / f"{dept}-2023.yaml").read_text(encoding="utf-8"))
+    budget = doc["budget"]
+    line = next(x for x in budget["lines"] if x["kind"] == "project")
+    if "projects" in budget:
+        with open(PARAMS / budget["projects"], encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert list(rows[0]) == ["name", "initial", "adjusted", "executed"]
+        adds_up = (_money(rows, "adjusted"), _money(rows, "executed"), len(rows)) == (
+            Decimal(str(line["adjusted"])), Decimal(str(line["executed"])), line["count"])
+        assert adds_up != ("budget.projects_do_not_add_up" in planted)
+    if "monthly" in budget:
+        with open(PARAMS / budget["monthly"], encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert [int(r["month"]) for r in rows] == list(range(1, 13))
+        adds_up = _money(rows, "executed") == Decimal(str(budget["executed"]))
+        assert adds_up != ("budget.monthly_do_not_add_up" in planted)
+    weights = [i["weight"] for g in doc["goals"] for i in g["indicators"] if "weight" in i]
+    if weights:
+        assert (sum(weights) == 90) != ("weights.sum_mismatch" in planted)
+
+
+def test_the_plan_is_documented_beside_the_data():
+    text = (PARAMS / "DEMO.md").read_text(encoding="utf-8")
+    for dept, ids in PLAN["departments"].items():
+        assert f"`{dept}`" in text
+        for finding in ids:
+            assert PLAN["notes"][dept][finding] in text
+    assert len(PLAN["clean"]) >= 12 and len(PLAN["clean"]) > len(PLAN["departments"]) / 2
+    assert PLAN["clean"] == [d for d, ids in PLAN["departments"].items() if not ids]
+
+
+def test_every_core_finding_is_planted_somewhere():
+    planted = {f for ids in PLAN["departments"].values() for f in ids}
+    missing = core_finding_ids() - planted
+    assert not missing, f"findings.py raises {sorted(missing)}, which the demo district does not plant: " \
+                        "add a plant in evalkit/demo_plants.py"
+
+
+def test_every_portfolio_finding_is_planted_or_explained():
+    rules = load_portfolio_rules()
+    kinds = {f"portfolio.outlier_{m.key}" for m in rules.metrics} | {
+        "portfolio.all_full_score", "portfolio.copied_indicators"}
+    assert set(PLAN["portfolio"]) == kinds
+    assert PLAN["district"] == []  # portfolio.score_inflation: see test_portfolio.py's inflated district
+
+
+# --- precision and recall ---------------------------------------------------------------------
+
+CASES = {"params/ (seed 2023, 24 departments, with the worked example)": (None, None),
+         "seed 7, 20 departments": (7, 20), "seed 99, 30 departments": (99, 30)}
+
+
+@pytest.fixture(scope="session")
+def accuracy(tmp_path_factory):
+    """Per case: the plan and the finding ids found per planned department."""
+    out = {}
+    for label, (seed, count) in CASES.items():
+        if seed is None:
+            folder = PARAMS
+        else:
+            folder = tmp_path_factory.mktemp(f"demo-{seed}")
+            generate(folder, seed=seed, count=count)
+        plan = json.loads((folder / "demo-plan.json").read_text(encoding="utf-8"))
+        pf = evalkit.Portfolio.load(folder, year=2023)
+        f = pf.findings
+        found = {d: set(f.loc[f["department_id"] == d, "id"]) for d in plan["departments"]}
+        district = list(f.loc[f["department_id"].isna(), "id"])
+        out[label] = (plan, found, district, pf)
+    return out
+
+
+def _table(plan, found):
+    planted = {d: set(ids) for d, ids in plan["departments"].items()}
+    kinds = sorted(set().union(*planted.values(), *found.values()))
+    rows = []
+    for kind in kinds:
+        p = {d for d in planted if kind in planted[d]}
+        f = {d for d in found if kind in found[d]}
+        tp = len(p & f)
+        rows.append((kind, len(p), len(f), tp, tp / len(f) if f else 1.0, tp / len(p) if p else 1.0))
+    return rows
+
+
+def test_precision_and_recall_per_finding_type(accuracy, capsys):
+    with capsys.disabled():
+        for label, (plan, found, _, _) in accuracy.items():
+            rows = _table(plan, found)
+            print(f"\n\nplanted findings — {label}: precision and recall per finding type (unit: department)")
+            print(f"{'finding':44} {'planted':>7} {'found':>6} {'TP':>4} {'precision':>9} {'recall':>7}")
+            for kind, p, f, tp, precision, recall in rows:
+                print(f"{kind:44} {p:7d} {f:6d} {tp:4d} {precision:9.2f} {recall:7.2f}")
+            dirty = [d for d in plan["clean"] if found[d]]
+            print(f"clean departments with any finding: {len(dirty)} of {len(plan['clean'])}")
+    for label, (plan, found, _, _) in accuracy.items():
+        for kind, p, f, tp, precision, recall in _table(plan, found):
+            assert (precision, recall) == (1.0, 1.0), (label, kind, p, f, tp)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_clean_departments_have_no_finding_at_all(accuracy, case):
+    plan, found, _, pf = accuracy[case]
+    assert {d: found[d] for d in plan["clean"] if found[d]} == {}
+    d = pf.departments.set_index("id").loc[plan["clean"]]
+    assert (d[["errors", "warnings", "infos", "portfolio_findings"]] == 0).all().all()
+    assert d["complete"].all()
+    assert (d["reported_score"] - d["score"]).abs().max() < 0.051  # reported as computed, rounded
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_portfolio_findings_on_exactly_the_planted_departments(accuracy, case):
+    plan, found, district, pf = accuracy[case]
+    raised = {}
+    for f in pf.portfolio_findings:
+        raised.setdefault(f.id, set()).add(f.department_id)
+    ours = {k: v & set(plan["departments"]) for k, v in raised.items()}
+    assert {k: sorted(v) for k, v in ours.items() if v} == {k: sorted(v) for k, v in plan["portfolio"].items()}
+    assert district == plan["district"] == []
+
+
+def test_the_worked_example_gets_no_cross_department_finding(accuracy):
+    *_, pf = accuracy["params/ (seed 2023, 24 departments, with the worked example)"]
+    assert "dangzheng-office" in pf.evaluations
+    assert not [f for f in pf.portfolio_findings if f.department_id == "dangzheng-office"]

@@ -1,0 +1,299 @@
+"""The report draft: 自评报告.docx and its HTML twin, in the worked example's structure."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import docx
+import pytest
+import yaml
+from docx.shared import Pt
+from pypdf import PdfReader
+
+import evalkit
+from evalkit import index
+from evalkit.documents import REPORT_DOCX, REPORT_HTML, TABLE_XLSX, write_documents
+from evalkit.export import external_resources, render_pdf
+from evalkit.report_draft import MISSING, Numbering, build_draft, chinese_numeral
+from evalkit.report_html import render_html
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKED = ROOT / "params" / "dangzheng-office-2023.yaml"
+CLEAN = ROOT / "tests" / "fixtures" / "findings" / "clean.yaml"
+SECTIONS = ["一、部门基本情况", "二、自评工作开展情况", "三、绩效目标实现情况及指标分析", "四、评价结论和评价等级",
+            "五、存在的问题及改进措施", "六、评价工作组"]
+NARRATIVE = {
+    "summary": "负责示例事务的综合协调。",
+    "duties": ["承办示例事务甲。", "承办示例事务乙。"],
+    "organisation": ["成立自评小组，收集资料。"],
+    "method": ["逐项核对资料后打分。"],
+    "achievements": ["全年完成各项示例任务。"],
+    "conclusion": "管理规范，目标基本实现。",
+    "problems": ["预算编制精细化不足。"],
+    "measures": ["加强预算编制论证。"],
+    "team": [{"role": "组长", "name": "张三", "title": "示例办公室主任"}, {"role": "组员", "name": "李四"}],
+}
+
+
+def docx_text(path: Path) -> str:
+    """Every paragraph and table cell, in document order."""
+    document = docx.Document(str(path))
+    lines = []
+    for element in document.element.body.iterchildren():
+        if element.tag.endswith("}p"):
+            lines.append("".join(t.text or "" for t in element.iter() if t.tag.endswith("}t")))
+        elif element.tag.endswith("}tbl"):
+            for row in element.iter():
+                if row.tag.endswith("}tr"):
+                    lines.append("\t".join("".join(t.text or "" for t in cell.iter() if t.tag.endswith("}t"))
+                                           for cell in row if cell.tag.endswith("}tc")))
+    return "\n".join(lines)
+
+
+def evaluate_mapping(tmp_path: Path, mutate) -> evalkit.Evaluation:
+    data = yaml.safe_load(CLEAN.read_text(encoding="utf-8"))
+    mutate(data)
+    path = tmp_path / "department.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return evalkit.evaluate(path)
+
+
+@pytest.fixture(scope="module")
+def worked():
+    return evalkit.evaluate(WORKED)
+
+
+@pytest.fixture(scope="module")
+def worked_files(worked, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("documents")
+    return write_documents(worked, folder, ["docx", "xlsx"])
+
+
+@pytest.fixture(scope="module")
+def worked_text(worked_files):
+    return docx_text(worked_files["docx"])
+
+
+@pytest.fixture
+def without_narrative(tmp_path):
+    """The worked example with its narrative block and report date removed."""
+    text = WORKED.read_text(encoding="utf-8").split("\nnarrative:")[0]
+    text = re.sub(r"^  report_date: .*$", "", text, flags=re.MULTILINE)
+    path = tmp_path / "missing_narrative.yaml"
+    path.write_text(text, encoding="utf-8")
+    return evalkit.evaluate(path)
+
+
+def test_write_documents_writes_the_three_files(worked_files):
+    assert {k: p.name for k, p in worked_files.items()} == {"docx": REPORT_DOCX, "html": REPORT_HTML,
+                                                            "xlsx": TABLE_XLSX}
+    folder = worked_files["docx"].parent
+    assert sorted(p.name for p in folder.iterdir()) == sorted([REPORT_DOCX, REPORT_HTML, TABLE_XLSX])
+
+
+def test_unknown_format_is_refused_before_anything_is_written(worked, tmp_path):
+    with pytest.raises(ValueError, match="pdf"):
+        write_documents(worked, tmp_path / "out", ["docx", "pdf"])
+    assert not (tmp_path / "out").exists()
+
+
+def test_docx_has_each_section_heading_once_in_order(worked_files, worked_text):
+    document = docx.Document(str(worked_files["docx"]))
+    level1 = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert level1 == SECTIONS
+    positions = [worked_text.index(s) for s in SECTIONS]
+    assert positions == sorted(positions)
+    for section in SECTIONS:
+        assert worked_text.count(section) == 1, section
+
+
+def test_docx_title_is_centred_first_paragraph(worked_files):
+    first = docx.Document(str(worked_files["docx"])).paragraphs[0]
+    assert first.text == "党政办公室 2023 年度整体支出绩效自评报告"
+    assert first.style.paragraph_format.alignment == 1  # WD_ALIGN_PARAGRAPH.CENTER
+
+
+@pytest.mark.parametrize("figure", ["8779.84", "9593.18", "9565.63", "99.71%", "3484.29", "3483.94", "99.99%",
+                                    "6108.89", "6081.69", "99.55%", "85 个", "[9.97, 99.97]", "9.97"])
+def test_docx_states_the_worked_example_figures(worked_text, figure):
+    assert figure in worked_text
+
+
+def test_budget_paragraph_reads_like_the_worked_example(worked_text):
+    assert ("2023 年，我部门年初预算安排 8779.84 万元，调整预算数 9593.18 万元，截至 12 月底，共支付完成 "
+            "9565.63 万元，预算执行率 99.71%。其中人员及公用经费预算调整金额 3484.29 万元，截至 12 月底共完成 "
+            "3483.94 万元，预算执行率 99.99%；专项预算项目 85 个，预算调整金额 6108.89 万元，截至 12 月底共完成 "
+            "6081.69 万元，预算执行率 99.55%。") in worked_text
+
+
+def test_grade_bands_are_written_out_as_the_worked_example_does(worked_text):
+    assert ("得分 ≥ 85 分为优秀；75 ≤ 得分 < 85 分为良好；60 ≤ 得分 < 75 分为一般；得分 < 60 分为较差"
+            in worked_text)
+    assert "评价等级在较差（区间下限）至优秀（区间上限）之间" in worked_text
+
+
+def test_self_score_is_reported_with_evalkits_verdict(worked_text):
+    line = next(x for x in worked_text.splitlines() if x.startswith("部门自评得分"))
+    assert "99 分" in line and "优秀" in line
+    assert "无法核实" in line and "9.97 至 99.97" in line
+
+
+def test_findings_explain_deviations_and_become_problems(worked_text):
+    three = worked_text[worked_text.index(SECTIONS[2]):worked_text.index(SECTIONS[3])]
+    assert "「大型会议控制率」：evalkit 核查：" in three and "方向自相矛盾" in three
+    five = worked_text[worked_text.index(SECTIONS[4]):worked_text.index(SECTIONS[5])]
+    assert "evalkit 核查发现的问题（13 项）" in five
+    assert "[错误] 评价期间 2023-04-10 至 2023-04-30 早于 2023 年度结束" in five
+    assert "档案保管安全性" not in five  # info findings stay out of the problem list
+
+
+def test_goal_numbers_are_generated_and_do_not_repeat(worked):
+    """The worked example numbers two goals （十）; the draft numbers them 10. and 11."""
+    draft = build_draft(worked)
+    level3 = [h.title for h in draft.headings if h.level == 3]
+    assert "10. 信息网络与电子政务工作" in level3 and "11. 机关后勤保障工作" in level3
+    for parent in ("一", "三"):
+        numbers = [h.number for h in _children(draft, f"{parent}、", level=3)]
+        assert numbers == [f"{i}. " for i in range(1, 12)]
+    for parent in SECTIONS:
+        numbers = [h.number for h in _children(draft, parent, level=2)]
+        assert numbers == [f"（{chinese_numeral(i)}）" for i in range(1, len(numbers) + 1)]
+
+
+def _children(draft, prefix: str, *, level: int):
+    inside, out = False, []
+    for h in draft.headings:
+        if h.level == 1:
+            inside = h.title.startswith(prefix)
+        elif inside and h.level == level:
+            out.append(h)
+    return out
+
+
+@pytest.mark.parametrize(("n", "text"), [(1, "一"), (9, "九"), (10, "十"), (11, "十一"), (20, "二十"), (99, "九十九")])
+def test_chinese_numerals(n, text):
+    assert chinese_numeral(n) == text
+
+
+def test_numbering_restarts_under_each_parent():
+    numbering = Numbering()
+    got = [numbering.next(level) for level in (1, 2, 2, 3, 3, 2, 3, 1, 2)]
+    assert got == ["一、", "（一）", "（二）", "1. ", "2. ", "（三）", "1. ", "二、", "（一）"]
+
+
+def test_missing_narrative_shows_placeholders_and_invents_nothing(without_narrative, tmp_path):
+    paths = write_documents(without_narrative, tmp_path, ["docx"])
+    text = docx_text(paths["docx"])
+    html = paths["html"].read_text(encoding="utf-8")
+    worked = yaml.safe_load(WORKED.read_text(encoding="utf-8"))["narrative"]
+    narrative = [v for v in worked.values() if isinstance(v, str)]
+    narrative += [item for v in worked.values() if isinstance(v, list) for item in v]
+    for sentence in narrative:
+        assert sentence not in text and sentence not in html, sentence
+    for phrase in ("narrative.duties", "narrative.organisation", "narrative.method", "narrative.achievements",
+                   "narrative.conclusion", "narrative.problems", "narrative.measures", "narrative.team",
+                   "reported.report_date"):
+        line = next((x for x in text.splitlines() if phrase in x), "")
+        assert line.startswith(MISSING), phrase
+    assert html.count(f"<mark class='missing'>{MISSING}</mark>") == text.count(MISSING)
+    for section in SECTIONS:
+        assert text.count(section) == 1
+    assert "9565.63" in text  # the figures do not depend on the narrative
+
+
+def test_complete_narrative_leaves_nothing_to_fill_in(tmp_path):
+    def complete(data):
+        data["narrative"] = NARRATIVE
+        for goal in data["goals"]:
+            goal["objective"] = "示例目标。"
+    ev = evaluate_mapping(tmp_path, complete)
+    text = docx_text(write_documents(ev, tmp_path, ["docx"])["docx"])
+    assert MISSING not in text
+    for item in ("承办示例事务甲。", "成立自评小组，收集资料。", "一是预算编制精细化不足。", "一是加强预算编制论证。",
+                 "张三", "示例办公室主任", "2024年5月20日", "总分 99.50 分。", "按核算得分，评价等级为优。",
+                 "evalkit 核对：与按规则核算的得分和等级一致。", "各项指标均达到年度指标值，无偏差。"):
+        assert item in text, item
+
+
+def test_deviation_text_comes_from_the_indicator_or_is_asked_for(tmp_path):
+    def short(data):
+        data["goals"][0]["indicators"][0]["actual"] = 45
+        data["goals"][0]["indicators"][1]["actual"] = 3
+        data["goals"][0]["indicators"][1]["deviation"] = "发生一起小事故，已整改。"
+    text = build_draft(evaluate_mapping(tmp_path, short)).text()
+    assert "「安全事故次数」：发生一起小事故，已整改。" in text
+    assert "「公文办结率」：得分系数 50.00%，未达到年度指标值，偏差原因【待补充】" in text
+
+
+def test_sample_department_is_marked_in_both_files(tmp_path):
+    ev = evaluate_mapping(tmp_path, lambda d: d["department"].update(region="示例区"))
+    paths = write_documents(ev, tmp_path, ["docx"])
+    assert "示例数据：本报告由虚构的示例数据生成" in docx_text(paths["docx"])
+    assert "示例数据：" in paths["html"].read_text(encoding="utf-8")
+    plain = build_draft(evalkit.evaluate(CLEAN)).text()
+    assert "示例数据" not in plain
+
+
+def test_docx_page_is_a4_with_official_margins_and_page_numbers(worked_files):
+    document = docx.Document(str(worked_files["docx"]))
+    section = document.sections[0]
+    mm = [round(x.mm, 1) for x in (section.page_width, section.page_height, section.top_margin,
+                                   section.bottom_margin, section.left_margin, section.right_margin)]
+    assert mm == [210, 297, 37, 35, 28, 26]
+    footer = section.footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer and 'w:fldCharType="begin"' in footer
+
+
+def test_docx_fonts_are_named_for_east_asian_text(worked_files):
+    document = docx.Document(str(worked_files["docx"]))
+
+    def east_asia(style):
+        fonts = style.element.rPr.rFonts
+        return fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"), [
+            a for a in fonts.attrib if "Theme" in a or "theme" in a]
+
+    assert east_asia(document.styles["Normal"]) == ("Noto Serif CJK SC", [])
+    assert east_asia(document.styles["Heading 1"]) == ("Noto Sans CJK SC", [])
+    assert document.styles["Normal"].font.size == Pt(16)
+    table_text = document.styles["Table Text"].font.size
+    assert table_text == Pt(10.5)
+
+
+def test_missing_placeholders_are_highlighted_in_the_docx(without_narrative, tmp_path):
+    document = docx.Document(str(write_documents(without_narrative, tmp_path, ["docx"])["docx"]))
+    runs = [r for p in document.paragraphs for r in p.runs if r.text == MISSING]
+    assert runs and all(r.font.highlight_color is not None for r in runs)
+
+
+def test_html_twin_is_offline_escaped_and_says_the_same(worked, worked_files, worked_text):
+    html = worked_files["html"].read_text(encoding="utf-8")
+    assert external_resources(html) == []
+    assert not re.search(r"<script|<link|@import|https?://", html)
+    assert '<html lang="zh-CN">' in html and "Noto Serif CJK SC" in html and "Noto Sans CJK SC" in html
+    for section in SECTIONS:
+        assert html.count(section) == 1
+    for figure in ("99.71%", "9565.63", "8779.84", "9593.18", "99.99%", "99.55%", "85 个", "[9.97, 99.97]"):
+        assert figure in html
+
+
+def test_html_escapes_text_from_the_params_file(tmp_path):
+    ev = evaluate_mapping(tmp_path, lambda d: d["department"].update(name="<script>alert(1)</script>办公室"))
+    html = render_html(build_draft(ev))
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;办公室" in html
+
+
+@pytest.mark.slow
+def test_html_twin_prints_to_a4_pdf_with_chinese_text(worked, worked_files):
+    reader = PdfReader(io.BytesIO(render_pdf(worked_files["html"].read_text(encoding="utf-8"))))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    first, second = (reader.pages[i].extract_text() for i in (0, 1))
+    assert "党政办公室 2023 年度整体支出绩效自评报告" in first and "部门基本情况" in first
+    assert first.rstrip().endswith("— 1 —") and second.rstrip().endswith("— 2 —")
+
+
+def test_index_links_the_report_and_the_table(worked_files):
+    links = index._links(worked_files["docx"].parent)
+    assert list(links) == ["自评报告", "自评报告（HTML）", "自评表"]

@@ -1,0 +1,287 @@
+"""The scoring table 绩效自评表.xlsx: its layout, and `evalkit import-xlsx` reading it back."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import evalkit
+from evalkit.cli import main
+from evalkit.exceptions import DataError, EvalkitError, WorkbookError
+from evalkit.workbook import (
+    BUDGET_HEADERS,
+    INDICATOR_HEADERS,
+    META_SHEET,
+    SHEET,
+    render_workbook,
+)
+from evalkit.workbook_import import import_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKED = ROOT / "params" / "dangzheng-office-2023.yaml"
+FIXTURES = ROOT / "tests" / "fixtures"
+# Every department in params/, plus the findings fixtures: they cover rules, qualitative levels,
+# reported rows, explicit and mixed weights, and side tables.
+ROUND_TRIP = sorted(ROOT.glob("params/*.yaml")) + sorted((FIXTURES / "findings").glob("*.yaml"))
+
+
+def comparable(ev: evalkit.Evaluation) -> dict:
+    """``to_dict()`` without what names the input files (provenance)."""
+    out = ev.to_dict()
+    out.pop("provenance")
+    return out
+
+
+def export(source, folder: Path) -> Path:
+    path = folder / "绩效自评表.xlsx"
+    path.write_bytes(render_workbook(evalkit.evaluate(source)))
+    return path
+
+
+def find(sheet, text: str) -> tuple[int, int]:
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value == text:
+                return cell.row, cell.column
+    raise LookupError(text)
+
+
+def cell_of(sheet, indicator: str, header: str) -> str:
+    """The address of ``header``'s cell on ``indicator``'s row."""
+    header_row, _ = find(sheet, "指标名称")
+    col = next(c.column for c in sheet[header_row] if c.value == header)
+    row, _ = find(sheet, indicator)
+    return f"{openpyxl.utils.get_column_letter(col)}{row}"
+
+
+def edited(path: Path, change) -> Path:
+    book = openpyxl.load_workbook(path)
+    change(book[SHEET])
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+def worked_table(tmp_path) -> Path:
+    return export(WORKED, tmp_path)
+
+
+@pytest.mark.parametrize("params", ROUND_TRIP, ids=lambda p: p.stem)
+def test_export_then_import_gives_the_same_evaluation(params, tmp_path):
+    table = export(params, tmp_path)
+    out = tmp_path / "imported.yaml"
+    import_workbook(table, out)
+    assert comparable(evalkit.evaluate(out)) == comparable(evalkit.evaluate(params))
+
+
+def test_imported_worked_example_is_the_params_file_again(worked_table, tmp_path):
+    text = import_workbook(worked_table)
+    for line in ("  id: dangzheng-office", "scheme: seed-85-75-60", "  initial: 8779.84", "      count: 85",
+                 "        statement: 大型会议控制率低于达到 0.5%及以上", "    number: （十）",
+                 '  evaluation_period:\n    - "2023-04-10"', "    - 绩效意识不够全面，绩效管理缺乏前瞻性，主要依靠财政部门部署。"):
+        assert line.replace('"', "'") in text.replace('"', "'"), line
+    assert "weight:" not in text  # default weights stay the scheme's, not frozen numbers
+
+
+def test_layout_budget_block_on_top_then_indicators(worked_table):
+    book = openpyxl.load_workbook(worked_table)
+    sheet = book[SHEET]
+    budget_row, budget_col = find(sheet, "预算项目")
+    assert [sheet.cell(budget_row, budget_col + i).value for i in range(len(BUDGET_HEADERS))] == list(BUDGET_HEADERS)
+    header_row, _ = find(sheet, "指标名称")
+    assert header_row > budget_row
+    assert [c.value for c in sheet[header_row]][:len(INDICATOR_HEADERS)] == list(INDICATOR_HEADERS)
+    total = find(sheet, "合计")[0]
+    assert [sheet.cell(total, budget_col + i).value for i in range(1, 4)] == [8779.84, 9593.18, 9565.63]
+    rate = sheet.cell(total, budget_col + 4)
+    assert rate.number_format == "0.00%" and f"{rate.value:.4f}" == "0.9971"
+    assert sheet.cell(total, budget_col + 1).number_format == "0.00"
+    assert sheet.freeze_panes == f"D{header_row + 1}"
+    assert sheet.column_dimensions["K"].width >= 30
+    assert book[META_SHEET].sheet_state == "hidden"
+    for label, value in (("部门名称", "党政办公室"), ("部门编码", "dangzheng-office"), ("评价年度", 2023),
+                         ("评价方案", "seed-85-75-60"), ("部门自评得分", 99), ("部门自评等级", "优秀"),
+                         ("总分", "[9.97, 99.97]")):
+        row, col = find(sheet, label)
+        assert sheet.cell(row, col + 1).value == value, label
+
+
+def test_goal_cells_are_merged_down_their_indicators(worked_table):
+    sheet = openpyxl.load_workbook(worked_table)[SHEET]
+    first = find(sheet, "各项事务管理工作测评率")[0]
+    assert f"B{first}:B{first + 2}" in {r.coord for r in sheet.merged_cells.ranges}
+
+
+def test_filled_in_table_is_scored_and_changed_scores_are_claims(worked_table, tmp_path):
+    sheet = openpyxl.load_workbook(worked_table)[SHEET]
+    actual, score = cell_of(sheet, "各项事务管理工作测评率", "全年完成值"), cell_of(sheet, "各项事务管理工作测评率", "得分")
+    other = cell_of(sheet, "各项综合事务管理工作处置率", "全年完成值")
+    level, coefficient = cell_of(sheet, "课题调研任务", "全年完成值"), cell_of(sheet, "课题调研任务", "得分系数")
+
+    def fill(ws):
+        ws[actual], ws[score], ws[other] = 72, 2.2, "88%"
+        ws[level], ws[coefficient] = "达成", "90%"
+    edited(worked_table, fill)
+    out = tmp_path / "filled.yaml"
+    import_workbook(worked_table, out)
+    ev = evalkit.evaluate(out)
+    rows = ev.indicators.set_index("name")
+    assert rows.loc["各项事务管理工作测评率", "actual"] == 72
+    assert rows.loc["各项综合事务管理工作处置率", "actual"] == 88
+    assert rows.loc["课题调研任务", "coefficient"] == pytest.approx(0.9)
+    mismatch = [f for f in ev.finding_items if f.id == "indicator.reported_score_mismatch"]
+    assert [f.evidence["indicator"] for f in mismatch] == ["各项事务管理工作测评率"]
+    assert ev.weights.basis == "equal"
+
+
+def test_table_without_the_hidden_sheet_imports_what_it_shows(worked_table, tmp_path):
+    book = openpyxl.load_workbook(worked_table)
+    del book[META_SHEET]
+    book.save(worked_table)
+    out = tmp_path / "own.yaml"
+    import_workbook(worked_table, out)
+    ev = evalkit.evaluate(out)
+    original = evalkit.evaluate(WORKED)
+    assert ev.score_text() == original.score_text() and ev.budget.execution_rate == original.budget.execution_rate
+    assert [line.kind for line in ev.params.budget.lines] == ["basic", "project"]
+    assert ev.params.narrative == evalkit.model.Narrative()
+    assert ev.params.reported.score == 99
+
+
+def test_blank_rows_inside_the_table_lose_nothing(tmp_path):
+    params = FIXTURES / "findings" / "duplicate_section_number.yaml"  # two goals of one indicator each
+    table = export(params, tmp_path)
+
+    def open_a_gap(ws):
+        second = find(ws, "安全事故次数")[0]
+        ws.move_range(f"A{second}:M{ws.max_row}", rows=2)
+    edited(table, open_a_gap)
+    out = tmp_path / "gap.yaml"
+    import_workbook(table, out)
+    assert comparable(evalkit.evaluate(out)) == comparable(evalkit.evaluate(params))
+
+
+def _text_in_number_cell(ws):
+    ws[cell_of(ws, "各项事务管理工作测评率", "全年完成值")] = "九十"
+
+
+def _unknown_direction(ws):
+    ws[cell_of(ws, "公文流转速度", "指标性质")] = "大约"
+
+
+def _missing_header_row(ws):
+    ws.delete_rows(find(ws, "指标名称")[0])
+
+
+def _goal_merge_moved_down(ws):
+    first = find(ws, "各项事务管理工作测评率")[0]
+    ws.unmerge_cells(f"B{first}:B{first + 2}")
+    ws.merge_cells(f"B{first + 1}:B{first + 2}")
+
+
+def _merge_moved_to_names(ws):
+    first = find(ws, "各项事务管理工作测评率")[0]
+    ws.unmerge_cells(f"B{first}:B{first + 2}")
+    ws[f"B{first + 1}"], ws[f"B{first + 2}"] = "综合事务管理工作", "综合事务管理工作"
+    ws.merge_cells(f"C{first}:C{first + 2}")
+
+
+def _text_in_budget_cell(ws):
+    row, col = find(ws, "人员及公用经费")
+    ws.cell(row, col + 2).value = "三千"
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (_text_in_number_cell, "绩效自评表!G{r} 全年完成值: expected a number, got '九十'"),
+    (_unknown_direction, "绩效自评表!E{r} 指标性质: expected one of ≥ > ≤ < = 定性, got '大约'"),
+    (_missing_header_row, "绩效自评表!A{h}: expected the header row of the indicator table"),
+    (_goal_merge_moved_down, ("绩效自评表!B{r1} 二级指标: expected the goal (绩效目标) name in the merged cells "
+                              "B{r1}:B{r2}, got an empty cell")),
+    (_merge_moved_to_names, "绩效自评表!C{r0}:C{r2} 指标名称: 指标名称 cells cannot be merged"),
+    (_text_in_budget_cell, "绩效自评表!D{b} 全年预算数: expected a number, got '三千'"),
+], ids=["text-in-number-cell", "unknown-direction", "missing-header-row", "goal-merge-moved",
+        "merge-moved-to-names", "text-in-budget-cell"])
+def test_malformed_tables_give_cell_addressed_errors(worked_table, change, expected):
+    sheet = openpyxl.load_workbook(worked_table)[SHEET]
+    first = find(sheet, "各项事务管理工作测评率")[0]
+    places = {"r": first if change is not _unknown_direction else find(sheet, "公文流转速度")[0],
+              "h": find(sheet, "指标名称")[0], "r0": first, "r1": first + 1, "r2": first + 2,
+              "b": find(sheet, "人员及公用经费")[0]}
+    edited(worked_table, change)
+    with pytest.raises(WorkbookError) as info:
+        import_workbook(worked_table)
+    keys = [f"{p.key}: {p.message}" for p in info.value.failure_cases]
+    assert any(k.startswith(expected.format(**places)) for k in keys), keys
+    assert str(worked_table) in str(info.value)
+
+
+def test_every_unreadable_cell_is_reported_at_once(worked_table, tmp_path):
+    sheet = openpyxl.load_workbook(worked_table)[SHEET]
+    cells = {cell_of(sheet, "各项事务管理工作测评率", "全年完成值"): "九十",
+             cell_of(sheet, "各项综合事务管理工作处置率", "分值"): "两分",
+             cell_of(sheet, "各项综合事务管理工作完成率", "年度指标值"): None,
+             cell_of(sheet, "会议保障好评率", "一级指标"): "产品"}
+
+    def change(ws):
+        for address, value in cells.items():
+            ws[address] = value
+    edited(worked_table, change)
+    out = tmp_path / "never.yaml"
+    with pytest.raises(WorkbookError) as info:
+        import_workbook(worked_table, out)
+    addresses = [p.key.split()[0] for p in info.value.failure_cases]
+    assert addresses == [f"{SHEET}!{a}" for a in cells]
+    assert not out.exists()
+
+
+def test_params_problems_are_moved_to_their_cells(worked_table):
+    sheet = openpyxl.load_workbook(worked_table)[SHEET]
+    row, col = find(sheet, "部门编码")
+    edited(worked_table, lambda ws: ws.cell(row, col + 1, "Bad Id!"))
+    with pytest.raises(WorkbookError) as info:
+        import_workbook(worked_table)
+    assert info.value.failure_cases[0].key == f"{SHEET}!B{row} 部门编码"
+
+
+def test_workbook_error_pickles_and_sits_in_the_tree():
+    error = WorkbookError("t.xlsx", [evalkit.Problem("t.xlsx", "绩效自评表!G16 全年完成值", None, "expected a number")])
+    again = pickle.loads(pickle.dumps(error))
+    assert str(again) == str(error) and again.failure_cases == error.failure_cases
+    assert isinstance(again, DataError) and isinstance(again, EvalkitError)
+
+
+def test_not_a_workbook_is_an_error(tmp_path):
+    path = tmp_path / "table.xlsx"
+    path.write_text("not a zip", encoding="utf-8")
+    with pytest.raises(WorkbookError, match="cannot read as an .xlsx workbook"):
+        import_workbook(path)
+
+
+def test_cli_import_writes_a_loadable_params_file(worked_table, tmp_path, capsys):
+    out = tmp_path / "params" / "x.yaml"
+    assert main(["import-xlsx", str(worked_table), "-o", str(out)]) == 0
+    assert evalkit.load_params(out).department.id == "dangzheng-office"
+    assert main(["import-xlsx", str(worked_table), "-o", str(out)]) == 1
+    assert "--force" in capsys.readouterr().err
+    assert main(["import-xlsx", str(worked_table), "-o", str(out), "--force"]) == 0
+
+
+def test_cli_reports_bad_cells_with_exit_code_1(worked_table):
+    edited(worked_table, _text_in_number_cell)
+    result = subprocess.run([sys.executable, "-m", "evalkit.cli", "import-xlsx", str(worked_table)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "全年完成值: expected a number, got '九十'" in result.stderr and not result.stdout
+
+
+def test_run_defaults_to_every_output():
+    from evalkit import batch, cli, runner
+
+    assert cli.build_parser().parse_args(["run"]).formats == ("html", "pdf", "docx", "xlsx")
+    for fn in (runner.run_department, runner.run_batch, batch.run):
+        assert fn.__kwdefaults__["formats"] == runner.FORMATS == ("html", "pdf", "docx", "xlsx")
