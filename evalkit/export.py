@@ -435,4 +435,3 @@ def export_notebook(
     return written
 
 
-_write_atomic = write_atomic  # the name other modules imported first

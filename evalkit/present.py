@@ -152,15 +152,7 @@ def indicator_table(ev: Evaluation) -> HTML:
 
 def score_block(ev: Evaluation) -> Markdown:
     s, g, scheme = ev.score, ev.grade, ev.scheme
-    bands = []
-    for i, band in enumerate(scheme.grades):
-        upper = scheme.grades[i - 1].min if i else None
-        if upper is None:
-            bands.append(f"得分 ≥ {fmt_plain(band.min)} 分为{band.label}")
-        elif band.min == 0:
-            bands.append(f"得分 < {fmt_plain(upper)} 分为{band.label}")
-        else:
-            bands.append(f"{fmt_plain(band.min)} ≤ 得分 < {fmt_plain(upper)} 分为{band.label}")
+    bands = scheme.band_texts()
     lines = [f"- 预算执行得分：{fmt(s.execution)} 分（{_md(ev.budget.trails['execution_score'])}）",
              f"- 绩效指标得分：已计分指标合计 {fmt(s.indicators)} 分"
              + (f"，另有 {fmt(s.unscored_points)} 分的指标未填报完成值" if not s.complete else ""),

@@ -6,7 +6,7 @@ import platform
 from datetime import datetime, timezone
 from importlib import metadata
 
-PACKAGES = ("pandas", "matplotlib", "pyyaml", "papermill", "nbconvert", "nbclient", "weasyprint", "openpyxl")
+PACKAGES = ("pandas", "matplotlib", "pyyaml", "papermill", "nbconvert", "nbclient", "weasyprint", "openpyxl", "python-docx")
 
 
 def version_of(name: str) -> str | None:

@@ -23,7 +23,7 @@ from .checker import parse_date
 from .evaluation import Evaluation
 from .findings import SEVERITY_LABELS, Finding
 from .model import Indicator
-from .numbers import exact, fmt, fmt_pct, fmt_plain
+from .numbers import fmt, fmt_pct, fmt_plain
 from .scheme import Scheme
 from .scoring import IndicatorScore
 
@@ -362,17 +362,8 @@ def _conclusion(w: _Writer, ev: Evaluation) -> None:
 
 
 def grade_bands(scheme: Scheme) -> list[str]:
-    """The bands as the worked example writes them: ``得分 ≥ 85 分为优秀``, ``75 ≤ 得分 < 85 分为良好``…"""
-    bands = []
-    for i, band in enumerate(scheme.grades):
-        upper = scheme.grades[i - 1].min if i else None
-        if upper is None:
-            bands.append(f"得分 ≥ {fmt_plain(band.min)} 分为{band.label}")
-        elif exact(band.min) == 0:
-            bands.append(f"得分 < {fmt_plain(upper)} 分为{band.label}")
-        else:
-            bands.append(f"{fmt_plain(band.min)} ≤ 得分 < {fmt_plain(upper)} 分为{band.label}")
-    return bands
+    """The bands as the worked example writes them (see ``Scheme.band_texts``)."""
+    return scheme.band_texts()
 
 
 def _self_score(w: _Writer, ev: Evaluation) -> None:

@@ -60,6 +60,20 @@ class Scheme:
                 return grade.label
         return self.grades[-1].label
 
+    def band_texts(self) -> list[str]:
+        """The bands as the worked example writes them: ``得分 ≥ 85 分为优秀``, ``75 ≤ 得分 < 85 分为良好``…"""
+        texts = []
+        for i, band in enumerate(self.grades):
+            low = f"{band.min.normalize():f}"
+            upper = f"{self.grades[i - 1].min.normalize():f}" if i else None
+            if upper is None:
+                texts.append(f"得分 ≥ {low} 分为{band.label}")
+            elif band.min == 0:
+                texts.append(f"得分 < {upper} 分为{band.label}")
+            else:
+                texts.append(f"{low} ≤ 得分 < {upper} 分为{band.label}")
+        return texts
+
     def grade_labels_between(self, low: Number, high: Number) -> list[str]:
         """Every grade a total in [low, high] can have, best first."""
         labels = []
