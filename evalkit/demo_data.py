@@ -18,7 +18,14 @@ from pathlib import Path
 
 from .demo_design import Design, base_design, catalogue, expected_score, finish, report
 from .demo_plants import PLANTED, SEED_SCHEME
-from .demo_render import REGION, demo_md, monthly_csv, params_yaml, plan_json, projects_csv
+from .demo_render import (
+    REGION,
+    demo_md,
+    monthly_csv,
+    params_yaml,
+    plan_json,
+    projects_csv,
+)
 
 PLAN_SCHEMA = "evalkit-demo-plan/v1"
 MIN_COUNT = len(PLANTED) + 9  # enough clean departments for the medians to stay where the clean ones are

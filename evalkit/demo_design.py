@@ -213,7 +213,10 @@ def _places(value: Decimal) -> int:
 
 
 def _quantize(value: float | Fraction, places: int, rounding=ROUND_HALF_UP) -> Decimal:
-    number = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else Decimal(repr(value))
+    if isinstance(value, Fraction):
+        number = Decimal(value.numerator) / Decimal(value.denominator)
+    else:
+        number = Decimal(repr(value))
     return number.quantize(Decimal(1).scaleb(-places), rounding=rounding)
 
 

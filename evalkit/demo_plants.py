@@ -11,7 +11,17 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from .demo_design import PROJECT_LINE, Design, Project, Row, catalogue, execution_score, expected_score, money, percent
+from .demo_design import (
+    PROJECT_LINE,
+    Design,
+    Project,
+    Row,
+    catalogue,
+    execution_score,
+    expected_score,
+    money,
+    percent,
+)
 from .numbers import fmt, fmt_pct, round_half_up
 
 
@@ -78,7 +88,7 @@ def civil_affairs(d: Design) -> None:
         return _pct(d.totals()[2], d.totals()[1])
 
     d.plant("budget.low_execution", lambda d: f"预算执行率 {rate(d)}，低于 90%")
-    d.plant("budget.line_low_execution", lambda d: "专项预算项目执行率 {}".format(_pct(*d.project_line()[:0:-1])))
+    d.plant("budget.line_low_execution", lambda d: f"专项预算项目执行率 {_pct(*d.project_line()[:0:-1])}")
     d.plant("budget.project_low_execution", lambda d: f"「{d.projects[0].name}」未启动（0%），「{d.projects[1].name}」执行 35%")
     d.plant("portfolio.outlier_execution_rate", lambda d: f"预算执行率 {rate(d)}，远低于全区中位数")
     d.plant("timeline.report_before_period_end", f"评价期间至 {y}-04-30，报告却在 {y}-04-15 出具")
@@ -96,7 +106,7 @@ def transport(d: Design) -> None:
     big.executed = wanted - d.basic.executed - sum(p.executed for p in others)
     dropped = min(others, key=lambda p: p.adjusted)
     d.listed = [p for p in d.projects if p is not dropped]
-    d.plant("budget.over_execution", lambda d: "全年执行数超过全年预算数，预算执行率 {}".format(_pct(*d.totals()[:0:-1])))
+    d.plant("budget.over_execution", lambda d: f"全年执行数超过全年预算数，预算执行率 {_pct(*d.totals()[:0:-1])}")
     d.plant("budget.line_over_execution", lambda d: f"「{big.name}」超预算支出（{_pct(big.executed, big.adjusted)}），专项预算项目执行率 "
             + _pct(*d.project_line()[:0:-1]))
     d.plant("budget.projects_do_not_add_up", f"项目明细表漏列「{dropped.name}」，合计与专项预算项目不符")
@@ -127,8 +137,8 @@ def housing(d: Design) -> None:
         return _pct(adjusted - initial, initial)
 
     d.plant("budget.high_adjustment", lambda d: f"年中追加 1 个项目、追加 2 个项目各 50%，预算调整率 {adjustment(d)}")
-    d.plant("budget.project_concentration", lambda d: "预算最多的 3 个项目占项目预算的 {}".format(
-        _pct(sum(p.adjusted for p in bigs), sum(p.adjusted for p in d.projects))))
+    d.plant("budget.project_concentration", lambda d: "预算最多的 3 个项目占项目预算的 " + _pct(
+        sum(p.adjusted for p in bigs), sum(p.adjusted for p in d.projects)))
     d.plant("timeline.period_reversed", f"评价期间写成 {y}-04-30 至 {y}-04-01（起止颠倒）")
     d.plant("timeline.report_late", f"报告日期 {y + 1}-01-15，晚于 {y} 年")
     d.plant("portfolio.outlier_adjustment_rate", lambda d: f"预算调整率 {adjustment(d)}，远高于全区中位数")
@@ -276,8 +286,7 @@ def market_regulation(d: Design) -> None:
     d.plant("score.mismatch", lambda d: f"自评 84 分，按规则计算 {fmt(expected_score(d)[0])} 分，相差 10 分以上")
     d.plant("grade.mismatch", "计算得分对应“一般”，报告写“优秀”")
     d.plant("grade.inconsistent_with_reported_score", "自评 84 分按方案应为“良好”，报告却写“优秀”")
-    d.plant("portfolio.outlier_score_inflation", lambda d: "自评得分比计算得分高 {} 分".format(
-        fmt(84 - expected_score(d)[0])))
+    d.plant("portfolio.outlier_score_inflation", lambda d: f"自评得分比计算得分高 {fmt(84 - expected_score(d)[0])} 分")
 
 
 PLANTED = {

@@ -73,8 +73,8 @@ def params_yaml(d: Design, *, projects_file: str | None, monthly_file: str | Non
     initial, adjusted, executed = d.totals()
     _, pa, pe = d.project_line()
     lines = [
-        f"# {d.name} {d.year} 年度部门整体支出绩效自评 —— 示例数据：虚构的部门和数字，"
-        f"由 `evalkit demo-data --seed {d.seed}` 生成。",
+        (f"# {d.name} {d.year} 年度部门整体支出绩效自评 —— 示例数据：虚构的部门和数字，"
+         f"由 `evalkit demo-data --seed {d.seed}` 生成。"),
         "# 埋设了哪些问题见同目录的 DEMO.md 和 demo-plan.json；要改数据请改生成器（evalkit/demo_*.py）后重新生成。",
         "schema: evalkit/v1",
         "department: " + flow([("id", d.id), ("name", d.name), ("year", d.year), ("region", REGION)]),
@@ -134,7 +134,7 @@ MEASURES = ("科学设置绩效目标，细化量化指标并明确计算口径�
 
 def _narrative_lines(d: Design) -> list[str]:
     rng = d.rng
-    initial, adjusted, executed = d.totals()
+    _, adjusted, executed = d.totals()
     topics = "、".join(d.spec["topics"][:4])
     if adjusted:
         spend = (f"{d.year} 年全年预算数 {money(adjusted)} 万元，执行 {money(executed)} 万元，"
@@ -191,26 +191,26 @@ def demo_md(plan: dict, designs: list[Design]) -> str:
     lines = [
         "# The illustrative district (示例数据)",
         "",
-        f"Every `demo-*-{year}.*` file in this folder is **invented**: {count} departments of the district "
-        f"“{REGION}”, fiscal year {year}, written by",
+        (f"Every `demo-*-{year}.*` file in this folder is **invented**: {count} departments of the district "
+         f"“{REGION}”, fiscal year {year}, written by"),
         "",
         "```bash",
         f"evalkit demo-data --seed {seed} --count {count} --year {year} --out params/",
         "```",
         "",
-        "(`evalkit/demo_data.py`; the departments, projects and indicators come from "
+        ("(`evalkit/demo_data.py`; the departments, projects and indicators come from "
         "`evalkit/demo_district.yaml`, the planted problems from `evalkit/demo_plants.py`). The generator is "
         "deterministic: the same seed writes byte-identical files, and a test checks that the files here equal "
         "a fresh generation. Change the generator and regenerate rather than editing them by hand. Every output "
-        "made from them says 示例数据 (the region names itself so).",
+        "made from them says 示例数据 (the region names itself so)."),
         "",
-        "This file and `demo-plan.json` are written by the generator from the same plan as the data, so they "
+        ("This file and `demo-plan.json` are written by the generator from the same plan as the data, so they "
         "cannot drift. The worked example `dangzheng-office-2023.yaml` is a real report's transcription and "
-        "not part of the plan.",
+        "not part of the plan."),
         "",
-        f"**{len(planted)} departments carry planted problems; {len(clean)} are clean** — no finding at all, "
+        (f"**{len(planted)} departments carry planted problems; {len(clean)} are clean** — no finding at all, "
         "not even 提示, and no cross-department finding. Amounts are 万元; every total adds up to the cent "
-        "unless a problem is planted there.",
+        "unless a problem is planted there."),
         "",
         "## What is planted where",
         "",
@@ -229,10 +229,11 @@ def demo_md(plan: dict, designs: list[Design]) -> str:
               "| finding | departments |", "|---|---|"]
     for finding, depts in plan["portfolio"].items():
         lines.append(f"| `{finding}` | " + "、".join(names[x] for x in depts) + " |")
-    lines += ["", "District-level findings expected: " + (", ".join(f"`{x}`" for x in plan["district"]) or "none") + ". "
-              "`portfolio.score_inflation` (the district's median self-score far above the computed scores) cannot "
-              "be planted in a district that is mostly honest, as this one is; the tests build an inflated "
-              "district to check it.", "",
+    expected = ", ".join(f"`{x}`" for x in plan["district"]) or "none"
+    lines += ["", (f"District-level findings expected: {expected}. "
+                   "`portfolio.score_inflation` (the district's median self-score far above the computed scores) "
+                   "cannot be planted in a district that is mostly honest, as this one is; the tests build an "
+                   "inflated district to check it."), "",
               "## Clean departments", "",
               "| 部门 | id | 方案 | computed score | grade |", "|---|---|---|---|---|"]
     for d in clean:

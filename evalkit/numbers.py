@@ -78,16 +78,20 @@ def decimals_of(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)  # None or NaN
+
+
 def fmt(value: Number | None, places: int = 2) -> str:
-    """Display a number rounded half up with thousands kept plain: ``9565.63``."""
-    if value is None:
+    """Display a number rounded half up with thousands kept plain: ``9565.63``; ``—`` for None/NaN."""
+    if _missing(value):
         return "—"
     return f"{round_half_up(value, places):f}"
 
 
 def fmt_pct(value: Number | None, places: int = 2) -> str:
-    """Display a fraction as a percentage: ``0.99713…`` → ``99.71%``."""
-    if value is None:
+    """Display a fraction as a percentage: ``0.99713…`` → ``99.71%``; ``—`` for None/NaN."""
+    if _missing(value):
         return "—"
     return f"{round_half_up(exact(value) * 100, places):f}%"
 

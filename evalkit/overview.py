@@ -36,9 +36,9 @@ def departments_table(pf) -> HTML:
     for r in d.itertuples():
         score = fmt(r.score_min) if r.complete else f"[{fmt(r.score_min)}, {fmt(r.score_max)}]"
         grade = r.grade if r.complete else (r.grade_min if r.grade_min == r.grade_max else f"{r.grade_min} ~ {r.grade_max}")
-        reported = "—" if r.reported_score is None or r.reported_score != r.reported_score else fmt(r.reported_score)
+        reported = fmt(r.reported_score)
         rows.append([r.name, score, grade, reported, fmt_pct(r.execution_rate), fmt_pct(r.adjustment_rate),
-                     "—" if r.december_share != r.december_share or r.december_share is None else fmt_pct(r.december_share),
+                     fmt_pct(r.december_share),
                      int(r.errors), int(r.warnings), int(r.infos)])
     return HTML(_table(["部门", "得分", "评价等级", "自评得分", "预算执行率", "预算调整率", "12月支付占比", "错误", "警告", "提示"],
                        rows, numeric={1, 3, 4, 5, 6, 7, 8, 9}, classes="evalkit-table evalkit-wide"))

@@ -106,8 +106,8 @@ class Portfolio:
             if year is not None and dept.year != year:
                 continue
             if dept.id in seen:
-                invalid.append((str(path), f"department id {dept.id!r} is also used by {seen[dept.id]}; "
-                                           "give each department-year its own id, or pass year= to pick one year"))
+                invalid.append((str(path), (f"department id {dept.id!r} is also used by {seen[dept.id]}; "
+                                            "give each department-year its own id, or pass year= to pick one year")))
                 continue
             seen[dept.id] = str(path)
             evaluations[dept.id] = ev

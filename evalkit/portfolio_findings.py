@@ -17,6 +17,7 @@ Pure functions over in-memory tables (no file is opened except the rules YAML by
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -197,7 +198,7 @@ def outlier_findings(departments: pd.DataFrame, rules: PortfolioRules) -> list[P
         if stats.basis == "none":
             continue
         for dept, z in stats.z.items():
-            if z != z or not _beyond(z, rules.z, metric.side):
+            if math.isnan(z) or not _beyond(z, rules.z, metric.side):
                 continue
             value = float(series[dept])
             word = "高于" if z > 0 else "低于"

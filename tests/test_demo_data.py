@@ -39,7 +39,7 @@ def fresh(tmp_path_factory):
 
 def test_same_seed_writes_identical_bytes(tmp_path, fresh):
     again = generate(tmp_path, seed=2023)
-    folder, written = fresh
+    _, written = fresh
     assert [p.name for p in again] == [p.name for p in written]
     for a, b in zip(again, written, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
@@ -54,7 +54,7 @@ def test_another_seed_writes_other_figures(tmp_path, fresh):
 
 
 def test_committed_params_equal_a_fresh_generation(fresh):
-    folder, written = fresh
+    _, written = fresh
     assert {p.name for p in DEMO} | {"DEMO.md"} == {p.name for p in written}, \
         "params/ holds demo files the generator no longer writes (or misses some): run `evalkit demo-data`"
     for path in written:
@@ -224,7 +224,7 @@ def test_clean_departments_have_no_finding_at_all(accuracy, case):
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_portfolio_findings_on_exactly_the_planted_departments(accuracy, case):
-    plan, found, district, pf = accuracy[case]
+    plan, _, district, pf = accuracy[case]
     raised = {}
     for f in pf.portfolio_findings:
         raised.setdefault(f.id, set()).add(f.department_id)

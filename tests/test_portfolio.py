@@ -74,8 +74,8 @@ def test_department_rates_match_each_evaluation(pf):
     d = pf.departments.set_index("id")
     for dept, ev in pf.evaluations.items():
         rate = ev.budget.execution_rate
-        assert d.at[dept, "execution_rate"] == (pytest.approx(float(rate)) if rate is not None else pytest.approx(math.nan,
-                                                                                                              nan_ok=True))
+        expected = math.nan if rate is None else float(rate)
+        assert d.at[dept, "execution_rate"] == pytest.approx(expected, nan_ok=True)
         assert d.at[dept, "errors"] == ev.severity_counts()["error"]
     assert d.at["demo-education-bureau", "december_share"] > 0.25
     assert math.isnan(d.at["dangzheng-office", "december_share"])  # no monthly table
@@ -86,7 +86,7 @@ def test_indicators_frame(pf):
     assert list(i.columns) == INDICATOR_COLUMNS
     assert list(i.columns[1:]) == list(pf.department("dangzheng-office").indicators.columns)
     assert len(i) == sum(len(ev.indicator_scores) for ev in pf.evaluations.values())
-    assert (i.loc[i["department_id"] == "dangzheng-office", "scored"] == False).all()  # noqa: E712
+    assert (i.loc[i["department_id"] == "dangzheng-office", "scored"] == False).all()
 
 
 def test_findings_frame(pf):
