@@ -6,14 +6,14 @@ Every figure comes from a ``Portfolio``; nothing here computes a score.
 from __future__ import annotations
 
 import numpy as np
-from IPython.display import HTML, Image, Markdown
+from IPython.display import HTML, Image, Markdown  # noqa: F401  (Image: return type)
 from matplotlib.figure import Figure
 
 from .charts import BLUE, GREY, ORANGE, RED, to_png
 from .findings import SEVERITY_LABELS
 from .fonts import use_cjk_font
 from .numbers import fmt, fmt_pct
-from .present import _md, _table
+from .present import _md, _table, chart_image
 
 
 def header(pf, *, year) -> Markdown:
@@ -60,7 +60,7 @@ def grade_chart(pf) -> Image:
     ax.set_ylabel("部门数")
     ax.set_title("评价等级分布（得分为区间的部门按“下限~上限”统计）")
     fig.tight_layout()
-    return Image(data=to_png(fig), format="png")
+    return chart_image(to_png(fig), "评价等级分布")
 
 
 def reported_vs_computed_chart(pf) -> Image:
@@ -79,7 +79,7 @@ def reported_vs_computed_chart(pf) -> Image:
     ax.set_title("自评得分与按规则计算的得分")
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    return Image(data=to_png(fig), format="png")
+    return chart_image(to_png(fig), "自评得分与按规则计算的得分")
 
 
 def execution_score_chart(pf) -> Image:
@@ -97,7 +97,7 @@ def execution_score_chart(pf) -> Image:
     ax.set_ylabel("得分（区间取中点，竖线为区间）")
     ax.set_title("预算执行率与绩效得分")
     fig.tight_layout()
-    return Image(data=to_png(fig), format="png")
+    return chart_image(to_png(fig), "预算执行率与绩效得分")
 
 
 def payment_curves_chart(pf) -> Image | Markdown:
@@ -122,7 +122,7 @@ def payment_curves_chart(pf) -> Image | Markdown:
     ax.set_title("各部门累计支付进度与序时进度")
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
-    return Image(data=to_png(fig), format="png")
+    return chart_image(to_png(fig), "各部门累计支付进度与序时进度")
 
 
 def findings_heatmap(pf) -> Image | Markdown:
@@ -142,7 +142,7 @@ def findings_heatmap(pf) -> Image | Markdown:
             ax.text(x, y, str(v), ha="center", va="center", fontsize=6)
     ax.set_title("部门 × 问题类型（数字为问题数）")
     fig.tight_layout()
-    return Image(data=to_png(fig, dpi=130), format="png")
+    return chart_image(to_png(fig, dpi=130), "部门 × 问题类型")
 
 
 def top_anomalies(pf, *, limit: int = 30) -> HTML:

@@ -20,6 +20,11 @@ from .payments import monthly_profile, project_profile
 SAMPLE_MARK = "示例"
 
 
+def chart_image(png: bytes, alt: str) -> Image:
+    """A chart with its alternative text (read by screen readers, kept in the appendix HTML)."""
+    return Image(data=png, format="png", metadata={"alt": alt})
+
+
 def is_sample(ev: Evaluation) -> bool:
     """Whether the department is illustrative (示例数据), by its region label."""
     return SAMPLE_MARK in (ev.params.department.region or "")
@@ -78,7 +83,7 @@ def budget_trails(ev: Evaluation) -> Markdown:
 
 
 def budget_chart(ev: Evaluation) -> Image:
-    return Image(data=charts.budget_chart(ev), format="png")
+    return chart_image(charts.budget_chart(ev), "预算执行情况：全年预算数与全年执行数")
 
 
 def projects_table(ev: Evaluation) -> HTML | Markdown:
@@ -120,7 +125,7 @@ def monthly_table(ev: Evaluation) -> HTML | Markdown:
 
 def monthly_chart(ev: Evaluation) -> Image | Markdown:
     png = charts.monthly_chart(ev)
-    return Markdown("") if png is None else Image(data=png, format="png")
+    return Markdown("") if png is None else chart_image(png, "月度支付进度与序时进度")
 
 
 def indicator_table(ev: Evaluation) -> HTML:
@@ -172,7 +177,7 @@ def score_block(ev: Evaluation) -> Markdown:
 
 
 def loss_chart(ev: Evaluation) -> Image:
-    return Image(data=charts.loss_chart(ev), format="png")
+    return chart_image(charts.loss_chart(ev), "各绩效目标得分与失分")
 
 
 def findings_block(ev: Evaluation) -> HTML:

@@ -1,0 +1,75 @@
+"""The district as a whole: overview and explore notebooks, and `evalkit run params/` end to end."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+from pypdf import PdfReader
+
+from evalkit import batch
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAMS = ROOT / "params"
+
+pytestmark = pytest.mark.slow
+
+
+def _outputs_text(nb) -> str:
+    return json.dumps([c.get("outputs") for c in nb.cells if c.cell_type == "code"], ensure_ascii=False)
+
+
+def test_explore_notebook_runs_on_the_example_portfolio(tmp_path):
+    out = tmp_path / "explore.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "explore.ipynb"), str(out), parameters={"params_dir": str(PARAMS)},
+                        progress_bar=False)
+    nb = nbformat.read(out, as_version=4)
+    text = _outputs_text(nb)
+    assert "示例区" in text and "portfolio.outlier" in text
+    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    log = out / "run.txt"
+    with log.open("w", encoding="utf-8") as stream:
+        code = batch.run([PARAMS], out=out, jobs=2, progress=False, stream=stream)
+    return out, code, log.read_text(encoding="utf-8")
+
+
+def test_run_over_the_whole_portfolio_publishes_every_department(district):
+    out, code, text = district
+    assert code == 0, text
+    departments = [p.stem.removesuffix("-2023") for p in PARAMS.glob("*.yaml")]
+    ids = {json.loads((d / "result.json").read_text(encoding="utf-8"))["department"]["id"]
+           for d in (out / "2023").iterdir() if (d / "result.json").is_file()}
+    assert len(ids) == len(departments) >= 21
+    for folder in (out / "2023").iterdir():
+        if folder.is_dir():
+            names = {p.name for p in folder.iterdir()}
+            assert {"appendix.html", "appendix.pdf", "result.json", "自评报告.docx", "绩效自评表.xlsx"} <= names, folder
+
+
+def test_overview_is_published_and_linked(district):
+    out, _, _ = district
+    year = out / "2023"
+    html = (year / "overview.html").read_text(encoding="utf-8")
+    assert "全区总览" in html and "示例数据" in html
+    assert html.count("data:image/png;base64,") >= 5
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?https?://""", html)
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(year / "overview.pdf").pages))
+    assert "全区总览" in text and "示例区" in text
+    index = (year / "index.html").read_text(encoding="utf-8")
+    assert "overview.html" in index and "overview.pdf" in index and "示例数据" in index
+
+
+def test_sample_departments_are_labelled_in_their_appendix(district):
+    out, _, _ = district
+    html = (out / "2023" / "demo-education-bureau" / "appendix.html").read_text(encoding="utf-8")
+    assert "示例数据" in html
+    assert "序时进度" in html and "项目支出明细" in html
