@@ -78,16 +78,19 @@ class Checker:
 
     def number(self, key: str, value: object, *, minimum: Decimal | int | None = None,
                maximum: Decimal | int | None = None, optional: bool = False,
-               what: str = "a number") -> Decimal | None:
+               what: str = "a number", allow_percent: bool = True) -> Decimal | None:
         """A number as typed (full-width digits, thousands separators, trailing % accepted)."""
         if value is None or value is MISSING:
             if not optional and not self.reported_missing(key):
                 self.fail(key, f"expected {what}{self._range(minimum, maximum)}, got nothing")
             return None
         try:
-            number, _ = parse_number(value)
+            number, percent = parse_number(value)
         except NumberFormatError:
             self.fail(key, f"expected {what}{self._range(minimum, maximum)}, got {_show(value)}")
+            return None
+        if percent and not allow_percent:
+            self.fail(key, f"expected {what}, got {_show(value)}; a '%' does not belong on an amount")
             return None
         if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
             self.fail(key, f"expected {what}{self._range(minimum, maximum)}, got {number:f}")

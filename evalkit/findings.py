@@ -224,8 +224,8 @@ def reported_score(ctx: Context) -> Iterator[Finding]:
     rp = exact(printed)
     if s.complete:
         diff = rp - s.min
-        if abs(diff) > tol:
-            severity = "error" if abs(diff) >= gap else "warning"
+        if round_half_up(s.min, places) != printed:  # compared at the precision it was printed with
+            severity = "info" if abs(diff) <= tol else ("error" if abs(diff) >= gap else "warning")
             yield Finding("score.mismatch", severity,
                           f"自评得分 {fmt_plain(printed)} 分与按规则计算的 {fmt(s.min)} 分相差 {fmt(diff)} 分（{s.trail}）",
                           evidence | {"difference": float(diff)}, "reported.score")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -26,8 +27,10 @@ def package_digest() -> str:
 
 def fingerprint(params: Params, scheme: Scheme, notebook: Path, formats: tuple[str, ...]) -> dict:
     """Everything a department's outputs depend on; equal fingerprints mean nothing to redo."""
+    base = Path(params.source).resolve().parent
+    inputs = {os.path.relpath(Path(path).resolve(), base): digest for path, digest in params.inputs.items()}
     return {
-        "inputs": dict(sorted(params.inputs.items())),
+        "inputs": dict(sorted(inputs.items())),  # relative: `run params/` and `run /abs/params` agree
         "scheme": {"id": scheme.id, "sha256": scheme.sha256},
         "notebook": hashlib.sha256(notebook.read_bytes()).hexdigest(),
         "evalkit": {"version": version_of("evalkit"), "code": package_digest()},

@@ -120,7 +120,7 @@ def _department(c: Checker, value) -> m.Department | None:
 
 
 def _money(c: Checker, key: str, value, *, optional=False) -> Decimal | None:
-    return c.number(key, value, minimum=0, optional=optional, what="an amount")
+    return c.number(key, value, minimum=0, optional=optional, what="an amount", allow_percent=False)
 
 
 def _budget(c: Checker, value, *, base, inputs) -> m.Budget | None:
@@ -273,8 +273,12 @@ def _goals(c: Checker, value) -> tuple[m.Goal, ...]:
                       required=("name", "indicators"))
         if g is None:
             continue
+        raw_indicators = c.items(f"{key}.indicators", g.get("indicators"))
+        if isinstance(g.get("indicators"), list) and not raw_indicators:
+            c.fail(f"{key}.indicators", "expected at least one indicator (绩效指标); a goal without indicators "
+                                        "would silently drop its points")
         indicators = tuple(filter(None, (_indicator(c, f"{key}.indicators[{j}]", ind)
-                                         for j, ind in enumerate(c.items(f"{key}.indicators", g.get("indicators"))))))
+                                         for j, ind in enumerate(raw_indicators))))
         goals.append(m.Goal(name=c.text(f"{key}.name", g.get("name")), indicators=indicators,
                             objective=c.text(f"{key}.objective", g.get("objective"), optional=True),
                             number=c.text(f"{key}.number", g.get("number"), optional=True)))
@@ -315,6 +319,8 @@ def _indicator(c: Checker, key: str, value) -> m.Indicator | None:
         if unit is None and isinstance(raw_target, str) and raw_target.strip().endswith(("%", "％")):
             unit = "%"
     level = c.text(f"{key}.level", d.get("level"), optional=True, choices=m.LEVELS)
+    if qualitative and level is None and actual in m.LEVELS:
+        level = actual  # "actual: 达成" says the level outright
     if level is not None and not qualitative:
         c.fail(f"{key}.level", "a level (达成/部分达成/未达成) applies to qualitative indicators only")
     coefficient = _percent(c, f"{key}.coefficient", d.get("coefficient"))
@@ -362,6 +368,8 @@ def _rule(c: Checker, key: str, value, direction) -> m.Rule | None:
             high = c.number(f"{bk}.max", b.get("max"), optional=True)
             if low is None and high is None and "min" not in b and "max" not in b:
                 c.fail(bk, "expected 'min' or 'max' (the band's bound on the actual value)")
+            if low is not None and high is not None and low > high:
+                c.fail(bk, f"min {low:f} is above max {high:f}; no value could fall in this band")
             coefficient = _percent(c, f"{bk}.coefficient", b.get("coefficient"), optional=False)
             if coefficient is not None:
                 bands.append(m.Band(coefficient=coefficient, min=low, max=high))
@@ -389,8 +397,11 @@ def _reported(c: Checker, value, budget: m.Budget | None) -> m.Reported:
     rates = []
     raw_rates = d.get("line_execution_rates")
     if raw_rates is not None:
-        r = c.mapping("reported.line_execution_rates", raw_rates,
-                      allowed=tuple(line.name for line in (budget.lines if budget else ())) or tuple(raw_rates))
+        names = tuple(line.name for line in (budget.lines if budget else ()))
+        if not names and budget is not None:
+            c.fail("reported.line_execution_rates", "there are no budget.lines to compare these rates with; "
+                                                    "add the lines under budget.lines or remove this key")
+        r = c.mapping("reported.line_execution_rates", raw_rates, allowed=names) if names else None
         for name, rate in (r or {}).items():
             number = c.number(f"reported.line_execution_rates.{name}", rate, minimum=0,
                               what="a rate in percent as printed (99.55)")

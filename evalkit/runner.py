@@ -112,7 +112,7 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
         outcome.error_kind = type(exc).__name__
         outcome.error = str(exc) if isinstance(exc, EvalkitError) else "".join(
             traceback.format_exception_only(type(exc), exc)).strip()
-        _record_failure(target, outcome)
+        record_failure(target, outcome)
         outcome.seconds = time.monotonic() - started
         return outcome
     outcome.status = "ok"
@@ -128,7 +128,9 @@ def _clear(target: Path) -> None:
         (target / name).unlink(missing_ok=True)
 
 
-def _record_failure(target: Path, outcome: Outcome) -> None:
+def record_failure(target: Path, outcome: Outcome) -> Path:
+    """Leave ``error.json`` (and the partial notebook, if any) and nothing that looks complete."""
+    target.mkdir(parents=True, exist_ok=True)
     for name in OUTPUTS:
         if name in ("evaluation.ipynb", ERROR_FILE):
             continue
@@ -137,6 +139,7 @@ def _record_failure(target: Path, outcome: Outcome) -> None:
     if partial.exists():
         os.replace(partial, target / "evaluation.ipynb")
     write_atomic(target / ERROR_FILE, json.dumps(asdict(outcome), ensure_ascii=False, indent=2).encode("utf-8"))
+    return target
 
 
 def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float, label: str, start_retries: int):
@@ -303,19 +306,79 @@ def discover(items: list[str | Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def is_current(params_path: Path, out: Path, formats) -> tuple[bool, object]:
-    """Whether the last successful run used exactly these inputs; returns the evaluation too."""
-    ev = evaluate(params_path)
+def expected_outputs(formats) -> list[str]:
+    """The files a successful run leaves for ``formats`` (the stamp is written last)."""
+    names = ["evaluation.ipynb", "result.json"]
+    names += [f"appendix.{f}" for f in formats if f in APPENDIX_FORMATS]
+    names += ["自评报告.docx", "自评报告.html"] if "docx" in formats else []
+    names += ["绩效自评表.xlsx"] if "xlsx" in formats else []
+    return names
+
+
+def is_current(ev, out: Path, formats) -> bool:
+    """Whether the last successful run used exactly these inputs and its outputs are all still there."""
     d = ev.params.department
-    stamp = department_dir(out, d.year, d.id) / STAMP
-    if not stamp.is_file():
-        return False, ev
+    folder = department_dir(out, d.year, d.id)
+    stamp = folder / STAMP
+    if not stamp.is_file() or not all((folder / name).is_file() for name in expected_outputs(formats)):
+        return False
     try:
         previous = json.loads(stamp.read_text(encoding="utf-8"))
     except ValueError:
-        return False, ev
+        return False
     current = fingerprint(ev.params, ev.scheme, notebook_path("department"), tuple(formats))
-    return previous == json.loads(json.dumps(current)), ev
+    return previous == json.loads(json.dumps(current))
+
+
+def peek_identity(path: Path) -> tuple[str | None, int | None]:
+    """A failing params file's department id and year, read leniently, so its error lands in its
+    own folder (and replaces any older appendix there)."""
+    import re
+
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        dept = data["department"]
+        dept_id, year = str(dept["id"]), int(dept["year"])
+    except Exception:  # anything unreadable simply has no identity
+        return None, None
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,79}", dept_id) or not 1990 <= year <= 2100:
+        return None, None
+    return dept_id, year
+
+
+def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[list[Path], list[Outcome]]:
+    """Split params files into those to run and those settled now (unchanged, invalid, duplicate)."""
+    settled: list[Outcome] = []
+    valid = []
+    for path in paths:
+        try:
+            valid.append((path, evaluate(path)))
+        except Exception as exc:  # a broken file must not stop the batch
+            dept_id, year = peek_identity(path)
+            settled.append(Outcome(params=str(path), status="failed", department_id=dept_id, year=year,
+                                   error=str(exc) if isinstance(exc, EvalkitError) else f"{type(exc).__name__}: {exc}",
+                                   error_kind=type(exc).__name__))
+    owners: dict[tuple[int, str], list[Path]] = {}
+    for path, ev in valid:
+        owners.setdefault((ev.department.year, ev.department.id), []).append(path)
+    todo = []
+    for path, ev in valid:
+        d = ev.params.department
+        others = [str(p) for p in owners[(d.year, d.id)] if p != path]
+        if others:
+            settled.append(Outcome(params=str(path), status="failed", department_id=d.id, name=d.name, year=d.year,
+                                   error_kind="DuplicateDepartmentError",
+                                   error=f"department id '{d.id}' for {d.year} is also used by {', '.join(others)}; "
+                                         "each department-year needs its own id (department.id)"))
+        elif not force and is_current(ev, out, formats):
+            settled.append(Outcome(params=str(path), status="skipped", department_id=d.id, name=d.name, year=d.year,
+                                   score=ev.score_text(), grade=ev.grade_text(), findings=ev.severity_counts(),
+                                   out_dir=str(department_dir(out, d.year, d.id))))
+        else:
+            todo.append(path)
+    return todo, settled
 
 
 def _warm_up() -> None:
@@ -333,21 +396,14 @@ def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int
     from tqdm import tqdm
 
     out = Path(out)
-    outcomes: list[Outcome] = []
-    todo: list[Path] = []
-    for path in discover(items):
-        try:
-            current, ev = is_current(path, out, formats)
-        except EvalkitError as exc:
-            outcomes.append(Outcome(params=str(path), status="failed", error=str(exc), error_kind=type(exc).__name__))
-            continue
-        if current and not force:
-            d = ev.params.department
-            outcomes.append(Outcome(params=str(path), status="skipped", department_id=d.id, name=d.name, year=d.year,
-                                    score=ev.score_text(), grade=ev.grade_text(), findings=ev.severity_counts(),
-                                    out_dir=str(department_dir(out, d.year, d.id))))
-        else:
-            todo.append(path)
+    paths = discover(items)
+    todo, outcomes = plan_batch(paths, out, formats=formats, force=force)
+    for o in outcomes:
+        if o.failed and o.department_id and o.year is not None:
+            folder = department_dir(out, o.year, o.department_id)
+            if folder.is_dir():
+                _clear(folder)  # an older run's notebook would pass for this run's
+            o.out_dir = str(record_failure(folder, o))
     for o in outcomes:
         if on_outcome:
             on_outcome(o)
@@ -372,12 +428,15 @@ def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int
                         continue
                     outcome = Outcome(params=str(path), status="failed", error="worker process crashed twice",
                                       error_kind="BrokenProcessPool")
+                except Exception as exc:  # e.g. a result that cannot cross the process boundary
+                    outcome = Outcome(params=str(path), status="failed", error=f"{type(exc).__name__}: {exc}",
+                                      error_kind=type(exc).__name__)
                 outcomes.append(outcome)
                 bar.update(1)
                 bar.set_postfix_str(f"{outcome.department_id or path.stem}: {outcome.status}")
                 if on_outcome:
                     on_outcome(outcome)
     bar.close()
-    order = {str(p): i for i, p in enumerate(discover(items))}
+    order = {str(p): i for i, p in enumerate(paths)}
     outcomes.sort(key=lambda o: order.get(o.params, len(order)))
     return outcomes

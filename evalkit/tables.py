@@ -44,23 +44,33 @@ def _read_csv(path: Path, shown: str):
             return [], [Problem(shown, "", None, "cannot decode; save the table as UTF-8 CSV")]
     reader = csv.reader(io.StringIO(text))
     rows, header = [], None
-    for number, cells in enumerate(reader, start=1):
-        if not any(c.strip() for c in cells):
-            continue
-        if header is None:
-            header = [_header(c) for c in cells]
-            continue
-        record = {h: (c.strip() or None) for h, c in zip(header, cells, strict=False) if h}
-        rows.append((f"{shown}:{number}", record))
+    try:
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                header = [_header(c) for c in cells]
+                continue
+            record = {h: (c.strip() or None) for h, c in zip(header, cells, strict=False) if h}
+            rows.append((f"{shown}:{reader.line_num}", record))  # the physical line a row ends on
+    except csv.Error as exc:
+        return [], [Problem(shown, "", reader.line_num, f"not a readable CSV table ({exc})")]
     if header is None:
         return [], [Problem(shown, "", 1, "the table is empty; expected a header row")]
     return rows, []
 
 
 def _read_xlsx(path: Path, shown: str):
-    import openpyxl  # imported here: only needed for XLSX side tables
+    import zipfile
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    import openpyxl  # imported here: only needed for XLSX side tables
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+        return [], [Problem(shown, "", None, f"cannot read as an Excel workbook ({type(exc).__name__}: {exc}); "
+                                             "save it as .xlsx or export it as UTF-8 CSV")]
     try:
         sheet = book.worksheets[0]
         rows, header = [], None

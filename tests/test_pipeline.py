@@ -239,3 +239,28 @@ def test_a_notebook_without_the_runners_parameters_is_refused(tmp_path):
     outcome = runner.run_department(SEED, tmp_path / "reports", notebook=renamed)
     assert outcome.status == "failed" and outcome.error_kind == "RunError"
     assert "no parameter params_file" in outcome.error
+
+
+def test_incremental_runs_notice_missing_outputs_breakage_and_duplicates(tmp_path, monkeypatch):
+    params = tmp_path / "params"
+    params.mkdir()
+    a, b = copy_seed(params, "dept-a"), copy_seed(params, "dept-b")
+    out = tmp_path / "reports"
+    html = ("html",)
+    assert [o.status for o in runner.run_batch([params], out, jobs=2, formats=html)] == ["ok", "ok"]
+    # a deleted output is rebuilt; the same files named by absolute path are still "unchanged"
+    (out / "2023" / "dept-a" / "appendix.html").unlink()
+    monkeypatch.chdir(tmp_path)
+    outcomes = runner.run_batch([Path("params")], Path("reports"), jobs=2, formats=html)
+    assert {Path(o.params).stem: o.status for o in outcomes} == {"dept-a": "ok", "dept-b": "skipped"}
+    outcomes = runner.run_batch([params.resolve()], out.resolve(), jobs=2, formats=html)
+    assert [o.status for o in outcomes] == ["skipped", "skipped"]
+    # a params file that breaks replaces its department's old appendix with error.json
+    b.write_text(b.read_text(encoding="utf-8").replace("executed: 9565.63", "executed: 九千"), encoding="utf-8")
+    # and a second file claiming dept-a's id fails both, naming the other file
+    (params / "dept-a-copy.yaml").write_text(a.read_text(encoding="utf-8"), encoding="utf-8")
+    outcomes = {Path(o.params).stem: o for o in runner.run_batch([params], out, jobs=2, formats=html)}
+    assert outcomes["dept-b"].status == "failed" and "budget.executed" in outcomes["dept-b"].error
+    assert sorted(p.name for p in (out / "2023" / "dept-b").iterdir()) == ["error.json"]
+    assert outcomes["dept-a"].error_kind == outcomes["dept-a-copy"].error_kind == "DuplicateDepartmentError"
+    assert "dept-a-copy.yaml" in outcomes["dept-a"].error
