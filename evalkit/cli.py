@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .exceptions import EvalkitError, ParamsError
+from .exceptions import EvalkitError
 
 log = logging.getLogger("evalkit")
 
@@ -31,14 +31,19 @@ def _cmd_score(args) -> int:
 
 def _cmd_validate(args) -> int:
     from .evaluation import evaluate
+    from .runner import discover
 
     failed = 0
-    for path in _expand(args.params):
+    for path in discover(args.params):
         try:
             ev = evaluate(path, scheme=args.scheme)
         except EvalkitError as exc:
             failed += 1
             print(f"FAIL {exc}", file=sys.stderr)
+            continue
+        except Exception as exc:  # one unreadable file must not hide the verdict on the others
+            failed += 1
+            print(f"FAIL {path}: unexpected {type(exc).__name__}: {exc} (please report this)", file=sys.stderr)
             continue
         counts = ev.severity_counts()
         print(f"ok   {path}  ({counts['error']} error, {counts['warning']} warning, {counts['info']} info findings)")
@@ -52,15 +57,6 @@ def _cmd_demo_data(args) -> int:
     print(f"wrote {len(written)} files of the illustrative district (示例数据) to {args.out}/; "
           f"what is planted where: {Path(args.out) / 'DEMO.md'}")
     return 0
-
-
-def _expand(items: list[str]) -> list[Path]:
-    """Params files named, or every *.yaml in a named folder."""
-    paths: list[Path] = []
-    for item in items:
-        p = Path(item)
-        paths += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
-    return paths
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,15 +141,18 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
         return args.func(args)
-    except ParamsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     except EvalkitError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if args.verbose:
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc}\n(run with -v for the traceback, and please "
+              "report it)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

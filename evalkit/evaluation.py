@@ -102,6 +102,7 @@ class Evaluation:
                 "adjustment_rate": to_float(b.adjustment_rate), "adjustment_rate_display": fmt_pct(b.adjustment_rate),
                 "execution_score": float(b.execution_score), "trails": b.trails,
                 "lines": [{"name": line.name, "kind": line.kind, "count": line.count,
+                           "initial": to_float(line.initial),
                            "adjusted": float(line.adjusted), "executed": float(line.executed),
                            "execution_rate": to_float(line.execution_rate),
                            "execution_rate_display": fmt_pct(line.execution_rate), "trail": line.trail}
@@ -116,9 +117,11 @@ class Evaluation:
             "indicators": [{
                 "goal": x.goal, "name": x.indicator.name, "key": x.indicator.key, "tier": x.indicator.tier,
                 "direction": x.indicator.direction, "target": _plain(x.indicator.target),
-                "actual": _plain(x.indicator.actual), "unit": x.indicator.unit, "weight": float(x.weight),
-                "coefficient": to_float(x.coefficient), "score": to_float(x.score), "rule": x.rule,
-                "trail": x.trail,
+                "actual": _plain(x.indicator.actual), "unit": x.indicator.unit, "level": x.indicator.level,
+                "weight": float(x.weight), "coefficient": to_float(x.coefficient), "score": to_float(x.score),
+                "rule": x.rule, "trail": x.trail,
+                "reported": {"score": to_float(x.indicator.reported.score),
+                             "coefficient": to_float(x.indicator.reported.coefficient)},
             } for x in self.indicator_scores],
             "findings": [f.to_dict() for f in self.finding_items],
             "reported": _jsonable(reported),
@@ -176,4 +179,6 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
     inputs = dict(params.inputs)
     if chosen.sha256 and not chosen.source.startswith("evalkit/"):
         inputs[chosen.source] = chosen.sha256
-    return evaluate_params(params, chosen, provenance_info=provenance.describe(inputs))
+    info = provenance.describe(inputs)
+    info["scheme"] = {"id": chosen.id, "source": chosen.source, "sha256": chosen.sha256}
+    return evaluate_params(params, chosen, provenance_info=info)

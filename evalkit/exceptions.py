@@ -59,16 +59,17 @@ class ParamsError(EvalkitError):
     ``path``, ``key`` and ``line`` describe the first problem.
     """
 
-    def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...], source: str | None = None):
         self.problems = tuple(problems)
         first = self.problems[0] if self.problems else Problem("?", "", None, "invalid")
         self.path, self.key, self.line = first.path, first.key, first.line
+        self.source = source or first.path
         count = len(self.problems)
-        head = f"{count} problem{'s' if count != 1 else ''} in {first.path}:"
+        head = f"{count} problem{'s' if count != 1 else ''} in {self.source}:"
         super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
 
     def __reduce__(self):
-        return (type(self), (self.problems,))
+        return (type(self), (self.problems, self.source))
 
 
 class SchemeError(ParamsError):

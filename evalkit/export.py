@@ -17,6 +17,7 @@ Two nbconvert exporters, registered as entry points in ``pyproject.toml`` so tha
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import logging
 import os
@@ -209,6 +210,11 @@ class OfflineHTMLExporter(HTMLExporter):
 
     def from_notebook_node(self, nb, resources=None, **kw):
         """Render ``nb`` to HTML; see the class docstring for what is left out."""
+        if not (nb.metadata.get("evalkit") or {}).get("title"):
+            title = first_heading(nb)
+            if title:  # plain `papermill` + `nbconvert`: the page header still names the department
+                nb = copy.deepcopy(nb)
+                nb.metadata.setdefault("evalkit", {})["title"] = title
         html, resources = super().from_notebook_node(nb, resources, **kw)
         soup = BeautifulSoup(html, features="html.parser")
         if not self.allow_remote_resources:
@@ -223,6 +229,18 @@ class OfflineHTMLExporter(HTMLExporter):
         if _mark_tables(soup):
             html = str(soup)
         return html, resources
+
+
+def first_heading(nb) -> str | None:
+    """The first level-1 Markdown heading the notebook shows, in an output or a Markdown cell."""
+    for cell in nb.cells:
+        texts = [cell.source] if cell.cell_type == "markdown" else [
+            "".join(o.get("data", {}).get("text/markdown", "")) for o in cell.get("outputs", [])]
+        for text in texts:
+            for line in text.splitlines():
+                if line.startswith("# "):
+                    return re.sub(r"\\(.)", r"\1", line[2:]).strip()
+    return None
 
 
 def _mark_tables(soup: BeautifulSoup) -> int:

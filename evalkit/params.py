@@ -90,7 +90,7 @@ def _build(doc: Located, problems: list[Problem], *, base: Path | None, inputs: 
     reported = _reported(c, top.get("reported"), budget)
     narrative = _narrative(c, top.get("narrative"))
     if c.problems:
-        raise ParamsError(c.problems)
+        raise ParamsError(c.problems, source=doc.path)
     return m.Params(department=department, scheme=scheme, unit=unit, budget=budget, goals=goals,
                     reported=reported, narrative=narrative, source=doc.path, lines=dict(doc.lines),
                     inputs=inputs)

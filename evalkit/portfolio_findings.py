@@ -4,9 +4,11 @@ Pure functions over in-memory tables (no file is opened except the rules YAML by
 ``load_portfolio_rules``). The rules live in ``evalkit/portfolio.yaml``:
 
 - ``portfolio.outlier_<metric>``: a robust outlier (median/MAD z-score) in execution rate,
-  adjustment rate, December payment share or self-score inflation;
+  adjustment rate, December or fourth-quarter payment share, or self-score inflation;
 - ``portfolio.all_full_score``: every indicator of a department scores exactly in full;
 - ``portfolio.copied_indicators``: two departments share (nearly) the same indicator table;
+- ``portfolio.copied_targets``: two departments set the same targets, in the same order, under other
+  indicator names (a table copied and renamed);
 - ``portfolio.score_inflation``: the district's median self-score is far above what the data support.
 
 >>> stats = robust_z(pd.Series([0.97, 0.98, 0.98, 0.99, 0.60]), min_scale=0.01)
@@ -72,6 +74,8 @@ class PortfolioRules:
     copy_min_shared: int
     copy_min_share: float
     copy_severity: str
+    targets_min_indicators: int
+    targets_severity: str
     inflation_median_above: float
     inflation_min_departments: int
     inflation_severity: str
@@ -106,7 +110,8 @@ def parse_portfolio_rules(text: str, *, path: str = "<memory>", sha256: str = ""
         raise ParamsError(problems)
     c = Checker(doc)
     c.problems.extend(problems)
-    top = c.mapping("", doc.data, allowed=("outliers", "all_full_score", "copied_indicators", "score_inflation"),
+    top = c.mapping("", doc.data, allowed=("outliers", "all_full_score", "copied_indicators", "copied_targets",
+                                           "score_inflation"),
                     required=("outliers", "all_full_score", "copied_indicators", "score_inflation")) or {}
     out = c.mapping("outliers", top.get("outliers"), allowed=("z", "min_departments", "severity", "metrics"),
                     required=("z", "metrics")) or {}
@@ -124,6 +129,7 @@ def parse_portfolio_rules(text: str, *, path: str = "<memory>", sha256: str = ""
     full = c.mapping("all_full_score", top.get("all_full_score"), allowed=("min_indicators", "severity")) or {}
     copy = c.mapping("copied_indicators", top.get("copied_indicators"),
                      allowed=("min_shared", "min_share", "severity")) or {}
+    targets = c.mapping("copied_targets", top.get("copied_targets", {}), allowed=("min_indicators", "severity")) or {}
     infl = c.mapping("score_inflation", top.get("score_inflation"),
                      allowed=("median_above", "min_departments", "severity")) or {}
 
@@ -141,6 +147,9 @@ def parse_portfolio_rules(text: str, *, path: str = "<memory>", sha256: str = ""
         copy_min_share=float(c.number("copied_indicators.min_share", copy.get("min_share", Decimal("0.8")),
                                       minimum=0, maximum=1) or 0),
         copy_severity=severity("copied_indicators", copy),
+        targets_min_indicators=c.integer("copied_targets.min_indicators",
+                                         targets.get("min_indicators", Decimal(4)), minimum=2) or 4,
+        targets_severity=severity("copied_targets", targets),
         inflation_median_above=float(c.number("score_inflation.median_above", infl.get("median_above", Decimal(5)))
                                      or 0),
         inflation_min_departments=c.integer("score_inflation.min_departments",
@@ -246,16 +255,14 @@ def copied_indicator_findings(signatures: Mapping[str, Sequence[tuple]], names: 
     """Pairs of departments sharing most of their indicators; one finding per department involved."""
     sets = {dept: set(items) for dept, items in signatures.items() if items}
     partners: dict[str, list[dict]] = {}
-    for a, b in combinations(sorted(sets), 2):
+    for a, b in _copied_pairs(signatures, rules):
         shared = sets[a] & sets[b]
-        smaller = min(len(sets[a]), len(sets[b]))
-        if len(shared) >= rules.copy_min_shared and len(shared) / smaller >= rules.copy_min_share:
-            items = sorted(shared)
-            for me, other in ((a, b), (b, a)):
-                partners.setdefault(me, []).append({
-                    "department_id": other, "shared": len(shared), "of": len(sets[me]),
-                    "share": len(shared) / len(sets[me]),
-                    "indicators": [f"{n} {d} {t}{u}" for n, d, t, u in items[:10]]})
+        items = sorted(shared)
+        for me, other in ((a, b), (b, a)):
+            partners.setdefault(me, []).append({
+                "department_id": other, "shared": len(shared), "of": len(sets[me]),
+                "share": len(shared) / len(sets[me]),
+                "indicators": [f"{n} {d} {t}{u}" for n, d, t, u in items[:10]]})
     found = []
     for dept in sorted(partners):
         pairs = partners[dept]
@@ -264,6 +271,50 @@ def copied_indicator_findings(signatures: Mapping[str, Sequence[tuple]], names: 
             "portfolio.copied_indicators", rules.copy_severity,
             f"「{_name(names, dept)}」的绩效指标（名称、方向、指标值和单位）与其他部门雷同：{listed}"
             f"（本部门共 {len(sets[dept])} 项），指标可能照抄而非按本部门职责设定",
+            {"partners": pairs}, "goals", department_id=dept))
+    return found
+
+
+def _copied_pairs(signatures: Mapping[str, Sequence[tuple]], rules: PortfolioRules) -> list[tuple[str, str]]:
+    """The department pairs ``copied_indicator_findings`` reports, sorted."""
+    sets = {dept: set(items) for dept, items in signatures.items() if items}
+    pairs = []
+    for a, b in combinations(sorted(sets), 2):
+        shared = sets[a] & sets[b]
+        if len(shared) >= rules.copy_min_shared and len(shared) / min(len(sets[a]), len(sets[b])) >= rules.copy_min_share:
+            pairs.append((a, b))
+    return pairs
+
+
+def copied_target_findings(signatures: Mapping[str, Sequence[tuple]], names: Mapping[str, str],
+                           rules: PortfolioRules) -> list[PortfolioFinding]:
+    """Departments whose whole ordered list of (direction, target, unit) equals another's.
+
+    ``signatures`` are ``indicator_signature`` tuples in the department's own order. The lists must be
+    at least ``rules.targets_min_indicators`` long. A pair ``copied_indicator_findings`` already reports
+    (the names were copied too) is not reported again.
+    """
+    targets = {dept: [tuple(s[1:]) for s in items] for dept, items in signatures.items()}
+    reported = set(_copied_pairs(signatures, rules))
+    partners: dict[str, list[dict]] = {}
+    for a, b in combinations(sorted(targets), 2):
+        if (a, b) in reported or len(targets[a]) < rules.targets_min_indicators or targets[a] != targets[b]:
+            continue
+        for me, other in ((a, b), (b, a)):
+            renamed = [f"{mine[0]}／{theirs[0]}" for mine, theirs in zip(signatures[me], signatures[other], strict=True)
+                       if mine[0] != theirs[0]]
+            partners.setdefault(me, []).append({"department_id": other, "indicators": len(targets[me]),
+                                                "renamed": renamed[:10]})
+    found = []
+    for dept in sorted(partners):
+        pairs = partners[dept]
+        listed = "、".join(f"「{_name(names, p['department_id'])}」" for p in pairs)
+        n = len(targets[dept])
+        example = pairs[0]["renamed"][0] if pairs[0]["renamed"] else ""
+        found.append(PortfolioFinding(
+            "portfolio.copied_targets", rules.targets_severity,
+            f"「{_name(names, dept)}」全部 {n} 项绩效指标的方向、指标值和单位与{listed}逐项相同，只是指标名称不同"
+            + (f"（如「{example}」）" if example else "") + "，指标值可能照抄后改名，而非按本部门职责测算",
             {"partners": pairs}, "goals", department_id=dept))
     return found
 

@@ -14,10 +14,11 @@ from . import charts
 from .budget import rate_trail
 from .evaluation import Evaluation
 from .findings import SEVERITIES, SEVERITY_LABELS
+from .labels import evidence_items, finding_label
+from .markup import escape_markdown, table
 from .numbers import fmt, fmt_pct, fmt_plain
 from .payments import monthly_profile, project_profile
-
-SAMPLE_MARK = "示例"
+from .sample import is_sample_region
 
 
 def chart_image(png: bytes, alt: str) -> Image:
@@ -27,7 +28,7 @@ def chart_image(png: bytes, alt: str) -> Image:
 
 def is_sample(ev: Evaluation) -> bool:
     """Whether the department is illustrative (示例数据), by its region label."""
-    return SAMPLE_MARK in (ev.params.department.region or "")
+    return is_sample_region(ev.params.department.region)
 
 
 def title(ev: Evaluation) -> str:
@@ -37,14 +38,14 @@ def title(ev: Evaluation) -> str:
 
 def header(ev: Evaluation) -> Markdown:
     d = ev.params.department
-    lines = [f"# {_md(title(ev))}", ""]
+    lines = [f"# {escape_markdown(title(ev))}", ""]
     if is_sample(ev):
         lines += ["> **示例数据**：本附件由虚构的示例数据生成，仅用于演示，不代表任何真实部门。", ""]
-    lines += [f"- 部门：{_md(d.name)}（{_md(d.id)}）" + (f"，{_md(d.region)}" if d.region else ""),
+    lines += [f"- 部门：{escape_markdown(d.name)}（{escape_markdown(d.id)}）" + (f"，{escape_markdown(d.region)}" if d.region else ""),
               f"- 评价年度：{d.year} 年",
-              f"- 评价方案：{_md(ev.scheme.title)}（`{ev.scheme.id}`）",
-              f"- 金额单位：{_md(ev.params.unit)}",
-              f"- 总分：**{ev.score_text()}**　评价等级：**{_md(ev.grade_text())}**"
+              f"- 评价方案：{escape_markdown(ev.scheme.title)}（`{ev.scheme.id}`）",
+              f"- 金额单位：{escape_markdown(ev.params.unit)}",
+              f"- 总分：**{ev.score_text()}**　评价等级：**{escape_markdown(ev.grade_text())}**"
               f"　发现问题：错误 {ev.severity_counts()['error']} 项、警告 {ev.severity_counts()['warning']} 项、"
               f"提示 {ev.severity_counts()['info']} 项"]
     return Markdown("\n".join(lines))
@@ -54,9 +55,9 @@ def basic_info(ev: Evaluation) -> Markdown:
     n = ev.params.narrative
     parts = []
     if n.summary:
-        parts += [_md(n.summary), ""]
+        parts += [escape_markdown(n.summary), ""]
     if n.duties:
-        parts += ["**主要职责**", ""] + [f"{i}. {_md(d)}" for i, d in enumerate(n.duties, 1)]
+        parts += ["**主要职责**", ""] + [f"{i}. {escape_markdown(d)}" for i, d in enumerate(n.duties, 1)]
     if not parts:
         parts = ["（参数文件未提供部门基本情况。）"]
     return Markdown("\n".join(parts))
@@ -69,7 +70,7 @@ def budget_table(ev: Evaluation) -> HTML:
     rows.append(["合计", fmt(b.initial), fmt(b.adjusted), fmt(b.executed), fmt_pct(b.execution_rate),
                  rate_trail(b.executed, b.adjusted)])
     headers = ["预算项目", f"年初预算数（{unit}）", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率", "计算过程"]
-    return HTML(_table(headers, rows, numeric={1, 2, 3, 4}, total_last=True))
+    return HTML(table(headers, rows, numeric={1, 2, 3, 4}, total_last=True))
 
 
 def budget_trails(ev: Evaluation) -> Markdown:
@@ -79,7 +80,7 @@ def budget_trails(ev: Evaluation) -> Markdown:
     count = next((line.count for line in b.lines if line.count), None)
     if count:
         items.append(f"专项预算项目 {count} 个")
-    return Markdown("\n".join(f"- {_md(t)}" for t in items))
+    return Markdown("\n".join(f"- {escape_markdown(t)}" for t in items))
 
 
 def budget_chart(ev: Evaluation) -> Image:
@@ -102,7 +103,7 @@ def projects_table(ev: Evaluation) -> HTML | Markdown:
     lead = (f"<p class='evalkit-note'>共 {profile.count} 个项目；未启动（有预算、零支出）{len(profile.never_started)} 个；"
             f"预算最多的 {profile.top_count} 个项目占项目预算的 {fmt_pct(profile.top_share)}；"
             f"执行率低于 {fmt_pct(low, 0)} 的项目标为“执行偏低”。</p>")
-    return HTML(lead + _table(["项目名称", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率", "占项目预算",
+    return HTML(lead + table(["项目名称", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率", "占项目预算",
                                "状态"], rows, numeric={1, 2, 3, 4}))
 
 
@@ -116,10 +117,10 @@ def monthly_table(ev: Evaluation) -> HTML | Markdown:
              "—" if r.gap is None else fmt_pct(r.gap)] for r in profile.table.itertuples()]
     lead = (f"<p class='evalkit-note'>序时进度 = 月份 ÷ 12；累计支付进度 = 累计支付 ÷ 全年预算数。12 月支付占全年支付的 "
             f"{fmt_pct(profile.december_share)}，第四季度占 {fmt_pct(profile.q4_share)}"
-            f"（提示阈值：12 月 {fmt_pct(ev.scheme.checks['december_share'], 0)}，"
+            f"（预警阈值：12 月 {fmt_pct(ev.scheme.checks['december_share'], 0)}，"
             f"第四季度 {fmt_pct(ev.scheme.checks['q4_share'], 0)}）。</p>")
     unit = ev.params.unit
-    return HTML(lead + _table(["月份", f"当月支付（{unit}）", f"累计支付（{unit}）", "累计支付进度", "序时进度", "进度差"],
+    return HTML(lead + table(["月份", f"当月支付（{unit}）", f"累计支付（{unit}）", "累计支付进度", "序时进度", "进度差"],
                               rows, numeric={1, 2, 3, 4, 5}))
 
 
@@ -152,26 +153,26 @@ def indicator_table(ev: Evaluation) -> HTML:
     legend = "".join(f"<li>{escape(r)}</li>" for r in rules)
     legend = (f"<p class='evalkit-note'>计分规则：</p><ul class='evalkit-note'>{legend}"
               "<li>得分为“—”：未填报全年完成值（或达成程度），不计分，总分以区间表示。</li></ul>")
-    return HTML(note + _table(headers, rows, numeric={6, 8, 9}, classes="evalkit-table evalkit-wide") + legend)
+    return HTML(note + table(headers, rows, numeric={6, 8, 9}, classes="evalkit-table evalkit-wide") + legend)
 
 
 def score_block(ev: Evaluation) -> Markdown:
     s, g, scheme = ev.score, ev.grade, ev.scheme
     bands = scheme.band_texts()
-    lines = [f"- 预算执行得分：{fmt(s.execution)} 分（{_md(ev.budget.trails['execution_score'])}）",
+    lines = [f"- 预算执行得分：{fmt(s.execution)} 分（{escape_markdown(ev.budget.trails['execution_score'])}）",
              f"- 绩效指标得分：已计分指标合计 {fmt(s.indicators)} 分"
              + (f"，另有 {fmt(s.unscored_points)} 分的指标未填报完成值" if not s.complete else ""),
-             f"- 计算过程：{_md(s.trail)}"]
+             f"- 计算过程：{escape_markdown(s.trail)}"]
     if s.complete:
-        lines.append(f"- **总分 {fmt(s.min)} 分，评价等级：{_md(g.label)}**")
+        lines.append(f"- **总分 {fmt(s.min)} 分，评价等级：{escape_markdown(g.label)}**")
     else:
         lines.append(f"- **总分区间 [{fmt(s.min)}, {fmt(s.max)}] 分**：最低端（未填报指标按 0 分）评价等级为"
-                     f"**{_md(g.min_label)}**，最高端（未填报指标按满分）评价等级为**{_md(g.max_label)}**")
-    lines.append(f"- 评价等级划分（{_md(scheme.id)}）：" + "；".join(bands) + "。")
+                     f"**{escape_markdown(g.min_label)}**，最高端（未填报指标按满分）评价等级为**{escape_markdown(g.max_label)}**")
+    lines.append(f"- 评价等级划分（{escape_markdown(scheme.id)}）：" + "；".join(bands) + "。")
     rep = ev.params.reported
     if rep.score is not None or rep.grade:
         claimed = f"{fmt_plain(rep.score)} 分" if rep.score is not None else ""
-        lines.append(f"- 部门自评：{claimed}{'，' if claimed and rep.grade else ''}{_md(rep.grade or '')}"
+        lines.append(f"- 部门自评：{claimed}{'，' if claimed and rep.grade else ''}{escape_markdown(rep.grade or '')}"
                      "（核对结果见“发现的问题”）")
     return Markdown("\n".join(lines))
 
@@ -181,6 +182,8 @@ def loss_chart(ev: Evaluation) -> Image:
 
 
 def findings_block(ev: Evaluation) -> HTML:
+    """Every finding by severity: the message, its id and short label, the params key it is about, and
+    its evidence with Chinese labels (rates as percentages, amounts with two decimals and the unit)."""
     if not ev.finding_items:
         return HTML("<p>未发现问题。</p>")
     parts = []
@@ -190,10 +193,11 @@ def findings_block(ev: Evaluation) -> HTML:
             continue
         parts.append(f"<h3 class='evalkit-{severity}'>{SEVERITY_LABELS[severity]}（{len(items)} 项）</h3><ol>")
         for f in items:
-            evidence = "；".join(f"{escape(str(k))}：{escape(_evidence(v))}" for k, v in f.evidence.items()
-                                if k != "trail")
+            evidence = "；".join(f"{escape(label)}：{escape(text)}"
+                                for label, text in evidence_items(f.id, f.evidence, unit=ev.params.unit))
             where = f" · 参数位置 <code>{escape(f.subject)}</code>" if f.subject else ""
-            parts.append(f"<li><strong>{escape(f.message)}</strong><br><small><code>{escape(f.id)}</code>{where}"
+            parts.append(f"<li><strong>{escape(f.message)}</strong><br><small>{escape(finding_label(f.id))}"
+                         f"（<code>{escape(f.id)}</code>）{where}"
                          + (f" · 依据：{evidence}" if evidence else "") + "</small></li>")
         parts.append("</ol>")
     return HTML("".join(parts))
@@ -204,7 +208,7 @@ def provenance_block(ev: Evaluation) -> HTML:
     rows = [[path, digest] for path, digest in p.get("inputs", {}).items()]
     rows.append([f"评价方案 {ev.scheme.id}", ev.scheme.sha256 or "（随 evalkit 发布）"])
     versions = "，".join(f"{k} {v}" for k, v in p.get("packages", {}).items())
-    html = [_table(["输入文件", "SHA-256"], rows, classes="evalkit-table evalkit-mono"),
+    html = [table(["输入文件", "SHA-256"], rows, classes="evalkit-table evalkit-mono"),
             f"<p>evalkit {escape(str(p.get('evalkit', '')))}，Python {escape(str(p.get('python', '')))}；"
             f"{escape(versions)}</p>",
             f"<p>生成时间（UTC）：{escape(str(p.get('generated_at', '')))}</p>",
@@ -212,31 +216,3 @@ def provenance_block(ev: Evaluation) -> HTML:
             "或 <code>papermill notebooks/department.ipynb out.ipynb -p params_file &lt;参数文件&gt;</code>；"
             "输入文件的 SHA-256 相同，则全部数字相同。</p>"]
     return HTML("".join(html))
-
-
-def _evidence(value) -> str:
-    if isinstance(value, float):
-        return fmt(value, 4).rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-    if isinstance(value, list):
-        return "、".join(_evidence(v) if not isinstance(v, dict) else v.get("name", str(v)) for v in value[:10]) + \
-            ("等" if len(value) > 10 else "")
-    return str(value)
-
-
-def _table(headers, rows, *, numeric=frozenset(), classes="evalkit-table", total_last=False) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = []
-    for n, row in enumerate(rows):
-        cls = " class='evalkit-total'" if total_last and n == len(rows) - 1 else ""
-        cells = "".join(f"<td class='num'>{escape(str(v))}</td>" if i in numeric else f"<td>{escape(str(v))}</td>"
-                        for i, v in enumerate(row))
-        body.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table class='{classes}'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _md(text: str) -> str:
-    """Escape Markdown/HTML specials in text that came from a params file."""
-    out = escape(str(text), quote=False)
-    for ch in "\\`*_[]#|":
-        out = out.replace(ch, "\\" + ch)
-    return out

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from .checker import Checker
-from .exceptions import SchemeError
+from .exceptions import Problem, SchemeError
 from .model import LEVELS, TIERS
 from .numbers import Number, exact
 from .source import load_yaml
@@ -103,10 +103,10 @@ def load_scheme(ref: str | Path, *, relative_to: Path | None = None) -> Scheme:
         if not path.is_absolute() and relative_to is not None and not path.exists():
             path = relative_to / path
         if not path.is_file():
-            from .exceptions import Problem
-            raise SchemeError([Problem(str(path), "scheme", None,
+            raise SchemeError([Problem(ref_text, "scheme", None,
                                        f"no such scheme; expected one of {', '.join(shipped_schemes())} "
-                                       "or the path of a scheme YAML")])
+                                       "or the path of a scheme YAML (relative to the params file or the "
+                                       "current folder)")])
         raw, shown = path.read_bytes(), str(path)
     return parse_scheme(raw.decode("utf-8-sig"), path=shown, sha256=hashlib.sha256(raw).hexdigest())
 

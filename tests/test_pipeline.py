@@ -113,6 +113,11 @@ def test_plain_papermill_cli_runs_the_notebook(tmp_path):
     nb = nbformat.read(out, as_version=4)
     texts = json.dumps([c.get("outputs") for c in nb.cells], ensure_ascii=False)
     assert "99.71%" in texts
+    # the documented export route, with no runner to set the page header
+    proc = subprocess.run([BIN / "jupyter", "nbconvert", "--to", "evalkit_pdf", out], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    first_page = PdfReader(tmp_path / "out.pdf").pages[0].extract_text()
+    assert first_page.splitlines()[0].startswith("党政办公室 2023 年度部门整体支出绩效自评")
 
 
 def test_notebook_source_is_committed_without_outputs():

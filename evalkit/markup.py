@@ -1,0 +1,46 @@
+"""HTML and Markdown fragments for the notebooks: tables, and escaping text that came from a params file.
+
+>>> table(["部门", "得分"], [["水务局", "88.72"]], numeric={1})
+"<table class='evalkit-table'><thead><tr><th>部门</th><th>得分</th></tr></thead><tbody><tr><td>水务局</td><td class='num'>88.72</td></tr></tbody></table>"
+>>> print(escape_markdown("a*b_c <d>"))
+a\\*b\\_c &lt;d&gt;
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from html import escape
+
+MARKDOWN_SPECIALS = "\\`*_[]#|"
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence], *, numeric: Iterable[int] = frozenset(),
+          classes: str = "evalkit-table", total_last: bool = False) -> str:
+    """An HTML table with every cell escaped.
+
+    Parameters
+    ----------
+    headers : column headings.
+    rows : the cells, row by row; each is shown with ``str()``.
+    numeric : indexes of the columns aligned as numbers (``class='num'``).
+    classes : the table's CSS classes.
+    total_last : mark the last row as a total (``class='evalkit-total'``).
+    """
+    numeric = set(numeric)
+    rows = list(rows)
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
+    body = []
+    for n, row in enumerate(rows):
+        cls = " class='evalkit-total'" if total_last and n == len(rows) - 1 else ""
+        cells = "".join(f"<td class='num'>{escape(str(v))}</td>" if i in numeric else f"<td>{escape(str(v))}</td>"
+                        for i, v in enumerate(row))
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return f"<table class='{classes}'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def escape_markdown(text) -> str:
+    """Escape Markdown and HTML specials in ``text`` (a department name, a note from a params file)."""
+    out = escape(str(text), quote=False)
+    for ch in MARKDOWN_SPECIALS:
+        out = out.replace(ch, "\\" + ch)
+    return out
