@@ -28,7 +28,7 @@ setup: system $(VENV)/.installed
 ## Set up, then run every department in params/ into reports/ (appendices, result.json, index)
 demo: setup
 	$(VENV)/bin/evalkit run params/ --out $(OUT)
-	@echo "Open $(OUT)/2023/index.html in a browser (it works offline)."
+	@echo "Open the index page(s) above in a browser; they work offline: $$(ls $(OUT)/*/index.html | tr '\n' ' ')"
 
 ## Set up, then run the whole test suite (notebooks included)
 test: setup

@@ -50,10 +50,13 @@ def _overviews(items, out: Path, years, outcomes, *, force, formats, timeout, re
     if len(folders) != 1 or len(folders) != len(list(items)):
         return []
     folder = folders.pop()
+    wanted = [f"overview.{f}" for f in formats if f in APPENDIX_FORMATS]
+    if not wanted:  # --formats docx,xlsx: no appendices, so no overview either
+        return []
     done = []
     for year in years:
         changed = any(o.year == year and o.status != "skipped" for o in outcomes)
-        if force or changed or not (out / str(year) / "overview.html").is_file():
+        if force or changed or not all((out / str(year) / name).is_file() for name in wanted):
             outcome = run_overview(folder, out, year, formats=formats, timeout=timeout)
             report(outcome)
             done.append(outcome)

@@ -51,7 +51,12 @@ def _links(folder: Path) -> dict[str, str]:
     return {label: f"{folder.name}/{name}" for name, label in names.items() if (folder / name).is_file()}
 
 
-def render(rows: list[dict], *, year: int | str, overview: bool = False) -> str:
+OVERVIEW_FILES = {"overview.html": "全区总览（HTML）", "overview.pdf": "全区总览（PDF）",
+                  "overview.error.json": "全区总览生成失败：错误记录"}
+
+
+def render(rows: list[dict], *, year: int | str, overview: dict[str, str] | None = None) -> str:
+    """The page; ``overview`` maps the overview files that exist to their link text."""
     ok = sorted((r for r in rows if r["status"] == "ok"), key=lambda r: (-r["sort"], -r["sort_max"], r["id"]))
     failed = [r for r in rows if r["status"] != "ok"]
     sample = any(r["sample"] for r in rows)
@@ -73,8 +78,8 @@ def render(rows: list[dict], *, year: int | str, overview: bool = False) -> str:
                     f"<td class='num' data-sort='-1'>—</td><td>—</td><td>—</td><td>—</td><td>—</td><td>—</td>"
                     f"<td>失败<br><small>{escape(r['error'][:400])}</small></td><td>{links}</td></tr>")
     note = ("<p class='sample'>示例数据：本页部分或全部部门为虚构的示例数据，仅用于演示。</p>" if sample else "")
-    extra = ("<p><a href='overview.html'>全区总览（HTML）</a> · <a href='overview.pdf'>全区总览（PDF）</a></p>"
-             if overview else "")
+    extra = ("<p>" + " · ".join(f"<a href='{escape(href)}'>{escape(label)}</a>" for href, label in overview.items())
+             + "</p>") if overview else ""
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(str(year))} 年度部门整体支出绩效自评 · 汇总</title>
 <style>
@@ -116,7 +121,8 @@ document.querySelectorAll('#departments th').forEach(function (th, col) {{
 def write_index(out: Path, year: int | str) -> Path:
     """Write ``out/<year>/index.html`` atomically and return its path."""
     folder = Path(out) / str(year)
-    html = render(collect(out, year), year=year, overview=(folder / "overview.html").is_file())
+    overview = {name: label for name, label in OVERVIEW_FILES.items() if (folder / name).is_file()}
+    html = render(collect(out, year), year=year, overview=overview)
     target = folder / "index.html"
     write_atomic(target, html.encode("utf-8"))
     return target

@@ -310,11 +310,12 @@ def copied_target_findings(signatures: Mapping[str, Sequence[tuple]], names: Map
         pairs = partners[dept]
         listed = "、".join(f"「{_name(names, p['department_id'])}」" for p in pairs)
         n = len(targets[dept])
-        example = pairs[0]["renamed"][0] if pairs[0]["renamed"] else ""
+        renamed = next((p["renamed"][0] for p in pairs if p["renamed"]), None)
+        how = f"只是指标名称不同（如「{renamed}」）" if renamed else "指标名称也相同"
         found.append(PortfolioFinding(
             "portfolio.copied_targets", rules.targets_severity,
-            f"「{_name(names, dept)}」全部 {n} 项绩效指标的方向、指标值和单位与{listed}逐项相同，只是指标名称不同"
-            + (f"（如「{example}」）" if example else "") + "，指标值可能照抄后改名，而非按本部门职责测算",
+            f"「{_name(names, dept)}」全部 {n} 项绩效指标的方向、指标值和单位与{listed}逐项相同，{how}，"
+            "指标值可能照抄而非按本部门职责测算",
             {"partners": pairs}, "goals", department_id=dept))
     return found
 

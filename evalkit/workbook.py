@@ -5,11 +5,14 @@ One visible sheet, ``绩效自评表``, from top to bottom:
 * a header block of labelled cells (部门名称, 部门编码, 评价年度, 所属地区, 评价方案, 金额单位);
 * 一、预算执行情况: 预算项目 | 年初预算数 | 全年预算数 | 全年执行数 | 执行率 | 分值 | 得分, one row
   per budget line and a 合计 row;
-* 二、绩效指标完成情况: 一级指标 | 二级指标 (the goal) | 指标名称 | 计量单位 | 指标性质 | 年度指标值 |
-  全年完成值 | 分值 | 得分系数 | 得分 | 偏差原因分析 | 计算过程 | 核查意见, a 合计 row;
+* 二、绩效指标完成情况: 一级指标 | 绩效目标 | 指标名称 | 计量单位 | 指标性质 | 年度指标值 |
+  全年完成值 | 分值 | 得分系数 | 得分 | 偏差原因分析 | 计算过程 | 核查意见, a 合计 row (in this field
+  二级指标 means 数量/质量/时效/成本, so the goal column is headed 绩效目标);
 * 三、评价结果: scores, grade, the grade bands, and the department's own 自评得分 and 自评等级.
 
-White cells are what a department fills in; grey cells are evalkit's. A hidden sheet ``evalkit``
+White cells are what a department fills in; grey cells are evalkit's, written rounded half up to
+the precision they show (points to two decimals, rates to two decimals of a percent), so a table
+read back without its hidden sheet claims exactly what it showed. A hidden sheet ``evalkit``
 keeps, as YAML, what the visible table does not show (narrative, reported figures, indicator
 statements and rules, line kinds, side tables) and what evalkit wrote in the cells it computes, so
 :func:`evalkit.workbook_import.import_workbook` can give the params file back exactly. Reading
@@ -29,7 +32,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .evaluation import Evaluation
 from .model import TIERS
-from .numbers import fmt
+from .numbers import fmt, round_half_up
 from .report_draft import DIRECTION_LABELS, SAMPLE_MARK, grade_bands
 from .serialisation import params_to_mapping, params_yaml
 
@@ -43,11 +46,12 @@ INFO_LABELS = {"部门名称": "name", "部门编码": "id", "评价年度": "ye
                "评价方案": "scheme", "金额单位": "unit"}
 BUDGET_HEADERS = ("预算项目", "年初预算数", "全年预算数", "全年执行数", "执行率", "分值", "得分")
 BUDGET_READ = ("预算项目", "年初预算数", "全年预算数", "全年执行数")
-INDICATOR_HEADERS = ("一级指标", "二级指标", "指标名称", "计量单位", "指标性质", "年度指标值", "全年完成值",
+GOAL = "绩效目标"
+INDICATOR_HEADERS = ("一级指标", GOAL, "指标名称", "计量单位", "指标性质", "年度指标值", "全年完成值",
                      "分值", "得分系数", "得分", "偏差原因分析", "计算过程", "核查意见")
 INDICATOR_READ = INDICATOR_HEADERS[:11]
 #: Columns whose cells may be merged down a goal's rows.
-MERGEABLE = ("一级指标", "二级指标")
+MERGEABLE = ("一级指标", GOAL)
 #: Result block: label → what it holds; the two 部门自评 rows are read back.
 RESULT_LABELS = ("预算执行得分", "绩效指标得分", "总分", "评价等级", "等级划分", "部门自评得分", "部门自评等级", "核对结论")
 READ_RESULTS = {"部门自评得分": "score", "部门自评等级": "grade"}
@@ -55,6 +59,13 @@ READ_RESULTS = {"部门自评得分": "score", "部门自评等级": "grade"}
 BUDGET_COLUMN = 2  # the budget block starts in column B
 WIDTHS = (10, 24, 26, 12, 12, 14, 14, 10, 12, 10, 36, 40, 40)
 MONEY, PERCENT, POINTS = "0.00", "0.00%", "0.00"
+#: Decimals a computed value is written with: what its number format shows.
+POINT_PLACES, RATE_PLACES = 2, 4
+#: Key columns pinned while scrolling right (一级指标, 绩效目标, 指标名称).
+KEY_COLUMNS = 3
+#: The indicator header row is pinned only this near the top; further down, pinning it would
+#: freeze the whole budget block above it and leave little room to scroll.
+FREEZE_MAX_ROW = 8
 
 _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -76,7 +87,7 @@ def render_workbook(ev: Evaluation) -> bytes:
     row = _budget_block(sheet, ev, row + 1)
     header_row, written, row = _indicator_block(sheet, ev, row + 1)
     _result_block(sheet, ev, row + 1)
-    sheet.freeze_panes = sheet.cell(header_row + 1, 4)
+    sheet.freeze_panes = freeze_cell(header_row)
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
@@ -105,13 +116,28 @@ def _put(sheet, row: int, col: int, value, *, number_format: str | None = None, 
     return cell
 
 
-def cell_number(value: Decimal | Fraction | None):
-    """A number as a cell holds it: Decimals as written, computed fractions to 15 significant
-    digits (openpyxl writes 16, and 15 always survive the trip through a double unchanged)."""
+def freeze_cell(header_row: int) -> str:
+    """Where the panes are frozen: below the indicator header when it sits near the top, else only
+    the key columns, so an analyst scrolling a long table never has most of the window pinned.
+
+    >>> freeze_cell(5), freeze_cell(15)
+    ('D6', 'D1')
+    """
+    column = get_column_letter(KEY_COLUMNS + 1)
+    return f"{column}{header_row + 1}" if header_row <= FREEZE_MAX_ROW else f"{column}1"
+
+
+def cell_number(value: Decimal | Fraction | None, places: int = POINT_PLACES):
+    """A number as a cell holds it: Decimals as written, computed fractions rounded half up to
+    ``places`` decimals — what the cell's number format shows, so nothing hides behind it.
+
+    >>> cell_number(Fraction(90, 11)), cell_number(Fraction(2, 3), RATE_PLACES), cell_number(Decimal("8779.84"))
+    (Decimal('8.18'), Decimal('0.6667'), Decimal('8779.84'))
+    """
     if value is None:
         return None
     if isinstance(value, Fraction):
-        return Decimal(format(float(value), ".15g"))
+        value = round_half_up(value, places)
     return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else value
 
 
@@ -160,7 +186,7 @@ def _budget_row(sheet, row, name, initial, adjusted, executed, rate, weight, sco
     _put(sheet, row, col, name, bold=bold)
     for i, value in enumerate((initial, adjusted, executed), 1):
         _put(sheet, row, col + i, cell_number(value), number_format=MONEY, bold=bold)
-    _put(sheet, row, col + 4, cell_number(rate), number_format=PERCENT, fill=_COMPUTED_FILL, bold=bold)
+    _put(sheet, row, col + 4, cell_number(rate, RATE_PLACES), number_format=PERCENT, fill=_COMPUTED_FILL, bold=bold)
     _put(sheet, row, col + 5, cell_number(weight), number_format=POINTS, fill=_COMPUTED_FILL, bold=bold)
     _put(sheet, row, col + 6, cell_number(score), number_format=POINTS, fill=_COMPUTED_FILL, bold=bold)
 
@@ -216,7 +242,7 @@ def _indicator_row(sheet, row: int, goal: str, s, notes: list[str]) -> dict:
         actual = ind.level or ind.actual
     else:
         actual = cell_number(ind.actual)
-    weight, coefficient, score = (cell_number(x) for x in (s.weight, s.coefficient, s.score))
+    weight, coefficient, score = cell_number(s.weight), cell_number(s.coefficient, RATE_PLACES), cell_number(s.score)
     values = [ind.tier, goal, ind.name, ind.unit, DIRECTION_LABELS[ind.direction], target, actual, weight,
               coefficient, score, ind.deviation, s.trail, "；".join(notes) or None]
     formats = {8: POINTS, 9: PERCENT, 10: POINTS}
