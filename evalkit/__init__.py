@@ -2,8 +2,8 @@
 performance self-evaluation).
 
 >>> import evalkit
->>> ev = evalkit.evaluate("params/dangzheng-office-2023.yaml")   # doctest: +SKIP
->>> ev.budget.trails["execution_rate"]                           # doctest: +SKIP
+>>> ev = evalkit.evaluate("params/dangzheng-office-2023.yaml")
+>>> ev.budget.trails["execution_rate"]
 '预算执行率 = 全年执行数 ÷ 全年预算数 = 9565.63 ÷ 9593.18 = 99.71%'
 """
 

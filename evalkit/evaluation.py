@@ -1,7 +1,7 @@
 """One department-year evaluated: the object analysts, notebooks and the CLI all use.
 
->>> ev = evaluate("params/dangzheng-office-2023.yaml")      # doctest: +SKIP
->>> ev.budget.trails["execution_rate"]                      # doctest: +SKIP
+>>> ev = evaluate("params/dangzheng-office-2023.yaml")
+>>> ev.budget.trails["execution_rate"]
 '预算执行率 = 全年执行数 ÷ 全年预算数 = 9565.63 ÷ 9593.18 = 99.71%'
 """
 
@@ -159,8 +159,8 @@ def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | N
 def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | None = None) -> Evaluation:
     """Evaluate a params file (or ``Params``, or a params mapping) under its scheme or ``scheme``.
 
-    >>> ev = evaluate("params/dangzheng-office-2023.yaml")    # doctest: +SKIP
-    >>> ev.score_text(), ev.grade_text()                       # doctest: +SKIP
+    >>> ev = evaluate("params/dangzheng-office-2023.yaml")
+    >>> ev.score_text(), ev.grade_text()
     ('[9.97, 99.97]', '较差 ~ 优秀')
     """
     if isinstance(source, Params):

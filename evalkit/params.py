@@ -1,7 +1,7 @@
 """Loading and validating parameter files (schema ``evalkit/v1``).
 
->>> params = load_params("params/dangzheng-office-2023.yaml")   # doctest: +SKIP
->>> params.department.name                                        # doctest: +SKIP
+>>> params = load_params("params/dangzheng-office-2023.yaml")
+>>> params.department.name
 '党政办公室'
 """
 
