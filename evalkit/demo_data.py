@@ -26,11 +26,13 @@ from .demo_render import (
     plan_json,
     projects_csv,
 )
+from .iorw import write_atomic
 
 PLAN_SCHEMA = "evalkit-demo-plan/v1"
 MIN_COUNT = len(PLANTED) + 9  # enough clean departments for the medians to stay where the clean ones are
 
-__all__ = ["MIN_COUNT", "PLAN_SCHEMA", "REGION", "design_departments", "generate", "plan_of"]
+__all__ = ["MIN_COUNT", "PLAN_SCHEMA", "REGION", "demo_file_names", "design_departments", "generate", "plan_of",
+           "render_files"]
 
 
 def design_departments(*, seed: int = 2023, count: int = 24, year: int = 2023) -> list[Design]:
@@ -82,32 +84,43 @@ def generate(folder: Path, *, seed: int = 2023, count: int = 24, year: int = 202
     """Write the illustrative district into ``folder``: per department ``<id>-<year>.yaml`` with its
     ``.projects.csv`` and ``.monthly.csv``, then ``DEMO.md`` and ``demo-plan.json``.
 
-    The same arguments always write byte-identical files. Returns the paths written, in order.
+    The same arguments always write byte-identical files, each atomically. Files of the same year
+    that an earlier generation wrote and this one does not (a smaller ``--count``, a department
+    without side tables) are removed, so the folder holds exactly the plan; only names the generator
+    itself writes (:func:`demo_file_names`) are touched. Returns the paths written, in order.
 
     >>> written = generate(Path("/tmp/demo"), seed=2023, count=24)   # doctest: +SKIP
     >>> len(written)                                                 # doctest: +SKIP
-    73
+    72
     """
     folder = Path(folder)
-    designs = design_departments(seed=seed, count=count, year=year)
+    files = render_files(design_departments(seed=seed, count=count, year=year), seed=seed, count=count, year=year)
     folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    written = [write_atomic(folder / name, text.encode("utf-8")) for name, text in files.items()]
+    for name in sorted(demo_file_names(year) - set(files)):
+        (folder / name).unlink(missing_ok=True)
+    return written
 
-    def write(name: str, text: str) -> None:
-        path = folder / name
-        path.write_bytes(text.encode("utf-8"))
-        written.append(path)
 
+def render_files(designs: list[Design], *, seed: int, count: int, year: int) -> dict[str, str]:
+    """File name → text of every file of one generation, in writing order."""
+    files: dict[str, str] = {}
     for d in designs:
         stem = f"{d.id}-{year}"
         projects = f"{stem}.projects.csv" if d.side_tables else None
         monthly = f"{stem}.monthly.csv" if d.side_tables and d.monthly else None
-        write(f"{stem}.yaml", params_yaml(d, projects_file=projects, monthly_file=monthly))
+        files[f"{stem}.yaml"] = params_yaml(d, projects_file=projects, monthly_file=monthly)
         if projects:
-            write(projects, projects_csv(d))
+            files[projects] = projects_csv(d)
         if monthly:
-            write(monthly, monthly_csv(d))
+            files[monthly] = monthly_csv(d)
     plan = plan_of(designs, seed=seed, count=count, year=year)
-    write("DEMO.md", demo_md(plan, designs))
-    write("demo-plan.json", plan_json(plan))
-    return written
+    files["DEMO.md"] = demo_md(plan, designs)
+    files["demo-plan.json"] = plan_json(plan)
+    return files
+
+
+def demo_file_names(year: int) -> set[str]:
+    """Every department file name the generator can write for ``year``, whatever the seed and count."""
+    return {f"{spec['id']}-{year}{suffix}" for spec in catalogue()["departments"]
+            for suffix in (".yaml", ".projects.csv", ".monthly.csv")}

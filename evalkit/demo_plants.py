@@ -42,6 +42,7 @@ def education(d: Design) -> None:
     d.plant("budget.year_end_spike", lambda d: "月度支付表 12 月支付占全年 {}，第四季度占 {}（阈值 25%、40%）".format(
         *_monthly_shares(d)))
     d.plant("portfolio.outlier_december_share", lambda d: f"12 月支付占比 {_monthly_shares(d)[0]}，远高于全区中位数")
+    d.plant("portfolio.outlier_q4_share", lambda d: f"第四季度支付占比 {_monthly_shares(d)[1]}，远高于全区中位数")
     d.plant("timeline.period_before_year_end", f"评价期间 {y}-12-01 至 {y}-12-20，在年度结束之前")
     d.plant("timeline.report_before_year_end", f"报告日期 {y}-12-28，在年度结束之前")
 

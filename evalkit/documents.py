@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .evaluation import Evaluation
 from .iorw import write_atomic
+
+if TYPE_CHECKING:
+    from .docx_writer import DocxFonts
 
 REPORT_DOCX = "自评报告.docx"
 REPORT_HTML = "自评报告.html"
@@ -20,7 +24,8 @@ TABLE_XLSX = "绩效自评表.xlsx"
 FORMATS = ("docx", "xlsx")
 
 
-def write_documents(ev: Evaluation, folder: Path, formats: Iterable[str] = FORMATS) -> dict[str, Path]:
+def write_documents(ev: Evaluation, folder: Path, formats: Iterable[str] = FORMATS, *,
+                    fonts: DocxFonts | None = None) -> dict[str, Path]:
     """Write the report draft and/or the scoring table of ``ev`` into ``folder``.
 
     Everything is rendered before anything is written, and each file goes to a temporary file in
@@ -36,6 +41,8 @@ def write_documents(ev: Evaluation, folder: Path, formats: Iterable[str] = FORMA
     formats
         ``"docx"`` writes ``自评报告.docx`` and its HTML twin ``自评报告.html``; ``"xlsx"`` writes
         ``绩效自评表.xlsx``.
+    fonts
+        The Word file's fonts; by default the 公文 fonts this machine has (``fc-list``), else Noto CJK.
 
     Returns
     -------
@@ -53,12 +60,13 @@ def write_documents(ev: Evaluation, folder: Path, formats: Iterable[str] = FORMA
         raise ValueError(f"unknown document format(s) {unknown}; choose from {list(FORMATS)}")
     rendered: dict[str, tuple[str, bytes]] = {}
     if "docx" in formats:
-        from .docx_writer import render_docx
+        from .docx_writer import choose_fonts, installed_families, render_docx
         from .report_draft import build_draft
         from .report_html import render_html
 
         draft = build_draft(ev)
-        rendered["docx"] = (REPORT_DOCX, render_docx(draft))
+        fonts = fonts or choose_fonts(installed_families())
+        rendered["docx"] = (REPORT_DOCX, render_docx(draft, fonts=fonts))
         rendered["html"] = (REPORT_HTML, render_html(draft).encode("utf-8"))
     if "xlsx" in formats:
         from .workbook import render_workbook

@@ -1,14 +1,23 @@
 """The report draft as a Word document (``自评报告.docx``), laid out like a 公文.
 
-A4; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; body 三号 (16 pt) serif —
-"Noto Serif CJK SC" for East Asian text (``w:eastAsia``), with 仿宋 named as its alternate —
-at a fixed 28 pt line pitch; headings "Noto Sans CJK SC" (alternate 黑体); a centred title;
-tables in 五号 (10.5 pt); page numbers (a ``PAGE`` field) centred in the footer as ``— 1 —``.
+A4; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; body 三号 (16 pt) at a fixed 28 pt
+line pitch; a centred title; tables in 五号 (10.5 pt); page numbers (a ``PAGE`` field) centred in
+the footer as ``— 1 —``.
+
+Fonts are those of a 公文 when the machine has them — 仿宋_GB2312 or 仿宋 for the body, 黑体 for
+headings — else Noto Serif CJK SC and Noto Sans CJK SC (:func:`choose_fonts`, a pure function of
+the installed families; :func:`installed_families` asks fontconfig). Each is declared in the
+document's font table with an alternate, so Word on a machine without it substitutes the other.
 """
 
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -25,8 +34,54 @@ from .report_draft import Draft, Heading, Paragraph, Table
 SERIF = "Noto Serif CJK SC"
 SANS = "Noto Sans CJK SC"
 LATIN = "Times New Roman"
-# name → (alternate Word may substitute when the font is missing, font family class)
-FONT_TABLE = {SERIF: ("仿宋", "roman"), SANS: ("黑体", "swiss")}
+#: 公文 fonts in order of preference, each with the other names fontconfig may list it under.
+BODY_FONTS = (("仿宋_GB2312", "FangSong_GB2312"), ("仿宋", "FangSong"))
+HEADING_FONTS = (("黑体", "SimHei"),)
+#: Font → the alternate Word may substitute when the font is missing.
+ALTERNATES = {SERIF: "仿宋", SANS: "黑体", "仿宋_GB2312": "仿宋", "仿宋": "FangSong", "黑体": "SimHei"}
+
+
+@dataclass(frozen=True)
+class DocxFonts:
+    """The East Asian fonts of the body (and title, tables) and of the headings."""
+
+    body: str = SERIF
+    heading: str = SANS
+
+
+def choose_fonts(installed: Iterable[str]) -> DocxFonts:
+    """The 公文 fonts among ``installed`` family names, else the Noto CJK fallbacks.
+
+    >>> choose_fonts(["FangSong", "SimHei", "DejaVu Sans"])
+    DocxFonts(body='仿宋', heading='黑体')
+    >>> choose_fonts([])
+    DocxFonts(body='Noto Serif CJK SC', heading='Noto Sans CJK SC')
+    """
+    names = {name.strip().casefold() for name in installed}
+
+    def first(choices: tuple[tuple[str, ...], ...], fallback: str) -> str:
+        return next((c[0] for c in choices if any(alias.casefold() in names for alias in c)), fallback)
+    return DocxFonts(body=first(BODY_FONTS, SERIF), heading=first(HEADING_FONTS, SANS))
+
+
+def parse_fc_list(output: str) -> list[str]:
+    """Family names from ``fc-list : family`` (one font a line, its names separated by commas)."""
+    return [name.replace("\\", "").strip() for line in output.splitlines() for name in line.split(",")
+            if name.strip()]
+
+
+@cache
+def installed_families() -> tuple[str, ...]:
+    """The font families fontconfig knows on this machine (asked once per process); none when
+    ``fc-list`` is missing or fails."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return ()
+    try:
+        result = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return tuple(parse_fc_list(result.stdout)) if result.returncode == 0 else ()
 BODY_PT, TITLE_PT, TABLE_PT, FOOTER_PT = 16, 22, 10.5, 14
 LINE_PT = 28
 TEXT_WIDTH_MM = 210 - 28 - 26
@@ -34,12 +89,12 @@ _ORANGE = RGBColor(0xB4, 0x5F, 0x06)
 _GREY = RGBColor(0x55, 0x55, 0x55)
 
 
-def render_docx(draft: Draft) -> bytes:
-    """The ``.docx`` bytes of ``draft``."""
+def render_docx(draft: Draft, *, fonts: DocxFonts = DocxFonts()) -> bytes:
+    """The ``.docx`` bytes of ``draft``, its Chinese text in ``fonts``."""
     doc = Document()
     _page(doc)
-    _styles(doc)
-    _font_table(doc)
+    _styles(doc, fonts)
+    _font_table(doc, fonts)
     _footer(doc)
     props = doc.core_properties
     props.title, props.author, props.language = draft.title, draft.department, "zh-CN"
@@ -82,16 +137,16 @@ def _fonts(rpr, *, east_asia: str, latin: str = LATIN) -> None:
     fonts.set(qn("w:hint"), "eastAsia")
 
 
-def _styles(doc) -> None:
+def _styles(doc, fonts: DocxFonts) -> None:
     styles = doc.styles
     defaults = styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _fonts(defaults, east_asia=SERIF)
+    _fonts(defaults, east_asia=fonts.body)
     lang = defaults.find(qn("w:lang"))
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
 
     normal = styles["Normal"]
-    _fonts(normal.element.get_or_add_rPr(), east_asia=SERIF)
+    _fonts(normal.element.get_or_add_rPr(), east_asia=fonts.body)
     normal.font.size = Pt(BODY_PT)
     fmt = normal.paragraph_format
     fmt.space_before, fmt.space_after = Pt(0), Pt(0)
@@ -122,7 +177,7 @@ def _styles(doc) -> None:
 
     title = _paragraph_style(styles, "Report Title")
     title.font.size, title.font.bold = Pt(TITLE_PT), True
-    _fonts(title.element.get_or_add_rPr(), east_asia=SERIF)
+    _fonts(title.element.get_or_add_rPr(), east_asia=fonts.body)
     tf = title.paragraph_format
     tf.alignment = WD_ALIGN_PARAGRAPH.CENTER
     tf.line_spacing = Pt(36)
@@ -130,7 +185,7 @@ def _styles(doc) -> None:
 
     for level in (1, 2, 3):
         style = styles[f"Heading {level}"]
-        _fonts(style.element.get_or_add_rPr(), east_asia=SANS if level < 3 else SERIF)
+        _fonts(style.element.get_or_add_rPr(), east_asia=fonts.heading if level < 3 else fonts.body)
         style.font.size = Pt(BODY_PT)
         style.font.bold = level != 2
         style.font.color.rgb = RGBColor(0, 0, 0)
@@ -151,14 +206,14 @@ def _paragraph_style(styles, name: str):
     return style
 
 
-def _font_table(doc) -> None:
+def _font_table(doc, fonts: DocxFonts) -> None:
     """Declare the CJK fonts with an alternate name, charset GB2312 and family class, so Word
-    on a machine without Noto CJK substitutes 仿宋/黑体 rather than a Latin font."""
+    on a machine without them substitutes 仿宋/黑体 (or Noto CJK) rather than a Latin font."""
     part = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
     root = etree.fromstring(part.blob)
-    for name, (alternate, family) in FONT_TABLE.items():
+    for name, family in ((fonts.body, "roman"), (fonts.heading, "swiss")):
         font = etree.SubElement(root, qn("w:font"), {qn("w:name"): name})
-        etree.SubElement(font, qn("w:altName"), {qn("w:val"): alternate})
+        etree.SubElement(font, qn("w:altName"), {qn("w:val"): ALTERNATES.get(name, SERIF)})
         etree.SubElement(font, qn("w:charset"), {qn("w:val"): "86"})
         etree.SubElement(font, qn("w:family"), {qn("w:val"): family})
         etree.SubElement(font, qn("w:pitch"), {qn("w:val"): "variable"})

@@ -250,7 +250,7 @@ def reported_grade(ctx: Context) -> Iterator[Finding]:
     evidence = {"reported": printed, "computed": g.label, "possible": list(g.possible)}
     if printed not in labels:
         yield Finding("grade.unknown", "error",
-                      f"报告的评价等级「{printed}」不在评价方案（{ctx.scheme.id}）的等级中：{'、'.join(labels)}",
+                      f"报告的评价等级「{printed}」不在评价方案“{ctx.scheme.title}”的等级中：{'、'.join(labels)}",
                       evidence, "reported.grade")
     elif g.label is not None and printed != g.label:
         yield Finding("grade.mismatch", "error",

@@ -320,8 +320,12 @@ def copied_target_findings(signatures: Mapping[str, Sequence[tuple]], names: Map
     return found
 
 
-def score_inflation_findings(departments: pd.DataFrame, rules: PortfolioRules) -> list[PortfolioFinding]:
-    """The district's median inflation (reported − computed) at or above ``median_above`` points."""
+def score_inflation_findings(departments: pd.DataFrame, rules: PortfolioRules, *,
+                             region: str | None = None) -> list[PortfolioFinding]:
+    """The district's median inflation (reported − computed) at or above ``median_above`` points.
+
+    ``departments`` are one district's; ``region`` names it in the message and the evidence.
+    """
     values = departments["inflation"].dropna().astype(float)
     if len(values) < rules.inflation_min_departments:
         return []
@@ -329,9 +333,10 @@ def score_inflation_findings(departments: pd.DataFrame, rules: PortfolioRules) -
     if median < rules.inflation_median_above:
         return []
     above = departments.loc[departments["inflation"] > 0, "id"].tolist()
+    where = f"「{region}」" if region else "全区"
     return [PortfolioFinding(
         "portfolio.score_inflation", rules.inflation_severity,
-        f"全区自评得分普遍高于数据所能支持的得分：{len(values)} 个填报自评得分的部门，自评得分比计算得分"
+        f"{where}自评得分普遍高于数据所能支持的得分：{len(values)} 个填报自评得分的部门，自评得分比计算得分"
         f"（或得分区间上限）高出的中位数为 {fmt(exact(median))} 分，达到 {rules.inflation_median_above:g} 分",
-        {"median": median, "threshold": rules.inflation_median_above, "departments": len(values),
+        {"region": region, "median": median, "threshold": rules.inflation_median_above, "departments": len(values),
          "inflated": above}, "reported.score", department_id=None)]

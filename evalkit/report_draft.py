@@ -269,13 +269,13 @@ def _self_evaluation_work(w: _Writer, ev: Evaluation) -> None:
 
 
 def _goal_analysis(w: _Writer, ev: Evaluation) -> None:
-    n, b = ev.params.narrative, ev.budget
+    n = ev.params.narrative
     w.heading(1, "绩效目标实现情况及指标分析")
     w.heading(2, "总体绩效目标实现情况")
     w.texts_or_missing(n.achievements, "总体绩效目标实现情况（参数文件 narrative.achievements）")
-    w.para(f"{b.trails['execution_rate']}。")
+    w.para(execution_sentence(ev))
     w.heading(2, "分项绩效目标实现情况及指标分析")
-    w.para(f"指标分值：{ev.weights.trail}。")
+    w.para(weights_sentence(ev))
     tiers = any(s.indicator.tier for s in ev.indicator_scores)
     remaining = iter(ev.indicator_scores)  # in params order, goal by goal
     for goal in ev.params.goals:
@@ -283,6 +283,25 @@ def _goal_analysis(w: _Writer, ev: Evaluation) -> None:
         w.heading(3, goal.name)
         _indicator_table(w, scores, tiers=tiers)
         _deviations(w, scores, ev.finding_items)
+
+
+def execution_sentence(ev: Evaluation) -> str:
+    """The year's execution in words: executed, adjusted and the rate between them."""
+    b, unit = ev.budget, ev.params.unit
+    if b.execution_rate is None:
+        return f"全年预算数为 0，全年执行数 {fmt(b.executed)} {unit}，预算执行率无法计算。"
+    return (f"全年执行数 {fmt(b.executed)} {unit}，占全年预算数 {fmt(b.adjusted)} {unit}的 "
+            f"{fmt_pct(b.execution_rate)}。")
+
+
+def weights_sentence(ev: Evaluation) -> str:
+    """How the indicator points were split."""
+    plan, points = ev.weights, ev.scheme.indicator_points
+    if plan.basis != "explicit":
+        return f"指标分值：{plan.trail}。"
+    if plan.explicit_sum == points:
+        return f"各项指标分值按部门填报的分值计，合计 {fmt(plan.explicit_sum)} 分。"
+    return f"各项指标分值按部门填报的分值计，合计 {fmt(plan.explicit_sum)} 分，与指标总分 {fmt(points)} 分不符。"
 
 
 def _indicator_table(w: _Writer, scores: list[IndicatorScore], *, tiers: bool) -> None:
@@ -323,7 +342,8 @@ def _deviations(w: _Writer, scores: list[IndicatorScore], findings: tuple[Findin
             spans += [Span(f"得分系数 {fmt_pct(s.coefficient)}，未达到年度指标值，偏差原因"), *missing(f"（参数文件 {ind.key}.deviation）")]
         notes = [f.message for f in findings if f.subject == ind.key and ind.key]
         if notes:
-            spans.append(Span(("；" if spans else "") + "evalkit 核查：" + "；".join(notes), "note"))
+            sep = "；" if spans and not spans[-1].text.endswith("。") else ""
+            spans.append(Span(sep + checked(ind.name, notes), "note"))
         if spans:
             lines.append((ind.name, spans))
     if not lines and not unscored:
@@ -337,20 +357,31 @@ def _deviations(w: _Writer, scores: list[IndicatorScore], findings: tuple[Findin
                *missing("全年完成值及偏差原因"), style="item")
 
 
+def checked(name: str, notes: list[str]) -> str:
+    """Findings on one indicator as a sentence that does not repeat its name.
+
+    >>> checked("公文流转速度", ["「公文流转速度」衡量的是速度/时效，计量单位不当"])
+    '经核查，该指标衡量的是速度/时效，计量单位不当。'
+    """
+    own = f"「{name}」"
+    parts = [f"该指标{n.removeprefix(own)}" if n.startswith(own) else n for n in notes]
+    return "经核查，" + "；".join(p.rstrip("。") for p in parts) + "。"
+
+
 def _conclusion(w: _Writer, ev: Evaluation) -> None:
     n, s, g, scheme = ev.params.narrative, ev.score, ev.grade, ev.scheme
     w.heading(1, "评价结论和评价等级")
     w.heading(2, "总体评价")
     w.para(*((n.conclusion,) if n.conclusion else missing("总体评价（参数文件 narrative.conclusion）")))
     w.heading(2, "评价得分")
-    w.para(f"按评价方案 {scheme.id}（{scheme.title}）计分：预算执行 {fmt_plain(scheme.execution_weight)} 分，"
-           f"绩效指标 {fmt_plain(scheme.indicator_points)} 分。{ev.budget.trails['execution_score']} 分。")
-    w.para(f"{s.trail}。")
+    w.para(f"本次自评按“{scheme.title}”的评分规则计分，其中预算执行 {fmt_plain(scheme.execution_weight)} 分、"
+           f"绩效指标 {fmt_plain(scheme.indicator_points)} 分。{execution_score_sentence(ev)}")
     if s.complete:
-        w.para(Span(f"总分 {fmt(s.min)} 分。", "strong"))
+        w.para(f"绩效指标得分 {fmt(s.indicators)} 分。", Span(f"总分 {fmt(s.min)} 分。", "strong"))
     else:
-        w.para(Span(f"总分区间 {ev.score_text()} 分", "strong"),
-               "：未填报全年完成值的指标按 0 分计为区间下限，按满分计为区间上限。")
+        w.para(f"已填报全年完成值的指标得分 {fmt(s.indicators)} 分；另有 {unscored_count(ev)} 项指标未填报全年完成值"
+               f"（合计 {fmt(s.unscored_points)} 分），按 0 分计为下限、按满分计为上限，",
+               Span(f"总分在 {fmt(s.min)} 分至 {fmt(s.max)} 分之间。", "strong"))
     w.heading(2, "评价等级")
     w.para(f"部门整体支出绩效评价分为{chinese_numeral(len(scheme.grades))}个等级：" + "；".join(grade_bands(scheme)) + "。")
     if s.complete:
@@ -359,6 +390,19 @@ def _conclusion(w: _Writer, ev: Evaluation) -> None:
         w.para(Span(f"按得分区间，评价等级在{g.min_label}（区间下限）至{g.max_label}（区间上限）之间", "strong"),
                f"，可能为{'、'.join(g.possible)}。")
     _self_score(w, ev)
+
+
+def execution_score_sentence(ev: Evaluation) -> str:
+    b = ev.budget
+    if b.execution_rate is None:
+        return "预算执行率无法计算，预算执行得分 0 分。"
+    cap = "（超过 100% 的按 100% 计）" if b.execution_rate > 1 else ""
+    return (f"预算执行得分 {fmt(b.execution_score)} 分，即 {fmt_plain(ev.scheme.execution_weight)} 分 × 预算执行率 "
+            f"{fmt_pct(b.execution_rate)}{cap}。")
+
+
+def unscored_count(ev: Evaluation) -> int:
+    return sum(1 for s in ev.indicator_scores if not s.scored)
 
 
 def grade_bands(scheme: Scheme) -> list[str]:
@@ -373,14 +417,21 @@ def _self_score(w: _Writer, ev: Evaluation) -> None:
     claim += ["，自评等级为"]
     claim += [rep.grade] if rep.grade else list(missing("（reported.grade）"))
     claim += ["。"]
-    verdict = [f.message for f in ev.finding_items if f.subject in ("reported.score", "reported.grade")]
+    verdict = [_verdict(f, ev) for f in ev.finding_items if f.subject in ("reported.score", "reported.grade")]
     if rep.score is None and rep.grade is None:
         tail = ""
     elif verdict:
-        tail = "evalkit 核对：" + "；".join(verdict) + "。"
+        tail = "经核对，" + "；".join(v.rstrip("。") for v in verdict) + "。"
     else:
-        tail = "evalkit 核对：与按规则核算的得分和等级一致。"
+        tail = "经核对，与按评分规则核算的得分和等级一致。"
     w.para(*claim, Span(tail, "note"))
+
+
+def _verdict(f: Finding, ev: Evaluation) -> str:
+    """A finding on the self-score; the score interval is stated once, in 评价得分, not again here."""
+    if f.id == "score.unverifiable":
+        return f"因 {unscored_count(ev)} 项指标未填报全年完成值，自评得分无法核实"
+    return f.message
 
 
 def _problems(w: _Writer, ev: Evaluation) -> None:
@@ -390,11 +441,12 @@ def _problems(w: _Writer, ev: Evaluation) -> None:
     _ordinal_items(w, n.problems, "存在的主要问题（参数文件 narrative.problems）")
     serious = [f for f in ev.finding_items if f.severity in ("error", "warning")]
     if serious:
-        w.para(Span(f"evalkit 核查发现的问题（{len(serious)} 项）：", "strong"))
+        w.para(Span(f"经核查，发现以下问题（{len(serious)} 项）：", "strong"))
         for i, f in enumerate(serious, 1):
-            w.para(f"{i}. ", Span(f"[{SEVERITY_LABELS[f.severity]}] ", "strong"), f.message, style="item")
+            w.para(f"{i}. ", Span(f"【{SEVERITY_LABELS[f.severity]}】", "strong"), f.message.rstrip("。") + "。",
+                   style="item")
     else:
-        w.para(Span("evalkit 核查未发现错误或警告。", "note"))
+        w.para(Span("经核查，未发现需要改正或说明的问题。", "note"))
     w.heading(2, "改进措施")
     _ordinal_items(w, n.measures, "改进措施（参数文件 narrative.measures）")
 

@@ -12,11 +12,12 @@ from html import escape
 from .fonts import CSS_FONT_STACK
 from .report_draft import Draft, Heading, Paragraph, Table
 
-#: Body text: Noto Serif CJK (what evalkit's PDFs embed), then the serif faces of Windows/macOS.
-CSS_SERIF_STACK = ('"Noto Serif CJK SC", "Source Han Serif SC", "Songti SC", FangSong, "仿宋", '
-                   'SimSun, "宋体", serif')
-#: Headings: the sans stack evalkit uses everywhere, with 黑体 before the generic fallback.
-CSS_HEADING_STACK = CSS_FONT_STACK.removesuffix("sans-serif") + 'SimHei, "黑体", sans-serif'
+#: Body text: the 公文 faces where the reader has them (as the Word file prefers them), then Noto
+#: Serif CJK (what evalkit's PDFs embed on a machine without them) and the serif faces of macOS.
+CSS_SERIF_STACK = ('"仿宋_GB2312", FangSong_GB2312, "仿宋", FangSong, "Noto Serif CJK SC", "Source Han Serif SC", '
+                   '"Songti SC", SimSun, "宋体", serif')
+#: Headings: 黑体 where the reader has it, then the sans stack evalkit uses everywhere.
+CSS_HEADING_STACK = '"黑体", SimHei, ' + CSS_FONT_STACK
 
 _CSS = f"""
 @page {{ size: A4; margin: 37mm 26mm 35mm 28mm;

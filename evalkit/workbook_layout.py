@@ -1,7 +1,7 @@
 """Finding the blocks of a scoring table by their labels and headers, not by fixed positions.
 
 A department may add rows, move columns or head a column with another name the field uses:
-``二级指标`` for the goal column (the worked example's tables do), ``三级指标`` for 指标名称.
+``二级指标`` for the goal column (as tables from earlier evalkit versions head it), ``三级指标`` for 指标名称.
 :func:`header_row` returns the columns under their canonical names (``workbook.INDICATOR_HEADERS``).
 """
 

@@ -82,6 +82,47 @@ def test_cli_demo_data(tmp_path, capsys):
     assert (plan["seed"], plan["count"], len(plan["departments"])) == (5, 20, 20)
 
 
+def test_a_smaller_generation_leaves_no_stale_department(tmp_path, capsys):
+    """`--count 20` over a folder holding 24 departments leaves exactly 20, and only the generator's
+    own files are removed."""
+    generate(tmp_path, seed=5, count=24)
+    kept = [tmp_path / "demo-my-notes-2023.yaml", tmp_path / "dangzheng-office-2023.yaml",
+            tmp_path / "demo-water-bureau-2022.yaml"]
+    for path in kept:
+        path.write_text("# not the generator's\n", encoding="utf-8")
+    assert cli.main(["demo-data", "--seed", "5", "--count", "20", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    plan = json.loads((tmp_path / "demo-plan.json").read_text(encoding="utf-8"))
+    stems = {p.name.split(".")[0].removesuffix("-2023") for p in tmp_path.glob("demo-*-2023.*")}
+    assert stems - {"demo-my-notes"} == set(plan["departments"]) and len(plan["departments"]) == 20
+    assert all(path.exists() for path in kept)
+
+
+def test_every_file_is_written_atomically(tmp_path, monkeypatch):
+    from evalkit import demo_data
+
+    through = []
+
+    def recording(target, data):
+        through.append(Path(target).name)
+        return real(target, data)
+    real = demo_data.write_atomic
+    monkeypatch.setattr(demo_data, "write_atomic", recording)
+    written = generate(tmp_path, count=MIN_COUNT)
+    assert through == [p.name for p in written] and len(through) > MIN_COUNT
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+@pytest.mark.parametrize("path", [p for p in DEMO if p.suffix == ".yaml"], ids=lambda p: p.stem)
+def test_narrative_states_no_figure_and_no_grade(path):
+    """Figures and grades come from the evaluation; a narrative stating them contradicts the draft."""
+    narrative = yaml.safe_load(path.read_text(encoding="utf-8"))["narrative"]
+    for key in ("conclusion", "achievements", "summary"):
+        for text in narrative[key] if isinstance(narrative[key], list) else [narrative[key]]:
+            assert not re.search(r"\d", text), (key, text)
+            assert not re.search(r"等级|得分|分为|“(优秀|良好|一般|较差|优|良|中|差)”", text), (key, text)
+
+
 def test_year_moves_every_date(tmp_path):
     generate(tmp_path, year=2024, count=MIN_COUNT)
     doc = yaml.safe_load((tmp_path / "demo-water-bureau-2024.yaml").read_text(encoding="utf-8"))

@@ -9,14 +9,17 @@ from pathlib import Path
 import docx
 import pytest
 import yaml
+from docx.oxml.ns import qn
 from docx.shared import Pt
+from lxml import etree
 from pypdf import PdfReader
 
 import evalkit
 from evalkit import index
 from evalkit.documents import REPORT_DOCX, REPORT_HTML, TABLE_XLSX, write_documents
+from evalkit.docx_writer import DocxFonts, choose_fonts, installed_families, parse_fc_list, render_docx
 from evalkit.export import external_resources, render_pdf
-from evalkit.report_draft import MISSING, Numbering, build_draft, chinese_numeral
+from evalkit.report_draft import MISSING, Numbering, Paragraph, build_draft, chinese_numeral
 from evalkit.report_html import render_html
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,7 +119,7 @@ def test_docx_title_is_centred_first_paragraph(worked_files):
 
 
 @pytest.mark.parametrize("figure", ["8779.84", "9593.18", "9565.63", "99.71%", "3484.29", "3483.94", "99.99%",
-                                    "6108.89", "6081.69", "99.55%", "85 个", "[9.97, 99.97]", "9.97"])
+                                    "6108.89", "6081.69", "99.55%", "85 个", "9.97 分至 99.97 分", "9.97"])
 def test_docx_states_the_worked_example_figures(worked_text, figure):
     assert figure in worked_text
 
@@ -134,18 +137,24 @@ def test_grade_bands_are_written_out_as_the_worked_example_does(worked_text):
     assert "评价等级在较差（区间下限）至优秀（区间上限）之间" in worked_text
 
 
-def test_self_score_is_reported_with_evalkits_verdict(worked_text):
+def test_self_score_is_reported_with_the_verdict(worked_text):
     line = next(x for x in worked_text.splitlines() if x.startswith("部门自评得分"))
     assert "99 分" in line and "优秀" in line
-    assert "无法核实" in line and "9.97 至 99.97" in line
+    assert "经核对，因 41 项指标未填报全年完成值，自评得分无法核实。" in line
+
+
+def test_section_four_states_the_score_interval_once(worked_text):
+    four = worked_text[worked_text.index(SECTIONS[3]):worked_text.index(SECTIONS[4])]
+    assert len(re.findall(r"9\.97 分?至 99\.97", four)) == 1, four
+    assert "[9.97, 99.97]" not in four
 
 
 def test_findings_explain_deviations_and_become_problems(worked_text):
     three = worked_text[worked_text.index(SECTIONS[2]):worked_text.index(SECTIONS[3])]
-    assert "「大型会议控制率」：evalkit 核查：" in three and "方向自相矛盾" in three
+    assert "「大型会议控制率」：经核查，该指标的表述「大型会议控制率低于达到 0.5%及以上」方向自相矛盾" in three
     five = worked_text[worked_text.index(SECTIONS[4]):worked_text.index(SECTIONS[5])]
-    assert "evalkit 核查发现的问题（13 项）" in five
-    assert "[错误] 评价期间 2023-04-10 至 2023-04-30 早于 2023 年度结束" in five
+    assert "经核查，发现以下问题（13 项）" in five
+    assert "【错误】评价期间 2023-04-10 至 2023-04-30 早于 2023 年度结束" in five
     assert "档案保管安全性" not in five  # info findings stay out of the problem list
 
 
@@ -170,6 +179,56 @@ def _children(draft, prefix: str, *, level: int):
         elif inside and h.level == level:
             out.append(h)
     return out
+
+
+def test_the_scheme_is_named_by_its_title_without_its_id(worked, worked_text):
+    line = next(x for x in worked_text.splitlines() if x.startswith("本次自评按"))
+    assert line.startswith("本次自评按“部门整体支出绩效自评（优秀 ≥ 85，良好 75–85，一般 60–75，较差 < 60）”的评分规则计分")
+    assert worked.scheme.id not in worked_text
+    assert not re.search(r"[()\[\]]", line), line  # full-width brackets only
+    assert "预算执行得分 9.97 分，即 10 分 × 预算执行率 99.71%。" in line
+
+
+@pytest.mark.parametrize("scheme", ["mof-2020", "seed-85-75-60"])
+def test_scheme_titles_use_full_width_brackets(scheme):
+    title = evalkit.load_scheme(scheme).title
+    assert not re.search(r"[()\[\],]", title), title
+
+
+def test_findings_on_an_indicator_do_not_repeat_its_name(worked):
+    draft = build_draft(worked)
+    lines = [b.text for b in draft.blocks if isinstance(b, Paragraph) and b.style == "item" and b.text.startswith("「")]
+    assert lines
+    for line in lines:
+        name = line[1:line.index("」")]
+        assert line.count(f"「{name}」") == 1, line
+
+
+@pytest.mark.parametrize("params", [WORKED, ROOT / "params" / "demo-culture-tourism-bureau-2023.yaml",
+                                    ROOT / "params" / "demo-statistics-bureau-2023.yaml", CLEAN],
+                         ids=lambda p: p.stem)
+def test_the_body_reads_like_a_government_document(params):
+    """No tool jargon in the body (the draft note above the text may name evalkit), no ASCII brackets
+    around evalkit's own words, no internal scheme id."""
+    ev = evalkit.evaluate(params)
+    draft = build_draft(ev)
+    body = [b for b in draft.blocks if isinstance(b, Paragraph) and b.style != "note"]
+    for block in body:
+        assert "evalkit" not in block.text, block.text
+        assert ev.scheme.id not in block.text or "评价方案（" in block.text, block.text
+    ours = [s.text for b in body for s in b.spans if s.kind in ("strong", "note")]
+    for text in ours:
+        assert not re.search(r"^\[|\]\s*$", text), text
+
+
+@pytest.mark.parametrize("params", sorted((ROOT / "params").glob("demo-*.yaml")), ids=lambda p: p.stem)
+def test_the_draft_never_states_two_grades(params):
+    """The narrative (总体评价) states no grade of its own that the computed grade could contradict."""
+    ev = evalkit.evaluate(params)
+    text = build_draft(ev).text()
+    four = text[text.index(SECTIONS[3]):text.index("（二）评价得分")]
+    assert not re.search(r"\d", four.removeprefix(SECTIONS[3])), four
+    assert not any(f"“{g.label}”" in four or f"为{g.label}" in four for g in ev.scheme.grades), four
 
 
 @pytest.mark.parametrize(("n", "text"), [(1, "一"), (9, "九"), (10, "十"), (11, "十一"), (20, "二十"), (99, "九十九")])
@@ -213,7 +272,8 @@ def test_complete_narrative_leaves_nothing_to_fill_in(tmp_path):
     assert MISSING not in text
     for item in ("承办示例事务甲。", "成立自评小组，收集资料。", "一是预算编制精细化不足。", "一是加强预算编制论证。",
                  "张三", "示例办公室主任", "2024年5月20日", "总分 99.50 分。", "按核算得分，评价等级为优。",
-                 "evalkit 核对：与按规则核算的得分和等级一致。", "各项指标均达到年度指标值，无偏差。"):
+                 "经核对，与按评分规则核算的得分和等级一致。", "各项指标均达到年度指标值，无偏差。",
+                 "经核查，未发现需要改正或说明的问题。"):
         assert item in text, item
 
 
@@ -246,19 +306,53 @@ def test_docx_page_is_a4_with_official_margins_and_page_numbers(worked_files):
     assert "PAGE" in footer and 'w:fldCharType="begin"' in footer
 
 
-def test_docx_fonts_are_named_for_east_asian_text(worked_files):
+def _east_asia(style):
+    fonts = style.element.rPr.rFonts
+    return fonts.get(qn("w:eastAsia")), [a for a in fonts.attrib if "Theme" in a or "theme" in a]
+
+
+def test_docx_fonts_are_the_machines_choice(worked_files):
+    """write_documents asks fontconfig once and names the chosen fonts for East Asian text."""
     document = docx.Document(str(worked_files["docx"]))
-
-    def east_asia(style):
-        fonts = style.element.rPr.rFonts
-        return fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"), [
-            a for a in fonts.attrib if "Theme" in a or "theme" in a]
-
-    assert east_asia(document.styles["Normal"]) == ("Noto Serif CJK SC", [])
-    assert east_asia(document.styles["Heading 1"]) == ("Noto Sans CJK SC", [])
+    chosen = choose_fonts(installed_families())
+    assert _east_asia(document.styles["Normal"]) == (chosen.body, [])
+    assert _east_asia(document.styles["Heading 1"]) == (chosen.heading, [])
     assert document.styles["Normal"].font.size == Pt(16)
-    table_text = document.styles["Table Text"].font.size
-    assert table_text == Pt(10.5)
+    assert document.styles["Table Text"].font.size == Pt(10.5)
+
+
+@pytest.mark.parametrize(("installed", "body", "heading"), [
+    ([], "Noto Serif CJK SC", "Noto Sans CJK SC"),
+    (["Noto Serif CJK SC", "Noto Sans CJK SC", "DejaVu Sans"], "Noto Serif CJK SC", "Noto Sans CJK SC"),
+    (["FangSong", "仿宋", "SimHei", "黑体"], "仿宋", "黑体"),
+    (["仿宋_GB2312"], "仿宋_GB2312", "Noto Sans CJK SC"),
+    (["FangSong", "FangSong_GB2312"], "仿宋_GB2312", "Noto Sans CJK SC"),  # the 公文 face wins over plain 仿宋
+    (["simhei"], "Noto Serif CJK SC", "黑体"),
+    (["仿宋体", "Hei"], "Noto Serif CJK SC", "Noto Sans CJK SC"),  # near names are not the font
+], ids=["none", "noto-only", "windows-names", "gb2312", "gb2312-preferred", "case", "near-names"])
+def test_choose_fonts_prefers_official_faces_the_machine_has(installed, body, heading):
+    assert choose_fonts(installed) == DocxFonts(body=body, heading=heading)
+
+
+def test_fc_list_output_is_read_as_family_names():
+    output = "Noto Serif CJK SC\nFangSong,仿宋\nDejaVu Sans,DejaVu Sans Condensed\n\n"
+    assert parse_fc_list(output) == ["Noto Serif CJK SC", "FangSong", "仿宋", "DejaVu Sans", "DejaVu Sans Condensed"]
+    assert choose_fonts(parse_fc_list(output)).body == "仿宋"
+
+
+@pytest.mark.parametrize("fonts", [DocxFonts(), DocxFonts(body="仿宋_GB2312", heading="黑体")], ids=["noto", "gongwen"])
+def test_docx_names_the_chosen_fonts_and_declares_them(worked, fonts):
+    document = docx.Document(io.BytesIO(render_docx(build_draft(worked), fonts=fonts)))
+    assert _east_asia(document.styles["Normal"]) == (fonts.body, [])
+    assert _east_asia(document.styles["Report Title"]) == (fonts.body, [])
+    for level in (1, 2):
+        assert _east_asia(document.styles[f"Heading {level}"]) == (fonts.heading, [])
+    assert _east_asia(document.styles["Heading 3"]) == (fonts.body, [])
+    table = next(p for p in document.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml").blob
+    declared = {f.get(qn("w:name")): f.find(qn("w:altName")).get(qn("w:val"))
+                for f in etree.fromstring(table).findall(qn("w:font")) if f.find(qn("w:altName")) is not None}
+    assert declared[fonts.body] and declared[fonts.heading]
+    assert declared[fonts.body] != fonts.body and declared[fonts.heading] != fonts.heading
 
 
 def test_missing_placeholders_are_highlighted_in_the_docx(without_narrative, tmp_path):
@@ -274,7 +368,7 @@ def test_html_twin_is_offline_escaped_and_says_the_same(worked, worked_files, wo
     assert '<html lang="zh-CN">' in html and "Noto Serif CJK SC" in html and "Noto Sans CJK SC" in html
     for section in SECTIONS:
         assert html.count(section) == 1
-    for figure in ("99.71%", "9565.63", "8779.84", "9593.18", "99.99%", "99.55%", "85 个", "[9.97, 99.97]"):
+    for figure in ("99.71%", "9565.63", "8779.84", "9593.18", "99.99%", "99.55%", "85 个", "9.97 分至 99.97 分"):
         assert figure in html
 
 

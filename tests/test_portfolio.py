@@ -1,17 +1,22 @@
 """evalkit.Portfolio: the documented DataFrames, robust z-scores (MAD = 0 included), cross-department
-findings as pure functions, and loading that reports bad files instead of stopping."""
+findings as pure functions, loading that reports bad files instead of stopping (and lets bugs through),
+regions kept apart, and what the overview shows first."""
 
 import json
 import math
+import re
 import shutil
 from fractions import Fraction
+from html import escape
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 
 import evalkit
-from evalkit.exceptions import ParamsError
+from evalkit import overview
+from evalkit.exceptions import ParamsError, SchemeError
 from evalkit.findings import Finding
 from evalkit.portfolio import (
     DEPARTMENT_COLUMNS,
@@ -25,6 +30,7 @@ from evalkit.portfolio_findings import (
     PortfolioFinding,
     all_full_score_findings,
     copied_indicator_findings,
+    copied_target_findings,
     load_portfolio_rules,
     outlier_findings,
     parse_portfolio_rules,
@@ -35,11 +41,18 @@ from evalkit.portfolio_findings import (
 ROOT = Path(__file__).parents[1]
 PARAMS = ROOT / "params"
 RULES = load_portfolio_rules()
+SAMPLE_REGION = "示例区（示例数据）"
 
 
 @pytest.fixture(scope="module")
 def pf():
     return Portfolio.load(PARAMS, year=2023)
+
+
+@pytest.fixture(scope="module")
+def district():
+    """The illustrative district alone, without the worked example's 某高新区."""
+    return Portfolio.load(PARAMS, year=2023, region="示例区")
 
 
 # --- the DataFrames ---------------------------------------------------------------------------
@@ -101,6 +114,9 @@ def test_findings_frame(pf):
     assert outlier["department_id"] == "demo-civil-affairs-bureau"
     assert {"value", "median", "mad", "scale", "z", "threshold", "departments"} <= set(outlier["evidence"])
     assert "中位数" in outlier["message"] and "z" in outlier["message"]
+    assert outlier["label"] == "执行率离群（跨部门）" and outlier["region"] == SAMPLE_REGION
+    q4 = f[f["id"] == "portfolio.outlier_q4_share"]
+    assert q4["department_id"].tolist() == ["demo-education-bureau"]  # 54% of its payments in Q4
 
 
 def test_projects_and_monthly_frames(pf):
@@ -122,17 +138,49 @@ def test_frames_are_copies(pf):
     assert (pf.departments["score_min"] >= 0).all()
 
 
-def test_summary(pf):
+def test_summary_has_one_row_per_region(pf, district):
     s = pf.summary()
-    assert len(s) == 1
-    row = s.iloc[0]
-    assert row["部门数"] == 25 and bool(row["示例数据"]) is True
-    assert row["有问题的部门数"] + row["无任何问题的部门数"] == 25
-    assert row["跨部门问题"] == len(pf.portfolio_findings)
-    assert row["错误"] == (pf.findings["severity"] == "error").sum()
+    assert s["地区"].tolist() == ["某高新区", SAMPLE_REGION]
+    assert s["部门数"].tolist() == [1, 24] and s["示例数据"].tolist() == [False, True]
+    assert s["跨部门问题"].sum() == len(pf.portfolio_findings)
+    assert s["错误"].sum() == (pf.findings["severity"] == "error").sum()
     grades = [c for c in s.columns if c.startswith("等级·")]
-    assert sum(row[c] for c in grades) == 25
-    assert row["总体预算执行率"] == pytest.approx(row["全年执行数合计"] / row["全年预算数合计"])
+    assert (s[grades].sum(axis=1) == s["部门数"]).all()
+    for row in s.itertuples(index=False):
+        assert row.有问题的部门数 + row.无任何问题的部门数 == row.部门数
+    # the district's medians are the district's alone, not mixed with the worked example's 某高新区
+    alone = district.summary()
+    assert len(alone) == 1
+    mixed = pf.departments["execution_rate"].median()
+    assert s.iloc[1]["预算执行率中位数"] == alone.iloc[0]["预算执行率中位数"] != mixed
+    assert s.iloc[1]["总体预算执行率"] == pytest.approx(s.iloc[1]["全年执行数合计"] / s.iloc[1]["全年预算数合计"])
+
+
+def test_region_filter(pf, district):
+    assert district.regions == {SAMPLE_REGION: 24}
+    assert district.departments["sample"].all() and "dangzheng-office" not in district.evaluations
+    assert list(Portfolio.load(PARAMS, region="某高新区").evaluations) == ["dangzheng-office"]
+    assert len(Portfolio.load(PARAMS, region=SAMPLE_REGION).evaluations) == 24
+    assert pf.regions == {"某高新区": 1, SAMPLE_REGION: 24}
+    with pytest.raises(ValueError, match="no department has it.*某高新区、示例区"):
+        Portfolio.load(PARAMS, region="某某县")
+    with pytest.raises(ValueError, match="several regions contain it"):
+        Portfolio.load(PARAMS, region="区")
+
+
+def test_outliers_are_judged_within_each_region(tmp_path):
+    """The civil affairs bureau executes 77 % against its neighbours' 98 %: an outlier in their district,
+    nobody's outlier once it belongs to a region of its own."""
+    _copy(["demo-water-bureau", "demo-sports-bureau", "demo-audit-bureau", "demo-commerce-bureau",
+           "demo-archives-bureau", "demo-veterans-bureau", "demo-civil-affairs-bureau"], tmp_path)
+    ids = {f.id for f in Portfolio.load(tmp_path).portfolio_findings if f.department_id == "demo-civil-affairs-bureau"}
+    assert "portfolio.outlier_execution_rate" in ids
+    path = tmp_path / "demo-civil-affairs-bureau-2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(f"region: {SAMPLE_REGION}", "region: 另一区", 1),
+                    encoding="utf-8")
+    pf = Portfolio.load(tmp_path)
+    assert pf.regions == {"另一区": 1, SAMPLE_REGION: 6}
+    assert not [f for f in pf.portfolio_findings if f.department_id == "demo-civil-affairs-bureau"]
 
 
 def test_department_and_compare(pf):
@@ -148,6 +196,36 @@ def test_department_and_compare(pf):
     assert "budget.low_execution" in c.at["问题类型", "demo-civil-affairs-bureau"]
     with pytest.raises(KeyError):
         pf.compare("demo-water-bureau", "nope")
+
+
+def test_most_flagged_and_best_scoring_pick_two_departments(pf):
+    """The explore notebook's defaults: the most-flagged department is also the best-scoring one (the
+    transport bureau claims and scores 100 with four errors), so the peer must exclude it."""
+    flagged = pf.most_flagged()
+    d = pf.departments.set_index("id")
+    assert d.at[flagged, "errors"] == d["errors"].max()
+    assert pf.best_scoring() == flagged == "demo-transport-bureau"
+    peer = pf.best_scoring(exclude=[flagged])
+    assert peer != flagged and d.at[peer, "complete"]
+    assert d.at[peer, "score"] == d.drop(flagged).loc[d.drop(flagged)["complete"], "score"].max()
+    assert pf.most_flagged(exclude=list(d.index)) is None
+    assert Portfolio({}).best_scoring() is None
+
+
+def test_select_findings(pf):
+    errors = pf.select_findings(severity="error")
+    assert len(errors) == (pf.findings["severity"] == "error").sum() and set(errors["severity"]) == {"error"}
+    cross = pf.select_findings(finding_type="portfolio.*")
+    assert len(cross) == len(pf.portfolio_findings)
+    one = pf.select_findings(finding_type="budget.low_execution", department="demo-civil-affairs-bureau")
+    assert one["id"].tolist() == ["budget.low_execution"]
+    assert len(pf.select_findings()) == len(pf.findings)
+    with pytest.raises(ValueError, match="severity must be one of"):
+        pf.select_findings(severity="fatal")
+    with pytest.raises(ValueError, match="no finding id matches"):
+        pf.select_findings(finding_type="budget.low_exec")
+    with pytest.raises(KeyError):
+        pf.select_findings(department="nope")
 
 
 def test_year_filter_and_empty_portfolio():
@@ -178,6 +256,28 @@ def test_invalid_files_are_reported_not_fatal(tmp_path):
     assert set(invalid) == {str(tmp_path / "broken.yaml"), str(tmp_path / "typo.yaml")}
     assert "exectued" in invalid[str(tmp_path / "typo.yaml")]
     assert pf.summary().iloc[0]["无法读取的文件数"] == 2
+
+
+def test_unreadable_files_are_reported_but_bugs_surface(tmp_path, monkeypatch):
+    _copy(["demo-water-bureau"], tmp_path)
+    (tmp_path / "gbk.yaml").write_bytes("department: {name: \"示例\"}\n".encode("gb18030"))
+    (tmp_path / "folder.yaml").mkdir()
+    pf = Portfolio.load(tmp_path)
+    assert list(pf.evaluations) == ["demo-water-bureau"]
+    assert sorted(p for p, _ in pf.invalid) == [str(tmp_path / "folder.yaml"), str(tmp_path / "gbk.yaml")]
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug in evalkit, not in the file")
+
+    monkeypatch.setattr(evalkit.portfolio, "evaluate", broken)
+    with pytest.raises(ZeroDivisionError, match="a bug in evalkit"):
+        Portfolio.load(tmp_path)
+
+
+def test_a_bad_scheme_override_fails_at_once(tmp_path):
+    _copy(["demo-water-bureau"], tmp_path)
+    with pytest.raises(SchemeError, match="no such scheme"):
+        Portfolio.load(tmp_path, scheme="no-such-scheme")
 
 
 def test_a_department_id_used_twice_is_reported(tmp_path):
@@ -255,7 +355,8 @@ def test_robust_z_floor_and_missing_values():
 def _frame(column, values, **extra):
     ids = [f"d{i:02d}" for i in range(len(values))]
     data = {"id": ids, "name": [f"部门{i}" for i in range(len(values))], "execution_rate": float("nan"),
-            "adjustment_rate": float("nan"), "december_share": float("nan"), "inflation": float("nan")}
+            "adjustment_rate": float("nan"), "december_share": float("nan"), "q4_share": float("nan"),
+            "inflation": float("nan")}
     data[column] = values
     data.update(extra)
     return pd.DataFrame(data)
@@ -295,10 +396,47 @@ def test_copied_indicators():
     assert "乙" in found[0].message
 
 
+def _targets(names, targets):
+    return [(n, ">=", t, "%") for n, t in zip(names, targets, strict=True)]
+
+
+def test_copied_targets_under_other_names():
+    targets = ["90", "95", "100", "98", "85"]
+    signatures = {
+        "a": _targets([f"甲指标{i}" for i in range(5)], targets),
+        "b": _targets([f"乙指标{i}" for i in range(5)], targets),  # renamed copy of a
+        "c": _targets([f"丙指标{i}" for i in range(5)], targets[::-1]),  # same targets, other order
+        "d": _targets([f"丁指标{i}" for i in range(3)], targets[:3]),  # too short to tell
+        "e": _targets([f"戊指标{i}" for i in range(3)], targets[:3]),
+    }
+    found = copied_target_findings(signatures, {"a": "甲局", "b": "乙局"}, RULES)
+    assert [(f.id, f.department_id) for f in found] == [("portfolio.copied_targets", "a"),
+                                                         ("portfolio.copied_targets", "b")]
+    partner = found[0].evidence["partners"][0]
+    assert partner["department_id"] == "b" and partner["indicators"] == 5
+    assert partner["renamed"][0] == "甲指标0／乙指标0"
+    assert "「乙局」" in found[0].message and "名称不同" in found[0].message
+
+
+def test_copied_targets_does_not_repeat_copied_indicators():
+    table = _targets([f"指标{i}" for i in range(6)], ["90", "95", "100", "98", "85", "80"])
+    assert copied_indicator_findings({"a": table, "b": table}, {}, RULES)
+    assert copied_target_findings({"a": table, "b": table}, {}, RULES) == []
+    short = table[:4]  # four identical indicators: too few for copied_indicators, caught here
+    found = copied_target_findings({"a": short, "b": short}, {}, RULES)
+    assert [f.department_id for f in found] == ["a", "b"] and "名称也相同" in found[0].message
+
+
+def test_the_example_district_has_no_renamed_copy(pf):
+    assert "portfolio.copied_targets" not in set(pf.findings["id"])
+
+
 def test_score_inflation_needs_the_median_far_above():
     assert score_inflation_findings(_frame("inflation", [0, 0, 0.1, 12, 15, 0]), RULES) == []
     found = score_inflation_findings(_frame("inflation", [6, 7, 5.5, 9, 0, 8]), RULES)
     assert [(f.id, f.department_id) for f in found] == [("portfolio.score_inflation", None)]
+    named = score_inflation_findings(_frame("inflation", [6, 7, 5.5, 9, 0, 8]), RULES, region="甲区")
+    assert named[0].message.startswith("「甲区」") and named[0].evidence["region"] == "甲区"
 
 
 def test_portfolio_findings_are_findings():
@@ -312,7 +450,16 @@ def test_portfolio_findings_are_findings():
 
 def test_shipped_rules():
     assert RULES.z == 3.5
-    assert {m.key for m in RULES.metrics} == {"execution_rate", "adjustment_rate", "december_share", "score_inflation"}
+    assert {m.key for m in RULES.metrics} == {"execution_rate", "adjustment_rate", "december_share", "q4_share",
+                                              "score_inflation"}
+    assert (RULES.targets_min_indicators, RULES.targets_severity) == (4, "warning")
+
+
+def test_rules_without_copied_targets_still_load():
+    text = (ROOT / "evalkit" / "portfolio.yaml").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith("copied_targets:")]
+    rules = parse_portfolio_rules("\n".join(lines))
+    assert rules.targets_min_indicators == 4
 
 
 def test_custom_rules_file(tmp_path):
@@ -332,3 +479,54 @@ def test_bad_rules_say_what_is_wrong():
 
 def test_portfolio_is_exported():
     assert evalkit.Portfolio is Portfolio
+
+
+# --- the overview -----------------------------------------------------------------------------
+
+def test_top_anomalies_show_every_cross_department_finding_first(pf):
+    ranked = overview.rank_findings(pf)
+    scopes = ranked["scope"].tolist()
+    n = len(pf.portfolio_findings)
+    assert scopes[:n] == ["portfolio"] * n and "portfolio" not in scopes[n:]
+    department_level = ranked[ranked["scope"] == "department"]
+    order = department_level["severity"].map({"error": 0, "warning": 1, "info": 2}).tolist()
+    assert order == sorted(order)  # errors, then warnings, then infos
+    html = overview.top_anomalies(pf, limit=30).data
+    shown = [html.find(escape(m)) for m in ranked["message"]]
+    cross = shown[:n]
+    assert -1 not in cross, "a cross-department finding is missing from the top 30"
+    first_department = min(i for i in shown[n:] if i >= 0)
+    assert max(cross) < first_department
+    assert "共" in html and "列出前 30 项" in html
+
+
+def test_overview_header_lists_each_region(pf, district):
+    text = overview.header(pf, year=2023).data
+    assert "- 地区：某高新区，1 个部门" in text and f"- 地区：{SAMPLE_REGION}，24 个部门" in text
+    assert "示例数据" in text
+    alone = overview.header(district, year=2023, region="示例区").data
+    assert "某高新区" not in alone and "地区筛选：示例区" in alone
+
+
+def test_grade_bars_run_from_best_to_worst():
+    scheme = evalkit.load_scheme("mof-2020")
+    assert overview._grade_categories(scheme, ["良", "中~良", "优", "差~优"]) == ["优", "差~优", "良", "中~良", "中", "差"]
+
+
+def test_departments_table_names_regions_only_when_mixed(pf, district):
+    assert "<th>地区</th>" in overview.departments_table(pf).data
+    assert "<th>地区</th>" not in overview.departments_table(district).data
+
+
+@pytest.mark.parametrize("name", ["overview", "explore"])
+def test_portfolio_notebooks_are_clean_sources(name):
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert not [c for c in code if c.outputs or c.execution_count]
+    assert not [c for c in code if re.search(r"^\s*(def|class) ", c.source, re.MULTILINE)]
+    parameters = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(parameters) == 1
+    names = set(re.findall(r"^(\w+) = ", parameters[0].source, re.MULTILINE))
+    expected = {"params_dir", "year", "region"} | (
+        {"department", "other", "severity", "finding_type"} if name == "explore" else set())
+    assert names == expected

@@ -23,6 +23,12 @@ def _outputs_text(nb) -> str:
     return json.dumps([c.get("outputs") for c in nb.cells if c.cell_type == "code"], ensure_ascii=False)
 
 
+def _cell_output(nb, marker: str) -> str:
+    """The text a code cell containing ``marker`` printed or displayed."""
+    cell = next(c for c in nb.cells if c.cell_type == "code" and marker in c.source)
+    return json.dumps(cell.outputs, ensure_ascii=False)
+
+
 def test_explore_notebook_runs_on_the_example_portfolio(tmp_path):
     out = tmp_path / "explore.ipynb"
     pm.execute_notebook(str(ROOT / "notebooks" / "explore.ipynb"), str(out), parameters={"params_dir": str(PARAMS)},
@@ -31,6 +37,25 @@ def test_explore_notebook_runs_on_the_example_portfolio(tmp_path):
     text = _outputs_text(nb)
     assert "示例区" in text and "portfolio.outlier" in text
     assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    # the defaults drill into the most-flagged department and compare it with another one
+    picked = re.search(r"钻取部门：([\w-]+)；对比部门：([\w-]+)", _cell_output(nb, "pf.compare("))
+    assert picked and picked.group(1) != picked.group(2), "explore.ipynb compares a department with itself"
+    drilled = _cell_output(nb, "present.monthly_chart(ev)")
+    assert "image/png" in drilled  # the drilled department's payments are charted
+    assert "预警阈值" in _cell_output(nb, "present.monthly_table(ev)")
+    assert "依据：" in _cell_output(nb, "present.findings_block(ev)")
+
+
+def test_explore_notebook_filters(tmp_path):
+    out = tmp_path / "explore.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "explore.ipynb"), str(out), progress_bar=False,
+                        parameters={"params_dir": str(PARAMS), "region": "示例区", "severity": "warning",
+                                    "finding_type": "portfolio.*", "department": "demo-water-bureau"})
+    nb = nbformat.read(out, as_version=4)
+    selected = _cell_output(nb, "pf.select_findings(severity=severity")
+    assert "跨部门" in selected and "未填报完成值" not in selected
+    assert "某高新区" not in _cell_output(nb, "pf.summary()")
+    assert "钻取部门：demo-water-bureau；" in _cell_output(nb, "pf.compare(")
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +85,7 @@ def test_overview_is_published_and_linked(district):
     year = out / "2023"
     html = (year / "overview.html").read_text(encoding="utf-8")
     assert "全区总览" in html and "示例数据" in html
+    assert "地区：某高新区，1 个部门" in html and "地区：示例区（示例数据），24 个部门" in html
     assert html.count("data:image/png;base64,") >= 5
     assert not re.search(r"""(?:src|href)\s*=\s*["']?https?://""", html)
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(year / "overview.pdf").pages))

@@ -15,9 +15,11 @@ from evalkit.cli import main
 from evalkit.exceptions import DataError, EvalkitError, WorkbookError
 from evalkit.workbook import (
     BUDGET_HEADERS,
+    FREEZE_MAX_ROW,
     INDICATOR_HEADERS,
     META_SHEET,
     SHEET,
+    freeze_cell,
     render_workbook,
 )
 from evalkit.workbook_import import import_workbook
@@ -101,7 +103,8 @@ def test_layout_budget_block_on_top_then_indicators(worked_table):
     rate = sheet.cell(total, budget_col + 4)
     assert rate.number_format == "0.00%" and f"{rate.value:.4f}" == "0.9971"
     assert sheet.cell(total, budget_col + 1).number_format == "0.00"
-    assert sheet.freeze_panes == f"D{header_row + 1}"
+    assert sheet.freeze_panes == "D1"  # the header sits below the budget block: pin the key columns only
+    assert sheet.print_title_rows == f"${header_row}:${header_row}"  # printed pages repeat the header
     assert sheet.column_dimensions["K"].width >= 30
     assert book[META_SHEET].sheet_state == "hidden"
     for label, value in (("部门名称", "党政办公室"), ("部门编码", "dangzheng-office"), ("评价年度", 2023),
@@ -153,6 +156,116 @@ def test_table_without_the_hidden_sheet_imports_what_it_shows(worked_table, tmp_
     assert ev.params.reported.score == 99
 
 
+def without_hidden_sheet(path: Path) -> Path:
+    book = openpyxl.load_workbook(path)
+    del book[META_SHEET]
+    book.save(path)
+    return path
+
+
+def _findings(ev: evalkit.Evaluation) -> set[tuple[str, str | None]]:
+    return {(f.id, f.subject) for f in ev.finding_items}
+
+
+@pytest.mark.parametrize("params", [WORKED, ROOT / "params" / "demo-water-bureau-2023.yaml",
+                                    ROOT / "params" / "demo-statistics-bureau-2023.yaml"],
+                         ids=["worked-example", "clean-demo", "planted-demo"])
+def test_table_without_the_hidden_sheet_raises_no_new_finding(params, tmp_path):
+    """Computed cells read back as claims must claim what they showed, not 15-digit floats."""
+    table = without_hidden_sheet(export(params, tmp_path))
+    out = tmp_path / "own.yaml"
+    text = import_workbook(table, out)
+    original, again = evalkit.evaluate(params), evalkit.evaluate(out)
+    assert _findings(again) - _findings(original) == set()
+    assert again.score_text() == original.score_text()
+    if original.weights.basis != "explicit":
+        assert "weight:" not in text  # the default split shown to two decimals stays the default split
+        assert again.weights.basis == original.weights.basis
+
+
+def test_computed_cells_hold_what_they_show(worked_table, tmp_path):
+    table = export(ROOT / "params" / "demo-water-bureau-2023.yaml", tmp_path)
+    for path in (worked_table, table):
+        sheet = openpyxl.load_workbook(path)[SHEET]
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, float) and cell.number_format in ("0.00", "0.00%"):
+                    places = 2 if cell.number_format == "0.00" else 4
+                    assert cell.value == round(cell.value, places), (cell.coordinate, cell.value)
+
+
+def test_explicit_weights_summing_to_the_points_are_kept(tmp_path):
+    """Only weights equal to the default split are read as it; a department's own split stays."""
+    params = FIXTURES / "findings" / "clean.yaml"
+    table = export(params, tmp_path)
+
+    def own_split(ws):
+        header, _ = find(ws, "指标名称")
+        col = next(c.column for c in ws[header] if c.value == "分值")
+        rows = [r for r in range(header + 1, ws.max_row + 1) if isinstance(ws.cell(r, col).value, int | float)
+                and ws.cell(r, 3).value]
+        for r, w in zip(rows, [60, 30] + [0] * (len(rows) - 2), strict=True):
+            ws.cell(r, col).value = w
+    edited(without_hidden_sheet(table), own_split)
+    import_workbook(table, tmp_path / "own.yaml")
+    ev = evalkit.evaluate(tmp_path / "own.yaml")
+    assert ev.weights.basis == "explicit" and [float(w) for w in ev.weights.weights][:2] == [60, 30]
+
+
+def _percent_cell(ws, address: str, value: float, number_format: str) -> None:
+    """A percentage as Excel stores what someone typed: the fraction, shown by the number format."""
+    ws[address] = value
+    ws[address].number_format = number_format
+
+
+def test_percentages_typed_in_excel_read_as_shown(worked_table, tmp_path):
+    sheet = openpyxl.load_workbook(worked_table)[SHEET]
+    actual = cell_of(sheet, "各项事务管理工作测评率", "全年完成值")
+    target = cell_of(sheet, "各项综合事务管理工作处置率", "年度指标值")
+    other = cell_of(sheet, "各项综合事务管理工作处置率", "全年完成值")
+    coefficient = cell_of(sheet, "课题调研任务", "得分系数")
+    level = cell_of(sheet, "课题调研任务", "全年完成值")
+
+    def fill(ws):
+        _percent_cell(ws, actual, 0.995, "0.00%")
+        _percent_cell(ws, target, 0.92, "0%")
+        _percent_cell(ws, other, 1, "0.0%")
+        _percent_cell(ws, coefficient, 0.9, "0%")
+        ws[level] = "达成"
+    (tmp_path / "own").mkdir()
+    for path in (worked_table, without_hidden_sheet(export(WORKED, tmp_path / "own"))):
+        edited(path, fill)
+        out = path.with_suffix(".yaml")
+        import_workbook(path, out)
+        rows = evalkit.evaluate(out).indicators.set_index("name")
+        assert rows.loc["各项事务管理工作测评率", "actual"] == 99.5
+        assert (rows.loc["各项综合事务管理工作处置率", "target"], rows.loc["各项综合事务管理工作处置率", "actual"]) == (92, 100)
+        assert rows.loc["课题调研任务", "coefficient"] == pytest.approx(0.9)
+
+
+def test_goal_column_is_headed_as_the_field_names_it(worked_table):
+    sheet = openpyxl.load_workbook(worked_table)[SHEET]
+    header_row, _ = find(sheet, "指标名称")
+    headers = [c.value for c in sheet[header_row]]
+    assert headers[:3] == ["一级指标", "绩效目标", "指标名称"] and "二级指标" not in headers
+
+
+@pytest.mark.parametrize(("goal", "name"), [("二级指标", "指标名称"), ("绩效目标", "三级指标"), ("二级指标", "三级指标")])
+def test_other_headings_of_the_goal_and_name_columns_are_accepted(worked_table, tmp_path, goal, name):
+    def rename(ws):
+        header_row, _ = find(ws, "指标名称")
+        ws.cell(header_row, 2).value, ws.cell(header_row, 3).value = goal, name
+    edited(worked_table, rename)
+    out = tmp_path / "renamed.yaml"
+    import_workbook(worked_table, out)
+    assert comparable(evalkit.evaluate(out)) == comparable(evalkit.evaluate(WORKED))
+
+
+def test_freeze_panes_pin_the_header_only_near_the_top():
+    assert freeze_cell(5) == "D6"  # a short header block: pin the indicator header and key columns
+    assert freeze_cell(FREEZE_MAX_ROW + 1) == "D1"  # further down: pin the key columns only
+
+
 def test_blank_rows_inside_the_table_lose_nothing(tmp_path):
     params = FIXTURES / "findings" / "duplicate_section_number.yaml"  # two goals of one indicator each
     table = export(params, tmp_path)
@@ -200,7 +313,7 @@ def _text_in_budget_cell(ws):
     (_text_in_number_cell, "绩效自评表!G{r} 全年完成值: expected a number, got '九十'"),
     (_unknown_direction, "绩效自评表!E{r} 指标性质: expected one of ≥ > ≤ < = 定性, got '大约'"),
     (_missing_header_row, "绩效自评表!A{h}: expected the header row of the indicator table"),
-    (_goal_merge_moved_down, ("绩效自评表!B{r1} 二级指标: expected the goal (绩效目标) name in the merged cells "
+    (_goal_merge_moved_down, ("绩效自评表!B{r1} 绩效目标: expected the goal name in the merged cells "
                               "B{r1}:B{r2}, got an empty cell")),
     (_merge_moved_to_names, "绩效自评表!C{r0}:C{r2} 指标名称: 指标名称 cells cannot be merged"),
     (_text_in_budget_cell, "绩效自评表!D{b} 全年预算数: expected a number, got '三千'"),
