@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 OUT ?= reports
 .DEFAULT_GOAL := help
 
-.PHONY: help system setup demo test test-fast bench lab clean
+.PHONY: help system setup demo test test-fast lint bench lab clean
 
 ## Show this help
 help:
@@ -37,6 +37,11 @@ test: setup
 ## Set up, then run the tests that do not execute notebooks
 test-fast: setup
 	$(PY) -m pytest -m "not slow"
+
+## Set up, then lint the code with ruff
+lint: setup
+	$(VENV)/bin/pip install --quiet ruff
+	$(VENV)/bin/ruff check evalkit tests bench
 
 ## Set up, then benchmark `evalkit run` against the naive papermill + nbconvert loop
 bench: setup

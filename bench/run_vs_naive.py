@@ -12,7 +12,6 @@ Prints total wall time for each, the ratio, and the per-department median.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .index import INVALID_DIR, write_index
 from .iorw import write_atomic
-from .runner import FORMATS, Outcome, run_batch, run_overview
+from .runner import APPENDIX_FORMATS, FORMATS, Outcome, run_batch, run_overview
 from .text import table
 
 STATUS = {"ok": "成功 ok", "skipped": "未变 skipped", "failed": "失败 FAILED"}

@@ -19,7 +19,15 @@ from .model import Params
 from .numbers import fmt, fmt_pct, to_float
 from .params import load_params, parse_params
 from .scheme import Scheme, load_scheme
-from .scoring import GradeResult, IndicatorScore, ScoreSummary, WeightPlan, grade, score_indicators, summarise
+from .scoring import (
+    GradeResult,
+    IndicatorScore,
+    ScoreSummary,
+    WeightPlan,
+    grade,
+    score_indicators,
+    summarise,
+)
 
 RESULT_SCHEMA = "evalkit-result/v1"
 

@@ -19,8 +19,16 @@ import yaml
 from .budget import BudgetResult, rate
 from .checker import parse_date
 from .model import Params
+from .numbers import (
+    decimals_of,
+    exact,
+    fmt,
+    fmt_pct,
+    fmt_plain,
+    round_half_up,
+    rounding_eq_decimal,
+)
 from .payments import monthly_profile, project_profile
-from .numbers import decimals_of, exact, fmt, fmt_pct, fmt_plain, round_half_up, rounding_eq_decimal
 from .scheme import Scheme
 from .scoring import GradeResult, IndicatorScore, ScoreSummary, WeightPlan
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .fonts import CSS_FONT_STACK
 from .iorw import write_atomic
+from .sample import is_sample_region
 
 INVALID_DIR = "_invalid"
 
@@ -33,7 +34,7 @@ def collect(out: Path, year: int | str) -> list[dict]:
             rows.append({"id": folder.name, "name": r["department"]["name"], "status": "ok",
                          "score": r["score"]["display"], "sort": r["score"]["min"], "sort_max": r["score"]["max"],
                          "grade": grade, "reported": r["reported"].get("score"), "findings": counts,
-                         "links": _links(folder), "sample": "示例" in (r["department"].get("region") or "")})
+                         "links": _links(folder), "sample": is_sample_region(r["department"].get("region"))})
     invalid = Path(out) / INVALID_DIR
     if invalid.is_dir():
         for path in sorted(invalid.glob("*.json")):

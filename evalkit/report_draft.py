@@ -24,11 +24,11 @@ from .evaluation import Evaluation
 from .findings import SEVERITY_LABELS, Finding
 from .model import Indicator
 from .numbers import fmt, fmt_pct, fmt_plain
+from .sample import is_sample_region
 from .scheme import Scheme
 from .scoring import IndicatorScore
 
 MISSING = "【待补充】"
-SAMPLE_MARK = "示例"
 DIRECTION_LABELS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=", "qualitative": "定性"}
 _DIGITS = "零一二三四五六七八九"
 
@@ -165,7 +165,7 @@ def build_draft(ev: Evaluation) -> Draft:
     """The report draft of one evaluation, in the worked example's six sections."""
     d = ev.params.department
     w = _Writer()
-    sample = SAMPLE_MARK in (d.region or "")
+    sample = is_sample_region(d.region)
     if sample:
         w.para(Span("示例数据：", "strong"), "本报告由虚构的示例数据生成，仅用于演示，不代表任何真实部门。",
                style="sample")

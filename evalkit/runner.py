@@ -22,7 +22,13 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from .evaluation import evaluate
-from .exceptions import CellExecutionError, EvalkitError, KernelDiedError, RunError, RunTimeoutError
+from .exceptions import (
+    CellExecutionError,
+    EvalkitError,
+    KernelDiedError,
+    RunError,
+    RunTimeoutError,
+)
 from .fingerprint import fingerprint
 from .iorw import write_atomic
 from .paths import department_dir, notebook_path

@@ -17,9 +17,21 @@ from pypdf import PdfReader
 import evalkit
 from evalkit import index
 from evalkit.documents import REPORT_DOCX, REPORT_HTML, TABLE_XLSX, write_documents
-from evalkit.docx_writer import DocxFonts, choose_fonts, installed_families, parse_fc_list, render_docx
+from evalkit.docx_writer import (
+    DocxFonts,
+    choose_fonts,
+    installed_families,
+    parse_fc_list,
+    render_docx,
+)
 from evalkit.export import external_resources, render_pdf
-from evalkit.report_draft import MISSING, Numbering, Paragraph, build_draft, chinese_numeral
+from evalkit.report_draft import (
+    MISSING,
+    Numbering,
+    Paragraph,
+    build_draft,
+    chinese_numeral,
+)
 from evalkit.report_html import render_html
 
 ROOT = Path(__file__).resolve().parents[1]

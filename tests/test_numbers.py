@@ -6,7 +6,14 @@ from fractions import Fraction
 import pytest
 
 from evalkit import round_half_up
-from evalkit.numbers import NumberFormatError, decimals_of, fmt, fmt_pct, parse_number, rounding_eq_decimal
+from evalkit.numbers import (
+    NumberFormatError,
+    decimals_of,
+    fmt,
+    fmt_pct,
+    parse_number,
+    rounding_eq_decimal,
+)
 
 # value, places, expected display. Rows marked float_round_wrong are the ones where Python's
 # round() on the float gives a different answer (binary floats, banker's rounding).

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import chromium
 import nbformat
 import pytest
 from pypdf import PdfReader
 
-import chromium
 from evalkit import batch, runner
 
 ROOT = Path(__file__).resolve().parent.parent

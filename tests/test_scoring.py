@@ -12,7 +12,13 @@ import pytest
 
 import evalkit
 from evalkit.model import Band, Indicator, Rule
-from evalkit.scoring import grade, plan_weights, score_indicator, score_indicators, summarise
+from evalkit.scoring import (
+    grade,
+    plan_weights,
+    score_indicator,
+    score_indicators,
+    summarise,
+)
 
 MOF = evalkit.load_scheme("mof-2020")
 LINEAR = dataclasses.replace(MOF, reverse_rule="linear-2x")
