@@ -33,7 +33,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .evaluation import Evaluation
 from .model import TIERS
 from .numbers import fmt, round_half_up
-from .report_draft import DIRECTION_LABELS, SAMPLE_MARK, grade_bands
+from .report_draft import DIRECTION_LABELS, grade_bands
+from .sample import is_sample_region
 from .serialisation import params_to_mapping, params_yaml
 
 SHEET = "绩效自评表"
@@ -154,7 +155,7 @@ def _info_block(sheet, ev: Evaluation) -> int:
         _put(sheet, row, col, label, bold=True, border=False)
         _put(sheet, row, col + 1, value, border=False, fill=_COMPUTED_FILL if label == "方案名称" else None)
     row = 5
-    if SAMPLE_MARK in (d.region or ""):
+    if is_sample_region(d.region):
         row += 1
         _put(sheet, row, 1, "示例数据", bold=True, border=False, fill=_SAMPLE_FILL)
         _put(sheet, row, 2, "本表由虚构的示例数据生成，仅用于演示，不代表任何真实部门。", bold=True, border=False,
