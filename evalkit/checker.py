@@ -8,9 +8,9 @@ import unicodedata
 from datetime import date
 from decimal import Decimal
 
-from .exceptions import Problem
+from .exceptions import ParamsError, Problem
 from .numbers import NumberFormatError, parse_number
-from .source import Located
+from .source import Located, load_yaml
 
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DATE_ZH = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
@@ -35,6 +35,17 @@ def parse_date(text: str) -> date:
     if not match:
         raise ValueError(text)
     return date(*(int(g) for g in match.groups()))
+
+
+def check_document(text: str, path: str, error: type = ParamsError) -> tuple[Checker, object]:
+    """Load YAML ``text`` safely and return a checker over it plus the data; raise ``error`` when the
+    text is not YAML at all (problems found while loading stay in the checker)."""
+    doc, problems = load_yaml(text, path)
+    if doc is None:
+        raise error(problems)
+    checker = Checker(doc)
+    checker.problems.extend(problems)
+    return checker, doc.data
 
 
 class Checker:

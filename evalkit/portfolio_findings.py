@@ -30,11 +30,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .checker import Checker
+from .checker import check_document
 from .exceptions import ParamsError
 from .findings import SEVERITIES, Finding
 from .numbers import exact, fmt, fmt_pct
-from .source import load_yaml
 
 MAD_TO_SD = 1.4826  # 1 / Φ⁻¹(3/4): MAD → standard deviation for normal data
 MEAN_AD_TO_SD = 1.2533  # √(π/2): mean absolute deviation → standard deviation
@@ -105,12 +104,8 @@ def load_portfolio_rules(path: str | Path | None = None) -> PortfolioRules:
 
 def parse_portfolio_rules(text: str, *, path: str = "<memory>", sha256: str = "") -> PortfolioRules:
     """Validate a portfolio rules document; raise ``ParamsError`` listing every problem."""
-    doc, problems = load_yaml(text, path)
-    if doc is None:
-        raise ParamsError(problems)
-    c = Checker(doc)
-    c.problems.extend(problems)
-    top = c.mapping("", doc.data, allowed=("outliers", "all_full_score", "copied_indicators", "copied_targets",
+    c, data = check_document(text, path)
+    top = c.mapping("", data, allowed=("outliers", "all_full_score", "copied_indicators", "copied_targets",
                                            "score_inflation"),
                     required=("outliers", "all_full_score", "copied_indicators", "score_inflation")) or {}
     out = c.mapping("outliers", top.get("outliers"), allowed=("z", "min_departments", "severity", "metrics"),

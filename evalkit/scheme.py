@@ -12,11 +12,10 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
-from .checker import Checker
+from .checker import check_document
 from .exceptions import Problem, SchemeError
 from .model import LEVELS, TIERS
 from .numbers import Number, exact
-from .source import load_yaml
 
 DEFAULT_CHECKS = {
     "overshoot_ratio": Decimal("1.3"),
@@ -113,12 +112,8 @@ def load_scheme(ref: str | Path, *, relative_to: Path | None = None) -> Scheme:
 
 def parse_scheme(text: str, *, path: str = "<memory>", sha256: str = "") -> Scheme:
     """Validate a scheme document; raise ``SchemeError`` listing every problem."""
-    doc, problems = load_yaml(text, path)
-    if doc is None:
-        raise SchemeError(problems)
-    c = Checker(doc)
-    c.problems.extend(problems)
-    d = c.mapping("", doc.data, allowed=("id", "title", "execution", "indicator_points", "tier_points",
+    c, data = check_document(text, path, SchemeError)
+    d = c.mapping("", data, allowed=("id", "title", "execution", "indicator_points", "tier_points",
                                          "reverse_rule", "qualitative", "qualitative_default", "grades", "checks"),
                   required=("id", "title", "execution", "indicator_points", "grades"))
     if d is None:
