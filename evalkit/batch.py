@@ -1,18 +1,181 @@
-"""The ``evalkit run`` job: a batch, its index pages and a summary table; returns the exit code."""
+"""Batches: which departments to run, running them in long-lived worker processes, and the
+``evalkit run`` job around that (index pages, district overview, summary table, exit code)."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
+from multiprocessing import get_context
 from pathlib import Path
 
+from .evaluation import evaluate
+from .exceptions import EvalkitError
+from .fingerprint import fingerprint
 from .index import INVALID_DIR, write_index
 from .iorw import write_atomic
-from .runner import APPENDIX_FORMATS, FORMATS, Outcome, run_batch, run_overview
+from .paths import department_dir, notebook_path
+from .runner import (
+    APPENDIX_FORMATS,
+    FORMATS,
+    STAMP,
+    Outcome,
+    clear_outputs,
+    record_failure,
+    run_department,
+    run_overview,
+)
 from .text import table
 
 STATUS = {"ok": "成功 ok", "skipped": "未变 skipped", "failed": "失败 FAILED"}
+
+
+def discover(items: list[str | Path]) -> list[Path]:
+    """Params files: every ``*.yaml`` in a named folder, or the files named."""
+    found: list[Path] = []
+    for item in items:
+        p = Path(item)
+        found += sorted(x for x in p.glob("*.yaml") if not x.name.startswith(".")) if p.is_dir() else [p]
+    return list(dict.fromkeys(found))
+
+
+def expected_outputs(formats) -> list[str]:
+    """The files a successful run leaves for ``formats`` (the stamp is written last)."""
+    names = ["evaluation.ipynb", "result.json"]
+    names += [f"appendix.{f}" for f in formats if f in APPENDIX_FORMATS]
+    names += ["自评报告.docx", "自评报告.html"] if "docx" in formats else []
+    names += ["绩效自评表.xlsx"] if "xlsx" in formats else []
+    return names
+
+
+def is_current(ev, out: Path, formats) -> bool:
+    """Whether the last successful run used exactly these inputs and its outputs are all still there."""
+    d = ev.params.department
+    folder = department_dir(out, d.year, d.id)
+    stamp = folder / STAMP
+    if not stamp.is_file() or not all((folder / name).is_file() for name in expected_outputs(formats)):
+        return False
+    try:
+        previous = json.loads(stamp.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    current = fingerprint(ev.params, ev.scheme, notebook_path("department"), tuple(formats))
+    return previous == json.loads(json.dumps(current))
+
+
+def peek_identity(path: Path) -> tuple[str | None, int | None]:
+    """A failing params file's department id and year, read leniently, so its error lands in its
+    own folder (and replaces any older appendix there)."""
+    import re
+
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        dept = data["department"]
+        dept_id, year = str(dept["id"]), int(dept["year"])
+    except Exception:  # anything unreadable simply has no identity
+        return None, None
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,79}", dept_id) or not 1990 <= year <= 2100:
+        return None, None
+    return dept_id, year
+
+
+def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[list[Path], list[Outcome]]:
+    """Split params files into those to run and those settled now (unchanged, invalid, duplicate)."""
+    settled: list[Outcome] = []
+    valid = []
+    for path in paths:
+        try:
+            valid.append((path, evaluate(path)))
+        except Exception as exc:  # a broken file must not stop the batch
+            dept_id, year = peek_identity(path)
+            settled.append(Outcome(params=str(path), status="failed", department_id=dept_id, year=year,
+                                   error=str(exc) if isinstance(exc, EvalkitError) else f"{type(exc).__name__}: {exc}",
+                                   error_kind=type(exc).__name__))
+    owners: dict[tuple[int, str], list[Path]] = {}
+    for path, ev in valid:
+        owners.setdefault((ev.department.year, ev.department.id), []).append(path)
+    todo = []
+    for path, ev in valid:
+        d = ev.params.department
+        others = [str(p) for p in owners[(d.year, d.id)] if p != path]
+        if others:
+            settled.append(Outcome(params=str(path), status="failed", department_id=d.id, name=d.name, year=d.year,
+                                   error_kind="DuplicateDepartmentError",
+                                   error=f"department id '{d.id}' for {d.year} is also used by {', '.join(others)}; "
+                                         "each department-year needs its own id (department.id)"))
+        elif not force and is_current(ev, out, formats):
+            settled.append(Outcome(params=str(path), status="skipped", department_id=d.id, name=d.name, year=d.year,
+                                   score=ev.score_text(), grade=ev.grade_text(), findings=ev.severity_counts(),
+                                   out_dir=str(department_dir(out, d.year, d.id))))
+        else:
+            todo.append(path)
+    return todo, settled
+
+
+def _warm_up() -> None:
+    """Import the heavy libraries once per worker, not once per department."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    from . import export  # noqa: F401
+
+
+def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int | None = None, force: bool = False,
+              formats=FORMATS, timeout: float = 600, progress: bool | None = None,
+              on_outcome=None) -> list[Outcome]:
+    """Run every department in ``items`` (files or folders) in ``jobs`` worker processes."""
+    from tqdm import tqdm
+
+    out = Path(out)
+    paths = discover(items)
+    todo, outcomes = plan_batch(paths, out, formats=formats, force=force)
+    for o in outcomes:
+        if o.failed and o.department_id and o.year is not None:
+            folder = department_dir(out, o.year, o.department_id)
+            if folder.is_dir():
+                clear_outputs(folder)  # an older run's notebook would pass for this run's
+            o.out_dir = str(record_failure(folder, o))
+    for o in outcomes:
+        if on_outcome:
+            on_outcome(o)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    bar = tqdm(total=len(todo), unit="dept", desc="evalkit run", disable=progress is False or not todo,
+               dynamic_ncols=True)
+    pending = list(todo)
+    retried: set[Path] = set()
+    while pending:
+        batch, pending = pending, []
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_warm_up) as pool:
+            futures = {pool.submit(run_department, path, out, formats=tuple(formats), timeout=timeout): path
+                       for path in batch}
+            for future in as_completed(futures):
+                path = futures[future]
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    if path not in retried:
+                        retried.add(path)
+                        pending.append(path)
+                        continue
+                    outcome = Outcome(params=str(path), status="failed", error="worker process crashed twice",
+                                      error_kind="BrokenProcessPool")
+                except Exception as exc:  # e.g. a result that cannot cross the process boundary
+                    outcome = Outcome(params=str(path), status="failed", error=f"{type(exc).__name__}: {exc}",
+                                      error_kind=type(exc).__name__)
+                outcomes.append(outcome)
+                bar.update(1)
+                bar.set_postfix_str(f"{outcome.department_id or path.stem}: {outcome.status}")
+                if on_outcome:
+                    on_outcome(outcome)
+    bar.close()
+    order = {str(p): i for i, p in enumerate(paths)}
+    outcomes.sort(key=lambda o: order.get(o.params, len(order)))
+    return outcomes
 
 
 def run(items, *, out: Path = Path("reports"), jobs: int | None = None, force: bool = False, formats=FORMATS,

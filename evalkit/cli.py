@@ -31,7 +31,7 @@ def _cmd_score(args) -> int:
 
 def _cmd_validate(args) -> int:
     from .evaluation import evaluate
-    from .runner import discover
+    from .batch import discover
 
     failed = 0
     for path in discover(args.params):

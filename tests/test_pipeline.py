@@ -184,14 +184,14 @@ def test_second_run_skips_and_force_reruns(batch_run):
     params, out, _, _ = batch_run
     (params / "broken.yaml").unlink()
     before = (out / "2023" / "dept-a" / "appendix.pdf").stat().st_mtime_ns
-    outcomes = runner.run_batch([params], out, jobs=2, progress=False)
+    outcomes = batch.run_batch([params], out, jobs=2, progress=False)
     assert [o.status for o in outcomes] == ["skipped", "skipped"]
     assert (out / "2023" / "dept-a" / "appendix.pdf").stat().st_mtime_ns == before
     text = params / "dept-b.yaml"
     text.write_text(text.read_text(encoding="utf-8").replace("score: 99", "score: 98"), encoding="utf-8")
-    outcomes = runner.run_batch([params], out, jobs=2, progress=False)
+    outcomes = batch.run_batch([params], out, jobs=2, progress=False)
     assert {Path(o.params).stem: o.status for o in outcomes} == {"dept-a": "skipped", "dept-b": "ok"}
-    outcomes = runner.run_batch([params], out, jobs=2, progress=False, force=True)
+    outcomes = batch.run_batch([params], out, jobs=2, progress=False, force=True)
     assert [o.status for o in outcomes] == ["ok", "ok"]
     assert (out / "2023" / "dept-a" / "appendix.pdf").stat().st_mtime_ns > before
 
@@ -251,19 +251,19 @@ def test_incremental_runs_notice_missing_outputs_breakage_and_duplicates(tmp_pat
     a, b = copy_seed(params, "dept-a"), copy_seed(params, "dept-b")
     out = tmp_path / "reports"
     html = ("html",)
-    assert [o.status for o in runner.run_batch([params], out, jobs=2, formats=html)] == ["ok", "ok"]
+    assert [o.status for o in batch.run_batch([params], out, jobs=2, formats=html)] == ["ok", "ok"]
     # a deleted output is rebuilt; the same files named by absolute path are still "unchanged"
     (out / "2023" / "dept-a" / "appendix.html").unlink()
     monkeypatch.chdir(tmp_path)
-    outcomes = runner.run_batch([Path("params")], Path("reports"), jobs=2, formats=html)
+    outcomes = batch.run_batch([Path("params")], Path("reports"), jobs=2, formats=html)
     assert {Path(o.params).stem: o.status for o in outcomes} == {"dept-a": "ok", "dept-b": "skipped"}
-    outcomes = runner.run_batch([params.resolve()], out.resolve(), jobs=2, formats=html)
+    outcomes = batch.run_batch([params.resolve()], out.resolve(), jobs=2, formats=html)
     assert [o.status for o in outcomes] == ["skipped", "skipped"]
     # a params file that breaks replaces its department's old appendix with error.json
     b.write_text(b.read_text(encoding="utf-8").replace("executed: 9565.63", "executed: 九千"), encoding="utf-8")
     # and a second file claiming dept-a's id fails both, naming the other file
     (params / "dept-a-copy.yaml").write_text(a.read_text(encoding="utf-8"), encoding="utf-8")
-    outcomes = {Path(o.params).stem: o for o in runner.run_batch([params], out, jobs=2, formats=html)}
+    outcomes = {Path(o.params).stem: o for o in batch.run_batch([params], out, jobs=2, formats=html)}
     assert outcomes["dept-b"].status == "failed" and "budget.executed" in outcomes["dept-b"].error
     assert sorted(p.name for p in (out / "2023" / "dept-b").iterdir()) == ["error.json"]
     assert outcomes["dept-a"].error_kind == outcomes["dept-a-copy"].error_kind == "DuplicateDepartmentError"

@@ -396,5 +396,5 @@ def test_run_defaults_to_every_output():
     from evalkit import batch, cli, runner
 
     assert cli.build_parser().parse_args(["run"]).formats == ("html", "pdf", "docx", "xlsx")
-    for fn in (runner.run_department, runner.run_batch, batch.run):
+    for fn in (runner.run_department, batch.run_batch, batch.run):
         assert fn.__kwdefaults__["formats"] == runner.FORMATS == ("html", "pdf", "docx", "xlsx")
