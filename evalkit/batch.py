@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -144,8 +145,9 @@ def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int
         if on_outcome:
             on_outcome(o)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    size = shutil.get_terminal_size((100, 24))  # a 0×0 pseudo-terminal would make tqdm hide the bar
     bar = tqdm(total=len(todo), unit="dept", desc="evalkit run", disable=progress is False or not todo,
-               dynamic_ncols=True)
+               ncols=min(size.columns or 100, 120), nrows=size.lines or 24)
     pending = list(todo)
     retried: set[Path] = set()
     while pending:
