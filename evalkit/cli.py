@@ -30,8 +30,8 @@ def _cmd_score(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    from .evaluation import evaluate
     from .batch import discover
+    from .evaluation import evaluate
 
     failed = 0
     for path in discover(args.params):

@@ -18,6 +18,7 @@ from .findings import SEVERITIES, Context, Finding, find_all
 from .model import Params
 from .numbers import fmt, fmt_pct, to_float
 from .params import load_params, parse_params
+from .paths import display_path
 from .scheme import Scheme, load_scheme
 from .scoring import (
     GradeResult,
@@ -184,9 +185,9 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
         chosen = scheme
     else:
         chosen = load_scheme(scheme or params.scheme, relative_to=base)
-    inputs = dict(params.inputs)
+    inputs = {display_path(path): digest for path, digest in params.inputs.items()}
     if chosen.sha256 and not chosen.source.startswith("evalkit/"):
-        inputs[chosen.source] = chosen.sha256
+        inputs[display_path(chosen.source)] = chosen.sha256
     info = provenance.describe(inputs)
     info["scheme"] = {"id": chosen.id, "source": chosen.source, "sha256": chosen.sha256}
     return evaluate_params(params, chosen, provenance_info=info)

@@ -40,3 +40,16 @@ def notebook_path(name: str = "department") -> Path:
 def department_dir(out: Path, year: int | str, department_id: str) -> Path:
     """``reports/<year>/<department-id>/``."""
     return Path(out) / str(year) / department_id
+
+
+def display_path(path: str | Path) -> str:
+    """``path`` relative to the project root when it lies inside it (published appendices name
+    ``params/x.yaml``, not the machine's own folders), else as given."""
+    root = project_root()
+    candidate = Path(path)
+    if root is not None and candidate.is_absolute():
+        try:
+            return candidate.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+    return str(path)
