@@ -18,16 +18,17 @@ def render(ev: Evaluation) -> str:
     out += [table(["预算项目", "全年预算数", "全年执行数", "预算执行率"], rows, right={1, 2, 3}), ""]
     out += [f"年初预算数 {fmt_plain(p.budget.initial)}；{b.trails['adjustment_rate']}",
             b.trails["execution_score"], ""]
-    rows = []
+    rows, last_goal = [], None
     for s in ev.indicator_scores:
         ind = s.indicator
         target = ind.target if isinstance(ind.target, str) else f"{fmt_plain(ind.target)}{ind.unit or ''}"
         actual = "—" if ind.actual is None else (ind.actual if isinstance(ind.actual, str)
                                                  else f"{fmt_plain(ind.actual)}{ind.unit or ''}")
-        rows.append([s.goal, ind.name, ind.direction if ind.direction != "qualitative" else "定性",
+        rows.append([_clip(s.goal, 14) if s.goal != last_goal else "", ind.name, ind.direction if ind.direction != "qualitative" else "定性",
                      _clip(target, 16), _clip(actual, 12), fmt(s.weight),
                      fmt_pct(s.coefficient) if s.coefficient is not None else "—",
                      fmt(s.score) if s.scored else "未计分"])
+        last_goal = s.goal
     out += [table(["绩效目标", "绩效指标", "指标性质", "年度指标值", "全年完成值", "分值", "得分系数", "得分"],
                   rows, right={5, 6, 7}), "", ev.weights.trail, ev.score.trail,
             f"总分：{ev.score_text()}   评价等级：{ev.grade_text()}", ""]
