@@ -14,7 +14,7 @@ from . import charts
 from .budget import rate_trail
 from .evaluation import Evaluation
 from .findings import SEVERITIES, SEVERITY_LABELS
-from .labels import evidence_items, finding_label
+from .labels import evidence_text, finding_label
 from .markup import escape_markdown, table
 from .numbers import fmt, fmt_pct, fmt_plain
 from .payments import monthly_profile, project_profile
@@ -193,8 +193,7 @@ def findings_block(ev: Evaluation) -> HTML:
             continue
         parts.append(f"<h3 class='evalkit-{severity}'>{SEVERITY_LABELS[severity]}（{len(items)} 项）</h3><ol>")
         for f in items:
-            evidence = "；".join(f"{escape(label)}：{escape(text)}"
-                                for label, text in evidence_items(f.id, f.evidence, unit=ev.params.unit))
+            evidence = escape(evidence_text(f.id, f.evidence, unit=ev.params.unit))
             where = f" · 参数位置 <code>{escape(f.subject)}</code>" if f.subject else ""
             parts.append(f"<li><strong>{escape(f.message)}</strong><br><small>{escape(finding_label(f.id))}"
                          f"（<code>{escape(f.id)}</code>）{where}"

@@ -30,7 +30,6 @@ class IndicatorScore:
     score: Fraction | None
     rule: str
     trail: str
-    weight_trail: str
 
     @property
     def scored(self) -> bool:
@@ -209,7 +208,7 @@ def score_indicators(params: Params, scheme: Scheme) -> tuple[WeightPlan, tuple[
     for (goal, ind), weight in zip(pairs, plan.weights, strict=True):
         coefficient, score, rule, trail = score_indicator(ind, weight, scheme)
         out.append(IndicatorScore(goal=goal, indicator=ind, weight=weight, coefficient=coefficient,
-                                  score=score, rule=rule, trail=trail, weight_trail=plan.trail))
+                                  score=score, rule=rule, trail=trail))
     return plan, tuple(out)
 
 

@@ -91,12 +91,6 @@ def import_workbook(table: str | Path, out: str | Path | None = None, *, overwri
     return text
 
 
-def read_workbook(table: Path) -> tuple[dict, Cells]:
-    """The params mapping a table describes, and its cells (problems and cell addresses)."""
-    mapping, cells, _ = _read(table)
-    return mapping, cells
-
-
 def _read(table: Path) -> tuple[dict, Cells, bool]:
     book = _open(table)
     cells = Cells(book[SHEET], str(table))
