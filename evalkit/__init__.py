@@ -20,6 +20,7 @@ from .exceptions import (
     RunError,
     RunTimeoutError,
     SchemeError,
+    WorkbookError,
 )
 from .findings import Finding
 from .model import Params
@@ -27,6 +28,7 @@ from .numbers import round_half_up
 from .params import load_params, parse_params
 from .portfolio import Portfolio
 from .scheme import Scheme, load_scheme, shipped_schemes
+from .workbook_import import import_workbook
 
 __all__ = [
     "RESULT_SCHEMA",
@@ -45,8 +47,10 @@ __all__ = [
     "RunTimeoutError",
     "Scheme",
     "SchemeError",
+    "WorkbookError",
     "evaluate",
     "evaluate_params",
+    "import_workbook",
     "load_params",
     "load_scheme",
     "parse_params",
