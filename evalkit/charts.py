@@ -14,7 +14,6 @@ from matplotlib.figure import Figure
 from .evaluation import Evaluation
 from .fonts import use_cjk_font
 from .numbers import fmt_pct
-from .payments import monthly_profile
 
 BLUE, ORANGE, GREY, RED = "#2f6db5", "#e08a2c", "#b8bec6", "#c0392b"
 
@@ -82,7 +81,7 @@ def loss_chart(ev: Evaluation) -> bytes:
 
 def monthly_chart(ev: Evaluation) -> bytes | None:
     """Cumulative payment progress against the time schedule (序时进度 = month / 12)."""
-    profile = monthly_profile(ev.params.budget)
+    profile = ev.monthly
     if profile is None:
         return None
     use_cjk_font()

@@ -19,6 +19,7 @@ from .model import Params
 from .numbers import fmt, fmt_pct, to_float
 from .params import load_params, parse_params
 from .paths import display_path
+from .payments import MonthlyProfile, ProjectProfile, monthly_profile, project_profile
 from .scheme import Scheme, load_scheme
 from .scoring import (
     GradeResult,
@@ -46,6 +47,8 @@ class Evaluation:
     grade: GradeResult
     finding_items: tuple[Finding, ...]
     provenance: dict = field(default_factory=dict)
+    monthly: MonthlyProfile | None = None  # payments month by month against 序时进度
+    projects: ProjectProfile | None = None  # per-project execution and concentration
 
     @property
     def department(self):
@@ -160,9 +163,12 @@ def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | N
     plan, scores = score_indicators(params, scheme)
     summary = summarise(budget.execution_score, scores)
     graded = grade(summary, scheme)
-    ctx = Context(params=params, scheme=scheme, budget=budget, plan=plan, scores=scores, summary=summary, grade=graded)
+    monthly, projects = monthly_profile(params.budget), project_profile(params.budget)
+    ctx = Context(params=params, scheme=scheme, budget=budget, plan=plan, scores=scores, summary=summary, grade=graded,
+                  monthly=monthly, projects=projects)
     return Evaluation(params=params, scheme=scheme, budget=budget, weights=plan, indicator_scores=scores,
-                      score=summary, grade=graded, finding_items=find_all(ctx), provenance=provenance_info or {})
+                      score=summary, grade=graded, finding_items=find_all(ctx), provenance=provenance_info or {},
+                      monthly=monthly, projects=projects)
 
 
 def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | None = None) -> Evaluation:

@@ -28,7 +28,7 @@ from .numbers import (
     round_half_up,
     rounding_eq_decimal,
 )
-from .payments import monthly_profile, project_profile
+from .payments import MonthlyProfile, ProjectProfile
 from .scheme import Scheme
 from .scoring import GradeResult, IndicatorScore, ScoreSummary, WeightPlan
 
@@ -58,6 +58,8 @@ class Context:
     scores: tuple[IndicatorScore, ...]
     summary: ScoreSummary
     grade: GradeResult
+    monthly: MonthlyProfile | None = None
+    projects: ProjectProfile | None = None
 
 
 Check = Callable[[Context], Iterator[Finding]]
@@ -176,7 +178,7 @@ def side_table_totals(ctx: Context) -> Iterator[Finding]:
 
 @check
 def year_end_spending(ctx: Context) -> Iterator[Finding]:
-    profile = monthly_profile(ctx.params.budget)
+    profile = ctx.monthly
     if profile is None or profile.december_share is None:
         return
     december, q4 = profile.december_share, profile.q4_share
@@ -191,7 +193,7 @@ def year_end_spending(ctx: Context) -> Iterator[Finding]:
 
 @check
 def project_concentration(ctx: Context) -> Iterator[Finding]:
-    profile = project_profile(ctx.params.budget)
+    profile = ctx.projects
     limit = exact(ctx.scheme.checks["project_concentration"])
     if profile is None or profile.top_share is None or profile.count <= profile.top_count:
         return

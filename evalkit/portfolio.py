@@ -24,7 +24,6 @@ from .findings import SEVERITIES
 from .labels import finding_label, labels
 from .numbers import exact
 from .params import load_params
-from .payments import monthly_profile, project_profile
 from .portfolio_findings import (
     PortfolioFinding,
     PortfolioRules,
@@ -383,8 +382,7 @@ def _number(value) -> float:
 
 def _department_row(ev: Evaluation) -> dict:
     p, b, s, g = ev.params, ev.budget, ev.score, ev.grade
-    monthly = monthly_profile(p.budget)
-    projects = project_profile(p.budget)
+    monthly, projects = ev.monthly, ev.projects
     counts = ev.severity_counts()
     reported = p.reported.score
     computed_top = s.min if s.complete else s.max
@@ -455,7 +453,7 @@ def _indicator_frame(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
 def _payment_frames(evaluations: Mapping[str, Evaluation]) -> tuple[pd.DataFrame, pd.DataFrame]:
     projects, monthly = [], []
     for dept, ev in evaluations.items():
-        pp, mp = project_profile(ev.params.budget), monthly_profile(ev.params.budget)
+        pp, mp = ev.projects, ev.monthly
         if pp is not None:
             projects += [{"department_id": dept, **row} for row in pp.table.to_dict("records")]
         if mp is not None:

@@ -17,7 +17,6 @@ from .findings import SEVERITIES, SEVERITY_LABELS
 from .labels import evidence_text, finding_label
 from .markup import escape_markdown, table
 from .numbers import fmt, fmt_pct, fmt_plain
-from .payments import monthly_profile, project_profile
 from .sample import is_sample_region
 
 
@@ -89,7 +88,7 @@ def budget_chart(ev: Evaluation) -> Image:
 
 def projects_table(ev: Evaluation) -> HTML | Markdown:
     """Per-project execution, projects never started, and the share of the largest projects."""
-    profile = project_profile(ev.params.budget)
+    profile = ev.projects
     if profile is None:
         return Markdown("（参数文件未提供项目明细表。）")
     unit = ev.params.unit
@@ -109,7 +108,7 @@ def projects_table(ev: Evaluation) -> HTML | Markdown:
 
 def monthly_table(ev: Evaluation) -> HTML | Markdown:
     """Cumulative payment progress against 序时进度, month by month."""
-    profile = monthly_profile(ev.params.budget)
+    profile = ev.monthly
     if profile is None:
         return Markdown("（参数文件未提供月度支付数据。）")
     rows = [[f"{r.month} 月", fmt(r.executed), fmt(r.cumulative),
