@@ -25,7 +25,6 @@ from .findings import SEVERITY_LABELS, Finding
 from .model import Indicator
 from .numbers import fmt, fmt_pct, fmt_plain
 from .sample import is_sample_region
-from .scheme import Scheme
 from .scoring import IndicatorScore
 
 MISSING = "【待补充】"
@@ -277,12 +276,22 @@ def _goal_analysis(w: _Writer, ev: Evaluation) -> None:
     w.heading(2, "分项绩效目标实现情况及指标分析")
     w.para(weights_sentence(ev))
     tiers = any(s.indicator.tier for s in ev.indicator_scores)
+    notes = findings_by_subject(ev.finding_items)
     remaining = iter(ev.indicator_scores)  # in params order, goal by goal
     for goal in ev.params.goals:
         scores = [next(remaining) for _ in goal.indicators]
         w.heading(3, goal.name)
         _indicator_table(w, scores, tiers=tiers)
-        _deviations(w, scores, ev.finding_items)
+        _deviations(w, scores, notes)
+
+
+def findings_by_subject(findings: tuple[Finding, ...]) -> dict[str, list[str]]:
+    """The messages of the findings that name a subject, by subject (a params key), in order."""
+    out: dict[str, list[str]] = {}
+    for f in findings:
+        if f.subject:
+            out.setdefault(f.subject, []).append(f.message)
+    return out
 
 
 def execution_sentence(ev: Evaluation) -> str:
@@ -328,9 +337,9 @@ def actual_text(ind: Indicator) -> str:
     return "未填报" if ind.actual is None else value_text(ind.actual, ind.unit)
 
 
-def _deviations(w: _Writer, scores: list[IndicatorScore], findings: tuple[Finding, ...]) -> None:
-    """偏差原因分析: the department's own explanation, evalkit's findings on the indicator, and a
-    visible gap where a shortfall has no explanation."""
+def _deviations(w: _Writer, scores: list[IndicatorScore], findings: dict[str, list[str]]) -> None:
+    """偏差原因分析: the department's own explanation, evalkit's findings on the indicator (by
+    subject, see :func:`findings_by_subject`), and a visible gap where a shortfall has no explanation."""
     unscored = [s.indicator.name for s in scores if not s.scored and not s.indicator.deviation]
     lines = []
     for s in scores:
@@ -340,7 +349,7 @@ def _deviations(w: _Writer, scores: list[IndicatorScore], findings: tuple[Findin
             spans.append(Span(ind.deviation))
         elif s.scored and s.coefficient is not None and s.coefficient < 1:
             spans += [Span(f"得分系数 {fmt_pct(s.coefficient)}，未达到年度指标值，偏差原因"), *missing(f"（参数文件 {ind.key}.deviation）")]
-        notes = [f.message for f in findings if f.subject == ind.key and ind.key]
+        notes = findings.get(ind.key, []) if ind.key else []
         if notes:
             sep = "；" if spans and not spans[-1].text.endswith("。") else ""
             spans.append(Span(sep + checked(ind.name, notes), "note"))
@@ -383,7 +392,7 @@ def _conclusion(w: _Writer, ev: Evaluation) -> None:
                f"（合计 {fmt(s.unscored_points)} 分），按 0 分计为下限、按满分计为上限，",
                Span(f"总分在 {fmt(s.min)} 分至 {fmt(s.max)} 分之间。", "strong"))
     w.heading(2, "评价等级")
-    w.para(f"部门整体支出绩效评价分为{chinese_numeral(len(scheme.grades))}个等级：" + "；".join(grade_bands(scheme)) + "。")
+    w.para(f"部门整体支出绩效评价分为{chinese_numeral(len(scheme.grades))}个等级：" + "；".join(scheme.band_texts()) + "。")
     if s.complete:
         w.para(Span(f"按核算得分，评价等级为{g.label}。", "strong"))
     else:
@@ -403,11 +412,6 @@ def execution_score_sentence(ev: Evaluation) -> str:
 
 def unscored_count(ev: Evaluation) -> int:
     return sum(1 for s in ev.indicator_scores if not s.scored)
-
-
-def grade_bands(scheme: Scheme) -> list[str]:
-    """The bands as the worked example writes them (see ``Scheme.band_texts``)."""
-    return scheme.band_texts()
 
 
 def _self_score(w: _Writer, ev: Evaluation) -> None:
@@ -430,7 +434,8 @@ def _self_score(w: _Writer, ev: Evaluation) -> None:
 def _verdict(f: Finding, ev: Evaluation) -> str:
     """A finding on the self-score; the score interval is stated once, in 评价得分, not again here."""
     if f.id == "score.unverifiable":
-        return f"因 {unscored_count(ev)} 项指标未填报全年完成值，自评得分无法核实"
+        count = f.evidence["unscored"] if "unscored" in f.evidence else unscored_count(ev)  # counted by the check
+        return f"因 {count} 项指标未填报全年完成值，自评得分无法核实"
     return f.message
 
 

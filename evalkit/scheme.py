@@ -91,22 +91,34 @@ def shipped_schemes() -> list[str]:
     return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def load_scheme(ref: str | Path, *, relative_to: Path | None = None) -> Scheme:
-    """Load a shipped scheme by id, or a scheme YAML by path (relative to ``relative_to``)."""
+def resolve_scheme_ref(ref: str | Path, *, relative_to: Path | None = None) -> str | Path | None:
+    """Where a scheme reference points: the id (``str``) of a shipped scheme, the ``Path`` of a scheme
+    YAML file, or ``None`` when it is neither.
+
+    A path is taken as given when it exists, else (when relative) under ``relative_to``.
+    """
     ref_text = str(ref)
     if ref_text in shipped_schemes():
-        resource = resources.files("evalkit") / "schemes" / f"{ref_text}.yaml"
-        raw, shown = resource.read_bytes(), f"evalkit/schemes/{ref_text}.yaml"
+        return ref_text
+    path = Path(ref_text)
+    if not path.is_absolute() and relative_to is not None and not path.exists():
+        path = relative_to / path
+    return path if path.is_file() else None
+
+
+def load_scheme(ref: str | Path, *, relative_to: Path | None = None) -> Scheme:
+    """Load a shipped scheme by id, or a scheme YAML by path (relative to ``relative_to``)."""
+    found = resolve_scheme_ref(ref, relative_to=relative_to)
+    if found is None:
+        raise SchemeError([Problem(str(ref), "scheme", None,
+                                   f"no such scheme; expected one of {', '.join(shipped_schemes())} "
+                                   "or the path of a scheme YAML (relative to the params file or the "
+                                   "current folder)")])
+    if isinstance(found, str):
+        resource = resources.files("evalkit") / "schemes" / f"{found}.yaml"
+        raw, shown = resource.read_bytes(), f"evalkit/schemes/{found}.yaml"
     else:
-        path = Path(ref_text)
-        if not path.is_absolute() and relative_to is not None and not path.exists():
-            path = relative_to / path
-        if not path.is_file():
-            raise SchemeError([Problem(ref_text, "scheme", None,
-                                       f"no such scheme; expected one of {', '.join(shipped_schemes())} "
-                                       "or the path of a scheme YAML (relative to the params file or the "
-                                       "current folder)")])
-        raw, shown = path.read_bytes(), str(path)
+        raw, shown = found.read_bytes(), str(found)
     return parse_scheme(raw.decode("utf-8-sig"), path=shown, sha256=hashlib.sha256(raw).hexdigest())
 
 

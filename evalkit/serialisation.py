@@ -17,9 +17,7 @@ from decimal import Decimal
 import yaml
 
 from . import model as m
-from .params import SCHEMA
-
-HUNDRED = Decimal(100)
+from .params import HUNDRED, SCHEMA
 
 
 def params_to_mapping(params: m.Params) -> dict:

@@ -33,7 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .evaluation import Evaluation
 from .model import TIERS
 from .numbers import fmt, round_half_up
-from .report_draft import DIRECTION_LABELS, grade_bands
+from .report_draft import DIRECTION_LABELS, findings_by_subject
 from .sample import is_sample_region
 from .serialisation import params_to_mapping, params_yaml
 
@@ -62,6 +62,10 @@ WIDTHS = (10, 24, 26, 12, 12, 14, 14, 10, 12, 10, 36, 40, 40)
 MONEY, PERCENT, POINTS = "0.00", "0.00%", "0.00"
 #: Decimals a computed value is written with: what its number format shows.
 POINT_PLACES, RATE_PLACES = 2, 4
+#: What the 指标性质 column takes, in the report's order: ≥ > ≤ < = 定性.
+DIRECTION_CHOICES = tuple(DIRECTION_LABELS.values())
+#: The choices as a sentence says them: ``≥ > ≤ < = 或 定性``.
+DIRECTION_CHOICES_TEXT = f"{' '.join(DIRECTION_CHOICES[:-1])} 或 {DIRECTION_CHOICES[-1]}"
 #: Key columns pinned while scrolling right (一级指标, 绩效目标, 指标名称).
 KEY_COLUMNS = 3
 #: The indicator header row is pinned only this near the top; further down, pinning it would
@@ -170,9 +174,8 @@ def _budget_block(sheet, ev: Evaluation, row: int) -> int:
     col = BUDGET_COLUMN
     for i, header in enumerate(BUDGET_HEADERS):
         _put(sheet, row, col + i, header, bold=True, fill=_HEAD_FILL, align=_CENTER)
-    for line in b.lines:
+    for line, source in zip(b.lines, ev.params.budget.lines, strict=True):  # compute_budget keeps the order
         row += 1
-        source = next(x for x in ev.params.budget.lines if x.name == line.name)
         _budget_row(sheet, row, line.name, source.initial, source.adjusted, source.executed, line.execution_rate,
                     None, None)
     row += 1
@@ -195,7 +198,7 @@ def _budget_row(sheet, row, name, initial, adjusted, executed, rate, weight, sco
 def _indicator_block(sheet, ev: Evaluation, row: int):
     _put(sheet, row, 1, "二、绩效指标完成情况", bold=True, border=False, align=Alignment())
     row += 1
-    _put(sheet, row, 1, "说明：白色单元格由部门填写，灰色单元格由 evalkit 计算。指标性质填 ≥ > ≤ < = 或 定性；"
+    _put(sheet, row, 1, f"说明：白色单元格由部门填写，灰色单元格由 evalkit 计算。指标性质填 {DIRECTION_CHOICES_TEXT}；"
                         "定性指标的全年完成值填 达成、部分达成 或 未达成。导入时，与 evalkit 所填不同的分值、"
                         "得分系数和得分视为部门填报。", border=False, align=Alignment(wrap_text=False))
     row += 1
@@ -205,10 +208,7 @@ def _indicator_block(sheet, ev: Evaluation, row: int):
         _put(sheet, row, i, header, bold=True, fill=_HEAD_FILL, align=_CENTER)
         if computed:
             sheet.cell(row, i).font = Font(bold=True, color="595959")
-    findings = {}
-    for f in ev.finding_items:
-        if f.subject:
-            findings.setdefault(f.subject, []).append(f.message)
+    findings = findings_by_subject(ev.finding_items)
     written = []
     first = row + 1
     remaining = iter(ev.indicator_scores)
@@ -271,8 +271,8 @@ def _merge_tiers(sheet, start: int, end: int) -> None:
 
 
 def _validations(sheet, first: int, last: int) -> None:
-    direction = DataValidation(type="list", formula1='"≥,>,≤,<,=,定性"', allow_blank=False,
-                               showErrorMessage=True, errorTitle="指标性质", error="请选择 ≥ > ≤ < = 或 定性")
+    direction = DataValidation(type="list", formula1=f'"{",".join(DIRECTION_CHOICES)}"', allow_blank=False,
+                               showErrorMessage=True, errorTitle="指标性质", error=f"请选择 {DIRECTION_CHOICES_TEXT}")
     direction.add(f"E{first}:E{last}")
     tier = DataValidation(type="list", formula1=f'"{",".join(TIERS)}"', allow_blank=True)
     tier.add(f"A{first}:A{last}")
@@ -291,7 +291,7 @@ def _result_block(sheet, ev: Evaluation, row: int) -> None:
         "绩效指标得分": (indicators, POINTS),
         "总分": (cell_number(s.min) if s.complete else ev.score_text(), POINTS),
         "评价等级": (ev.grade_text(), None),
-        "等级划分": ("；".join(grade_bands(ev.scheme)), None),
+        "等级划分": ("；".join(ev.scheme.band_texts()), None),
         "部门自评得分": (cell_number(rep.score), None),
         "部门自评等级": (rep.grade, None),
         "核对结论": ("；".join(verdict) if verdict else ("与核算结果一致" if rep.score is not None or rep.grade

@@ -19,7 +19,6 @@ from .numbers import NumberFormatError, parse_number
 
 #: What an optional cell may hold to say "nothing".
 EMPTY = {"", "—", "——", "–", "-", "/", "未填报"}
-HUNDRED = Decimal(100)
 
 
 class Cells:
@@ -128,7 +127,7 @@ class Cells:
         if is_number(value) and self.percent_formatted(row, col):
             return percent_of(value), True
         try:
-            return parse_number(decimal(value) if isinstance(value, float) else value)
+            return parse_number(value)
         except NumberFormatError:
             self.fail(row, col, header, f"expected a number, got {value!r}")
             return None, False
@@ -160,10 +159,3 @@ def same_number(cell: Decimal | None, written) -> bool:
     except (ArithmeticError, ValueError):
         return False
 
-
-def as_percent(fraction: Decimal | None) -> Decimal | None:
-    """A fraction as the percentage params files write: ``0.85`` → ``85``."""
-    if fraction is None:
-        return None
-    value = (fraction * HUNDRED).normalize()
-    return value if value.as_tuple().exponent <= 0 else value.quantize(Decimal(1))

@@ -11,9 +11,11 @@ from __future__ import annotations
 import unicodedata
 from decimal import Decimal
 
+from . import serialisation
 from .model import LEVELS, TIERS
-from .workbook import GOAL, INDICATOR_READ, TOTAL
-from .workbook_cells import EMPTY, HUNDRED, Cells, as_percent, same_number
+from .params import HUNDRED
+from .workbook import DIRECTION_CHOICES, GOAL, INDICATOR_READ, TOTAL
+from .workbook_cells import EMPTY, Cells, same_number
 from .workbook_layout import SECTION
 
 DIRECTIONS = {"≥": ">=", ">=": ">=", ">": ">", "≤": "<=", "<=": "<=", "<": "<", "=": "=", "==": "=",
@@ -166,7 +168,8 @@ class _Indicator:
             return None
         direction = DIRECTIONS.get(unicodedata.normalize("NFKC", text).replace(" ", ""))
         if direction is None:
-            self.cells.fail(self.row, self.cols["指标性质"], "指标性质", f"expected one of ≥ > ≤ < = 定性, got {text!r}")
+            self.cells.fail(self.row, self.cols["指标性质"], "指标性质",
+                            f"expected one of {' '.join(DIRECTION_CHOICES)}, got {text!r}")
         return direction
 
     def _tier(self) -> str | None:
@@ -212,11 +215,12 @@ class _Indicator:
         hidden_reported = hidden.get("reported") if isinstance(hidden.get("reported"), dict) else {}
         coefficient = self._coefficient()
         unchanged = written is not None and same_number(coefficient, written.get("coefficient"))
-        given = hidden.get("coefficient") if unchanged or direction != "qualitative" else as_percent(coefficient)
+        claimed = serialisation.percent(coefficient)  # the cell's coefficient in percent, as params write it
+        given = hidden.get("coefficient") if unchanged or direction != "qualitative" else claimed
         if given is not None:
             out["coefficient"] = given
         keep = direction == "qualitative" or unchanged  # the 得分系数 cell is no claim
-        reported = {"coefficient": hidden_reported.get("coefficient") if keep else as_percent(coefficient),
+        reported = {"coefficient": hidden_reported.get("coefficient") if keep else claimed,
                     "score": self._score_claim(hidden_reported)}
         reported = {k: v for k, v in reported.items() if v is not None}
         if reported:

@@ -24,8 +24,8 @@ from .exceptions import EvalkitError, ParamsError, Problem, WorkbookError
 from .iorw import write_atomic
 from .model import Params
 from .numbers import round_half_up
-from .params import parse_params
-from .scheme import load_scheme, shipped_schemes
+from .params import SCHEMA, parse_params
+from .scheme import load_scheme, resolve_scheme_ref, shipped_schemes
 from .scoring import plan_weights
 from .serialisation import params_yaml
 from .source import load_yaml
@@ -84,7 +84,7 @@ def import_workbook(table: str | Path, out: str | Path | None = None, *, overwri
     params = _parse(mapping, table, cells)
     if not hidden and _default_split(params, base):
         params = _parse(_without_weights(mapping), table, cells)
-    text = params_yaml(params, header=f"Imported from {table.name} by `evalkit import-xlsx` (schema evalkit/v1).")
+    text = params_yaml(params, header=f"Imported from {table.name} by `evalkit import-xlsx` (schema {SCHEMA}).")
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         write_atomic(Path(out), text.encode("utf-8"))
@@ -163,7 +163,7 @@ class _Assembly:
             return {}
         goals, table_end = read_goals(cells, *table_at, hidden, meta.get("written") or [])
         check_merges(cells, budget=(budget_at[0], budget_end), table=(table_at[0], table_end), cols=table_at[1])
-        mapping = {"schema": "evalkit/v1", **info, "budget": budget, "goals": goals}
+        mapping = {"schema": SCHEMA, **info, "budget": budget, "goals": goals}
         reported = {**(hidden.get("reported") or {}), **self._results(table_end + 1)}
         if any(v is not None for v in reported.values()):
             mapping["reported"] = {k: v for k, v in reported.items() if v is not None}
@@ -224,10 +224,7 @@ class _Assembly:
 
 
 def _check_scheme(cells: Cells, scheme, base: Path) -> None:
-    if not isinstance(scheme, str) or scheme in shipped_schemes():
-        return
-    path = Path(scheme)
-    if path.is_file() or (not path.is_absolute() and (base / path).is_file()):
+    if not isinstance(scheme, str) or resolve_scheme_ref(scheme, relative_to=base) is not None:
         return
     row, col = cells.at.get("scheme", (1, 1))
     cells.fail(row, col, "评价方案", f"unknown scheme {scheme!r}; expected one of {', '.join(shipped_schemes())} "
@@ -237,7 +234,7 @@ def _check_scheme(cells: Cells, scheme, base: Path) -> None:
 def _default_split(params: Params, base: Path) -> bool:
     """Whether every indicator's weight is the scheme's default weight as the table shows it (two
     decimals): a table exported by evalkit, its hidden sheet gone, says nothing about weights."""
-    indicators = tuple(ind for goal in params.goals for ind in goal.indicators)
+    indicators = params.indicators
     if not indicators or any(ind.weight is None for ind in indicators):
         return False
     try:
