@@ -14,17 +14,17 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from .evaluation import evaluate
-from .exceptions import EvalkitError
 from .fingerprint import fingerprint
 from .index import INVALID_DIR, write_index
 from .iorw import write_atomic
-from .paths import department_dir, notebook_path
+from .paths import department_dir, notebook_path, output_files
 from .runner import (
     APPENDIX_FORMATS,
     FORMATS,
     STAMP,
     Outcome,
     clear_outputs,
+    error_text,
     record_failure,
     run_department,
     run_overview,
@@ -43,21 +43,12 @@ def discover(items: list[str | Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def expected_outputs(formats) -> list[str]:
-    """The files a successful run leaves for ``formats`` (the stamp is written last)."""
-    names = ["evaluation.ipynb", "result.json"]
-    names += [f"appendix.{f}" for f in formats if f in APPENDIX_FORMATS]
-    names += ["自评报告.docx", "自评报告.html"] if "docx" in formats else []
-    names += ["绩效自评表.xlsx"] if "xlsx" in formats else []
-    return names
-
-
 def is_current(ev, out: Path, formats) -> bool:
     """Whether the last successful run used exactly these inputs and its outputs are all still there."""
     d = ev.params.department
     folder = department_dir(out, d.year, d.id)
     stamp = folder / STAMP
-    if not stamp.is_file() or not all((folder / name).is_file() for name in expected_outputs(formats)):
+    if not stamp.is_file() or not all((folder / name).is_file() for name in output_files(formats)):
         return False
     try:
         previous = json.loads(stamp.read_text(encoding="utf-8"))
@@ -74,13 +65,15 @@ def peek_identity(path: Path) -> tuple[str | None, int | None]:
 
     import yaml
 
+    from .params import DEPARTMENT_ID, YEARS
+
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         dept = data["department"]
         dept_id, year = str(dept["id"]), int(dept["year"])
     except Exception:  # anything unreadable simply has no identity
         return None, None
-    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,79}", dept_id) or not 1990 <= year <= 2100:
+    if not re.fullmatch(DEPARTMENT_ID, dept_id) or not YEARS[0] <= year <= YEARS[1]:
         return None, None
     return dept_id, year
 
@@ -95,7 +88,7 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[l
         except Exception as exc:  # a broken file must not stop the batch
             dept_id, year = peek_identity(path)
             settled.append(Outcome(params=str(path), status="failed", department_id=dept_id, year=year,
-                                   error=str(exc) if isinstance(exc, EvalkitError) else f"{type(exc).__name__}: {exc}",
+                                   error=error_text(exc),
                                    error_kind=type(exc).__name__))
     owners: dict[tuple[int, str], list[Path]] = {}
     for path, ev in valid:
@@ -167,7 +160,7 @@ def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int
                     outcome = Outcome(params=str(path), status="failed", error="worker process crashed twice",
                                       error_kind="BrokenProcessPool")
                 except Exception as exc:  # e.g. a result that cannot cross the process boundary
-                    outcome = Outcome(params=str(path), status="failed", error=f"{type(exc).__name__}: {exc}",
+                    outcome = Outcome(params=str(path), status="failed", error=error_text(exc),
                                       error_kind=type(exc).__name__)
                 outcomes.append(outcome)
                 bar.update(1)

@@ -14,13 +14,11 @@ from typing import TYPE_CHECKING
 
 from .evaluation import Evaluation
 from .iorw import write_atomic
+from .paths import REPORT_DOCX, REPORT_HTML, TABLE_XLSX
 
 if TYPE_CHECKING:
     from .docx_writer import DocxFonts
 
-REPORT_DOCX = "自评报告.docx"
-REPORT_HTML = "自评报告.html"
-TABLE_XLSX = "绩效自评表.xlsx"
 FORMATS = ("docx", "xlsx")
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .fonts import CSS_FONT_STACK
 from .iorw import write_atomic
+from .paths import NOTEBOOK_FILE, REPORT_DOCX, REPORT_HTML, RESULT_FILE, TABLE_XLSX
 from .sample import is_sample_region
 
 INVALID_DIR = "_invalid"
@@ -21,7 +22,7 @@ def collect(out: Path, year: int | str) -> list[dict]:
     """One row per department folder under ``out/<year>/`` plus unreadable params files."""
     rows = []
     for folder in sorted(p for p in (Path(out) / str(year)).iterdir() if p.is_dir()):
-        result, error = folder / "result.json", folder / "error.json"
+        result, error = folder / RESULT_FILE, folder / "error.json"
         if error.is_file():
             e = json.loads(error.read_text(encoding="utf-8"))
             rows.append({"id": folder.name, "name": e.get("name") or folder.name, "status": "failed",
@@ -45,10 +46,9 @@ def collect(out: Path, year: int | str) -> list[dict]:
 
 
 def _links(folder: Path) -> dict[str, str]:
-    names = {"appendix.html": "HTML 附件", "appendix.pdf": "PDF 附件", "result.json": "result.json",
-             "evaluation.ipynb": "notebook", "自评报告.docx": "自评报告", "自评报告.html": "自评报告（HTML）",
-             "绩效自评表.xlsx": "自评表",
-             "error.json": "错误记录"}
+    names = {"appendix.html": "HTML 附件", "appendix.pdf": "PDF 附件", RESULT_FILE: "result.json",
+             NOTEBOOK_FILE: "notebook", REPORT_DOCX: "自评报告", REPORT_HTML: "自评报告（HTML）",
+             TABLE_XLSX: "自评表", "error.json": "错误记录"}
     return {label: f"{folder.name}/{name}" for name, label in names.items() if (folder / name).is_file()}
 
 

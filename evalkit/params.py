@@ -22,7 +22,8 @@ from .tables import MONTHLY_COLUMNS, PROJECT_COLUMNS, read_table
 
 SCHEMA = "evalkit/v1"
 HUNDRED = Decimal(100)
-_ID = r"[a-z0-9][a-z0-9._-]{0,79}"
+DEPARTMENT_ID = r"[a-z0-9][a-z0-9._-]{0,79}"  # it names the output folder
+YEARS = (1990, 2100)
 _DIRECTION_ALIASES = {"≥": ">=", "≤": "<=", "定性": "qualitative", "==": "="}
 
 TOP_KEYS = ("schema", "department", "scheme", "unit", "budget", "goals", "reported", "narrative")
@@ -111,10 +112,10 @@ def _department(c: Checker, value) -> m.Department | None:
     if d is None:
         return None
     return m.Department(
-        id=c.text("department.id", d.get("id"), pattern=_ID,
+        id=c.text("department.id", d.get("id"), pattern=DEPARTMENT_ID,
                   what="an id of lower-case letters, digits and '-' (it names the output folder)"),
         name=c.text("department.name", d.get("name")),
-        year=c.integer("department.year", d.get("year"), minimum=1990, maximum=2100),
+        year=c.integer("department.year", d.get("year"), minimum=YEARS[0], maximum=YEARS[1]),
         region=c.text("department.region", d.get("region"), optional=True),
     )
 

@@ -6,6 +6,20 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
+# What a department's folder holds, by output format (one place for every file name).
+NOTEBOOK_FILE = "evaluation.ipynb"
+RESULT_FILE = "result.json"
+REPORT_DOCX = "自评报告.docx"
+REPORT_HTML = "自评报告.html"
+TABLE_XLSX = "绩效自评表.xlsx"
+FORMAT_FILES = {"html": ("appendix.html",), "pdf": ("appendix.pdf",), "docx": (REPORT_DOCX, REPORT_HTML),
+                "xlsx": (TABLE_XLSX,)}
+
+
+def output_files(formats) -> list[str]:
+    """The files a successful department run leaves for ``formats``."""
+    return [NOTEBOOK_FILE, RESULT_FILE, *(name for f in formats for name in FORMAT_FILES.get(f, ()))]
+
 
 def project_root(start: Path | None = None) -> Path | None:
     """The checkout holding ``params/`` and ``notebooks/``: from ``start`` (default: cwd) upwards,

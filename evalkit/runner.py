@@ -28,7 +28,7 @@ from .exceptions import (
 )
 from .fingerprint import fingerprint
 from .iorw import write_atomic
-from .paths import department_dir, notebook_path
+from .paths import NOTEBOOK_FILE, RESULT_FILE, department_dir, notebook_path, output_files
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,7 @@ APPENDIX_FORMATS = ("html", "pdf")
 DOCUMENT_FORMATS = ("docx", "xlsx")
 STAMP = ".evalkit-run.json"
 ERROR_FILE = "error.json"
-OUTPUTS = ("evaluation.ipynb", "appendix.html", "appendix.pdf", "result.json", "自评报告.docx", "自评报告.html",
-           "绩效自评表.xlsx", STAMP, ERROR_FILE)
+OUTPUTS = (*output_files(FORMATS), STAMP, ERROR_FILE)
 
 
 @dataclass
@@ -63,9 +62,33 @@ class Outcome:
         return self.status == "failed"
 
 
-def _title(ev) -> str:
-    d = ev.params.department
-    return f"{d.name} · {d.year} 年度部门整体支出绩效自评 · 计算附件"
+def error_text(exc: BaseException) -> str:
+    """What to tell the user about a failure: evalkit's own message, else the exception's one line."""
+    if isinstance(exc, EvalkitError):
+        return str(exc)
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+def _publish(nb, target: Path, stem: str, *, formats, metadata: dict) -> None:
+    """Save an executed notebook as ``<stem>.ipynb`` (its page header taken from the heading it
+    shows) and export the appendix formats as ``<basename>.<ext>``."""
+    import nbformat
+
+    from .export import export_notebook, first_heading
+
+    nb.metadata["evalkit"] = {"title": first_heading(nb), **metadata}
+    write_atomic(target / f"{stem}.ipynb", nbformat.writes(nb).encode("utf-8"))
+    (target / f"{stem}.partial.ipynb").unlink(missing_ok=True)
+    basename = "appendix" if stem == "evaluation" else stem
+    export_notebook(target / f"{stem}.ipynb", target, formats=[f for f in formats if f in APPENDIX_FORMATS],
+                    basename=basename)
+
+
+def _keep_partial(target: Path, stem: str) -> None:
+    """A failed notebook stays, under its final name, for inspection."""
+    partial = target / f"{stem}.partial.ipynb"
+    if partial.exists():
+        os.replace(partial, target / f"{stem}.ipynb")
 
 
 def run_department(params_path: str | Path, out: str | Path = "reports", *, formats=FORMATS, timeout: float = 600,
@@ -94,27 +117,17 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
         nb = _execute(notebook, target / "evaluation.partial.ipynb",
                       {"params_file": str(Path(params_path).resolve()), "scheme": None},
                       timeout=timeout, label=d.id, start_retries=start_retries)
-        nb.metadata["evalkit"] = {"title": _title(ev), "department": d.id, "year": d.year}
-        import nbformat
-
-        write_atomic(target / "evaluation.ipynb", nbformat.writes(nb).encode("utf-8"))
-        (target / "evaluation.partial.ipynb").unlink(missing_ok=True)
-        from .export import export_notebook
-
-        export_notebook(target / "evaluation.ipynb", target, formats=[f for f in formats if f in APPENDIX_FORMATS])
+        _publish(nb, target, "evaluation", formats=formats, metadata={"department": d.id, "year": d.year})
         documents = [f for f in formats if f in DOCUMENT_FORMATS]
         if documents:
             from .documents import write_documents
 
             write_documents(ev, target, documents)
-        write_atomic(target / "result.json",
-                     json.dumps(ev.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
+        write_atomic(target / RESULT_FILE, json.dumps(ev.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
         stamp = fingerprint(ev.params, ev.scheme, notebook, tuple(formats))
         write_atomic(target / STAMP, json.dumps(stamp, ensure_ascii=False, indent=2).encode("utf-8"))
     except Exception as exc:  # one department's failure must not stop a batch
-        outcome.error_kind = type(exc).__name__
-        outcome.error = str(exc) if isinstance(exc, EvalkitError) else "".join(
-            traceback.format_exception_only(type(exc), exc)).strip()
+        outcome.error_kind, outcome.error = type(exc).__name__, error_text(exc)
         record_failure(target, outcome)
         outcome.seconds = time.monotonic() - started
         return outcome
@@ -135,12 +148,9 @@ def record_failure(target: Path, outcome: Outcome) -> Path:
     """Leave ``error.json`` (and the partial notebook, if any) and nothing that looks complete."""
     target.mkdir(parents=True, exist_ok=True)
     for name in OUTPUTS:
-        if name in ("evaluation.ipynb", ERROR_FILE):
-            continue
-        (target / name).unlink(missing_ok=True)
-    partial = target / "evaluation.partial.ipynb"
-    if partial.exists():
-        os.replace(partial, target / "evaluation.ipynb")
+        if name not in (NOTEBOOK_FILE, ERROR_FILE):
+            (target / name).unlink(missing_ok=True)
+    _keep_partial(target, "evaluation")
     write_atomic(target / ERROR_FILE, json.dumps(asdict(outcome), ensure_ascii=False, indent=2).encode("utf-8"))
     return target
 
@@ -270,28 +280,17 @@ def run_overview(folder: str | Path, out: str | Path, year: int, *, formats=APPE
                       out_dir=str(target))
     for name in ("overview.ipynb", "overview.html", "overview.pdf", "overview.error.json"):
         (target / name).unlink(missing_ok=True)
-    partial = target / "overview.partial.ipynb"
     try:
-        import nbformat
-
-        from .export import export_notebook
-
-        nb = _execute(notebook_path("overview"), partial, {"params_dir": str(Path(folder).resolve()), "year": year},
+        nb = _execute(notebook_path("overview"), target / "overview.partial.ipynb",
+                      {"params_dir": str(Path(folder).resolve()), "year": year},
                       timeout=timeout, label="overview", start_retries=1)
-        nb.metadata["evalkit"] = {"title": f"{year} 年度部门整体支出绩效自评 · 全区总览", "year": year}
-        write_atomic(target / "overview.ipynb", nbformat.writes(nb).encode("utf-8"))
-        partial.unlink(missing_ok=True)
-        export_notebook(target / "overview.ipynb", target, formats=[f for f in formats if f in APPENDIX_FORMATS],
-                        basename="overview")
+        _publish(nb, target, "overview", formats=formats, metadata={"year": year})
         outcome.status = "ok"
     except Exception as exc:  # the departments' results stand even if the overview fails
-        outcome.error_kind = type(exc).__name__
-        outcome.error = str(exc) if isinstance(exc, EvalkitError) else "".join(
-            traceback.format_exception_only(type(exc), exc)).strip()
+        outcome.error_kind, outcome.error = type(exc).__name__, error_text(exc)
         for name in ("overview.html", "overview.pdf"):
             (target / name).unlink(missing_ok=True)
-        if partial.exists():
-            os.replace(partial, target / "overview.ipynb")
+        _keep_partial(target, "overview")
         write_atomic(target / "overview.error.json",
                      json.dumps(asdict(outcome), ensure_ascii=False, indent=2).encode("utf-8"))
     outcome.seconds = time.monotonic() - started
