@@ -12,14 +12,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from fractions import Fraction
 from functools import cache
 from importlib import resources
 
 import yaml
 
-from .numbers import round_half_up
+from .numbers import decimals_of, round_half_up
 from .scheme import Scheme, load_scheme
 
 TIER_POINTS = {"产出": 50, "效益": 30, "满意度": 10}
@@ -208,11 +208,10 @@ def _weights(d: Design) -> None:
 
 
 def _places(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
+    return decimals_of(value.normalize())
 
 
-def _quantize(value: float | Fraction, places: int, rounding=ROUND_HALF_UP) -> Decimal:
+def _quantize(value: float | Fraction, places: int, rounding: str) -> Decimal:
     if isinstance(value, Fraction):
         number = Decimal(value.numerator) / Decimal(value.denominator)
     else:
@@ -236,7 +235,7 @@ def _full_actual(row: Row, rng: random.Random) -> None:
         row.actual = Decimal(0)
     else:
         places = max(places, _places(t) + 1)
-        value = _quantize(float(t) * rng.uniform(0.82, 1.0), places)
+        value = round_half_up(float(t) * rng.uniform(0.82, 1.0), places)
         row.actual = value if 0 < value <= t and t / value < Decimal("1.25") else t
 
 
@@ -264,12 +263,13 @@ def _losses(d: Design) -> None:
     if d.target_total is not None:
         need = expected_score(d)[1] - d.target_total
     else:
-        need = Fraction(_quantize(rng.uniform(*d.loss_range), 2))
+        need = Fraction(round_half_up(rng.uniform(*d.loss_range), 2))
     _spend(d, rows, need)
     if d.target_total is None:
         bounds = [Fraction(g.min) for g in d.scheme_rules().grades if g.min > 0]
         for _ in range(10):  # keep clean scores clear of the grade boundaries
-            if all(abs(expected_score(d)[1] - b) >= Fraction(6, 10) for b in bounds):
+            high = expected_score(d)[1]
+            if all(abs(high - b) >= Fraction(6, 10) for b in bounds):
                 break
             _spend(d, [r for r in rows if _coefficient(d, r) == 1] + rows, Fraction(3, 2))
         else:
@@ -279,10 +279,11 @@ def _losses(d: Design) -> None:
 
 
 def _spend(d: Design, rows: list[Row], need: Fraction) -> None:
+    ws = weights(d)  # only actuals change below
     for row in rows:
         if need <= Fraction(1, 100):
             return
-        weight = weights(d)[d.rows.index(row)]
+        weight = ws[d.rows.index(row)]
         have = _coefficient(d, row)
         loss = min(need, weight * (have - (1 - Fraction(d.max_loss_share))))
         if loss <= 0:
@@ -344,10 +345,10 @@ def expected_score(d: Design) -> tuple[Fraction, Fraction]:
     return low, high
 
 
-def row_score(d: Design, row: Row) -> tuple[Fraction, Fraction]:
-    """``(score, coefficient)`` of a scored row."""
+def row_score(d: Design, row: Row, ws: list[Fraction] | None = None) -> tuple[Fraction, Fraction]:
+    """``(score, coefficient)`` of a scored row; ``ws``: ``weights(d)`` when the caller has them."""
     c = _coefficient(d, row)
-    return weights(d)[d.rows.index(row)] * c, c
+    return (weights(d) if ws is None else ws)[d.rows.index(row)] * c, c
 
 
 # --- what the department reports --------------------------------------------------------------
@@ -371,7 +372,8 @@ def report(d: Design) -> None:
     rep["report_date"] = d.report_date
     d.reported = rep
     if d.row_reports:
+        ws = weights(d)  # only reported figures change below
         for row in d.rows:
             if _coefficient(d, row) is not None and row.coefficient is None:
-                score, c = row_score(d, row)
+                score, c = row_score(d, row, ws)
                 row.reported_score, row.reported_coefficient = round_half_up(score, 2), round_half_up(c * 100, 2)

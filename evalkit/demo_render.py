@@ -181,7 +181,6 @@ def plan_json(plan: dict) -> str:
 
 def demo_md(plan: dict, designs: list[Design]) -> str:
     names = {d.id: d.name for d in designs}
-    schemes = {d.id: d.scheme for d in designs}
     planted = [d for d in designs if d.plants]
     clean = [d for d in designs if not d.plants]
     seed, count, year = plan["seed"], plan["count"], plan["year"]
@@ -234,7 +233,7 @@ def demo_md(plan: dict, designs: list[Design]) -> str:
               "## Clean departments", "",
               "| 部门 | id | 方案 | computed score | grade |", "|---|---|---|---|---|"]
     for d in clean:
-        lines.append(f"| {d.name} | `{d.id}` | {schemes[d.id]} | {fmt(d.facts['score'])} | {d.reported.get('grade')} |")
+        lines.append(f"| {d.name} | `{d.id}` | {d.scheme} | {fmt(d.facts['score'])} | {d.reported.get('grade')} |")
     lines += ["", "## Coverage: which department carries each finding", "", "| finding | departments |", "|---|---|"]
     for finding in sorted({f for ids in plan["departments"].values() for f in ids}):
         depts = [x for x, ids in plan["departments"].items() if finding in ids]

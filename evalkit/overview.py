@@ -67,8 +67,7 @@ def departments_table(pf) -> HTML:
     regions = len(pf.regions) > 1
     rows = []
     for r in d.itertuples():
-        score = fmt(r.score_min) if r.complete else f"[{fmt(r.score_min)}, {fmt(r.score_max)}]"
-        row = [r.name, score, _grade_text(r), fmt(r.reported_score), fmt_pct(r.execution_rate),
+        row = [r.name, pf.evaluations[r.id].score_text(), _grade_text(r), fmt(r.reported_score), fmt_pct(r.execution_rate),
                fmt_pct(r.adjustment_rate), fmt_pct(r.december_share), int(r.errors), int(r.warnings), int(r.infos)]
         rows.append(([r.region or NO_REGION] if regions else []) + row)
     headers = ["部门", "得分", "评价等级", "自评得分", "预算执行率", "预算调整率", "12月支付占比", "错误", "警告", "提示"]

@@ -17,7 +17,6 @@ ZERO = Fraction(0)
 
 @dataclass(frozen=True)
 class MonthlyProfile:
-    total: Fraction
     december_share: Fraction | None
     q4_share: Fraction | None
     table: pd.DataFrame  # month, executed, share, cumulative, against_budget, schedule, gap
@@ -41,7 +40,7 @@ def monthly_profile(budget: Budget) -> MonthlyProfile | None:
                      "schedule": float(schedule), "gap": None if against is None else float(against - schedule)})
     december = paid.get(12, ZERO) / total if total else None
     q4 = sum((paid.get(m, ZERO) for m in (10, 11, 12)), ZERO) / total if total else None
-    return MonthlyProfile(total=total, december_share=december, q4_share=q4, table=pd.DataFrame(rows))
+    return MonthlyProfile(december_share=december, q4_share=q4, table=pd.DataFrame(rows))
 
 
 @dataclass(frozen=True)

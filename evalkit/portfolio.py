@@ -268,14 +268,15 @@ class Portfolio:
         >>> pf.summary()[["地区", "部门数", "预算执行率中位数"]]   # doctest: +SKIP
         """
         d, f = self._departments, self._findings
+        grades = self._grade_labels()
         if d.empty:
-            return pd.DataFrame([self._summary_row("", d, f)])
+            return pd.DataFrame([self._summary_row("", d, f, grades)])
         region = d["region"].fillna(NO_REGION)
-        rows = [self._summary_row(r, d[region == r], f[f["region"].fillna(NO_REGION) == r])
+        rows = [self._summary_row(r, d[region == r], f[f["region"].fillna(NO_REGION) == r], grades)
                 for r in sorted(set(region))]
         return pd.DataFrame(rows)
 
-    def _summary_row(self, region: str, d: pd.DataFrame, f: pd.DataFrame) -> dict:
+    def _summary_row(self, region: str, d: pd.DataFrame, f: pd.DataFrame, grades: list[str]) -> dict:
         units = set(d["unit"])
         same_unit = len(units) == 1
         adjusted = float(d["adjusted"].sum()) if same_unit else NAN
@@ -305,7 +306,7 @@ class Portfolio:
         for severity, label in zip(SEVERITIES, ("错误", "警告", "提示"), strict=True):
             row[label] = int((f["severity"] == severity).sum())
         row["跨部门问题"] = int((f["scope"] == "portfolio").sum())
-        for label in self._grade_labels():
+        for label in grades:
             row[f"等级·{label}"] = int((d["complete"] & (d["grade"] == label)).sum())
         row["等级·未定（得分为区间）"] = int((~d["complete"]).sum())
         return row
@@ -385,7 +386,6 @@ def _department_row(ev: Evaluation) -> dict:
     monthly, projects = ev.monthly, ev.projects
     counts = ev.severity_counts()
     reported = p.reported.score
-    computed_top = s.min if s.complete else s.max
     return {
         "id": p.department.id, "name": p.department.name, "year": p.department.year,
         "region": p.department.region, "sample": is_sample_region(p.department.region),
@@ -396,10 +396,10 @@ def _department_row(ev: Evaluation) -> dict:
         "q4_share": _number(monthly.q4_share) if monthly else NAN,
         "projects": projects.count if projects else 0,
         "indicators": len(ev.indicator_scores), "unscored": sum(1 for x in ev.indicator_scores if not x.scored),
-        "score_min": float(s.min), "score_max": float(s.max), "score": float(s.min) if s.complete else NAN,
+        "score_min": float(s.min), "score_max": float(s.max), "score": _number(s.total),
         "complete": s.complete, "grade": g.label, "grade_min": g.min_label, "grade_max": g.max_label,
         "reported_score": _number(reported), "reported_grade": p.reported.grade,
-        "inflation": NAN if reported is None else float(exact(reported) - computed_top),
+        "inflation": NAN if reported is None else float(exact(reported) - s.max),  # max = min when complete
         "errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
         "source": p.source,
     }
@@ -432,13 +432,16 @@ def _find_portfolio(departments: pd.DataFrame, evaluations: Mapping[str, Evaluat
 
 
 def _finding_frame(evaluations: Mapping[str, Evaluation], portfolio: tuple[PortfolioFinding, ...]) -> pd.DataFrame:
+    by_department: dict[str | None, list[PortfolioFinding]] = {}
+    for f in portfolio:
+        by_department.setdefault(f.department_id, []).append(f)
     rows = []
     for dept, ev in evaluations.items():
         region = ev.department.region
         rows += [{"department_id": dept, **f.to_dict(), "scope": "department", "region": region}
                  for f in ev.finding_items]
-        rows += [f.to_dict() | {"region": region} for f in portfolio if f.department_id == dept]
-    rows += [f.to_dict() | {"region": f.evidence.get("region")} for f in portfolio if f.department_id is None]
+        rows += [f.to_dict() | {"region": region} for f in by_department.get(dept, ())]
+    rows += [f.to_dict() | {"region": f.evidence.get("region")} for f in by_department.get(None, ())]
     for row in rows:
         row["label"] = finding_label(row["id"])
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)

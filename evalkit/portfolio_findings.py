@@ -33,7 +33,7 @@ import pandas as pd
 from .checker import check_document
 from .exceptions import ParamsError
 from .findings import SEVERITIES, Finding
-from .numbers import exact, fmt, fmt_pct
+from .numbers import fmt, fmt_pct
 
 MAD_TO_SD = 1.4826  # 1 / Φ⁻¹(3/4): MAD → standard deviation for normal data
 MEAN_AD_TO_SD = 1.2533  # √(π/2): mean absolute deviation → standard deviation
@@ -180,7 +180,7 @@ def robust_z(values: pd.Series, *, min_scale: float = 0.0) -> RobustStats:
 
 
 def _show(value: float, how: str) -> str:
-    return fmt_pct(exact(value)) if how == "percent" else f"{fmt(exact(value))} 分"
+    return fmt_pct(value) if how == "percent" else f"{fmt(value)} 分"
 
 
 def _name(names: Mapping[str, str], dept: str) -> str:
@@ -241,7 +241,7 @@ def all_full_score_findings(coefficients: Mapping[str, Sequence[Fraction | None]
 def indicator_signature(name: str, direction: str, target, unit: str | None) -> tuple[str, str, str, str]:
     """What makes two indicators "the same": name, direction, target (normalised) and unit."""
     if isinstance(target, Decimal | Fraction | int | float):
-        target = fmt(exact(target), 6).rstrip("0").rstrip(".")
+        target = fmt(target, 6).rstrip("0").rstrip(".")
     return (str(name).strip(), str(direction), str(target).strip(), (unit or "").strip())
 
 
@@ -250,8 +250,7 @@ def copied_indicator_findings(signatures: Mapping[str, Sequence[tuple]], names: 
     """Pairs of departments sharing most of their indicators; one finding per department involved."""
     sets = {dept: set(items) for dept, items in signatures.items() if items}
     partners: dict[str, list[dict]] = {}
-    for a, b in _copied_pairs(signatures, rules):
-        shared = sets[a] & sets[b]
+    for a, b, shared in _copied_pairs(signatures, rules):
         items = sorted(shared)
         for me, other in ((a, b), (b, a)):
             partners.setdefault(me, []).append({
@@ -270,14 +269,15 @@ def copied_indicator_findings(signatures: Mapping[str, Sequence[tuple]], names: 
     return found
 
 
-def _copied_pairs(signatures: Mapping[str, Sequence[tuple]], rules: PortfolioRules) -> list[tuple[str, str]]:
-    """The department pairs ``copied_indicator_findings`` reports, sorted."""
+def _copied_pairs(signatures: Mapping[str, Sequence[tuple]],
+                  rules: PortfolioRules) -> list[tuple[str, str, set[tuple]]]:
+    """The department pairs ``copied_indicator_findings`` reports, sorted, each with the signatures shared."""
     sets = {dept: set(items) for dept, items in signatures.items() if items}
     pairs = []
     for a, b in combinations(sorted(sets), 2):
         shared = sets[a] & sets[b]
         if len(shared) >= rules.copy_min_shared and len(shared) / min(len(sets[a]), len(sets[b])) >= rules.copy_min_share:
-            pairs.append((a, b))
+            pairs.append((a, b, shared))
     return pairs
 
 
@@ -290,7 +290,7 @@ def copied_target_findings(signatures: Mapping[str, Sequence[tuple]], names: Map
     (the names were copied too) is not reported again.
     """
     targets = {dept: [tuple(s[1:]) for s in items] for dept, items in signatures.items()}
-    reported = set(_copied_pairs(signatures, rules))
+    reported = {(a, b) for a, b, _ in _copied_pairs(signatures, rules)}
     partners: dict[str, list[dict]] = {}
     for a, b in combinations(sorted(targets), 2):
         if (a, b) in reported or len(targets[a]) < rules.targets_min_indicators or targets[a] != targets[b]:
@@ -332,6 +332,6 @@ def score_inflation_findings(departments: pd.DataFrame, rules: PortfolioRules, *
     return [PortfolioFinding(
         "portfolio.score_inflation", rules.inflation_severity,
         f"{where}自评得分普遍高于数据所能支持的得分：{len(values)} 个填报自评得分的部门，自评得分比计算得分"
-        f"（或得分区间上限）高出的中位数为 {fmt(exact(median))} 分，达到 {rules.inflation_median_above:g} 分",
+        f"（或得分区间上限）高出的中位数为 {fmt(median)} 分，达到 {rules.inflation_median_above:g} 分",
         {"region": region, "median": median, "threshold": rules.inflation_median_above, "departments": len(values),
          "inflated": above}, "reported.score", department_id=None)]
