@@ -17,24 +17,24 @@ log = logging.getLogger("evalkit")
 
 
 def _cmd_score(args) -> int:
-    from .evaluation import evaluate
-    from .report_text import render
+    from .core.evaluation import evaluate
+    from .publish.terminal import render_evaluation
 
     ev = evaluate(args.params, scheme=args.scheme)
     if args.json:
         json.dump(ev.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        print(render(ev))
+        print(render_evaluation(ev))
     return 0
 
 
 def _cmd_validate(args) -> int:
-    from .batch import discover
-    from .evaluation import evaluate
+    from .core.evaluation import evaluate
+    from .paths import params_files
 
     failed = 0
-    for path in discover(args.params):
+    for path in params_files(args.params):
         try:
             ev = evaluate(path, scheme=args.scheme)
         except EvalkitError as exc:
@@ -51,7 +51,7 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_demo_data(args) -> int:
-    from .demo_data import generate
+    from .demo.generate import generate
 
     written = generate(Path(args.out), seed=args.seed, count=args.count, year=args.year)
     print(f"wrote {len(written)} files of the illustrative district (示例数据) to {args.out}/; "
@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _formats(text: str) -> tuple[str, ...]:
-    from .runner import FORMATS
+    from .outputs import FORMATS
 
     items = tuple(dict.fromkeys(x.strip() for x in text.split(",") if x.strip()))
     unknown = [x for x in items if x not in FORMATS]
@@ -114,14 +114,30 @@ def _formats(text: str) -> tuple[str, ...]:
 
 
 def _cmd_run(args) -> int:
-    from .batch import run
+    from .publish.terminal import STATUS, render_run_summary
+    from .run.batch import run_job
 
-    return run(args.params, out=Path(args.out), jobs=args.jobs, force=args.force, formats=args.formats,
-               timeout=args.timeout, progress=False if args.no_progress else None)
+    interactive = not args.no_progress and sys.stderr.isatty()
+
+    def report(outcome) -> None:  # without a progress bar, one line per department as it settles
+        if not interactive:
+            print(f"{STATUS[outcome.status]:<14} {outcome.department_id or outcome.params}"
+                  f"  {outcome.seconds:.1f}s", file=sys.stderr, flush=True)
+
+    job = run_job(args.params, out=Path(args.out), jobs=args.jobs, force=args.force, formats=args.formats,
+                  timeout=args.timeout, progress=interactive, on_outcome=report)
+    print(render_run_summary(job.outcomes))
+    for path in job.indexes:
+        print(f"index: {path}")
+    for o in job.failed:
+        print(f"\nFAILED {o.params}: {o.error_kind}\n{o.error}")
+        if o.out_dir:
+            print(f"  partial notebook and error.json kept in {o.out_dir}")
+    return 1 if job.failed else 0
 
 
 def _cmd_import_xlsx(args) -> int:
-    from .workbook_import import import_workbook
+    from .workbook.read import import_workbook
 
     try:
         text = import_workbook(args.table, args.output, overwrite=args.force)

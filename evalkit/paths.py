@@ -6,19 +6,8 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
-# What a department's folder holds, by output format (one place for every file name).
-NOTEBOOK_FILE = "evaluation.ipynb"
-RESULT_FILE = "result.json"
-REPORT_DOCX = "自评报告.docx"
-REPORT_HTML = "自评报告.html"
-TABLE_XLSX = "绩效自评表.xlsx"
-FORMAT_FILES = {"html": ("appendix.html",), "pdf": ("appendix.pdf",), "docx": (REPORT_DOCX, REPORT_HTML),
-                "xlsx": (TABLE_XLSX,)}
-
-
-def output_files(formats) -> list[str]:
-    """The files a successful department run leaves for ``formats``."""
-    return [NOTEBOOK_FILE, RESULT_FILE, *(name for f in formats for name in FORMAT_FILES.get(f, ()))]
+#: What a params file is called: ``<department-id>-<year>.yaml`` (``.yml`` too).
+PARAMS_SUFFIXES = (".yaml", ".yml")
 
 
 def project_root(start: Path | None = None) -> Path | None:
@@ -44,11 +33,31 @@ def resolve_input(path: str | Path) -> Path:
 
 
 def notebook_path(name: str = "department") -> Path:
-    """A shipped notebook: ``notebooks/<name>.ipynb`` in the checkout."""
-    root = project_root()
-    if root is None or not (root / "notebooks" / f"{name}.ipynb").is_file():
-        raise FileNotFoundError(f"notebooks/{name}.ipynb not found; run evalkit from the project checkout")
-    return root / "notebooks" / f"{name}.ipynb"
+    """A shipped notebook: ``evalkit/notebooks/<name>.ipynb`` in an installed wheel (copied there from
+    ``notebooks/`` at build time), else ``notebooks/<name>.ipynb`` beside the package (a checkout)."""
+    for folder in (PACKAGE_DIR / "notebooks", PACKAGE_DIR.parent / "notebooks"):
+        if (folder / f"{name}.ipynb").is_file():
+            return folder / f"{name}.ipynb"
+    raise FileNotFoundError(f"notebook {name}.ipynb not found in {PACKAGE_DIR / 'notebooks'} or "
+                            f"{PACKAGE_DIR.parent / 'notebooks'}; reinstall evalkit")
+
+
+def params_files(items) -> list[Path]:
+    """The params files ``items`` name: every ``*.yaml`` / ``*.yml`` (not hidden) in a folder, sorted,
+    and files named directly; each once, in the order given. ``evalkit run``, ``evalkit validate``
+    and ``Portfolio.load`` all find their files here.
+
+    >>> [p.name for p in params_files(["params"])][:2]
+    ['dangzheng-office-2023.yaml', 'demo-agriculture-bureau-2023.yaml']
+    """
+    found: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found += sorted(x for x in p.iterdir() if x.suffix in PARAMS_SUFFIXES and not x.name.startswith("."))
+        else:
+            found.append(p)
+    return list(dict.fromkeys(found))
 
 
 def department_dir(out: Path, year: int | str, department_id: str) -> Path:

@@ -12,9 +12,9 @@ import yaml
 
 import evalkit
 from evalkit import cli
-from evalkit.demo_data import MIN_COUNT, REGION, generate
-from evalkit.demo_design import catalogue
-from evalkit.portfolio_findings import load_portfolio_rules
+from evalkit.demo.generate import MIN_COUNT, REGION, generate
+from evalkit.demo.design import catalogue
+from evalkit.portfolio.findings import load_portfolio_rules
 
 ROOT = Path(__file__).parents[1]
 PARAMS = ROOT / "params"
@@ -24,7 +24,7 @@ DEMO = sorted(p for p in PARAMS.glob("demo-*") if p.is_file())
 
 def core_finding_ids() -> set[str]:
     """Every finding id the department-level core can raise (read from findings.py itself)."""
-    text = (ROOT / "evalkit" / "findings.py").read_text(encoding="utf-8")
+    text = (ROOT / "evalkit" / "core" / "findings.py").read_text(encoding="utf-8")
     return set(re.findall(r'Finding\(\s*"([a-z_]+\.[a-z_]+)"', text))
 
 
@@ -99,7 +99,7 @@ def test_a_smaller_generation_leaves_no_stale_department(tmp_path, capsys):
 
 
 def test_every_file_is_written_atomically(tmp_path, monkeypatch):
-    from evalkit import demo_data
+    from evalkit.demo import generate as demo_data
 
     through = []
 
@@ -190,7 +190,7 @@ def test_every_core_finding_is_planted_somewhere():
     planted = {f for ids in PLAN["departments"].values() for f in ids}
     missing = core_finding_ids() - planted
     assert not missing, f"findings.py raises {sorted(missing)}, which the demo district does not plant: " \
-                        "add a plant in evalkit/demo_plants.py"
+                        "add a plant in evalkit/demo/plants.py"
 
 
 def test_every_portfolio_finding_is_planted_or_explained():

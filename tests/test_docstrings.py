@@ -12,7 +12,8 @@ import pytest
 import evalkit
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = sorted(m.name for m in pkgutil.iter_modules(evalkit.__path__, "evalkit."))
+#: Every module of every subpackage (``iter_modules`` alone would stop at the top level).
+MODULES = sorted(m.name for m in pkgutil.walk_packages(evalkit.__path__, "evalkit.") if m.name != "evalkit.notebooks")
 
 
 @pytest.mark.parametrize("name", ["evalkit", *MODULES])
@@ -25,7 +26,7 @@ def test_docstring_examples(name, monkeypatch):
 
 def test_the_public_functions_have_runnable_examples():
     attempted = 0
-    for name in ["evalkit", "evalkit.evaluation", "evalkit.params", "evalkit.numbers", "evalkit.scheme"]:
+    for name in ["evalkit", "evalkit.core.evaluation", "evalkit.core.params", "evalkit.core.numbers", "evalkit.core.scheme"]:
         finder = doctest.DocTestFinder()
         attempted += sum(len(t.examples) for t in finder.find(importlib.import_module(name)))
     assert attempted >= 8

@@ -15,24 +15,25 @@ from lxml import etree
 from pypdf import PdfReader
 
 import evalkit
-from evalkit import index
-from evalkit.documents import REPORT_DOCX, REPORT_HTML, TABLE_XLSX, write_documents
-from evalkit.docx_writer import (
+from evalkit.publish import index
+from evalkit.outputs import REPORT_DOCX, REPORT_HTML, TABLE_XLSX
+from evalkit.publish.documents import write_documents
+from evalkit.publish.draft_docx import (
     DocxFonts,
     choose_fonts,
     installed_families,
     parse_fc_list,
     render_docx,
 )
-from evalkit.export import external_resources, render_pdf
-from evalkit.report_draft import (
+from evalkit.publish.exporters import external_resources, render_pdf
+from evalkit.publish.draft import (
     MISSING,
     Numbering,
     Paragraph,
     build_draft,
     chinese_numeral,
 )
-from evalkit.report_html import render_html
+from evalkit.publish.draft_html import render_html
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKED = ROOT / "params" / "dangzheng-office-2023.yaml"
@@ -102,10 +103,10 @@ def without_narrative(tmp_path):
 
 
 def test_write_documents_writes_the_three_files(worked_files):
-    assert {k: p.name for k, p in worked_files.items()} == {"docx": REPORT_DOCX, "html": REPORT_HTML,
-                                                            "xlsx": TABLE_XLSX}
+    assert {k: p.name for k, p in worked_files.items()} == {"docx": REPORT_DOCX.filename, "html": REPORT_HTML.filename,
+                                                            "xlsx": TABLE_XLSX.filename}
     folder = worked_files["docx"].parent
-    assert sorted(p.name for p in folder.iterdir()) == sorted([REPORT_DOCX, REPORT_HTML, TABLE_XLSX])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(o.filename for o in (REPORT_DOCX, REPORT_HTML, TABLE_XLSX))
 
 
 def test_unknown_format_is_refused_before_anything_is_written(worked, tmp_path):

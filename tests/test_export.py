@@ -17,9 +17,9 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from pypdf import PdfReader
 
-import evalkit.fonts
+import evalkit.publish.fonts
 from evalkit.exceptions import FontMissingError
-from evalkit.export import (
+from evalkit.publish.exporters import (
     A4PDFExporter,
     OfflineHTMLExporter,
     css_string,
@@ -27,7 +27,7 @@ from evalkit.export import (
     external_resources,
     render_pdf,
 )
-from evalkit.fonts import CJK_FONT_FAMILY, use_cjk_font
+from evalkit.publish.fonts import CJK_FONT_FAMILY, use_cjk_font
 
 TITLE = "党政办公室 · 2023 年度部门整体支出绩效自评 · 附件"
 MARKDOWN = "本附件列示部门整体支出绩效自评的评分依据与得分情况。"
@@ -48,7 +48,7 @@ print("预算执行率合计", budget_table.loc[0, "执行率"])
 
 CHART_CODE = """\
 import matplotlib.pyplot as plt
-from evalkit.fonts import use_cjk_font
+from evalkit.publish.fonts import use_cjk_font
 use_cjk_font()
 chart_fig, chart_ax = plt.subplots(figsize=(5, 3))
 chart_ax.bar(["预算执行率", "社会公众满意度"], [9.97, 9.6])
@@ -395,7 +395,7 @@ def test_export_notebook_writes_nothing_when_rendering_fails(tmp_path, monkeypat
     def broken(html):
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr("evalkit.export.render_pdf", broken)
+    monkeypatch.setattr("evalkit.publish.exporters.render_pdf", broken)
     with pytest.raises(RuntimeError, match="renderer crashed"):
         export_notebook(nb_path, out)
     assert sorted(p.name for p in out.iterdir()) == ["appendix.html"]
@@ -495,6 +495,6 @@ def test_use_cjk_font_registers_the_collection_when_matplotlib_missed_it(monkeyp
 def test_use_cjk_font_names_the_package_when_the_font_is_missing(monkeypatch, tmp_path):
     without = [entry for entry in font_manager.fontManager.ttflist if "CJK" not in entry.name]
     monkeypatch.setattr(font_manager.fontManager, "ttflist", without)
-    monkeypatch.setattr(evalkit.fonts, "FONT_DIRS", (tmp_path,))
+    monkeypatch.setattr(evalkit.publish.fonts, "FONT_DIRS", (tmp_path,))
     with matplotlib.rc_context(), pytest.raises(FontMissingError, match="apt-get install fonts-noto-cjk"):
         use_cjk_font()

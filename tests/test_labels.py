@@ -1,4 +1,4 @@
-"""Chinese wording is data (evalkit/finding_labels.yaml): every finding id has a short label, every
+"""Chinese wording is data (evalkit/core/finding_wording.yaml): every finding id has a short label, every
 evidence key the example district raises has a label and a format, and the appendix shows them."""
 
 import ast
@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 import evalkit
-from evalkit import markup, present
-from evalkit.labels import (
+from evalkit.publish import markup
+from evalkit.publish import appendix
+from evalkit.core.wording import (
     KINDS,
     evidence_items,
     evidence_label,
@@ -18,8 +19,8 @@ from evalkit.labels import (
     labels,
     show,
 )
-from evalkit.portfolio_findings import load_portfolio_rules
-from evalkit.sample import SAMPLE_MARK, is_sample_region
+from evalkit.portfolio.findings import load_portfolio_rules
+from evalkit.core.sample import SAMPLE_MARK, is_sample_region
 
 ROOT = Path(__file__).parents[1]
 PARAMS = ROOT / "params"
@@ -44,12 +45,12 @@ def pf():
 
 
 def test_every_finding_id_has_a_chinese_label():
-    core = raised_ids("findings.py")
-    portfolio = raised_ids("portfolio_findings.py") | {f"portfolio.outlier_{m.key}" for m in load_portfolio_rules().metrics}
+    core = raised_ids("core/findings.py")
+    portfolio = raised_ids("portfolio/findings.py") | {f"portfolio.outlier_{m.key}" for m in load_portfolio_rules().metrics}
     assert len(core) >= 40 and "indicator.percent_on_count" in core  # the conditional id is seen
     assert {"portfolio.copied_targets", "portfolio.outlier_q4_share"} <= portfolio
     missing = sorted(i for i in core | portfolio if i not in labels().findings)
-    assert not missing, f"add a label to evalkit/finding_labels.yaml for {missing}"
+    assert not missing, f"add a label to evalkit/core/finding_wording.yaml for {missing}"
     for finding_id in core | portfolio:
         label = finding_label(finding_id)
         assert re.search(r"[\u4e00-\u9fff]", label) and len(label) <= 12, (finding_id, label)
@@ -62,7 +63,7 @@ def test_an_unknown_id_is_shown_as_it_is():
 def test_every_evidence_key_of_the_example_district_has_a_label(pf):
     unlabelled = {(row.id, key) for row in pf.findings.itertuples() for key in row.evidence
                   if evidence_label(row.id, key) is None}
-    assert not unlabelled, f"add these to the evidence sections of evalkit/finding_labels.yaml: {sorted(unlabelled)}"
+    assert not unlabelled, f"add these to the evidence sections of evalkit/core/finding_wording.yaml: {sorted(unlabelled)}"
     kinds = {e.kind for _, entries in labels().evidence for e in entries.values()}
     assert kinds <= set(KINDS)
 
@@ -95,15 +96,15 @@ def test_hidden_keys_are_left_out():
 
 
 def test_the_appendix_shows_evidence_in_chinese(pf):
-    html = present.findings_block(pf.department("demo-civil-affairs-bureau")).data
+    html = appendix.findings_block(pf.department("demo-civil-affairs-bureau")).data
     assert "预算执行率：76.98%" in html and "预警阈值：90%" in html and "预算执行率偏低" in html
     assert "threshold" not in html and "execution_rate：" not in html
-    money = present.findings_block(pf.department("demo-health-bureau")).data
+    money = appendix.findings_block(pf.department("demo-health-bureau")).data
     assert re.search(r"月度支付合计：\d+\.\d\d 万元", money)
 
 
 def test_the_year_end_threshold_is_a_warning_threshold(pf):
-    html = present.monthly_table(pf.department("demo-education-bureau")).data
+    html = appendix.monthly_table(pf.department("demo-education-bureau")).data
     assert "预警阈值：12 月 25%，第四季度 40%" in html and "提示阈值" not in html
 
 

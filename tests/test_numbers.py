@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 
 from evalkit import round_half_up
-from evalkit.numbers import (
+from evalkit.core.numbers import (
     NumberFormatError,
     decimals_of,
     fmt,

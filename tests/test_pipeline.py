@@ -13,7 +13,8 @@ import nbformat
 import pytest
 from pypdf import PdfReader
 
-from evalkit import batch, runner
+from evalkit.run import batch
+from evalkit.run import department as runner
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "params" / "dangzheng-office-2023.yaml"
@@ -207,7 +208,7 @@ def test_index_page_loads_offline_without_console_errors(batch_run):
 
 
 def test_index_escapes_text_from_params(tmp_path):
-    from evalkit import index
+    from evalkit.publish import index
 
     rows = [{"id": "x", "name": "<script>alert(1)</script>", "status": "ok", "score": "1.00", "sort": 1.0,
              "sort_max": 1.0, "grade": "差", "reported": None, "findings": {"error": 0, "warning": 0, "info": 0},

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 import evalkit
-from evalkit import overview
+from evalkit.publish import overview
 from evalkit.exceptions import ParamsError, SchemeError
-from evalkit.findings import Finding
-from evalkit.portfolio import (
+from evalkit.core.findings import Finding
+from evalkit.portfolio.portfolio import (
     DEPARTMENT_COLUMNS,
     FINDING_COLUMNS,
     INDICATOR_COLUMNS,
@@ -26,7 +26,7 @@ from evalkit.portfolio import (
     PROJECT_COLUMNS,
     Portfolio,
 )
-from evalkit.portfolio_findings import (
+from evalkit.portfolio.findings import (
     PortfolioFinding,
     all_full_score_findings,
     copied_indicator_findings,
@@ -269,7 +269,7 @@ def test_unreadable_files_are_reported_but_bugs_surface(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug in evalkit, not in the file")
 
-    monkeypatch.setattr(evalkit.portfolio, "evaluate", broken)
+    monkeypatch.setattr(evalkit.portfolio.portfolio, "evaluate", broken)
     with pytest.raises(ZeroDivisionError, match="a bug in evalkit"):
         Portfolio.load(tmp_path)
 
@@ -283,9 +283,19 @@ def test_a_bad_scheme_override_fails_at_once(tmp_path):
 def test_a_department_id_used_twice_is_reported(tmp_path):
     _copy(["demo-water-bureau"], tmp_path)
     shutil.copy(tmp_path / "demo-water-bureau-2023.yaml", tmp_path / "zz-copy.yaml")
+    pf = Portfolio.load(tmp_path)  # as in `evalkit run`: neither file can be trusted to be the department
+    assert list(pf.evaluations) == []
+    assert sorted(Path(path).name for path, _ in pf.invalid) == ["demo-water-bureau-2023.yaml", "zz-copy.yaml"]
+    assert all("also used by" in message for _, message in pf.invalid)
+
+
+def test_one_id_in_two_years_keeps_one_year_per_department(tmp_path):
+    _copy(["demo-water-bureau"], tmp_path)
+    text = (tmp_path / "demo-water-bureau-2023.yaml").read_text(encoding="utf-8")
+    (tmp_path / "zz-2022.yaml").write_text(text.replace("year: 2023", "year: 2022", 1), encoding="utf-8")
     pf = Portfolio.load(tmp_path)
-    assert list(pf.evaluations) == ["demo-water-bureau"]
-    assert pf.invalid[0][0].endswith("zz-copy.yaml") and "also used by" in pf.invalid[0][1]
+    assert list(pf.evaluations) == ["demo-water-bureau"] and "pass year=" in pf.invalid[0][1]
+    assert list(Portfolio.load(tmp_path, year=2022).evaluations) == ["demo-water-bureau"]
 
 
 def test_load_needs_a_folder(tmp_path):
@@ -456,21 +466,21 @@ def test_shipped_rules():
 
 
 def test_rules_without_copied_targets_still_load():
-    text = (ROOT / "evalkit" / "portfolio.yaml").read_text(encoding="utf-8")
+    text = (ROOT / "evalkit" / "portfolio" / "rules.yaml").read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if not line.startswith("copied_targets:")]
     rules = parse_portfolio_rules("\n".join(lines))
     assert rules.targets_min_indicators == 4
 
 
 def test_custom_rules_file(tmp_path):
-    text = (ROOT / "evalkit" / "portfolio.yaml").read_text(encoding="utf-8").replace("  z: 3.5", "  z: 1000")
+    text = (ROOT / "evalkit" / "portfolio" / "rules.yaml").read_text(encoding="utf-8").replace("  z: 3.5", "  z: 1000")
     (tmp_path / "lenient.yaml").write_text(text, encoding="utf-8")
     pf = Portfolio.load(PARAMS, rules=tmp_path / "lenient.yaml")
     assert not [f for f in pf.portfolio_findings if f.id.startswith("portfolio.outlier_")]
 
 
 def test_bad_rules_say_what_is_wrong():
-    text = (ROOT / "evalkit" / "portfolio.yaml").read_text(encoding="utf-8")
+    text = (ROOT / "evalkit" / "portfolio" / "rules.yaml").read_text(encoding="utf-8")
     with pytest.raises(ParamsError, match="side"):
         parse_portfolio_rules(text.replace("side: high, min_scale", "side: upwards, min_scale", 1))
     with pytest.raises(ParamsError, match="unknown key"):
@@ -510,7 +520,7 @@ def test_overview_header_lists_each_region(pf, district):
 
 def test_grade_bars_run_from_best_to_worst():
     scheme = evalkit.load_scheme("mof-2020")
-    assert overview._grade_categories(scheme, ["良", "中~良", "优", "差~优"]) == ["优", "差~优", "良", "中~良", "中", "差"]
+    assert overview._grade_categories(scheme, ["良", "中 ~ 良", "优", "差 ~ 优"]) == ["优", "差 ~ 优", "良", "中 ~ 良", "中", "差"]
 
 
 def test_departments_table_names_regions_only_when_mixed(pf, district):

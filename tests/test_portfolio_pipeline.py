@@ -11,7 +11,7 @@ import papermill as pm
 import pytest
 from pypdf import PdfReader
 
-from evalkit import batch
+from evalkit.run import batch
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "params"
@@ -40,10 +40,10 @@ def test_explore_notebook_runs_on_the_example_portfolio(tmp_path):
     # the defaults drill into the most-flagged department and compare it with another one
     picked = re.search(r"钻取部门：([\w-]+)；对比部门：([\w-]+)", _cell_output(nb, "pf.compare("))
     assert picked and picked.group(1) != picked.group(2), "explore.ipynb compares a department with itself"
-    drilled = _cell_output(nb, "present.monthly_chart(ev)")
+    drilled = _cell_output(nb, "appendix.monthly_chart(ev)")
     assert "image/png" in drilled  # the drilled department's payments are charted
-    assert "预警阈值" in _cell_output(nb, "present.monthly_table(ev)")
-    assert "依据：" in _cell_output(nb, "present.findings_block(ev)")
+    assert "预警阈值" in _cell_output(nb, "appendix.monthly_table(ev)")
+    assert "依据：" in _cell_output(nb, "appendix.findings_block(ev)")
 
 
 def test_explore_notebook_filters(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 
 import evalkit
 from evalkit import SchemeError, load_scheme, shipped_schemes
-from evalkit.scheme import parse_scheme
+from evalkit.core.scheme import parse_scheme
 
 SCHEMES = Path(__file__).parent / "fixtures" / "schemes"
 

@@ -11,8 +11,8 @@ from fractions import Fraction as F
 import pytest
 
 import evalkit
-from evalkit.model import Band, Indicator, Rule
-from evalkit.scoring import (
+from evalkit.core.model import Band, Indicator, Rule
+from evalkit.core.scoring import (
     grade,
     plan_weights,
     score_indicator,

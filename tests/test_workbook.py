@@ -13,7 +13,7 @@ import pytest
 import evalkit
 from evalkit.cli import main
 from evalkit.exceptions import DataError, EvalkitError, WorkbookError
-from evalkit.workbook import (
+from evalkit.workbook.write import (
     BUDGET_HEADERS,
     FREEZE_MAX_ROW,
     INDICATOR_HEADERS,
@@ -22,7 +22,7 @@ from evalkit.workbook import (
     freeze_cell,
     render_workbook,
 )
-from evalkit.workbook_import import import_workbook
+from evalkit.workbook.read import import_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKED = ROOT / "params" / "dangzheng-office-2023.yaml"
@@ -152,7 +152,7 @@ def test_table_without_the_hidden_sheet_imports_what_it_shows(worked_table, tmp_
     original = evalkit.evaluate(WORKED)
     assert ev.score_text() == original.score_text() and ev.budget.execution_rate == original.budget.execution_rate
     assert [line.kind for line in ev.params.budget.lines] == ["basic", "project"]
-    assert ev.params.narrative == evalkit.model.Narrative()
+    assert ev.params.narrative == evalkit.core.model.Narrative()
     assert ev.params.reported.score == 99
 
 
@@ -393,8 +393,11 @@ def test_cli_reports_bad_cells_with_exit_code_1(worked_table):
 
 
 def test_run_defaults_to_every_output():
-    from evalkit import batch, cli, runner
+    from evalkit import cli
+    from evalkit.run import batch
+    from evalkit import outputs
+    from evalkit.run import department as runner
 
     assert cli.build_parser().parse_args(["run"]).formats == ("html", "pdf", "docx", "xlsx")
-    for fn in (runner.run_department, batch.run_batch, batch.run):
-        assert fn.__kwdefaults__["formats"] == runner.FORMATS == ("html", "pdf", "docx", "xlsx")
+    for fn in (runner.run_department, batch.run_batch, batch.run_job):
+        assert fn.__kwdefaults__["formats"] == outputs.FORMATS == ("html", "pdf", "docx", "xlsx")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import evalkit
-from evalkit.numbers import fmt_pct
+from evalkit.core.numbers import fmt_pct
 
 WORKED = Path(__file__).parents[1] / "params" / "dangzheng-office-2023.yaml"
 

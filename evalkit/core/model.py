@@ -1,0 +1,177 @@
+"""The validated, immutable model of one department-year (schema ``evalkit/v1``).
+
+Numbers are ``Decimal`` exactly as written; rates and coefficients written in percent in the
+params file are stored here as fractions (``99.71`` → ``Decimal('0.9971')``) except the
+``reported`` block, which keeps the printed values so they can be compared at their precision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+DIRECTIONS = (">=", ">", "<=", "<", "=", "qualitative")
+#: How a report writes each direction (指标性质): ≥ > ≤ < = 定性.
+DIRECTION_LABELS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=", "qualitative": "定性"}
+TIERS = ("产出", "效益", "满意度", "成本")
+LEVELS = ("达成", "部分达成", "未达成")
+LINE_KINDS = ("basic", "project", "other")
+
+
+@dataclass(frozen=True)
+class Department:
+    id: str
+    name: str
+    year: int
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    name: str
+    kind: str
+    adjusted: Decimal
+    executed: Decimal
+    initial: Decimal | None = None
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    adjusted: Decimal
+    executed: Decimal
+    initial: Decimal | None = None
+    line: int | None = None  # row in the side table, for evidence
+
+
+@dataclass(frozen=True)
+class MonthlyPayment:
+    month: int
+    executed: Decimal
+
+
+@dataclass(frozen=True)
+class Budget:
+    initial: Decimal
+    adjusted: Decimal
+    executed: Decimal
+    lines: tuple[BudgetLine, ...] = ()
+    projects: tuple[Project, ...] | None = None
+    monthly: tuple[MonthlyPayment, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Band:
+    """One band of a ``steps`` rule: ``min`` ≤ value (or value ≤ ``max``) gives ``coefficient``."""
+
+    coefficient: Decimal
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A local scoring rule overriding the direction's default."""
+
+    type: str  # steps | deduct
+    bands: tuple[Band, ...] = ()
+    threshold: Decimal | None = None
+    per: Decimal = Decimal(1)
+    points: Decimal = Decimal(0)
+    side: str = "above"  # deduct when actual is above (or below) the threshold
+
+
+@dataclass(frozen=True)
+class ReportedRow:
+    score: Decimal | None = None
+    coefficient: Decimal | None = None  # fraction
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    direction: str
+    target: Decimal | str | None
+    unit: str | None = None
+    actual: Decimal | str | None = None
+    tier: str | None = None
+    weight: Decimal | None = None
+    level: str | None = None
+    coefficient: Decimal | None = None  # fraction
+    rule: Rule | None = None
+    statement: str | None = None  # the indicator as worded in the report
+    deviation: str | None = None  # 偏差原因分析
+    reported: ReportedRow = field(default_factory=ReportedRow)
+    key: str = ""  # key path in the params file, e.g. goals[2].indicators[1]
+
+
+@dataclass(frozen=True)
+class Goal:
+    name: str
+    indicators: tuple[Indicator, ...]
+    objective: str | None = None
+    number: str | None = None  # section number as printed, e.g. （十）
+
+
+@dataclass(frozen=True)
+class Reported:
+    """What the department's report claims, as printed (percent, not fractions)."""
+
+    execution_rate: Decimal | None = None
+    line_execution_rates: tuple[tuple[str, Decimal], ...] = ()
+    adjustment_rate: Decimal | None = None
+    score: Decimal | None = None
+    grade: str | None = None
+    evaluation_period: tuple[date, date] | None = None
+    report_date: date | None = None
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    role: str
+    name: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Narrative:
+    summary: str | None = None
+    duties: tuple[str, ...] = ()
+    organisation: tuple[str, ...] = ()
+    method: tuple[str, ...] = ()
+    achievements: tuple[str, ...] = ()
+    conclusion: str | None = None
+    problems: tuple[str, ...] = ()
+    measures: tuple[str, ...] = ()
+    team: tuple[TeamMember, ...] = ()
+
+
+@dataclass(frozen=True)
+class Params:
+    """One department-year, validated."""
+
+    department: Department
+    scheme: str
+    unit: str
+    budget: Budget
+    goals: tuple[Goal, ...]
+    reported: Reported = field(default_factory=Reported)
+    narrative: Narrative = field(default_factory=Narrative)
+    source: str = "<memory>"
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    inputs: dict[str, str] = field(default_factory=dict, compare=False)  # path → sha256
+
+    @property
+    def indicators(self) -> tuple[Indicator, ...]:
+        return tuple(ind for goal in self.goals for ind in goal.indicators)
+
+    def line(self, key: str) -> int | None:
+        """Line of ``key`` in the params file, if it came from one."""
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            cut = max(key.rfind("."), key.rfind("["))
+            key = key[:cut] if cut > 0 else ""
+        return None

@@ -1,0 +1,481 @@
+"""Loading and validating parameter files (schema ``evalkit/v1``).
+
+>>> params = load_params("params/dangzheng-office-2023.yaml")
+>>> params.department.name
+'党政办公室'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from decimal import Decimal
+from pathlib import Path
+
+from ..exceptions import ParamsError, Problem
+from . import model as m
+from .numbers import NumberFormatError, parse_number
+from .scheme import shipped_schemes
+from .side_tables import MONTHLY_COLUMNS, PROJECT_COLUMNS, read_table
+from .source import Located, load_yaml
+from .validation import MISSING, Validator
+
+SCHEMA = "evalkit/v1"
+HUNDRED = Decimal(100)
+DEPARTMENT_ID = r"[a-z0-9][a-z0-9._-]{0,79}"  # it names the output folder
+YEARS = (1990, 2100)
+_DIRECTION_ALIASES = {"≥": ">=", "≤": "<=", "定性": "qualitative", "==": "="}
+
+TOP_KEYS = ("schema", "department", "scheme", "unit", "budget", "goals", "reported", "narrative")
+INDICATOR_KEYS = ("name", "statement", "direction", "target", "unit", "actual", "tier", "weight",
+                  "level", "coefficient", "rule", "reported", "deviation")
+
+
+def load_params(path: str | Path) -> m.Params:
+    """Read and validate a params YAML file and its side tables.
+
+    Raises ``ParamsError`` listing every problem (file, key path, line, what was expected).
+    """
+    path = Path(path)
+    shown = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ParamsError([Problem(shown, "", None, f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ParamsError([Problem(shown, "", line, "not UTF-8 text; save the file as UTF-8")]) from None
+    doc, problems = load_yaml(text, shown)
+    if doc is None:
+        raise ParamsError(problems)
+    inputs = {shown: hashlib.sha256(raw).hexdigest()}
+    return _build(doc, problems, base=path.parent, inputs=inputs)
+
+
+def duplicate_departments(found) -> dict:
+    """The params files whose department-year another file also claims: ``found`` is pairs of
+    (path, ``Department``); returns path → the message saying which files collide. Every file of a
+    collision is named (neither can be trusted to be the department's), for ``evalkit run`` and
+    ``Portfolio.load`` alike.
+
+    >>> a, b = m.Department("x", "甲", 2023), m.Department("x", "乙", 2023)
+    >>> duplicate_departments([("a.yaml", a), ("b.yaml", b), ("c.yaml", m.Department("x", "丙", 2024))])["a.yaml"]
+    "department id 'x' for 2023 is also used by b.yaml; each department-year needs its own id (department.id)"
+    """
+    owners: dict[tuple[int, str], list] = {}
+    for path, dept in found:
+        owners.setdefault((dept.year, dept.id), []).append(path)
+    clashes = {}
+    for (year, dept_id), paths in owners.items():
+        for path in paths if len(paths) > 1 else ():
+            others = ", ".join(str(p) for p in paths if p != path)
+            clashes[path] = (f"department id '{dept_id}' for {year} is also used by {others}; "
+                             "each department-year needs its own id (department.id)")
+    return clashes
+
+
+def parse_params(data: dict, *, path: str = "<memory>") -> m.Params:
+    """Validate params given as a Python mapping (as YAML would load it); side tables inline."""
+    return _build(Located(path, _decimalise(data)), [], base=None, inputs={})
+
+
+def _decimalise(value):
+    if isinstance(value, dict):
+        return {str(k): _decimalise(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_decimalise(v) for v in value]
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return value
+
+
+def _build(doc: Located, problems: list[Problem], *, base: Path | None, inputs: dict) -> m.Params:
+    c = Validator(doc)
+    c.problems.extend(problems)
+    top = c.mapping("", doc.data, allowed=TOP_KEYS,
+                    required=("schema", "department", "scheme", "budget", "goals"))
+    if top is None:
+        raise ParamsError(c.problems)
+    schema = top.get("schema")
+    if schema is not MISSING and schema is not None and schema != SCHEMA:
+        c.fail("schema", f"expected '{SCHEMA}', got {schema!r}")
+    department = _department(c, top.get("department"))
+    scheme = c.text("scheme", top.get("scheme"), what="a scheme id (mof-2020, seed-85-75-60) or a path")
+    if scheme is not None and base is not None:
+        _check_scheme_ref(c, scheme, base)
+    unit = c.text("unit", top.get("unit", "万元")) or "万元"
+    budget = _budget(c, top.get("budget"), base=base, inputs=inputs)
+    goals = _goals(c, top.get("goals"))
+    reported = _reported(c, top.get("reported"), budget)
+    narrative = _narrative(c, top.get("narrative"))
+    if c.problems:
+        raise ParamsError(c.problems, source=doc.path)
+    return m.Params(department=department, scheme=scheme, unit=unit, budget=budget, goals=goals,
+                    reported=reported, narrative=narrative, source=doc.path, lines=dict(doc.lines),
+                    inputs=inputs)
+
+
+def _check_scheme_ref(c: Validator, ref: str, base: Path) -> None:
+    """The scheme must be shipped or a file, resolved as ``load_scheme`` will resolve it."""
+    path = Path(ref)
+    if ref in shipped_schemes() or path.is_file() or (not path.is_absolute() and (base / path).is_file()):
+        return
+    c.fail("scheme", f"unknown scheme {ref!r}; expected one of {', '.join(shipped_schemes())} "
+                     "or the path of a scheme YAML relative to the params file")
+
+
+def _department(c: Validator, value) -> m.Department | None:
+    d = c.mapping("department", value, allowed=("id", "name", "year", "region"),
+                  required=("id", "name", "year"))
+    if d is None:
+        return None
+    return m.Department(
+        id=c.text("department.id", d.get("id"), pattern=DEPARTMENT_ID,
+                  what="an id of lower-case letters, digits and '-' (it names the output folder)"),
+        name=c.text("department.name", d.get("name")),
+        year=c.integer("department.year", d.get("year"), minimum=YEARS[0], maximum=YEARS[1]),
+        region=c.text("department.region", d.get("region"), optional=True),
+    )
+
+
+def _money(c: Validator, key: str, value, *, optional=False) -> Decimal | None:
+    return c.number(key, value, minimum=0, optional=optional, what="an amount", allow_percent=False)
+
+
+def _budget(c: Validator, value, *, base, inputs) -> m.Budget | None:
+    b = c.mapping("budget", value, allowed=("initial", "adjusted", "executed", "lines", "projects", "monthly"),
+                  required=("initial", "adjusted", "executed"))
+    if b is None:
+        return None
+    initial = _money(c, "budget.initial", b.get("initial"))
+    adjusted = _money(c, "budget.adjusted", b.get("adjusted"))
+    executed = _money(c, "budget.executed", b.get("executed"))
+    lines = tuple(filter(None, (_line(c, f"budget.lines[{i}]", item)
+                                for i, item in enumerate(c.items("budget.lines", b.get("lines"), optional=True)))))
+    _check_line_sums(c, lines, initial=initial, adjusted=adjusted, executed=executed)
+    names = [line.name for line in lines]
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            c.fail(f"budget.lines[{i}].name", f"duplicate line name {name!r}; names must be unique")
+    projects = _side_table(c, "budget.projects", b.get("projects"), base=base, inputs=inputs,
+                           columns=PROJECT_COLUMNS, row=_project)
+    monthly = _side_table(c, "budget.monthly", b.get("monthly"), base=base, inputs=inputs,
+                          columns=MONTHLY_COLUMNS, row=_month)
+    if monthly:
+        months = [p.month for p in monthly]
+        if len(set(months)) != len(months):
+            c.fail("budget.monthly", "each month (1-12) may appear once")
+    return m.Budget(initial=initial, adjusted=adjusted, executed=executed, lines=lines,
+                    projects=projects, monthly=monthly)
+
+
+def _line(c: Validator, key: str, value) -> m.BudgetLine | None:
+    d = c.mapping(key, value, allowed=("name", "kind", "count", "initial", "adjusted", "executed"),
+                  required=("name", "adjusted", "executed"))
+    if d is None:
+        return None
+    return m.BudgetLine(
+        name=c.text(f"{key}.name", d.get("name")),
+        kind=c.text(f"{key}.kind", d.get("kind", "other"), choices=m.LINE_KINDS),
+        count=c.integer(f"{key}.count", d.get("count"), minimum=0, optional=True),
+        initial=_money(c, f"{key}.initial", d.get("initial"), optional=True),
+        adjusted=_money(c, f"{key}.adjusted", d.get("adjusted")),
+        executed=_money(c, f"{key}.executed", d.get("executed")),
+    )
+
+
+def _check_line_sums(c: Validator, lines, **totals) -> None:
+    if not lines:
+        return
+    for field, total in totals.items():
+        values = [getattr(line, field) for line in lines]
+        if total is None or any(v is None for v in values):
+            continue
+        if field == "initial" and len(values) != len(lines):
+            continue
+        added = sum(values, Decimal(0))
+        if added != total:
+            c.fail("budget.lines", f"the lines' {field} add up to {added:f}, but budget.{field} is "
+                                    f"{total:f} (difference {added - total:f}); the lines must add up to the total")
+
+
+def _side_table(c: Validator, key: str, value, *, base, inputs, columns, row):
+    if value is None or value is MISSING:
+        return None
+    if isinstance(value, list):  # inline rows (tests, generated params)
+        rows = [(f"{c.doc.path}:{c.doc.line(f'{key}[{i}]') or '?'}", item) for i, item in enumerate(value)]
+    elif isinstance(value, str):
+        if base is None:
+            c.fail(key, "a side-table file name needs a params file to be relative to; give the rows inline")
+            return None
+        path = (base / value)
+        shown = str(path)
+        if not path.is_file():
+            c.fail(key, f"side table {shown} does not exist; expected a CSV/XLSX file beside the params file")
+            return None
+        inputs[shown] = hashlib.sha256(path.read_bytes()).hexdigest()
+        rows, problems = read_table(path, shown)
+        c.problems.extend(problems)
+    else:
+        c.fail(key, "expected a CSV/XLSX file name or a list of rows")
+        return None
+    out = []
+    for where, record in rows:
+        if not isinstance(record, dict):
+            c.problems.append(Problem(where, key, None, "expected a row mapping"))
+            continue
+        item = row(c, where, key, record, columns)
+        if item is not None:
+            out.append(item)
+    return tuple(out)
+
+
+def _cell_number(c: Validator, where: str, column: str, value, *, optional=False, minimum=0, maximum=None):
+    path, _, line = where.rpartition(":")
+    shown_line = int(line) if line.isdigit() else None
+    if value is None or value == "":
+        if not optional:
+            c.problems.append(Problem(path, column, shown_line, "expected a number, got an empty cell"))
+        return None
+    try:
+        number, _ = parse_number(value)
+    except NumberFormatError:
+        c.problems.append(Problem(path, column, shown_line, f"expected a number, got {value!r}"))
+        return None
+    if number < minimum or (maximum is not None and number > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f"≥ {minimum}"
+        c.problems.append(Problem(path, column, shown_line, f"expected a number {bound}, got {number:f}"))
+        return None
+    return number
+
+
+def _unknown_columns(c: Validator, where: str, record: dict, columns) -> None:
+    path, _, line = where.rpartition(":")
+    for name in record:
+        if name not in columns:
+            c.problems.append(Problem(path, name, int(line) if line.isdigit() else None,
+                                      f"unknown column; expected {', '.join(columns)}"))
+
+
+def _project(c: Validator, where, key, record, columns) -> m.Project | None:
+    _unknown_columns(c, where, record, columns)
+    name = record.get("name")
+    path, _, line = where.rpartition(":")
+    if not name:
+        c.problems.append(Problem(path, "name", int(line) if line.isdigit() else None, "expected a project name"))
+    adjusted = _cell_number(c, where, "adjusted", record.get("adjusted"))
+    executed = _cell_number(c, where, "executed", record.get("executed"))
+    initial = _cell_number(c, where, "initial", record.get("initial"), optional=True)
+    if not name or adjusted is None or executed is None:
+        return None
+    return m.Project(name=str(name).strip(), adjusted=adjusted, executed=executed, initial=initial,
+                     line=int(line) if line.isdigit() else None)
+
+
+def _month(c: Validator, where, key, record, columns) -> m.MonthlyPayment | None:
+    _unknown_columns(c, where, record, columns)
+    month = _cell_number(c, where, "month", record.get("month"), minimum=1, maximum=12)
+    executed = _cell_number(c, where, "executed", record.get("executed"))
+    if month is None or executed is None:
+        return None
+    return m.MonthlyPayment(month=int(month), executed=executed)
+
+
+def _goals(c: Validator, value) -> tuple[m.Goal, ...]:
+    goals = []
+    items = c.items("goals", value)
+    if isinstance(value, list) and not value:
+        c.fail("goals", "expected at least one goal (绩效目标) with indicators")
+    for i, item in enumerate(items):
+        key = f"goals[{i}]"
+        g = c.mapping(key, item, allowed=("name", "objective", "number", "indicators"),
+                      required=("name", "indicators"))
+        if g is None:
+            continue
+        raw_indicators = c.items(f"{key}.indicators", g.get("indicators"))
+        if isinstance(g.get("indicators"), list) and not raw_indicators:
+            c.fail(f"{key}.indicators", "expected at least one indicator (绩效指标); a goal without indicators "
+                                        "would silently drop its points")
+        indicators = tuple(filter(None, (_indicator(c, f"{key}.indicators[{j}]", ind)
+                                         for j, ind in enumerate(raw_indicators))))
+        goals.append(m.Goal(name=c.text(f"{key}.name", g.get("name")), indicators=indicators,
+                            objective=c.text(f"{key}.objective", g.get("objective"), optional=True),
+                            number=c.text(f"{key}.number", g.get("number"), optional=True)))
+    return tuple(goals)
+
+
+def _direction(c: Validator, key: str, value) -> str | None:
+    if isinstance(value, str):
+        value = _DIRECTION_ALIASES.get(unicodedata.normalize("NFKC", value).strip(),
+                                       unicodedata.normalize("NFKC", value).strip())
+        value = _DIRECTION_ALIASES.get(value, value)
+    return c.text(key, value, choices=m.DIRECTIONS)
+
+
+def _percent(c: Validator, key: str, value, *, optional=True) -> Decimal | None:
+    """A coefficient written in percent (85 or "85%") → fraction 0.85."""
+    number = c.number(key, value, minimum=0, maximum=100, optional=optional,
+                      what="a percentage (85 or \"85%\")")
+    return None if number is None else number / HUNDRED
+
+
+def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
+    d = c.mapping(key, value, allowed=INDICATOR_KEYS, required=("name", "direction", "target"))
+    if d is None:
+        return None
+    direction = _direction(c, f"{key}.direction", d.get("direction"))
+    unit = c.text(f"{key}.unit", d.get("unit"), optional=True)
+    qualitative = direction == "qualitative"
+    if qualitative:
+        target = d.get("target")
+        target = f"{target:f}" if isinstance(target, Decimal) else c.text(f"{key}.target", target)
+        actual = d.get("actual")
+        actual = f"{actual:f}" if isinstance(actual, Decimal) else c.text(f"{key}.actual", actual, optional=True)
+    else:
+        target = c.number(f"{key}.target", d.get("target"), what="a number (年度指标值)")
+        actual = c.number(f"{key}.actual", d.get("actual"), optional=True, what="a number (全年完成值) or null")
+        raw_target = d.get("target")
+        if unit is None and isinstance(raw_target, str) and raw_target.strip().endswith(("%", "％")):
+            unit = "%"
+    level = c.text(f"{key}.level", d.get("level"), optional=True, choices=m.LEVELS)
+    if qualitative and level is None and actual in m.LEVELS:
+        level = actual  # "actual: 达成" says the level outright
+    if level is not None and not qualitative:
+        c.fail(f"{key}.level", "a level (达成/部分达成/未达成) applies to qualitative indicators only")
+    coefficient = _percent(c, f"{key}.coefficient", d.get("coefficient"))
+    rp = d.get("reported")
+    reported = m.ReportedRow()
+    if rp is not None:
+        r = c.mapping(f"{key}.reported", rp, allowed=("score", "coefficient"))
+        if r is not None:
+            reported = m.ReportedRow(
+                score=c.number(f"{key}.reported.score", r.get("score"), minimum=0, optional=True),
+                coefficient=_percent(c, f"{key}.reported.coefficient", r.get("coefficient")))
+    return m.Indicator(
+        name=c.text(f"{key}.name", d.get("name")), direction=direction, target=target, unit=unit,
+        actual=actual, tier=c.text(f"{key}.tier", d.get("tier"), optional=True, choices=m.TIERS),
+        weight=c.number(f"{key}.weight", d.get("weight"), minimum=0, optional=True, what="points (分值)"),
+        level=level, coefficient=coefficient, rule=_rule(c, f"{key}.rule", d.get("rule"), direction),
+        statement=c.text(f"{key}.statement", d.get("statement"), optional=True),
+        deviation=c.text(f"{key}.deviation", d.get("deviation"), optional=True),
+        reported=reported, key=key)
+
+
+def _rule(c: Validator, key: str, value, direction) -> m.Rule | None:
+    if value is None:
+        return None
+    d = c.mapping(key, value, allowed=("type", "bands", "threshold", "per", "points", "side"), required=("type",))
+    if d is None:
+        return None
+    kind = c.text(f"{key}.type", d.get("type"), choices=("steps", "deduct"))
+    if direction == "qualitative" and kind is not None:
+        c.fail(f"{key}.type", "qualitative indicators are scored by level; remove the rule")
+    if kind == "steps":
+        for name in ("threshold", "per", "points", "side"):
+            if name in d:
+                c.fail(f"{key}.{name}", "applies to deduct rules only")
+        bands = []
+        raw = c.items(f"{key}.bands", d.get("bands"))
+        if isinstance(d.get("bands"), list) and not raw:
+            c.fail(f"{key}.bands", "expected at least one band like {min: 95, coefficient: 100}")
+        for i, item in enumerate(raw):
+            bk = f"{key}.bands[{i}]"
+            b = c.mapping(bk, item, allowed=("min", "max", "coefficient"), required=("coefficient",))
+            if b is None:
+                continue
+            low = c.number(f"{bk}.min", b.get("min"), optional=True)
+            high = c.number(f"{bk}.max", b.get("max"), optional=True)
+            if low is None and high is None and "min" not in b and "max" not in b:
+                c.fail(bk, "expected 'min' or 'max' (the band's bound on the actual value)")
+            if low is not None and high is not None and low > high:
+                c.fail(bk, f"min {low:f} is above max {high:f}; no value could fall in this band")
+            coefficient = _percent(c, f"{bk}.coefficient", b.get("coefficient"), optional=False)
+            if coefficient is not None:
+                bands.append(m.Band(coefficient=coefficient, min=low, max=high))
+        return m.Rule(type="steps", bands=tuple(bands))
+    if kind == "deduct":
+        if "bands" in d:
+            c.fail(f"{key}.bands", "applies to steps rules only")
+        side = c.text(f"{key}.side", d.get("side", "above" if direction in ("<=", "<") else "below"),
+                      choices=("above", "below"))
+        return m.Rule(type="deduct",
+                      threshold=c.number(f"{key}.threshold", d.get("threshold")),
+                      per=c.number(f"{key}.per", d.get("per", Decimal(1)), minimum=Decimal("0.000001")) or Decimal(1),
+                      points=c.number(f"{key}.points", d.get("points"), minimum=0) or Decimal(0),
+                      side=side or "above")
+    return None
+
+
+def _reported(c: Validator, value, budget: m.Budget | None) -> m.Reported:
+    if value is None:
+        return m.Reported()
+    d = c.mapping("reported", value, allowed=("execution_rate", "line_execution_rates", "adjustment_rate",
+                                              "score", "grade", "evaluation_period", "report_date"))
+    if d is None:
+        return m.Reported()
+    rates = []
+    raw_rates = d.get("line_execution_rates")
+    if raw_rates is not None:
+        names = tuple(line.name for line in (budget.lines if budget else ()))
+        if not names and budget is not None:
+            c.fail("reported.line_execution_rates", "there are no budget.lines to compare these rates with; "
+                                                    "add the lines under budget.lines or remove this key")
+        r = c.mapping("reported.line_execution_rates", raw_rates, allowed=names) if names else None
+        for name, rate in (r or {}).items():
+            number = c.number(f"reported.line_execution_rates.{name}", rate, minimum=0,
+                              what="a rate in percent as printed (99.55)")
+            if number is not None:
+                rates.append((name, number))
+    period = None
+    raw_period = d.get("evaluation_period")
+    if raw_period is not None:
+        if not isinstance(raw_period, list) or len(raw_period) != 2:
+            c.fail("reported.evaluation_period", "expected [start, end] dates, e.g. [\"2024-03-01\", \"2024-04-30\"]")
+        else:
+            start = c.date("reported.evaluation_period[0]", raw_period[0], optional=False)
+            end = c.date("reported.evaluation_period[1]", raw_period[1], optional=False)
+            period = (start, end) if start and end else None
+    return m.Reported(
+        execution_rate=c.number("reported.execution_rate", d.get("execution_rate"), minimum=0, optional=True,
+                                what="a rate in percent as printed (99.71)"),
+        line_execution_rates=tuple(rates),
+        adjustment_rate=c.number("reported.adjustment_rate", d.get("adjustment_rate"), optional=True,
+                                 what="a rate in percent as printed"),
+        score=c.number("reported.score", d.get("score"), minimum=0, maximum=100, optional=True,
+                       what="the self-assessed score (自评得分)"),
+        grade=c.text("reported.grade", d.get("grade"), optional=True),
+        evaluation_period=period,
+        report_date=c.date("reported.report_date", d.get("report_date")),
+    )
+
+
+def _narrative(c: Validator, value) -> m.Narrative:
+    if value is None:
+        return m.Narrative()
+    keys = ("summary", "duties", "organisation", "method", "achievements", "conclusion", "problems",
+            "measures", "team")
+    d = c.mapping("narrative", value, allowed=keys)
+    if d is None:
+        return m.Narrative()
+    team = []
+    for i, item in enumerate(c.items("narrative.team", d.get("team"), optional=True)):
+        t = c.mapping(f"narrative.team[{i}]", item, allowed=("role", "name", "title"), required=("role",))
+        if t is not None:
+            team.append(m.TeamMember(role=c.text(f"narrative.team[{i}].role", t.get("role")),
+                                     name=c.text(f"narrative.team[{i}].name", t.get("name"), optional=True),
+                                     title=c.text(f"narrative.team[{i}].title", t.get("title"), optional=True)))
+    return m.Narrative(
+        summary=c.text("narrative.summary", d.get("summary"), optional=True),
+        duties=c.texts("narrative.duties", d.get("duties")),
+        organisation=c.texts("narrative.organisation", d.get("organisation")),
+        method=c.texts("narrative.method", d.get("method")),
+        achievements=c.texts("narrative.achievements", d.get("achievements")),
+        conclusion=c.text("narrative.conclusion", d.get("conclusion"), optional=True),
+        problems=c.texts("narrative.problems", d.get("problems")),
+        measures=c.texts("narrative.measures", d.get("measures")),
+        team=tuple(team),
+    )

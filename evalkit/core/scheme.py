@@ -1,0 +1,187 @@
+"""Scoring and grading schemes: rules as data (YAML shipped in ``evalkit/schemes/``).
+
+>>> load_scheme("mof-2020").grade_for(91)
+'优'
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+
+from ..exceptions import Problem, SchemeError
+from .model import LEVELS, TIERS
+from .numbers import Number, exact
+from .validation import read_document
+
+DEFAULT_CHECKS = {
+    "overshoot_ratio": Decimal("1.3"),
+    "low_execution": Decimal("0.9"),
+    "score_tolerance": Decimal("0.5"),
+    "review_gap": Decimal(10),
+    "high_adjustment": Decimal("0.3"),
+    "december_share": Decimal("0.25"),
+    "q4_share": Decimal("0.4"),
+    "project_low_execution": Decimal("0.6"),
+    "project_concentration": Decimal("0.8"),
+}
+
+
+@dataclass(frozen=True)
+class Grade:
+    min: Decimal
+    label: str
+
+
+@dataclass(frozen=True)
+class Scheme:
+    id: str
+    title: str
+    execution_weight: Decimal
+    indicator_points: Decimal
+    reverse_rule: str
+    qualitative: dict[str, tuple[Decimal, Decimal]]
+    qualitative_default: dict[str, Decimal]
+    grades: tuple[Grade, ...]
+    checks: dict[str, Decimal]
+    tier_points: dict[str, Decimal] | None = None
+    source: str = ""
+    sha256: str = field(default="", compare=False)
+
+    def grade_for(self, total: Number) -> str:
+        """The first band whose ``min`` ≤ ``total`` (inclusive lower bounds)."""
+        value = exact(total)
+        for grade in self.grades:
+            if exact(grade.min) <= value:
+                return grade.label
+        return self.grades[-1].label
+
+    def band_texts(self) -> list[str]:
+        """The bands as the worked example writes them: ``得分 ≥ 85 分为优秀``, ``75 ≤ 得分 < 85 分为良好``…"""
+        texts = []
+        for i, band in enumerate(self.grades):
+            low = f"{band.min.normalize():f}"
+            upper = f"{self.grades[i - 1].min.normalize():f}" if i else None
+            if upper is None:
+                texts.append(f"得分 ≥ {low} 分为{band.label}")
+            elif band.min == 0:
+                texts.append(f"得分 < {upper} 分为{band.label}")
+            else:
+                texts.append(f"{low} ≤ 得分 < {upper} 分为{band.label}")
+        return texts
+
+    def grade_labels_between(self, low: Number, high: Number) -> list[str]:
+        """Every grade a total in [low, high] can have, best first."""
+        labels = []
+        for grade in self.grades:
+            band_low = exact(grade.min)
+            above = [g for g in self.grades if exact(g.min) > band_low]
+            band_high = min((exact(g.min) for g in above), default=None)
+            if (band_high is None or exact(low) < band_high) and exact(high) >= band_low:
+                labels.append(grade.label)
+        return labels
+
+
+def shipped_schemes() -> list[str]:
+    """Ids of the schemes that come with evalkit."""
+    folder = resources.files("evalkit") / "schemes"
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def resolve_scheme_ref(ref: str | Path, *, relative_to: Path | None = None) -> str | Path | None:
+    """Where a scheme reference points: the id (``str``) of a shipped scheme, the ``Path`` of a scheme
+    YAML file, or ``None`` when it is neither.
+
+    A path is taken as given when it exists, else (when relative) under ``relative_to``.
+    """
+    ref_text = str(ref)
+    if ref_text in shipped_schemes():
+        return ref_text
+    path = Path(ref_text)
+    if not path.is_absolute() and relative_to is not None and not path.exists():
+        path = relative_to / path
+    return path if path.is_file() else None
+
+
+def load_scheme(ref: str | Path, *, relative_to: Path | None = None) -> Scheme:
+    """Load a shipped scheme by id, or a scheme YAML by path (relative to ``relative_to``)."""
+    found = resolve_scheme_ref(ref, relative_to=relative_to)
+    if found is None:
+        raise SchemeError([Problem(str(ref), "scheme", None,
+                                   f"no such scheme; expected one of {', '.join(shipped_schemes())} "
+                                   "or the path of a scheme YAML (relative to the params file or the "
+                                   "current folder)")])
+    if isinstance(found, str):
+        resource = resources.files("evalkit") / "schemes" / f"{found}.yaml"
+        raw, shown = resource.read_bytes(), f"evalkit/schemes/{found}.yaml"
+    else:
+        raw, shown = found.read_bytes(), str(found)
+    return parse_scheme(raw.decode("utf-8-sig"), path=shown, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def parse_scheme(text: str, *, path: str = "<memory>", sha256: str = "") -> Scheme:
+    """Validate a scheme document; raise ``SchemeError`` listing every problem."""
+    c, data = read_document(text, path, SchemeError)
+    d = c.mapping("", data, allowed=("id", "title", "execution", "indicator_points", "tier_points",
+                                         "reverse_rule", "qualitative", "qualitative_default", "grades", "checks"),
+                  required=("id", "title", "execution", "indicator_points", "grades"))
+    if d is None:
+        raise SchemeError(c.problems)
+    execution = c.mapping("execution", d.get("execution"), allowed=("weight",), required=("weight",)) or {}
+    tiers = None
+    if d.get("tier_points") is not None:
+        raw_tiers = c.mapping("tier_points", d.get("tier_points"), allowed=TIERS) or {}
+        tiers = {t: c.number(f"tier_points.{t}", v, minimum=0) for t, v in raw_tiers.items()}
+    bands = {}
+    raw_bands = c.mapping("qualitative", d.get("qualitative", {"达成": [Decimal("0.8"), Decimal(1)],
+                                                              "部分达成": [Decimal("0.6"), Decimal("0.8")],
+                                                              "未达成": [Decimal(0), Decimal("0.6")]}),
+                          allowed=LEVELS, required=LEVELS) or {}
+    for level, pair in raw_bands.items():
+        if not isinstance(pair, list) or len(pair) != 2:
+            c.fail(f"qualitative.{level}", "expected [low, high] as fractions, e.g. [0.8, 1.0]")
+            continue
+        low = c.number(f"qualitative.{level}[0]", pair[0], minimum=0, maximum=1)
+        high = c.number(f"qualitative.{level}[1]", pair[1], minimum=0, maximum=1)
+        if low is not None and high is not None:
+            bands[level] = (low, high)
+    defaults = {}
+    raw_defaults = c.mapping("qualitative_default", d.get("qualitative_default", {"达成": Decimal(1),
+                             "部分达成": Decimal("0.6"), "未达成": Decimal(0)}), allowed=LEVELS, required=LEVELS) or {}
+    for level, value in raw_defaults.items():
+        number = c.number(f"qualitative_default.{level}", value, minimum=0, maximum=1)
+        if number is not None:
+            defaults[level] = number
+            if level in bands and not bands[level][0] <= number <= bands[level][1]:
+                c.fail(f"qualitative_default.{level}", f"{number} lies outside the band {bands[level]}")
+    grades = []
+    for i, item in enumerate(c.items("grades", d.get("grades"))):
+        g = c.mapping(f"grades[{i}]", item, allowed=("min", "label"), required=("min", "label"))
+        if g is not None:
+            low, label = c.number(f"grades[{i}].min", g.get("min"), minimum=0), c.text(f"grades[{i}].label", g.get("label"))
+            if low is not None and label is not None:
+                grades.append(Grade(low, label))
+    if grades and [g.min for g in grades] != sorted((g.min for g in grades), reverse=True):
+        c.fail("grades", "expected bands from the highest min to the lowest")
+    if grades and grades[-1].min != 0:
+        c.fail("grades", "the last band must start at min: 0 so every total gets a grade")
+    checks = dict(DEFAULT_CHECKS)
+    if d.get("checks") is not None:
+        raw_checks = c.mapping("checks", d.get("checks"), allowed=tuple(DEFAULT_CHECKS)) or {}
+        for name, value in raw_checks.items():
+            number = c.number(f"checks.{name}", value, minimum=0)
+            if number is not None:
+                checks[name] = number
+    scheme_id = c.text("id", d.get("id"))
+    reverse = c.text("reverse_rule", d.get("reverse_rule", "ratio"), choices=("ratio", "linear-2x"))
+    weight = c.number("execution.weight", execution.get("weight"), minimum=0)
+    points = c.number("indicator_points", d.get("indicator_points"), minimum=0)
+    if c.problems:
+        raise SchemeError(c.problems)
+    return Scheme(id=scheme_id, title=c.text("title", d.get("title")), execution_weight=weight,
+                  indicator_points=points, reverse_rule=reverse, qualitative=bands,
+                  qualitative_default=defaults, grades=tuple(grades), checks=checks, tier_points=tiers,
+                  source=path, sha256=sha256)

@@ -1,0 +1,186 @@
+"""Collecting validation: every problem in a document is found before anything is raised."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from datetime import date
+from decimal import Decimal
+
+from ..exceptions import ParamsError, Problem
+from .numbers import NumberFormatError, parse_number
+from .source import Located, load_yaml
+
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DATE_ZH = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+
+MISSING = object()
+
+
+def _show(value: object) -> str:
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def parse_date(text: str) -> date:
+    """Parse ``2023-04-10`` or ``2023年4月10日``; raise ``ValueError`` otherwise."""
+    norm = unicodedata.normalize("NFKC", str(text)).strip()
+    match = _DATE_ISO.match(norm) or _DATE_ZH.match(norm)
+    if not match:
+        raise ValueError(text)
+    return date(*(int(g) for g in match.groups()))
+
+
+def read_document(text: str, path: str, error: type = ParamsError) -> tuple[Validator, object]:
+    """Load YAML ``text`` safely and return a checker over it plus the data; raise ``error`` when the
+    text is not YAML at all (problems found while loading stay in the checker)."""
+    doc, problems = load_yaml(text, path)
+    if doc is None:
+        raise error(problems)
+    checker = Validator(doc)
+    checker.problems.extend(problems)
+    return checker, doc.data
+
+
+class Validator:
+    """Reads values out of a located document, recording a problem for each bad one."""
+
+    def __init__(self, doc: Located):
+        self.doc = doc
+        self.problems: list[Problem] = []
+        self.missing: set[str] = set()  # key paths already reported as a missing required key
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(self.doc.problem(key, message))
+
+    def reported_missing(self, key: str) -> bool:
+        """Whether ``key`` or a parent was already reported as a missing required key."""
+        while key:
+            if key in self.missing:
+                return True
+            cut = max(key.rfind("."), key.rfind("["))
+            key = key[:cut] if cut > 0 else ""
+        return False
+
+    def mapping(self, key: str, value: object, *, allowed: tuple[str, ...],
+                required: tuple[str, ...] = ()) -> dict | None:
+        """Check ``value`` is a mapping with only ``allowed`` keys and every ``required`` one."""
+        if not isinstance(value, dict):
+            if value is None and self.reported_missing(key):
+                return None
+            self.fail(key, f"expected a mapping with keys {', '.join(allowed)}; got {_show(value)}")
+            return None
+        for name in value:
+            if name not in allowed:
+                close = difflib.get_close_matches(name, allowed, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(allowed)}"
+                self.fail(f"{key}.{name}" if key else name, f"unknown key; {hint}")
+        for name in required:
+            if value.get(name, MISSING) is MISSING:
+                self.fail(key, f"missing required key '{name}'")
+                self.missing.add(f"{key}.{name}" if key else name)
+        return value
+
+    def number(self, key: str, value: object, *, minimum: Decimal | int | None = None,
+               maximum: Decimal | int | None = None, optional: bool = False,
+               what: str = "a number", allow_percent: bool = True) -> Decimal | None:
+        """A number as typed (full-width digits, thousands separators, trailing % accepted)."""
+        if value is None or value is MISSING:
+            if not optional and not self.reported_missing(key):
+                self.fail(key, f"expected {what}{self._range(minimum, maximum)}, got nothing")
+            return None
+        try:
+            number, percent = parse_number(value)
+        except NumberFormatError:
+            self.fail(key, f"expected {what}{self._range(minimum, maximum)}, got {_show(value)}")
+            return None
+        if percent and not allow_percent:
+            self.fail(key, f"expected {what}, got {_show(value)}; a '%' does not belong on an amount")
+            return None
+        if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+            self.fail(key, f"expected {what}{self._range(minimum, maximum)}, got {number:f}")
+            return None
+        return number
+
+    @staticmethod
+    def _range(minimum, maximum) -> str:
+        if minimum is not None and maximum is not None:
+            return f" between {minimum} and {maximum}"
+        if minimum is not None:
+            return f" ≥ {minimum}"
+        if maximum is not None:
+            return f" ≤ {maximum}"
+        return ""
+
+    def integer(self, key: str, value: object, *, minimum: int | None = None,
+                maximum: int | None = None, optional: bool = False) -> int | None:
+        number = self.number(key, value, minimum=minimum, maximum=maximum, optional=optional,
+                             what="a whole number")
+        if number is None:
+            return None
+        if number != number.to_integral_value():
+            self.fail(key, f"expected a whole number, got {number:f}")
+            return None
+        return int(number)
+
+    def text(self, key: str, value: object, *, optional: bool = False,
+             choices: tuple[str, ...] | None = None, pattern: str | None = None,
+             what: str = "text") -> str | None:
+        if value is None or value is MISSING:
+            if not optional and not self.reported_missing(key):
+                self.fail(key, f"expected {what}, got nothing")
+            return None
+        if isinstance(value, Decimal):
+            value = f"{value:f}"
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"expected {what}, got {_show(value)}")
+            return None
+        value = value.strip()
+        if choices is not None and value not in choices:
+            self.fail(key, f"expected one of {', '.join(choices)}; got {value!r}")
+            return None
+        if pattern is not None and not re.fullmatch(pattern, value):
+            self.fail(key, f"expected {what}, got {value!r}")
+            return None
+        return value
+
+    def texts(self, key: str, value: object) -> tuple[str, ...]:
+        """A list of text items, or a single text (taken as a one-item list)."""
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.fail(key, f"expected a list of text, got {_show(value)}")
+            return ()
+        items = (self.text(f"{key}[{i}]", item) for i, item in enumerate(value))
+        return tuple(item for item in items if item is not None)
+
+    def items(self, key: str, value: object, *, optional: bool = False) -> list:
+        if value is None and optional:
+            return []
+        if not isinstance(value, list):
+            if value is None and self.reported_missing(key):
+                return []
+            self.fail(key, f"expected a list, got {_show(value) if value is not None else 'nothing'}")
+            return []
+        return value
+
+    def date(self, key: str, value: object, *, optional: bool = True) -> date | None:
+        """A date written ``2024-06-11`` or ``2024年6月11日`` (YAML's own dates too)."""
+        if isinstance(value, date):
+            return value
+        text = self.text(key, value, optional=optional, what="a date like 2024-06-11")
+        if text is None:
+            return None
+        try:
+            return parse_date(text)
+        except ValueError:
+            self.fail(key, f"expected a date like 2024-06-11 or 2024年6月11日, got {text!r}")
+            return None

@@ -1,0 +1,126 @@
+"""The illustrative district (示例数据): a deterministic generator of a portfolio of params files with
+known, planted problems, for demonstrations, notebooks and tests.
+
+>>> paths = generate(Path("params"), seed=2023)   # doctest: +SKIP
+>>> plan = json.loads(Path("params/demo-plan.json").read_text())   # doctest: +SKIP
+>>> plan["departments"]["demo-health-bureau"][:2]                # doctest: +SKIP
+['budget.adjustment_rate_mismatch', 'budget.execution_rate_mismatch']
+
+Every department is invented, in the region 示例区（示例数据）, so every output made from it says
+示例数据. The first eleven departments of ``catalogue.yaml`` carry planted problems
+(``demo_plants.PLANTED``); all others are clean: evalkit raises no finding on them at all.
+``DEMO.md`` and ``demo-plan.json`` are written beside the data from the same plan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..iorw import write_atomic
+from .design import Design, base_design, catalogue, expected_score, finish, report
+from .plants import PLANTED, SEED_SCHEME
+from .render import (
+    REGION,
+    demo_md,
+    monthly_csv,
+    params_yaml,
+    plan_json,
+    projects_csv,
+)
+
+PLAN_SCHEMA = "evalkit-demo-plan/v1"
+MIN_COUNT = len(PLANTED) + 9  # enough clean departments for the medians to stay where the clean ones are
+
+__all__ = ["MIN_COUNT", "PLAN_SCHEMA", "REGION", "demo_file_names", "design_departments", "generate", "plan_of",
+           "render_files"]
+
+
+def design_departments(*, seed: int = 2023, count: int = 24, year: int = 2023) -> list[Design]:
+    """The designed departments, in catalogue order (planted ones first), without writing anything."""
+    specs = catalogue()["departments"]
+    if not MIN_COUNT <= count <= len(specs):
+        raise ValueError(f"count must be between {MIN_COUNT} and {len(specs)} (the catalogue's departments), "
+                         f"got {count}")
+    designs = []
+    for i, spec in enumerate(specs[:count]):
+        d = base_design(spec, seed=seed, year=year)
+        if d.id in SEED_SCHEME:
+            d.scheme = "seed-85-75-60"
+        if i % 4 == 1:
+            d.loss_range = (11.0, 16.0)  # one department in four scores lower: a district is not all 优
+        if d.id in PLANTED:
+            PLANTED[d.id](d)
+        finish(d)
+        report(d)
+        for fn in d.after:
+            fn(d)
+        d.facts["score"] = expected_score(d)[0]
+        designs.append(d)
+    return designs
+
+
+def plan_of(designs: list[Design], *, seed: int, count: int, year: int) -> dict:
+    """What is planted where: ``departments`` maps every department to the finding ids it must carry
+    (department and cross-department ones; empty = clean), ``portfolio`` maps each cross-department
+    finding to its departments, ``district`` lists district-level findings (none)."""
+    departments = {d.id: sorted({f for f, _ in d.plants}) for d in designs}
+    portfolio: dict[str, list[str]] = {}
+    for d in designs:
+        for finding, _ in d.plants:
+            if finding.startswith("portfolio."):
+                portfolio.setdefault(finding, []).append(d.id)
+    return {
+        "schema": PLAN_SCHEMA, "generator": "evalkit demo-data", "seed": seed, "count": count, "year": year,
+        "region": REGION,
+        "departments": departments,
+        "portfolio": dict(sorted(portfolio.items())),
+        "district": [],
+        "clean": [d.id for d in designs if not d.plants],
+        "notes": {d.id: {f: note(d) for f, note in sorted(d.plants, key=lambda p: p[0])} for d in designs if d.plants},
+    }
+
+
+def generate(folder: Path, *, seed: int = 2023, count: int = 24, year: int = 2023) -> list[Path]:
+    """Write the illustrative district into ``folder``: per department ``<id>-<year>.yaml`` with its
+    ``.projects.csv`` and ``.monthly.csv``, then ``DEMO.md`` and ``demo-plan.json``.
+
+    The same arguments always write byte-identical files, each atomically. Files of the same year
+    that an earlier generation wrote and this one does not (a smaller ``--count``, a department
+    without side tables) are removed, so the folder holds exactly the plan; only names the generator
+    itself writes (:func:`demo_file_names`) are touched. Returns the paths written, in order.
+
+    >>> written = generate(Path("/tmp/demo"), seed=2023, count=24)   # doctest: +SKIP
+    >>> len(written)                                                 # doctest: +SKIP
+    72
+    """
+    folder = Path(folder)
+    files = render_files(design_departments(seed=seed, count=count, year=year), seed=seed, count=count, year=year)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [write_atomic(folder / name, text.encode("utf-8")) for name, text in files.items()]
+    for name in sorted(demo_file_names(year) - set(files)):
+        (folder / name).unlink(missing_ok=True)
+    return written
+
+
+def render_files(designs: list[Design], *, seed: int, count: int, year: int) -> dict[str, str]:
+    """File name → text of every file of one generation, in writing order."""
+    files: dict[str, str] = {}
+    for d in designs:
+        stem = f"{d.id}-{year}"
+        projects = f"{stem}.projects.csv" if d.side_tables else None
+        monthly = f"{stem}.monthly.csv" if d.side_tables and d.monthly else None
+        files[f"{stem}.yaml"] = params_yaml(d, projects_file=projects, monthly_file=monthly)
+        if projects:
+            files[projects] = projects_csv(d)
+        if monthly:
+            files[monthly] = monthly_csv(d)
+    plan = plan_of(designs, seed=seed, count=count, year=year)
+    files["DEMO.md"] = demo_md(plan, designs)
+    files["demo-plan.json"] = plan_json(plan)
+    return files
+
+
+def demo_file_names(year: int) -> set[str]:
+    """Every department file name the generator can write for ``year``, whatever the seed and count."""
+    return {f"{spec['id']}-{year}{suffix}" for spec in catalogue()["departments"]
+            for suffix in (".yaml", ".projects.csv", ".monthly.csv")}

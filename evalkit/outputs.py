@@ -1,0 +1,86 @@
+"""Every file ``evalkit run`` writes, in one registry: its name, the ``--formats`` value that makes it,
+who writes it and how the index page links it. The runner, the batch, the index, the documents, the
+exporters and the CLI all read it; no other module spells a file name.
+
+>>> [o.filename for o in department_outputs(("pdf", "xlsx"))]
+['evaluation.ipynb', 'result.json', 'appendix.pdf', '绩效自评表.xlsx']
+>>> FORMATS, APPENDIX_FORMATS, DOCUMENT_FORMATS
+(('html', 'pdf', 'docx', 'xlsx'), ('html', 'pdf'), ('docx', 'xlsx'))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of a run.
+
+    ``format`` is the ``--formats`` value that produces it (None: every successful run writes it);
+    ``kind`` is the key under which its writer returns it (``html``/``pdf`` from the exporters,
+    ``docx``/``html``/``xlsx`` from the documents); ``label`` is the index page's link text (None: not
+    linked).
+    """
+
+    filename: str
+    format: str | None
+    writer: str  # runner | exporters | documents | batch
+    kind: str = ""
+    label: str | None = None
+
+    @property
+    def extension(self) -> str:
+        return self.filename[self.filename.rindex("."):]
+
+
+# --- one department: reports/<year>/<department-id>/ --------------------------------------------
+NOTEBOOK = Output("evaluation.ipynb", None, "runner", label="notebook")
+RESULT = Output("result.json", None, "runner", label="result.json")
+APPENDIX_HTML = Output("appendix.html", "html", "exporters", "html", "HTML 附件")
+APPENDIX_PDF = Output("appendix.pdf", "pdf", "exporters", "pdf", "PDF 附件")
+REPORT_DOCX = Output("自评报告.docx", "docx", "documents", "docx", "自评报告")
+REPORT_HTML = Output("自评报告.html", "docx", "documents", "html", "自评报告（HTML）")
+TABLE_XLSX = Output("绩效自评表.xlsx", "xlsx", "documents", "xlsx", "自评表")
+#: A failed department's record; with the partial notebook, the only thing a failure leaves.
+ERROR = Output("error.json", None, "runner", label="错误记录")
+#: The fingerprint of the last successful run (incremental runs compare against it).
+STAMP = Output(".evalkit-run.json", None, "runner")
+
+#: What a successful department run leaves, in the order the index links them.
+DEPARTMENT = (APPENDIX_HTML, APPENDIX_PDF, RESULT, NOTEBOOK, REPORT_DOCX, REPORT_HTML, TABLE_XLSX)
+
+# --- one year: reports/<year>/ --------------------------------------------------------------------
+INDEX = Output("index.html", None, "batch")
+OVERVIEW_NOTEBOOK = Output("overview.ipynb", None, "runner")
+OVERVIEW_HTML = Output("overview.html", "html", "exporters", "html", "全区总览（HTML）")
+OVERVIEW_PDF = Output("overview.pdf", "pdf", "exporters", "pdf", "全区总览（PDF）")
+OVERVIEW_ERROR = Output("overview.error.json", None, "runner", label="全区总览生成失败：错误记录")
+OVERVIEW = (OVERVIEW_HTML, OVERVIEW_PDF, OVERVIEW_ERROR)
+
+#: Every ``--formats`` value, in the order the CLI lists them.
+FORMATS = ("html", "pdf", "docx", "xlsx")
+#: The formats the nbconvert exporters make (appendix and overview pages).
+APPENDIX_FORMATS = tuple(f for f in FORMATS if any(o.format == f and o.writer == "exporters" for o in DEPARTMENT))
+#: The formats of the documents a department files (report draft, scoring table).
+DOCUMENT_FORMATS = tuple(f for f in FORMATS if any(o.format == f and o.writer == "documents" for o in DEPARTMENT))
+#: Folder beside the years for params files that could not be read at all (they have no year).
+INVALID_DIR = "_invalid"
+
+
+def department_outputs(formats) -> list[Output]:
+    """The files a successful department run leaves for ``formats``: notebook, result.json, then
+    each format's files in the order of :data:`FORMATS`."""
+    wanted = set(formats)
+    always = [NOTEBOOK, RESULT]
+    return always + [o for f in FORMATS if f in wanted for o in DEPARTMENT if o.format == f]
+
+
+def partial_notebook(stem: str) -> str:
+    """The name a notebook executes under until it has finished: ``evaluation.partial.ipynb``."""
+    return f"{stem}.partial.ipynb"
+
+
+def overview_outputs(formats) -> list[Output]:
+    """The overview pages ``formats`` ask for."""
+    return [o for o in (OVERVIEW_HTML, OVERVIEW_PDF) if o.format in set(formats)]

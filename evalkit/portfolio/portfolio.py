@@ -1,0 +1,469 @@
+"""Many departments at once: a district's portfolio as tidy DataFrames plus cross-department findings.
+
+>>> pf = Portfolio.load("params", year=2023, region="示例区")              # doctest: +SKIP
+>>> pf.departments[["id", "score_min", "score_max", "grade"]].head()     # doctest: +SKIP
+>>> pf.select_findings(finding_type="portfolio.*")[["department_id", "label"]]   # doctest: +SKIP
+
+Every department is evaluated exactly as ``evaluate()`` does it; a file that cannot be evaluated is
+listed in ``Portfolio.invalid`` and never stops the others. A folder may hold several regions (the
+worked example's 某高新区 beside the 示例区): medians, outliers and ``summary()`` rows are per region.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+import pandas as pd
+
+from ..core.evaluation import Evaluation, evaluate
+from ..core.findings import SEVERITIES
+from ..core.numbers import exact
+from ..core.params import duplicate_departments, load_params
+from ..core.sample import is_sample_region
+from ..core.scheme import Scheme, load_scheme
+from ..core.wording import finding_label, labels
+from ..exceptions import EvalkitError
+from ..paths import params_files
+from .findings import (
+    PortfolioFinding,
+    PortfolioRules,
+    all_full_score_findings,
+    copied_indicator_findings,
+    copied_target_findings,
+    indicator_signature,
+    load_portfolio_rules,
+    outlier_findings,
+    score_inflation_findings,
+)
+
+NAN = float("nan")
+NO_REGION = "（未注明地区）"  # how a department without a region label is grouped
+
+DEPARTMENT_COLUMNS = [
+    "id", "name", "year", "region", "sample", "scheme", "unit", "initial", "adjusted", "executed",
+    "execution_rate", "adjustment_rate", "december_share", "q4_share", "projects", "indicators", "unscored",
+    "score_min", "score_max", "score", "complete", "grade", "grade_min", "grade_max", "reported_score",
+    "reported_grade", "inflation", "errors", "warnings", "infos", "portfolio_findings", "source",
+]
+FINDING_COLUMNS = ["department_id", "id", "severity", "message", "evidence", "subject", "scope", "label", "region"]
+PROJECT_COLUMNS = ["department_id", "name", "adjusted", "executed", "execution_rate", "share"]
+MONTHLY_COLUMNS = ["department_id", "month", "executed", "share", "cumulative", "against_budget", "schedule", "gap"]
+INDICATOR_COLUMNS = ["department_id", "goal", "name", "tier", "direction", "target", "actual", "unit", "weight",
+                     "coefficient", "score", "max_loss", "scored", "rule", "trail"]
+
+
+class Portfolio:
+    """Every department of a district (one folder of params files) evaluated and compared.
+
+    Attributes
+    ----------
+    evaluations : dict[str, Evaluation]
+        By department id, sorted.
+    invalid : list[tuple[str, str]]
+        ``(path, message)`` for every file that could not be evaluated.
+    portfolio_findings : tuple[PortfolioFinding, ...]
+        Cross-department findings; ``department_id`` is ``None`` for the district as a whole.
+    rules : PortfolioRules
+        The thresholds used (``evalkit/portfolio/rules.yaml`` unless given).
+    """
+
+    def __init__(self, evaluations: Mapping[str, Evaluation], *, invalid: Iterable[tuple[str, str]] = (),
+                 rules: PortfolioRules | None = None):
+        self.evaluations: dict[str, Evaluation] = dict(sorted(evaluations.items()))
+        self.invalid: list[tuple[str, str]] = list(invalid)
+        self.rules = rules or load_portfolio_rules()
+        base = _department_frame(self.evaluations)
+        self.portfolio_findings: tuple[PortfolioFinding, ...] = _find_portfolio(base, self.evaluations, self.rules)
+        counts = pd.Series([f.department_id for f in self.portfolio_findings], dtype=object).value_counts()
+        base["portfolio_findings"] = [int(counts.get(d, 0)) for d in base["id"]]
+        self._departments = base[DEPARTMENT_COLUMNS]
+        self._findings = _finding_frame(self.evaluations, self.portfolio_findings)
+        self._indicators = _indicator_frame(self.evaluations)
+        self._projects, self._monthly = _payment_frames(self.evaluations)
+
+    @classmethod
+    def load(cls, folder: str | Path, *, year: int | None = None, region: str | None = None,
+             scheme: str | Path | Scheme | None = None,
+             rules: str | Path | PortfolioRules | None = None) -> Portfolio:
+        """Evaluate every params YAML in ``folder``.
+
+        Parameters
+        ----------
+        folder : a folder of params files (``*.yaml``, ``*.yml``).
+        year : keep only departments of this fiscal year; None keeps every year.
+        region : keep only departments of this region (``department.region``): the exact label, or a
+            part of it that only one region's label contains (``"示例区"``); None keeps every region.
+        scheme : a scheme id, path or ``Scheme`` overriding each file's own scheme.
+        rules : a portfolio rules YAML (or ``PortfolioRules``); None uses ``evalkit/portfolio/rules.yaml``.
+
+        A file that cannot be read (``EvalkitError``, ``OSError`` or ``ValueError`` while reading it) or
+        evaluated (``EvalkitError``) is listed in ``invalid`` and never stops the others; any other
+        exception is a bug and propagates. A ``region`` no department has raises ``ValueError``, a bad
+        ``scheme`` ``SchemeError``, before any department is compared.
+
+        Examples
+        --------
+        >>> pf = Portfolio.load("params", year=2023, region="示例区")   # doctest: +SKIP
+        >>> len(pf.evaluations), len(pf.invalid)                      # doctest: +SKIP
+        (24, 0)
+        """
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{folder} is not a folder of params files")
+        if not isinstance(rules, PortfolioRules):
+            rules = load_portfolio_rules(rules)
+        if scheme is not None and not isinstance(scheme, Scheme):
+            scheme = load_scheme(scheme, relative_to=folder)
+        found: list[tuple[Path, Evaluation]] = []
+        invalid: list[tuple[str, str]] = []
+        for path in params_files([folder]):
+            try:  # reading: a broken, unreadable or undecodable file is the file's problem
+                params = load_params(path)
+            except (EvalkitError, OSError, ValueError) as exc:
+                invalid.append((str(path), str(exc) or type(exc).__name__))
+                continue
+            try:
+                ev = evaluate(params, scheme)
+            except EvalkitError as exc:
+                invalid.append((str(path), str(exc) or type(exc).__name__))
+                continue
+            if year is None or ev.department.year == year:
+                found.append((path, ev))
+        if region is not None:
+            chosen = _pick_region(region, {ev.department.region for _, ev in found}, folder)
+            found = [(path, ev) for path, ev in found if ev.department.region == chosen]
+        clashes = duplicate_departments((path, ev.department) for path, ev in found)
+        invalid += [(str(path), clashes[path]) for path, _ in found if path in clashes]
+        evaluations: dict[str, Evaluation] = {}
+        seen: dict[str, str] = {}
+        for path, ev in found:
+            dept = ev.department
+            if path in clashes:
+                continue
+            if dept.id in seen:  # one id in two years: the portfolio holds one year per department
+                invalid.append((str(path), (f"department id {dept.id!r} is also used by {seen[dept.id]}; "
+                                            "give each department-year its own id, or pass year= to pick one year")))
+                continue
+            seen[dept.id] = str(path)
+            evaluations[dept.id] = ev
+        return cls(evaluations, invalid=invalid, rules=rules)
+
+    def __repr__(self) -> str:
+        return (f"<Portfolio {len(self.evaluations)} departments, {len(self.invalid)} invalid files, "
+                f"{len(self.portfolio_findings)} portfolio findings>")
+
+    # --- tables ---------------------------------------------------------------------------------
+
+    @property
+    def departments(self) -> pd.DataFrame:
+        """One row per department: score (NaN when incomplete) and interval, grade, budget rates, year-end
+        shares, reported score, ``inflation`` (reported − computed, against the interval's top when
+        incomplete: the least inflation the data prove) and finding counts (``errors``, ``warnings``,
+        ``infos`` for the department's own findings; ``portfolio_findings`` for cross-department ones).
+        Rates and shares are fractions."""
+        return self._departments.copy()
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """Every finding, ``scope`` 'department' or 'portfolio'; ``department_id`` is None for the district."""
+        return self._findings.copy()
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        """Every indicator of every department (the columns of ``Evaluation.indicators``)."""
+        return self._indicators.copy()
+
+    @property
+    def projects(self) -> pd.DataFrame:
+        """Every project from the departments' project tables; ``share`` of the department's project budget."""
+        return self._projects.copy()
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        """Monthly payments with cumulative progress ``against_budget`` and the time ``schedule`` (month ÷ 12)."""
+        return self._monthly.copy()
+
+    @property
+    def regions(self) -> dict[str, int]:
+        """Department count per region label (``（未注明地区）`` for none), sorted by label."""
+        counts = self._departments["region"].fillna(NO_REGION).value_counts()
+        return {str(r): int(counts[r]) for r in sorted(counts.index)}
+
+    def department(self, department_id: str) -> Evaluation:
+        """The evaluation of one department.
+
+        Raises ``KeyError`` naming the known ids when ``department_id`` is not in the portfolio.
+
+        >>> pf.department("demo-water-bureau").score_text()   # doctest: +SKIP
+        '88.72'
+        """
+        try:
+            return self.evaluations[department_id]
+        except KeyError:
+            known = ", ".join(self.evaluations) or "none"
+            raise KeyError(f"no department {department_id!r} in this portfolio; known: {known}") from None
+
+    def most_flagged(self, *, exclude: Iterable[str] = ()) -> str | None:
+        """The id of the department with the most problems: errors, then warnings, then cross-department
+        findings, then infos; ties go to the first id. None when no department is left.
+
+        >>> pf.most_flagged(), pf.most_flagged(exclude=[pf.most_flagged()])   # doctest: +SKIP
+        ('demo-transport-bureau', 'demo-health-bureau')
+        """
+        d = self._departments[~self._departments["id"].isin(list(exclude))]
+        if d.empty:
+            return None
+        order = d.sort_values(["errors", "warnings", "portfolio_findings", "infos", "id"],
+                              ascending=[False, False, False, False, True])
+        return str(order["id"].iloc[0])
+
+    def best_scoring(self, *, exclude: Iterable[str] = ()) -> str | None:
+        """The id of the department with the highest score (complete scores before intervals, an interval
+        by its lower end); ties go to the first id. None when no department is left.
+
+        >>> pf.best_scoring(exclude=["demo-transport-bureau"])   # doctest: +SKIP
+        'demo-science-technology-bureau'
+        """
+        d = self._departments[~self._departments["id"].isin(list(exclude))]
+        if d.empty:
+            return None
+        order = d.sort_values(["complete", "score_min", "id"], ascending=[False, False, True])
+        return str(order["id"].iloc[0])
+
+    def select_findings(self, *, severity: str | None = None, finding_type: str | None = None,
+                        department: str | None = None) -> pd.DataFrame:
+        """The rows of ``findings`` matching every filter given (None: no filter).
+
+        Parameters
+        ----------
+        severity : ``"error"``, ``"warning"`` or ``"info"``.
+        finding_type : a finding id or a pattern with ``*`` (``"budget.*"``, ``"portfolio.outlier_*"``).
+        department : a department id.
+
+        A severity that does not exist or a pattern no finding id matches raises ``ValueError``; an
+        unknown department ``KeyError``.
+
+        >>> pf.select_findings(severity="error", finding_type="score.*")   # doctest: +SKIP
+        """
+        f = self._findings
+        if severity is not None:
+            if severity not in SEVERITIES:
+                raise ValueError(f"severity must be one of {', '.join(SEVERITIES)} or None, not {severity!r}")
+            f = f[f["severity"] == severity]
+        if finding_type is not None:
+            known = set(labels().findings) | set(self._findings["id"])
+            if not any(fnmatchcase(k, finding_type) for k in known):
+                raise ValueError(f"no finding id matches {finding_type!r}; give an id such as "
+                                 "'budget.low_execution' or a pattern such as 'portfolio.*'")
+            f = f[[fnmatchcase(i, finding_type) for i in f["id"]]]
+        if department is not None:
+            self.department(department)
+            f = f[f["department_id"] == department]
+        return f.copy()
+
+    def summary(self) -> pd.DataFrame:
+        """District figures, one row per region (districts are never mixed in one median).
+
+        Counts, totals, medians of the rates and scores, grade counts and findings; ``地区`` names the
+        region, ``示例数据`` says whether it is illustrative. An empty portfolio gives one row of zeros.
+
+        >>> pf.summary()[["地区", "部门数", "预算执行率中位数"]]   # doctest: +SKIP
+        """
+        d, f = self._departments, self._findings
+        grades = self._grade_labels()
+        if d.empty:
+            return pd.DataFrame([self._summary_row("", d, f, grades)])
+        region = d["region"].fillna(NO_REGION)
+        rows = [self._summary_row(r, d[region == r], f[f["region"].fillna(NO_REGION) == r], grades)
+                for r in sorted(set(region))]
+        return pd.DataFrame(rows)
+
+    def _summary_row(self, region: str, d: pd.DataFrame, f: pd.DataFrame, grades: list[str]) -> dict:
+        units = set(d["unit"])
+        same_unit = len(units) == 1
+        adjusted = float(d["adjusted"].sum()) if same_unit else NAN
+        executed = float(d["executed"].sum()) if same_unit else NAN
+        flagged = (d["errors"] + d["warnings"] + d["infos"] + d["portfolio_findings"]) > 0
+        row = {
+            "地区": region,
+            "年度": "、".join(str(y) for y in sorted(set(d["year"]))),
+            "示例数据": bool(d["sample"].any()),
+            "部门数": len(d),
+            "得分完整的部门数": int(d["complete"].sum()),
+            "无法读取的文件数": len(self.invalid),
+            "金额单位": next(iter(units)) if same_unit else ("（单位不一）" if units else ""),
+            "全年预算数合计": adjusted,
+            "全年执行数合计": executed,
+            "总体预算执行率": executed / adjusted if adjusted else NAN,
+            "预算执行率中位数": _median(d["execution_rate"]),
+            "预算调整率中位数": _median(d["adjustment_rate"]),
+            "12月支付占比中位数": _median(d["december_share"]),
+            "第四季度支付占比中位数": _median(d["q4_share"]),
+            "计算得分中位数": _median(d["score"]),
+            "自评得分中位数": _median(d["reported_score"]),
+            "自评虚高中位数": _median(d["inflation"]),
+            "有问题的部门数": int(flagged.sum()),
+            "无任何问题的部门数": int((~flagged).sum()),
+        }
+        for severity, label in zip(SEVERITIES, ("错误", "警告", "提示"), strict=True):
+            row[label] = int((f["severity"] == severity).sum())
+        row["跨部门问题"] = int((f["scope"] == "portfolio").sum())
+        for label in grades:
+            row[f"等级·{label}"] = int((d["complete"] & (d["grade"] == label)).sum())
+        row["等级·未定（得分为区间）"] = int((~d["complete"]).sum())
+        return row
+
+    def _grade_labels(self) -> list[str]:
+        labels_: dict[str, None] = {}
+        for ev in self.evaluations.values():
+            labels_.update((g.label, None) for g in ev.scheme.grades)
+        return list(labels_)
+
+    def compare(self, a: str, b: str) -> pd.DataFrame:
+        """Key figures of departments ``a`` and ``b`` side by side, with ``b − a`` where both are numbers.
+
+        Rows are labelled in Chinese (``预算执行率``, ``计算得分``…, ``问题类型`` last); rates are fractions.
+        Raises ``KeyError`` for an unknown id.
+
+        >>> pf.compare("demo-water-bureau", "demo-civil-affairs-bureau").loc["预算执行率"]   # doctest: +SKIP
+        """
+        rows = {}
+        for dept in (a, b):
+            self.department(dept)
+        d = self._departments.set_index("id")
+        kinds = self._findings.groupby("department_id")["id"].agg(lambda s: "、".join(sorted(set(s))))
+        for label, column in COMPARE_ROWS:
+            rows[label] = [_plain(d.at[dept, column]) for dept in (a, b)]
+        rows["问题类型"] = [kinds.get(dept, "") for dept in (a, b)]
+        return pd.DataFrame([[x, y, _difference(x, y)] for x, y in rows.values()], index=list(rows),
+                            columns=[a, b, "差值"], dtype=object)
+
+
+COMPARE_ROWS = [
+    ("部门", "name"), ("评价方案", "scheme"), ("金额单位", "unit"), ("年初预算数", "initial"),
+    ("全年预算数", "adjusted"), ("全年执行数", "executed"), ("预算执行率", "execution_rate"),
+    ("预算调整率", "adjustment_rate"), ("12月支付占比", "december_share"), ("第四季度支付占比", "q4_share"),
+    ("项目数", "projects"), ("绩效指标数", "indicators"), ("未填报完成值的指标数", "unscored"),
+    ("计算得分", "score"), ("得分下限", "score_min"), ("得分上限", "score_max"), ("评价等级", "grade"),
+    ("自评得分", "reported_score"), ("自评等级", "reported_grade"), ("自评虚高", "inflation"),
+    ("错误", "errors"), ("警告", "warnings"), ("提示", "infos"), ("跨部门问题", "portfolio_findings"),
+]
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value
+
+
+def _difference(x, y):
+    numeric = (int, float)
+    if isinstance(x, numeric) and isinstance(y, numeric) and not isinstance(x, bool) and not isinstance(y, bool):
+        return NAN if math.isnan(x) or math.isnan(y) else y - x
+    return None
+
+
+def _pick_region(region: str, regions: set[str | None], folder: Path) -> str:
+    """The region label ``region`` names: itself, or the only label containing it."""
+    labels_ = sorted(r for r in regions if r)
+    if region in labels_:
+        return region
+    matches = [r for r in labels_ if region in r]
+    if len(matches) == 1:
+        return matches[0]
+    known = "、".join(labels_) or "none"
+    why = "several regions contain it" if matches else "no department has it"
+    raise ValueError(f"region {region!r}: {why}; regions in {folder}: {known}")
+
+
+def _median(series: pd.Series) -> float:
+    values = series.dropna()
+    return float(values.median()) if len(values) else NAN
+
+
+def _number(value) -> float:
+    return NAN if value is None else float(value)
+
+
+def _department_row(ev: Evaluation) -> dict:
+    p, b, s, g = ev.params, ev.budget, ev.score, ev.grade
+    monthly, projects = ev.monthly, ev.projects
+    counts = ev.severity_counts()
+    reported = p.reported.score
+    return {
+        "id": p.department.id, "name": p.department.name, "year": p.department.year,
+        "region": p.department.region, "sample": is_sample_region(p.department.region),
+        "scheme": ev.scheme.id, "unit": p.unit, "initial": float(b.initial), "adjusted": float(b.adjusted),
+        "executed": float(b.executed), "execution_rate": _number(b.execution_rate),
+        "adjustment_rate": _number(b.adjustment_rate),
+        "december_share": _number(monthly.december_share) if monthly else NAN,
+        "q4_share": _number(monthly.q4_share) if monthly else NAN,
+        "projects": projects.count if projects else 0,
+        "indicators": len(ev.indicator_scores), "unscored": sum(1 for x in ev.indicator_scores if not x.scored),
+        "score_min": float(s.min), "score_max": float(s.max), "score": _number(s.total),
+        "complete": s.complete, "grade": g.label, "grade_min": g.min_label, "grade_max": g.max_label,
+        "reported_score": _number(reported), "reported_grade": p.reported.grade,
+        "inflation": NAN if reported is None else float(exact(reported) - s.max),  # max = min when complete
+        "errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
+        "source": p.source,
+    }
+
+
+def _department_frame(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
+    columns = [c for c in DEPARTMENT_COLUMNS if c != "portfolio_findings"]
+    frame = pd.DataFrame([_department_row(ev) for ev in evaluations.values()], columns=columns)
+    return frame.astype({"sample": bool, "complete": bool})
+
+
+def _find_portfolio(departments: pd.DataFrame, evaluations: Mapping[str, Evaluation],
+                    rules: PortfolioRules) -> tuple[PortfolioFinding, ...]:
+    """Outliers and district inflation within each region (one district's medians); copies across all."""
+    names = {dept: ev.department.name for dept, ev in evaluations.items()}
+    coefficients = {dept: [x.coefficient if x.scored else None for x in ev.indicator_scores]
+                    for dept, ev in evaluations.items()}
+    signatures = {dept: [indicator_signature(i.name, i.direction, i.target, i.unit) for i in ev.params.indicators]
+                  for dept, ev in evaluations.items()}
+    found: list[PortfolioFinding] = []
+    regions = departments["region"].fillna(NO_REGION)
+    for region in sorted(set(regions)):
+        found += outlier_findings(departments[regions == region], rules)
+    found += [*all_full_score_findings(coefficients, names, rules), *copied_indicator_findings(signatures, names, rules),
+              *copied_target_findings(signatures, names, rules)]
+    for region in sorted(set(regions)):
+        label = None if region == NO_REGION else region
+        found += score_inflation_findings(departments[regions == region], rules, region=label)
+    return tuple(found)
+
+
+def _finding_frame(evaluations: Mapping[str, Evaluation], portfolio: tuple[PortfolioFinding, ...]) -> pd.DataFrame:
+    by_department: dict[str | None, list[PortfolioFinding]] = {}
+    for f in portfolio:
+        by_department.setdefault(f.department_id, []).append(f)
+    rows = []
+    for dept, ev in evaluations.items():
+        region = ev.department.region
+        rows += [{"department_id": dept, **f.to_dict(), "scope": "department", "region": region}
+                 for f in ev.finding_items]
+        rows += [f.to_dict() | {"region": region} for f in by_department.get(dept, ())]
+    rows += [f.to_dict() | {"region": f.evidence.get("region")} for f in by_department.get(None, ())]
+    for row in rows:
+        row["label"] = finding_label(row["id"])
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def _indicator_frame(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
+    rows = [{"department_id": dept, **row} for dept, ev in evaluations.items()
+            for row in ev.indicators.to_dict("records")]
+    return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
+
+
+def _payment_frames(evaluations: Mapping[str, Evaluation]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    projects, monthly = [], []
+    for dept, ev in evaluations.items():
+        pp, mp = ev.projects, ev.monthly
+        if pp is not None:
+            projects += [{"department_id": dept, **row} for row in pp.table.to_dict("records")]
+        if mp is not None:
+            monthly += [{"department_id": dept, **row} for row in mp.table.to_dict("records")]
+    return pd.DataFrame(projects, columns=PROJECT_COLUMNS), pd.DataFrame(monthly, columns=MONTHLY_COLUMNS)

@@ -1,0 +1,216 @@
+"""What the department notebook shows: each function returns one displayable block.
+
+The notebook calls these in order and holds no logic of its own. Every figure comes from the
+``Evaluation``; nothing here computes a score.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from IPython.display import HTML, Image, Markdown
+
+from ..core.budget import rate_trail
+from ..core.evaluation import Evaluation
+from ..core.findings import SEVERITIES, SEVERITY_LABELS
+from ..core.numbers import fmt, fmt_pct, fmt_plain
+from ..core.sample import is_sample_region
+from ..core.wording import evidence_text, finding_label
+from . import charts
+from .markup import escape_markdown, table
+
+
+def chart_image(png: bytes, alt: str) -> Image:
+    """A chart with its alternative text (read by screen readers, kept in the appendix HTML)."""
+    return Image(data=png, format="png", metadata={"alt": alt})
+
+
+def is_sample(ev: Evaluation) -> bool:
+    """Whether the department is illustrative (示例数据), by its region label."""
+    return is_sample_region(ev.params.department.region)
+
+
+def title(ev: Evaluation) -> str:
+    d = ev.params.department
+    return f"{d.name} {d.year} 年度部门整体支出绩效自评 · 计算附件"
+
+
+def header(ev: Evaluation) -> Markdown:
+    d = ev.params.department
+    lines = [f"# {escape_markdown(title(ev))}", ""]
+    if is_sample(ev):
+        lines += ["> **示例数据**：本附件由虚构的示例数据生成，仅用于演示，不代表任何真实部门。", ""]
+    lines += [f"- 部门：{escape_markdown(d.name)}（{escape_markdown(d.id)}）" + (f"，{escape_markdown(d.region)}" if d.region else ""),
+              f"- 评价年度：{d.year} 年",
+              f"- 评价方案：{escape_markdown(ev.scheme.title)}（`{ev.scheme.id}`）",
+              f"- 金额单位：{escape_markdown(ev.params.unit)}",
+              f"- 总分：**{ev.score_text()}**　评价等级：**{escape_markdown(ev.grade_text())}**"
+              f"　发现问题：错误 {ev.severity_counts()['error']} 项、警告 {ev.severity_counts()['warning']} 项、"
+              f"提示 {ev.severity_counts()['info']} 项"]
+    return Markdown("\n".join(lines))
+
+
+def basic_info(ev: Evaluation) -> Markdown:
+    n = ev.params.narrative
+    parts = []
+    if n.summary:
+        parts += [escape_markdown(n.summary), ""]
+    if n.duties:
+        parts += ["**主要职责**", ""] + [f"{i}. {escape_markdown(d)}" for i, d in enumerate(n.duties, 1)]
+    if not parts:
+        parts = ["（参数文件未提供部门基本情况。）"]
+    return Markdown("\n".join(parts))
+
+
+def budget_table(ev: Evaluation) -> HTML:
+    b, unit = ev.budget, ev.params.unit
+    rows = [[line.name, "—" if line.initial is None else fmt(line.initial), fmt(line.adjusted), fmt(line.executed),
+             fmt_pct(line.execution_rate), rate_trail(line.executed, line.adjusted)] for line in b.lines]
+    rows.append(["合计", fmt(b.initial), fmt(b.adjusted), fmt(b.executed), fmt_pct(b.execution_rate),
+                 rate_trail(b.executed, b.adjusted)])
+    headers = ["预算项目", f"年初预算数（{unit}）", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率", "计算过程"]
+    return HTML(table(headers, rows, numeric={1, 2, 3, 4}, total_last=True))
+
+
+def budget_trails(ev: Evaluation) -> Markdown:
+    b = ev.budget
+    items = [b.trails["execution_rate"], b.trails["adjustment_rate"], b.trails["execution_score"]]
+    items += [line.trail for line in b.lines]
+    count = next((line.count for line in b.lines if line.count), None)
+    if count:
+        items.append(f"专项预算项目 {count} 个")
+    return Markdown("\n".join(f"- {escape_markdown(t)}" for t in items))
+
+
+def budget_chart(ev: Evaluation) -> Image:
+    return chart_image(charts.budget_chart(ev), "预算执行情况：全年预算数与全年执行数")
+
+
+def projects_table(ev: Evaluation) -> HTML | Markdown:
+    """Per-project execution, projects never started, and the share of the largest projects."""
+    profile = ev.projects
+    if profile is None:
+        return Markdown("（参数文件未提供项目明细表。）")
+    unit = ev.params.unit
+    low = ev.scheme.checks["project_low_execution"]
+    rows = [[r.name, fmt(r.adjusted), fmt(r.executed),
+             "—" if r.execution_rate is None else fmt_pct(r.execution_rate),
+             "—" if r.share is None else fmt_pct(r.share),
+             "未启动" if r.name in profile.never_started else
+             ("执行偏低" if r.execution_rate is not None and r.execution_rate < float(low) else "")]
+            for r in profile.table.sort_values("adjusted", ascending=False).itertuples()]
+    lead = (f"<p class='evalkit-note'>共 {profile.count} 个项目；未启动（有预算、零支出）{len(profile.never_started)} 个；"
+            f"预算最多的 {profile.top_count} 个项目占项目预算的 {fmt_pct(profile.top_share)}；"
+            f"执行率低于 {fmt_pct(low, 0)} 的项目标为“执行偏低”。</p>")
+    return HTML(lead + table(["项目名称", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率", "占项目预算",
+                               "状态"], rows, numeric={1, 2, 3, 4}))
+
+
+def monthly_table(ev: Evaluation) -> HTML | Markdown:
+    """Cumulative payment progress against 序时进度, month by month."""
+    profile = ev.monthly
+    if profile is None:
+        return Markdown("（参数文件未提供月度支付数据。）")
+    rows = [[f"{r.month} 月", fmt(r.executed), fmt(r.cumulative),
+             "—" if r.against_budget is None else fmt_pct(r.against_budget), fmt_pct(r.schedule),
+             "—" if r.gap is None else fmt_pct(r.gap)] for r in profile.table.itertuples()]
+    lead = (f"<p class='evalkit-note'>序时进度 = 月份 ÷ 12；累计支付进度 = 累计支付 ÷ 全年预算数。12 月支付占全年支付的 "
+            f"{fmt_pct(profile.december_share)}，第四季度占 {fmt_pct(profile.q4_share)}"
+            f"（预警阈值：12 月 {fmt_pct(ev.scheme.checks['december_share'], 0)}，"
+            f"第四季度 {fmt_pct(ev.scheme.checks['q4_share'], 0)}）。</p>")
+    unit = ev.params.unit
+    return HTML(lead + table(["月份", f"当月支付（{unit}）", f"累计支付（{unit}）", "累计支付进度", "序时进度", "进度差"],
+                              rows, numeric={1, 2, 3, 4, 5}))
+
+
+def monthly_chart(ev: Evaluation) -> Image | Markdown:
+    png = charts.monthly_chart(ev)
+    return Markdown("") if png is None else chart_image(png, "月度支付进度与序时进度")
+
+
+def indicator_table(ev: Evaluation) -> HTML:
+    rows, last_goal = [], None
+    for s in ev.indicator_scores:
+        ind = s.indicator
+        unit = ind.unit or ""
+        target = ind.target if isinstance(ind.target, str) else f"{fmt_plain(ind.target)}{unit}"
+        if ind.actual is None:
+            actual = "未填报" if ind.direction != "qualitative" else (ind.level or "未填报")
+        else:
+            actual = ind.actual if isinstance(ind.actual, str) else f"{fmt_plain(ind.actual)}{unit}"
+            if ind.level:
+                actual += f"（{ind.level}）"
+        rows.append([s.goal if s.goal != last_goal else "", ind.name, ind.tier or "—",
+                     "定性" if ind.direction == "qualitative" else ind.direction, target, actual, fmt(s.weight),
+                     s.rule_name, fmt_pct(s.coefficient) if s.coefficient is not None else "—",
+                     fmt(s.score) if s.scored else "—", s.trail])
+        last_goal = s.goal
+    headers = ["绩效目标", "绩效指标", "一级指标", "指标性质", "年度指标值", "全年完成值", "分值", "计分规则",
+               "得分系数", "得分", "计算过程"]
+    note = f"<p class='evalkit-note'>分值分配：{escape(ev.weights.trail)}</p>"
+    rules = dict.fromkeys(s.rule for s in ev.indicator_scores if s.rule != s.rule_name)
+    legend = "".join(f"<li>{escape(r)}</li>" for r in rules)
+    legend = (f"<p class='evalkit-note'>计分规则：</p><ul class='evalkit-note'>{legend}"
+              "<li>得分为“—”：未填报全年完成值（或达成程度），不计分，总分以区间表示。</li></ul>")
+    return HTML(note + table(headers, rows, numeric={6, 8, 9}, classes="evalkit-table evalkit-wide") + legend)
+
+
+def score_block(ev: Evaluation) -> Markdown:
+    s, g, scheme = ev.score, ev.grade, ev.scheme
+    bands = scheme.band_texts()
+    lines = [f"- 预算执行得分：{fmt(s.execution)} 分（{escape_markdown(ev.budget.trails['execution_score'])}）",
+             f"- 绩效指标得分：已计分指标合计 {fmt(s.indicators)} 分"
+             + (f"，另有 {fmt(s.unscored_points)} 分的指标未填报完成值" if not s.complete else ""),
+             f"- 计算过程：{escape_markdown(s.trail)}"]
+    if s.complete:
+        lines.append(f"- **总分 {fmt(s.min)} 分，评价等级：{escape_markdown(g.label)}**")
+    else:
+        lines.append(f"- **总分区间 [{fmt(s.min)}, {fmt(s.max)}] 分**：最低端（未填报指标按 0 分）评价等级为"
+                     f"**{escape_markdown(g.min_label)}**，最高端（未填报指标按满分）评价等级为**{escape_markdown(g.max_label)}**")
+    lines.append(f"- 评价等级划分（{escape_markdown(scheme.id)}）：" + "；".join(bands) + "。")
+    rep = ev.params.reported
+    if rep.score is not None or rep.grade:
+        claimed = f"{fmt_plain(rep.score)} 分" if rep.score is not None else ""
+        lines.append(f"- 部门自评：{claimed}{'，' if claimed and rep.grade else ''}{escape_markdown(rep.grade or '')}"
+                     "（核对结果见“发现的问题”）")
+    return Markdown("\n".join(lines))
+
+
+def loss_chart(ev: Evaluation) -> Image:
+    return chart_image(charts.loss_chart(ev), "各绩效目标得分与失分")
+
+
+def findings_block(ev: Evaluation) -> HTML:
+    """Every finding by severity: the message, its id and short label, the params key it is about, and
+    its evidence with Chinese labels (rates as percentages, amounts with two decimals and the unit)."""
+    if not ev.finding_items:
+        return HTML("<p>未发现问题。</p>")
+    parts = []
+    for severity in SEVERITIES:
+        items = [f for f in ev.finding_items if f.severity == severity]
+        if not items:
+            continue
+        parts.append(f"<h3 class='evalkit-{severity}'>{SEVERITY_LABELS[severity]}（{len(items)} 项）</h3><ol>")
+        for f in items:
+            evidence = escape(evidence_text(f.id, f.evidence, unit=ev.params.unit))
+            where = f" · 参数位置 <code>{escape(f.subject)}</code>" if f.subject else ""
+            parts.append(f"<li><strong>{escape(f.message)}</strong><br><small>{escape(finding_label(f.id))}"
+                         f"（<code>{escape(f.id)}</code>）{where}"
+                         + (f" · 依据：{evidence}" if evidence else "") + "</small></li>")
+        parts.append("</ol>")
+    return HTML("".join(parts))
+
+
+def provenance_block(ev: Evaluation) -> HTML:
+    p = ev.provenance
+    rows = [[path, digest] for path, digest in p.get("inputs", {}).items()]
+    rows.append([f"评价方案 {ev.scheme.id}", ev.scheme.sha256 or "（随 evalkit 发布）"])
+    versions = "，".join(f"{k} {v}" for k, v in p.get("packages", {}).items())
+    html = [table(["输入文件", "SHA-256"], rows, classes="evalkit-table evalkit-mono"),
+            f"<p>evalkit {escape(str(p.get('evalkit', '')))}，Python {escape(str(p.get('python', '')))}；"
+            f"{escape(versions)}</p>",
+            f"<p>生成时间（UTC）：{escape(str(p.get('generated_at', '')))}</p>",
+            "<p>复现方法：使用相同版本的 evalkit 运行 <code>evalkit score &lt;参数文件&gt; --json</code>，"
+            "或 <code>papermill notebooks/department.ipynb out.ipynb -p params_file &lt;参数文件&gt;</code>；"
+            "输入文件的 SHA-256 相同，则全部数字相同。</p>"]
+    return HTML("".join(html))

@@ -1,0 +1,106 @@
+"""Charts for the appendix: matplotlib figures with Chinese labels, returned as PNG bytes.
+
+Figures are built with ``matplotlib.figure.Figure`` (not pyplot), so nothing is shown twice and
+no global state leaks between departments in a long-lived worker.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import OrderedDict
+
+from matplotlib.figure import Figure
+
+from ..core.evaluation import Evaluation
+from ..core.numbers import fmt_pct
+from .fonts import use_cjk_font
+
+BLUE, ORANGE, GREY, RED = "#2f6db5", "#e08a2c", "#b8bec6", "#c0392b"
+
+
+def to_png(fig: Figure, *, dpi: int = 150) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def budget_chart(ev: Evaluation) -> bytes:
+    """全年预算数 vs 全年执行数 per line and in total, with each 预算执行率 printed."""
+    use_cjk_font()
+    b = ev.budget
+    names = [line.name for line in b.lines] + ["合计"]
+    adjusted = [float(line.adjusted) for line in b.lines] + [float(b.adjusted)]
+    executed = [float(line.executed) for line in b.lines] + [float(b.executed)]
+    rates = [line.execution_rate for line in b.lines] + [b.execution_rate]
+    fig = Figure(figsize=(7.5, 0.9 + 0.75 * len(names)))
+    ax = fig.subplots()
+    ys = range(len(names))
+    ax.barh([y + 0.2 for y in ys], adjusted, height=0.38, color=GREY, label="全年预算数")
+    ax.barh([y - 0.2 for y in ys], executed, height=0.38, color=BLUE, label="全年执行数")
+    for y, value, r in zip(ys, executed, rates, strict=True):
+        ax.text(value, y - 0.2, f" {fmt_pct(r)}", va="center", fontsize=9)
+    ax.set_yticks(list(ys), names)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"金额（{ev.params.unit}）")
+    ax.set_title("预算执行情况：全年预算数与全年执行数")
+    ax.legend(loc="upper right", fontsize=9)
+    ax.margins(x=0.15)
+    fig.tight_layout()
+    return to_png(fig)
+
+
+def loss_chart(ev: Evaluation) -> bytes:
+    """Points per goal: earned, lost, and not verifiable (no actual reported)."""
+    use_cjk_font()
+    goals: OrderedDict[str, list[float]] = OrderedDict()
+    for s in ev.indicator_scores:
+        earned, lost, unknown = goals.setdefault(s.goal, [0.0, 0.0, 0.0])
+        if s.scored:
+            goals[s.goal] = [earned + float(s.score), lost + float(s.weight - s.score), unknown]
+        else:
+            goals[s.goal] = [earned, lost, unknown + float(s.weight)]
+    names = list(goals)
+    fig = Figure(figsize=(7.5, 1.0 + 0.42 * len(names)))
+    ax = fig.subplots()
+    ys = list(range(len(names)))
+    earned = [v[0] for v in goals.values()]
+    lost = [v[1] for v in goals.values()]
+    unknown = [v[2] for v in goals.values()]
+    ax.barh(ys, earned, color=BLUE, label="已得分")
+    ax.barh(ys, lost, left=earned, color=RED, label="失分")
+    ax.barh(ys, unknown, left=[e + lo for e, lo in zip(earned, lost, strict=True)], color=GREY,
+            hatch="//", edgecolor="white", label="未填报完成值（无法核实）")
+    ax.set_yticks(ys, [_wrap(n) for n in names], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("分值")
+    ax.set_title("各绩效目标得分与失分")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return to_png(fig)
+
+
+def monthly_chart(ev: Evaluation) -> bytes | None:
+    """Cumulative payment progress against the time schedule (序时进度 = month / 12)."""
+    profile = ev.monthly
+    if profile is None:
+        return None
+    use_cjk_font()
+    t = profile.table
+    adjusted = float(ev.budget.adjusted) or 1.0
+    progress = [0.0 if v is None else v * 100 for v in t["against_budget"]]
+    fig = Figure(figsize=(7.5, 3.6))
+    ax = fig.subplots()
+    ax.plot(t["month"], t["schedule"] * 100, color=GREY, linestyle="--", label="序时进度")
+    ax.plot(t["month"], progress, color=BLUE, marker="o", label="累计支付进度（占全年预算数）")
+    ax.bar(t["month"], t["executed"] / adjusted * 100, color=ORANGE, alpha=0.5, label="当月支付（占全年预算数）")
+    ax.set_xticks(list(t["month"]), [f"{m}月" for m in t["month"]], fontsize=8)
+    ax.set_ylabel("%")
+    ax.set_ylim(0, max(105, max(progress) + 5))
+    ax.set_title("月度支付进度与序时进度")
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return to_png(fig)
+
+
+def _wrap(text: str, size: int = 12) -> str:
+    return "\n".join(text[i:i + size] for i in range(0, len(text), size))

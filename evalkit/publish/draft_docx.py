@@ -1,0 +1,298 @@
+"""The report draft as a Word document (``自评报告.docx``), laid out like a 公文.
+
+A4; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; body 三号 (16 pt) at a fixed 28 pt
+line pitch; a centred title; tables in 五号 (10.5 pt); page numbers (a ``PAGE`` field) centred in
+the footer as ``— 1 —``.
+
+Fonts are those of a 公文 when the machine has them — 仿宋_GB2312 or 仿宋 for the body, 黑体 for
+headings — else Noto Serif CJK SC and Noto Sans CJK SC (:func:`choose_fonts`, a pure function of
+the installed families; :func:`installed_families` asks fontconfig). Each is declared in the
+document's font table with an alternate, so Word on a machine without it substitutes the other.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+from lxml import etree
+
+from .draft import Draft, Heading, Paragraph, Table
+
+SERIF = "Noto Serif CJK SC"
+SANS = "Noto Sans CJK SC"
+LATIN = "Times New Roman"
+#: 公文 fonts in order of preference, each with the other names fontconfig may list it under.
+BODY_FONTS = (("仿宋_GB2312", "FangSong_GB2312"), ("仿宋", "FangSong"))
+HEADING_FONTS = (("黑体", "SimHei"),)
+#: Font → the alternate Word may substitute when the font is missing.
+ALTERNATES = {SERIF: "仿宋", SANS: "黑体", "仿宋_GB2312": "仿宋", "仿宋": "FangSong", "黑体": "SimHei"}
+
+
+@dataclass(frozen=True)
+class DocxFonts:
+    """The East Asian fonts of the body (and title, tables) and of the headings."""
+
+    body: str = SERIF
+    heading: str = SANS
+
+
+def choose_fonts(installed: Iterable[str]) -> DocxFonts:
+    """The 公文 fonts among ``installed`` family names, else the Noto CJK fallbacks.
+
+    >>> choose_fonts(["FangSong", "SimHei", "DejaVu Sans"])
+    DocxFonts(body='仿宋', heading='黑体')
+    >>> choose_fonts([])
+    DocxFonts(body='Noto Serif CJK SC', heading='Noto Sans CJK SC')
+    """
+    names = {name.strip().casefold() for name in installed}
+
+    def first(choices: tuple[tuple[str, ...], ...], fallback: str) -> str:
+        return next((c[0] for c in choices if any(alias.casefold() in names for alias in c)), fallback)
+    return DocxFonts(body=first(BODY_FONTS, SERIF), heading=first(HEADING_FONTS, SANS))
+
+
+def parse_fc_list(output: str) -> list[str]:
+    """Family names from ``fc-list : family`` (one font a line, its names separated by commas)."""
+    return [name.replace("\\", "").strip() for line in output.splitlines() for name in line.split(",")
+            if name.strip()]
+
+
+@cache
+def installed_families() -> tuple[str, ...]:
+    """The font families fontconfig knows on this machine (asked once per process); none when
+    ``fc-list`` is missing or fails."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return ()
+    try:
+        result = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return tuple(parse_fc_list(result.stdout)) if result.returncode == 0 else ()
+BODY_PT, TITLE_PT, TABLE_PT, FOOTER_PT = 16, 22, 10.5, 14
+LINE_PT = 28
+TEXT_WIDTH_MM = 210 - 28 - 26
+_ORANGE = RGBColor(0xB4, 0x5F, 0x06)
+_GREY = RGBColor(0x55, 0x55, 0x55)
+
+
+def render_docx(draft: Draft, *, fonts: DocxFonts = DocxFonts()) -> bytes:
+    """The ``.docx`` bytes of ``draft``, its Chinese text in ``fonts``."""
+    doc = Document()
+    _page(doc)
+    _styles(doc, fonts)
+    _font_table(doc, fonts)
+    _footer(doc)
+    props = doc.core_properties
+    props.title, props.author, props.language = draft.title, draft.department, "zh-CN"
+    props.comments = "由 evalkit 生成的部门整体支出绩效自评报告草稿"
+    doc.add_paragraph(draft.title, style="Report Title")
+    for block in draft.blocks:
+        if isinstance(block, Heading):
+            doc.add_paragraph(block.title, style=f"Heading {block.level}")
+        elif isinstance(block, Paragraph):
+            _paragraph(doc, block)
+        elif isinstance(block, Table):
+            _table(doc, block)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _page(doc) -> None:
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.footer_distance = Mm(20)
+
+
+def _fonts(rpr, *, east_asia: str, latin: str = LATIN) -> None:
+    """Name the fonts explicitly: theme font attributes would otherwise win over the names."""
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in list(fonts.attrib):
+        if attr.endswith(("Theme", "theme")):
+            del fonts.attrib[attr]
+    fonts.set(qn("w:ascii"), latin)
+    fonts.set(qn("w:hAnsi"), latin)
+    fonts.set(qn("w:eastAsia"), east_asia)
+    fonts.set(qn("w:cs"), latin)
+    fonts.set(qn("w:hint"), "eastAsia")
+
+
+def _styles(doc, fonts: DocxFonts) -> None:
+    styles = doc.styles
+    defaults = styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _fonts(defaults, east_asia=fonts.body)
+    lang = defaults.find(qn("w:lang"))
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
+    normal = styles["Normal"]
+    _fonts(normal.element.get_or_add_rPr(), east_asia=fonts.body)
+    normal.font.size = Pt(BODY_PT)
+    fmt = normal.paragraph_format
+    fmt.space_before, fmt.space_after = Pt(0), Pt(0)
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(LINE_PT)
+    fmt.widow_control = True
+
+    body = _paragraph_style(styles, "Report Body")
+    body.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+    body.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    item = _paragraph_style(styles, "Report Item")
+    item.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+    item.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    note = _paragraph_style(styles, "Report Note")
+    note.font.size, note.font.color.rgb = Pt(12), _GREY
+    note.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    note.paragraph_format.line_spacing = Pt(20)
+    note.paragraph_format.space_after = Pt(6)
+    sample = _paragraph_style(styles, "Report Sample")
+    sample.font.bold, sample.font.color.rgb = True, _ORANGE
+    sample.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    closing = _paragraph_style(styles, "Report Closing")
+    closing.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    closing.paragraph_format.right_indent = Pt(BODY_PT * 2)
+    cell = _paragraph_style(styles, "Table Text")
+    cell.font.size = Pt(TABLE_PT)
+    cell.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    cell.paragraph_format.keep_together = True
+
+    title = _paragraph_style(styles, "Report Title")
+    title.font.size, title.font.bold = Pt(TITLE_PT), True
+    _fonts(title.element.get_or_add_rPr(), east_asia=fonts.body)
+    tf = title.paragraph_format
+    tf.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    tf.line_spacing = Pt(36)
+    tf.space_before, tf.space_after = Pt(0), Pt(LINE_PT)
+
+    for level in (1, 2, 3):
+        style = styles[f"Heading {level}"]
+        _fonts(style.element.get_or_add_rPr(), east_asia=fonts.heading if level < 3 else fonts.body)
+        style.font.size = Pt(BODY_PT)
+        style.font.bold = level != 2
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        color = style.element.rPr.find(qn("w:color"))
+        for attr in ("w:themeColor", "w:themeShade"):
+            color.attrib.pop(qn(attr), None)
+        pf = style.paragraph_format
+        pf.first_line_indent = Pt(BODY_PT * 2)
+        pf.space_before, pf.space_after = Pt(6 if level == 1 else 0), Pt(0)
+        pf.line_spacing_rule, pf.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(LINE_PT)
+        pf.keep_with_next = True
+
+
+def _paragraph_style(styles, name: str):
+    style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = styles["Normal"]
+    style.quick_style = True
+    return style
+
+
+def _font_table(doc, fonts: DocxFonts) -> None:
+    """Declare the CJK fonts with an alternate name, charset GB2312 and family class, so Word
+    on a machine without them substitutes 仿宋/黑体 (or Noto CJK) rather than a Latin font."""
+    part = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
+    root = etree.fromstring(part.blob)
+    for name, family in ((fonts.body, "roman"), (fonts.heading, "swiss")):
+        font = etree.SubElement(root, qn("w:font"), {qn("w:name"): name})
+        etree.SubElement(font, qn("w:altName"), {qn("w:val"): ALTERNATES.get(name, SERIF)})
+        etree.SubElement(font, qn("w:charset"), {qn("w:val"): "86"})
+        etree.SubElement(font, qn("w:family"), {qn("w:val"): family})
+        etree.SubElement(font, qn("w:pitch"), {qn("w:val"): "variable"})
+    # python-docx keeps parts it does not model as bytes; replace them.
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _footer(doc) -> None:
+    paragraph = doc.sections[0].footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.style = doc.styles["Normal"]
+    paragraph.paragraph_format.first_line_indent = Pt(0)
+    for text in ("— ", None, " —"):
+        run = paragraph.add_run(text or "")
+        run.font.size = Pt(FOOTER_PT)
+        if text is None:
+            _page_field(run)
+
+
+def _page_field(run) -> None:
+    """A ``PAGE`` field: Word and LibreOffice print the page number in its place."""
+    parts = [("w:fldChar", {"w:fldCharType": "begin"}), ("w:instrText", None),
+             ("w:fldChar", {"w:fldCharType": "separate"}), ("w:t", None), ("w:fldChar", {"w:fldCharType": "end"})]
+    for tag, attrs in parts:
+        el = OxmlElement(tag)
+        for k, v in (attrs or {}).items():
+            el.set(qn(k), v)
+        if tag == "w:instrText":
+            el.set(qn("xml:space"), "preserve")
+            el.text = " PAGE "
+        if tag == "w:t":
+            el.text = "1"
+        run._r.append(el)
+
+
+_PARAGRAPH_STYLES = {"body": "Report Body", "item": "Report Item", "note": "Report Note",
+                     "sample": "Report Sample", "closing": "Report Closing"}
+
+
+def _paragraph(doc, block: Paragraph) -> None:
+    paragraph = doc.add_paragraph(style=_PARAGRAPH_STYLES[block.style])
+    for span in block.spans:
+        run = paragraph.add_run(span.text)
+        if span.kind == "strong":
+            run.bold = True
+        elif span.kind == "missing":
+            run.bold = True
+            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+        elif span.kind == "note":
+            run.font.color.rgb = _GREY
+
+
+def _table(doc, block: Table) -> None:
+    table = doc.add_table(rows=1 + len(block.rows), cols=len(block.headers))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    total = sum(block.widths)
+    widths = [Mm(TEXT_WIDTH_MM * w / total) for w in block.widths]
+    header = table.rows[0]
+    _repeat_header(header)
+    for r, values in enumerate([block.headers, *block.rows]):
+        for c, value in enumerate(values):
+            cell = table.rows[r].cells[c]
+            cell.width = widths[c]
+            paragraph = cell.paragraphs[0]
+            paragraph.style = doc.styles["Table Text"]
+            if r == 0:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            elif c in block.numeric:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            run = paragraph.add_run(value)
+            run.bold = r == 0
+    doc.add_paragraph(style="Table Text")  # a gap after the table, as Word users expect
+
+
+def _repeat_header(row) -> None:
+    """Repeat the header row on every page a long table runs over."""
+    trpr = row._tr.get_or_add_trPr()
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    trpr.append(flag)

@@ -1,0 +1,80 @@
+"""The budget block of a scoring table (一、预算执行情况) as the ``budget`` mapping of a params file.
+
+One row per budget line under the header row, ending with a 合计 row that gives the department's
+totals. The 执行率, 分值 and 得分 columns are evalkit's and are not read.
+"""
+
+from __future__ import annotations
+
+from .cells import Cells
+from .layout import BUDGET_READ, TOTAL
+
+#: Amount columns → params fields.
+AMOUNTS = (("年初预算数", "initial"), ("全年预算数", "adjusted"), ("全年执行数", "executed"))
+
+
+def read_budget(cells: Cells, header: int, cols: dict, hidden: dict) -> tuple[dict, int]:
+    """The ``budget`` mapping and the row of its 合计 (or where the block ended)."""
+    missing = [name for name in BUDGET_READ if name not in cols]
+    for name in missing:
+        cells.fail(header, max(cols.values()) + 1, "", f"the budget header row has no {name!r} column")
+    if missing:
+        return {}, header
+    lines, totals, row = _lines(cells, header, cols, hidden)
+    budget = {"lines": lines} if lines else {}
+    if totals is not None:
+        _totals(cells, totals, cols, hidden, budget)
+        first, last = cells.address(header + 1, cols["预算项目"]), cells.address(totals, cols["全年执行数"])
+        cells.where["budget.lines"] = f"{first}:{last.split('!')[1]} 预算执行情况"
+    for key in ("projects", "monthly"):
+        if hidden.get(key) is not None:
+            budget[key] = hidden[key]
+    return budget, row
+
+
+def _lines(cells: Cells, header: int, cols: dict, hidden: dict) -> tuple[list, int | None, int]:
+    hidden_lines = {line.get("name"): line for line in hidden.get("lines") or [] if isinstance(line, dict)}
+    name_col = cols["预算项目"]
+    lines, row = [], header
+    while True:
+        row += 1
+        name = cells.text(row, name_col, "预算项目")
+        if row > cells.sheet.max_row or (name is None and all(cells.is_blank(row, cols[c]) for c in BUDGET_READ[1:])):
+            cells.fail(row, name_col, "预算项目", f"expected the budget block to end with a {TOTAL!r} row, "
+                                                "got an empty row")
+            return lines, None, row
+        if name == TOTAL:
+            return lines, row, row
+        if name is None:
+            cells.fail(row, name_col, "预算项目", "expected the budget line's name, got an empty cell")
+            continue
+        key = f"budget.lines[{len(lines)}]"
+        lines.append(_line(cells, row, cols, name, hidden_lines.get(name, {}), key))
+
+
+def _totals(cells: Cells, row: int, cols: dict, hidden: dict, budget: dict) -> None:
+    for header, key in AMOUNTS:
+        budget[key], _ = cells.number(row, cols[header], header, written=hidden.get(key))
+        cells.note(f"budget.{key}", row, cols[header], header)
+
+
+def _line(cells: Cells, row: int, cols: dict, name: str, hidden: dict, key: str) -> dict:
+    line = {"name": name, "kind": hidden.get("kind") or line_kind(name)}
+    if hidden.get("count") is not None:
+        line["count"] = hidden["count"]
+    for header, field in AMOUNTS:
+        value, _ = cells.number(row, cols[header], header, optional=field == "initial", written=hidden.get(field))
+        cells.note(f"{key}.{field}", row, cols[header], header)
+        if value is not None:
+            line[field] = value
+    cells.note(f"{key}.name", row, cols["预算项目"], "预算项目")
+    return line
+
+
+def line_kind(name: str) -> str:
+    """A budget line's kind from its name, for tables that come without evalkit's hidden sheet."""
+    if any(word in name for word in ("项目", "专项")):
+        return "project"
+    if any(word in name for word in ("人员", "公用", "基本")):
+        return "basic"
+    return "other"

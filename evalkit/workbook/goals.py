@@ -1,0 +1,246 @@
+"""The indicator table of a scoring table (二、绩效指标完成情况) as the ``goals`` of a params file.
+
+One row per indicator, a goal's rows together (its goal cell may be merged down them), ending at
+the 合计 row or the next section. Of the cells evalkit computes, a 分值 still holding what evalkit
+wrote means "the scheme's default weight", and a 得分系数 or 得分 someone changed is read as the
+department's own claim (``reported``), which evalkit then verifies.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal
+
+from ..core import serialisation
+from ..core.model import LEVELS, TIERS
+from ..core.params import HUNDRED
+from .cells import EMPTY, Cells, same_number
+from .layout import DIRECTION_CHOICES, GOAL, INDICATOR_READ, TOTAL
+from .locate import SECTION
+
+DIRECTIONS = {"≥": ">=", ">=": ">=", ">": ">", "≤": "<=", "<=": "<=", "<": "<", "=": "=", "==": "=",
+              "定性": "qualitative", "qualitative": "qualitative", "正向": ">=", "反向": "<="}
+#: Column → the indicator field it gives (for locating params problems).
+FIELDS = (("指标名称", "name"), ("指标性质", "direction"), ("年度指标值", "target"), ("全年完成值", "actual"),
+          ("分值", "weight"), ("一级指标", "tier"), ("计量单位", "unit"), ("得分系数", "coefficient"),
+          ("得分", "reported.score"), ("偏差原因分析", "deviation"))
+
+
+def read_goals(cells: Cells, header: int, cols: dict, hidden: dict, written: list) -> tuple[list, int]:
+    """The ``goals`` list and the last row of the table."""
+    missing = [name for name in INDICATOR_READ if name not in cols]
+    for name in missing:
+        cells.fail(header, max(cols.values()) + 1, "", f"the indicator header row has no {name!r} column")
+    if missing:
+        return [], header
+    table = _Table(cells, cols, hidden, written)
+    last = table.read(header)
+    if not table.goals and not cells.problems:
+        cells.fail(header + 1, cols["指标名称"], "指标名称", "expected at least one indicator row under the header")
+    return table.goals, last
+
+
+def _keyed(pairs) -> dict:
+    """``(goal, name, k)`` → item, ``k`` counting repeats of the same name within a goal."""
+    out, counts = {}, {}
+    for goal, item in pairs:
+        k = counts[(goal, item.get("name"))] = counts.get((goal, item.get("name")), -1) + 1
+        out[(goal, item.get("name"), k)] = item
+    return out
+
+
+class _Table:
+    def __init__(self, cells: Cells, cols: dict, hidden: dict, written: list):
+        self.cells, self.cols = cells, cols
+        hidden_goals = [g for g in hidden.get("goals") or [] if isinstance(g, dict)]
+        self.hidden_goals = {}
+        for goal in hidden_goals:
+            self.hidden_goals.setdefault(goal.get("name"), goal)
+        self.hidden_inds = _keyed((g.get("name"), i) for g in hidden_goals
+                                  for i in g.get("indicators") or [] if isinstance(i, dict))
+        self.written = _keyed((w.get("goal"), w) for w in written if isinstance(w, dict))
+        self.goals: list[dict] = []
+        self.ended: dict[str, int] = {}  # goal → its last row so far
+        self.counts: dict[tuple, int] = {}
+
+    def read(self, header: int) -> int:
+        row = last = header
+        while row < self.cells.sheet.max_row:
+            row += 1
+            status = self._status(row)
+            if status == "end":
+                break
+            if status == "row":
+                last = row
+                self._row(row)
+        return last
+
+    def _status(self, row: int) -> str:
+        """``end`` (合计 or the next section), ``skip`` (a blank row) or ``row``."""
+        cells, cols = self.cells, self.cols
+        if TOTAL in [cells.value(row, col) for col in range(1, cols["指标名称"] + 1)]:
+            return "end"
+        if all(cells.is_blank(row, cols[name]) for name in INDICATOR_READ if cols[name] != 1):
+            if SECTION.match(str(cells.value(row, 1) or "")):
+                return "end"  # the next block (三、评价结果) begins
+            if cells.is_blank(row, 1):
+                return "skip"  # a blank row inside the table is harmless
+        return "row"
+
+    def _row(self, row: int) -> None:
+        goal = self._goal_name(row)
+        name = self.cells.text(row, self.cols["指标名称"], "指标名称", optional=False)
+        if goal is None or name is None or not self._enter_goal(row, goal):
+            return
+        k = self.counts[(goal, name)] = self.counts.get((goal, name), -1) + 1
+        key = f"goals[{len(self.goals) - 1}].indicators[{len(self.goals[-1]['indicators'])}]"
+        indicator = _Indicator(self, row, key, self.hidden_inds.get((goal, name, k), {}),
+                               self.written.get((goal, name, k)))
+        self.goals[-1]["indicators"].append(indicator.read(name))
+
+    def _enter_goal(self, row: int, goal: str) -> bool:
+        """Start a new goal when the name changes; a goal that already ended cannot start again."""
+        col = self.cols[GOAL]
+        if not self.goals or self.goals[-1]["name"] != goal:
+            if goal in self.ended:
+                self.cells.fail(row, col, GOAL, f"the goal {goal!r} already ended at row {self.ended[goal]}; "
+                                                "keep a goal's indicators together")
+                return False
+            extra = self.hidden_goals.get(goal, {})
+            self.goals.append({"name": goal, **{k: extra[k] for k in ("number", "objective") if extra.get(k)},
+                               "indicators": []})
+            self.cells.note(f"goals[{len(self.goals) - 1}].name", row, col, GOAL)
+        self.ended[goal] = row
+        return True
+
+    def _goal_name(self, row: int) -> str | None:
+        col = self.cols[GOAL]
+        rng = self.cells.merged.get((row, col))
+        value = self.cells.value(row, col)
+        if value not in (None, ""):
+            return str(value)
+        if rng is None:
+            self.cells.fail(row, col, GOAL, "expected the goal name, or a cell merged with the goal above; "
+                                            "got an empty cell")
+        elif row == rng.min_row:
+            self.cells.fail(row, col, GOAL, f"expected the goal name in the merged cells {rng.coord}, "
+                                            "got an empty cell")
+        return None
+
+
+class _Indicator:
+    """One indicator row; ``hidden`` is its entry in the hidden sheet, ``written`` what evalkit wrote."""
+
+    def __init__(self, table: _Table, row: int, key: str, hidden: dict, written: dict | None):
+        self.cells, self.cols, self.row, self.key = table.cells, table.cols, row, key
+        self.hidden, self.written = hidden, written
+
+    def text(self, header: str, *, optional=True) -> str | None:
+        return self.cells.text(self.row, self.cols[header], header, optional=optional)
+
+    def number(self, header: str, **kwargs) -> tuple[Decimal | None, bool]:
+        return self.cells.number(self.row, self.cols[header], header, **kwargs)
+
+    def read(self, name: str) -> dict:
+        for header, field in FIELDS:
+            self.cells.note(f"{self.key}.{field}", self.row, self.cols[header], header)
+        self.cells.note(self.key, self.row, self.cols["指标名称"], "指标名称")
+        out = {"name": name}
+        direction = self._direction()
+        out["direction"] = direction or ">="
+        unit, tier = self.text("计量单位"), self._tier()
+        if direction == "qualitative":
+            out["target"] = self.text("年度指标值", optional=False)
+            self._qualitative_actual(out)
+        else:
+            unit = self._quantities(out, unit)
+        if unit is not None:
+            out["unit"] = unit
+        if tier is not None:
+            out["tier"] = tier
+        self._claims(out, direction)
+        self._extras(out)
+        return out
+
+    def _direction(self) -> str | None:
+        text = self.text("指标性质", optional=False)
+        if text is None:
+            return None
+        direction = DIRECTIONS.get(unicodedata.normalize("NFKC", text).replace(" ", ""))
+        if direction is None:
+            self.cells.fail(self.row, self.cols["指标性质"], "指标性质",
+                            f"expected one of {' '.join(DIRECTION_CHOICES)}, got {text!r}")
+        return direction
+
+    def _tier(self) -> str | None:
+        tier = self.text("一级指标")
+        if tier is not None and tier not in TIERS:
+            self.cells.fail(self.row, self.cols["一级指标"], "一级指标",
+                            f"expected one of {'、'.join(TIERS)} or an empty cell, got {tier!r}")
+            return None
+        return tier
+
+    def _quantities(self, out: dict, unit: str | None) -> str | None:
+        """Target and actual of a quantitative indicator; a target shown as a percentage implies ``%``."""
+        out["target"], percent = self.number("年度指标值", written=self.hidden.get("target"), minimum=None)
+        out["actual"], _ = self.number("全年完成值", optional=True, written=self.hidden.get("actual"), minimum=None)
+        return "%" if percent and unit is None else unit
+
+    def _qualitative_actual(self, out: dict) -> None:
+        text = self.text("全年完成值")
+        if text in EMPTY:
+            text = None
+        if text in LEVELS:
+            out["level"] = text
+            out["actual"] = self.hidden.get("actual") if isinstance(self.hidden.get("actual"), str) else None
+        else:
+            out["actual"] = text
+
+    def _extras(self, out: dict) -> None:
+        deviation = self.text("偏差原因分析")
+        if deviation:
+            out["deviation"] = deviation
+        for extra in ("statement", "rule"):
+            if self.hidden.get(extra) is not None:
+                out[extra] = self.hidden[extra]
+
+    def _claims(self, out: dict, direction: str | None) -> None:
+        """分值, 得分系数 and 得分: unchanged cells give back the params' values; changed ones are input."""
+        hidden, written = self.hidden, self.written
+        weight, _ = self.number("分值", optional=True)
+        if written is not None and same_number(weight, written.get("weight")):
+            weight = hidden.get("weight")
+        if weight is not None:
+            out["weight"] = weight
+        hidden_reported = hidden.get("reported") if isinstance(hidden.get("reported"), dict) else {}
+        coefficient = self._coefficient()
+        unchanged = written is not None and same_number(coefficient, written.get("coefficient"))
+        claimed = serialisation.percent(coefficient)  # the cell's coefficient in percent, as params write it
+        given = hidden.get("coefficient") if unchanged or direction != "qualitative" else claimed
+        if given is not None:
+            out["coefficient"] = given
+        keep = direction == "qualitative" or unchanged  # the 得分系数 cell is no claim
+        reported = {"coefficient": hidden_reported.get("coefficient") if keep else claimed,
+                    "score": self._score_claim(hidden_reported)}
+        reported = {k: v for k, v in reported.items() if v is not None}
+        if reported:
+            out["reported"] = reported
+
+    def _score_claim(self, hidden_reported: dict) -> Decimal | None:
+        score, _ = self.number("得分", optional=True)
+        if self.written is not None and same_number(score, self.written.get("score")):
+            return hidden_reported.get("score")
+        return score
+
+    def _coefficient(self) -> Decimal | None:
+        """得分系数 as a fraction: 0.85, 85, "85%" and 85 % formatted as a percentage all mean 85 %."""
+        col = self.cols["得分系数"]
+        value, percent = self.number("得分系数", optional=True)
+        if value is None:
+            return None
+        fraction = value / HUNDRED if percent or value > 1 else value
+        if fraction > 1:
+            self.cells.fail(self.row, col, "得分系数", f"expected a coefficient between 0% and 100%, got {value:f}")
+            return None
+        return fraction
+
