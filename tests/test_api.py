@@ -5,21 +5,16 @@ import subprocess
 import sys
 from fractions import Fraction
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 import pytest
 import yaml
+from conftest import ROOT, WORKED
 
 import evalkit
 
-ROOT = Path(__file__).parents[1]
-WORKED = ROOT / "params" / "dangzheng-office-2023.yaml"
 CLEAN = Path(__file__).parent / "fixtures" / "findings" / "clean.yaml"
-
-
-@pytest.fixture(scope="module")
-def worked():
-    return evalkit.evaluate(WORKED)
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +64,20 @@ def test_exported_members():
     assert len(set(evalkit.__all__)) == len(evalkit.__all__)
     for name in evalkit.__all__:
         assert hasattr(evalkit, name), name
+
+
+def test_public_names_equal_all():
+    """httpx-style: every public name of the package is in ``__all__`` and the other way round
+    (subpackages are modules, loaded on use, and are not part of the flat API)."""
+    public = {name for name, value in vars(evalkit).items()
+              if not name.startswith("_") and not (isinstance(value, ModuleType) and name != "paths")}
+    assert public == set(evalkit.__all__)
+
+
+def test_module_attributes_are_only_the_subpackages_and_top_level_modules():
+    modules = {name for name, value in vars(evalkit).items() if isinstance(value, ModuleType)}
+    assert modules <= {"core", "portfolio", "publish", "workbook", "run", "demo", "cli", "exceptions", "iorw",
+                       "outputs", "paths"}
 
 
 def test_exported_members_are_sorted():

@@ -1,0 +1,33 @@
+"""What every test module shares: the project's folders and the evaluations many tests read.
+
+Test modules import the constants (``from conftest import ROOT``) and ask for the fixtures by name.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import evalkit
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = ROOT / "params"
+FIXTURES = ROOT / "tests" / "fixtures"
+#: The worked example: the 2023 self-evaluation of a 党政办公室.
+WORKED = PARAMS / "dangzheng-office-2023.yaml"
+#: The virtualenv's scripts (papermill, jupyter, evalkit).
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def worked():
+    """The worked example, evaluated once for the whole run (an ``Evaluation`` is immutable)."""
+    return evalkit.evaluate(WORKED)
+
+
+@pytest.fixture(scope="session")
+def pf():
+    """Every department-year of 2023 in ``params/``: the worked example and the illustrative district."""
+    return evalkit.Portfolio.load(PARAMS, year=2023)

@@ -1,0 +1,133 @@
+"""The house rules: which part of evalkit may import which, a light ``import evalkit``, and a pinned
+public surface. Each failure names the offending file and line."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+PACKAGE = ROOT / "evalkit"
+SUBPACKAGES = ("core", "portfolio", "publish", "workbook", "run", "demo")
+TOP_LEVEL = ("cli", "exceptions", "iorw", "outputs", "paths")
+
+#: Which evalkit units each unit may import (a unit is a subpackage or a top-level module).
+ALLOWED = {
+    "core": {"exceptions", "paths"},
+    "portfolio": {"core", "exceptions", "paths"},
+    "workbook": {"core", "exceptions", "iorw", "paths"},
+    "demo": {"core", "exceptions", "iorw", "paths"},
+    "publish": {"core", "portfolio", "workbook", "exceptions", "iorw", "outputs", "paths"},
+    "run": {"core", "publish", "exceptions", "iorw", "outputs", "paths"},
+    "exceptions": set(),
+    "iorw": set(),
+    "outputs": set(),
+    "paths": set(),
+    "__init__": {"core", "portfolio", "workbook", "exceptions", "paths"},
+    "cli": {"core", "portfolio", "publish", "workbook", "run", "demo", "exceptions", "iorw", "outputs", "paths"},
+}
+#: Libraries ``import evalkit`` must not load (they are loaded where a feature needs them).
+HEAVY = ("openpyxl", "docx", "nbconvert", "nbclient", "nbformat", "papermill", "matplotlib", "weasyprint",
+         "IPython", "bs4", "jupyter_client", "tqdm")
+
+
+def unit_of(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return parts[0] if len(parts) > 1 else parts[0]
+
+
+def evalkit_imports(path: Path):
+    """``(line, imported unit)`` for every evalkit import in ``path``, those inside functions too."""
+    module = ".".join(("evalkit", *path.relative_to(PACKAGE).with_suffix("").parts))
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    if path.name == "__init__.py":
+        package = module.removesuffix(".__init__")
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            names = [target] if node.module or node.level == 0 else [f"{target}.{a.name}" for a in node.names]
+            if target == "evalkit":
+                names = [f"evalkit.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "evalkit" and len(parts) > 1:
+                yield node.lineno, parts[1]
+
+
+SOURCES = sorted(PACKAGE.rglob("*.py"))
+
+
+def test_the_layout_is_folders_by_concept():
+    flat = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
+    assert flat == sorted(TOP_LEVEL)
+    for name in SUBPACKAGES:
+        init = PACKAGE / name / "__init__.py"
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+        assert doc and "import" in doc, f"{init}: say what the subpackage owns and what it may import"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_follow_the_direction_of_flow(path):
+    unit = "__init__" if path == PACKAGE / "__init__.py" else unit_of(path)
+    allowed = ALLOWED[unit] | {unit}
+    bad = [f"{path.relative_to(ROOT)}:{line} imports evalkit.{target}"
+           for line, target in evalkit_imports(path) if target not in allowed]
+    assert not bad, f"{unit} may import only {sorted(ALLOWED[unit])}: " + "; ".join(bad)
+
+
+def test_nothing_imports_the_cli():
+    users = [f"{p.relative_to(ROOT)}:{line}" for p in SOURCES if p.stem != "cli"
+             for line, target in evalkit_imports(p) if target == "cli"]
+    assert not users
+
+
+def test_the_direction_check_sees_imports_inside_functions(tmp_path):
+    """The checker itself: an import hidden in a function body is found, with its line."""
+    fake = PACKAGE / "core" / "_probe_for_test.py"
+    fake.write_text("def f():\n    from ..run import batch\n    return batch\n", encoding="utf-8")
+    try:
+        assert list(evalkit_imports(fake)) == [(2, "run")]
+    finally:
+        fake.unlink()
+
+
+def test_import_evalkit_is_light():
+    code = ("import sys, evalkit; "
+            f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == [], f"import evalkit loads {loaded}; import them where the feature needs them"
+
+
+@pytest.mark.parametrize("module", ["evalkit.publish.appendix", "evalkit.publish.overview"])
+def test_notebook_display_blocks_are_declared_public(module):
+    """What the notebooks call is the module's ``__all__``; every other name there is private."""
+    import importlib
+    import json
+
+    mod = importlib.import_module(module)
+    notebook = {"evalkit.publish.appendix": ["department", "explore"], "evalkit.publish.overview": ["overview"]}[module]
+    leaf = module.rsplit(".", 1)[1]
+    called = set()
+    for name in notebook:
+        nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
+        for cell in (c for c in nb["cells"] if c["cell_type"] == "code"):
+            called |= {node.func.attr for node in ast.walk(ast.parse("".join(cell["source"])))
+                       if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                       and getattr(node.func.value, "id", None) == leaf}
+    assert called <= set(mod.__all__), f"notebooks call {sorted(called - set(mod.__all__))} not in {module}.__all__"
+    functions = {n for n, v in vars(mod).items() if callable(v) and getattr(v, "__module__", None) == module
+                 and not n.startswith("_") and not isinstance(v, type)}
+    assert functions == set(mod.__all__), f"public functions not in __all__: {sorted(functions - set(mod.__all__))}"
