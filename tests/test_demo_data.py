@@ -9,15 +9,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import PARAMS, ROOT
 
 import evalkit
 from evalkit import cli
-from evalkit.demo.generate import MIN_COUNT, REGION, generate
 from evalkit.demo.design import catalogue
+from evalkit.demo.generate import MIN_COUNT, REGION, generate
 from evalkit.portfolio.findings import load_portfolio_rules
 
-ROOT = Path(__file__).parents[1]
-PARAMS = ROOT / "params"
 PLAN = json.loads((PARAMS / "demo-plan.json").read_text(encoding="utf-8"))
 DEMO = sorted(p for p in PARAMS.glob("demo-*") if p.is_file())
 

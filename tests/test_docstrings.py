@@ -5,13 +5,12 @@ from __future__ import annotations
 import doctest
 import importlib
 import pkgutil
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 import evalkit
 
-ROOT = Path(__file__).resolve().parent.parent
 #: Every module of every subpackage (``iter_modules`` alone would stop at the top level).
 MODULES = sorted(m.name for m in pkgutil.walk_packages(evalkit.__path__, "evalkit.") if m.name != "evalkit.notebooks")
 

@@ -9,23 +9,16 @@ from pathlib import Path
 import docx
 import pytest
 import yaml
+from conftest import ROOT, WORKED
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from lxml import etree
 from pypdf import PdfReader
 
 import evalkit
-from evalkit.publish import index
 from evalkit.outputs import REPORT_DOCX, REPORT_HTML, TABLE_XLSX
+from evalkit.publish import index
 from evalkit.publish.documents import write_documents
-from evalkit.publish.draft_docx import (
-    DocxFonts,
-    choose_fonts,
-    installed_families,
-    parse_fc_list,
-    render_docx,
-)
-from evalkit.publish.exporters import external_resources, render_pdf
 from evalkit.publish.draft import (
     MISSING,
     Numbering,
@@ -33,10 +26,16 @@ from evalkit.publish.draft import (
     build_draft,
     chinese_numeral,
 )
+from evalkit.publish.draft_docx import (
+    DocxFonts,
+    choose_fonts,
+    installed_families,
+    parse_fc_list,
+    render_docx,
+)
 from evalkit.publish.draft_html import render_html
+from evalkit.publish.exporters import external_resources, render_pdf
 
-ROOT = Path(__file__).resolve().parents[1]
-WORKED = ROOT / "params" / "dangzheng-office-2023.yaml"
 CLEAN = ROOT / "tests" / "fixtures" / "findings" / "clean.yaml"
 SECTIONS = ["一、部门基本情况", "二、自评工作开展情况", "三、绩效目标实现情况及指标分析", "四、评价结论和评价等级",
             "五、存在的问题及改进措施", "六、评价工作组"]
@@ -74,11 +73,6 @@ def evaluate_mapping(tmp_path: Path, mutate) -> evalkit.Evaluation:
     path = tmp_path / "department.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return evalkit.evaluate(path)
-
-
-@pytest.fixture(scope="module")
-def worked():
-    return evalkit.evaluate(WORKED)
 
 
 @pytest.fixture(scope="module")

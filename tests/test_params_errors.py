@@ -5,6 +5,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 import evalkit
 from evalkit import (
@@ -18,7 +19,6 @@ from evalkit import (
     SchemeError,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures"
 BAD = FIXTURES / "bad"
 
 ID = "goals[0].indicators[0]"

@@ -11,14 +11,11 @@ from pathlib import Path
 import chromium
 import nbformat
 import pytest
+from conftest import BIN, ROOT, WORKED
 from pypdf import PdfReader
 
 from evalkit.run import batch
 from evalkit.run import department as runner
-
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "params" / "dangzheng-office-2023.yaml"
-BIN = Path(sys.executable).parent
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +23,7 @@ RESOURCE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(https?:)?//|url\(\s*["']?\
 
 
 def copy_seed(folder: Path, department_id: str) -> Path:
-    text = SEED.read_text(encoding="utf-8").replace("id: dangzheng-office", f"id: {department_id}", 1)
+    text = WORKED.read_text(encoding="utf-8").replace("id: dangzheng-office", f"id: {department_id}", 1)
     path = folder / f"{department_id}.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -51,7 +48,7 @@ def pdf_fonts(reader: PdfReader) -> list[tuple[str, bool]]:
 def worked_example(tmp_path_factory) -> Path:
     """The worked example run once through run_department."""
     out = tmp_path_factory.mktemp("reports")
-    outcome = runner.run_department(SEED, out)
+    outcome = runner.run_department(WORKED, out)
     assert outcome.status == "ok", outcome.error
     return out / "2023" / "dangzheng-office"
 
@@ -100,7 +97,7 @@ def test_result_json_matches_the_evaluation(worked_example):
     assert result["schema"] == "evalkit-result/v1"
     assert result["budget"]["execution_rate_display"] == "99.71%"
     assert result["score"]["complete"] is False and result["score"]["total"] is None
-    assert str(SEED) in result["provenance"]["inputs"] or any(
+    assert str(WORKED) in result["provenance"]["inputs"] or any(
         k.endswith("dangzheng-office-2023.yaml") for k in result["provenance"]["inputs"])
 
 
@@ -132,7 +129,7 @@ def test_cell_error_keeps_the_partial_notebook_and_no_appendix(tmp_path):
     broken = tmp_path / "broken.ipynb"
     nbformat.write(nb, broken)
     out = tmp_path / "reports"
-    outcome = runner.run_department(SEED, out, notebook=broken)
+    outcome = runner.run_department(WORKED, out, notebook=broken)
     folder = out / "2023" / "dangzheng-office"
     assert outcome.status == "failed" and outcome.error_kind == "CellExecutionError"
     assert "planted failure" in outcome.error
@@ -146,7 +143,7 @@ def test_timeout_stops_a_hanging_department(tmp_path):
     nb.cells.insert(2, nbformat.v4.new_code_cell("import time\ntime.sleep(120)"))
     slow = tmp_path / "slow.ipynb"
     nbformat.write(nb, slow)
-    outcome = runner.run_department(SEED, tmp_path / "reports", notebook=slow, timeout=8)
+    outcome = runner.run_department(WORKED, tmp_path / "reports", notebook=slow, timeout=8)
     assert outcome.status == "failed" and outcome.error_kind == "RunTimeoutError", outcome.error
     assert outcome.seconds < 60
     assert not (tmp_path / "reports" / "2023" / "dangzheng-office" / "appendix.html").exists()
@@ -229,7 +226,7 @@ def test_kernel_that_dies_at_start_is_retried_once_then_reported(tmp_path, monke
                               display_name="dies", language="python")
 
     monkeypatch.setattr(runner, "_this_python_kernels", DyingKernels)
-    outcome = runner.run_department(SEED, tmp_path / "reports", timeout=60)
+    outcome = runner.run_department(WORKED, tmp_path / "reports", timeout=60)
     assert outcome.status == "failed" and outcome.error_kind == "KernelDiedError", outcome.error
     assert len(starts) == 2  # the first start and one retry
     folder = tmp_path / "reports" / "2023" / "dangzheng-office"
@@ -241,7 +238,7 @@ def test_a_notebook_without_the_runners_parameters_is_refused(tmp_path):
     nb.cells[0].source = nb.cells[0].source.replace("params_file =", "params_path =")
     renamed = tmp_path / "renamed.ipynb"
     nbformat.write(nb, renamed)
-    outcome = runner.run_department(SEED, tmp_path / "reports", notebook=renamed)
+    outcome = runner.run_department(WORKED, tmp_path / "reports", notebook=renamed)
     assert outcome.status == "failed" and outcome.error_kind == "RunError"
     assert "no parameter params_file" in outcome.error
 

@@ -13,19 +13,11 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from conftest import PARAMS, ROOT
 
 import evalkit
-from evalkit.publish import overview
-from evalkit.exceptions import ParamsError, SchemeError
 from evalkit.core.findings import Finding
-from evalkit.portfolio.portfolio import (
-    DEPARTMENT_COLUMNS,
-    FINDING_COLUMNS,
-    INDICATOR_COLUMNS,
-    MONTHLY_COLUMNS,
-    PROJECT_COLUMNS,
-    Portfolio,
-)
+from evalkit.exceptions import ParamsError, SchemeError
 from evalkit.portfolio.findings import (
     PortfolioFinding,
     all_full_score_findings,
@@ -37,16 +29,18 @@ from evalkit.portfolio.findings import (
     robust_z,
     score_inflation_findings,
 )
+from evalkit.portfolio.portfolio import (
+    DEPARTMENT_COLUMNS,
+    FINDING_COLUMNS,
+    INDICATOR_COLUMNS,
+    MONTHLY_COLUMNS,
+    PROJECT_COLUMNS,
+    Portfolio,
+)
+from evalkit.publish import overview
 
-ROOT = Path(__file__).parents[1]
-PARAMS = ROOT / "params"
 RULES = load_portfolio_rules()
 SAMPLE_REGION = "示例区（示例数据）"
-
-
-@pytest.fixture(scope="module")
-def pf():
-    return Portfolio.load(PARAMS, year=2023)
 
 
 @pytest.fixture(scope="module")

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import nbformat
 import papermill as pm
 import pytest
+from conftest import PARAMS, ROOT
 from pypdf import PdfReader
 
 from evalkit.run import batch
-
-ROOT = Path(__file__).resolve().parent.parent
-PARAMS = ROOT / "params"
 
 pytestmark = pytest.mark.slow
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import tomllib
-from pathlib import Path
 
 import nbformat
 import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
 
 
 def test_environment_yml_pins_what_pyproject_declares():

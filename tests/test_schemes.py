@@ -32,8 +32,8 @@ def test_shipped_scheme_contents(scheme_id, labels, mins):
     assert s.qualitative == {"达成": (Decimal("0.8"), Decimal(1)), "部分达成": (Decimal("0.6"), Decimal("0.8")),
                              "未达成": (Decimal(0), Decimal("0.6"))}
     assert s.qualitative_default == {"达成": Decimal(1), "部分达成": Decimal("0.6"), "未达成": Decimal(0)}
-    assert s.checks["overshoot_ratio"] == Decimal("1.3")
-    assert s.checks["low_execution"] == Decimal("0.9")
+    assert s.thresholds["overshoot_ratio"] == Decimal("1.3")
+    assert s.thresholds["low_execution"] == Decimal("0.9")
     assert s.source == f"evalkit/schemes/{scheme_id}.yaml"
     assert len(s.sha256) == 64
 
@@ -63,8 +63,8 @@ def test_scheme_from_a_path():
     assert (s.id, s.reverse_rule, s.execution_weight, s.indicator_points) == (
         "local-linear", "linear-2x", Decimal(20), Decimal(80))
     assert s.tier_points is None
-    assert s.checks["low_execution"] == Decimal("0.8")
-    assert s.checks["overshoot_ratio"] == Decimal("1.3")  # unlisted checks keep their defaults
+    assert s.thresholds["low_execution"] == Decimal("0.8")
+    assert s.thresholds["overshoot_ratio"] == Decimal("1.3")  # unlisted checks keep their defaults
     assert s.grade_for(F(95)) == "A" and s.grade_for(F(9499, 100)) == "B"
 
 

@@ -3,27 +3,22 @@ evidence key the example district raises has a label and a format, and the appen
 
 import ast
 import re
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-import evalkit
-from evalkit.publish import markup
-from evalkit.publish import appendix
+from evalkit.core.sample import SAMPLE_MARK, is_sample_region
 from evalkit.core.wording import (
     KINDS,
     evidence_items,
     evidence_label,
     evidence_text,
     finding_label,
-    labels,
+    finding_wording,
     show,
 )
 from evalkit.portfolio.findings import load_portfolio_rules
-from evalkit.core.sample import SAMPLE_MARK, is_sample_region
-
-ROOT = Path(__file__).parents[1]
-PARAMS = ROOT / "params"
+from evalkit.publish import appendix, markup
 
 
 def raised_ids(module: str) -> set[str]:
@@ -39,17 +34,12 @@ def raised_ids(module: str) -> set[str]:
     return ids
 
 
-@pytest.fixture(scope="module")
-def pf():
-    return evalkit.Portfolio.load(PARAMS, year=2023)
-
-
 def test_every_finding_id_has_a_chinese_label():
     core = raised_ids("core/findings.py")
     portfolio = raised_ids("portfolio/findings.py") | {f"portfolio.outlier_{m.key}" for m in load_portfolio_rules().metrics}
     assert len(core) >= 40 and "indicator.percent_on_count" in core  # the conditional id is seen
     assert {"portfolio.copied_targets", "portfolio.outlier_q4_share"} <= portfolio
-    missing = sorted(i for i in core | portfolio if i not in labels().findings)
+    missing = sorted(i for i in core | portfolio if i not in finding_wording().findings)
     assert not missing, f"add a label to evalkit/core/finding_wording.yaml for {missing}"
     for finding_id in core | portfolio:
         label = finding_label(finding_id)
@@ -64,7 +54,7 @@ def test_every_evidence_key_of_the_example_district_has_a_label(pf):
     unlabelled = {(row.id, key) for row in pf.findings.itertuples() for key in row.evidence
                   if evidence_label(row.id, key) is None}
     assert not unlabelled, f"add these to the evidence sections of evalkit/core/finding_wording.yaml: {sorted(unlabelled)}"
-    kinds = {e.kind for _, entries in labels().evidence for e in entries.values()}
+    kinds = {e.kind for _, entries in finding_wording().evidence for e in entries.values()}
     assert kinds <= set(KINDS)
 
 
@@ -109,7 +99,7 @@ def test_the_year_end_threshold_is_a_warning_threshold(pf):
 
 
 def test_markup_escapes_every_cell():
-    html = markup.table(["名称", "金额"], [["<b>甲</b>", 1.5], ["合计", 1.5]], numeric={1}, total_last=True)
+    html = markup.html_table(["名称", "金额"], [["<b>甲</b>", 1.5], ["合计", 1.5]], numeric={1}, total_last=True)
     assert "&lt;b&gt;甲&lt;/b&gt;" in html and "<td class='num'>1.5</td>" in html
     assert "<tr class='evalkit-total'><td>合计</td>" in html
     assert markup.escape_markdown("示例*区_[1]") == "示例\\*区\\_\\[1\\]"

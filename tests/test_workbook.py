@@ -9,10 +9,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import FIXTURES, ROOT, WORKED
 
 import evalkit
 from evalkit.cli import main
 from evalkit.exceptions import DataError, EvalkitError, WorkbookError
+from evalkit.workbook.read import import_workbook
 from evalkit.workbook.write import (
     BUDGET_HEADERS,
     FREEZE_MAX_ROW,
@@ -22,11 +24,7 @@ from evalkit.workbook.write import (
     freeze_cell,
     render_workbook,
 )
-from evalkit.workbook.read import import_workbook
 
-ROOT = Path(__file__).resolve().parents[1]
-WORKED = ROOT / "params" / "dangzheng-office-2023.yaml"
-FIXTURES = ROOT / "tests" / "fixtures"
 # Every department in params/, plus the findings fixtures: they cover rules, qualitative levels,
 # reported rows, explicit and mixed weights, and side tables.
 ROUND_TRIP = sorted(ROOT.glob("params/*.yaml")) + sorted((FIXTURES / "findings").glob("*.yaml"))
@@ -393,9 +391,8 @@ def test_cli_reports_bad_cells_with_exit_code_1(worked_table):
 
 
 def test_run_defaults_to_every_output():
-    from evalkit import cli
+    from evalkit import cli, outputs
     from evalkit.run import batch
-    from evalkit import outputs
     from evalkit.run import department as runner
 
     assert cli.build_parser().parse_args(["run"]).formats == ("html", "pdf", "docx", "xlsx")

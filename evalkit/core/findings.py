@@ -117,7 +117,7 @@ def reported_rates(ctx: Context) -> Iterator[Finding]:
 
 @check
 def execution_level(ctx: Context) -> Iterator[Finding]:
-    r, low = ctx.budget.execution_rate, ctx.scheme.checks["low_execution"]
+    r, low = ctx.budget.execution_rate, ctx.scheme.thresholds["low_execution"]
     if r is None:
         yield Finding("budget.no_adjusted_budget", "error", "全年预算数为 0，无法计算预算执行率", {}, "budget.adjusted")
         return
@@ -142,7 +142,7 @@ def execution_level(ctx: Context) -> Iterator[Finding]:
 
 @check
 def adjustment_level(ctx: Context) -> Iterator[Finding]:
-    r, limit = ctx.budget.adjustment_rate, ctx.scheme.checks["high_adjustment"]
+    r, limit = ctx.budget.adjustment_rate, ctx.scheme.thresholds["high_adjustment"]
     if r is not None and abs(r) > exact(limit):
         yield Finding("budget.high_adjustment", "warning",
                       f"预算调整率 {fmt_pct(r)} 超过 {fmt_pct(limit, 0)}，年初预算编制的准确性存疑（{ctx.budget.trails['adjustment_rate']}）",
@@ -181,7 +181,7 @@ def year_end_spending(ctx: Context) -> Iterator[Finding]:
     if profile is None or profile.december_share is None:
         return
     december, q4 = profile.december_share, profile.q4_share
-    dec_limit, q4_limit = ctx.scheme.checks["december_share"], ctx.scheme.checks["q4_share"]
+    dec_limit, q4_limit = ctx.scheme.thresholds["december_share"], ctx.scheme.thresholds["q4_share"]
     if december > exact(dec_limit) or q4 > exact(q4_limit):
         yield Finding("budget.year_end_spike", "warning",
                       f"年末突击支出：12 月支付占全年 {fmt_pct(december)}（阈值 {fmt_pct(dec_limit, 0)}），"
@@ -193,7 +193,7 @@ def year_end_spending(ctx: Context) -> Iterator[Finding]:
 @check
 def project_concentration(ctx: Context) -> Iterator[Finding]:
     profile = ctx.projects
-    limit = exact(ctx.scheme.checks["project_concentration"])
+    limit = exact(ctx.scheme.thresholds["project_concentration"])
     if profile is None or profile.top_share is None or profile.count <= profile.top_count:
         return
     if profile.top_share > limit:
@@ -207,7 +207,7 @@ def project_concentration(ctx: Context) -> Iterator[Finding]:
 @check
 def project_execution(ctx: Context) -> Iterator[Finding]:
     projects = ctx.params.budget.projects or ()
-    limit = exact(ctx.scheme.checks["project_low_execution"])
+    limit = exact(ctx.scheme.thresholds["project_low_execution"])
     low = [(p, rate(p.executed, p.adjusted)) for p in projects if exact(p.adjusted) > 0]
     low = [(p, r) for p, r in low if r < limit]
     if low:
@@ -228,7 +228,7 @@ def reported_score(ctx: Context) -> Iterator[Finding]:
         return
     places = decimals_of(printed)
     low, high = round_half_up(s.min, places), round_half_up(s.max, places)
-    tol, gap = exact(ctx.scheme.checks["score_tolerance"]), exact(ctx.scheme.checks["review_gap"])
+    tol, gap = exact(ctx.scheme.thresholds["score_tolerance"]), exact(ctx.scheme.thresholds["review_gap"])
     evidence = {"reported": float(printed), "min": float(s.min), "max": float(s.max), "trail": s.trail}
     rp = exact(printed)
     if s.complete:
@@ -414,7 +414,7 @@ def percent_units(ctx: Context) -> Iterator[Finding]:
 
 @check
 def overshoot(ctx: Context) -> Iterator[Finding]:
-    ratio = exact(ctx.scheme.checks["overshoot_ratio"])
+    ratio = exact(ctx.scheme.thresholds["overshoot_ratio"])
     for s in ctx.scores:
         ind = s.indicator
         if ind.direction == "qualitative" or ind.actual is None:

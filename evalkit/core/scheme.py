@@ -17,7 +17,7 @@ from .model import LEVELS, TIERS
 from .numbers import Number, exact
 from .validation import read_document
 
-DEFAULT_CHECKS = {
+DEFAULT_THRESHOLDS = {
     "overshoot_ratio": Decimal("1.3"),
     "low_execution": Decimal("0.9"),
     "score_tolerance": Decimal("0.5"),
@@ -46,7 +46,7 @@ class Scheme:
     qualitative: dict[str, tuple[Decimal, Decimal]]
     qualitative_default: dict[str, Decimal]
     grades: tuple[Grade, ...]
-    checks: dict[str, Decimal]
+    thresholds: dict[str, Decimal]  # the file's ``checks:`` block: where findings start to fire
     tier_points: dict[str, Decimal] | None = None
     source: str = ""
     sha256: str = field(default="", compare=False)
@@ -168,13 +168,13 @@ def parse_scheme(text: str, *, path: str = "<memory>", sha256: str = "") -> Sche
         c.fail("grades", "expected bands from the highest min to the lowest")
     if grades and grades[-1].min != 0:
         c.fail("grades", "the last band must start at min: 0 so every total gets a grade")
-    checks = dict(DEFAULT_CHECKS)
+    thresholds = dict(DEFAULT_THRESHOLDS)
     if d.get("checks") is not None:
-        raw_checks = c.mapping("checks", d.get("checks"), allowed=tuple(DEFAULT_CHECKS)) or {}
+        raw_checks = c.mapping("checks", d.get("checks"), allowed=tuple(DEFAULT_THRESHOLDS)) or {}
         for name, value in raw_checks.items():
             number = c.number(f"checks.{name}", value, minimum=0)
             if number is not None:
-                checks[name] = number
+                thresholds[name] = number
     scheme_id = c.text("id", d.get("id"))
     reverse = c.text("reverse_rule", d.get("reverse_rule", "ratio"), choices=("ratio", "linear-2x"))
     weight = c.number("execution.weight", execution.get("weight"), minimum=0)
@@ -183,5 +183,5 @@ def parse_scheme(text: str, *, path: str = "<memory>", sha256: str = "") -> Sche
         raise SchemeError(c.problems)
     return Scheme(id=scheme_id, title=c.text("title", d.get("title")), execution_weight=weight,
                   indicator_points=points, reverse_rule=reverse, qualitative=bands,
-                  qualitative_default=defaults, grades=tuple(grades), checks=checks, tier_points=tiers,
+                  qualitative_default=defaults, grades=tuple(grades), thresholds=thresholds, tier_points=tiers,
                   source=path, sha256=sha256)

@@ -39,13 +39,13 @@ class EvidenceLabel:
 
 
 @dataclass(frozen=True)
-class Labels:
+class FindingWording:
     findings: Mapping[str, str]
     evidence: tuple[tuple[str, Mapping[str, EvidenceLabel]], ...]  # (finding-id pattern, key → label), in file order
 
 
 @cache
-def labels() -> Labels:
+def finding_wording() -> FindingWording:
     """The shipped ``evalkit/core/finding_wording.yaml``, validated (``ValueError`` names the bad entry)."""
     doc = yaml.safe_load((resources.files("evalkit.core") / "finding_wording.yaml").read_text(encoding="utf-8"))
     sections = []
@@ -58,17 +58,17 @@ def labels() -> Labels:
                                  f"[label, kind, {{value: word}}] with kind one of {', '.join(KINDS)}")
             entries[key] = EvidenceLabel(str(label), kind, {str(k): str(v) for k, v in (rest[0] if rest else {}).items()})
         sections.append((str(pattern), entries))
-    return Labels({str(k): str(v) for k, v in doc["findings"].items()}, tuple(sections))
+    return FindingWording({str(k): str(v) for k, v in doc["findings"].items()}, tuple(sections))
 
 
 def finding_label(finding_id: str) -> str:
     """The short Chinese label of a finding id; the id itself when it has none."""
-    return labels().findings.get(finding_id, finding_id)
+    return finding_wording().findings.get(finding_id, finding_id)
 
 
 def evidence_label(finding_id: str, key: str) -> EvidenceLabel | None:
     """How ``key`` of ``finding_id``'s evidence is shown; None when no section names it."""
-    for pattern, entries in labels().evidence:
+    for pattern, entries in finding_wording().evidence:
         if key in entries and fnmatchcase(finding_id, pattern):
             return entries[key]
     return None

@@ -24,7 +24,7 @@ from ..core.numbers import exact
 from ..core.params import duplicate_departments, load_params
 from ..core.sample import is_sample_region
 from ..core.scheme import Scheme, load_scheme
-from ..core.wording import finding_label, labels
+from ..core.wording import finding_label, finding_wording
 from ..exceptions import EvalkitError
 from ..paths import params_files
 from .findings import (
@@ -254,7 +254,7 @@ class Portfolio:
                 raise ValueError(f"severity must be one of {', '.join(SEVERITIES)} or None, not {severity!r}")
             f = f[f["severity"] == severity]
         if finding_type is not None:
-            known = set(labels().findings) | set(self._findings["id"])
+            known = set(finding_wording().findings) | set(self._findings["id"])
             if not any(fnmatchcase(k, finding_type) for k in known):
                 raise ValueError(f"no finding id matches {finding_type!r}; give an id such as "
                                  "'budget.low_execution' or a pattern such as 'portfolio.*'")

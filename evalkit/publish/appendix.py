@@ -17,28 +17,40 @@ from ..core.numbers import fmt, fmt_pct, fmt_plain
 from ..core.sample import is_sample_region
 from ..core.wording import evidence_text, finding_label
 from . import charts
-from .markup import escape_markdown, table
+from .charts import chart_image
+from .markup import escape_markdown, html_table
+
+__all__ = [
+    "basic_info",
+    "budget_chart",
+    "budget_table",
+    "budget_trails",
+    "findings_block",
+    "header",
+    "indicator_table",
+    "loss_chart",
+    "monthly_chart",
+    "monthly_table",
+    "projects_table",
+    "provenance_block",
+    "score_block",
+]
 
 
-def chart_image(png: bytes, alt: str) -> Image:
-    """A chart with its alternative text (read by screen readers, kept in the appendix HTML)."""
-    return Image(data=png, format="png", metadata={"alt": alt})
-
-
-def is_sample(ev: Evaluation) -> bool:
+def _is_sample(ev: Evaluation) -> bool:
     """Whether the department is illustrative (示例数据), by its region label."""
     return is_sample_region(ev.params.department.region)
 
 
-def title(ev: Evaluation) -> str:
+def _title(ev: Evaluation) -> str:
     d = ev.params.department
     return f"{d.name} {d.year} 年度部门整体支出绩效自评 · 计算附件"
 
 
 def header(ev: Evaluation) -> Markdown:
     d = ev.params.department
-    lines = [f"# {escape_markdown(title(ev))}", ""]
-    if is_sample(ev):
+    lines = [f"# {escape_markdown(_title(ev))}", ""]
+    if _is_sample(ev):
         lines += ["> **示例数据**：本附件由虚构的示例数据生成，仅用于演示，不代表任何真实部门。", ""]
     lines += [f"- 部门：{escape_markdown(d.name)}（{escape_markdown(d.id)}）" + (f"，{escape_markdown(d.region)}" if d.region else ""),
               f"- 评价年度：{d.year} 年",
@@ -69,7 +81,7 @@ def budget_table(ev: Evaluation) -> HTML:
     rows.append(["合计", fmt(b.initial), fmt(b.adjusted), fmt(b.executed), fmt_pct(b.execution_rate),
                  rate_trail(b.executed, b.adjusted)])
     headers = ["预算项目", f"年初预算数（{unit}）", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率", "计算过程"]
-    return HTML(table(headers, rows, numeric={1, 2, 3, 4}, total_last=True))
+    return HTML(html_table(headers, rows, numeric={1, 2, 3, 4}, total_last=True))
 
 
 def budget_trails(ev: Evaluation) -> Markdown:
@@ -92,7 +104,7 @@ def projects_table(ev: Evaluation) -> HTML | Markdown:
     if profile is None:
         return Markdown("（参数文件未提供项目明细表。）")
     unit = ev.params.unit
-    low = ev.scheme.checks["project_low_execution"]
+    low = ev.scheme.thresholds["project_low_execution"]
     rows = [[r.name, fmt(r.adjusted), fmt(r.executed),
              "—" if r.execution_rate is None else fmt_pct(r.execution_rate),
              "—" if r.share is None else fmt_pct(r.share),
@@ -102,7 +114,7 @@ def projects_table(ev: Evaluation) -> HTML | Markdown:
     lead = (f"<p class='evalkit-note'>共 {profile.count} 个项目；未启动（有预算、零支出）{len(profile.never_started)} 个；"
             f"预算最多的 {profile.top_count} 个项目占项目预算的 {fmt_pct(profile.top_share)}；"
             f"执行率低于 {fmt_pct(low, 0)} 的项目标为“执行偏低”。</p>")
-    return HTML(lead + table(["项目名称", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率", "占项目预算",
+    return HTML(lead + html_table(["项目名称", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率", "占项目预算",
                                "状态"], rows, numeric={1, 2, 3, 4}))
 
 
@@ -116,10 +128,10 @@ def monthly_table(ev: Evaluation) -> HTML | Markdown:
              "—" if r.gap is None else fmt_pct(r.gap)] for r in profile.table.itertuples()]
     lead = (f"<p class='evalkit-note'>序时进度 = 月份 ÷ 12；累计支付进度 = 累计支付 ÷ 全年预算数。12 月支付占全年支付的 "
             f"{fmt_pct(profile.december_share)}，第四季度占 {fmt_pct(profile.q4_share)}"
-            f"（预警阈值：12 月 {fmt_pct(ev.scheme.checks['december_share'], 0)}，"
-            f"第四季度 {fmt_pct(ev.scheme.checks['q4_share'], 0)}）。</p>")
+            f"（预警阈值：12 月 {fmt_pct(ev.scheme.thresholds['december_share'], 0)}，"
+            f"第四季度 {fmt_pct(ev.scheme.thresholds['q4_share'], 0)}）。</p>")
     unit = ev.params.unit
-    return HTML(lead + table(["月份", f"当月支付（{unit}）", f"累计支付（{unit}）", "累计支付进度", "序时进度", "进度差"],
+    return HTML(lead + html_table(["月份", f"当月支付（{unit}）", f"累计支付（{unit}）", "累计支付进度", "序时进度", "进度差"],
                               rows, numeric={1, 2, 3, 4, 5}))
 
 
@@ -152,7 +164,7 @@ def indicator_table(ev: Evaluation) -> HTML:
     legend = "".join(f"<li>{escape(r)}</li>" for r in rules)
     legend = (f"<p class='evalkit-note'>计分规则：</p><ul class='evalkit-note'>{legend}"
               "<li>得分为“—”：未填报全年完成值（或达成程度），不计分，总分以区间表示。</li></ul>")
-    return HTML(note + table(headers, rows, numeric={6, 8, 9}, classes="evalkit-table evalkit-wide") + legend)
+    return HTML(note + html_table(headers, rows, numeric={6, 8, 9}, classes="evalkit-table evalkit-wide") + legend)
 
 
 def score_block(ev: Evaluation) -> Markdown:
@@ -206,7 +218,7 @@ def provenance_block(ev: Evaluation) -> HTML:
     rows = [[path, digest] for path, digest in p.get("inputs", {}).items()]
     rows.append([f"评价方案 {ev.scheme.id}", ev.scheme.sha256 or "（随 evalkit 发布）"])
     versions = "，".join(f"{k} {v}" for k, v in p.get("packages", {}).items())
-    html = [table(["输入文件", "SHA-256"], rows, classes="evalkit-table evalkit-mono"),
+    html = [html_table(["输入文件", "SHA-256"], rows, classes="evalkit-table evalkit-mono"),
             f"<p>evalkit {escape(str(p.get('evalkit', '')))}，Python {escape(str(p.get('python', '')))}；"
             f"{escape(versions)}</p>",
             f"<p>生成时间（UTC）：{escape(str(p.get('generated_at', '')))}</p>",

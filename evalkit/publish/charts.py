@@ -18,6 +18,14 @@ from .fonts import use_cjk_font
 BLUE, ORANGE, GREY, RED = "#2f6db5", "#e08a2c", "#b8bec6", "#c0392b"
 
 
+def chart_image(png: bytes, alt: str):
+    """A chart as a displayable image with its alternative text (read by screen readers, kept in
+    the appendix HTML by the template)."""
+    from IPython.display import Image
+
+    return Image(data=png, format="png", metadata={"alt": alt})
+
+
 def to_png(fig: Figure, *, dpi: int = 150) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})

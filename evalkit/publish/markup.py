@@ -1,6 +1,6 @@
 """HTML and Markdown fragments for the notebooks: tables, and escaping text that came from a params file.
 
->>> table(["部门", "得分"], [["水务局", "88.72"]], numeric={1})
+>>> html_table(["部门", "得分"], [["水务局", "88.72"]], numeric={1})
 "<table class='evalkit-table'><thead><tr><th>部门</th><th>得分</th></tr></thead><tbody><tr><td>水务局</td><td class='num'>88.72</td></tr></tbody></table>"
 >>> print(escape_markdown("a*b_c <d>"))
 a\\*b\\_c &lt;d&gt;
@@ -14,8 +14,8 @@ from html import escape
 MARKDOWN_SPECIALS = "\\`*_[]#|"
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence], *, numeric: Iterable[int] = frozenset(),
-          classes: str = "evalkit-table", total_last: bool = False) -> str:
+def html_table(headers: Sequence[str], rows: Iterable[Sequence], *, numeric: Iterable[int] = frozenset(),
+               classes: str = "evalkit-table", total_last: bool = False) -> str:
     """An HTML table with every cell escaped.
 
     Parameters

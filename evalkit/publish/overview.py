@@ -22,10 +22,22 @@ from ..core.numbers import fmt, fmt_pct
 from ..core.scoring import GRADE_RANGE, grade_range_text
 from ..core.wording import finding_label
 from ..portfolio.portfolio import NO_REGION
-from .appendix import chart_image
-from .charts import BLUE, GREY, ORANGE, RED, to_png
+from .charts import BLUE, GREY, ORANGE, RED, chart_image, to_png
 from .fonts import use_cjk_font
-from .markup import escape_markdown, table
+from .markup import escape_markdown, html_table
+
+__all__ = [
+    "departments_table",
+    "execution_score_chart",
+    "findings_heatmap",
+    "grade_chart",
+    "header",
+    "payment_curves_chart",
+    "provenance",
+    "rank_findings",
+    "reported_vs_computed_chart",
+    "top_anomalies",
+]
 
 YEAR_END_IDS = ("budget.year_end_spike", "portfolio.outlier_december_share", "portfolio.outlier_q4_share")
 
@@ -73,7 +85,7 @@ def departments_table(pf) -> HTML:
         rows.append(([r.region or NO_REGION] if regions else []) + row)
     headers = ["部门", "得分", "评价等级", "自评得分", "预算执行率", "预算调整率", "12月支付占比", "错误", "警告", "提示"]
     shift = 1 if regions else 0
-    return HTML(table((["地区"] if regions else []) + headers, rows,
+    return HTML(html_table((["地区"] if regions else []) + headers, rows,
                       numeric={i + shift for i in (1, 3, 4, 5, 6, 7, 8, 9)}, classes="evalkit-table evalkit-wide"))
 
 
@@ -153,7 +165,7 @@ def execution_score_chart(pf) -> Image | Markdown:
         part = shown[shown["flagged"] == flagged]
         ax.errorbar(part["execution_rate"] * 100, part["mid"], yerr=(part["score_max"] - part["score_min"]) / 2,
                     fmt="o", color=color, ecolor=GREY, markersize=5, capsize=2, label=label)
-    for limit in sorted({float(ev.scheme.checks["low_execution"]) for ev in pf.evaluations.values()}):
+    for limit in sorted({float(ev.scheme.thresholds["low_execution"]) for ev in pf.evaluations.values()}):
         ax.axvline(limit * 100, color=ORANGE, linestyle=":", linewidth=1, label=f"预算执行率预警线 {fmt_pct(limit, 0)}")
     ax.set_xlabel("预算执行率（%）")
     ax.set_ylabel("得分（区间取中点，竖线为区间）")
@@ -239,7 +251,7 @@ def top_anomalies(pf, *, limit: int = 30) -> HTML:
              else f"全区（{r.region or NO_REGION}）", r.message, r.label] for r in f.head(limit).itertuples()]
     note = (f"<p class='evalkit-note'>共 {len(f)} 项，列出前 {limit} 项；全部问题见各部门附件。</p>"
             if len(f) > limit else "")
-    return HTML(note + table(["严重程度", "部门", "问题与依据", "问题类型"], rows, classes="evalkit-table"))
+    return HTML(note + html_table(["严重程度", "部门", "问题与依据", "问题类型"], rows, classes="evalkit-table"))
 
 
 def provenance(pf) -> HTML:
@@ -257,7 +269,7 @@ def provenance(pf) -> HTML:
         versions = (f"<p>evalkit {p.get('evalkit', '')}，Python {p.get('python', '')}；"
                     + "，".join(f"{k} {v}" for k, v in p.get("packages", {}).items())
                     + f"；生成时间（UTC）{p.get('generated_at', '')}</p>")
-    return HTML(table(["输入文件", "SHA-256"], sorted(rows), classes="evalkit-table evalkit-mono") + versions)
+    return HTML(html_table(["输入文件", "SHA-256"], sorted(rows), classes="evalkit-table evalkit-mono") + versions)
 
 
 # --- helpers ----------------------------------------------------------------------------------

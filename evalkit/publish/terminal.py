@@ -18,7 +18,7 @@ def render_evaluation(ev: Evaluation) -> str:
            f"评价方案：{ev.scheme.title}（{ev.scheme.id}）   金额单位：{p.unit}", ""]
     rows = [[line.name, fmt(line.adjusted), fmt(line.executed), fmt_pct(line.execution_rate)] for line in b.lines]
     rows.append(["合计", fmt(b.adjusted), fmt(b.executed), fmt_pct(b.execution_rate)])
-    out += [table(["预算项目", "全年预算数", "全年执行数", "预算执行率"], rows, right={1, 2, 3}), ""]
+    out += [text_table(["预算项目", "全年预算数", "全年执行数", "预算执行率"], rows, right={1, 2, 3}), ""]
     out += [f"年初预算数 {fmt_plain(p.budget.initial)}；{b.trails['adjustment_rate']}",
             b.trails["execution_score"], ""]
     rows, last_goal = [], None
@@ -32,7 +32,7 @@ def render_evaluation(ev: Evaluation) -> str:
                      fmt_pct(s.coefficient) if s.coefficient is not None else "—",
                      fmt(s.score) if s.scored else "未计分"])
         last_goal = s.goal
-    out += [table(["绩效目标", "绩效指标", "指标性质", "年度指标值", "全年完成值", "分值", "得分系数", "得分"],
+    out += [text_table(["绩效目标", "绩效指标", "指标性质", "年度指标值", "全年完成值", "分值", "得分系数", "得分"],
                   rows, right={5, 6, 7}), "", ev.weights.trail, ev.score.trail,
             f"总分：{ev.score_text()}   评价等级：{ev.grade_text()}", ""]
     if ev.finding_items:
@@ -64,7 +64,7 @@ def render_run_summary(outcomes) -> str:
     skipped = sum(1 for o in departments if o.status == "skipped")
     failed = sum(1 for o in departments if o.failed)
     overviews = [f"overview {o.year}: {o.status}" for o in outcomes if o.department_id == "overview"]
-    head = table(["部门", "得分", "评价等级", "问题 错误/警告/提示", "状态", "用时"], rows, right={1, 5})
+    head = text_table(["部门", "得分", "评价等级", "问题 错误/警告/提示", "状态", "用时"], rows, right={1, 5})
     tail = f"; {', '.join(overviews)}" if overviews else ""
     return f"{head}\n{len(departments)} departments: {done} run, {skipped} unchanged, {failed} failed{tail}"
 
@@ -81,7 +81,7 @@ def pad(text: str, size: int, *, right: bool = False) -> str:
     return gap + text if right else text + gap
 
 
-def table(headers: list[str], rows: list[list[str]], *, right: set[int] = frozenset()) -> str:
+def text_table(headers: list[str], rows: list[list[str]], *, right: set[int] = frozenset()) -> str:
     """Render rows under headers with columns aligned; ``right`` holds right-aligned column indexes."""
     cells = [headers, *rows]
     sizes = [max(width(str(r[i])) for r in cells) for i in range(len(headers))]
