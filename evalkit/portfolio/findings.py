@@ -38,7 +38,7 @@ from ..exceptions import ParamsError
 MAD_TO_SD = 1.4826  # 1 / Φ⁻¹(3/4): MAD → standard deviation for normal data
 MEAN_AD_TO_SD = 1.2533  # √(π/2): mean absolute deviation → standard deviation
 SIDES = ("both", "high", "low")
-FORMATS = ("percent", "points")
+VALUE_FORMATS = ("percent", "points")  # how a rule's value reads: 98.26% or 3.5 分
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def parse_portfolio_rules(text: str, *, path: str = "<memory>", sha256: str = ""
                               side=c.text(f"{k}.side", m.get("side", "both"), choices=SIDES) or "both",
                               min_scale=float(c.number(f"{k}.min_scale", m.get("min_scale", 0), minimum=0) or 0),
                               label=c.text(f"{k}.label", m.get("label")) or key,
-                              format=c.text(f"{k}.format", m.get("format", "points"), choices=FORMATS) or "points"))
+                              format=c.text(f"{k}.format", m.get("format", "points"), choices=VALUE_FORMATS) or "points"))
     full = c.mapping("all_full_score", top.get("all_full_score"), allowed=("min_indicators", "severity")) or {}
     copy = c.mapping("copied_indicators", top.get("copied_indicators"),
                      allowed=("min_shared", "min_share", "severity")) or {}
