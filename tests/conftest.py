@@ -5,6 +5,8 @@ Test modules import the constants (``from conftest import ROOT``) and ask for th
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 from pathlib import Path
 
@@ -31,3 +33,13 @@ def worked():
 def pf():
     """Every department-year of 2023 in ``params/``: the worked example and the illustrative district."""
     return evalkit.Portfolio.load(PARAMS, year=2023)
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    """``evalkit ARGS`` in this process: the exit code and what it printed on stdout."""
+    from evalkit.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main([str(a) for a in args])
+    return code, out.getvalue()

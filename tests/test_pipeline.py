@@ -11,7 +11,7 @@ from pathlib import Path
 import chromium
 import nbformat
 import pytest
-from conftest import BIN, ROOT, WORKED
+from conftest import BIN, ROOT, WORKED, run_cli
 from pypdf import PdfReader
 
 from evalkit.run import batch
@@ -160,10 +160,8 @@ def batch_run(tmp_path_factory):
     (params / "broken.yaml").write_text("schema: evalkit/v1\ndepartment: {id: broken, name: 坏, year: 2023}\n"
                                         "budget: {initial: 九千}\n", encoding="utf-8")
     out = work / "reports"
-    log = work / "first.txt"
-    with log.open("w", encoding="utf-8") as stream:
-        code = batch.run([params], out=out, jobs=2, progress=False, stream=stream)
-    return params, out, code, log.read_text(encoding="utf-8")
+    code, text = run_cli("run", params, "--out", out, "--jobs", "2", "--no-progress")
+    return params, out, code, text
 
 
 def test_batch_goes_past_a_broken_department(batch_run):

@@ -8,10 +8,8 @@ import re
 import nbformat
 import papermill as pm
 import pytest
-from conftest import PARAMS, ROOT
+from conftest import PARAMS, ROOT, run_cli
 from pypdf import PdfReader
-
-from evalkit.run import batch
 
 pytestmark = pytest.mark.slow
 
@@ -58,10 +56,8 @@ def test_explore_notebook_filters(tmp_path):
 @pytest.fixture(scope="module")
 def district(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    log = out / "run.txt"
-    with log.open("w", encoding="utf-8") as stream:
-        code = batch.run([PARAMS], out=out, jobs=2, progress=False, stream=stream)
-    return out, code, log.read_text(encoding="utf-8")
+    code, text = run_cli("run", PARAMS, "--out", out, "--jobs", "2", "--no-progress")
+    return out, code, text
 
 
 def test_run_over_the_whole_portfolio_publishes_every_department(district):
