@@ -60,19 +60,40 @@ def params_files(items) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def inside(folder: str | Path, name: str) -> Path:
+    """``folder / name`` when it stays inside ``folder`` once every symlink is followed; raise
+    ``ValueError`` saying why not. A params file may refer only to files beside it (its side tables,
+    a scheme of its own): never to ``/etc/passwd``, ``../other/x.csv`` or a link that leads out.
+
+    >>> inside("params", "x.csv").as_posix()
+    'params/x.csv'
+    >>> inside("params", "../secrets.csv")
+    Traceback (most recent call last):
+    ...
+    ValueError: it leads outside the params file's folder
+    """
+    if Path(name).is_absolute():
+        raise ValueError("an absolute path; give a file name relative to the params file's folder")
+    target = Path(folder) / name
+    if not target.resolve().is_relative_to(Path(folder).resolve()):
+        raise ValueError("it leads outside the params file's folder")
+    return target
+
+
 def department_dir(out: Path, year: int | str, department_id: str) -> Path:
     """``reports/<year>/<department-id>/``."""
     return Path(out) / str(year) / department_id
 
 
 def display_path(path: str | Path) -> str:
-    """``path`` relative to the project root when it lies inside it (published appendices name
-    ``params/x.yaml``, not the machine's own folders), else as given."""
+    """``path`` as a published page names it: relative to the project root when it lies inside it
+    (``params/x.yaml``), else its folder's name and its own (``params/x.yaml`` too). Never the
+    machine's absolute folders, never a ``..``."""
+    candidate = Path(path).resolve()
     root = project_root()
-    candidate = Path(path)
-    if root is not None and candidate.is_absolute():
+    if root is not None:
         try:
-            return candidate.resolve().relative_to(root.resolve()).as_posix()
+            return candidate.relative_to(root.resolve()).as_posix()
         except ValueError:
-            return str(path)
-    return str(path)
+            pass
+    return Path(candidate.parent.name, candidate.name).as_posix()

@@ -11,6 +11,7 @@ from fractions import Fraction as F
 import pytest
 
 import evalkit
+from evalkit import ParamsError
 from evalkit.core.model import Band, Indicator, Rule
 from evalkit.core.scoring import (
     grade,
@@ -283,7 +284,6 @@ def ge(target, actual, **kwargs):
 @pytest.mark.parametrize(("weights", "finding"), [
     pytest.param(["50", "30", "10"], False, id="summing"),
     pytest.param(["50", "30", "5"], True, id="short"),
-    pytest.param(["50", "30", "20"], True, id="over"),
 ])
 def test_explicit_weights_must_sum_to_indicator_points(weights, finding):
     p = params(*(ge("90", "95", weight=w) for w in weights))
@@ -294,6 +294,18 @@ def test_explicit_weights_must_sum_to_indicator_points(weights, finding):
         assert found[0].severity == "error"
         assert found[0].evidence == {"sum": float(sum(F(w) for w in weights)), "expected": 90.0}
     assert ev.score.indicators == sum(F(w) for w in weights)  # explicit weights win even when off
+
+
+@pytest.mark.parametrize("weights", [
+    pytest.param(["50", "30", "20"], id="over"),
+    pytest.param(["100", "100", "100"], id="each-a-hundred"),
+    pytest.param(["60", "40", None], id="mixed-over"),
+])
+def test_weights_above_the_indicator_points_cannot_be_scored(weights):
+    """A total above 100 would earn any grade (100/100/100 once gave 292.50, 优秀): refused, located."""
+    p = params(*(ge("90", "95", **({"weight": w} if w else {})) for w in weights))
+    with pytest.raises(ParamsError, match=r"weights \(分值\) add up to .*, more than the 90 points"):
+        evalkit.evaluate_params(p, MOF)
 
 
 # --- totals, intervals, grades ---------------------------------------------------------------

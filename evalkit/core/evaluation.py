@@ -28,6 +28,7 @@ from .scoring import (
     ScoreSummary,
     WeightPlan,
     grade,
+    refuse_excess_weights,
     score_indicators,
     summarise,
 )
@@ -163,6 +164,7 @@ def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | N
     """The pure core: no file is opened. Score ``params`` under ``scheme``."""
     budget = compute_budget(params.budget, scheme)
     plan, scores = score_indicators(params, scheme)
+    refuse_excess_weights(params, plan, scheme)
     summary = summarise(budget.execution_score, scores)
     graded = grade(summary, scheme)
     monthly, projects = monthly_profile(params.budget), project_profile(params.budget)
@@ -192,7 +194,8 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
     if isinstance(scheme, Scheme):
         chosen = scheme
     else:
-        chosen = load_scheme(scheme or params.scheme, relative_to=base)
+        # an override is a path as the caller gave it; the params file's own scheme lives beside it
+        chosen = load_scheme(scheme) if scheme else load_scheme(params.scheme, relative_to=base)
     inputs = {display_path(path): digest for path, digest in params.inputs.items()}
     if chosen.sha256 and not chosen.source.startswith("evalkit/"):
         inputs[display_path(chosen.source)] = chosen.sha256

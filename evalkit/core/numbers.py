@@ -13,22 +13,39 @@ from fractions import Fraction
 
 Number = int | Decimal | Fraction
 
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_THOUSANDS = re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
+_PLAIN = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+#: The bounds of a number evalkit reads: at most this many significant digits, no larger in
+#: magnitude than 10**MAX_EXPONENT and no smaller (unless zero) than 10**MIN_EXPONENT. A budget in 元
+#: of a whole province fits with room to spare; ``1e100000000`` (eleven bytes that would take
+#: minutes of exact arithmetic) does not.
+MAX_DIGITS, MAX_EXPONENT, MIN_EXPONENT = 24, 15, -12
+#: Longest text read as a number (a thousands-separated amount with decimals fits easily).
+MAX_NUMBER_TEXT = 48
 
 
 class NumberFormatError(ValueError):
-    """Text that is not a number evalkit can read."""
+    """Text that is not a number evalkit can read; ``reason`` says why when it looks like one."""
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(f"{message}: {reason}" if reason else message)
+        self.reason = reason
 
 
 def parse_number(value: object) -> tuple[Decimal, bool]:
     """Read a number as typed; return ``(value, had_percent_sign)``.
 
     Accepts ints, Decimals, and text with full-width digits (``９５．１``), thousands
-    separators (``9,593.18``) and a trailing ``%``.
+    separators (``9,593.18``) and a trailing ``%``; refuses superscripts and other number-like
+    characters (``8²`` is not 82) and anything beyond :data:`MAX_DIGITS` significant digits or
+    outside 10**MIN_EXPONENT … 10**MAX_EXPONENT in magnitude.
 
     >>> parse_number("９５．１%")
     (Decimal('95.1'), True)
+    >>> parse_number("1e100000000")
+    Traceback (most recent call last):
+    ...
+    evalkit.core.numbers.NumberFormatError: got '1e100000000': too large (10^15 or more)
     """
     if isinstance(value, bool):
         raise NumberFormatError(f"got {value!r}")
@@ -36,8 +53,12 @@ def parse_number(value: object) -> tuple[Decimal, bool]:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if not number.is_finite():
             raise NumberFormatError(f"got {value!r}")
-        return number, False
+        return _bounded(number, value), False
     if not isinstance(value, str):
+        raise NumberFormatError(f"got {value!r}")
+    if len(value) > MAX_NUMBER_TEXT:
+        raise NumberFormatError(f"got {short(value)}", f"longer than {MAX_NUMBER_TEXT} characters")
+    if any(unicodedata.category(ch) == "No" for ch in value):  # ² ½ ① …: NFKC would make 8² into 82
         raise NumberFormatError(f"got {value!r}")
     text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
     percent = text.endswith("%")
@@ -48,9 +69,29 @@ def parse_number(value: object) -> tuple[Decimal, bool]:
     if not _PLAIN.match(text):
         raise NumberFormatError(f"got {value!r}")
     try:
-        return Decimal(text), percent
+        return _bounded(Decimal(text), value), percent
     except InvalidOperation as exc:  # pragma: no cover - the regex already rejects these
         raise NumberFormatError(f"got {value!r}") from exc
+
+
+def _bounded(number: Decimal, value: object) -> Decimal:
+    """``number`` if it lies within evalkit's bounds; a ``NumberFormatError`` saying which it breaks."""
+    if number.is_zero():
+        return number.copy_abs() if number.is_signed() else number
+    if number.adjusted() >= MAX_EXPONENT:
+        raise NumberFormatError(f"got {short(value)}", f"too large (10^{MAX_EXPONENT} or more)")
+    if number.adjusted() < MIN_EXPONENT:
+        raise NumberFormatError(f"got {short(value)}", f"too small (below 10^{MIN_EXPONENT})")
+    if len(number.normalize().as_tuple().digits) > MAX_DIGITS:
+        raise NumberFormatError(f"got {short(value)}", f"more than {MAX_DIGITS} significant digits")
+    return number
+
+
+def short(value: object, limit: int = 40) -> str:
+    """What the user wrote, as a short quoted excerpt for an error message (never a whole file)."""
+    text = value if isinstance(value, str) else f"{value:f}" if isinstance(value, Decimal) else str(value)
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return repr(text)
 
 
 def exact(value: Number | float) -> Fraction:

@@ -8,13 +8,15 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
 from ..exceptions import ParamsError, Problem
+from ..paths import inside
 from . import model as m
-from .numbers import NumberFormatError, parse_number
+from .numbers import NumberFormatError, parse_number, short
 from .scheme import shipped_schemes
 from .side_tables import MONTHLY_COLUMNS, PROJECT_COLUMNS, read_table
 from .source import Located, load_yaml
@@ -24,6 +26,8 @@ SCHEMA = "evalkit/v1"
 HUNDRED = Decimal(100)
 DEPARTMENT_ID = r"[a-z0-9][a-z0-9._-]{0,79}"  # it names the output folder
 YEARS = (1990, 2100)
+#: Words that make a negative percentage possible: the indicator measures a change.
+CHANGE_WORDS = re.compile(r"增长|增幅|增速|增减|变化|变动|同比|环比|下降|降低|减少|差额|偏差")
 _DIRECTION_ALIASES = {"≥": ">=", "≤": "<=", "定性": "qualitative", "==": "="}
 
 TOP_KEYS = ("schema", "department", "scheme", "unit", "budget", "goals", "reported", "narrative")
@@ -120,12 +124,18 @@ def _build(doc: Located, problems: list[Problem], *, base: Path | None, inputs: 
 
 
 def _check_scheme_ref(c: Validator, ref: str, base: Path) -> None:
-    """The scheme must be shipped or a file, resolved as ``load_scheme`` will resolve it."""
-    path = Path(ref)
-    if ref in shipped_schemes() or path.is_file() or (not path.is_absolute() and (base / path).is_file()):
+    """The scheme must be shipped or a file in the params file's folder (as ``load_scheme`` resolves it)."""
+    if ref in shipped_schemes():
         return
-    c.fail("scheme", f"unknown scheme {ref!r}; expected one of {', '.join(shipped_schemes())} "
-                     "or the path of a scheme YAML relative to the params file")
+    try:
+        path = inside(base, ref)
+    except ValueError as exc:
+        c.fail("scheme", f"cannot use scheme {short(ref)}: {exc}; expected one of "
+                         f"{', '.join(shipped_schemes())} or a scheme YAML in the params file's folder")
+        return
+    if not path.is_file():
+        c.fail("scheme", f"unknown scheme {short(ref)}; expected one of {', '.join(shipped_schemes())} "
+                         "or the path of a scheme YAML relative to the params file")
 
 
 def _department(c: Validator, value) -> m.Department | None:
@@ -212,10 +222,14 @@ def _side_table(c: Validator, key: str, value, *, base, inputs, columns, row):
         if base is None:
             c.fail(key, "a side-table file name needs a params file to be relative to; give the rows inline")
             return None
-        path = (base / value)
+        try:
+            path = inside(base, value)
+        except ValueError as exc:
+            c.fail(key, f"cannot read side table {short(value)}: {exc}")
+            return None
         shown = str(path)
         if not path.is_file():
-            c.fail(key, f"side table {shown} does not exist; expected a CSV/XLSX file beside the params file")
+            c.fail(key, f"side table {short(value)} does not exist; expected a CSV/XLSX file beside the params file")
             return None
         inputs[shown] = hashlib.sha256(path.read_bytes()).hexdigest()
         rows, problems = read_table(path, shown)
@@ -280,6 +294,11 @@ def _month(c: Validator, where, key, record, columns) -> m.MonthlyPayment | None
     _unknown_columns(c, where, record, columns)
     month = _cell_number(c, where, "month", record.get("month"), minimum=1, maximum=12)
     executed = _cell_number(c, where, "executed", record.get("executed"))
+    if month is not None and month != month.to_integral_value():
+        path, _, line = where.rpartition(":")
+        c.problems.append(Problem(path, "month", int(line) if line.isdigit() else None,
+                                  f"expected a whole month 1-12, got {month:f}"))
+        return None
     if month is None or executed is None:
         return None
     return m.MonthlyPayment(month=int(month), executed=executed)
@@ -303,7 +322,7 @@ def _goals(c: Validator, value) -> tuple[m.Goal, ...]:
         indicators = tuple(filter(None, (_indicator(c, f"{key}.indicators[{j}]", ind)
                                          for j, ind in enumerate(raw_indicators))))
         goals.append(m.Goal(name=c.text(f"{key}.name", g.get("name")), indicators=indicators,
-                            objective=c.text(f"{key}.objective", g.get("objective"), optional=True),
+                            objective=c.text(f"{key}.objective", g.get("objective"), optional=True, long=True),
                             number=c.text(f"{key}.number", g.get("number"), optional=True)))
     return tuple(goals)
 
@@ -332,15 +351,20 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
     qualitative = direction == "qualitative"
     if qualitative:
         target = d.get("target")
-        target = f"{target:f}" if isinstance(target, Decimal) else c.text(f"{key}.target", target)
+        target = f"{target:f}" if isinstance(target, Decimal) else c.text(f"{key}.target", target, long=True)
         actual = d.get("actual")
-        actual = f"{actual:f}" if isinstance(actual, Decimal) else c.text(f"{key}.actual", actual, optional=True)
+        actual = (f"{actual:f}" if isinstance(actual, Decimal)
+                  else c.text(f"{key}.actual", actual, optional=True, long=True))
     else:
         target = c.number(f"{key}.target", d.get("target"), what="a number (年度指标值)")
         actual = c.number(f"{key}.actual", d.get("actual"), optional=True, what="a number (全年完成值) or null")
         raw_target = d.get("target")
         if unit is None and isinstance(raw_target, str) and raw_target.strip().endswith(("%", "％")):
             unit = "%"
+    name = c.text(f"{key}.name", d.get("name"))
+    if unit == "%" and isinstance(actual, Decimal) and actual < 0 and not CHANGE_WORDS.search(name or ""):
+        c.fail(f"{key}.actual", f"expected a percentage ≥ 0, got {actual:f}; only an indicator that measures a "
+                                "change (增长率, 同比, 下降率…) can be negative")
     level = c.text(f"{key}.level", d.get("level"), optional=True, choices=m.LEVELS)
     if qualitative and level is None and actual in m.LEVELS:
         level = actual  # "actual: 达成" says the level outright
@@ -353,15 +377,17 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
         r = c.mapping(f"{key}.reported", rp, allowed=("score", "coefficient"))
         if r is not None:
             reported = m.ReportedRow(
-                score=c.number(f"{key}.reported.score", r.get("score"), minimum=0, optional=True),
+                score=c.number(f"{key}.reported.score", r.get("score"), minimum=0, optional=True,
+                               what="points (得分)", allow_percent=False),
                 coefficient=_percent(c, f"{key}.reported.coefficient", r.get("coefficient")))
     return m.Indicator(
-        name=c.text(f"{key}.name", d.get("name")), direction=direction, target=target, unit=unit,
+        name=name, direction=direction, target=target, unit=unit,
         actual=actual, tier=c.text(f"{key}.tier", d.get("tier"), optional=True, choices=m.TIERS),
-        weight=c.number(f"{key}.weight", d.get("weight"), minimum=0, optional=True, what="points (分值)"),
+        weight=c.number(f"{key}.weight", d.get("weight"), minimum=0, optional=True, what="points (分值)",
+                        allow_percent=False),
         level=level, coefficient=coefficient, rule=_rule(c, f"{key}.rule", d.get("rule"), direction),
-        statement=c.text(f"{key}.statement", d.get("statement"), optional=True),
-        deviation=c.text(f"{key}.deviation", d.get("deviation"), optional=True),
+        statement=c.text(f"{key}.statement", d.get("statement"), optional=True, long=True),
+        deviation=c.text(f"{key}.deviation", d.get("deviation"), optional=True, long=True),
         reported=reported, key=key)
 
 
@@ -446,7 +472,7 @@ def _reported(c: Validator, value, budget: m.Budget | None) -> m.Reported:
         adjustment_rate=c.number("reported.adjustment_rate", d.get("adjustment_rate"), optional=True,
                                  what="a rate in percent as printed"),
         score=c.number("reported.score", d.get("score"), minimum=0, maximum=100, optional=True,
-                       what="the self-assessed score (自评得分)"),
+                       what="the self-assessed score (自评得分)", allow_percent=False),
         grade=c.text("reported.grade", d.get("grade"), optional=True),
         evaluation_period=period,
         report_date=c.date("reported.report_date", d.get("report_date")),
@@ -469,12 +495,12 @@ def _narrative(c: Validator, value) -> m.Narrative:
                                      name=c.text(f"narrative.team[{i}].name", t.get("name"), optional=True),
                                      title=c.text(f"narrative.team[{i}].title", t.get("title"), optional=True)))
     return m.Narrative(
-        summary=c.text("narrative.summary", d.get("summary"), optional=True),
+        summary=c.text("narrative.summary", d.get("summary"), optional=True, long=True),
         duties=c.texts("narrative.duties", d.get("duties")),
         organisation=c.texts("narrative.organisation", d.get("organisation")),
         method=c.texts("narrative.method", d.get("method")),
         achievements=c.texts("narrative.achievements", d.get("achievements")),
-        conclusion=c.text("narrative.conclusion", d.get("conclusion"), optional=True),
+        conclusion=c.text("narrative.conclusion", d.get("conclusion"), optional=True, long=True),
         problems=c.texts("narrative.problems", d.get("problems")),
         measures=c.texts("narrative.measures", d.get("measures")),
         team=tuple(team),

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..exceptions import Problem, SchemeError
+from ..paths import inside
 from .model import LEVELS, TIERS
 from .numbers import Number, exact
 from .validation import read_document
@@ -95,14 +96,21 @@ def resolve_scheme_ref(ref: str | Path, *, relative_to: Path | None = None) -> s
     """Where a scheme reference points: the id (``str``) of a shipped scheme, the ``Path`` of a scheme
     YAML file, or ``None`` when it is neither.
 
-    A path is taken as given when it exists, else (when relative) under ``relative_to``.
+    A params file's reference (``relative_to`` its folder) is a file inside that folder, never
+    resolved against the current folder, so a params file is graded the same from anywhere and
+    cannot name a file outside its folder. A reference without ``relative_to`` (``--scheme`` on the
+    command line, a Python caller) is a path as given.
     """
     ref_text = str(ref)
     if ref_text in shipped_schemes():
         return ref_text
-    path = Path(ref_text)
-    if not path.is_absolute() and relative_to is not None and not path.exists():
-        path = relative_to / path
+    if relative_to is None:
+        path = Path(ref_text)
+    else:
+        try:
+            path = inside(relative_to, ref_text)
+        except ValueError:
+            return None
     return path if path.is_file() else None
 
 
@@ -112,8 +120,7 @@ def load_scheme(ref: str | Path, *, relative_to: Path | None = None) -> Scheme:
     if found is None:
         raise SchemeError([Problem(str(ref), "scheme", None,
                                    f"no such scheme; expected one of {', '.join(shipped_schemes())} "
-                                   "or the path of a scheme YAML (relative to the params file or the "
-                                   "current folder)")])
+                                   "or the path of a scheme YAML (in the params file's folder)")])
     if isinstance(found, str):
         resource = resources.files("evalkit") / "schemes" / f"{found}.yaml"
         raw, shown = resource.read_bytes(), f"evalkit/schemes/{found}.yaml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..exceptions import ParamsError, Problem
 from .model import Indicator, Params
 from .numbers import exact, fmt, fmt_pct, fmt_plain
 from .scheme import Scheme
@@ -128,6 +129,24 @@ def _tier_plan(indicators, tiers, points) -> WeightPlan:
     parts = "，".join(f"{t} {fmt(pool[t] * scale)} 分 ÷ {counts[t]} 项" for t in tiers if counts[t])
     scaled = "" if scale == 1 else f"（一级指标分值按 {fmt(points)} 分等比换算）"
     return WeightPlan(weights, "tier", "按一级指标分配：" + parts + ("；" + "；".join(notes) if notes else "") + scaled)
+
+
+def refuse_excess_weights(params: Params, plan: WeightPlan, scheme: Scheme) -> None:
+    """Weights (分值) written in the params that add up to more than the scheme gives indicators
+    cannot be scored: the total would pass 100 and earn any grade. Raise ``ParamsError`` naming them.
+    (Weights that add up to less are scored, and the shortfall is a finding.)"""
+    points = exact(scheme.indicator_points)
+    if plan.basis not in ("explicit", "mixed") or plan.explicit_sum <= points:
+        return
+    keys = [ind.key for ind in params.indicators if ind.weight is not None]
+    raise ParamsError([Problem(params.source, keys[0] if len(keys) == 1 else "goals", None,
+                               f"the indicators' weights (分值) add up to {_points(plan.explicit_sum)}, more than "
+                               f"the {_points(points)} points scheme '{scheme.id}' gives indicators; correct the "
+                               f"weights so they add up to {_points(points)}")])
+
+
+def _points(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else fmt(value)
 
 
 def score_indicator(ind: Indicator, weight: Fraction, scheme: Scheme) -> tuple[Fraction | None, Fraction | None, str, str]:

@@ -7,6 +7,7 @@ timestamps stay strings, duplicate keys are refused and alias expansion is bound
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -15,6 +16,10 @@ import yaml
 from ..exceptions import Problem
 
 MAX_NODES = 100_000
+#: Deepest nesting a document may have (a params file needs six levels).
+MAX_DEPTH = 32
+#: Largest YAML document read (a params file of a large department is a few dozen kB).
+MAX_BYTES = 2_000_000
 _BOOL = {"true", "yes", "on", "y"}
 
 
@@ -55,10 +60,40 @@ class _TooLarge(Exception):
         self.line = line
 
 
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+def unreadable_character(text: str, *, newlines: bool = False) -> str | None:
+    r"""The first character of ``text`` that no published document should carry, described for an
+    error message (``'an invisible character U+200B'``), or None.
+
+    >>> unreadable_character("基本支出\u200b"), unreadable_character("甲\n乙", newlines=True)
+    ('an invisible character U+200B', None)
+    """
+    for ch in text:
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF:
+            return f"an invalid character (lone surrogate U+{code:04X})"
+        category = unicodedata.category(ch)
+        if category == "Cc" and not (newlines and ch in "\n\r\t"):
+            return f"a control character U+{code:04X}"
+        if category in ("Cf", "Co", "Cn") or ch in "\u2028\u2029":
+            return f"an invisible character U+{code:04X}"
+    return None
+
+
 def load_yaml(text: str, path: str) -> tuple[Located | None, list[Problem]]:
     """Compose ``text`` safely; return the located document or the problems."""
+    if len(text) > MAX_BYTES:
+        return None, [Problem(path, "", None, f"the file is larger than {MAX_BYTES // 1_000_000} MB; "
+                                              "expected a params or scheme file of a few kB")]
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        return None, [Problem(path, "", None, f"nested deeper than {MAX_DEPTH} levels; expected the "
+                                              "shallow mapping of a params or scheme file")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -74,6 +109,9 @@ def load_yaml(text: str, path: str) -> tuple[Located | None, list[Problem]]:
     except _TooLarge as exc:
         return None, [Problem(path, "", exc.line, f"document expands to more than {MAX_NODES} values "
                                                   "(alias bomb?); simplify the anchors")]
+    except _TooDeep as exc:
+        return None, [Problem(path, "", exc.line, f"nested deeper than {MAX_DEPTH} levels; expected the "
+                                                  "shallow mapping of a params or scheme file")]
     return doc, problems
 
 
@@ -87,8 +125,10 @@ def _yaml_hint(text: str, line: int | None, exc: yaml.MarkedYAMLError) -> str:
     return f"not valid YAML ({reason}){hint}"
 
 
-def _convert(node: yaml.Node, key: str, doc: Located, problems: list[Problem], budget: _Budget):
+def _convert(node: yaml.Node, key: str, doc: Located, problems: list[Problem], budget: _Budget, depth: int = 0):
     budget.spend(node)
+    if depth > MAX_DEPTH:
+        raise _TooDeep(node.start_mark.line + 1)
     doc.lines.setdefault(key, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, object] = {}
@@ -101,16 +141,21 @@ def _convert(node: yaml.Node, key: str, doc: Located, problems: list[Problem], b
             if name is None:
                 problems.append(Problem(doc.path, key, knode.start_mark.line + 1, "keys must be plain text"))
                 continue
+            bad = unreadable_character(name)
+            if bad:
+                problems.append(Problem(doc.path, key, knode.start_mark.line + 1,
+                                        f"a key contains {bad}; delete it (got {name[:40]!r})"))
+                continue
             child = f"{key}.{name}" if key else name
             if name in out:
                 problems.append(Problem(doc.path, child, knode.start_mark.line + 1,
                                         "duplicate key; each key may appear once"))
                 continue
             doc.lines[child] = knode.start_mark.line + 1
-            out[name] = _convert(vnode, child, doc, problems, budget)
+            out[name] = _convert(vnode, child, doc, problems, budget, depth + 1)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, f"{key}[{i}]", doc, problems, budget) for i, item in enumerate(node.value)]
+        return [_convert(item, f"{key}[{i}]", doc, problems, budget, depth + 1) for i, item in enumerate(node.value)]
     return _scalar(node)
 
 

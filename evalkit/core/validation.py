@@ -9,23 +9,24 @@ from datetime import date
 from decimal import Decimal
 
 from ..exceptions import ParamsError, Problem
-from .numbers import NumberFormatError, parse_number
-from .source import Located, load_yaml
+from .numbers import NumberFormatError, parse_number, short
+from .source import Located, load_yaml, unreadable_character
 
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DATE_ZH = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 
 MISSING = object()
+#: Longest name (department, goal, indicator, budget line, unit) and longest paragraph of narrative.
+MAX_NAME, MAX_PARAGRAPH = 200, 5000
 
 
 def _show(value: object) -> str:
-    if isinstance(value, Decimal):
-        return f"{value:f}"
+    """What the user wrote, as a short excerpt: an error never repeats a whole value (or file)."""
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return repr(value)
+    return short(value) if isinstance(value, str) else short(value).strip("'")
 
 
 def parse_date(text: str) -> date:
@@ -97,11 +98,12 @@ class Validator:
             return None
         try:
             number, percent = parse_number(value)
-        except NumberFormatError:
-            self.fail(key, f"expected {what}{self._range(minimum, maximum)}, got {_show(value)}")
+        except NumberFormatError as exc:
+            why = f" ({exc.reason})" if exc.reason else ""
+            self.fail(key, f"expected {what}{self._range(minimum, maximum)}, got {_show(value)}{why}")
             return None
         if percent and not allow_percent:
-            self.fail(key, f"expected {what}, got {_show(value)}; a '%' does not belong on an amount")
+            self.fail(key, f"expected {what}, got {_show(value)}; a '%' does not belong here (write the number alone)")
             return None
         if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
             self.fail(key, f"expected {what}{self._range(minimum, maximum)}, got {number:f}")
@@ -131,7 +133,12 @@ class Validator:
 
     def text(self, key: str, value: object, *, optional: bool = False,
              choices: tuple[str, ...] | None = None, pattern: str | None = None,
-             what: str = "text") -> str | None:
+             what: str = "text", long: bool = False) -> str | None:
+        """Text as typed, stripped. A name (``long=False``) is one line of at most
+        :data:`MAX_NAME` characters; a paragraph (``long=True``) may break lines and run to
+        :data:`MAX_PARAGRAPH`. Neither may hold control characters, invisible formatting
+        characters (zero-width spaces, direction overrides) or lone surrogates: they make two
+        names that look alike differ, and break the Word and Excel writers."""
         if value is None or value is MISSING:
             if not optional and not self.reported_missing(key):
                 self.fail(key, f"expected {what}, got nothing")
@@ -142,16 +149,24 @@ class Validator:
             self.fail(key, f"expected {what}, got {_show(value)}")
             return None
         value = value.strip()
+        limit = MAX_PARAGRAPH if long else MAX_NAME
+        if len(value) > limit:
+            self.fail(key, f"expected {what} of at most {limit} characters, got {len(value)} ({_show(value)})")
+            return None
+        bad = unreadable_character(value, newlines=long)
+        if bad:
+            self.fail(key, f"contains {bad}; delete it (got {_show(value)})")
+            return None
         if choices is not None and value not in choices:
-            self.fail(key, f"expected one of {', '.join(choices)}; got {value!r}")
+            self.fail(key, f"expected one of {', '.join(choices)}; got {_show(value)}")
             return None
         if pattern is not None and not re.fullmatch(pattern, value):
-            self.fail(key, f"expected {what}, got {value!r}")
+            self.fail(key, f"expected {what}, got {_show(value)}")
             return None
         return value
 
     def texts(self, key: str, value: object) -> tuple[str, ...]:
-        """A list of text items, or a single text (taken as a one-item list)."""
+        """A list of paragraphs, or a single one (taken as a one-item list)."""
         if value is None:
             return ()
         if isinstance(value, str):
@@ -159,7 +174,7 @@ class Validator:
         if not isinstance(value, list):
             self.fail(key, f"expected a list of text, got {_show(value)}")
             return ()
-        items = (self.text(f"{key}[{i}]", item) for i, item in enumerate(value))
+        items = (self.text(f"{key}[{i}]", item, long=True) for i, item in enumerate(value))
         return tuple(item for item in items if item is not None)
 
     def items(self, key: str, value: object, *, optional: bool = False) -> list:

@@ -116,7 +116,7 @@ class Portfolio:
         if not isinstance(rules, PortfolioRules):
             rules = load_portfolio_rules(rules)
         if scheme is not None and not isinstance(scheme, Scheme):
-            scheme = load_scheme(scheme, relative_to=folder)
+            scheme = load_scheme(scheme)  # an override: a path as the caller gave it
         found: list[tuple[Path, Evaluation]] = []
         invalid: list[tuple[str, str]] = []
         for path in params_files([folder]):
