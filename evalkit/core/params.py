@@ -18,7 +18,7 @@ from ..paths import inside
 from . import model as m
 from .numbers import NumberFormatError, parse_number, short
 from .scheme import shipped_schemes
-from .side_tables import MONTHLY_COLUMNS, PROJECT_COLUMNS, read_table
+from .side_tables import MONTHLY_COLUMNS, PROJECT_COLUMNS, SIDE_TABLE_SUFFIXES, read_table
 from .source import Located, load_yaml
 from .validation import MISSING, Validator
 
@@ -228,6 +228,9 @@ def _side_table(c: Validator, key: str, value, *, base, inputs, columns, row):
             c.fail(key, f"cannot read side table {short(value)}: {exc}")
             return None
         shown = str(path)
+        if path.suffix.lower() not in SIDE_TABLE_SUFFIXES:
+            c.fail(key, f"side table {short(value)}: expected a .csv or .xlsx file")
+            return None
         if not path.is_file():
             c.fail(key, f"side table {short(value)} does not exist; expected a CSV/XLSX file beside the params file")
             return None

@@ -17,6 +17,7 @@ ALIASES = {
     "调整预算数": "adjusted", "全年执行数": "executed", "执行数": "executed", "支付": "executed",
     "月份": "month",
 }
+SIDE_TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 #: Largest side table read: rows, columns, bytes (a department has at most a few thousand projects).
 MAX_ROWS, MAX_COLUMNS, MAX_BYTES = 100_000, 50, 20_000_000
 

@@ -75,7 +75,8 @@ class Validator:
         if not isinstance(value, dict):
             if value is None and self.reported_missing(key):
                 return None
-            self.fail(key, f"expected a mapping with keys {', '.join(allowed)}; got {_show(value)}")
+            got = _show(value) if key else f"{type(value).__name__ if not isinstance(value, str) else 'text'}"
+            self.fail(key, f"expected a mapping with keys {', '.join(allowed)}; got {got}")
             return None
         for name in value:
             if name not in allowed:

@@ -18,7 +18,7 @@ from ..core.sample import is_sample_region
 from ..core.wording import evidence_text, finding_label
 from . import charts
 from .charts import chart_image
-from .markup import escape_markdown, html_table
+from .markup import escape_markdown, html_table, markdown
 
 __all__ = [
     "basic_info",
@@ -49,16 +49,16 @@ def _title(ev: Evaluation) -> str:
 
 def header(ev: Evaluation) -> Markdown:
     d = ev.params.department
-    lines = [f"# {escape_markdown(_title(ev))}", ""]
+    counts = ev.severity_counts()
+    lines = [markdown("# {}", _title(ev)), ""]
     if _is_sample(ev):
         lines += ["> **示例数据**：本附件由虚构的示例数据生成，仅用于演示，不代表任何真实部门。", ""]
-    lines += [f"- 部门：{escape_markdown(d.name)}（{escape_markdown(d.id)}）" + (f"，{escape_markdown(d.region)}" if d.region else ""),
-              f"- 评价年度：{d.year} 年",
-              f"- 评价方案：{escape_markdown(ev.scheme.title)}（`{ev.scheme.id}`）",
-              f"- 金额单位：{escape_markdown(ev.params.unit)}",
-              f"- 总分：**{ev.score_text()}**　评价等级：**{escape_markdown(ev.grade_text())}**"
-              f"　发现问题：错误 {ev.severity_counts()['error']} 项、警告 {ev.severity_counts()['warning']} 项、"
-              f"提示 {ev.severity_counts()['info']} 项"]
+    lines += [markdown("- 部门：{}（{}）", d.name, d.id) + (markdown("，{}", d.region) if d.region else ""),
+              markdown("- 评价年度：{} 年", d.year),
+              markdown("- 评价方案：{}（{}）", ev.scheme.title, ev.scheme.id),
+              markdown("- 金额单位：{}", ev.params.unit),
+              markdown("- 总分：**{}**　评价等级：**{}**　发现问题：错误 {} 项、警告 {} 项、提示 {} 项",
+                       ev.score_text(), ev.grade_text(), counts["error"], counts["warning"], counts["info"])]
     return Markdown("\n".join(lines))
 
 
@@ -170,21 +170,21 @@ def indicator_table(ev: Evaluation) -> HTML:
 def score_block(ev: Evaluation) -> Markdown:
     s, g, scheme = ev.score, ev.grade, ev.scheme
     bands = scheme.band_texts()
-    lines = [f"- 预算执行得分：{fmt(s.execution)} 分（{escape_markdown(ev.budget.trails['execution_score'])}）",
-             f"- 绩效指标得分：已计分指标合计 {fmt(s.indicators)} 分"
-             + (f"，另有 {fmt(s.unscored_points)} 分的指标未填报完成值" if not s.complete else ""),
-             f"- 计算过程：{escape_markdown(s.trail)}"]
+    lines = [markdown("- 预算执行得分：{} 分（{}）", fmt(s.execution), ev.budget.trails["execution_score"]),
+             markdown("- 绩效指标得分：已计分指标合计 {} 分", fmt(s.indicators))
+             + (markdown("，另有 {} 分的指标未填报完成值", fmt(s.unscored_points)) if not s.complete else ""),
+             markdown("- 计算过程：{}", s.trail)]
     if s.complete:
-        lines.append(f"- **总分 {fmt(s.min)} 分，评价等级：{escape_markdown(g.label)}**")
+        lines.append(markdown("- **总分 {} 分，评价等级：{}**", fmt(s.min), g.label))
     else:
-        lines.append(f"- **总分区间 [{fmt(s.min)}, {fmt(s.max)}] 分**：最低端（未填报指标按 0 分）评价等级为"
-                     f"**{escape_markdown(g.min_label)}**，最高端（未填报指标按满分）评价等级为**{escape_markdown(g.max_label)}**")
-    lines.append(f"- 评价等级划分（{escape_markdown(scheme.id)}）：" + "；".join(bands) + "。")
+        lines.append(markdown("- **总分区间 [{}, {}] 分**：最低端（未填报指标按 0 分）评价等级为**{}**，"
+                              "最高端（未填报指标按满分）评价等级为**{}**", fmt(s.min), fmt(s.max), g.min_label, g.max_label))
+    lines.append(markdown("- 评价等级划分（{}）：{}。", scheme.id, "；".join(bands)))
     rep = ev.params.reported
     if rep.score is not None or rep.grade:
         claimed = f"{fmt_plain(rep.score)} 分" if rep.score is not None else ""
-        lines.append(f"- 部门自评：{claimed}{'，' if claimed and rep.grade else ''}{escape_markdown(rep.grade or '')}"
-                     "（核对结果见“发现的问题”）")
+        lines.append(markdown("- 部门自评：{}{}{}（核对结果见“发现的问题”）", claimed,
+                              "，" if claimed and rep.grade else "", rep.grade or ""))
     return Markdown("\n".join(lines))
 
 

@@ -11,6 +11,7 @@ from html import escape
 
 from .draft import Draft, Heading, Paragraph, Table
 from .fonts import CSS_FONT_STACK
+from .markup import PAGE_CSP
 
 #: Body text: the 公文 faces where the reader has them (as the Word file prefers them), then Noto
 #: Serif CJK (what evalkit's PDFs embed on a machine without them) and the serif faces of macOS.
@@ -59,6 +60,7 @@ def render_html(draft: Draft) -> str:
         elif isinstance(block, Table):
             parts.append(_table(block))
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{PAGE_CSP}">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(draft.title)}</title><style>{_CSS}</style></head>\n<body>\n"
             + "\n".join(parts) + "\n</body></html>\n")

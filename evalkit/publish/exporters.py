@@ -34,6 +34,7 @@ from traitlets import Bool, default
 from ..iorw import write_atomic
 from ..outputs import APPENDIX_FORMATS
 from .fonts import CSS_FONT_STACK, CSS_MONO_FONT_STACK
+from .markup import PAGE_CSP
 
 __all__ = [
     "A4PDFExporter",
@@ -204,6 +205,7 @@ class OfflineHTMLExporter(HTMLExporter):
     def _init_resources(self, resources):
         resources = super()._init_resources(resources)
         resources["evalkit"] = {
+            "csp": PAGE_CSP,
             "font_stack": CSS_FONT_STACK,
             "mono_font_stack": CSS_MONO_FONT_STACK,
         }

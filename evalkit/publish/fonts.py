@@ -82,6 +82,7 @@ def use_cjk_font() -> str:
     matplotlib.rcParams["font.family"] = ["sans-serif"]
     matplotlib.rcParams["font.sans-serif"] = [CJK_FONT_FAMILY, *sans]
     matplotlib.rcParams["axes.unicode_minus"] = False
+    matplotlib.rcParams["text.parse_math"] = False  # a name with "$" is text, not mathtext to parse
     return CJK_FONT_FAMILY
 
 
