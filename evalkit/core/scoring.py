@@ -139,7 +139,8 @@ def refuse_excess_weights(params: Params, plan: WeightPlan, scheme: Scheme) -> N
     if plan.basis not in ("explicit", "mixed") or plan.explicit_sum <= points:
         return
     keys = [ind.key for ind in params.indicators if ind.weight is not None]
-    raise ParamsError([Problem(params.source, keys[0] if len(keys) == 1 else "goals", None,
+    key = keys[0] if len(keys) == 1 else "goals"
+    raise ParamsError([Problem(params.source, key, params.line(key),
                                f"the indicators' weights (分值) add up to {_points(plan.explicit_sum)}, more than "
                                f"the {_points(points)} points scheme '{scheme.id}' gives indicators; correct the "
                                f"weights so they add up to {_points(points)}")])
