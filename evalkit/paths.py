@@ -8,6 +8,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 #: What a params file is called: ``<department-id>-<year>.yaml`` (``.yml`` too).
 PARAMS_SUFFIXES = (".yaml", ".yml")
+#: YAML files beside the params files that are not params files: a department's own scoring scheme
+#: (``x.scheme.yaml``, named by its ``scheme:`` key) and a reviewer's decisions (``x.review.yaml``).
+COMPANION_SUFFIXES = (".scheme", ".review")
 
 
 def project_root(start: Path | None = None) -> Path | None:
@@ -43,9 +46,9 @@ def notebook_path(name: str = "department") -> Path:
 
 
 def params_files(items) -> list[Path]:
-    """The params files ``items`` name: every ``*.yaml`` / ``*.yml`` (not hidden) in a folder, sorted,
-    and files named directly; each once, in the order given. ``evalkit run``, ``evalkit validate``
-    and ``Portfolio.load`` all find their files here.
+    """The params files ``items`` name: every ``*.yaml`` / ``*.yml`` in a folder, sorted (not hidden,
+    not a companion file such as ``x.scheme.yaml``), and files named directly; each once, in the
+    order given. ``evalkit run``, ``evalkit validate`` and ``Portfolio.load`` all find their files here.
 
     >>> [p.name for p in params_files(["params"])][:2]
     ['dangzheng-office-2023.yaml', 'demo-agriculture-bureau-2023.yaml']
@@ -54,7 +57,8 @@ def params_files(items) -> list[Path]:
     for item in items:
         p = Path(item)
         if p.is_dir():
-            found += sorted(x for x in p.iterdir() if x.suffix in PARAMS_SUFFIXES and not x.name.startswith("."))
+            found += sorted(x for x in p.iterdir() if x.suffix in PARAMS_SUFFIXES and not x.name.startswith(".")
+                            and Path(x.stem).suffix not in COMPANION_SUFFIXES)
         else:
             found.append(p)
     return list(dict.fromkeys(found))

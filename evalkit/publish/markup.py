@@ -43,11 +43,12 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence], *, numeric: Ite
 
 
 def escape_markdown(text) -> str:
-    """Escape Markdown and HTML specials in ``text`` (a department name, a note from a params file)."""
+    """Escape Markdown and HTML specials in ``text`` (a department name, a note from a params file),
+    and keep URLs and e-mail addresses from turning into links (``http:`` → ``http&#58;``)."""
     out = escape(str(text), quote=False)
     for ch in MARKDOWN_SPECIALS:
         out = out.replace(ch, "\\" + ch)
-    return out
+    return out.replace(":", "&#58;").replace("@", "&#64;").replace("www.", "www&#46;")
 
 
 def markdown(template: str, *values) -> str:
