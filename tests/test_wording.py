@@ -13,6 +13,7 @@ from evalkit.core.wording import (
     evidence_items,
     evidence_label,
     evidence_text,
+    finding_advice,
     finding_label,
     finding_wording,
     show,
@@ -44,6 +45,18 @@ def test_every_finding_id_has_a_chinese_label():
     for finding_id in core | portfolio:
         label = finding_label(finding_id)
         assert re.search(r"[\u4e00-\u9fff]", label) and len(label) <= 12, (finding_id, label)
+
+
+def test_every_finding_id_has_its_advice():
+    """The 复核意见书 prints an 整改建议 beside every finding: one per finding type, kept as data."""
+    ids = raised_ids("core/findings.py") | raised_ids("portfolio/findings.py") | {
+        f"portfolio.outlier_{m.key}" for m in load_portfolio_rules().metrics}
+    missing = sorted(i for i in ids if i not in finding_wording().advice)
+    assert not missing, f"add an 整改建议 to evalkit/core/finding_wording.yaml (advice:) for {missing}"
+    assert set(finding_wording().advice) <= set(finding_wording().findings), "advice for an id that has no label"
+    for finding_id in ids:
+        advice = finding_advice(finding_id)
+        assert advice.endswith("。") and not re.search(r"[a-z_]+\.[a-z_]+|>=|<=", advice), (finding_id, advice)
 
 
 def test_an_unknown_id_is_shown_as_it_is():

@@ -21,6 +21,7 @@ from .model import Params
 from .numbers import fmt_pct, to_float
 from .params import load_params, parse_params
 from .payments import MonthlyProfile, ProjectProfile, monthly_profile, project_profile
+from .review import Review, ReviewInput, load_review, review, review_path
 from .scheme import Scheme, load_scheme
 from .scoring import (
     GradeResult,
@@ -51,6 +52,7 @@ class Evaluation:
     provenance: dict = field(default_factory=dict)
     monthly: MonthlyProfile | None = None  # payments month by month against 序时进度
     projects: ProjectProfile | None = None  # per-project execution and concentration
+    review: Review | None = None  # the finance bureau's 复核: 复核得分 with the reviewer's decisions
 
     @property
     def department(self):
@@ -138,6 +140,7 @@ class Evaluation:
             } for x in self.indicator_scores],
             "findings": [f.to_dict() for f in self.finding_items],
             "reported": _jsonable(reported),
+            "review": self.review.to_dict() if self.review else None,
             "provenance": self.provenance,
         }
 
@@ -160,8 +163,10 @@ def _jsonable(value):
     return float(value)
 
 
-def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | None = None) -> Evaluation:
-    """The pure core: no file is opened. Score ``params`` under ``scheme``."""
+def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | None = None,
+                    review_input: ReviewInput | None = None) -> Evaluation:
+    """The pure core: no file is opened. Score ``params`` under ``scheme`` (and review it with the
+    reviewer's decisions, when there are any)."""
     budget = compute_budget(params.budget, scheme)
     plan, scores = score_indicators(params, scheme)
     refuse_excess_weights(params, plan, scheme)
@@ -172,7 +177,8 @@ def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | N
                   monthly=monthly, projects=projects)
     return Evaluation(params=params, scheme=scheme, budget=budget, weights=plan, indicator_scores=scores,
                       score=summary, grade=graded, finding_items=find_all(ctx), provenance=provenance_info or {},
-                      monthly=monthly, projects=projects)
+                      monthly=monthly, projects=projects,
+                      review=review(params, scheme, budget.execution_score, scores, review_input))
 
 
 def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | None = None) -> Evaluation:
@@ -197,8 +203,14 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
         # an override is a path as the caller gave it; the params file's own scheme lives beside it
         chosen = load_scheme(scheme) if scheme else load_scheme(params.scheme, relative_to=base)
     inputs = {display_path(path): digest for path, digest in params.inputs.items()}
-    if chosen.sha256 and not chosen.source.startswith("evalkit/"):
+    shipped = chosen.source.startswith("evalkit/")
+    if chosen.sha256 and not shipped:
         inputs[display_path(chosen.source)] = chosen.sha256
+    decisions = None
+    if base is not None and review_path(params.source).is_file():
+        decisions, digest = load_review(review_path(params.source), params)
+        inputs[display_path(review_path(params.source))] = digest
     info = provenance.describe(inputs)
-    info["scheme"] = {"id": chosen.id, "source": chosen.source, "sha256": chosen.sha256}
-    return evaluate_params(params, chosen, provenance_info=info)
+    info["scheme"] = {"id": chosen.id, "source": chosen.source if shipped else display_path(chosen.source),
+                      "sha256": chosen.sha256}
+    return evaluate_params(params, chosen, provenance_info=info, review_input=decisions)

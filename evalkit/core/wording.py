@@ -42,6 +42,7 @@ class EvidenceLabel:
 class FindingWording:
     findings: Mapping[str, str]
     evidence: tuple[tuple[str, Mapping[str, EvidenceLabel]], ...]  # (finding-id pattern, key → label), in file order
+    advice: Mapping[str, str] = field(default_factory=dict)  # finding id → 整改建议
 
 
 @cache
@@ -58,12 +59,22 @@ def finding_wording() -> FindingWording:
                                  f"[label, kind, {{value: word}}] with kind one of {', '.join(KINDS)}")
             entries[key] = EvidenceLabel(str(label), kind, {str(k): str(v) for k, v in (rest[0] if rest else {}).items()})
         sections.append((str(pattern), entries))
-    return FindingWording({str(k): str(v) for k, v in doc["findings"].items()}, tuple(sections))
+    return FindingWording({str(k): str(v) for k, v in doc["findings"].items()}, tuple(sections),
+                          {str(k): str(v) for k, v in doc["advice"].items()})
 
 
 def finding_label(finding_id: str) -> str:
     """The short Chinese label of a finding id; the id itself when it has none."""
     return finding_wording().findings.get(finding_id, finding_id)
+
+
+def finding_advice(finding_id: str) -> str:
+    """The 整改建议 for a finding id: what the reviewed department should do about it.
+
+    >>> finding_advice("timeline.period_before_year_end")[:15]
+    '在年度结束后开展自评，覆盖全年'
+    """
+    return finding_wording().advice.get(finding_id, "请说明原因并整改。")
 
 
 def evidence_label(finding_id: str, key: str) -> EvidenceLabel | None:
