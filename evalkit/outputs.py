@@ -39,8 +39,14 @@ NOTEBOOK = Output("evaluation.ipynb", None, "runner", label="notebook")
 RESULT = Output("result.json", None, "runner", label="result.json")
 APPENDIX_HTML = Output("appendix.html", "html", "exporters", "html", "HTML 附件")
 APPENDIX_PDF = Output("appendix.pdf", "pdf", "exporters", "pdf", "PDF 附件")
+# the department's voice: its report and the table it files
 REPORT_DOCX = Output("自评报告.docx", "docx", "documents", "docx", "自评报告")
 REPORT_HTML = Output("自评报告.html", "docx", "documents", "html", "自评报告（HTML）")
+REPORT_PDF = Output("自评报告.pdf", "docx", "documents", "pdf", "自评报告（PDF）")
+# the reviewer's voice: the finance bureau's 复核意见书
+OPINION_DOCX = Output("复核意见书.docx", "docx", "documents", "opinion_docx", "复核意见书")
+OPINION_HTML = Output("复核意见书.html", "docx", "documents", "opinion_html", "复核意见书（HTML）")
+OPINION_PDF = Output("复核意见书.pdf", "docx", "documents", "opinion_pdf", "复核意见书（PDF）")
 TABLE_XLSX = Output("绩效自评表.xlsx", "xlsx", "documents", "xlsx", "自评表")
 #: A failed department's record; with the partial notebook, the only thing a failure leaves.
 ERROR = Output("error.json", None, "runner", label="错误记录")
@@ -48,7 +54,8 @@ ERROR = Output("error.json", None, "runner", label="错误记录")
 STAMP = Output(".evalkit-run.json", None, "runner")
 
 #: What a successful department run leaves, in the order the index links them.
-DEPARTMENT = (APPENDIX_HTML, APPENDIX_PDF, RESULT, NOTEBOOK, REPORT_DOCX, REPORT_HTML, TABLE_XLSX)
+DEPARTMENT = (APPENDIX_HTML, APPENDIX_PDF, RESULT, NOTEBOOK, REPORT_DOCX, REPORT_HTML, REPORT_PDF, OPINION_DOCX,
+              OPINION_HTML, OPINION_PDF, TABLE_XLSX)
 
 # --- one year: reports/<year>/ --------------------------------------------------------------------
 INDEX = Output("index.html", None, "batch")

@@ -43,6 +43,7 @@ CASES = [
                                      ("grade.outside_interval", "error", "reported.grade")}),
     ("grade_mismatch.yaml", {("grade.mismatch", "error", "reported.grade")}),
     ("grade_unknown.yaml", {("grade.unknown", "error", "reported.grade")}),
+    ("grade_synonym.yaml", {("grade.synonym", "info", "reported.grade")}),
     ("weights_do_not_sum.yaml", {("weights.sum_mismatch", "error", "goals")}),
     ("reported_row_contradicts_rule.yaml", {("indicator.reported_score_mismatch", "error", IND0),
                                             ("indicator.reported_coefficient_mismatch", "error", IND0)}),

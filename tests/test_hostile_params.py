@@ -288,10 +288,10 @@ CASES = [
          error=("executed", r"appears twice")),
     # --- schemes: rules are data, checked like params -----------------------------------------
     Case("scheme-grades-ascending", scheme_ref("local.yaml"),
-         files={"local.yaml": SCHEME.replace("- {min: 90, label: 优}", "- {min: 10, label: 优}")},
+         files={"local.yaml": SCHEME.replace("- {min: 90, label: 优,", "- {min: 10, label: 优,")},
          error=("grades", r"highest min to the lowest")),
     Case("scheme-last-band-not-zero", scheme_ref("local.yaml"),
-         files={"local.yaml": SCHEME.replace("- {min: 0, label: 差}", "- {min: 5, label: 差}")},
+         files={"local.yaml": SCHEME.replace("- {min: 0, label: 差,", "- {min: 5, label: 差,")},
          error=("grades", r"min: 0")),
     Case("scheme-unknown-key", scheme_ref("local.yaml"), files={"local.yaml": SCHEME + "script: x\n"},
          error=("script", r"unknown key")),
@@ -301,10 +301,10 @@ CASES = [
          files={"local.yaml": SCHEME.replace("  low_execution: 0.9 ", "  low_execution: -1 ")},
          error=("checks.low_execution", r"≥ 0")),
     Case("scheme-label-script-ok", scheme_ref("local.yaml"),
-         files={"local.yaml": SCHEME.replace("label: 优}", "label: \"<script>alert(1)</script>\"}")},
+         files={"local.yaml": SCHEME.replace("label: 优,", "label: \"<script>alert(1)</script>\",")},
          ok=lambda ev: ev.scheme.grades[0].label == "<script>alert(1)</script>"),
     Case("scheme-label-surrogate", scheme_ref("local.yaml"),
-         files={"local.yaml": SCHEME.replace("label: 优}", 'label: "\\udc80"}')},
+         files={"local.yaml": SCHEME.replace("label: 优,", 'label: "\\udc80",')},
          error=("grades[0].label", r"lone surrogate")),
 ]
 

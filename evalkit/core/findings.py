@@ -257,11 +257,18 @@ def reported_grade(ctx: Context) -> Iterator[Finding]:
         return
     labels = [x.label for x in ctx.scheme.grades]
     evidence = {"reported": printed, "computed": g.label, "possible": list(g.possible)}
-    if printed not in labels:
+    canonical = ctx.scheme.canonical_grade(printed)
+    if canonical is None:
         yield Finding("grade.unknown", "error",
                       f"报告的评价等级「{printed}」不在评价方案“{ctx.scheme.title}”的等级中：{'、'.join(labels)}",
                       evidence, "reported.grade")
-    elif g.label is not None and printed != g.label:
+        return
+    if canonical != printed:
+        yield Finding("grade.synonym", "info",
+                      f"报告的评价等级「{printed}」即评价方案中的「{canonical}」，宜统一使用方案用语",
+                      evidence | {"scheme_word": canonical}, "reported.grade")
+        printed = canonical
+    if g.label is not None and printed != g.label:
         yield Finding("grade.mismatch", "error",
                       f"报告的评价等级「{printed}」与按得分计算的「{g.label}」不符", evidence, "reported.grade")
     elif g.label is None and printed not in g.possible:
@@ -270,7 +277,7 @@ def reported_grade(ctx: Context) -> Iterator[Finding]:
                       evidence, "reported.grade")
     score = ctx.params.reported.score
     expected = ctx.scheme.grade_for(score) if score is not None else None
-    if expected and printed in labels and expected != printed:
+    if expected and expected != printed:
         yield Finding("grade.inconsistent_with_reported_score", "error",
                       f"自评得分 {fmt_plain(ctx.params.reported.score)} 分按方案应为「{expected}」，报告却写「{printed}」",
                       {"reported_score": float(ctx.params.reported.score), "reported": printed, "expected": expected},

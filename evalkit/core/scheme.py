@@ -35,6 +35,7 @@ DEFAULT_THRESHOLDS = {
 class Grade:
     min: Decimal
     label: str
+    synonyms: tuple[str, ...] = ()  # other words for the same grade (优秀 = 优, 一般 = 中 = 合格)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,21 @@ class Scheme:
     tier_points: dict[str, Decimal] | None = None
     source: str = ""
     sha256: str = field(default="", compare=False)
+
+    def canonical_grade(self, label: str) -> str | None:
+        """The scheme's own word for a grade written as ``label`` (itself or a synonym); None if neither.
+
+        >>> load_scheme("mof-2020").canonical_grade("优秀"), load_scheme("mof-2020").canonical_grade("甲等")
+        ('优', None)
+        """
+        for grade in self.grades:
+            if label == grade.label or label in grade.synonyms:
+                return grade.label
+        return None
+
+    def same_grade(self, a: str | None, b: str | None) -> bool:
+        """Whether two grade words name the same grade of this scheme (``合格`` and ``中``)."""
+        return a is not None and b is not None and (a == b or self.canonical_grade(a) == self.canonical_grade(b) is not None)
 
     def grade_for(self, total: Number) -> str:
         """The first band whose ``min`` ≤ ``total`` (inclusive lower bounds)."""
@@ -166,11 +182,15 @@ def parse_scheme(text: str, *, path: str = "<memory>", sha256: str = "") -> Sche
                 c.fail(f"qualitative_default.{level}", f"{number} lies outside the band {bands[level]}")
     grades = []
     for i, item in enumerate(c.items("grades", d.get("grades"))):
-        g = c.mapping(f"grades[{i}]", item, allowed=("min", "label"), required=("min", "label"))
+        g = c.mapping(f"grades[{i}]", item, allowed=("min", "label", "synonyms"), required=("min", "label"))
         if g is not None:
             low, label = c.number(f"grades[{i}].min", g.get("min"), minimum=0), c.text(f"grades[{i}].label", g.get("label"))
+            synonyms = c.texts(f"grades[{i}].synonyms", g.get("synonyms"))
             if low is not None and label is not None:
-                grades.append(Grade(low, label))
+                grades.append(Grade(low, label, synonyms))
+    words = [w for g in grades for w in (g.label, *g.synonyms)]
+    for word in sorted({w for w in words if words.count(w) > 1}):
+        c.fail("grades", f"the grade word {word!r} names more than one grade; each label or synonym may appear once")
     if grades and [g.min for g in grades] != sorted((g.min for g in grades), reverse=True):
         c.fail("grades", "expected bands from the highest min to the lowest")
     if grades and grades[-1].min != 0:

@@ -196,7 +196,7 @@ def statistics(d: Design) -> None:
 
 def culture_tourism(d: Design) -> None:
     """Row scores that contradict their rule (a shortfall scored in full), a coefficient written as
-    100%, the total that follows, and a grade label from another scheme."""
+    100%, the total that follows, and a grade label the scheme does not know."""
     d.explicit, d.row_reports = True, True
     project = d.row("文化惠民项目完成率")
     readers = d.row("公共图书馆年接待读者")
@@ -210,7 +210,7 @@ def culture_tourism(d: Design) -> None:
         project.reported_score = Decimal(project.weight)
         readers.reported_coefficient = Decimal(100)
         claimed = execution_score(d) + sum(Fraction(r.reported_score) for r in d.rows if r.reported_score is not None)
-        d.reported["score"], d.reported["grade"] = round_half_up(claimed, 2), "优秀"
+        d.reported["score"], d.reported["grade"] = round_half_up(claimed, 2), "甲等"
 
     d.before_losses.append(shortfall)
     d.after.append(overclaim)
@@ -220,7 +220,7 @@ def culture_tourism(d: Design) -> None:
             lambda d: f"「公共图书馆年接待读者」完成 {readers.actual} 万人次（指标值 30），得分系数却写 100%")
     d.plant("score.mismatch", lambda d: "自评得分 {} 由各行自评分加总，比计算得分 {} 高约 1.5 分".format(
         d.reported["score"], fmt(expected_score(d)[0])))
-    d.plant("grade.unknown", "评价等级写“优秀”，不是 mof-2020 方案的等级（优/良/中/差）")
+    d.plant("grade.unknown", "评价等级写“甲等”，不是 mof-2020 方案的等级（优/良/中/差）及其同义写法")
 
 
 def ecology_environment(d: Design) -> None:
@@ -236,7 +236,8 @@ def ecology_environment(d: Design) -> None:
         petitions.reported_score = Decimal(petitions.weight)
         low, high = expected_score(d)
         d.reported["score"] = round_half_up(low + (high - low) * Fraction(7, 10), 1)
-        d.reported["grade"] = d.scheme_rules().grade_for(d.reported["score"])
+        grade = d.scheme_rules().grade_for(d.reported["score"])
+        d.reported["grade"] = next(g.synonyms[0] for g in d.scheme_rules().grades if g.label == grade)
 
     d.after.append(claim)
     d.plant("budget.no_adjusted_budget", "预算由市级部门统一编列，区级预算表各项均填 0")
@@ -244,6 +245,7 @@ def ecology_environment(d: Design) -> None:
     d.plant("indicator.reported_without_actual", "「环境信访办结率」未填完成值却自评满分")
     d.plant("score.unverifiable", lambda d: "自评得分 {} 落在数据所能支持的区间 [{}, {}] 内，无法核实".format(
         d.reported["score"], *(fmt(x) for x in expected_score(d))))
+    d.plant("grade.synonym", lambda d: f"评价等级写“{d.reported['grade']}”，即方案等级的同义写法")
 
 
 def urban_management(d: Design) -> None:

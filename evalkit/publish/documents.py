@@ -1,9 +1,10 @@
-"""The documents a department files: the report draft (Word and its HTML twin) and the scoring
-table (Excel), written next to the appendices by ``evalkit run``.
+"""The documents of one department, written next to the appendices by ``evalkit run``: in the
+department's voice, the report draft (``自评报告`` as Word, HTML and A4 PDF) and the scoring table
+(``绩效自评表.xlsx``); in the finance bureau's voice, the ``复核意见书`` (Word, HTML and A4 PDF).
 
 >>> paths = write_documents(evaluate("params/dangzheng-office-2023.yaml"), Path("out"))  # doctest: +SKIP
 >>> sorted(p.name for p in paths.values())                                                 # doctest: +SKIP
-['绩效自评表.xlsx', '自评报告.docx', '自评报告.html']
+['复核意见书.docx', '复核意见书.html', '复核意见书.pdf', '绩效自评表.xlsx', '自评报告.docx', '自评报告.html', '自评报告.pdf']
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import outputs
 from ..core.evaluation import Evaluation
 from ..iorw import write_atomic
-from ..outputs import DOCUMENT_FORMATS, REPORT_DOCX, REPORT_HTML, TABLE_XLSX
+from ..outputs import DOCUMENT_FORMATS
 
 if TYPE_CHECKING:
     from .draft_docx import DocxFonts
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 
 def write_documents(ev: Evaluation, folder: Path, formats: Iterable[str] = DOCUMENT_FORMATS, *,
                     fonts: DocxFonts | None = None) -> dict[str, Path]:
-    """Write the report draft and/or the scoring table of ``ev`` into ``folder``.
+    """Write the documents of ``ev`` that ``formats`` ask for into ``folder``.
 
     Everything is rendered before anything is written, and each file goes to a temporary file in
     ``folder`` that is then renamed over the target, so a failure never leaves a half-written or
@@ -35,15 +37,16 @@ def write_documents(ev: Evaluation, folder: Path, formats: Iterable[str] = DOCUM
     folder
         Output folder; created if missing.
     formats
-        ``"docx"`` writes ``自评报告.docx`` and its HTML twin ``自评报告.html``; ``"xlsx"`` writes
-        ``绩效自评表.xlsx``.
+        ``"docx"`` writes ``自评报告`` and ``复核意见书``, each as ``.docx`` with its ``.html`` and ``.pdf``
+        twins; ``"xlsx"`` writes ``绩效自评表.xlsx``.
     fonts
-        The Word file's fonts; by default the 公文 fonts this machine has (``fc-list``), else Noto CJK.
+        The Word files' fonts; by default the 公文 fonts this machine has (``fc-list``), else Noto CJK.
 
     Returns
     -------
     dict[str, Path]
-        ``"docx"``, ``"html"`` (the report's twin) and ``"xlsx"`` to the paths written.
+        Each file's ``kind`` (see :mod:`evalkit.outputs`: ``docx``, ``html``, ``pdf``, ``opinion_docx``,
+        ``opinion_html``, ``opinion_pdf``, ``xlsx``) to the path written.
 
     Raises
     ------
@@ -54,24 +57,31 @@ def write_documents(ev: Evaluation, folder: Path, formats: Iterable[str] = DOCUM
     unknown = [f for f in formats if f not in DOCUMENT_FORMATS]
     if unknown:
         raise ValueError(f"unknown document format(s) {unknown}; choose from {list(DOCUMENT_FORMATS)}")
-    rendered: dict[str, tuple[str, bytes]] = {}
+    rendered: dict[outputs.Output, bytes] = {}
     if "docx" in formats:
         from .draft import build_draft
         from .draft_docx import choose_fonts, installed_families, render_docx
         from .draft_html import render_html
+        from .exporters import render_pdf
+        from .opinion import build_opinion
 
-        draft = build_draft(ev)
         fonts = fonts or choose_fonts(installed_families())
-        rendered["docx"] = (REPORT_DOCX.filename, render_docx(draft, fonts=fonts))
-        rendered["html"] = (REPORT_HTML.filename, render_html(draft).encode("utf-8"))
+        for document, (docx, html, pdf) in ((build_draft(ev), (outputs.REPORT_DOCX, outputs.REPORT_HTML,
+                                                               outputs.REPORT_PDF)),
+                                            (build_opinion(ev), (outputs.OPINION_DOCX, outputs.OPINION_HTML,
+                                                                 outputs.OPINION_PDF))):
+            page = render_html(document)
+            rendered[docx] = render_docx(document, fonts=fonts)
+            rendered[html] = page.encode("utf-8")
+            rendered[pdf] = render_pdf(page)
     if "xlsx" in formats:
         from ..workbook.write import render_workbook
 
-        rendered["xlsx"] = (TABLE_XLSX.filename, render_workbook(ev))
+        rendered[outputs.TABLE_XLSX] = render_workbook(ev)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
-    for key, (name, data) in rendered.items():
-        write_atomic(folder / name, data)
-        written[key] = folder / name
+    for output, data in rendered.items():
+        write_atomic(folder / output.filename, data)
+        written[output.kind] = folder / output.filename
     return written

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from docx import Document
+import docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -29,7 +29,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
-from .draft import Draft, Heading, Paragraph, Table
+from . import document as model
+from .document import Heading, Paragraph, Table
 
 SERIF = "Noto Serif CJK SC"
 SANS = "Noto Sans CJK SC"
@@ -89,9 +90,9 @@ _ORANGE = RGBColor(0xB4, 0x5F, 0x06)
 _GREY = RGBColor(0x55, 0x55, 0x55)
 
 
-def render_docx(draft: Draft, *, fonts: DocxFonts = DocxFonts()) -> bytes:
+def render_docx(draft: model.Document, *, fonts: DocxFonts = DocxFonts()) -> bytes:
     """The ``.docx`` bytes of ``draft``, its Chinese text in ``fonts``."""
-    doc = Document()
+    doc = docx.Document()
     _page(doc)
     _styles(doc, fonts)
     _font_table(doc, fonts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .draft import Draft, Heading, Paragraph, Table
+from .document import Document, Heading, Paragraph, Table
 from .fonts import CSS_FONT_STACK
 from .markup import PAGE_CSP
 
@@ -49,7 +49,7 @@ tr {{ break-inside: avoid; page-break-inside: avoid; }}
 """
 
 
-def render_html(draft: Draft) -> str:
+def render_html(draft: Document) -> str:
     """The offline HTML page of ``draft``."""
     parts = [f"<h1>{escape(draft.title)}</h1>"]
     for block in draft.blocks:

@@ -1,0 +1,182 @@
+"""The finance bureau's 复核意见书 for one department-year, in the reviewer's voice.
+
+:func:`build_opinion` turns an ``Evaluation`` (with its :class:`~evalkit.core.review.Review`) into a
+:class:`~.document.Document`, rendered by the same Word and HTML writers as the department's draft:
+被复核单位, 年度, 评价方案 and 复核依据; a table per indicator with 自评得分, 复核得分 and the 扣分说明
+in plain words; the findings grouped 错误 / 警告 / 提示, each with its 整改建议; the 复核结论; the
+reviewer's signature lines; and, last, a 可复现信息 section — the only place for hashes and versions.
+
+>>> opinion = build_opinion(evaluate("params/dangzheng-office-2023.yaml"))   # doctest: +SKIP
+>>> opinion.title                                                            # doctest: +SKIP
+'党政办公室2023年度部门整体支出绩效自评复核意见书'
+"""
+
+from __future__ import annotations
+
+from ..core.evaluation import Evaluation
+from ..core.findings import SEVERITIES, SEVERITY_LABELS
+from ..core.numbers import fmt, fmt_pct, fmt_plain, round_half_up
+from ..core.review import Review
+from ..core.sample import is_sample_region
+from ..core.wording import evidence_text, finding_advice
+from .document import Document, Span, Writer
+from .draft import chinese_date
+
+__all__ = ["build_opinion", "review_score_text"]
+
+BLANK_DATE = "    年  月  日"
+
+
+def review_score_text(review: Review) -> str:
+    """The 复核得分 as the opinion states it: ``86.33分``, or, when actuals are missing,
+    ``无法核定（缺少全年完成值），可能区间63.33–86.33分``."""
+    s = review.score
+    if s.complete:
+        return f"{fmt(s.min)}分"
+    return f"无法核定（缺少全年完成值），可能区间{fmt(s.min)}–{fmt(s.max)}分"
+
+
+def build_opinion(ev: Evaluation) -> Document:
+    """The 复核意见书 of one evaluation."""
+    d, review = ev.params.department, ev.review
+    w = Writer()
+    sample = is_sample_region(d.region)
+    if sample:
+        w.para(Span("示例数据：", "strong"), "本意见书由虚构的示例数据生成，仅用于演示，不代表任何真实部门。",
+               style="sample")
+    w.para(Span("被复核单位：", "strong"), d.name)
+    w.para(Span("评价年度：", "strong"), f"{d.year}年度")
+    w.para(Span("评价方案：", "strong"), ev.scheme.title)
+    w.para(Span("复核依据：", "strong"), "；".join(review.input.basis) + "。")
+    _summary(w, ev)
+    _budget(w, ev)
+    _indicators(w, ev)
+    _findings(w, ev)
+    _conclusion(w, ev)
+    _signature(w, ev)
+    _reproduction(w, ev)
+    return Document(title=f"{d.name}{d.year}年度部门整体支出绩效自评复核意见书", department=d.name,
+                    blocks=tuple(w.blocks), sample=sample)
+
+
+def _claimed(ev: Evaluation) -> str:
+    rep = ev.params.reported
+    parts = []
+    if rep.score is not None:
+        parts.append(f"自评得分{fmt_plain(rep.score)}分")
+    if rep.grade:
+        parts.append(f"评价等级“{rep.grade}”")
+    return "、".join(parts) if parts else "未报自评得分和评价等级"
+
+
+def _summary(w: Writer, ev: Evaluation) -> None:
+    review, d = ev.review, ev.params.department
+    w.heading(1, "复核情况")
+    grade = f"，评价等级“{review.grade.label}”" if review.score.complete else (
+        f"，评价等级在“{review.grade.min_label}”至“{review.grade.max_label}”之间")
+    decided = f"，并对{sum(1 for r in review.rows if r.decision)}项指标作出复核认定" if review.decided else ""
+    w.para(f"{d.name}报送的{d.year}年度部门整体支出绩效自评材料显示：{_claimed(ev)}。"
+           f"我局按评价方案的评分规则，对预算执行和{len(review.rows)}项绩效指标逐项复核{decided}，"
+           f"复核得分{review_score_text(review)}{grade}。")
+
+
+def _budget(w: Writer, ev: Evaluation) -> None:
+    b, unit, rep = ev.budget, ev.params.unit, ev.params.reported
+    w.heading(1, "预算执行情况复核")
+    if b.execution_rate is None:
+        w.para(f"全年预算数为0，全年执行数{fmt(b.executed)}{unit}，预算执行率无法计算，预算执行得分0分；"
+               "请部门说明无预算支出的依据。")
+        return
+    text = (f"全年预算数{fmt(b.adjusted)}{unit}，全年执行数{fmt(b.executed)}{unit}，预算执行率{fmt_pct(b.execution_rate)}，"
+            f"预算执行得分{fmt(b.execution_score)}分。")
+    if b.execution_rate > 1:
+        text += (f"全年执行数超过全年预算数{fmt(b.executed - b.adjusted)}{unit}，属超预算支出，"
+                 "预算执行得分按100%计，超支部分须说明资金来源并整改。")
+    if rep.execution_rate is not None:
+        places = max(0, -rep.execution_rate.as_tuple().exponent)
+        same = round_half_up(b.execution_rate * 100, places) == rep.execution_rate
+        if same and b.execution_rate <= 1:
+            text += f"部门报告的预算执行率{fmt_plain(rep.execution_rate)}%与复核结果一致。"
+        elif not same:
+            text += f"部门报告的预算执行率为{fmt_plain(rep.execution_rate)}%，与复核结果不符。"
+    w.para(text)
+
+
+def _indicators(w: Writer, ev: Evaluation) -> None:
+    review = ev.review
+    w.heading(1, "绩效指标复核")
+    rows, last_goal = [], None
+    for r in review.rows:
+        s = r.computed
+        rows.append([s.goal if s.goal != last_goal else "", s.indicator.name, fmt(s.weight),
+                     "—" if r.reported is None else fmt(r.reported),
+                     fmt(r.reviewed.score) if r.reviewed.scored else "无法核定", r.explanation])
+        last_goal = s.goal
+    scored = [r.reviewed.score for r in review.rows if r.reviewed.scored]
+    reported = [r.reported for r in review.rows if r.reported is not None]
+    rows.append(["合计", "", fmt(sum(r.computed.weight for r in review.rows)),
+                 fmt(sum(reported)) if reported else "—",
+                 fmt(sum(scored)) if len(scored) == len(review.rows) else "无法核定", ""])
+    w.table(["绩效目标", "绩效指标", "分值", "自评得分", "复核得分", "扣分说明"], rows, (14, 20, 8, 9, 11, 38),
+            numeric={2, 3, 4})
+    w.para(f"注：“自评得分”为部门自评表所列各指标得分，未列的以“—”表示；“复核得分”按评价方案的评分规则计算"
+           f"{'，并计入复核认定' if review.decided else ''}。")
+
+
+def _findings(w: Writer, ev: Evaluation) -> None:
+    w.heading(1, "发现的问题及整改建议")
+    if not ev.finding_items:
+        w.para("复核未发现需要整改的问题。")
+        return
+    for severity in SEVERITIES:
+        items = [f for f in ev.finding_items if f.severity == severity]
+        if not items:
+            continue
+        w.heading(2, f"{SEVERITY_LABELS[severity]}（{len(items)}项）")
+        for i, f in enumerate(items, 1):
+            evidence = evidence_text(f.id, f.evidence, unit=ev.params.unit)
+            w.para(f"{i}. ", Span(f.message.rstrip("。") + "。", "strong"),
+                   *((f"依据：{evidence}。",) if evidence else ()), style="item")
+            w.para(Span("整改建议：", "strong"), finding_advice(f.id), style="item")
+
+
+def _conclusion(w: Writer, ev: Evaluation) -> None:
+    review, rep = ev.review, ev.params.reported
+    w.heading(1, "复核结论")
+    claimed = f"自评得分{fmt_plain(rep.score)}分" if rep.score is not None else "部门未报自评得分"
+    text = f"{claimed}，复核得分{review_score_text(review)}。"
+    if review.score.complete:
+        label = review.grade.label
+        if rep.grade is None:
+            text += f"评价等级为“{label}”。"
+        elif ev.scheme.same_grade(rep.grade, label):
+            text += f"评价等级维持“{label}”。"
+        else:
+            text += f"评价等级由“{rep.grade}”调整为“{label}”。"
+    else:
+        text += (f"在补充全年完成值及佐证材料前，评价等级无法核定（可能为“{review.grade.min_label}”至"
+                 f"“{review.grade.max_label}”）。")
+    counts = ev.severity_counts()
+    if counts["error"]:
+        text += f"复核发现须整改的错误{counts['error']}项，请部门按整改建议逐项整改，并于收到本意见书后30日内报送整改情况。"
+    elif counts["warning"]:
+        text += f"复核发现须说明的问题{counts['warning']}项，请部门逐项说明。"
+    w.para(text)
+
+
+def _signature(w: Writer, ev: Evaluation) -> None:
+    review = ev.review
+    w.para("复核人：" + (review.input.reviewer or "____________") + "（签字）", style="closing")
+    w.para("复核单位（盖章）：____________", style="closing")
+    w.para("复核日期：" + (chinese_date(review.input.date) if review.input.date else BLANK_DATE), style="closing")
+
+
+def _reproduction(w: Writer, ev: Evaluation) -> None:
+    p = ev.provenance
+    w.heading(1, "可复现信息")
+    rows = [[path, digest] for path, digest in p.get("inputs", {}).items()]
+    scheme = p.get("scheme", {})
+    rows.append([f"评价方案 {ev.scheme.id}", scheme.get("sha256") or "（随 evalkit 发布）"])
+    w.table(["输入文件", "SHA-256"], rows, (40, 60))
+    versions = "，".join(f"{k} {v}" for k, v in p.get("packages", {}).items())
+    w.para(f"evalkit {p.get('evalkit', '')}，Python {p.get('python', '')}；{versions}。", style="note")
