@@ -107,7 +107,8 @@ def test_findings_frame(pf):
     outlier = f[f["id"] == "portfolio.outlier_execution_rate"].iloc[0]
     assert outlier["department_id"] == "demo-civil-affairs-bureau"
     assert {"value", "median", "mad", "scale", "z", "threshold", "departments"} <= set(outlier["evidence"])
-    assert "中位数" in outlier["message"] and "z" in outlier["message"]
+    assert "中位数" in outlier["message"] and "偏离程度居全区" in outlier["message"]
+    assert "z" not in outlier["message"] and outlier["evidence"]["z"]  # the statistic is evidence, not wording
     assert outlier["label"] == "执行率离群（跨部门）" and outlier["region"] == SAMPLE_REGION
     q4 = f[f["id"] == "portfolio.outlier_q4_share"]
     assert q4["department_id"].tolist() == ["demo-education-bureau"]  # 54% of its payments in Q4
@@ -419,7 +420,7 @@ def test_copied_targets_under_other_names():
     partner = found[0].evidence["partners"][0]
     assert partner["department_id"] == "b" and partner["indicators"] == 5
     assert partner["renamed"][0] == "甲指标0／乙指标0"
-    assert "「乙局」" in found[0].message and "名称不同" in found[0].message
+    assert "“乙局”" in found[0].message and "名称不同" in found[0].message
 
 
 def test_copied_targets_does_not_repeat_copied_indicators():
@@ -440,7 +441,7 @@ def test_score_inflation_needs_the_median_far_above():
     found = score_inflation_findings(_frame("inflation", [6, 7, 5.5, 9, 0, 8]), RULES)
     assert [(f.id, f.department_id) for f in found] == [("portfolio.score_inflation", None)]
     named = score_inflation_findings(_frame("inflation", [6, 7, 5.5, 9, 0, 8]), RULES, region="甲区")
-    assert named[0].message.startswith("「甲区」") and named[0].evidence["region"] == "甲区"
+    assert named[0].message.startswith("“甲区”") and named[0].evidence["region"] == "甲区"
 
 
 def test_portfolio_findings_are_findings():

@@ -260,26 +260,26 @@ def reported_grade(ctx: Context) -> Iterator[Finding]:
     canonical = ctx.scheme.canonical_grade(printed)
     if canonical is None:
         yield Finding("grade.unknown", "error",
-                      f"报告的评价等级「{printed}」不在评价方案“{ctx.scheme.title}”的等级中：{'、'.join(labels)}",
+                      f"报告的评价等级“{printed}”不在评价方案“{ctx.scheme.title}”的等级中：{'、'.join(labels)}",
                       evidence, "reported.grade")
         return
     if canonical != printed:
         yield Finding("grade.synonym", "info",
-                      f"报告的评价等级「{printed}」即评价方案中的「{canonical}」，宜统一使用方案用语",
+                      f"报告的评价等级“{printed}”即评价方案中的“{canonical}”，宜统一使用方案用语",
                       evidence | {"scheme_word": canonical}, "reported.grade")
         printed = canonical
     if g.label is not None and printed != g.label:
         yield Finding("grade.mismatch", "error",
-                      f"报告的评价等级「{printed}」与按得分计算的「{g.label}」不符", evidence, "reported.grade")
+                      f"报告的评价等级“{printed}”与按得分计算的“{g.label}”不符", evidence, "reported.grade")
     elif g.label is None and printed not in g.possible:
         yield Finding("grade.outside_interval", "error",
-                      f"报告的评价等级「{printed}」超出得分区间可能对应的等级（{'、'.join(g.possible)}）",
+                      f"报告的评价等级“{printed}”超出得分区间可能对应的等级（{'、'.join(g.possible)}）",
                       evidence, "reported.grade")
     score = ctx.params.reported.score
     expected = ctx.scheme.grade_for(score) if score is not None else None
     if expected and expected != printed:
         yield Finding("grade.inconsistent_with_reported_score", "error",
-                      f"自评得分 {fmt_plain(ctx.params.reported.score)} 分按方案应为「{expected}」，报告却写「{printed}」",
+                      f"自评得分 {fmt_plain(ctx.params.reported.score)} 分按方案应为“{expected}”，报告却写“{printed}”",
                       {"reported_score": float(ctx.params.reported.score), "reported": printed, "expected": expected},
                       "reported.grade")
 
@@ -320,19 +320,19 @@ def reported_rows(ctx: Context) -> Iterator[Finding]:
         if not s.scored:
             claimed = f"{fmt_plain(rep.score)} 分" if rep.score is not None else f"系数 {fmt_pct(rep.coefficient)}"
             yield Finding("indicator.reported_without_actual", "warning",
-                          f"「{ind.name}」未填报完成值，却自评 {claimed}",
+                          f"“{ind.name}”未填报完成值，却自评 {claimed}",
                           {"indicator": ind.name, "reported_score": _f(rep.score)}, ind.key)
             continue
         if rep.score is not None and round_half_up(s.score, decimals_of(rep.score)) != rep.score:
             yield Finding("indicator.reported_score_mismatch", "error",
-                          f"「{ind.name}」自评 {fmt_plain(rep.score)} 分，按其规则应得 {fmt(s.score)} 分（{s.trail}）",
+                          f"“{ind.name}”自评 {fmt_plain(rep.score)} 分，按其规则应得 {fmt(s.score)} 分（{s.trail}）",
                           {"indicator": ind.name, "reported": float(rep.score), "computed": float(s.score),
                            "trail": s.trail}, ind.key)
         # the coefficient is stored as a fraction (96.15 → 0.9615): two of its decimals are the percent's
         places = max(0, decimals_of(rep.coefficient) - 2) if rep.coefficient is not None else 0
         if rep.coefficient is not None and round_half_up(s.coefficient * 100, places) != rep.coefficient * 100:
             yield Finding("indicator.reported_coefficient_mismatch", "error",
-                          f"「{ind.name}」自评得分系数 {fmt_pct(rep.coefficient)}，按其规则应为 {fmt_pct(s.coefficient)}（{s.trail}）",
+                          f"“{ind.name}”自评得分系数 {fmt_pct(rep.coefficient)}，按其规则应为 {fmt_pct(s.coefficient)}（{s.trail}）",
                           {"indicator": ind.name, "reported": float(rep.coefficient), "computed": float(s.coefficient)},
                           ind.key)
 
@@ -345,7 +345,7 @@ def qualitative_bands(ctx: Context) -> Iterator[Finding]:
             low, high = ctx.scheme.qualitative[ind.level]
             if not low <= ind.coefficient <= high:
                 yield Finding("indicator.coefficient_outside_band", "error",
-                              f"「{ind.name}」评为{ind.level}，得分系数 {fmt_pct(ind.coefficient)} 超出该档 "
+                              f"“{ind.name}”评为{ind.level}，得分系数 {fmt_pct(ind.coefficient)} 超出该档 "
                               f"{fmt_pct(low, 0)}–{fmt_pct(high, 0)}，按 {fmt_pct(s.coefficient)} 计分",
                               {"indicator": ind.name, "level": ind.level, "coefficient": float(ind.coefficient),
                                "band": [float(low), float(high)]}, ind.key)
@@ -375,11 +375,11 @@ def direction_wording(ctx: Context) -> Iterator[Finding]:
         upper, lower = _direction_words(text)
         if upper and lower:
             yield Finding("indicator.direction_contradiction", "warning",
-                          f"「{ind.name}」的表述「{text}」方向自相矛盾（既要求低于又要求达到及以上），无法判断是正向还是反向指标",
+                          f"“{ind.name}”的表述“{text}”方向自相矛盾（既要求低于又要求达到及以上），无法判断是正向还是反向指标",
                           {"indicator": ind.name, "statement": text, "direction": ind.direction}, ind.key)
         elif (upper and ind.direction in ("<=", "<")) or (lower and ind.direction in (">=", ">")):
             yield Finding("indicator.direction_mismatch", "warning",
-                          f"「{ind.name}」的表述「{text}」与指标性质「{ind.direction}」方向相反",
+                          f"“{ind.name}”的表述“{text}”与指标性质“{ind.direction}”方向相反",
                           {"indicator": ind.name, "statement": text, "direction": ind.direction}, ind.key)
 
 
@@ -391,9 +391,9 @@ def vague_targets(ctx: Context) -> Iterator[Finding]:
         if ind.direction != "qualitative" or re.search(r"\d", str(ind.target)):
             continue
         used = [w for w in words if w in str(ind.target)]
-        why = f"含「{'」「'.join(used)}」等模糊表述且" if used else ""
+        why = f"含“{'”“'.join(used)}”等模糊表述且" if used else ""
         yield Finding("indicator.vague_target", "warning",
-                      f"「{ind.name}」的年度指标值「{ind.target}」{why}没有可衡量的数值，无法客观评价完成情况",
+                      f"“{ind.name}”的年度指标值“{ind.target}”{why}没有可衡量的数值，无法客观评价完成情况",
                       {"indicator": ind.name, "target": ind.target, "vague_words": used}, ind.key)
 
 
@@ -410,12 +410,12 @@ def percent_units(ctx: Context) -> Iterator[Finding]:
         if speed or count:
             kind = "速度/时效" if speed else "数量"
             yield Finding("indicator.percent_on_speed" if speed else "indicator.percent_on_count", "warning",
-                          f"「{ind.name}」衡量的是{kind}，却以百分比（{fmt_plain(ind.target)}%）设定年度指标值，计量单位不当",
+                          f"“{ind.name}”衡量的是{kind}，却以百分比（{fmt_plain(ind.target)}%）设定年度指标值，计量单位不当",
                           {"indicator": ind.name, "unit": "%", "target": float(ind.target), "word": speed or count},
                           ind.key)
         elif attribute:
             yield Finding("indicator.percent_on_attribute", "info",
-                          f"「{ind.name}」是定性属性，以百分比（{fmt_plain(ind.target)}%）衡量口径不明，建议说明计算方法",
+                          f"“{ind.name}”是定性属性，以百分比（{fmt_plain(ind.target)}%）衡量口径不明，建议说明计算方法",
                           {"indicator": ind.name, "target": float(ind.target)}, ind.key)
 
 
@@ -434,7 +434,7 @@ def overshoot(ctx: Context) -> Iterator[Finding]:
         else:
             continue
         yield Finding("indicator.overshoot", "warning",
-                      f"「{ind.name}」完成值 {fmt_plain(ind.actual)} 是年度指标值 {fmt_plain(ind.target)} 的 "
+                      f"“{ind.name}”完成值 {fmt_plain(ind.actual)} 是年度指标值 {fmt_plain(ind.target)} 的 "
                       f"{fmt_pct(how)}，超出 {fmt_pct(ratio, 0)}，指标值可能设置偏低",
                       {"indicator": ind.name, "actual": float(actual), "target": float(target), "ratio": float(how)},
                       ind.key)
@@ -483,7 +483,7 @@ def section_numbers(ctx: Context) -> Iterator[Finding]:
     for number, names in seen.items():
         if len(names) > 1:
             yield Finding("report.duplicate_section_number", "info",
-                          f"报告中绩效目标序号「{number}」重复使用：{'、'.join(names)}",
+                          f"报告中绩效目标序号“{number}”重复使用：{'、'.join(names)}",
                           {"number": number, "goals": names}, "goals")
 
 

@@ -57,6 +57,14 @@ class ScoreSummary:
         """``99.97``, or ``[9.97, 99.97]`` when an indicator is unscored."""
         return fmt(self.min) if self.complete else f"[{fmt(self.min)}, {fmt(self.max)}]"
 
+    @property
+    def words(self) -> str:
+        """The score as a reader's page states it: ``99.97分``, or
+        ``无法核定（缺少全年完成值），可能区间9.97–99.97分``."""
+        if self.complete:
+            return f"{fmt(self.min)}分"
+        return f"无法核定（缺少全年完成值），可能区间{fmt(self.min)}–{fmt(self.max)}分"
+
 
 @dataclass(frozen=True)
 class GradeResult:
@@ -232,7 +240,7 @@ def _score_steps(ind: Indicator, weight: Fraction, actual: Fraction):
     for band in ind.rule.bands:
         if (band.min is None or actual >= exact(band.min)) and (band.max is None or actual <= exact(band.max)):
             c = exact(band.coefficient)
-            return c, weight * c, rule, f"完成值 {fmt_plain(ind.actual)} 落在「{parts[ind.rule.bands.index(band)]}」档：{fmt(weight)} × {fmt_pct(c)} = {fmt(weight * c)}"
+            return c, weight * c, rule, f"完成值 {fmt_plain(ind.actual)} 落在“{parts[ind.rule.bands.index(band)]}”档：{fmt(weight)} × {fmt_pct(c)} = {fmt(weight * c)}"
     return ZERO, ZERO, rule, f"完成值 {fmt_plain(ind.actual)} 不在任何分档内，得 0 分"
 
 

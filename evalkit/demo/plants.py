@@ -90,7 +90,7 @@ def civil_affairs(d: Design) -> None:
 
     d.plant("budget.low_execution", lambda d: f"预算执行率 {rate(d)}，低于 90%")
     d.plant("budget.line_low_execution", lambda d: f"专项预算项目执行率 {_pct(*d.project_line()[:0:-1])}")
-    d.plant("budget.project_low_execution", lambda d: f"「{d.projects[0].name}」未启动（0%），「{d.projects[1].name}」执行 35%")
+    d.plant("budget.project_low_execution", lambda d: f"“{d.projects[0].name}”未启动（0%），“{d.projects[1].name}”执行 35%")
     d.plant("portfolio.outlier_execution_rate", lambda d: f"预算执行率 {rate(d)}，远低于全区中位数")
     d.plant("timeline.report_before_period_end", f"评价期间至 {y}-04-30，报告却在 {y}-04-15 出具")
 
@@ -108,9 +108,9 @@ def transport(d: Design) -> None:
     dropped = min(others, key=lambda p: p.adjusted)
     d.listed = [p for p in d.projects if p is not dropped]
     d.plant("budget.over_execution", lambda d: f"全年执行数超过全年预算数，预算执行率 {_pct(*d.totals()[:0:-1])}")
-    d.plant("budget.line_over_execution", lambda d: f"「{big.name}」超预算支出（{_pct(big.executed, big.adjusted)}），专项预算项目执行率 "
+    d.plant("budget.line_over_execution", lambda d: f"“{big.name}”超预算支出（{_pct(big.executed, big.adjusted)}），专项预算项目执行率 "
             + _pct(*d.project_line()[:0:-1]))
-    d.plant("budget.projects_do_not_add_up", f"项目明细表漏列「{dropped.name}」，合计与专项预算项目不符")
+    d.plant("budget.projects_do_not_add_up", f"项目明细表漏列“{dropped.name}”，合计与专项预算项目不符")
     d.plant("budget.project_count_mismatch", lambda d: f"报告称 {len(d.projects)} 个项目，明细表只列 {len(d.listed)} 个")
     d.plant("portfolio.all_full_score", "全部绩效指标恰好完成，均得满分")
 
@@ -159,10 +159,10 @@ def justice(d: Design) -> None:
     campaign = d.row("普法宣传活动")
     campaign.actual, campaign.level, campaign.coefficient, campaign.fixed = "开展 11 场", "部分达成", Decimal(90), True
     d.goals[2]["number"] = "（二）"
-    d.plant("indicator.direction_contradiction", "「行政执法案件差错率」表述为“低于达到 2%及以上”")
-    d.plant("indicator.direction_mismatch", "「法律援助案件办结率」表述为“不低于 95%”，指标性质却填为 <=")
-    d.plant("indicator.vague_target", "「法治宣传教育」的指标值为“进一步提升全民法治意识”，没有数值")
-    d.plant("indicator.coefficient_outside_band", "「普法宣传活动」评为部分达成（60%–80%），得分系数却填 90%")
+    d.plant("indicator.direction_contradiction", "“行政执法案件差错率”表述为“低于达到 2%及以上”")
+    d.plant("indicator.direction_mismatch", "“法律援助案件办结率”表述为“不低于 95%”，指标性质却填为 <=")
+    d.plant("indicator.vague_target", "“法治宣传教育”的指标值为“进一步提升全民法治意识”，没有数值")
+    d.plant("indicator.coefficient_outside_band", "“普法宣传活动”评为部分达成（60%–80%），得分系数却填 90%")
     d.plant("report.duplicate_section_number", "第三个绩效目标的序号也写成“（二）”")
 
 
@@ -185,12 +185,12 @@ def statistics(d: Design) -> None:
         d.reported["score"], d.reported["grade"] = Decimal(85), "优秀"
 
     d.after.append(round_up)
-    d.plant("indicator.percent_on_speed", "「统计数据报送时效」以 95% 衡量速度")
-    d.plant("indicator.percent_on_count", "「统计调查工作量」以 100% 衡量数量")
-    d.plant("indicator.percent_on_attribute", "「统计数据准确性」以 98% 衡量属性")
-    d.plant("indicator.overshoot", lambda d: f"「统计信息发布」完成 {release.actual} 期，是指标值 24 期的 "
+    d.plant("indicator.percent_on_speed", "“统计数据报送时效”以 95% 衡量速度")
+    d.plant("indicator.percent_on_count", "“统计调查工作量”以 100% 衡量数量")
+    d.plant("indicator.percent_on_attribute", "“统计数据准确性”以 98% 衡量属性")
+    d.plant("indicator.overshoot", lambda d: f"“统计信息发布”完成 {release.actual} 期，是指标值 24 期的 "
             + _pct(int(release.actual), 24))
-    d.plant("weights.sum_mismatch", f"「{satisfaction.name}」分值填为 8 分，各指标合计 88 分")
+    d.plant("weights.sum_mismatch", f"“{satisfaction.name}”分值填为 8 分，各指标合计 88 分")
     d.plant("grade.mismatch", lambda d: f"计算得分 {fmt(expected_score(d)[0])}（良好），自评得分四舍五入为 85 分并评为优秀")
 
 
@@ -215,9 +215,9 @@ def culture_tourism(d: Design) -> None:
     d.before_losses.append(shortfall)
     d.after.append(overclaim)
     d.plant("indicator.reported_score_mismatch",
-            lambda d: f"「文化惠民项目完成率」完成 {project.actual}%，自评却得满分 {project.weight} 分")
+            lambda d: f"“文化惠民项目完成率”完成 {project.actual}%，自评却得满分 {project.weight} 分")
     d.plant("indicator.reported_coefficient_mismatch",
-            lambda d: f"「公共图书馆年接待读者」完成 {readers.actual} 万人次（指标值 30），得分系数却写 100%")
+            lambda d: f"“公共图书馆年接待读者”完成 {readers.actual} 万人次（指标值 30），得分系数却写 100%")
     d.plant("score.mismatch", lambda d: "自评得分 {} 由各行自评分加总，比计算得分 {} 高约 1.5 分".format(
         d.reported["score"], fmt(expected_score(d)[0])))
     d.plant("grade.unknown", "评价等级写“甲等”，不是 mof-2020 方案的等级（优/良/中/差）及其同义写法")
@@ -241,8 +241,8 @@ def ecology_environment(d: Design) -> None:
 
     d.after.append(claim)
     d.plant("budget.no_adjusted_budget", "预算由市级部门统一编列，区级预算表各项均填 0")
-    d.plant("indicator.missing_actual", "「环境信访办结率」「公众生态环境满意度」未填完成值")
-    d.plant("indicator.reported_without_actual", "「环境信访办结率」未填完成值却自评满分")
+    d.plant("indicator.missing_actual", "“环境信访办结率”“公众生态环境满意度”未填完成值")
+    d.plant("indicator.reported_without_actual", "“环境信访办结率”未填完成值却自评满分")
     d.plant("score.unverifiable", lambda d: "自评得分 {} 落在数据所能支持的区间 [{}, {}] 内，无法核实".format(
         d.reported["score"], *(fmt(x) for x in expected_score(d))))
     d.plant("grade.synonym", lambda d: f"评价等级写“{d.reported['grade']}”，即方案等级的同义写法")
@@ -267,7 +267,7 @@ def urban_management(d: Design) -> None:
         d.reported["grade"] = "优"
 
     d.after.append(claim)
-    d.plant("indicator.missing_actual", "「改造惠及居民」「改造小区居民满意度」未填完成值")
+    d.plant("indicator.missing_actual", "“改造惠及居民”“改造小区居民满意度”未填完成值")
     d.plant("score.outside_interval", lambda d: "自评得分 {} 高于数据所能支持的最高分 {}".format(
         d.reported["score"], fmt(expected_score(d)[1])))
     d.plant("grade.outside_interval", "评为“优”，而得分区间只能对应“中”或“良”")

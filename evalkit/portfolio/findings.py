@@ -180,7 +180,7 @@ def robust_z(values: pd.Series, *, min_scale: float = 0.0) -> RobustStats:
 
 
 def _show(value: float, how: str) -> str:
-    return fmt_pct(value) if how == "percent" else f"{fmt(value)} 分"
+    return fmt_pct(value) if how == "percent" else f"{fmt(value)}分"
 
 
 def _name(names: Mapping[str, str], dept: str) -> str:
@@ -201,17 +201,18 @@ def outlier_findings(departments: pd.DataFrame, rules: PortfolioRules) -> list[P
         stats = robust_z(series, min_scale=metric.min_scale)
         if stats.basis == "none":
             continue
+        ranks = stats.z.abs().rank(ascending=False, method="min")
         for dept, z in stats.z.items():
             if math.isnan(z) or not _beyond(z, rules.z, metric.side):
                 continue
             value = float(series[dept])
             word = "高于" if z > 0 else "低于"
-            threshold = f"±{rules.z:g}" if metric.side == "both" else f"{rules.z:g}"
+            rank = int(ranks[dept])
+            place = "首位" if rank == 1 else f"第{rank}位"
             found.append(PortfolioFinding(
                 f"portfolio.outlier_{metric.key}", rules.outlier_severity,
-                f"「{_name(names, dept)}」{metric.label} {_show(value, metric.format)} 明显{word}全区中位数 "
-                f"{_show(stats.median, metric.format)}（稳健 z = {z:.1f}，阈值 {threshold}；"
-                f"中位数绝对偏差 {_show(stats.mad, metric.format)}，{count} 个部门）",
+                f"“{_name(names, dept)}”{metric.label}{_show(value, metric.format)}，明显{word}全区中位数"
+                f"{_show(stats.median, metric.format)}，偏离程度居全区{count}个部门的{place}",
                 {"metric": metric.key, "column": metric.column, "value": value, "median": stats.median,
                  "mad": stats.mad, "scale": stats.scale, "scale_basis": stats.basis, "z": float(z),
                  "threshold": rules.z, "side": metric.side, "departments": count},
@@ -232,7 +233,7 @@ def all_full_score_findings(coefficients: Mapping[str, Sequence[Fraction | None]
             continue
         found.append(PortfolioFinding(
             "portfolio.all_full_score", rules.full_severity,
-            f"「{_name(names, dept)}」全部 {len(values)} 项绩效指标均恰好得满分（得分系数 100%），"
+            f"“{_name(names, dept)}”全部 {len(values)} 项绩效指标均恰好得满分（得分系数 100%），"
             "指标值可能设置偏低，或完成值未经核实",
             {"indicators": len(values)}, "goals", department_id=dept))
     return found
@@ -260,10 +261,10 @@ def copied_indicator_findings(signatures: Mapping[str, Sequence[tuple]], names: 
     found = []
     for dept in sorted(partners):
         pairs = partners[dept]
-        listed = "；".join(f"与「{_name(names, p['department_id'])}」相同 {p['shared']} 项" for p in pairs)
+        listed = "；".join(f"与“{_name(names, p['department_id'])}”相同 {p['shared']} 项" for p in pairs)
         found.append(PortfolioFinding(
             "portfolio.copied_indicators", rules.copy_severity,
-            f"「{_name(names, dept)}」的绩效指标（名称、方向、指标值和单位）与其他部门雷同：{listed}"
+            f"“{_name(names, dept)}”的绩效指标（名称、方向、指标值和单位）与其他部门雷同：{listed}"
             f"（本部门共 {len(sets[dept])} 项），指标可能照抄而非按本部门职责设定",
             {"partners": pairs}, "goals", department_id=dept))
     return found
@@ -303,13 +304,13 @@ def copied_target_findings(signatures: Mapping[str, Sequence[tuple]], names: Map
     found = []
     for dept in sorted(partners):
         pairs = partners[dept]
-        listed = "、".join(f"「{_name(names, p['department_id'])}」" for p in pairs)
+        listed = "、".join(f"“{_name(names, p['department_id'])}”" for p in pairs)
         n = len(targets[dept])
         renamed = next((p["renamed"][0] for p in pairs if p["renamed"]), None)
-        how = f"只是指标名称不同（如「{renamed}」）" if renamed else "指标名称也相同"
+        how = f"只是指标名称不同（如“{renamed}”）" if renamed else "指标名称也相同"
         found.append(PortfolioFinding(
             "portfolio.copied_targets", rules.targets_severity,
-            f"「{_name(names, dept)}」全部 {n} 项绩效指标的方向、指标值和单位与{listed}逐项相同，{how}，"
+            f"“{_name(names, dept)}”全部 {n} 项绩效指标的方向、指标值和单位与{listed}逐项相同，{how}，"
             "指标值可能照抄而非按本部门职责测算",
             {"partners": pairs}, "goals", department_id=dept))
     return found
@@ -328,7 +329,7 @@ def score_inflation_findings(departments: pd.DataFrame, rules: PortfolioRules, *
     if median < rules.inflation_median_above:
         return []
     above = departments.loc[departments["inflation"] > 0, "id"].tolist()
-    where = f"「{region}」" if region else "全区"
+    where = f"“{region}”" if region else "全区"
     return [PortfolioFinding(
         "portfolio.score_inflation", rules.inflation_severity,
         f"{where}自评得分普遍高于数据所能支持的得分：{len(values)} 个填报自评得分的部门，自评得分比计算得分"

@@ -13,12 +13,13 @@ from IPython.display import HTML, Image, Markdown
 from ..core.budget import rate_trail
 from ..core.evaluation import Evaluation
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
+from ..core.model import DIRECTION_LABELS
 from ..core.numbers import fmt, fmt_pct, fmt_plain
 from ..core.sample import is_sample_region
-from ..core.wording import evidence_text, finding_label
+from ..core.wording import evidence_text, finding_advice, finding_label
 from . import charts
 from .charts import chart_image
-from .markup import escape_markdown, html_table, markdown
+from .markup import escape_markdown, generated_date, html_table, markdown
 
 __all__ = [
     "basic_info",
@@ -55,11 +56,16 @@ def header(ev: Evaluation) -> Markdown:
         lines += ["> **示例数据**：本附件由虚构的示例数据生成，仅用于演示，不代表任何真实部门。", ""]
     lines += [markdown("- 部门：{}（{}）", d.name, d.id) + (markdown("，{}", d.region) if d.region else ""),
               markdown("- 评价年度：{} 年", d.year),
-              markdown("- 评价方案：{}（{}）", ev.scheme.title, ev.scheme.id),
+              markdown("- 评价方案：{}", ev.scheme.title),
               markdown("- 金额单位：{}", ev.params.unit),
-              markdown("- 总分：**{}**　评价等级：**{}**　发现问题：错误 {} 项、警告 {} 项、提示 {} 项",
-                       ev.score_text(), ev.grade_text(), counts["error"], counts["warning"], counts["info"])]
+              markdown("- 总分：**{}**　评价等级：**{}**　发现问题：错误{}项、警告{}项、提示{}项",
+                       ev.score.words, _grade_words(ev), counts["error"], counts["warning"], counts["info"])]
     return Markdown("\n".join(lines))
+
+
+def _grade_words(ev: Evaluation) -> str:
+    g = ev.grade
+    return g.label if g.label else f"无法核定（可能为“{g.min_label}”至“{g.max_label}”）"
 
 
 def basic_info(ev: Evaluation) -> Markdown:
@@ -102,7 +108,7 @@ def projects_table(ev: Evaluation) -> HTML | Markdown:
     """Per-project execution, projects never started, and the share of the largest projects."""
     profile = ev.projects
     if profile is None:
-        return Markdown("（参数文件未提供项目明细表。）")
+        return Markdown("（部门未提供项目明细。）")
     unit = ev.params.unit
     low = ev.scheme.thresholds["project_low_execution"]
     rows = [[r.name, fmt(r.adjusted), fmt(r.executed),
@@ -122,7 +128,7 @@ def monthly_table(ev: Evaluation) -> HTML | Markdown:
     """Cumulative payment progress against 序时进度, month by month."""
     profile = ev.monthly
     if profile is None:
-        return Markdown("（参数文件未提供月度支付数据。）")
+        return Markdown("（部门未提供月度支付数据。）")
     rows = [[f"{r.month} 月", fmt(r.executed), fmt(r.cumulative),
              "—" if r.against_budget is None else fmt_pct(r.against_budget), fmt_pct(r.schedule),
              "—" if r.gap is None else fmt_pct(r.gap)] for r in profile.table.itertuples()]
@@ -153,7 +159,7 @@ def indicator_table(ev: Evaluation) -> HTML:
             if ind.level:
                 actual += f"（{ind.level}）"
         rows.append([s.goal if s.goal != last_goal else "", ind.name, ind.tier or "—",
-                     "定性" if ind.direction == "qualitative" else ind.direction, target, actual, fmt(s.weight),
+                     DIRECTION_LABELS[ind.direction], target, actual, fmt(s.weight),
                      s.rule_name, fmt_pct(s.coefficient) if s.coefficient is not None else "—",
                      fmt(s.score) if s.scored else "—", s.trail])
         last_goal = s.goal
@@ -179,7 +185,7 @@ def score_block(ev: Evaluation) -> Markdown:
     else:
         lines.append(markdown("- **总分区间 [{}, {}] 分**：最低端（未填报指标按 0 分）评价等级为**{}**，"
                               "最高端（未填报指标按满分）评价等级为**{}**", fmt(s.min), fmt(s.max), g.min_label, g.max_label))
-    lines.append(markdown("- 评价等级划分（{}）：{}。", scheme.id, "；".join(bands)))
+    lines.append(markdown("- 评价等级划分：{}。", "；".join(bands)))
     rep = ev.params.reported
     if rep.score is not None or rep.grade:
         claimed = f"{fmt_plain(rep.score)} 分" if rep.score is not None else ""
@@ -193,8 +199,8 @@ def loss_chart(ev: Evaluation) -> Image:
 
 
 def findings_block(ev: Evaluation) -> HTML:
-    """Every finding by severity: the message, its id and short label, the params key it is about, and
-    its evidence with Chinese labels (rates as percentages, amounts with two decimals and the unit)."""
+    """Every finding by severity: the message, its short label, its evidence with Chinese labels
+    (rates as percentages, amounts with two decimals and the unit) and its 整改建议."""
     if not ev.finding_items:
         return HTML("<p>未发现问题。</p>")
     parts = []
@@ -202,13 +208,12 @@ def findings_block(ev: Evaluation) -> HTML:
         items = [f for f in ev.finding_items if f.severity == severity]
         if not items:
             continue
-        parts.append(f"<h3 class='evalkit-{severity}'>{SEVERITY_LABELS[severity]}（{len(items)} 项）</h3><ol>")
+        parts.append(f"<h3 class='evalkit-{severity}'>{SEVERITY_LABELS[severity]}（{len(items)}项）</h3><ol>")
         for f in items:
             evidence = escape(evidence_text(f.id, f.evidence, unit=ev.params.unit))
-            where = f" · 参数位置 <code>{escape(f.subject)}</code>" if f.subject else ""
             parts.append(f"<li><strong>{escape(f.message)}</strong><br><small>{escape(finding_label(f.id))}"
-                         f"（<code>{escape(f.id)}</code>）{where}"
-                         + (f" · 依据：{evidence}" if evidence else "") + "</small></li>")
+                         + (f" · 依据：{evidence}" if evidence else "")
+                         + f"<br>整改建议：{escape(finding_advice(f.id))}</small></li>")
         parts.append("</ol>")
     return HTML("".join(parts))
 
@@ -221,8 +226,9 @@ def provenance_block(ev: Evaluation) -> HTML:
     html = [html_table(["输入文件", "SHA-256"], rows, classes="evalkit-table evalkit-mono"),
             f"<p>evalkit {escape(str(p.get('evalkit', '')))}，Python {escape(str(p.get('python', '')))}；"
             f"{escape(versions)}</p>",
-            f"<p>生成时间（UTC）：{escape(str(p.get('generated_at', '')))}</p>",
+            f"<p>生成日期：{escape(generated_date(p))}</p>",
             "<p>复现方法：使用相同版本的 evalkit 运行 <code>evalkit score &lt;参数文件&gt; --json</code>，"
             "或 <code>papermill notebooks/department.ipynb out.ipynb -p params_file &lt;参数文件&gt;</code>；"
             "输入文件的 SHA-256 相同，则全部数字相同。</p>"]
     return HTML("".join(html))
+

@@ -59,3 +59,17 @@ def markdown(template: str, *values) -> str:
     - 评价方案：&lt;script&gt;x&lt;/script&gt;（a\\`b）
     """
     return template.format(*(escape_markdown(v) for v in values))
+
+
+def generated_date(provenance: dict) -> str:
+    """When a result was computed, as a page states it: ``2026年11月30日`` (from the ISO timestamp
+    ``result.json`` keeps).
+
+    >>> generated_date({"generated_at": "2026-11-30T09:44:01+00:00"})
+    '2026年11月30日'
+    """
+    stamp = str(provenance.get("generated_at") or "")
+    if len(stamp) < 10 or not stamp[:4].isdigit():
+        return "—"
+    year, month, day = stamp[:10].split("-")
+    return f"{int(year)}年{int(month)}月{int(day)}日"

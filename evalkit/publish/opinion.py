@@ -30,10 +30,7 @@ BLANK_DATE = "    年  月  日"
 def review_score_text(review: Review) -> str:
     """The 复核得分 as the opinion states it: ``86.33分``, or, when actuals are missing,
     ``无法核定（缺少全年完成值），可能区间63.33–86.33分``."""
-    s = review.score
-    if s.complete:
-        return f"{fmt(s.min)}分"
-    return f"无法核定（缺少全年完成值），可能区间{fmt(s.min)}–{fmt(s.max)}分"
+    return review.score.words
 
 
 def build_opinion(ev: Evaluation) -> Document:

@@ -24,7 +24,7 @@ from ..core.wording import finding_label
 from ..portfolio.portfolio import NO_REGION
 from .charts import BLUE, GREY, ORANGE, RED, chart_image, to_png
 from .fonts import use_cjk_font
-from .markup import escape_markdown, html_table
+from .markup import escape_markdown, generated_date, html_table
 
 __all__ = [
     "departments_table",
@@ -114,7 +114,7 @@ def grade_chart(pf) -> Image | Markdown:
         for x, v in enumerate(counts):
             ax.text(x, v, str(v), ha="center", va="bottom", fontsize=9)
         if len(schemes) > 1:
-            ax.set_title(f"{'／'.join(g.label for g in scheme.grades)}（{scheme.id}，{len(depts)} 个部门）", fontsize=9)
+            ax.set_title(f"{'／'.join(g.label for g in scheme.grades)}（{len(depts)}个部门）", fontsize=9)
     axes[0].set_ylabel("部门数")
     axes[0].margins(y=0.15)
     fig.suptitle("评价等级分布（由高到低；灰色为得分区间跨等级的部门，按“下限~上限”统计）", fontsize=10)
@@ -268,7 +268,7 @@ def provenance(pf) -> HTML:
         p = first.provenance
         versions = (f"<p>evalkit {p.get('evalkit', '')}，Python {p.get('python', '')}；"
                     + "，".join(f"{k} {v}" for k, v in p.get("packages", {}).items())
-                    + f"；生成时间（UTC）{p.get('generated_at', '')}</p>")
+                    + f"；生成日期：{generated_date(p)}</p>")
     return HTML(html_table(["输入文件", "SHA-256"], sorted(rows), classes="evalkit-table evalkit-mono") + versions)
 
 
