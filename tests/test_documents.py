@@ -397,3 +397,37 @@ def test_index_links_the_report_and_the_table(worked_files):
     links = index._links(worked_files["docx"].parent)
     assert list(links) == ["自评报告", "自评报告（HTML）", "自评报告（PDF）", "复核意见书", "复核意见书（HTML）",
                            "复核意见书（PDF）", "自评表"]
+
+
+# --- two voices, for every department shipped ------------------------------------------------
+
+KEY_PATH = re.compile(r"\b(goals|narrative|reported|budget|department)(\[\d+\]|\.[a-z_]+)")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("params", sorted((ROOT / "params").glob("*.yaml")), ids=lambda p: p.stem)
+def test_the_draft_speaks_for_the_department_and_the_opinion_for_the_reviewer(params, tmp_path):
+    ev = evalkit.evaluate(params)
+    paths = write_documents(ev, tmp_path, ["docx"])
+    draft = docx_text(paths["docx"])
+    draft_pdf = "".join(page.extract_text() for page in PdfReader(paths["pdf"]).pages)
+    for text in (draft, re.sub(r"\s+", "", draft_pdf)):
+        for phrase in ("经核查", "经核对", "【错误】", "【警告】", "【提示】", "整改建议"):
+            assert phrase not in text, phrase
+        assert not KEY_PATH.search(text), KEY_PATH.search(text)
+        for finding in ev.finding_items:
+            assert finding.id not in text
+            assert re.sub(r"\s+", "", finding.message) not in text, finding.message
+    opinion = docx_text(paths["opinion_docx"])
+    assert {p.suffix for k, p in paths.items() if k.startswith("opinion")} == {".docx", ".html", ".pdf"}
+    assert f"复核得分{ev.review.score.words}" in opinion
+    if not ev.review.decided:
+        assert (ev.review.score.min, ev.review.score.max) == (ev.score.min, ev.score.max)
+    for finding in ev.finding_items:
+        if finding.severity == "error":
+            at = opinion.index(finding.message.rstrip("。"))
+            assert "整改建议：" in opinion[at:at + len(finding.message) + 400], finding.message
+        assert finding.id not in opinion.split("可复现信息")[0]
+    assert not KEY_PATH.search(opinion.split("可复现信息")[0])
+    if ev.budget.execution_rate is not None and ev.budget.execution_rate > 1:
+        assert "一致" not in opinion.split("三、")[0] and "超预算支出" in opinion

@@ -488,21 +488,22 @@ def test_portfolio_is_exported():
 
 # --- the overview -----------------------------------------------------------------------------
 
-def test_top_anomalies_show_every_cross_department_finding_first(pf):
+def test_the_overview_never_drops_an_error(pf):
     ranked = overview.rank_findings(pf)
-    scopes = ranked["scope"].tolist()
-    n = len(pf.portfolio_findings)
-    assert scopes[:n] == ["portfolio"] * n and "portfolio" not in scopes[n:]
-    department_level = ranked[ranked["scope"] == "department"]
-    order = department_level["severity"].map({"error": 0, "warning": 1, "info": 2}).tolist()
-    assert order == sorted(order)  # errors, then warnings, then infos
-    html = overview.top_anomalies(pf, limit=30).data
-    shown = [html.find(escape(m)) for m in ranked["message"]]
-    cross = shown[:n]
-    assert -1 not in cross, "a cross-department finding is missing from the top 30"
-    first_department = min(i for i in shown[n:] if i >= 0)
-    assert max(cross) < first_department
-    assert "共" in html and "列出前 30 项" in html
+    order = ranked["severity"].map({"error": 0, "warning": 1, "info": 2}).tolist()
+    assert order == sorted(order)  # errors, then warnings, then hints
+    html = overview.top_anomalies(pf, limit=5).data
+    errors = ranked[ranked["severity"] == "error"]
+    assert len(errors) > 5
+    for message in errors["message"]:
+        assert escape(message) in html, message  # every error, whatever the limit
+    assert "示例区城市管理局" in html and "超出" in html  # the self-score outside its possible range
+    rest = ranked[ranked["severity"] != "error"]
+    assert sum(escape(m) in html for m in rest["message"]) == 5
+    assert f"另有{len(rest) - 5}项" in html
+    warnings = rest[rest["severity"] == "warning"]
+    cross = warnings[warnings["scope"] == "portfolio"]
+    assert warnings.index[:len(cross)].tolist() == cross.index.tolist()  # cross-department warnings first
 
 
 def test_overview_header_lists_each_region(pf, district):

@@ -233,25 +233,44 @@ def findings_heatmap(pf) -> Image | Markdown:
 
 
 def rank_findings(pf) -> pd.DataFrame:
-    """Every finding in the order the overview lists them: cross-department findings first, then by
-    severity (error, warning, info), then by department id (the district's own findings first)."""
+    """Every finding in the order the overview lists them: errors first (every one, by department),
+    then warnings, then hints; within a severity the cross-department findings first, then by
+    department id (the district's own findings first)."""
     f = pf.findings
-    key = pd.DataFrame({"scope": f["scope"] != "portfolio", "severity": f["severity"].map(SEVERITIES.index),
+    key = pd.DataFrame({"severity": f["severity"].map(SEVERITIES.index), "scope": f["scope"] != "portfolio",
                         "department": f["department_id"].fillna("")})
-    return f.loc[key.sort_values(["scope", "severity", "department"], kind="stable").index]
+    return f.loc[key.sort_values(["severity", "scope", "department"], kind="stable").index]
 
 
 def top_anomalies(pf, *, limit: int = 30) -> HTML:
-    """The findings that deserve a question first: every cross-department finding, then the departments'
-    errors and warnings, at most ``limit`` rows, each with its message (which carries the evidence)."""
+    """重点问题: every error of every department, grouped by department (never truncated: an error
+    is what a reviewer must see), then the warnings and hints, cross-department ones first, up to
+    ``limit`` rows, with a count of what is not shown."""
     f = rank_findings(pf)
-    f = f[(f["scope"] == "portfolio") | (f["severity"] != "info")]
     names = pf.departments.set_index("id")["name"].to_dict()
-    rows = [[SEVERITY_LABELS[r.severity], names.get(r.department_id, r.department_id) if isinstance(r.department_id, str)
-             else f"全区（{r.region or NO_REGION}）", r.message, r.label] for r in f.head(limit).itertuples()]
-    note = (f"<p class='evalkit-note'>共 {len(f)} 项，列出前 {limit} 项；全部问题见各部门附件。</p>"
-            if len(f) > limit else "")
-    return HTML(note + html_table(["严重程度", "部门", "问题与依据", "问题类型"], rows, classes="evalkit-table"))
+
+    def row(r) -> list[str]:
+        who = (names.get(r.department_id, r.department_id) if isinstance(r.department_id, str)
+               else f"全区（{r.region or NO_REGION}）")
+        return [SEVERITY_LABELS[r.severity], who, r.message, r.label]
+
+    errors, rest = f[f["severity"] == "error"], f[f["severity"] != "error"]
+    shown = rest.head(limit)
+    parts = [f"<p class='evalkit-note'>错误共{len(errors)}项，全部列出（按部门排列）；"
+             f"警告和提示共{len(rest)}项，" + (f"列出前{len(shown)}项，另有{len(rest) - len(shown)}项"
+                                               f"（{_by_severity(rest.iloc[len(shown):])}）未列出，见各部门附件。"
+                                               if len(rest) > len(shown) else "全部列出。") + "</p>"]
+    headers = ["严重程度", "部门", "问题与依据", "问题类型"]
+    if len(errors):
+        parts.append(html_table(headers, [row(r) for r in errors.itertuples()], classes="evalkit-table"))
+    if len(shown):
+        parts.append(html_table(headers, [row(r) for r in shown.itertuples()], classes="evalkit-table"))
+    return HTML("".join(parts))
+
+
+def _by_severity(f: pd.DataFrame) -> str:
+    counts = f["severity"].value_counts()
+    return "、".join(f"{SEVERITY_LABELS[s]}{int(counts[s])}项" for s in SEVERITIES if s in counts)
 
 
 def provenance(pf) -> HTML:
