@@ -9,6 +9,8 @@
 #   libharfbuzz-subset0  /  font subsetting (without it WeasyPrint warns, and tests fail)
 #   poppler-utils        pdftotext / pdffonts / pdftoppm, to inspect appendices
 #   chromium             to view HTML appendices headless
+#   libreoffice-writer-nogui \  a real office suite, headless: the tests open every .docx and
+#   libreoffice-calc-nogui   /  .xlsx, convert them to PDF and recalculate the formulas
 #   python3-venv         so Debian's python3 can create the project's virtualenv
 #
 # fonts-noto-cjk-extra is not needed: Debian 12's fonts-noto-cjk already has the SC faces of
@@ -26,6 +28,8 @@ packages=(
   libharfbuzz-subset0
   poppler-utils
   chromium
+  libreoffice-writer-nogui
+  libreoffice-calc-nogui
   python3-venv
 )
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ from ..paths import display_path
 from . import provenance
 from .budget import BudgetResult, compute_budget
 from .findings import SEVERITIES, Context, Finding, find_all
+from .history import RESULT_SUFFIX, YearComparison, YearFigures, compare, load_previous_result, previous_year_file
 from .model import Params
 from .numbers import fmt_pct, to_float
 from .params import load_params, parse_params
@@ -53,6 +55,7 @@ class Evaluation:
     monthly: MonthlyProfile | None = None  # payments month by month against 序时进度
     projects: ProjectProfile | None = None  # per-project execution and concentration
     review: Review | None = None  # the finance bureau's 复核: 复核得分 with the reviewer's decisions
+    previous_year: YearComparison | None = None  # last year beside this year, when last year is known
 
     @property
     def department(self):
@@ -141,6 +144,7 @@ class Evaluation:
             "findings": [f.to_dict() for f in self.finding_items],
             "reported": _jsonable(reported),
             "review": self.review.to_dict() if self.review else None,
+            "previous_year": self.previous_year.to_dict() if self.previous_year else None,
             "provenance": self.provenance,
         }
 
@@ -164,9 +168,9 @@ def _jsonable(value):
 
 
 def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | None = None,
-                    review_input: ReviewInput | None = None) -> Evaluation:
-    """The pure core: no file is opened. Score ``params`` under ``scheme`` (and review it with the
-    reviewer's decisions, when there are any)."""
+                    review_input: ReviewInput | None = None, previous: YearFigures | None = None) -> Evaluation:
+    """The pure core: no file is opened. Score ``params`` under ``scheme`` (review it with the
+    reviewer's decisions, when there are any, and compare it with ``previous``, last year's figures)."""
     budget = compute_budget(params.budget, scheme)
     plan, scores = score_indicators(params, scheme)
     refuse_excess_weights(params, plan, scheme)
@@ -175,14 +179,21 @@ def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | N
     monthly, projects = monthly_profile(params.budget), project_profile(params.budget)
     ctx = Context(params=params, scheme=scheme, budget=budget, plan=plan, scores=scores, summary=summary, grade=graded,
                   monthly=monthly, projects=projects)
-    return Evaluation(params=params, scheme=scheme, budget=budget, weights=plan, indicator_scores=scores,
-                      score=summary, grade=graded, finding_items=find_all(ctx), provenance=provenance_info or {},
-                      monthly=monthly, projects=projects,
-                      review=review(params, scheme, budget.execution_score, scores, review_input))
+    ev = Evaluation(params=params, scheme=scheme, budget=budget, weights=plan, indicator_scores=scores,
+                    score=summary, grade=graded, finding_items=find_all(ctx), provenance=provenance_info or {},
+                    monthly=monthly, projects=projects,
+                    review=review(params, scheme, budget.execution_score, scores, review_input))
+    if previous is None:
+        return ev
+    return dataclasses.replace(ev, previous_year=compare(previous, YearFigures.of(ev)))
 
 
-def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | None = None) -> Evaluation:
+def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | None = None, *,
+             history: bool = True) -> Evaluation:
     """Evaluate a params file (or ``Params``, or a params mapping) under its scheme or ``scheme``.
+
+    Files beside a params file join in when they exist: the reviewer's ``<stem>.review.yaml`` and
+    last year's ``<id>-<year-1>.yaml`` or ``.result.json`` (``history=False`` leaves last year out).
 
     >>> ev = evaluate("params/dangzheng-office-2023.yaml")
     >>> ev.score_text(), ev.grade_text()
@@ -206,11 +217,18 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
     shipped = chosen.source.startswith("evalkit/")
     if chosen.sha256 and not shipped:
         inputs[display_path(chosen.source)] = chosen.sha256
-    decisions = None
+    decisions = previous = None
     if base is not None and review_path(params.source).is_file():
         decisions, digest = load_review(review_path(params.source), params)
         inputs[display_path(review_path(params.source))] = digest
+    last = previous_year_file(params.source, params.department.id, params.department.year) if base and history else None
+    if last is not None and last.name.endswith(RESULT_SUFFIX):
+        previous, inputs[display_path(last)] = load_previous_result(last)
+    elif last is not None:
+        before = evaluate(last, scheme, history=False)
+        previous = YearFigures.of(before)
+        inputs.update(before.provenance["inputs"])
     info = provenance.describe(inputs)
     info["scheme"] = {"id": chosen.id, "source": chosen.source if shipped else display_path(chosen.source),
                       "sha256": chosen.sha256}
-    return evaluate_params(params, chosen, provenance_info=info, review_input=decisions)
+    return evaluate_params(params, chosen, provenance_info=info, review_input=decisions, previous=previous)

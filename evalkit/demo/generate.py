@@ -14,8 +14,12 @@ Every department is invented, in the region 示例区（示例数据）, so ever
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import tempfile
 from pathlib import Path
 
+from ..core.evaluation import evaluate
 from ..iorw import write_atomic
 from .design import Design, base_design, catalogue, expected_score, finish, report
 from .plants import PLANTED, SEED_SCHEME
@@ -35,21 +39,28 @@ __all__ = ["MIN_COUNT", "PLAN_SCHEMA", "REGION", "demo_file_names", "design_depa
            "render_files"]
 
 
-def design_departments(*, seed: int = 2023, count: int = 24, year: int = 2023) -> list[Design]:
-    """The designed departments, in catalogue order (planted ones first), without writing anything."""
+def design_departments(*, seed: int = 2023, count: int = 24, year: int = 2023,
+                       previous: bool = False) -> list[Design]:
+    """The designed departments, in catalogue order (planted ones first), without writing anything.
+
+    ``previous=True`` designs the year before (another draw of the same departments): half of the
+    planted departments already had their problems then (recurring), the other half did not (new),
+    and one clean department in three executed only about 80 % of its project budget (resolved)."""
     specs = catalogue()["departments"]
     if not MIN_COUNT <= count <= len(specs):
         raise ValueError(f"count must be between {MIN_COUNT} and {len(specs)} (the catalogue's departments), "
                          f"got {count}")
     designs = []
     for i, spec in enumerate(specs[:count]):
-        d = base_design(spec, seed=seed, year=year)
+        d = base_design(spec, seed=seed - 1 if previous else seed, year=year - 1 if previous else year)
         if d.id in SEED_SCHEME:
             d.scheme = "seed-85-75-60"
         if i % 4 == 1:
             d.loss_range = (11.0, 16.0)  # one department in four scores lower: a district is not all 优
-        if d.id in PLANTED:
+        if d.id in PLANTED and not (previous and i % 2):
             PLANTED[d.id](d)
+        elif previous and d.id not in PLANTED and i % 3 == 0:
+            d.projects = [dataclasses.replace(p, executed=round(p.adjusted * 0.8)) for p in d.projects]
         finish(d)
         report(d)
         for fn in d.after:
@@ -95,6 +106,7 @@ def generate(folder: Path, *, seed: int = 2023, count: int = 24, year: int = 202
     """
     folder = Path(folder)
     files = render_files(design_departments(seed=seed, count=count, year=year), seed=seed, count=count, year=year)
+    files |= previous_results(design_departments(seed=seed, count=count, year=year, previous=True))
     folder.mkdir(parents=True, exist_ok=True)
     written = [write_atomic(folder / name, text.encode("utf-8")) for name, text in files.items()]
     for name in sorted(demo_file_names(year) - set(files)):
@@ -120,7 +132,24 @@ def render_files(designs: list[Design], *, seed: int, count: int, year: int) -> 
     return files
 
 
+def previous_results(designs: list[Design]) -> dict[str, str]:
+    """Last year's published ``result.json`` of each department (``<id>-<year>.result.json``), so the
+    outputs compare this year with last; evaluated from the designs, without provenance (a fixed
+    generation has no time or machine of its own)."""
+    files = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in render_files(designs, seed=designs[0].seed, count=len(designs), year=designs[0].year).items():
+            (Path(tmp) / name).write_text(text, encoding="utf-8")
+        for d in designs:
+            doc = evaluate(Path(tmp) / f"{d.id}-{d.year}.yaml", history=False).to_dict()
+            doc["provenance"] = {"note": "示例数据：由 evalkit demo-data 生成的上年结果"}
+            files[f"{d.id}-{d.year}.result.json"] = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return files
+
+
 def demo_file_names(year: int) -> set[str]:
-    """Every department file name the generator can write for ``year``, whatever the seed and count."""
-    return {f"{spec['id']}-{year}{suffix}" for spec in catalogue()["departments"]
-            for suffix in (".yaml", ".projects.csv", ".monthly.csv")}
+    """Every department file name the generator can write for ``year`` (and last year's results),
+    whatever the seed and count."""
+    return {f"{spec['id']}-{y}{suffix}" for spec in catalogue()["departments"]
+            for y, suffixes in ((year, (".yaml", ".projects.csv", ".monthly.csv")), (year - 1, (".result.json",)))
+            for suffix in suffixes}

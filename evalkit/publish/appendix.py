@@ -35,6 +35,7 @@ __all__ = [
     "projects_table",
     "provenance_block",
     "score_block",
+    "year_comparison",
 ]
 
 
@@ -196,6 +197,38 @@ def score_block(ev: Evaluation) -> Markdown:
 
 def loss_chart(ev: Evaluation) -> Image:
     return chart_image(charts.loss_chart(ev), "各绩效目标得分与失分")
+
+
+def year_comparison(ev: Evaluation) -> HTML | Markdown:
+    """Last year beside this year: execution, adjustment, score and grade, and which findings are
+    new, recurring or resolved."""
+    c = ev.previous_year
+    if c is None:
+        return Markdown("（未提供上年度的参数文件或评价结果，无法与上年比较。）")
+    p, now = c.previous, c.current
+
+    def score(f) -> str:
+        return fmt(f.score_min) if f.complete else f"{fmt(f.score_min)}–{fmt(f.score_max)}"
+
+    def change(value, kind) -> str:
+        if value is None:
+            return "—"
+        shown = fmt_pct(abs(value)) if kind == "rate" else fmt(abs(value))
+        return "持平" if shown in ("0.00%", "0.00") else ("提高" if value > 0 else "降低") + shown
+
+    rows = [["预算执行率", fmt_pct(p.execution_rate), fmt_pct(now.execution_rate), change(c.execution_change, "rate")],
+            ["预算调整率", fmt_pct(p.adjustment_rate), fmt_pct(now.adjustment_rate), change(c.adjustment_change, "rate")],
+            ["得分", score(p), score(now), change(c.score_change, "points")],
+            ["评价等级", p.grade, now.grade, "维持" if p.grade == now.grade else "变化"]]
+    table = html_table(["项目", f"{p.year}年度", f"{now.year}年度", "变化"], rows, numeric={1, 2})
+
+    def names(items) -> str:
+        return "、".join(dict.fromkeys(finding_label(i) for i, _ in items)) or "无"
+
+    lines = (f"<p class='evalkit-note'>新出现的问题{len(c.new)}项：{escape(names(c.new))}；"
+             f"上年已有、本年仍存在的问题{len(c.recurring)}项：{escape(names(c.recurring))}；"
+             f"上年存在、本年已解决的问题{len(c.resolved)}项：{escape(names(c.resolved))}。</p>")
+    return HTML(table + lines)
 
 
 def findings_block(ev: Evaluation) -> HTML:

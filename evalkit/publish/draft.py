@@ -189,6 +189,8 @@ def _goal_analysis(w: Writer, ev: Evaluation) -> None:
     w.heading(2, "总体绩效目标实现情况")
     w.texts_or_missing(n.achievements, "总体绩效目标实现情况")
     w.para(*execution_sentence(ev))
+    if ev.previous_year is not None:
+        w.para(year_sentence(ev))
     w.heading(2, "分项绩效目标实现情况及指标分析")
     w.para(*weights_sentence(ev))
     tiers = any(s.indicator.tier for s in ev.indicator_scores)
@@ -206,6 +208,36 @@ def execution_sentence(ev: Evaluation) -> list[Span | str]:
     if b.execution_rate is None:
         return [f"全年预算数为0，全年执行数{fmt(b.executed)}{unit}，", missing("全年预算数为0的原因及支出依据"), "。"]
     return [f"全年执行数{fmt(b.executed)}{unit}，占全年预算数{fmt(b.adjusted)}{unit}的{fmt_pct(b.execution_rate)}。"]
+
+
+def year_sentence(ev: Evaluation) -> str:
+    """This year beside last year, in the department's words.
+
+    Rates move by 个百分点; a score only when both years' scores are complete."""
+    c = ev.previous_year
+    p, now = c.previous, c.current
+    parts = []
+    if p.execution_rate is not None and now.execution_rate is not None:
+        parts.append(f"预算执行率由{fmt_pct(p.execution_rate)}{_moved(c.execution_change * 100, '个百分点')}"
+                     f"{'' if _flat(c.execution_change * 100) else '至' + fmt_pct(now.execution_rate)}")
+    if c.score_change is not None:
+        parts.append(f"得分由{fmt(Decimal(str(p.score_min)))}分{_moved(c.score_change, '分')}"
+                     f"{'' if _flat(c.score_change) else '至' + fmt(Decimal(str(now.score_min))) + '分'}")
+    if p.grade != now.grade and p.complete and now.complete:
+        parts.append(f"评价等级由“{p.grade}”变为“{now.grade}”")
+    elif p.complete and now.complete:
+        parts.append(f"评价等级保持“{now.grade}”")
+    return f"与{p.year}年度相比，" + "，".join(parts) + "。" if parts else f"{p.year}年度的数据不完整，暂无法与上年比较。"
+
+
+def _flat(value: float) -> bool:
+    return fmt(Decimal(str(abs(value)))) == "0.00"
+
+
+def _moved(value: float, unit: str) -> str:
+    if _flat(value):
+        return "持平"
+    return f"{'提高' if value > 0 else '下降'}{fmt(Decimal(str(abs(value))))}{unit}"
 
 
 def weights_sentence(ev: Evaluation) -> list[Span | str]:

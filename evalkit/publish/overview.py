@@ -37,6 +37,7 @@ __all__ = [
     "rank_findings",
     "reported_vs_computed_chart",
     "top_anomalies",
+    "year_table",
 ]
 
 YEAR_END_IDS = ("budget.year_end_spike", "portfolio.outlier_december_share", "portfolio.outlier_q4_share")
@@ -230,6 +231,25 @@ def findings_heatmap(pf) -> Image | Markdown:
     ax.set_title("部门 × 问题类型（数字为问题数；只列出有问题的部门）", fontsize=10)
     fig.tight_layout()
     return chart_image(to_png(fig, dpi=130), "部门 × 问题类型")
+
+
+def year_table(pf) -> HTML | Markdown:
+    """Each department beside its own previous year: execution rate, score and grade, and how many
+    findings are new, recurring or resolved."""
+    rows = []
+    for ev in sorted(pf.evaluations.values(), key=lambda e: e.department.id):
+        c = ev.previous_year
+        if c is None:
+            continue
+        p, now = c.previous, c.current
+        score = (f"{fmt(p.score_min)} → {fmt(now.score_min)}" if c.score_change is not None else
+                 f"{p.year}年度或本年度得分无法核定")
+        rows.append([ev.department.name, f"{fmt_pct(p.execution_rate)} → {fmt_pct(now.execution_rate)}", score,
+                     f"{p.grade} → {now.grade}", str(len(c.new)), str(len(c.recurring)), str(len(c.resolved))])
+    if not rows:
+        return Markdown("（未提供上年度数据，无法与上年比较。）")
+    return HTML(html_table(["部门", "预算执行率（上年 → 本年）", "得分（上年 → 本年）", "评价等级", "新出现问题",
+                            "仍存在问题", "已解决问题"], rows, numeric={4, 5, 6}, classes="evalkit-table"))
 
 
 def rank_findings(pf) -> pd.DataFrame:

@@ -1,0 +1,145 @@
+"""Last year beside this year: the first thing a reviewer asks.
+
+The previous year of a department is found beside its params file, by the naming convention of
+params files (``<department-id>-<year>.yaml``): ``<id>-<year-1>.yaml`` (or ``.yml``) — last year's
+params, evaluated — or ``<id>-<year-1>.result.json`` — last year's published ``evalkit-result/v1``
+document. Either way it is reduced to the same :class:`YearFigures`, and :func:`compare` says how
+execution, adjustment, score and grade moved and which findings are new, recurring or resolved.
+
+A finding is the same finding in both years when its id and its subject (the params key it is
+about) are the same.
+
+>>> a = YearFigures(2022, 0.95, 0.05, 80.0, 80.0, True, "良", frozenset({("budget.low_execution", "budget.executed")}), "x")
+>>> b = YearFigures(2023, 0.99, 0.02, 91.5, 91.5, True, "优", frozenset(), "y")
+>>> c = compare(a, b)
+>>> c.execution_change, [f[0] for f in c.resolved]
+(0.04, ['budget.low_execution'])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..exceptions import ParamsError, Problem
+from .scoring import grade_range_text
+
+RESULT_SUFFIX = ".result.json"
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """What a year's comparison needs of one department-year."""
+
+    year: int
+    execution_rate: float | None
+    adjustment_rate: float | None
+    score_min: float
+    score_max: float
+    complete: bool
+    grade: str  # the label, or ``较差 ~ 优秀`` when the score is an interval
+    findings: frozenset[tuple[str, str | None]]  # (finding id, subject)
+    source: str
+
+    @classmethod
+    def of(cls, ev) -> YearFigures:
+        """The figures of an ``Evaluation``."""
+        b, s = ev.budget, ev.score
+        return cls(ev.department.year, _float(b.execution_rate), _float(b.adjustment_rate), float(s.min), float(s.max),
+                   s.complete, ev.grade.text, frozenset((f.id, f.subject) for f in ev.finding_items), ev.params.source)
+
+    @classmethod
+    def from_result(cls, doc: dict, source: str) -> YearFigures:
+        """The figures of an ``evalkit-result/v1`` document; ``ParamsError`` when it is not one."""
+        try:
+            if doc["schema"] != "evalkit-result/v1":
+                raise KeyError("schema")
+            b, s, g = doc["budget"], doc["score"], doc["grade"]
+            return cls(int(doc["department"]["year"]), b["execution_rate"], b["adjustment_rate"], float(s["min"]),
+                       float(s["max"]), bool(s["complete"]),
+                       g["label"] or grade_range_text(g["min_label"], g["max_label"]),
+                       frozenset((f["id"], f.get("subject")) for f in doc["findings"]), source)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ParamsError([Problem(source, "", None, f"not an evalkit-result/v1 document (missing or bad {exc}); "
+                                                         "expected last year's result.json")]) from None
+
+
+@dataclass(frozen=True)
+class YearComparison:
+    previous: YearFigures
+    current: YearFigures
+    new: tuple[tuple[str, str | None], ...]
+    recurring: tuple[tuple[str, str | None], ...]
+    resolved: tuple[tuple[str, str | None], ...]
+
+    @property
+    def execution_change(self) -> float | None:
+        return _change(self.previous.execution_rate, self.current.execution_rate)
+
+    @property
+    def adjustment_change(self) -> float | None:
+        return _change(self.previous.adjustment_rate, self.current.adjustment_rate)
+
+    @property
+    def score_change(self) -> float | None:
+        """Only when both years' scores are complete (an interval has no single change)."""
+        if not (self.previous.complete and self.current.complete):
+            return None
+        return _change(self.previous.score_min, self.current.score_min)
+
+    def to_dict(self) -> dict:
+        """The ``previous_year`` block of ``evalkit-result/v1``."""
+        p = self.previous
+        return {"year": p.year, "execution_rate": p.execution_rate, "adjustment_rate": p.adjustment_rate,
+                "score": {"min": p.score_min, "max": p.score_max, "complete": p.complete}, "grade": p.grade,
+                "execution_change": self.execution_change, "adjustment_change": self.adjustment_change,
+                "score_change": self.score_change,
+                "findings": {kind: [{"id": i, "subject": s} for i, s in getattr(self, kind)]
+                             for kind in ("new", "recurring", "resolved")}}
+
+
+def compare(previous: YearFigures, current: YearFigures) -> YearComparison:
+    """How a department moved from ``previous`` to ``current``."""
+    return YearComparison(previous, current, tuple(sorted(current.findings - previous.findings, key=_order)),
+                          tuple(sorted(current.findings & previous.findings, key=_order)),
+                          tuple(sorted(previous.findings - current.findings, key=_order)))
+
+
+def previous_year_file(params_path: str | Path, department_id: str, year: int) -> Path | None:
+    """Last year's params (``<id>-<year-1>.yaml``/``.yml``) or result (``<id>-<year-1>.result.json``)
+    beside ``params_path``, if there is one."""
+    folder = Path(params_path).parent
+    for suffix in (".yaml", ".yml", RESULT_SUFFIX):
+        candidate = folder / f"{department_id}-{year - 1}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_previous_result(path: Path) -> tuple[YearFigures, str]:
+    """Last year's ``result.json`` as figures, with its sha256."""
+    raw = path.read_bytes()
+    if len(raw) > 20_000_000:
+        raise ParamsError([Problem(str(path), "", None, "larger than 20 MB; expected a result.json")])
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ParamsError([Problem(str(path), "", None, f"not readable JSON ({type(exc).__name__}); "
+                                                        "expected last year's result.json")]) from None
+    if not isinstance(doc, dict):
+        raise ParamsError([Problem(str(path), "", None, "expected last year's result.json (a JSON object)")])
+    return YearFigures.from_result(doc, str(path)), hashlib.sha256(raw).hexdigest()
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _change(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else round(after - before, 10)
+
+
+def _order(item: tuple[str, str | None]) -> tuple[str, str]:
+    return item[0], item[1] or ""
