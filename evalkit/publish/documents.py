@@ -40,7 +40,7 @@ def write_documents(ev: Evaluation, folder: Path, formats: Iterable[str] = DOCUM
         ``"docx"`` writes ``自评报告`` and ``复核意见书``, each as ``.docx`` with its ``.html`` and ``.pdf``
         twins; ``"xlsx"`` writes ``绩效自评表.xlsx``.
     fonts
-        The Word files' fonts; by default the 公文 fonts this machine has (``fc-list``), else Noto CJK.
+        The Word files' fonts; by default the 公文 fonts (GB/T 9704).
 
     Returns
     -------
@@ -60,12 +60,12 @@ def write_documents(ev: Evaluation, folder: Path, formats: Iterable[str] = DOCUM
     rendered: dict[outputs.Output, bytes] = {}
     if "docx" in formats:
         from .draft import build_draft
-        from .draft_docx import choose_fonts, installed_families, render_docx
+        from .draft_docx import DocxFonts, render_docx
         from .draft_html import render_html
         from .exporters import render_pdf
         from .opinion import build_opinion
 
-        fonts = fonts or choose_fonts(installed_families())
+        fonts = fonts or DocxFonts()
         for document, (docx, html, pdf) in ((build_draft(ev), (outputs.REPORT_DOCX, outputs.REPORT_HTML,
                                                                outputs.REPORT_PDF)),
                                             (build_opinion(ev), (outputs.OPINION_DOCX, outputs.OPINION_HTML,

@@ -13,11 +13,7 @@ document's font table with an alternate, so Word on a machine without it substit
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
-from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 
 import docx
 from docx.enum.section import WD_ORIENT
@@ -35,54 +31,24 @@ from .document import Heading, Paragraph, Table
 SERIF = "Noto Serif CJK SC"
 SANS = "Noto Sans CJK SC"
 LATIN = "Times New Roman"
-#: 公文 fonts in order of preference, each with the other names fontconfig may list it under.
-BODY_FONTS = (("仿宋_GB2312", "FangSong_GB2312"), ("仿宋", "FangSong"))
-HEADING_FONTS = (("黑体", "SimHei"),)
-#: Font → the alternate Word may substitute when the font is missing.
-ALTERNATES = {SERIF: "仿宋", SANS: "黑体", "仿宋_GB2312": "仿宋", "仿宋": "FangSong", "黑体": "SimHei"}
+#: Each 公文 font → what to fall back to where it is missing (Word reads ``w:altName``; LibreOffice
+#: and fontconfig substitute by the CJK charset): the Noto CJK faces every evalkit machine has.
+ALTERNATES = {"方正小标宋简体": SERIF, "黑体": SANS, "楷体_GB2312": SERIF, "仿宋_GB2312": SERIF}
 
 
 @dataclass(frozen=True)
 class DocxFonts:
-    """The East Asian fonts of the body (and title, tables) and of the headings."""
+    """The East Asian fonts a document declares, by GB/T 9704 (党政机关公文格式): 方正小标宋简体
+    for the title, 黑体 for first-level headings, 楷体_GB2312 for second-level ones, 仿宋_GB2312 for
+    the body and tables. They are declared whatever this machine has, so the file looks right on a
+    government machine; the HTML and PDF renderings fall back to Noto CJK, embedded."""
 
-    body: str = SERIF
-    heading: str = SANS
-
-
-def choose_fonts(installed: Iterable[str]) -> DocxFonts:
-    """The 公文 fonts among ``installed`` family names, else the Noto CJK fallbacks.
-
-    >>> choose_fonts(["FangSong", "SimHei", "DejaVu Sans"])
-    DocxFonts(body='仿宋', heading='黑体')
-    >>> choose_fonts([])
-    DocxFonts(body='Noto Serif CJK SC', heading='Noto Sans CJK SC')
-    """
-    names = {name.strip().casefold() for name in installed}
-
-    def first(choices: tuple[tuple[str, ...], ...], fallback: str) -> str:
-        return next((c[0] for c in choices if any(alias.casefold() in names for alias in c)), fallback)
-    return DocxFonts(body=first(BODY_FONTS, SERIF), heading=first(HEADING_FONTS, SANS))
+    title: str = "方正小标宋简体"
+    heading: str = "黑体"
+    subheading: str = "楷体_GB2312"
+    body: str = "仿宋_GB2312"
 
 
-def parse_fc_list(output: str) -> list[str]:
-    """Family names from ``fc-list : family`` (one font a line, its names separated by commas)."""
-    return [name.replace("\\", "").strip() for line in output.splitlines() for name in line.split(",")
-            if name.strip()]
-
-
-@cache
-def installed_families() -> tuple[str, ...]:
-    """The font families fontconfig knows on this machine (asked once per process); none when
-    ``fc-list`` is missing or fails."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return ()
-    try:
-        result = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return ()
-    return tuple(parse_fc_list(result.stdout)) if result.returncode == 0 else ()
 BODY_PT, TITLE_PT, TABLE_PT, FOOTER_PT = 16, 22, 10.5, 14
 LINE_PT = 28
 TEXT_WIDTH_MM = 210 - 28 - 26
@@ -178,7 +144,7 @@ def _styles(doc, fonts: DocxFonts) -> None:
 
     title = _paragraph_style(styles, "Report Title")
     title.font.size, title.font.bold = Pt(TITLE_PT), True
-    _fonts(title.element.get_or_add_rPr(), east_asia=fonts.body)
+    _fonts(title.element.get_or_add_rPr(), east_asia=fonts.title)
     tf = title.paragraph_format
     tf.alignment = WD_ALIGN_PARAGRAPH.CENTER
     tf.line_spacing = Pt(36)
@@ -186,7 +152,7 @@ def _styles(doc, fonts: DocxFonts) -> None:
 
     for level in (1, 2, 3):
         style = styles[f"Heading {level}"]
-        _fonts(style.element.get_or_add_rPr(), east_asia=fonts.heading if level < 3 else fonts.body)
+        _fonts(style.element.get_or_add_rPr(), east_asia=(fonts.heading, fonts.subheading, fonts.body)[level - 1])
         style.font.size = Pt(BODY_PT)
         style.font.bold = level != 2
         style.font.color.rgb = RGBColor(0, 0, 0)
@@ -208,11 +174,12 @@ def _paragraph_style(styles, name: str):
 
 
 def _font_table(doc, fonts: DocxFonts) -> None:
-    """Declare the CJK fonts with an alternate name, charset GB2312 and family class, so Word
-    on a machine without them substitutes 仿宋/黑体 (or Noto CJK) rather than a Latin font."""
+    """Declare the CJK fonts with an alternate name, charset GB2312 and family class, so a machine
+    without them substitutes a CJK face (Noto CJK) rather than a Latin font."""
     part = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
     root = etree.fromstring(part.blob)
-    for name, family in ((fonts.body, "roman"), (fonts.heading, "swiss")):
+    for name, family in ((fonts.title, "roman"), (fonts.heading, "swiss"), (fonts.subheading, "roman"),
+                         (fonts.body, "roman")):
         font = etree.SubElement(root, qn("w:font"), {qn("w:name"): name})
         etree.SubElement(font, qn("w:altName"), {qn("w:val"): ALTERNATES.get(name, SERIF)})
         etree.SubElement(font, qn("w:charset"), {qn("w:val"): "86"})

@@ -19,6 +19,10 @@ CSS_SERIF_STACK = ('"仿宋_GB2312", FangSong_GB2312, "仿宋", FangSong, "Noto 
                    '"Songti SC", SimSun, "宋体", serif')
 #: Headings: 黑体 where the reader has it, then the sans stack evalkit uses everywhere.
 CSS_HEADING_STACK = '"黑体", SimHei, ' + CSS_FONT_STACK
+#: The title: 方正小标宋简体, else a bold serif.
+CSS_TITLE_STACK = '"方正小标宋简体", "FZXiaoBiaoSong-B05S", ' + CSS_SERIF_STACK
+#: Second-level headings: 楷体_GB2312, else 楷体, else the serif stack.
+CSS_SUBHEADING_STACK = '"楷体_GB2312", KaiTi_GB2312, "楷体", KaiTi, ' + CSS_SERIF_STACK
 
 _CSS = f"""
 @page {{ size: A4; margin: 37mm 26mm 35mm 28mm;
@@ -27,8 +31,9 @@ html {{ background: #f3f3f3; }}
 body {{ font-family: {CSS_SERIF_STACK}; font-size: 16pt; line-height: 28pt; color: #000;
   background: #fff; max-width: 156mm; margin: 2em auto; padding: 37mm 26mm 35mm 28mm; }}
 @media print {{ html, body {{ background: none; }} body {{ margin: 0; padding: 0; max-width: none; }} }}
-h1 {{ font-family: {CSS_SERIF_STACK}; font-size: 22pt; line-height: 36pt; text-align: center; margin: 0 0 28pt; }}
-h2, h3 {{ font-family: {CSS_HEADING_STACK}; font-size: 16pt; margin: 0; text-indent: 2em; }}
+h1 {{ font-family: {CSS_TITLE_STACK}; font-size: 22pt; line-height: 36pt; text-align: center; margin: 0 0 28pt; }}
+h2 {{ font-family: {CSS_HEADING_STACK}; }} h3 {{ font-family: {CSS_SUBHEADING_STACK}; }}
+h2, h3 {{ font-size: 16pt; margin: 0; text-indent: 2em; }}
 h2 {{ font-weight: bold; margin-top: 6pt; }} h3 {{ font-weight: normal; }}
 h4 {{ font-size: 16pt; font-weight: bold; margin: 0; text-indent: 2em; }}
 h2, h3, h4 {{ break-after: avoid; page-break-after: avoid; }}
