@@ -315,7 +315,7 @@ def _text_in_budget_cell(ws):
     (_goal_merge_moved_down, ("绩效自评表!B{r1} 绩效目标: expected the goal name in the merged cells "
                               "B{r1}:B{r2}, got an empty cell")),
     (_merge_moved_to_names, "绩效自评表!C{r0}:C{r2} 指标名称: 指标名称 cells cannot be merged"),
-    (_text_in_budget_cell, "绩效自评表!D{b} 全年预算数: expected a number, got '三千'"),
+    (_text_in_budget_cell, "绩效自评表!D{b} 全年预算数: expected an amount, got '三千'"),
 ], ids=["text-in-number-cell", "unknown-direction", "missing-header-row", "goal-merge-moved",
         "merge-moved-to-names", "text-in-budget-cell"])
 def test_malformed_tables_give_cell_addressed_errors(worked_table, change, expected):

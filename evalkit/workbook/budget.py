@@ -33,13 +33,14 @@ def read_budget(cells: Cells, header: int, cols: dict, hidden: dict) -> tuple[di
 
 
 def _lines(cells: Cells, header: int, cols: dict, hidden: dict) -> tuple[list, int | None, int]:
-    hidden_lines = {line.get("name"): line for line in hidden.get("lines") or [] if isinstance(line, dict)}
+    hidden_lines = {line["name"]: line for line in hidden.get("lines") or []
+                    if isinstance(line, dict) and isinstance(line.get("name"), str)}
     name_col = cols["预算项目"]
     lines, row = [], header
     while True:
         row += 1
         name = cells.text(row, name_col, "预算项目")
-        if row > cells.sheet.max_row or (name is None and all(cells.is_blank(row, cols[c]) for c in BUDGET_READ[1:])):
+        if row > cells.max_row or (name is None and all(cells.is_blank(row, cols[c]) for c in BUDGET_READ[1:])):
             cells.fail(row, name_col, "预算项目", f"expected the budget block to end with a {TOTAL!r} row, "
                                                 "got an empty row")
             return lines, None, row
@@ -54,7 +55,8 @@ def _lines(cells: Cells, header: int, cols: dict, hidden: dict) -> tuple[list, i
 
 def _totals(cells: Cells, row: int, cols: dict, hidden: dict, budget: dict) -> None:
     for header, key in AMOUNTS:
-        budget[key], _ = cells.number(row, cols[header], header, written=hidden.get(key))
+        budget[key], _ = cells.number(row, cols[header], header, written=hidden.get(key), what="an amount",
+                                      allow_percent=False)
         cells.note(f"budget.{key}", row, cols[header], header)
 
 
@@ -63,7 +65,8 @@ def _line(cells: Cells, row: int, cols: dict, name: str, hidden: dict, key: str)
     if hidden.get("count") is not None:
         line["count"] = hidden["count"]
     for header, field in AMOUNTS:
-        value, _ = cells.number(row, cols[header], header, optional=field == "initial", written=hidden.get(field))
+        value, _ = cells.number(row, cols[header], header, optional=field == "initial", written=hidden.get(field),
+                                what="an amount", allow_percent=False)
         cells.note(f"{key}.{field}", row, cols[header], header)
         if value is not None:
             line[field] = value

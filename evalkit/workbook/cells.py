@@ -3,13 +3,20 @@
 :class:`Cells` reads values, text and numbers from one sheet, follows merged cells to their
 top-left cell, and keeps every problem with its sheet and cell address (``绩效自评表!G16 全年完成值``)
 so an import reports all of them at once. A number typed as a percentage — the text ``88%`` or, as
-Excel stores it, ``0.88`` in a cell whose number format contains ``%`` — reads as the number shown
-(88) and says it was a percentage.
+Excel stores it, ``0.88`` in a cell whose number format has a ``%`` — reads as the number shown
+(88) and says it was a percentage; where a percentage makes no sense (an amount, points) it is an
+error, not a number a hundred times too large.
+
+What a cell holds is bounded: a number is below 10^15 with at most 20 decimals, a text has at most
+Excel's 32,767 characters. A formula with no saved value, or one showing an error such as
+``#DIV/0!``, is reported at its cell rather than read as empty.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from decimal import Decimal
 
 from ..core.numbers import NumberFormatError, parse_number
@@ -17,14 +24,34 @@ from ..exceptions import Problem, WorkbookError
 
 #: What an optional cell may hold to say "nothing".
 EMPTY = {"", "—", "——", "–", "-", "/", "未填报"}
+#: The characters one cell may hold (Excel's own limit).
+MAX_TEXT = 32_767
+#: A number in the table is below this in size and has at most this many decimals: Excel keeps 15
+#: significant digits, and nothing a department types needs more.
+MAX_DIGITS, MAX_PLACES = 15, 20
+#: What a number cell says when it is out of bounds.
+BOUNDS_TEXT = f"a figure in this table is below 10^{MAX_DIGITS} and has at most {MAX_PLACES} decimals"
+#: Text longer than this is no number, whatever its characters.
+MAX_NUMBER_TEXT = 64
+#: What Excel escapes in a cell's text (``_xHHHH_``): characters XML cannot hold, and an underscore
+#: that would otherwise read as the start of an escape.
+XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPE = re.compile(rf"_(?=x[0-9A-Fa-f]{{4}}_)|{XML_UNSAFE.pattern}")
+_UNESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+NO_SAVED_VALUE = ("a formula with no saved value (the file was written by a program that does not calculate); "
+                  "open and save it in Excel, WPS or LibreOffice, or type the value")
 
 
 class Cells:
     """One sheet's cells, and the problems and addresses found while reading them."""
 
-    def __init__(self, sheet, shown: str):
+    def __init__(self, sheet, shown: str, *, uncached: set[tuple[int, int]] | frozenset = frozenset()):
         self.sheet, self.shown = sheet, shown
+        # openpyxl computes these over every cell on each call: once here, or reading is quadratic
+        self.max_row, self.max_column = sheet.max_row, sheet.max_column
+        self.uncached = uncached  # (row, column) of formula cells with no saved value
         self.problems: list[Problem] = []
+        self.unusable: set[tuple[int, int]] = set()  # cells already reported as unusable
         self.where: dict[str, str] = {}  # params key path → "绩效自评表!G16 全年完成值"
         self.at: dict[str, tuple[int, int]] = {}  # params key path → (row, column)
         self.merged = {(row, col): rng for rng in sheet.merged_cells.ranges
@@ -75,62 +102,213 @@ class Cells:
 
     def value(self, row: int, col: int):
         value = self.cell(row, col).value
-        return value.strip() if isinstance(value, str) else value
+        return unescape(value).strip() if isinstance(value, str) else value
 
     def is_blank(self, row: int, col: int) -> bool:
-        return self.value(row, col) in (None, "")
+        cell = self.cell(row, col)
+        return self.value(row, col) in (None, "") and (cell.row, cell.column) not in self.uncached
 
-    def percent_formatted(self, row: int, col: int) -> bool:
-        """Whether the cell shows its number as a percentage (Excel's ``0.00%`` and the like)."""
-        return "%" in (self.cell(row, col).number_format or "")
+    def percent_kind(self, row: int, col: int, value) -> str | None:
+        """How the cell shows its number: ``scaled`` (Excel's ``0.00%``: 0.88 shows as 88%),
+        ``literal`` (``0"%"``: 88 shows as 88%) or ``None``."""
+        return percent_kind(self.cell(row, col).number_format, value)
+
+    def usable(self, row: int, col: int, header: str) -> bool:
+        """False, and reported once, for a formula with no saved value or a cell showing an error."""
+        cell = self.cell(row, col)
+        at = (cell.row, cell.column)
+        if at in self.uncached:
+            message = NO_SAVED_VALUE
+        elif cell.data_type == "e":
+            message = f"the cell shows the error {cell.value}; correct the formula or type the value"
+        else:
+            return True
+        if at not in self.unusable:
+            self.unusable.add(at)
+            self.fail(row, col, header, message)
+        return False
 
     def text(self, row: int, col: int, header: str, *, optional=True) -> str | None:
+        if not self.usable(row, col, header):
+            return None
         value = self.value(row, col)
         if value is None or value == "":
             if not optional:
                 self.fail(row, col, header, "expected text, got an empty cell")
             return None
+        if isinstance(value, bool):
+            self.fail(row, col, header, f"expected text, got the logical value {str(value).upper()}")
+            return None
         if is_number(value):
-            if self.percent_formatted(row, col):
-                return f"{percent_of(value):f}%"
+            if not is_finite(value) or not in_bounds(decimal(value)):
+                self.fail(row, col, header, f"expected text, got the number {value!r} ({BOUNDS_TEXT})")
+                return None
+            kind = self.percent_kind(row, col, value)
+            if kind is not None:
+                return f"{percent_of(value) if kind == 'scaled' else decimal(value):f}%"
             return f"{decimal(value):f}"
         if isinstance(value, dt.datetime | dt.date):
             return value.isoformat()[:10]
-        return str(value)
+        text = str(value)
+        if len(text) > MAX_TEXT:
+            self.fail(row, col, header, f"expected text of at most {MAX_TEXT} characters (Excel's limit for a "
+                                        f"cell), got {len(text)}")
+            return None
+        return text
 
     def number(self, row: int, col: int, header: str, *, optional=False, written=None,
-               minimum: Decimal | None = Decimal(0)) -> tuple[Decimal | None, bool]:
+               minimum: Decimal | None = Decimal(0), what: str = "a number",
+               allow_percent: bool = True) -> tuple[Decimal | None, bool]:
         """A number as shown, and whether it is a percentage (typed with ``%`` or formatted so).
 
         ``written`` is the value as the params file had it: an equal number keeps that form.
+        ``what`` names what is expected (``an amount``); ``allow_percent=False`` refuses a percentage.
         """
+        if not self.usable(row, col, header):
+            return None, False
         value = self.value(row, col)
         if value is None or (isinstance(value, str) and (value in EMPTY if optional else value == "")):
             if not optional:
-                self.fail(row, col, header, "expected a number, got an empty cell")
+                self.fail(row, col, header, f"expected {what}, got an empty cell")
             return None, False
-        number, percent = self._parse(row, col, header, value)
+        number, percent = self._parse(row, col, header, value, what)
         if number is None:
             return None, False
+        if percent and not allow_percent:
+            shown = _show(value) if isinstance(value, str) else f"{number:f}% (the cell is formatted as a percentage)"
+            self.fail(row, col, header, f"expected {what}, got {shown}; a '%' does not belong here")
+            return None, False
         if minimum is not None and number < minimum:
-            self.fail(row, col, header, f"expected a number ≥ {minimum}, got {number:f}")
+            self.fail(row, col, header, f"expected {what} ≥ {minimum}, got {number:f}")
             return None, False
         if isinstance(written, Decimal) and written == number:
             number = written
         return number, percent
 
-    def _parse(self, row: int, col: int, header: str, value) -> tuple[Decimal | None, bool]:
-        if isinstance(value, dt.datetime | dt.date | dt.time):
-            self.fail(row, col, header, f"expected a number, got the date {value.isoformat()} "
-                                        "(format the cell as a number)")
+    def _parse(self, row: int, col: int, header: str, value, what: str) -> tuple[Decimal | None, bool]:
+        if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
+            shown = value.isoformat() if not isinstance(value, dt.timedelta) else str(value)
+            self.fail(row, col, header, f"expected {what}, got the date or time {shown} (format the cell as a number)")
             return None, False
-        if is_number(value) and self.percent_formatted(row, col):
-            return percent_of(value), True
-        try:
-            return parse_number(value)
-        except NumberFormatError:
-            self.fail(row, col, header, f"expected a number, got {value!r}")
+        number, percent = None, False
+        if is_number(value) and is_finite(value) and in_bounds(decimal(value)):
+            kind = self.percent_kind(row, col, value)
+            number, percent = (percent_of(value) if kind == "scaled" else decimal(value)), kind is not None
+        elif is_number(value) and is_finite(value):
+            number = decimal(value)  # out of bounds: said below
+        elif not (isinstance(value, str) and len(value) > MAX_NUMBER_TEXT):
+            try:
+                number, percent = parse_number(value)
+            except NumberFormatError:
+                pass
+        if number is None:
+            self.fail(row, col, header, f"expected {what}, got {_show(value)}")
             return None, False
+        if not in_bounds(number):
+            self.fail(row, col, header, f"expected {what}, got {_show(value)} ({BOUNDS_TEXT})")
+            return None, False
+        return number, percent
+
+
+def escape(text: str) -> str:
+    """Text as an .xlsx cell stores it (Excel's ``_xHHHH_`` escapes).
+
+    >>> escape("a\\x07b_x0041_")
+    'a_x0007_b_x005F_x0041_'
+    """
+    return _ESCAPE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def unescape(text: str) -> str:
+    """Text as the cell shows it: the inverse of :func:`escape`, as Excel reads a file.
+
+    >>> unescape('a_x0007_b_x005F_x0041_')
+    'a\\x07b_x0041_'
+    """
+    if "_x" not in text:
+        return text
+    return _UNESCAPE.sub(_unescaped, text)
+
+
+def _unescaped(match: re.Match) -> str:
+    code = int(match.group(1), 16)
+    return match.group() if 0xD800 <= code <= 0xDFFF else chr(code)  # a lone surrogate is no character
+
+
+def _show(value) -> str:
+    """A cell's value for a message, cut short: a cell may hold 32,767 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:36]}…{text[-1]}"
+
+
+def in_bounds(number: Decimal) -> bool:
+    """Whether a number is one a cell of the table may hold (see ``BOUNDS_TEXT``).
+
+    >>> in_bounds(Decimal("9593.18")), in_bounds(Decimal("1e100000000")), in_bounds(Decimal("1e-100000000"))
+    (True, False, False)
+    """
+    if not number.is_finite():
+        return False
+    if number.is_zero():
+        return True
+    # adjusted(): the power of ten of the leading digit; no arithmetic, which would overflow the context
+    return number.adjusted() < MAX_DIGITS and number.as_tuple().exponent >= -MAX_PLACES
+
+
+def is_finite(value) -> bool:
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def percent_kind(number_format: str | None, value=1) -> str | None:
+    """Whether a number format shows ``value`` as a percentage: ``scaled`` when its ``%`` multiplies by
+    100 (``0.00%``), ``literal`` when the ``%`` is quoted or escaped text (``0"%"``, ``0\\%``), else None.
+    The section for the value's sign is read (``0.0%;-0.0%;0``); brackets (``[Red]``) are skipped.
+
+    >>> percent_kind("0.00%"), percent_kind('0"%"'), percent_kind("0.00"), percent_kind("0;0%", -1)
+    ('scaled', 'literal', None, 'scaled')
+    """
+    sections = _sections(number_format or "")
+    index = 1 if is_number(value) and value < 0 and len(sections) > 1 else 0
+    if is_number(value) and value == 0 and len(sections) > 2:
+        index = 2
+    scaled = literal = False
+    text, i = sections[index], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            end = text.find('"', i + 1)
+            end = len(text) if end < 0 else end
+            literal |= "%" in text[i + 1:end]
+            i = end + 1
+        elif ch in "\\_*":
+            literal |= ch == "\\" and text[i + 1:i + 2] == "%"
+            i += 2
+        elif ch == "[":
+            end = text.find("]", i + 1)
+            i = (len(text) if end < 0 else end) + 1
+        else:
+            scaled |= ch == "%"
+            i += 1
+    return "scaled" if scaled else "literal" if literal else None
+
+
+def _sections(number_format: str) -> list[str]:
+    """A number format's sections (positive; negative; zero; text), split outside quotes."""
+    sections, current, quoted, escaped = [], "", False, False
+    for ch in number_format:
+        if escaped:
+            current, escaped = current + ch, False
+            continue
+        if ch == "\\" and not quoted:
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == ";" and not quoted:
+            sections.append(current)
+            current = ""
+            continue
+        current += ch
+    return [*sections, current]
 
 
 def is_number(value) -> bool:
@@ -156,6 +334,6 @@ def same_number(cell: Decimal | None, written) -> bool:
         return False
     try:
         return Decimal(cell) == decimal(written)
-    except (ArithmeticError, ValueError):
+    except (ArithmeticError, ValueError, TypeError):
         return False
 

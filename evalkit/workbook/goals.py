@@ -3,7 +3,8 @@
 One row per indicator, a goal's rows together (its goal cell may be merged down them), ending at
 the 合计 row or the next section. Of the cells evalkit computes, a 分值 still holding what evalkit
 wrote means "the scheme's default weight", and a 得分系数 or 得分 someone changed is read as the
-department's own claim (``reported``), which evalkit then verifies.
+department's own claim (``reported``), which evalkit then verifies. An indicator's row repeated
+within its goal is an error, unless the params file itself had the repeat (the hidden sheet says so).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def _keyed(pairs) -> dict:
     """``(goal, name, k)`` → item, ``k`` counting repeats of the same name within a goal."""
     out, counts = {}, {}
     for goal, item in pairs:
+        if not isinstance(goal, str) or not isinstance(item.get("name"), str):
+            continue  # an edited hidden sheet: the visible cells speak alone
         k = counts[(goal, item.get("name"))] = counts.get((goal, item.get("name")), -1) + 1
         out[(goal, item.get("name"), k)] = item
     return out
@@ -55,17 +58,19 @@ class _Table:
         hidden_goals = [g for g in hidden.get("goals") or [] if isinstance(g, dict)]
         self.hidden_goals = {}
         for goal in hidden_goals:
-            self.hidden_goals.setdefault(goal.get("name"), goal)
+            if isinstance(goal.get("name"), str):
+                self.hidden_goals.setdefault(goal["name"], goal)
         self.hidden_inds = _keyed((g.get("name"), i) for g in hidden_goals
                                   for i in g.get("indicators") or [] if isinstance(i, dict))
         self.written = _keyed((w.get("goal"), w) for w in written if isinstance(w, dict))
         self.goals: list[dict] = []
         self.ended: dict[str, int] = {}  # goal → its last row so far
         self.counts: dict[tuple, int] = {}
+        self.first_rows: dict[tuple, int] = {}  # (goal, name) → the row it was first on
 
     def read(self, header: int) -> int:
         row = last = header
-        while row < self.cells.sheet.max_row:
+        while row < self.cells.max_row:
             row += 1
             status = self._status(row)
             if status == "end":
@@ -93,6 +98,12 @@ class _Table:
         if goal is None or name is None or not self._enter_goal(row, goal):
             return
         k = self.counts[(goal, name)] = self.counts.get((goal, name), -1) + 1
+        first = self.first_rows.setdefault((goal, name), row)
+        if k and (goal, name, k) not in self.hidden_inds:  # a repeat the params file did not have
+            self.cells.fail(row, self.cols["指标名称"], "指标名称",
+                            f"the indicator {name!r} of the goal {goal!r} is already on row {first}; each indicator "
+                            "appears once: delete the repeated row, or give the indicator a name of its own")
+            return
         key = f"goals[{len(self.goals) - 1}].indicators[{len(self.goals[-1]['indicators'])}]"
         indicator = _Indicator(self, row, key, self.hidden_inds.get((goal, name, k), {}),
                                self.written.get((goal, name, k)))
@@ -115,6 +126,8 @@ class _Table:
 
     def _goal_name(self, row: int) -> str | None:
         col = self.cols[GOAL]
+        if not self.cells.usable(row, col, GOAL):
+            return None
         rng = self.cells.merged.get((row, col))
         value = self.cells.value(row, col)
         if value not in (None, ""):
@@ -207,7 +220,7 @@ class _Indicator:
     def _claims(self, out: dict, direction: str | None) -> None:
         """分值, 得分系数 and 得分: unchanged cells give back the params' values; changed ones are input."""
         hidden, written = self.hidden, self.written
-        weight, _ = self.number("分值", optional=True)
+        weight, _ = self.number("分值", optional=True, what="points", allow_percent=False)
         if written is not None and same_number(weight, written.get("weight")):
             weight = hidden.get("weight")
         if weight is not None:
@@ -227,7 +240,7 @@ class _Indicator:
             out["reported"] = reported
 
     def _score_claim(self, hidden_reported: dict) -> Decimal | None:
-        score, _ = self.number("得分", optional=True)
+        score, _ = self.number("得分", optional=True, what="points", allow_percent=False)
         if self.written is not None and same_number(score, self.written.get("score")):
             return hidden_reported.get("score")
         return score

@@ -27,6 +27,10 @@ MERGEABLE = ("一级指标", GOAL)
 RESULT_LABELS = ("预算执行得分", "绩效指标得分", "总分", "评价等级", "等级划分", "部门自评得分", "部门自评等级", "核对结论")
 READ_RESULTS = {"部门自评得分": "score", "部门自评等级": "grade"}
 
+#: Text beginning with one of these starts a formula to a spreadsheet program: written as text,
+#: with Excel's quote prefix.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
 BUDGET_COLUMN = 2  # the budget block starts in column B
 WIDTHS = (10, 24, 26, 12, 12, 14, 14, 10, 12, 10, 36, 40, 40)
 MONEY, PERCENT, POINTS = "0.00", "0.00%", "0.00"

@@ -3,6 +3,7 @@
 A department may add rows, move columns or head a column with another name the field uses:
 ``二级指标`` for the goal column (as tables from earlier evalkit versions head it), ``三级指标`` for 指标名称.
 :func:`header_row` returns the columns under their canonical names (``workbook.INDICATOR_HEADERS``).
+:func:`check_merges` and :func:`check_strays` report what lies where the reader cannot take it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .cells import Cells
-from .layout import GOAL, MERGEABLE
+from .layout import GOAL, MERGEABLE, TOTAL
 
 #: Canonical header → the headings accepted for it, preferred first.
 HEADER_ALIASES = {GOAL: (GOAL, "二级指标"), "指标名称": ("指标名称", "三级指标")}
@@ -21,7 +22,7 @@ SECTION = re.compile(r"^[一二三四五六七八九十]+、")
 def header_row(cells: Cells, names: tuple[str, ...], *, start: int, need: int = 2) -> tuple[int, dict] | None:
     """The first row at or after ``start`` holding at least ``need`` of ``names`` (or their aliases),
     and each name's column."""
-    for row in range(start, cells.sheet.max_row + 1):
+    for row in range(start, cells.max_row + 1):
         found = headings(cells, row)
         cols = {}
         for name in names:
@@ -36,7 +37,7 @@ def header_row(cells: Cells, names: tuple[str, ...], *, start: int, need: int = 
 def headings(cells: Cells, row: int) -> dict[str, int]:
     """Text → column of the row's text cells (the first column where a text repeats)."""
     found: dict[str, int] = {}
-    for col in range(1, cells.sheet.max_column + 1):
+    for col in range(1, cells.max_column + 1):
         value = cells.sheet.cell(row, col).value
         if isinstance(value, str):
             found.setdefault(value.strip(), col)
@@ -45,20 +46,24 @@ def headings(cells: Cells, row: int) -> dict[str, int]:
 
 def first_content_row(cells: Cells, start: int) -> int:
     """The first row at or after ``start`` with something beyond column A (labels sit in A)."""
-    for row in range(start, cells.sheet.max_row + 1):
-        if any(cells.sheet.cell(row, col).value not in (None, "") for col in range(2, cells.sheet.max_column + 1)):
+    for row in range(start, cells.max_row + 1):
+        if any(cells.sheet.cell(row, col).value not in (None, "") for col in range(2, cells.max_column + 1)):
             return row
     return start
 
 
 def labelled(cells: Cells, labels, rows: range) -> dict[str, tuple[int, int]]:
-    """Each label found in ``rows`` → the cell to its right, which holds its value."""
+    """Each label found in ``rows`` → the cell to its right, which holds its value. A value is never
+    read as a label: a department named 评价年度 is a name, not the year's label."""
     found: dict[str, tuple[int, int]] = {}
     for row in rows:
-        for col in range(1, cells.sheet.max_column):
+        col = 1
+        while col < cells.max_column:
             label = cells.sheet.cell(row, col).value
             if isinstance(label, str) and label.strip() in labels:
                 found.setdefault(label.strip(), (row, col + 1))
+                col += 1  # skip the value
+            col += 1
     return found
 
 
@@ -89,3 +94,36 @@ def _merge_problem(rng, header: str, table: tuple[int, int]) -> str | None:
         return (f"{header} cells cannot be merged: each indicator needs its own value; "
                 f"only {' and '.join(MERGEABLE)} may be merged down a goal's rows")
     return None
+
+
+def check_strays(cells: Cells, *, budget: tuple[int, int, dict], table: tuple[int, int, dict]) -> None:
+    """Values the reader would pass over are errors, not silently dropped: a cell in a block's row under
+    no header, a budget line below the budget's 合计 row, an indicator row below the table's end."""
+    (budget_header, budget_end, budget_cols), (table_header, table_end, table_cols) = budget, table
+    _unheaded(cells, budget_header, range(budget_header + 1, budget_end + 1), "budget block")
+    _unheaded(cells, table_header, range(table_header + 1, table_end + 1), "indicator table")
+    name, amounts = budget_cols["预算项目"], [budget_cols[h] for h in ("年初预算数", "全年预算数", "全年执行数")]
+    for row in range(budget_end + 1, table_header):
+        if not cells.is_blank(row, name) and any(not cells.is_blank(row, col) for col in amounts):
+            cells.fail(row, name, "预算项目", f"a budget line below the budget block's {TOTAL} row ({budget_end}) "
+                                              f"is not read; move it above {TOTAL}")
+    name, others = table_cols["指标名称"], [table_cols[h] for h in ("指标性质", "年度指标值", "全年完成值")]
+    for row in range(table_end + 1, cells.max_row + 1):
+        if not cells.is_blank(row, name) and any(not cells.is_blank(row, col) for col in others):
+            cells.fail(row, name, "指标名称", f"an indicator row below the end of the indicator table (row "
+                                              f"{table_end}) is not read; move it above the table's {TOTAL} row")
+
+
+def _unheaded(cells: Cells, header: int, rows: range, block: str) -> None:
+    """The first value in each column of ``rows`` that has no header in row ``header``."""
+    headed = set(headings(cells, header).values())
+    for col in range(1, cells.max_column + 1):
+        if col in headed:
+            continue
+        filled = [row for row in rows if cells.sheet.cell(row, col).value not in (None, "")
+                  and (row, col) not in cells.merged]
+        if filled:
+            more = f" ({len(filled)} cells in this column)" if len(filled) > 1 else ""
+            cells.fail(filled[0], col, "", f"a value in a column with no header in the {block}'s header row "
+                                           f"({header}), which is not read{more}; give the column a header or "
+                                           "delete the value")

@@ -9,7 +9,10 @@ that are the scheme's default split at the precision shown (two decimals) stay t
 rather than becoming the department's own weights.
 
 Every cell that cannot be read is reported with its sheet and address before anything is
-written (``WorkbookError``).
+written (``WorkbookError``). The file is read within the form's real extent: ``workbook_archive``
+checks the zip and its XML as a bounded stream before openpyxl loads it, numbers and texts are
+bounded as they are read, and a value the reader would pass over (under no header, below a
+block's 合计) is reported rather than dropped.
 
 >>> text = import_workbook("绩效自评表.xlsx", "params/x.yaml")   # doctest: +SKIP
 """
@@ -29,8 +32,9 @@ from ..core.serialisation import params_yaml
 from ..core.source import load_yaml
 from ..exceptions import EvalkitError, ParamsError, Problem, WorkbookError
 from ..iorw import write_atomic
+from .archive import check_archive, read_table_bytes
 from .budget import read_budget
-from .cells import Cells
+from .cells import Cells, unescape
 from .goals import read_goals
 from .layout import (
     BUDGET_HEADERS,
@@ -42,12 +46,16 @@ from .layout import (
     READ_RESULTS,
     SHEET,
 )
-from .locate import check_merges, first_content_row, header_row, labelled
+from .locate import check_merges, check_strays, first_content_row, header_row, labelled
 
 #: Header-block label → the params key its value gives.
 INFO_KEYS = {label: ("department." + field if field not in ("scheme", "unit") else field)
              for label, field in INFO_LABELS.items()}
 REQUIRED_INFO = ("部门名称", "部门编码", "评价年度", "评价方案")
+#: The hidden sheet's text: evalkit writes about 10 KB and 6,000 YAML tokens for the worked example's
+#: forty indicators, 1.4 MB and 270,000 tokens for a table as long as the form allows. Composing YAML
+#: costs about 20 µs a token, so the tokens are counted (with libyaml, fast) before it is composed.
+MAX_META_CHARS, MAX_META_TOKENS = 4 * 2**20, 400_000
 
 
 def import_workbook(table: str | Path, out: str | Path | None = None, *, overwrite: bool = False) -> str:
@@ -92,8 +100,8 @@ def import_workbook(table: str | Path, out: str | Path | None = None, *, overwri
 
 
 def _read(table: Path) -> tuple[dict, Cells, bool]:
-    book = _open(table)
-    cells = Cells(book[SHEET], str(table))
+    book, archive = _open(table)
+    cells = Cells(book[SHEET], str(table), uncached=archive.uncached.get(SHEET, frozenset()))
     meta = _meta(book, cells)
     mapping = _Assembly(cells).read(meta)
     cells.raise_if_failed()
@@ -101,35 +109,84 @@ def _read(table: Path) -> tuple[dict, Cells, bool]:
 
 
 def _open(table: Path):
-    import zipfile
+    """The workbook, opened by openpyxl only after its archive was checked within bounds."""
+    import io
 
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     shown = str(table)
+    data = read_table_bytes(table, shown)
+    archive = check_archive(data, shown)
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
-            book = openpyxl.load_workbook(table, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise WorkbookError(shown, [Problem(shown, "", None, f"cannot read as an .xlsx workbook: {exc}")]) from None
+            book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:  # openpyxl raises any type on a malformed part: all mean "unreadable"
+        raise WorkbookError(shown, [Problem(shown, "", None, f"cannot read as an .xlsx workbook: {_reason(exc)}; "
+                                                             "save the table again as .xlsx")]) from None
     if SHEET not in book.sheetnames:
         raise WorkbookError(shown, [Problem(shown, "", None, f"no sheet named {SHEET!r}; the workbook has "
                                                              f"{', '.join(book.sheetnames)}")])
-    return book
+    return book, archive
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 200 else f"{text[:200]}…"
 
 
 def _meta(book, cells: Cells) -> dict:
     """The hidden sheet's YAML (numbers as exact Decimals), or nothing for a department's own table."""
     if META_SHEET not in book.sheetnames:
         return {}
-    text = "\n".join("" if c.value is None else str(c.value) for c in book[META_SHEET]["A"])
-    doc, _ = load_yaml(text, f"{cells.shown} sheet {META_SHEET}")
+    lines = ["" if c.value is None else unescape(str(c.value)) for c in book[META_SHEET]["A"]]
+    if sum(len(line) + 1 for line in lines) > MAX_META_CHARS:
+        cells.fail_at(f"{META_SHEET}!A1", f"the hidden sheet holds more than {MAX_META_CHARS // 2**20} MB of text; "
+                                          "evalkit writes far less: delete the sheet to import the visible table alone")
+        return {}
+    text = "\n".join(lines)
+    if _tokens(text) > MAX_META_TOKENS:
+        cells.fail_at(f"{META_SHEET}!A1", f"the hidden sheet holds more than {MAX_META_TOKENS} YAML tokens; evalkit "
+                                          "writes far fewer: delete the sheet to import the visible table alone")
+        return {}
+    doc, problems = load_yaml(text, f"{cells.shown} sheet {META_SHEET}")
+    if doc is None and problems:
+        cells.fail_at(f"{META_SHEET}!A{problems[0].line or 1}", f"the hidden sheet cannot be read: {problems[0].message}; "
+                                                                "delete the sheet to import the visible table alone")
+        return {}
     if doc is None or not isinstance(doc.data, dict) or doc.data.get("format") != META_FORMAT:
         cells.fail_at(f"{META_SHEET}!A1", f"the hidden sheet is not evalkit's ({META_FORMAT}); delete the sheet "
                                           "to import the visible table alone")
         return {}
-    return doc.data
+    return _shaped(doc.data)
+
+
+def _tokens(text: str) -> int:
+    """YAML tokens in ``text``, counted no further than one past :data:`MAX_META_TOKENS`."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    count = 0
+    try:
+        for _ in yaml.scan(text, Loader=loader):
+            count += 1
+            if count > MAX_META_TOKENS:
+                break
+    except yaml.YAMLError:
+        pass  # composing it says what is wrong, and where
+    return count
+
+
+def _shaped(meta: dict) -> dict:
+    """The hidden sheet with each part it gives back of the shape the reader expects; a part of another
+    shape (someone edited the sheet) is dropped, and the visible cells speak alone for it."""
+    params = meta.get("params") if isinstance(meta.get("params"), dict) else {}
+    kinds = {"budget": dict, "goals": list, "reported": dict, "narrative": dict}
+    params = {k: v for k, v in params.items() if isinstance(v, kinds.get(k, object))}
+    if "budget" in params:
+        params["budget"] = {k: v for k, v in params["budget"].items() if k != "lines" or isinstance(v, list)}
+    written = meta.get("written") if isinstance(meta.get("written"), list) else []
+    return {**meta, "params": params, "written": written}
 
 
 def _parse(mapping: dict, table: Path, cells: Cells) -> Params:
@@ -150,7 +207,7 @@ class _Assembly:
         cells = self.cells
         hidden = meta.get("params") if isinstance(meta.get("params"), dict) else {}
         budget_at = header_row(cells, BUDGET_READ, start=1)
-        info = self._info(budget_at[0] if budget_at else cells.sheet.max_row + 1)
+        info = self._info(budget_at[0] if budget_at else cells.max_row + 1)
         if budget_at is None:
             row = first_content_row(cells, max(self.info_end, 1))
             cells.fail(row, 2, "", f"expected the header row of the budget block ({' | '.join(BUDGET_HEADERS)}); "
@@ -163,6 +220,9 @@ class _Assembly:
             return {}
         goals, table_end = read_goals(cells, *table_at, hidden, meta.get("written") or [])
         check_merges(cells, budget=(budget_at[0], budget_end), table=(table_at[0], table_end), cols=table_at[1])
+        if set(BUDGET_READ) <= set(budget_at[1]) and set(INDICATOR_READ) <= set(table_at[1]):
+            check_strays(cells, budget=(budget_at[0], budget_end, budget_at[1]),
+                         table=(table_at[0], table_end, table_at[1]))
         mapping = {"schema": SCHEMA, **info, "budget": budget, "goals": goals}
         reported = {**(hidden.get("reported") or {}), **self._results(table_end + 1)}
         if any(v is not None for v in reported.values()):
@@ -204,7 +264,7 @@ class _Assembly:
         if at is None:
             return None
         self.cells.note("department.year", *at, "评价年度")
-        number, _ = self.cells.number(*at, "评价年度")
+        number, _ = self.cells.number(*at, "评价年度", what="a year like 2023", allow_percent=False)
         if number is not None and number != number.to_integral_value():
             self.cells.fail(*at, "评价年度", f"expected a whole year like 2023, got {number:f}")
             return None
@@ -212,10 +272,11 @@ class _Assembly:
 
     def _results(self, start: int) -> dict:
         """部门自评得分 and 部门自评等级 from the result block below the indicator table."""
-        found = labelled(self.cells, READ_RESULTS, range(start, self.cells.sheet.max_row + 1))
+        found = labelled(self.cells, READ_RESULTS, range(start, self.cells.max_row + 1))
         out = {}
         if "部门自评得分" in found:
-            out["score"], _ = self.cells.number(*found["部门自评得分"], "部门自评得分", optional=True)
+            out["score"], _ = self.cells.number(*found["部门自评得分"], "部门自评得分", optional=True, what="a score",
+                                               allow_percent=False)
             self.cells.note("reported.score", *found["部门自评得分"], "部门自评得分")
         if "部门自评等级" in found:
             out["grade"] = self.cells.text(*found["部门自评等级"], "部门自评等级")

@@ -36,11 +36,13 @@ from ..core.model import DIRECTION_LABELS, TIERS
 from ..core.numbers import fmt, round_half_up
 from ..core.sample import is_sample_region
 from ..core.serialisation import params_to_mapping, params_yaml
+from .cells import XML_UNSAFE, escape
 from .layout import (
     BUDGET_COLUMN,
     BUDGET_HEADERS,
     DIRECTION_CHOICES,
     DIRECTION_CHOICES_TEXT,
+    FORMULA_PREFIXES,
     FREEZE_MAX_ROW,
     INDICATOR_HEADERS,
     KEY_COLUMNS,
@@ -85,7 +87,9 @@ def render_workbook(ev: Evaluation) -> bytes:
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     _meta_sheet(book, ev, written)
-    book.properties.title = f"{ev.params.department.name} {ev.params.department.year} 年度部门整体支出绩效自评表"
+    # the document's properties are plain XML text: a character XML cannot hold is left out
+    book.properties.title = XML_UNSAFE.sub("", f"{ev.params.department.name} {ev.params.department.year} "
+                                               "年度部门整体支出绩效自评表")
     book.properties.creator = "evalkit"
     out = io.BytesIO()
     book.save(out)
@@ -94,7 +98,7 @@ def render_workbook(ev: Evaluation) -> bytes:
 
 def _put(sheet, row: int, col: int, value, *, number_format: str | None = None, bold=False, fill=None,
          border=True, align=_WRAP):
-    cell = sheet.cell(row, col, value)
+    cell = put_value(sheet.cell(row, col), value)
     if number_format:
         cell.number_format = number_format
     if bold:
@@ -104,6 +108,20 @@ def _put(sheet, row: int, col: int, value, *, number_format: str | None = None, 
     if border:
         cell.border = _BORDER
     cell.alignment = align
+    return cell
+
+
+def put_value(cell, value):
+    """Set a cell; text is always text. openpyxl makes a formula of any text that begins with ``=``
+    (``=HYPERLINK(…)`` as a budget line's name would be a live link) and an error of ``#N/A``, so the
+    type is forced to text; text a spreadsheet program would take for a formula when the cell is edited
+    (``=``, ``+``, ``-``, ``@``, tab, CR) also gets Excel's quote prefix, and characters XML cannot hold
+    are escaped as Excel escapes them (``_x0007_``), which the reader undoes (:func:`.cells.unescape`).
+    """
+    cell.value = escape(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        cell.quotePrefix = value.startswith(FORMULA_PREFIXES)
     return cell
 
 
@@ -298,6 +316,8 @@ def _meta_sheet(book, ev: Evaluation, written: list[dict]) -> None:
     sheet.sheet_state = "hidden"
     text = params_yaml({"format": META_FORMAT, "params": params_to_mapping(ev.params), "written": written},
                        header="由 evalkit 生成：导入时用来还原表格未显示的内容（叙述、报告数字、指标表述等）。请勿编辑。")
-    for i, line in enumerate(text.splitlines(), 1):
-        sheet.cell(i, 1, line)
+    # split at newlines only: str.splitlines() also splits at U+2028, U+0085 and the like, which YAML
+    # keeps inside a quoted scalar, and the reader joins the rows with newlines
+    for i, line in enumerate(text.removesuffix("\n").split("\n"), 1):
+        put_value(sheet.cell(i, 1), line)
     sheet.column_dimensions["A"].width = 120
