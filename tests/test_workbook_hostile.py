@@ -219,14 +219,16 @@ def label_like_names(mapping: dict) -> None:
 
 
 def escaped_text(mapping: dict) -> None:
-    indicator(mapping, 0, 0)["name"] = "测评率_x0041_\x07"
-    indicator(mapping, 0, 1)["deviation"] = "原因\x01\x1f说明"
+    """Excel's own escape syntax in a name (control characters themselves never get this far: the
+    params refuse them)."""
+    indicator(mapping, 0, 0)["name"] = "测评率_x0041_"
+    indicator(mapping, 0, 1)["deviation"] = "原因_x001F_说明"
 
 
 def line_separators(mapping: dict) -> None:
-    """Text only the hidden sheet keeps, with characters ``str.splitlines()`` takes for line ends."""
-    indicator(mapping, 0, 0)["statement"] = "第一句\u2028第二句\u2029第三句\x0b第四句"
-    mapping["narrative"]["duties"] = ["职责\u2028说明", "\x1c分隔"]
+    """Paragraphs only the hidden sheet keeps, broken over lines."""
+    indicator(mapping, 0, 0)["statement"] = "第一句\n第二句\r\n第三句"
+    mapping["narrative"]["duties"] = ["职责\n说明", "分隔"]
 
 
 def hidden_sheet_bomb(text: str) -> str:
@@ -368,8 +370,8 @@ CASES = [
     Case("untouched", base, Params()),
     Case("formula-names-written-as-text", from_params(hostile_names), Params(hostile_names)),
     Case("label-text-as-values", from_params(label_like_names), Params(label_like_names)),
-    Case("control-characters-and-escapes", from_params(escaped_text), Params(escaped_text)),
-    Case("line-separators-in-hidden-text", from_params(line_separators), Params(line_separators)),
+    Case("excel-escapes-in-text", from_params(escaped_text), Params(escaped_text)),
+    Case("line-breaks-in-hidden-text", from_params(line_separators), Params(line_separators)),
     Case("formula-with-saved-value", cell_xml("G16", '<c r="G16"><f>90+5</f><v>95</v></c>'), actual(Decimal(95))),
     Case("formula-saved-as-empty-text", cell_xml("G16", '<c r="G16" t="str"><f>""</f><v></v></c>'), Params()),
     Case("uncached-formula-in-a-column-not-read", cells({"L16": "=A1"}), Params()),

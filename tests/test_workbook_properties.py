@@ -26,10 +26,10 @@ from evalkit.workbook.read import import_workbook
 from evalkit.workbook.write import render_workbook
 
 #: Text a department might type, and text an attacker might: CJK, punctuation, quotes, formula
-#: starts, Excel's own escape syntax, characters XML cannot hold, line separators. (Not U+0085: the
-#: params YAML itself does not keep it, see the report of issue 9.)
-ALPHABET = st.sampled_from(list("党政办公室综合事务管理测评率完成（）《》、，。：；“”％ abcXYZ019_-+=@#%/|'\"!?*&<>[]{}$~^\\\t\x07")
-                           + ["_x0041_", "\r\n", "\u2028", "\x0b", "合计", "评价年度", "部门名称", "=HYPERLINK(\"http://evil.example/\",\"x\")",
+#: starts, Excel's own escape syntax. (Control and invisible characters never reach a table: the
+#: params refuse them.)
+ALPHABET = st.sampled_from(list("党政办公室综合事务管理测评率完成（）《》、，。：；“”％ abcXYZ019_-+=@#%/|'\"!?*&<>[]{}$~^\\")
+                           + ["_x0041_", "_x0007_", "合计", "评价年度", "部门名称", "=HYPERLINK(\"http://evil.example/\",\"x\")",
                               "=cmd|' /C calc'!A0"])
 PREFIXES = st.sampled_from(["", "=", "+", "-", "@", "#N/A", "\t=", "=1+", "'"])
 
@@ -67,8 +67,10 @@ def indicators(draw) -> dict:
         ind["target"] = draw(decimals(-10**6, 10**6))
         ind["actual"] = draw(st.none() | decimals(-10**6, 10**6))
     ind["unit"] = draw(st.none() | st.just("%") | TEXT)
+    if ind["unit"] == "%" and direction != "qualitative" and ind["actual"] is not None:
+        ind["actual"] = abs(ind["actual"])  # a negative percentage is refused unless the name says "增长率"
     ind["tier"] = draw(st.none() | st.sampled_from(TIERS))
-    ind["weight"] = draw(st.none() | decimals(0, 100, places=2))
+    ind["weight"] = draw(st.none() | decimals(0, 10, places=2))  # at most 9 indicators: within the 90 points
     ind["coefficient"] = draw(st.none() | decimals(0, 100, places=2))
     ind["statement"] = draw(st.none() | TEXT)
     ind["deviation"] = draw(st.none() | TEXT)

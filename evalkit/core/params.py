@@ -24,6 +24,8 @@ from .validation import MISSING, Validator
 
 SCHEMA = "evalkit/v1"
 HUNDRED = Decimal(100)
+#: The word every table's total row carries: no line, goal or indicator may be called so.
+TOTAL = "合计"
 DEPARTMENT_ID = r"[a-z0-9][a-z0-9._-]{0,79}"  # it names the output folder
 YEARS = (1990, 2100)
 #: Words that make a negative percentage possible: the indicator measures a change.
@@ -171,6 +173,8 @@ def _budget(c: Validator, value, *, base, inputs) -> m.Budget | None:
     for i, name in enumerate(names):
         if names.index(name) != i:
             c.fail(f"budget.lines[{i}].name", f"duplicate line name {name!r}; names must be unique")
+        if name == TOTAL:
+            c.fail(f"budget.lines[{i}].name", f"'{TOTAL}' names the total row of every table; give the line its own name")
     projects = _side_table(c, "budget.projects", b.get("projects"), base=base, inputs=inputs,
                            columns=PROJECT_COLUMNS, row=_project)
     monthly = _side_table(c, "budget.monthly", b.get("monthly"), base=base, inputs=inputs,
@@ -324,7 +328,10 @@ def _goals(c: Validator, value) -> tuple[m.Goal, ...]:
                                         "would silently drop its points")
         indicators = tuple(filter(None, (_indicator(c, f"{key}.indicators[{j}]", ind)
                                          for j, ind in enumerate(raw_indicators))))
-        goals.append(m.Goal(name=c.text(f"{key}.name", g.get("name")), indicators=indicators,
+        name = c.text(f"{key}.name", g.get("name"))
+        if name == TOTAL:
+            c.fail(f"{key}.name", f"'{TOTAL}' names the total row of every table; give the goal its own name")
+        goals.append(m.Goal(name=name, indicators=indicators,
                             objective=c.text(f"{key}.objective", g.get("objective"), optional=True, long=True),
                             number=c.text(f"{key}.number", g.get("number"), optional=True)))
     return tuple(goals)
@@ -365,6 +372,8 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
         if unit is None and isinstance(raw_target, str) and raw_target.strip().endswith(("%", "％")):
             unit = "%"
     name = c.text(f"{key}.name", d.get("name"))
+    if name == TOTAL:
+        c.fail(f"{key}.name", f"'{TOTAL}' names the total row of every table; give the indicator its own name")
     if unit == "%" and isinstance(actual, Decimal) and actual < 0 and not CHANGE_WORDS.search(name or ""):
         c.fail(f"{key}.actual", f"expected a percentage ≥ 0, got {actual:f}; only an indicator that measures a "
                                 "change (增长率, 同比, 下降率…) can be negative")

@@ -20,6 +20,7 @@ import re
 from decimal import Decimal
 
 from ..core.numbers import NumberFormatError, parse_number
+from ..core.source import unreadable_character
 from ..exceptions import Problem, WorkbookError
 
 #: What an optional cell may hold to say "nothing".
@@ -154,6 +155,10 @@ class Cells:
             self.fail(row, col, header, f"expected text of at most {MAX_TEXT} characters (Excel's limit for a "
                                         f"cell), got {len(text)}")
             return None
+        bad = unreadable_character(text, newlines=True)
+        if bad:
+            self.fail(row, col, header, f"contains {bad}; delete it")
+            return None
         return text
 
     def number(self, row: int, col: int, header: str, *, optional=False, written=None,
@@ -199,8 +204,10 @@ class Cells:
         elif not (isinstance(value, str) and len(value) > MAX_NUMBER_TEXT):
             try:
                 number, percent = parse_number(value)
-            except NumberFormatError:
-                pass
+            except NumberFormatError as exc:
+                if exc.reason:  # a number, but out of bounds
+                    self.fail(row, col, header, f"expected {what}, got {_show(value)} ({BOUNDS_TEXT})")
+                    return None, False
         if number is None:
             self.fail(row, col, header, f"expected {what}, got {_show(value)}")
             return None, False
