@@ -107,10 +107,12 @@ def round_half_up(value: Number, places: int = 2) -> Decimal:
     >>> round_half_up(Decimal("2.675"))
     Decimal('2.68')
     """
-    q = exact(value) * (10**places)
-    sign = -1 if q < 0 else 1
-    n = (abs(q) + Fraction(1, 2)).__floor__()
-    return Decimal(sign * n).scaleb(-places) if places else Decimal(sign * n)
+    f = exact(value)
+    n, r = divmod(abs(f.numerator) * 10**places, f.denominator)  # integers only: exact and fast
+    if 2 * r >= f.denominator:
+        n += 1
+    n = -n if f.numerator < 0 else n
+    return Decimal(n).scaleb(-places) if places else Decimal(n)
 
 
 def decimals_of(value: Decimal) -> int:
