@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo-data", help="write the illustrative district (示例数据) with planted findings")
     p.add_argument("--seed", type=int, default=2023, help="random seed; the same seed writes the same files (default: 2023)")
-    p.add_argument("--count", type=int, default=24, help="number of departments, 20-30 (default: 24)")
+    p.add_argument("--count", type=_count, default=24,
+                   help="number of departments, 20-20000; above 30, a province of cities and counties (default: 24)")
     p.add_argument("--year", type=int, default=2023, help="fiscal year (default: 2023)")
     p.add_argument("--out", default="params", help="output folder (default: params/)")
     p.set_defaults(func=_cmd_demo_data)
@@ -100,6 +101,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(func=_cmd_import_xlsx)
     return parser
+
+
+def _count(text: str) -> int:
+    from .demo.generate import MAX_COUNT, MIN_COUNT
+
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not MIN_COUNT <= count <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"expected {MIN_COUNT} to {MAX_COUNT} departments, got {count}")
+    return count
 
 
 def _formats(text: str) -> tuple[str, ...]:

@@ -418,7 +418,9 @@ def _department_frame(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
 
 def _find_portfolio(departments: pd.DataFrame, evaluations: Mapping[str, Evaluation],
                     rules: PortfolioRules) -> tuple[PortfolioFinding, ...]:
-    """Outliers and district inflation within each region (one district's medians); copies across all."""
+    """Outliers, copies and district inflation within each region (县区): one district's medians, and
+    one district's departments copying each other (departments of the same kind in different
+    districts share a province's indicator templates, which is no copying)."""
     names = {dept: ev.department.name for dept, ev in evaluations.items()}
     coefficients = {dept: [x.coefficient if x.scored else None for x in ev.indicator_scores]
                     for dept, ev in evaluations.items()}
@@ -428,8 +430,10 @@ def _find_portfolio(departments: pd.DataFrame, evaluations: Mapping[str, Evaluat
     regions = departments["region"].fillna(NO_REGION)
     for region in sorted(set(regions)):
         found += outlier_findings(departments[regions == region], rules)
-    found += [*all_full_score_findings(coefficients, names, rules), *copied_indicator_findings(signatures, names, rules),
-              *copied_target_findings(signatures, names, rules)]
+    found += all_full_score_findings(coefficients, names, rules)
+    for region in sorted(set(regions)):
+        local = {dept: signatures[dept] for dept in departments.loc[regions == region, "id"]}
+        found += [*copied_indicator_findings(local, names, rules), *copied_target_findings(local, names, rules)]
     for region in sorted(set(regions)):
         label = None if region == NO_REGION else region
         found += score_inflation_findings(departments[regions == region], rules, region=label)

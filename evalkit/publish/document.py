@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-_DIGITS = "零一二三四五六七八九"
+from ..core.numbers import chinese_numeral
+
 #: The visible mark of text a document still needs from its writer: 【待补充：…】.
 MISSING = "待补充"
 
@@ -83,19 +84,6 @@ class Document:
             else:
                 lines += ["\t".join(block.headers), *("\t".join(r) for r in block.rows)]
         return "\n".join(lines)
-
-
-def chinese_numeral(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九 (section numbers up to 99).
-
-    >>> [chinese_numeral(n) for n in (1, 10, 11, 20, 35)]
-    ['一', '十', '十一', '二十', '三十五']
-    """
-    if not 1 <= n <= 99:
-        raise ValueError(f"section numbers run from 1 to 99, got {n}")
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
-    return head + (_DIGITS[ones] if ones else "")
 
 
 class Numbering:
