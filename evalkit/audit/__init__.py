@@ -13,3 +13,8 @@ It may import only ``evalkit.core``, ``evalkit.publish`` helpers (``markup``) an
 modules (``exceptions``, ``iorw``, ``outputs``, ``paths``); only the CLI imports it. PDF and Word
 libraries are imported inside the functions that read those formats.
 """
+
+from .batch import AuditRun, audit_paths
+from .report import AUDIT_SCHEMA, audit_document
+
+__all__ = ["AUDIT_SCHEMA", "AuditRun", "audit_document", "audit_paths"]

@@ -71,6 +71,7 @@ def tidy(message: str) -> str:
     text = _ISO.sub(lambda m: f"{int(m['y'])}年{int(m['m'])}月{int(m['d'])}日", message)
     for code, sign in ((">=", "≥"), ("<=", "≤")):
         text = text.replace(f"“{code}”", f"“{sign}”")
+    text = re.sub(r"(?<=[0-9]) 至 (?=[0-9])", "至", text)
     text = re.sub(rf"(?<={_CJK}) +(?=[0-9\[(（+\-−])", "", text)
     text = re.sub(rf"(?<=[0-9%\])）]) +(?={_CJK})", "", text)
     return re.sub(rf"(?<={_CJK}) +(?={_CJK})", "", text)

@@ -392,7 +392,7 @@ def _scores(para: _Para, ex: Extracted) -> None:
                 if any(f.key == key and f.location == para.location_at(0) and f.printed == m.group(0)
                        for f in ex.figures):
                     continue
-                ex.figures.append(Figure(key, Decimal(m.group("n")), m.group(0),
+                ex.figures.append(Figure(key, Decimal(m.group("n")), para.norm.original(para.text, m.start("n"), m.end()),
                                          para.quote(m.start("n"), m.end()), "分"))
             if any(f.key == key for f in ex.figures):
                 break
