@@ -310,6 +310,12 @@ def claims(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
                                    {"items": c.detail["printed"], "sum": added, "total": c.stated}, (c.quote,))
         elif c.kind == "total_row":
             added = sum(c.parts, Decimal(0))
+            part = c.detail.get("indicator_table")
+            execution = ex.value(f"execution.{part}") if part else None
+            if part == "weight" and execution is None:
+                execution = mapped.scheme.execution_weight
+            if execution is not None and _same(added + execution, c.stated):
+                continue  # 总分 rows of the MoF table count the execution part too
             if not _same(added, c.stated):
                 yield AuditFinding("audit.total_row_mismatch", "error",
                                    f"表中“{c.detail['column']}”一栏合计行为{_n(c.stated)}，各行相加为{_n(added)}"

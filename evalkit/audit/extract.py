@@ -27,8 +27,8 @@ import yaml
 from .document import Document, Location, Paragraph, Table
 from .text import DATE, NUMBER, OCR_NOISE, Normalised, chinese_numeral, make_date, normalise, number, to_wan
 
-AMOUNT = re.compile(rf"(?P<n>-?{NUMBER})(?P<u>亿元|万元|元)")
-PERCENT = re.compile(rf"(?P<n>-?{NUMBER})%")
+AMOUNT = re.compile(rf"(?<![0-9.A-Za-z])(?P<n>-?{NUMBER})(?P<u>亿元|万元|元)")
+PERCENT = re.compile(rf"(?<![0-9.A-Za-z])(?P<n>-?{NUMBER})%")
 #: A heading number: （一） 一、 1. — the ones the duplicate check and the goals read.
 SECTION = re.compile(r"^[（(](?P<n>[一二三四五六七八九十]{1,3})[）)]")
 TOP_SECTION = re.compile(r"^(?P<n>[一二三四五六七八九十]{1,3})、")
@@ -241,8 +241,8 @@ def _title(doc: Document, ex: Extracted) -> None:
         if m and ("绩效" in text or "评价" in text or "自评" in text):
             ex.title = re.sub(r"\s+", "", p.text)
             ex.year = int(m.group("y"))
-            name = text[: m.start()].strip(":：")
-            ex.department = name or None
+            name = text[: m.start()].strip(":：(（")
+            ex.department = None if not name or "绩效" in name or "自评" in name else name
             break
     head = normalise(doc.text()[:4000]).text
     ex.kind = "project" if "项目支出绩效自评" in head or "项目支出绩效评价" in head else "department"
@@ -396,6 +396,17 @@ def _scores(para: _Para, ex: Extracted) -> None:
                                          para.quote(m.start("n"), m.end()), "分"))
             if any(f.key == key for f in ex.figures):
                 break
+    for a, b in _segments(text):
+        seg = text[a:b]
+        w = re.search(r"预算执行(?:率)?(?:的)?分值(?:为)?(?P<n>" + NUMBER + ")分", seg)
+        s = re.search(r"(?<![执行率])得分(?:为)?(?P<n>" + NUMBER + ")分", seg[w.end():]) if w else None
+        if w and not any(f.key == "execution.weight" and f.location == para.location_at(a) for f in ex.figures):
+            ex.figures.append(Figure("execution.weight", Decimal(w.group("n")), w.group("n") + "分",
+                                     para.quote(a + w.start("n"), a + w.end()), "分"))
+        if s and not any(f.key == "execution.score" for f in ex.figures):
+            i = a + w.end()
+            ex.figures.append(Figure("execution.score", Decimal(s.group("n")), s.group("n") + "分",
+                                     para.quote(i + s.start("n"), i + s.end()), "分"))
     labels = "|".join(sorted(p["grade_labels"], key=len, reverse=True))
     leads = "|".join(sorted(p["grade_lead"], key=len, reverse=True))
     for m in re.finditer(rf"(?:{leads})(?:为|是|:|评定为|确定为|结果为)“?(?P<g>{labels})(?![0-9A-Za-z])", text):
@@ -455,8 +466,8 @@ def _count_items(rest: str) -> int:
 
 def _counts(para: _Para, ex: Extracted) -> None:
     text = para.norm.text
-    for m in re.finditer(r"(?:共|包括|主要有|涉及|分为|设有?|下设|内设)(?P<n>[0-9]+|[一二三四五六七八九十]+)"
-                         r"(?P<u>个|项|类|条|名|家|方面|部分)(?P<w>[^,。;:]{0,10})[:]", text):
+    for m in re.finditer(r"(?:共|包括|主要有|涉及|分为|设有?|下设|内设)(?:以下|如下)?(?P<n>[0-9]+|[一二三四五六七八九十]+)"
+                         r"(?P<u>个|项|类|条|名|家|档|方面|部分)(?P<w>[^,。;:]{0,10})[:]", text):
         stated = chinese_numeral(m.group("n"))
         end = text.find("。", m.end())
         rest = text[m.end(): end if end >= 0 else len(text)]
@@ -660,30 +671,7 @@ def _budget_table(table: Table, h: int, cols: dict, ex: Extracted) -> None:
                 unit = {"rate": "%", "weight": "分", "score": "分"}.get(key, "万元")
                 ex.figures.append(Figure(name, v, row[c], _cell_quote(table, r, c), unit))
         rows.append((r, prefix, values))
-    if rows and rows[0][1] == "budget":
-        _total_rows(table, [(r, v) for r, _, v in rows], ("initial", "adjusted", "executed"), cols, ex,
-                    total_first=True, only=[r for r, pfx, _ in rows if pfx in ("component.fiscal", "component.other")]
-                    or [r for r, pfx, _ in rows if pfx in ("component.basic", "component.project")])
-
-
-def _total_rows(table, rows, keys, cols, ex, *, total_first: bool, only=None) -> None:
-    """A total row against the rows it totals (``only``: the rows that are its parts)."""
-    if len(rows) < 3:
-        return
-    total_row, parts = (rows[0], rows[1:]) if total_first else (rows[-1], rows[:-1])
-    if only is not None:
-        parts = [x for x in parts if x[0] in only]
-    if len(parts) < 2:
-        return
-    for key in keys:
-        stated = total_row[1].get(key)
-        values = [v.get(key) for _, v in parts]
-        if stated is None or any(v is None for v in values):
-            continue
-        c = cols[key]
-        ex.claims.append(Claim("total_row", stated, tuple(values), _cell_quote(table, total_row[0], c),
-                               {"column": normalise(table.rows[0][c]).text if c < len(table.rows[0]) else key,
-                                "rows": [r + 1 for r, _ in parts]}))
+    # the parts against the total row are checked as budget components (checks.component_sums)
 
 
 def _indicator_table(table: Table, h: int, cols: dict, ex: Extracted) -> None:
@@ -724,12 +712,14 @@ def _indicator_table(table: Table, h: int, cols: dict, ex: Extracted) -> None:
                 continue
             parts = [v.get(key) for _, v in rows if v.get(key) is not None]
             ex.claims.append(Claim("total_row", stated, tuple(parts), _cell_quote(table, r, cols[key]),
-                                   {"column": normalise(header[cols[key]]).text, "rows": [x + 1 for x, _ in rows]}))
+                                   {"column": normalise(header[cols[key]]).text, "rows": [x + 1 for x, _ in rows],
+                                    "indicator_table": key}))
             if key == "score":
                 ex.figures.append(Figure("table.total_score", stated, table.rows[r][cols[key]],
                                          _cell_quote(table, r, cols[key]), "分"))
 
 
+UNIT_LABELS = ("部门名称", "单位名称", "实施单位", "主管部门", "预算单位")
 KEY_VALUE = {"自评得分": "reported.score", "自评总分": "reported.score", "总分": "reported.score",
              "评价等级": "reported.grade", "自评等级": "reported.grade", "年初预算数": "budget.initial",
              "全年预算数": "budget.adjusted", "全年执行数": "budget.executed", "预算执行率": "budget.rate",
@@ -740,6 +730,10 @@ def _key_values(table: Table, ex: Extracted) -> None:
     """Tables of label | value pairs (单位名称 | 某局 | 自评得分 | 95)."""
     for r, row in enumerate(table.rows):
         for c in range(len(row) - 1):
+            label = normalise(row[c]).text
+            if label in UNIT_LABELS and row[c + 1].strip() and ex.department is None:
+                ex.department = normalise(row[c + 1]).text
+                continue
             key = KEY_VALUE.get(normalise(row[c]).text.rstrip(":（(万元)）"))
             if key is None:
                 label = normalise(row[c]).text

@@ -28,7 +28,7 @@ MAX_PAGES = 150
 MAX_CHARS = 2_000_000
 SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
 #: A line that opens a new item: 1. 1、 （一） 一、 (1) ①
-MARKER = re.compile(r"^\s*(?:[0-9０-９]{1,2}\s*[.、．，,）)]|[（(][一二三四五六七八九十0-9]{1,3}[）)]|"
+MARKER = re.compile(r"^\s*(?:[0-9０-９]{1,2}\s*(?:[.．](?![0-9０-９])|[、）)])|[（(][一二三四五六七八九十0-9]{1,3}[）)]|"
                     r"[一二三四五六七八九十]{1,3}[、.．]|[①-⑳]|第[一二三四五六七八九十]+[章节部分条])")
 #: Punctuation that ends a paragraph; a paragraph without it continues on the next one (page breaks).
 TERMINAL = tuple("。；：！？:;!?")
@@ -272,8 +272,9 @@ def _pdf_page(page, number: int) -> tuple[list, int]:
     outside = page
     found = []
     for t in tables:
-        rows = tuple(tuple((c or "").strip() for c in row) for row in t.extract())
-        if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
+        # a cell's text wraps inside the cell: its lines are one text again
+        rows = tuple(tuple(re.sub(r"\s*\n\s*", "", c or "").strip() for c in row) for row in t.extract())
+        if rows and max(len(r) for r in rows) >= 2:
             found.append((t.bbox[1], Table(rows, Location(page=number))))
             outside = outside.outside_bbox(t.bbox)
     lines = outside.extract_text_lines(return_chars=False)
@@ -293,8 +294,7 @@ def _pdf_page(page, number: int) -> tuple[list, int]:
             blocks.append(item)
             continue
         text = item["text"]
-        new = (last is None or top - last["top"] > pitch * 1.35 or MARKER.match(text)
-               or item["x0"] - left > 12 and last is not None and last["x0"] - left <= 12)
+        new = (last is None or top - last["top"] > pitch * 1.12 or MARKER.match(text) or item["x0"] - left > 12)
         if new and current:
             blocks.append(Paragraph("\n".join(current), Location(page=number)))
             current = []
