@@ -160,6 +160,8 @@ def _quotes_for(f, ex: Extracted, mapped: Mapped) -> tuple[Quote, ...]:
         return tuple(subjects.get(f"{subject}.score", subjects.get(subject, [])))
     if f.id.startswith("budget.") and "rate_mismatch" in f.id:
         return tuple(subjects.get(subject, []) + subjects.get("budget.adjusted", []) + subjects.get("budget.executed", []))
+    if f.id.startswith("budget.line_") and "line" in f.evidence:
+        return tuple(subjects.get(f"budget.lines.{f.evidence['line']}", []))
     if f.id in ("budget.over_execution", "budget.low_execution"):
         return tuple(subjects.get("budget.executed", []) + subjects.get("reported.execution_rate", []))
     if f.id == "indicator.missing_actual":

@@ -24,7 +24,7 @@ from importlib import resources
 
 import yaml
 
-from .document import Document, Location, Paragraph, Table
+from .document import Document, Location, Table
 from .text import DATE, NUMBER, OCR_NOISE, Normalised, chinese_numeral, make_date, normalise, number, to_wan
 
 AMOUNT = re.compile(rf"(?<![0-9.A-Za-z])(?P<n>-?{NUMBER})(?P<u>亿元|万元|元)")

@@ -122,6 +122,9 @@ def params_mapping(ex: Extracted, *, source: str = "") -> Mapped:
     if len(lines) == 2 and all(budget[k] is not None and sum(x[1][k] for x in lines) == budget[k]
                                for k in ("adjusted", "executed")):
         budget["lines"] = [line for _, line in lines]
+        for part, line in lines:
+            m.subjects[f"budget.lines.{line['name']}"] = [
+                f.quote for k in ("rate", "adjusted", "executed") if (f := ex.first(f"component.{part}.{k}"))]
     m.mapping["budget"] = budget
     goals: dict[tuple, dict] = {}
     for i, row in enumerate(ex.indicators):

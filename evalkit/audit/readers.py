@@ -239,8 +239,10 @@ def _read_pdf(path: Path, shown: str) -> Document:
     except PDFPasswordIncorrect:
         raise DocumentRefused(shown, "encrypted", "the PDF is encrypted with a password; "
                                                   "audit an unprotected copy") from None
-    except Exception as exc:  # pdfminer raises many kinds on a damaged file
-        if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
+    except Exception as exc:  # pdfminer raises many kinds on a damaged file (pdfplumber wraps them)
+        causes = [exc, exc.__cause__, exc.__context__, *exc.args]
+        if any(isinstance(c, PDFPasswordIncorrect) or "password" in str(c).lower()
+               or "encrypt" in type(c).__name__.lower() for c in causes if c is not None):
             raise DocumentRefused(shown, "encrypted", "the PDF is encrypted; audit an unprotected copy") from None
         raise DocumentRefused(shown, "corrupt", f"the PDF cannot be opened ({type(exc).__name__})") from None
     with pdf:
@@ -280,7 +282,7 @@ def _pdf_page(page, number: int) -> tuple[list, int]:
     lines = outside.extract_text_lines(return_chars=False)
     items = sorted([(ln["top"], "line", ln) for ln in lines] + [(top, "table", t) for top, t in found],
                    key=lambda x: x[0])
-    pitches = [b["top"] - a["top"] for a, b in zip(lines, lines[1:]) if 0 < b["top"] - a["top"] < 60]
+    pitches = [b["top"] - a["top"] for a, b in zip(lines, lines[1:], strict=False) if 0 < b["top"] - a["top"] < 60]
     pitch = median(pitches) if pitches else 16
     left = min((ln["x0"] for ln in lines), default=0)
     blocks: list = []
