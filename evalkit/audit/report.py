@@ -77,8 +77,8 @@ def _provenance(path) -> dict:
     info = {"generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "python": platform.python_version()}
     try:
-        p = Path(path)
-        if p.is_file() and p.stat().st_size <= MAX_BYTES:
+        p = Path(path or "")
+        if path is not None and p.is_file() and p.stat().st_size <= MAX_BYTES:
             info["sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
     except OSError:
         pass
