@@ -48,6 +48,7 @@ def _figures(record: dict) -> dict:
     for f in record["extracted"]["figures"]:
         found.setdefault(f["key"], f["value"])
     found["indicators"] = len(record["extracted"]["indicators"])
+    found["department"] = record["document"]["department"]
     return found
 
 

@@ -78,6 +78,8 @@ class Figure:
             value = float(value)
         elif isinstance(value, date):
             value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = [v.isoformat() if isinstance(v, date) else v for v in value]
         return {"key": self.key, "value": value, "printed": self.printed, "unit": self.unit, **self.quote.to_dict()}
 
 
@@ -242,6 +244,9 @@ def _title(doc: Document, ex: Extracted) -> None:
             ex.title = re.sub(r"\s+", "", p.text)
             ex.year = int(m.group("y"))
             name = text[: m.start()].strip(":：(（")
+            if not name:  # 2023年度某局部门整体支出绩效评价报告: the name follows the year
+                after = re.match(r"(?P<n>.+?)(?:部门整体|整体支出|项目支出|部门支出|绩效)", text[m.end():])
+                name = after.group("n") if after else ""
             ex.department = None if not name or "绩效" in name or "自评" in name else name
             break
     head = normalise(doc.text()[:4000]).text
@@ -446,10 +451,29 @@ def _dates(para: _Para, ex: Extracted) -> None:
                                      para.quote(m.start(), m.end())))
 
 
+CN_DATE = re.compile(r"(?P<y>[0-9一二三四五六七八九零]{4})年(?P<m>[一二三四五六七八九十]{1,3})月(?P<d>[一二三四五六七八九十]{1,3})日")
+
+
+def _cn_date(text: str) -> date | None:
+    """二〇二四年三月二十九日 (normalised: 二0二四年…) as a date."""
+    m = CN_DATE.search(text)
+    if not m:
+        return None
+    digits = "0一二三四五六七八九"
+    year = "".join(str(digits.index(c)) if c in digits else "0" if c == "零" else c for c in m.group("y"))
+    month, day = chinese_numeral(m.group("m")), chinese_numeral(m.group("d"))
+    return make_date(int(year), str(month), str(day)) if year.isdigit() and month and day else None
+
+
 def _report_date(doc: Document, ex: Extracted) -> None:
     for p in reversed(doc.paragraphs[-6:]):
         para = _Para(p.text, p.location_at)
         text = para.norm.text
+        cn = CN_DATE.search(text)
+        if cn and _cn_date(text) and cn.end() - cn.start() >= len(text) - 6:
+            ex.figures.append(Figure("reported.report_date", _cn_date(text), para.norm.original(p.text, cn.start(), cn.end()),
+                                     para.quote(cn.start(), cn.end())))
+            return
         m = DATE.search(text)
         if m and m.group("y") and (m.end() - m.start() >= len(text) - 6 or text.startswith(("报告日期", "日期"))):
             when = make_date(int(m.group("y")), m.group("m"), m.group("d"))
@@ -550,7 +574,7 @@ def _prose_indicators(para: _Para, ex: Extracted, goal) -> bool:
         if not name or len(name) > 40:
             continue
         actual_start = mt.end() + ma.start("a")
-        w = re.search(r"分值(?:为)?(?P<n>" + NUMBER + ")分", seg)
+        w = re.search(r"(?:分值|权重)(?:为)?(?P<n>" + NUMBER + ")分", seg)
         s = re.search(r"(?<!自评)得分(?:为)?(?P<n>" + NUMBER + ")分", seg)
         row = IndicatorRow(name=name, target=mt.group("t"), actual=ma.group("a") or None,
                            quote=para.quote(a, b, context=(a, b)), goal=goal[0], goal_number=goal[1],
