@@ -42,7 +42,22 @@ class AuditFinding:
         location = ({**self.quotes[0].location.to_dict(), "where": self.quotes[0].location.words(),
                      "snippet": self.quotes[0].snippet} if self.quotes else {"where": "全文"})
         return {"id": self.id, "severity": self.severity, "message": self.message, "evidence": _jsonable(self.evidence),
-                "location": location, "quotes": [q.to_dict() for q in self.quotes]}
+                "location": location, "quotes": merge_quotes(self.quotes)}
+
+
+def merge_quotes(quotes) -> list[dict]:
+    """Quotes of one finding, one per passage: figures quoted from the same sentence share it, each
+    highlighted (``marks``, in order; ``mark`` is the first)."""
+    merged: dict[tuple, dict] = {}
+    for q in quotes:
+        key = (q.snippet, q.location.words())
+        entry = merged.setdefault(key, {**q.to_dict(), "marks": []})
+        if list(q.mark) not in entry["marks"]:
+            entry["marks"].append(list(q.mark))
+    for entry in merged.values():
+        entry["marks"].sort()
+        entry["mark"] = entry["marks"][0]
+    return list(merged.values())
 
 
 Check = Callable[[Extracted, Mapped], Iterator[AuditFinding]]

@@ -273,7 +273,9 @@ def _template(para: _Para, ex: Extracted) -> None:
         w = normalise(word).text
         i = text.find(w)
         if i >= 0:
-            ex.template.append(para.quote(i, i + len(w)))
+            a, b = text.rfind("(", 0, i + 1), text.find(")", i)
+            a, b = (a, b + 1) if 0 <= a and b > i and b - a <= 60 else (i, i + len(w))
+            ex.template.append(para.quote(a, b))
             return
 
 

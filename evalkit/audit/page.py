@@ -82,8 +82,13 @@ def _page(title: str, body: str) -> str:
 
 
 def _quote(q: dict) -> str:
-    snippet, (a, b) = q["snippet"], q["mark"]
-    marked = f"{escape(snippet[:a])}<mark>{escape(snippet[a:b])}</mark>{escape(snippet[b:])}"
+    snippet, at, parts = q["snippet"], 0, []
+    for a, b in q.get("marks") or [q["mark"]]:
+        if a < at:
+            continue  # overlapping marks: the first one shows
+        parts.append(f"{escape(snippet[at:a])}<mark>{escape(snippet[a:b])}</mark>")
+        at = b
+    marked = "".join(parts) + escape(snippet[at:])
     return f"<blockquote><span class='where'>原文（{escape(q['where'])}）：</span>{marked}</blockquote>"
 
 
@@ -176,8 +181,8 @@ def audit_page(record: dict) -> str:
     body = (f"<h1>绩效自评材料审核意见</h1><p class='meta'>被审核材料：{escape(name)}<br>"
             f"{escape(title)}（{kind}{'，' + str(doc['year']) + '年度' if doc['year'] else ''}）</p>"
             f"<h2>审核结论</h2><p>{escape(_conclusion(record))}</p>"
-            f"<h2>读取的主要数字</h2>{_figures(record)}"
             f"<h2>发现的问题及整改建议</h2>{_findings(record)}"
+            f"<h2>读取的主要数字</h2>{_figures(record)}"
             + _reproduction(record))
     return _page(f"审核意见：{title}", body)
 

@@ -24,10 +24,12 @@ def render_records(records: list[dict], *, quotes: bool = True) -> str:
         for f in sorted(r["findings"], key=lambda f: SEVERITIES.index(f["severity"])):
             out.append(f"  {MARKS[f['severity']]} [{f['location']['where']}] {f['message']}")
             for q in f.get("quotes", [])[:2] if quotes else ():
-                a, b = q["mark"]
-                snippet = q["snippet"].replace("\n", " ")
-                text = f"{snippet[:a]}【{snippet[a:b]}】{snippet[b:]}"
-                out.append(f"        “{_short(text, a)}”")
+                snippet, at, text = q["snippet"].replace("\n", " "), 0, ""
+                for a, b in q.get("marks") or [q["mark"]]:
+                    if a >= at:
+                        text += f"{snippet[at:a]}【{snippet[a:b]}】"
+                        at = b
+                out.append(f"        “{_short(text + snippet[at:], q['mark'][0])}”")
     return "\n".join(out)
 
 
