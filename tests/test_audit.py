@@ -329,3 +329,21 @@ def test_draft_comments_say_which_nulls_to_fill(tmp_path):
     audit_paths([report], params_out=tmp_path)
     doc = yaml.safe_load((tmp_path / "r-2023.yaml").read_text(encoding="utf-8"))
     assert doc["budget"]["adjusted"] is None and doc["department"]["year"] == 2023
+
+
+def test_a_refused_document_error_pickles_and_names_the_file():
+    import pickle
+
+    from evalkit.audit.document import DocumentRefused
+
+    exc = pickle.loads(pickle.dumps(DocumentRefused("x.pdf", "encrypted", "the PDF is encrypted")))
+    assert (exc.source, exc.reason, str(exc)) == ("x.pdf", "encrypted", "x.pdf: the PDF is encrypted")
+    assert isinstance(exc, evalkit.EvalkitError)
+
+
+def test_a_count_whose_items_are_numbered_paragraphs_is_checked(tmp_path):
+    report = tmp_path / "duties.txt"
+    report.write_text("示例区某局2023年度部门整体支出绩效自评报告\n\n我局主要职责有以下3项：\n\n1. 甲。\n\n2. 乙。\n\n"
+                      "二、预算执行情况\n", encoding="utf-8")
+    (finding,) = [f for f in audit_document(report)["findings"] if f["id"] == "audit.count_mismatch"]
+    assert finding["message"] == "报告称共3项，其后列出2项" and finding["location"]["where"] == "第3行"

@@ -25,6 +25,7 @@ from importlib import resources
 import yaml
 
 from .document import Document, Location, Table
+from .readers import MARKER
 from .text import DATE, NUMBER, OCR_NOISE, Normalised, chinese_numeral, make_date, normalise, number, to_wan
 
 AMOUNT = re.compile(rf"(?<![0-9.A-Za-z])(?P<n>-?{NUMBER})(?P<u>亿元|万元|元)")
@@ -137,6 +138,9 @@ class Extracted:
     unreadable: list[Figure] = field(default_factory=list)
     template: list[Quote] = field(default_factory=list)
     bands: dict = field(default_factory=dict)  # grade label → minimum score, as the report states them
+    pending_count: tuple | None = None  # a count whose items are the numbered paragraphs that follow
+    pending_items: int = 0
+    pending_kind: str | None = None
 
     def first(self, key: str) -> Figure | None:
         return next((f for f in self.figures if f.key == key), None)
@@ -210,6 +214,7 @@ def extract(doc: Document) -> Extracted:
             continue
         para = _Para(block.text, block.location_at)
         text = para.norm.text
+        _numbered(para, ex, MARKER.match)
         _sections(para, ex)
         top = TOP_SECTION.match(text)
         if top:
@@ -468,20 +473,36 @@ def _cn_date(text: str) -> date | None:
 
 
 def _report_date(doc: Document, ex: Extracted) -> None:
+    """The date a report is signed with: a line of its own near the end (a signature block may have run
+    into one paragraph with the department's name), in digits or in Chinese numerals."""
     for p in reversed(doc.paragraphs[-6:]):
         para = _Para(p.text, p.location_at)
-        text = para.norm.text
-        cn = CN_DATE.search(text)
-        if cn and _cn_date(text) and cn.end() - cn.start() >= len(text) - 6:
-            ex.figures.append(Figure("reported.report_date", _cn_date(text), para.norm.original(p.text, cn.start(), cn.end()),
-                                     para.quote(cn.start(), cn.end())))
-            return
-        m = DATE.search(text)
-        if m and m.group("y") and (m.end() - m.start() >= len(text) - 6 or text.startswith(("报告日期", "日期"))):
-            when = make_date(int(m.group("y")), m.group("m"), m.group("d"))
-            if when:
-                ex.figures.append(Figure("reported.report_date", when, m.group(0), para.quote(m.start(), m.end())))
+        start = len(p.text)
+        for line in reversed(p.text.split("\n")):
+            start -= len(line)
+            norm = normalise(line).text
+            found = _date_line(norm)
+            if found is not None:
+                when, a, b = found
+                n = para.norm
+                lo = next(i for i, off in enumerate(n.offsets) if off >= start) if n.offsets[-1] >= start else 0
+                ex.figures.append(Figure("reported.report_date", when, para.norm.original(p.text, lo + a, lo + b),
+                                         para.quote(lo + a, lo + b)))
                 return
+            start -= 1
+
+
+def _date_line(text: str):
+    """``(date, start, end)`` when ``text`` is a date line (报告日期：2024年3月29日, 二〇二四年三月二十九日)."""
+    cn = CN_DATE.search(text)
+    if cn and _cn_date(text) and cn.end() - cn.start() >= len(text) - 6:
+        return _cn_date(text), cn.start(), cn.end()
+    m = DATE.search(text)
+    if m and m.group("y") and (m.end() - m.start() >= len(text) - 6 or text.startswith(("报告日期", "日期"))):
+        when = make_date(int(m.group("y")), m.group("m"), m.group("d"))
+        if when:
+            return when, m.start(), m.end()
+    return None
 
 
 def _count_items(rest: str) -> int:
@@ -502,6 +523,46 @@ def _counts(para: _Para, ex: Extracted) -> None:
         listed = _count_items(rest)
         ex.claims.append(Claim("count", Decimal(stated), (listed,), para.quote(m.start(), m.end() + len(rest)),
                                {"what": m.group("w") or m.group("u"), "items": rest[:200]}))
+    if text.endswith(":") and m_last(text):
+        m = m_last(text)
+        stated = chinese_numeral(m.group("n"))
+        if stated is not None:
+            ex.pending_count = (stated, m.group("w") or m.group("u"), para.quote(m.start(), len(text)))
+
+
+def m_last(text: str):
+    """A count that ends its paragraph (“主要职责有以下12项：”): the items are the paragraphs that follow."""
+    return re.search(r"(?:共|包括|主要有|有|涉及|分为|设有?|下设|内设)(?:以下|如下)?(?P<n>[0-9]+|[一二三四五六七八九十]+)"
+                     r"(?P<u>个|项|类|条|名|家|档|方面|部分)(?P<w>[^,。;:]{0,10}):$", text)
+
+
+def _numbered(para: _Para, ex: Extracted, marker) -> None:
+    """Count the numbered paragraphs after a count that ended its paragraph; settle the claim at the first
+    paragraph that is not an item."""
+    if ex.pending_count is None:
+        return
+    kind = _marker_kind(para.text) if marker(para.text) else None
+    if kind and ex.pending_kind in (None, kind):
+        ex.pending_kind = kind
+        ex.pending_items += 1
+        return
+    stated, what, quote = ex.pending_count
+    if ex.pending_items:
+        ex.claims.append(Claim("count", Decimal(stated), (ex.pending_items,), quote,
+                               {"what": what, "items": f"其后{ex.pending_items}段"}))
+    ex.pending_count, ex.pending_items, ex.pending_kind = None, 0, None
+
+
+def _marker_kind(text: str) -> str:
+    """Which numbering a paragraph opens with: 1. / （一） / 一、 / ① …"""
+    t = text.lstrip()
+    if t[:1] in "（(":
+        return "paren"
+    if t[:1].isdigit() or t[:1] in "０１２３４５６７８９":
+        return "arabic"
+    if t[:1] in "一二三四五六七八九十":
+        return "chinese"
+    return "other"
 
 
 def _lists(para: _Para, ex: Extracted) -> None:

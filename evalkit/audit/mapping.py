@@ -91,6 +91,10 @@ def _indicator(row: IndicatorRow, key: str, m: Mapped, index: int, scheme: Schem
         item["weight"] = row.weight
     if row.score is not None:
         item["reported"] = {"score": row.score}
+    if row.coefficient is not None and direction != "qualitative":
+        percent = row.coefficient * 100 if row.coefficient <= 1 and "%" not in (row.cells.get("coefficient") and
+                                                                                 row.cells["coefficient"].snippet or "") else row.coefficient
+        item.setdefault("reported", {})["coefficient"] = percent
     return item
 
 

@@ -127,16 +127,22 @@ def _figures(record: dict) -> str:
         f = next((x for x in figures if x["key"] == key), None)
         if f is None:
             continue
-        rows.append(f"<tr><td>{escape(_figure_label(key))}</td><td>{escape(f['printed'])}</td>"
+        rows.append(f"<tr><td>{escape(_figure_label(key))}</td><td>{escape(_printed(f['printed']))}</td>"
                     f"<td>{escape(f['where'])}</td></tr>")
     parts = sorted({x["key"] for x in figures if x["key"].startswith("component.")})
     for key in parts:
         f = next(x for x in figures if x["key"] == key)
-        rows.append(f"<tr><td>{escape(key_words(key))}</td><td>{escape(f['printed'])}</td><td>{escape(f['where'])}</td></tr>")
+        rows.append(f"<tr><td>{escape(key_words(key))}</td><td>{escape(_printed(f['printed']))}</td>"
+                    f"<td>{escape(f['where'])}</td></tr>")
     n = len(record["extracted"]["indicators"])
     rows.append(f"<tr><td>绩效指标</td><td>{n}项</td><td>—</td></tr>")
     return ("<table><thead><tr><th>项目</th><th>报告所列</th><th>出处</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
+
+
+def _printed(text: str) -> str:
+    """A figure as printed, without the spaces and line breaks a layout put inside it."""
+    return "".join(text.split())
 
 
 def _figure_label(key: str) -> str:
