@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import time
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,37 @@ def test_the_seed_self_score_has_no_actuals_behind_it(seed):
     figures = _figures(seed)
     assert (figures["budget.adjusted"], figures["budget.executed"], figures["budget.rate"]) == (9593.18, 9565.63, 99.71)
     assert seed["counts"]["error"] == 1  # the evaluation period; the figures themselves agree
+
+
+@needs_seed
+def test_the_seed_as_word_and_pdf_gives_what_its_text_gives(seed, tmp_path):
+    """The same report laid out as .docx paragraphs and as an A4 PDF (made here, never committed)."""
+    import docx
+    from weasyprint import HTML
+
+    paragraphs = [p for p in SEED.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    word = docx.Document()
+    for p in paragraphs:
+        word.add_paragraph(p)
+    word.save(str(tmp_path / "seed.docx"))
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    HTML(string=f"<style>body{{font-family:'Noto Sans CJK SC'}}p{{text-indent:2em}}</style>{body}").write_pdf(
+        str(tmp_path / "seed.pdf"))
+    expected = sorted(f["id"] for f in seed["findings"])
+    for name in ("seed.docx", "seed.pdf"):
+        record = audit_document(tmp_path / name)
+        assert sorted(f["id"] for f in record["findings"]) == expected, name
+        (period,) = _finding(record, "timeline.period_before_year_end")
+        pattern = r"第[0-9]+页第[0-9]+段" if name == "seed.pdf" else r"第[0-9]+段"
+        assert re.fullmatch(pattern, period["location"]["where"]), period["location"]
+
+
+def test_the_audit_does_not_read_its_own_pages(tmp_path, rendered):
+    shutil.copy(rendered[CORPUS[0]["id"], "txt"], tmp_path / "r.txt")
+    audit_paths([tmp_path], out=tmp_path)  # pages and index.html beside the report
+    run = audit_paths([tmp_path])
+    assert [Path(r["source"]).name for r in run.records] == ["r.txt"]
+    assert audit_document(tmp_path / "index.html")["refused"]["reason"] == "not_self_evaluation"
 
 
 @needs_seed

@@ -432,7 +432,8 @@ def indicator_rows(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
     if len(weights) >= 3 and len(weights) == len(ex.indicators):
         total = sum(weights, Decimal(0))
         top = max(ex.indicators, key=lambda r: r.weight)
-        if total and top.weight / total > Decimal("0.5"):
+        limit = Decimal(str(patterns()["thresholds"]["weight_concentration"]))
+        if total and top.weight / total > limit:
             share = round_half_up(exact(top.weight) / exact(total) * 100, 1)
             yield AuditFinding("audit.weight_concentration", "warning",
                                f"“{top.name}”一项指标分值{_n(top.weight)}分，占全部指标分值{_n(total)}分的{share}%，"

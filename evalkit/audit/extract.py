@@ -105,7 +105,9 @@ class IndicatorRow:
 
     def to_dict(self) -> dict:
         num = (lambda v: None if v is None else float(v))
+        direction, value, unit = parse_target(self.target)
         return {"goal": self.goal, "tier1": self.tier1, "name": self.name, "target": self.target,
+                "direction": direction, "target_value": num(value), "unit": self.unit or unit,
                 "actual": self.actual, "weight": num(self.weight), "coefficient": num(self.coefficient),
                 "score": num(self.score), **self.quote.to_dict()}
 

@@ -77,6 +77,7 @@ def evidence_words(finding: dict) -> str:
 def _page(title: str, body: str) -> str:
     return ("<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'>"
             f"<meta http-equiv='Content-Security-Policy' content=\"{PAGE_CSP}\">"
+            f"<meta name='generator' content='{GENERATOR}'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>\n")
 
@@ -113,6 +114,9 @@ def _findings(record: dict) -> str:
                 + f"<div class='advice'><strong>整改建议：</strong>{escape(audit_advice(f['id']))}</div></div>")
     return "".join(html)
 
+
+#: Marks the pages the audit writes, so a later audit of the same folder does not read them as reports.
+GENERATOR = "evalkit audit"
 
 #: The figures the page lists under 读取的主要数字, in order.
 KEY_FIGURES = ("budget.initial", "budget.adjusted", "budget.executed", "budget.rate", "execution.weight",

@@ -317,6 +317,8 @@ def _read_html(path: Path, shown: str) -> Document:
     from lxml import etree
 
     raw = path.read_bytes()
+    if b"<meta name='generator' content='evalkit audit'>" in raw[:4096]:
+        raise DocumentRefused(shown, "not_self_evaluation", "this is a page `evalkit audit` wrote, not a report")
     try:
         root = lxml.html.document_fromstring(raw)
     except (etree.ParserError, ValueError) as exc:
