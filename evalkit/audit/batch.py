@@ -24,7 +24,7 @@ from pathlib import Path
 from ..iorw import write_atomic
 from ..outputs import AUDIT_INDEX, audit_draft_name, audit_json_name, audit_page_name
 from .document import REASONS
-from .readers import SUFFIXES
+from .readers import OWN_PAGE_MARK, SUFFIXES
 from .report import audit_document, refused_record
 
 #: Seconds one document may take (reading, extracting, checking) before it is stopped.
@@ -60,13 +60,24 @@ def documents(items) -> list[tuple[Path, str]]:
         if p.is_dir():
             for x in sorted(p.rglob("*")):
                 if (x.is_file() and x.suffix.lower() in SUFFIXES and not x.name.startswith(".")
-                        and ".audit." not in x.name and x not in seen):
+                        and ".audit." not in x.name and x not in seen and not _own_page(x)):
                     seen.add(x)
                     found.append((x, str(x)))
         elif p not in seen:
             seen.add(p)
             found.append((p, str(item)))
     return found
+
+
+def _own_page(path: Path) -> bool:
+    """Whether ``path`` is a page an earlier audit wrote (its index, for one)."""
+    if path.suffix.lower() not in (".html", ".htm"):
+        return False
+    try:
+        with path.open("rb") as handle:
+            return OWN_PAGE_MARK in handle.read(4096)
+    except OSError:
+        return False
 
 
 def audit_paths(items, *, out: str | Path | None = None, params_out: str | Path | None = None,

@@ -18,6 +18,7 @@ from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.wording import evidence_items, finding_advice, finding_label, show
 from ..publish.markup import PAGE_CSP
 from .checks import key_words, tidy
+from .readers import OWN_PAGE_MARK
 
 __all__ = ["audit_page", "index_page", "audit_label", "audit_advice"]
 
@@ -77,7 +78,7 @@ def evidence_words(finding: dict) -> str:
 def _page(title: str, body: str) -> str:
     return ("<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'>"
             f"<meta http-equiv='Content-Security-Policy' content=\"{PAGE_CSP}\">"
-            f"<meta name='generator' content='{GENERATOR}'>"
+            f"{OWN_PAGE_MARK.decode()}"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>\n")
 
@@ -114,9 +115,6 @@ def _findings(record: dict) -> str:
                 + f"<div class='advice'><strong>整改建议：</strong>{escape(audit_advice(f['id']))}</div></div>")
     return "".join(html)
 
-
-#: Marks the pages the audit writes, so a later audit of the same folder does not read them as reports.
-GENERATOR = "evalkit audit"
 
 #: The figures the page lists under 读取的主要数字, in order.
 KEY_FIGURES = ("budget.initial", "budget.adjusted", "budget.executed", "budget.rate", "execution.weight",

@@ -34,6 +34,8 @@ MARKER = re.compile(r"^\s*(?:[0-9０-９]{1,2}\s*(?:[.．](?![0-9０-９])|[、�
 TERMINAL = tuple("。；：！？:;!?")
 #: How a title or heading ends (it is never continued by the next paragraph).
 TITLE_ENDS = ("报告", "表", "情况", "工作", "目标", "指标", "名单", "措施", "问题", "等级")
+#: The mark the audit's own pages carry (``page.GENERATOR``): they are never read as reports.
+OWN_PAGE_MARK = b"<meta name='generator' content='evalkit audit'>"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -317,7 +319,7 @@ def _read_html(path: Path, shown: str) -> Document:
     from lxml import etree
 
     raw = path.read_bytes()
-    if b"<meta name='generator' content='evalkit audit'>" in raw[:4096]:
+    if OWN_PAGE_MARK in raw[:4096]:
         raise DocumentRefused(shown, "not_self_evaluation", "this is a page `evalkit audit` wrote, not a report")
     try:
         root = lxml.html.document_fromstring(raw)
