@@ -12,7 +12,10 @@ document plants: a figure, not a test.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -49,16 +52,22 @@ def main() -> None:
     for i in range(args.count):
         src = pool[i % len(pool)]
         shutil.copy(src, folder / f"{i:03d}_{src.name}")
+    pages = out / "pages"
+    command = [sys.executable, "-m", "evalkit.cli", "audit", str(folder), "--out", str(pages)]
+    command += ["--jobs", str(args.jobs)] if args.jobs else []
     started = time.perf_counter()
-    run = audit_paths([folder], out=out / "pages", jobs=args.jobs)
+    subprocess.run(command, check=False, capture_output=True, cwd=ROOT,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
     seconds = time.perf_counter() - started
-    print(f"{len(run.records)} documents audited in {seconds:.1f}s ({seconds / len(run.records) * 1000:.0f} ms each, "
+    records_list = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(pages.glob("*.audit.json"))]
+    print(f"{len(records_list)} documents audited in {seconds:.1f}s by `evalkit audit FOLDER --out DIR` "
+          f"(start-up included; {seconds / max(1, len(records_list)) * 1000:.0f} ms each, "
           f"jobs={args.jobs or 'cpu count'}); goal: under 20 s")
-    by_format = Counter(Path(r["source"]).suffix for r in run.records)
+    by_format = Counter(Path(r["source"]).suffix for r in records_list)
     print("  formats: " + ", ".join(f"{k} {v}" for k, v in sorted(by_format.items())))
 
     # precision / recall per finding type, every corpus document in every format
-    records = {Path(r["source"]).name: r for r in run.records}
+    records = {Path(r["source"]).name: r for r in records_list}
     tp, fp, fn = Counter(), Counter(), Counter()
     for doc, _fmt, path in made:
         name = next((n for n in records if n.endswith("_" + path.name)), None)

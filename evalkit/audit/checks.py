@@ -24,6 +24,7 @@ from ..core.numbers import decimals_of, exact, fmt_plain, round_half_up
 from ..core.params import parse_params
 from ..exceptions import ParamsError
 from .extract import Extracted, Quote, parse_target, patterns
+from .extract import word as pattern_word
 from .mapping import Mapped
 from .text import chinese_date, normalise
 
@@ -406,7 +407,7 @@ def stated_total(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
 def indicator_rows(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
     """Rows the rules cannot score as stated: words for a numeric actual, a blank score, full marks for
     what cannot be measured, the execution rate scored again, one indicator holding most of the weight."""
-    execution_words = [normalise(w).text for w in patterns()["execution_indicator"]]
+    execution_words = [pattern_word(w) for w in patterns()["execution_indicator"]]
     weights = [r.weight for r in ex.indicators if r.weight is not None]
     for i, r in enumerate(ex.indicators):
         direction, target, _ = parse_target(r.target)

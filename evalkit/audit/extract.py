@@ -276,8 +276,8 @@ def _noise(para: _Para, ex: Extracted) -> None:
 
 def _template(para: _Para, ex: Extracted) -> None:
     text = para.norm.text
-    for word in patterns()["template"]:
-        w = normalise(word).text
+    for template_word in patterns()["template"]:
+        w = word(template_word)
         i = text.find(w)
         if i >= 0:
             a, b = text.rfind("(", 0, i + 1), text.find(")", i)
@@ -296,8 +296,14 @@ def _segments(text: str):
         yield start, len(text)
 
 
+@cache
+def word(text: str) -> str:
+    """A word of ``patterns.yaml`` normalised as the text it is looked for in (once per word)."""
+    return normalise(text).text
+
+
 def _labels(kind: dict) -> list[tuple[str, str]]:
-    return sorted(((normalise(w).text, k) for k, words in kind.items() for w in words), key=lambda x: -len(x[0]))
+    return sorted(((word(w), k) for k, words in kind.items() for w in words), key=lambda x: -len(x[0]))
 
 
 def _component_at(text: str) -> str | None:
@@ -570,7 +576,7 @@ def _marker_kind(text: str) -> str:
 def _lists(para: _Para, ex: Extracted) -> None:
     """A total followed by 其中 and the amounts of its parts, in one sentence."""
     text = para.norm.text
-    budget_words = [normalise(w).text for ws in patterns()["budget"].values() for w in ws]
+    budget_words = [word(w) for ws in patterns()["budget"].values() for w in ws]
     for a, b in _segments(text):
         seg = text[a:b]
         i = seg.find("其中")
@@ -716,7 +722,7 @@ def _table(table: Table, ex: Extracted) -> None:
             for m in OCR_NOISE.finditer(normalise(cell).text):
                 ex.unreadable.append(Figure("unreadable", None, m.group(0), _cell_quote(table, r, c)))
             t = normalise(cell).text
-            if any(normalise(w).text in t for w in p["template"]):
+            if any(word(w) in t for w in p["template"]):
                 ex.template.append(_cell_quote(table, r, c))
     for h, header in enumerate(table.rows[:3]):
         ind = _columns(header, p["indicator_columns"])

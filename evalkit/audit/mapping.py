@@ -12,6 +12,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 
 from ..core.scheme import Scheme, load_scheme
 from .extract import Extracted, IndicatorRow, Quote, parse_target, patterns
@@ -37,11 +38,17 @@ def choose_scheme(ex: Extracted) -> Scheme:
     """The shipped scheme whose grade bands the report states (优秀 from 85: ``seed-85-75-60``), else
     ``mof-2020``; its execution weight and indicator points as the report gives them."""
     top = ex.bands.get("优秀", ex.bands.get("优"))
-    scheme = load_scheme("seed-85-75-60" if top == 85 else "mof-2020")
+    scheme = _shipped("seed-85-75-60" if top == 85 else "mof-2020")
     weight = ex.value("execution.weight")
     if isinstance(weight, Decimal) and 0 < weight < 100 and weight != scheme.execution_weight:
         scheme = dataclasses.replace(scheme, execution_weight=weight, indicator_points=Decimal(100) - weight)
     return scheme
+
+
+@cache
+def _shipped(scheme_id: str) -> Scheme:
+    """A shipped scheme, read once per process (schemes are immutable)."""
+    return load_scheme(scheme_id)
 
 
 def _level(actual: str | None) -> str | None:
