@@ -23,7 +23,6 @@ from pathlib import Path
 
 from ..iorw import write_atomic
 from ..outputs import AUDIT_INDEX, audit_draft_name, audit_json_name, audit_page_name
-from .document import REASONS
 from .readers import OWN_PAGE_MARK, SUFFIXES
 from .report import audit_document, refused_record
 
@@ -269,6 +268,3 @@ def write_drafts(records: list[dict], folder: Path) -> list[Path]:
         written.append(write_atomic(folder / audit_draft_name(ident), text.encode("utf-8")))
     return written
 
-
-def reason_words(reason: str) -> str:
-    return REASONS.get(reason, reason)

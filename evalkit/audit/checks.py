@@ -26,7 +26,7 @@ from ..exceptions import ParamsError
 from .extract import Extracted, Quote, parse_target, patterns
 from .extract import word as pattern_word
 from .mapping import Mapped
-from .text import chinese_date, normalise
+from .text import normalise
 
 
 @dataclass(frozen=True)
@@ -507,6 +507,3 @@ def nothing_read(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
         yield AuditFinding("audit.not_found", "info", f"未能从报告中读出{'、'.join(missing)}，相关内容未作核对",
                            {"missing": missing})
 
-
-def date_words(value) -> str:
-    return chinese_date(value)

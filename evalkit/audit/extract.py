@@ -123,6 +123,11 @@ class Claim:
     quote: Quote
     detail: dict = field(default_factory=dict)
 
+    def to_dict(self) -> dict:
+        num = (lambda v: float(v) if isinstance(v, Decimal) else v)
+        return {"kind": self.kind, "stated": num(self.stated), "parts": [num(p) for p in self.parts],
+                **self.quote.to_dict()}
+
 
 @dataclass
 class Extracted:
@@ -158,6 +163,7 @@ class Extracted:
         return {"title": self.title, "kind": self.kind, "department": self.department, "year": self.year,
                 "figures": [f.to_dict() for f in self.figures],
                 "indicators": [i.to_dict() for i in self.indicators],
+                "claims": [c.to_dict() for c in self.claims],
                 "unreadable": [f.to_dict() for f in self.unreadable]}
 
 
@@ -407,8 +413,6 @@ def _scores(para: _Para, ex: Extracted) -> None:
                 tail = text[m.end():m.end() + 2]
                 if tail.startswith("为") and any(g in text[m.end():m.end() + 4] for g in p["grade_labels"]):
                     continue  # 得分≥85分为优秀: a band, not a score
-                if key == "reported.score" and any(f.key.startswith("execution.") and f.quote.mark[0] <= 0 for f in []):
-                    continue
                 if any(f.key == key and f.location == para.location_at(0) and f.printed == m.group(0)
                        for f in ex.figures):
                     continue

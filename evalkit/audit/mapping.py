@@ -99,13 +99,15 @@ def _indicator(row: IndicatorRow, key: str, m: Mapped, index: int, scheme: Schem
     if row.score is not None:
         item["reported"] = {"score": row.score}
     if row.coefficient is not None and direction != "qualitative":
-        percent = row.coefficient * 100 if row.coefficient <= 1 and "%" not in (row.cells.get("coefficient") and
-                                                                                 row.cells["coefficient"].snippet or "") else row.coefficient
-        item.setdefault("reported", {})["coefficient"] = percent
+        # 得分系数 is printed as 95% or 0.95; the params file writes it in percent
+        printed = row.cells["coefficient"] if "coefficient" in row.cells else None
+        as_percent = printed is not None and "%" in printed.snippet[printed.mark[0]:printed.mark[1]]
+        value = row.coefficient if as_percent or row.coefficient > 1 else row.coefficient * 100
+        item.setdefault("reported", {})["coefficient"] = value
     return item
 
 
-def params_mapping(ex: Extracted, *, source: str = "") -> Mapped:
+def params_mapping(ex: Extracted) -> Mapped:
     """The ``evalkit/v1`` mapping of what ``ex`` holds; unread values ``None``."""
     m = Mapped({}, [])
     scheme = choose_scheme(ex)

@@ -45,7 +45,7 @@ def audit_document(path: str | Path, *, shown: str | None = None) -> dict:
     except DocumentRefused as exc:
         return refused_record(shown, exc.reason, str(exc), path=path)
     ex = extract(doc)
-    mapped = params_mapping(ex, source=shown)
+    mapped = params_mapping(ex)
     findings = run_checks(ex, mapped)
     return {
         "schema": AUDIT_SCHEMA,

@@ -135,9 +135,3 @@ def chinese_date(when: date) -> str:
     """``2024年6月11日``."""
     return f"{when.year}年{when.month}月{when.day}日"
 
-
-def decimal_or_none(text: str) -> Decimal | None:
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
