@@ -172,8 +172,9 @@ def _non_numeric_keys(mapped: Mapped) -> set[str]:
 def _quotes_for(f, ex: Extracted, mapped: Mapped) -> tuple[Quote, ...]:
     subjects = mapped.subjects
     subject = f.subject or ""
-    if f.id == "indicator.reported_score_mismatch":
-        return tuple(subjects.get(f"{subject}.score", subjects.get(subject, [])))
+    if f.id in ("indicator.reported_score_mismatch", "indicator.reported_coefficient_mismatch"):
+        cell = "score" if f.id == "indicator.reported_score_mismatch" else "coefficient"
+        return tuple(subjects.get(f"{subject}.{cell}", subjects.get(subject, [])))
     if f.id.startswith("budget.") and "rate_mismatch" in f.id:
         return tuple(subjects.get(subject, []) + subjects.get("budget.adjusted", []) + subjects.get("budget.executed", []))
     if f.id.startswith("budget.line_") and "line" in f.evidence:

@@ -201,6 +201,8 @@ def _cell_quote(table: Table, r: int, c: int) -> Quote:
     parts, mark, pos = [], (0, 0), 0
     for i, cell in enumerate(row):
         text = cell.replace("\n", "")
+        if not text and i != c:
+            continue  # a merged or empty cell says nothing in a quote
         if i == c:
             mark = (pos, pos + len(text))
         parts.append(text)
