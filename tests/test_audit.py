@@ -379,3 +379,17 @@ def test_a_count_whose_items_are_numbered_paragraphs_is_checked(tmp_path):
                       "二、预算执行情况\n", encoding="utf-8")
     (finding,) = [f for f in audit_document(report)["findings"] if f["id"] == "audit.count_mismatch"]
     assert finding["message"] == "报告称共3项，其后列出2项" and finding["location"]["where"] == "第3行"
+
+
+@pytest.mark.parametrize("executed, expected", [("114.00", 1), ("115.00", 1)])
+def test_a_wrong_part_rate_is_reported_once(tmp_path, executed, expected):
+    """Whether the core checks the part (the parts add up) or the audit does (they do not), once."""
+    report = tmp_path / "rates.txt"
+    report.write_text("示例区某局2023年度部门整体支出绩效自评报告\n\n"
+                      f"年初预算安排110.00万元，调整预算数120.00万元，全年执行数{executed}万元。"
+                      "其中人员及公用经费全年预算数20.00万元，全年执行数19.00万元，执行率99.00%；"
+                      "专项预算项目全年预算数100.00万元，全年执行数95.00万元，执行率95.00%。\n", encoding="utf-8")
+    record = audit_document(report)
+    rates = [f for f in record["findings"] if f["id"] == "budget.line_rate_mismatch"]
+    assert len(rates) == expected and "人员及公用经费" in rates[0]["message"] and "95.00%" in rates[0]["message"]
+    assert "99.00%" in rates[0]["quotes"][0]["snippet"]

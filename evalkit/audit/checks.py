@@ -204,7 +204,10 @@ def _same(a: Decimal, b: Decimal) -> bool:
     return round_half_up(a, places) == round_half_up(b, places)
 
 
-def _label(part: str) -> str:
+def _label(part: str, ex: Extracted | None = None) -> str:
+    """A budget part by the name the report gives it, else by its usual name."""
+    if ex is not None and part in ex.part_names:
+        return ex.part_names[part]
     return {"budget": "部门预算合计", "basic": "基本支出", "project": "项目支出"}.get(
         part, patterns()["components"].get(part, {}).get("label", part))
 
@@ -225,11 +228,11 @@ def component_sums(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
             added = sum((x.value for x in figs), Decimal(0))
             if _same(added, total.value):
                 continue
-            names = "、".join(_label(p) for p in parts)
+            names = "、".join(_label(p, ex) for p in parts)
             yield AuditFinding("audit.parts_do_not_add_up", "error",
-                               f"{names}的{word}合计{_n(added)}万元，与报告的{_label(whole)}{word}{_n(total.value)}万元"
+                               f"{names}的{word}合计{_n(added)}万元，与报告的{_label(whole, ex)}{word}{_n(total.value)}万元"
                                f"不符（相差{_n(added - total.value)}万元）",
-                               {"measure": word, "parts": {_label(p): x.value for p, x in zip(parts, figs, strict=True)},
+                               {"measure": word, "parts": {_label(p, ex): x.value for p, x in zip(parts, figs, strict=True)},
                                 "sum": added, "total": total.value},
                                (total.quote, *(x.quote for x in figs)))
 
@@ -294,9 +297,9 @@ def _rate_matches(executed: Decimal, adjusted: Decimal, printed: Decimal) -> boo
 def part_rates(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
     """A part's stated execution rate against its own amounts (the core checks the parts it was given)."""
     given = set(mapped.mapping["reported"].get("line_execution_rates", {}) or {})
-    covered = {"basic": "基本支出", "project": "项目支出"}
+    names = {"basic": ex.part_names.get("basic", "基本支出"), "project": ex.part_names.get("project", "项目支出")}
     parts = ["budget"] if "execution_rate" not in mapped.mapping["reported"] else []
-    parts += [p for p in patterns()["components"] if covered.get(p) not in given]
+    parts += [p for p in patterns()["components"] if p not in names or names[p] not in given]
     for part in parts:
         prefix = "budget" if part == "budget" else f"component.{part}"
         rate, adjusted, executed = ex.first(f"{prefix}.rate"), ex.first(f"{prefix}.adjusted"), ex.first(f"{prefix}.executed")
@@ -306,9 +309,9 @@ def part_rates(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
             continue
         computed = round_half_up(exact(executed.value) / exact(adjusted.value) * 100, decimals_of(rate.value))
         yield AuditFinding("budget.line_rate_mismatch", "error",
-                           f"报告的{_label(part)}执行率{_n(rate.value)}%与重新计算的{computed}%不符"
+                           f"报告的{_label(part, ex)}执行率{_n(rate.value)}%与重新计算的{computed}%不符"
                            f"（{_n(executed.value)}÷{_n(adjusted.value)}={computed}%）",
-                           {"line": _label(part), "reported": rate.value, "computed": exact(executed.value) / exact(adjusted.value)},
+                           {"line": _label(part, ex), "reported": rate.value, "computed": exact(executed.value) / exact(adjusted.value)},
                            (rate.quote, adjusted.quote, executed.quote))
 
 

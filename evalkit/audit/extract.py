@@ -148,6 +148,7 @@ class Extracted:
     pending_count: tuple | None = None  # a count whose items are the numbered paragraphs that follow
     pending_items: int = 0
     pending_kind: str | None = None
+    part_names: dict = field(default_factory=dict)  # budget part → the name the report gives it
 
     def first(self, key: str) -> Figure | None:
         return next((f for f in self.figures if f.key == key), None)
@@ -314,16 +315,19 @@ def _labels(kind: dict) -> list[tuple[str, str]]:
     return sorted(((word(w), k) for k, words in kind.items() for w in words), key=lambda x: -len(x[0]))
 
 
-def _component_at(text: str) -> str | None:
-    """The budget part a clause is about (the first part named before its first amount)."""
+def _component_at(text: str, ex: Extracted | None = None) -> str | None:
+    """The budget part a clause is about (the first part named before its first amount); the name the
+    report gives it is kept in ``ex.part_names``."""
     first = AMOUNT.search(text)
     head = text[: first.start()] if first else text
     best = None
     for key, spec in patterns()["components"].items():
         for name in spec["names"]:
             i = head.find(name)
-            if i >= 0 and (best is None or i < best[0] or (i == best[0] and len(name) > best[2])):
-                best = (i, key, len(name))
+            if i >= 0 and (best is None or i < best[0] or (i == best[0] and len(name) > len(best[2]))):
+                best = (i, key, name)
+    if best and ex is not None:
+        ex.part_names.setdefault(best[1], best[2])
     return best[1] if best else None
 
 
@@ -347,7 +351,7 @@ def _budget(para: _Para, ex: Extracted) -> None:
     rate_labels = _labels({"rate": patterns()["budget"]["rate"]})
     for a, b in _segments(text):
         seg = text[a:b]
-        part = _component_at(seg)
+        part = _component_at(seg, ex)
         if part is None and not any(w in seg for w, _ in labels):
             continue
         prefix = f"component.{part}" if part else "budget"

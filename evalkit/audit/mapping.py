@@ -127,7 +127,8 @@ def params_mapping(ex: Extracted) -> Mapped:
     for part, kind, name in (("basic", "basic", "基本支出"), ("project", "project", "项目支出")):
         adjusted, executed = ex.first(f"component.{part}.adjusted"), ex.first(f"component.{part}.executed")
         if adjusted and executed:
-            line = {"name": name, "kind": kind, "adjusted": adjusted.value, "executed": executed.value}
+            line = {"name": ex.part_names.get(part, name), "kind": kind, "adjusted": adjusted.value,
+                    "executed": executed.value}
             count = ex.first(f"component.{part}.count")
             if count:
                 line["count"] = count.value
