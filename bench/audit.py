@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from audit_corpus import load_corpus, render  # noqa: E402
+from audit_corpus import load_corpus, render, seed_path  # noqa: E402
 
 from evalkit.audit import audit_paths  # noqa: E402
 
-SEED = Path("/work/shared/seeds/000_80b251a725951dfe.txt")
+SEED = seed_path()
 FORMATS = ("txt", "docx", "pdf", "html")
 
 

@@ -15,6 +15,17 @@ from pathlib import Path
 import yaml
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "audit" / "corpus"
+SEED_NAME = "000_80b251a725951dfe.txt"
+
+
+def seed_path() -> Path:
+    """The worked example's published report, read where it is shared (beside the checkout, as CI lays it
+    out, or in /work/shared): never copied into the repository."""
+    root = Path(__file__).resolve().parents[1]
+    for folder in (root.parent / "shared" / "seeds", Path("/work/shared/seeds")):
+        if (folder / SEED_NAME).is_file():
+            return folder / SEED_NAME
+    return Path("/work/shared/seeds") / SEED_NAME
 FORMATS = ("txt", "docx", "pdf")
 CSS = ("body{font-family:'Noto Sans CJK SC',sans-serif;font-size:10.5pt;line-height:1.5}"
        "h1{font-size:15pt;text-align:center}h2{font-size:12pt}p{text-indent:2em;margin:.4em 0}"

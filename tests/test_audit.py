@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from audit_corpus import load_corpus, render
+from audit_corpus import load_corpus, render, seed_path
 from conftest import ROOT, run_cli
 
 import evalkit
 from evalkit.audit import audit_document, audit_paths
 from evalkit.audit import batch as batch_module
 
-SEED = Path("/work/shared/seeds/000_80b251a725951dfe.txt")
+SEED = seed_path()
 CORPUS = load_corpus()
 SERIOUS = ("error", "warning")
 needs_seed = pytest.mark.skipif(not SEED.is_file(), reason="the shared seed report is not on this machine")
