@@ -318,15 +318,33 @@ def test_messages_read_in_plain_chinese(rendered):
 
 
 def test_every_audit_finding_id_has_wording_and_advice():
+    """Every id an ``AuditFinding(...)`` call can give has a short Chinese label, an 整改建议 ending in 。,
+    and every evidence key it shows has a label (ids and keys never reach the page)."""
+    import ast
+
+    from evalkit.audit.document import REASONS
     from evalkit.audit.page import _wording
 
-    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "evalkit" / "audit").glob("*.py"))
-    ids = set(re.findall(r'"(audit\.[a-z_]+)"', source))
+    ids, keys = set(), set()
+    for path in (ROOT / "evalkit" / "audit").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "AuditFinding" and node.args:
+                fid = node.args[0].value if isinstance(node.args[0], ast.Constant) else ""
+                ids.add(fid)
+                if fid.startswith("audit.") and len(node.args) > 3 and isinstance(node.args[3], ast.Dict):
+                    keys |= {k.value for k in node.args[3].keys if isinstance(k, ast.Constant)}
+    from evalkit.core.wording import finding_wording
+
+    ids.discard("")
+    reused = {i for i in ids if not i.startswith("audit.")}  # the core's ids keep the core's wording
+    assert reused <= set(finding_wording().findings) and reused <= set(finding_wording().advice)
+    ids -= reused
     wording = _wording()
-    assert ids and ids <= set(wording["findings"]) and ids <= set(wording["advice"])
-    keys = set(re.findall(r'\{"([a-z_]+)":', source)) & set(wording["evidence"]) | set(wording["evidence"])
-    assert keys == set(wording["evidence"])
-    from evalkit.audit.document import REASONS
+    assert len(ids) >= 19 and ids <= set(wording["findings"]) and ids <= set(wording["advice"])
+    for fid in ids:
+        assert re.search(r"[\u4e00-\u9fff]", wording["findings"][fid]) and len(wording["findings"][fid]) <= 12
+        assert wording["advice"][fid].endswith("。"), fid
+    assert keys <= set(wording["evidence"]), sorted(keys - set(wording["evidence"]))
     assert set(REASONS) == set(wording["reasons"])
 
 
