@@ -1,6 +1,7 @@
 """The ``evalkit`` command: parse arguments, call one public function, set the exit code.
 
-Exit codes: 0 ok; 1 a department failed or a file has errors; 2 usage error.
+Exit codes: 0 ok; 1 a department failed or a file has errors (``audit``: a document could not be read or
+has error findings); 2 usage error.
 """
 
 from __future__ import annotations
@@ -95,6 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar (one line per department)")
     p.set_defaults(func=_cmd_run)
 
+    p = sub.add_parser("audit", help="check published self-evaluation reports (.txt, .docx, .pdf, .html)")
+    p.add_argument("paths", nargs="+", help="report files or folders of them")
+    p.add_argument("--json", action="store_true",
+                   help="print the evalkit-audit/v1 record (a JSON list when there are several documents)")
+    p.add_argument("--out", help="folder for <name>.audit.json and <name>.audit.html per document (and index.html)")
+    p.add_argument("--params-out", help="folder for a draft evalkit/v1 params file per audited document")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--timeout", type=float, default=60, help="seconds one document may take (default: 60)")
+    p.set_defaults(func=_cmd_audit)
+
     p = sub.add_parser("import-xlsx", help="read a filled-in 绩效自评表.xlsx back into a params file")
     p.add_argument("table", help="the scoring table (.xlsx, the layout `evalkit run` writes)")
     p.add_argument("-o", "--output", help="params YAML to write (default: print it)")
@@ -147,6 +158,28 @@ def _cmd_run(args) -> int:
         if o.out_dir:
             print(f"  partial notebook and error.json kept in {o.out_dir}")
     return 1 if job.failed else 0
+
+
+def _cmd_audit(args) -> int:
+    from .audit.batch import audit_paths
+    from .audit.terminal import render_records, render_summary
+
+    run = audit_paths(args.paths, out=args.out, params_out=args.params_out, jobs=args.jobs, timeout=args.timeout)
+    if args.json:
+        doc = run.records[0] if len(run.records) == 1 else run.records
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(render_records(run.records))
+        print(render_summary(run))
+    for r in run.failed:
+        print(f"error: {r['refused']['message']}", file=sys.stderr)
+    if args.out:
+        print(f"wrote {len(run.written)} file(s) to {args.out}/", file=sys.stderr)
+    if not run.records:
+        print("error: no report found; expected .txt, .docx, .pdf or .html files", file=sys.stderr)
+        return 1
+    return 1 if run.failed or run.errors else 0
 
 
 def _cmd_import_xlsx(args) -> int:

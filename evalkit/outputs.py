@@ -25,7 +25,7 @@ class Output:
 
     filename: str
     format: str | None
-    writer: str  # runner | exporters | documents | batch
+    writer: str  # runner | exporters | documents | batch | audit
     kind: str = ""
     label: str | None = None
 
@@ -73,6 +73,27 @@ APPENDIX_FORMATS = tuple(f for f in FORMATS if any(o.format == f and o.writer ==
 DOCUMENT_FORMATS = tuple(f for f in FORMATS if any(o.format == f and o.writer == "documents" for o in DEPARTMENT))
 #: Folder beside the years for params files that could not be read at all (they have no year).
 INVALID_DIR = "_invalid"
+
+
+# --- `evalkit audit`: per document, and a folder's index --------------------------------------------
+#: The index page of an audit run over several documents, ranking them by errors.
+AUDIT_INDEX = Output("index.html", None, "audit")
+AUDIT_SUFFIXES = {"json": ".audit.json", "html": ".audit.html"}
+
+
+def audit_json_name(document: str) -> str:
+    """The ``evalkit-audit/v1`` record of a document: ``报告.pdf`` → ``报告.pdf.audit.json``."""
+    return f"{document}{AUDIT_SUFFIXES['json']}"
+
+
+def audit_page_name(document: str) -> str:
+    """The reviewer's page of a document: ``报告.pdf`` → ``报告.pdf.audit.html``."""
+    return f"{document}{AUDIT_SUFFIXES['html']}"
+
+
+def audit_draft_name(department_id: str) -> str:
+    """A draft params file `evalkit audit --params-out` writes: ``<department-id>.yaml``."""
+    return f"{department_id}.yaml"
 
 
 def department_outputs(formats) -> list[Output]:
