@@ -11,6 +11,7 @@ worked example's 某高新区 beside the 示例区): medians, outliers and ``sum
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
@@ -24,7 +25,7 @@ from ..core.numbers import exact
 from ..core.params import duplicate_departments, load_params
 from ..core.sample import is_sample_region
 from ..core.scheme import Scheme, load_scheme
-from ..core.wording import finding_label, finding_wording
+from ..core.wording import finding_label, finding_wording, tidy
 from ..exceptions import EvalkitError
 from ..paths import params_files
 from .findings import (
@@ -437,7 +438,7 @@ def _find_portfolio(departments: pd.DataFrame, evaluations: Mapping[str, Evaluat
     for region in sorted(set(regions)):
         label = None if region == NO_REGION else region
         found += score_inflation_findings(departments[regions == region], rules, region=label)
-    return tuple(found)
+    return tuple(dataclasses.replace(f, message=tidy(f.message)) for f in found)
 
 
 def _finding_frame(evaluations: Mapping[str, Evaluation], portfolio: tuple[PortfolioFinding, ...]) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.numbers import chinese_numeral
+from ..core.wording import tidy
 
 #: The visible mark of text a document still needs from its writer: 【待补充：…】.
 MISSING = "待补充"
@@ -111,10 +112,13 @@ class Writer:
         self.blocks.append(Heading(level, self.numbering.next(level), text))
 
     def para(self, *spans: Span | str, style: str = "body") -> None:
-        self.blocks.append(Paragraph(tuple(Span(s) if isinstance(s, str) else s for s in spans), style))
+        """A paragraph, its text set as a 公文 sets it (no space between Chinese and numerals…)."""
+        spans = tuple(Span(s) if isinstance(s, str) else s for s in spans)
+        self.blocks.append(Paragraph(tuple(Span(tidy(s.text), s.kind) for s in spans), style))
 
     def table(self, headers, rows, widths, numeric=frozenset()) -> None:
-        self.blocks.append(Table(tuple(headers), tuple(tuple(r) for r in rows), tuple(widths), frozenset(numeric)))
+        self.blocks.append(Table(tuple(headers), tuple(tuple(tidy(str(c)) for c in r) for r in rows), tuple(widths),
+                                 frozenset(numeric)))
 
     def texts_or_missing(self, items: tuple[str, ...], what: str, *, style: str = "body") -> None:
         if not items:
