@@ -1,6 +1,6 @@
 """The ``evalkit`` command: parse arguments, call one public function, set the exit code.
 
-Exit codes: 0 ok; 1 a department failed or a file has errors; 2 usage error.
+Exit codes: 0 ok; 1 a department failed, a file has errors or cannot be written; 2 usage error.
 """
 
 from __future__ import annotations
@@ -159,6 +159,13 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except EvalkitError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file that cannot be read or written: the operator's to fix
+        from .iorw import os_error_text
+
+        if args.verbose:
+            raise
+        print(f"error: {os_error_text(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
