@@ -46,6 +46,13 @@ TABLE_XLSX = Output("绩效自评表.xlsx", "xlsx", "documents", "xlsx", "自评
 ERROR = Output("error.json", None, "runner", label="错误记录")
 #: The fingerprint of the last successful run (incremental runs compare against it).
 STAMP = Output(".evalkit-run.json", None, "runner")
+#: Marks a folder that no params file of the latest run produced (deleted or renamed file, changed
+#: ``department.id``): ``{"reason": one of STALE_REASONS, "params": "x.yaml" | null}``. The index lists it
+#: as 已过期 outside the ranking; the next run that produces the folder again removes it.
+STALE = Output("stale.json", None, "batch")
+#: Why a folder is stale: its params file is not in the run, now produces another department, or the
+#: folder does not say which params file produced it.
+STALE_REASONS = ("absent", "reassigned", "unknown")
 
 #: What a successful department run leaves, in the order the index links them.
 DEPARTMENT = (APPENDIX_HTML, APPENDIX_PDF, RESULT, NOTEBOOK, REPORT_DOCX, REPORT_HTML, TABLE_XLSX)
