@@ -20,6 +20,14 @@ from .exceptions import EvalkitError
 
 log = logging.getLogger("evalkit")
 
+#: ``evalkit run`` names a stale folder's reason (:data:`evalkit.outputs.STALE_REASONS`) so.
+STALE_WHY = {
+    "absent": "its params file {params} is not in this run",
+    "reassigned": "its params file {params} now gives another department (department.id changed)",
+    "unknown": "no params file of this run produces it",
+}
+
+
 class _Terminated(BaseException):
     """SIGTERM, raised in the main thread so that the run stops its workers on the way out."""
 
@@ -172,6 +180,9 @@ def _cmd_run(args) -> int:
     print(render_run_summary(job.outcomes))
     for path in job.indexes:
         print(f"index: {path}")
+    for s in job.stale:
+        print(f"stale: {s.folder}: {STALE_WHY[s.reason].format(params=s.params)}; the index lists it as "
+              "已过期 (not in this run's params)")
     for o in job.failed:
         print(f"\nFAILED {o.params}: {o.error_kind}\n{o.error}")
         if o.out_dir:

@@ -2,7 +2,8 @@
 (``department``), its new files replacing the previous run's all at once (``staging``), batches of
 them in long-lived worker processes with the index and the overview (``batch``), worker processes
 that never outlive the run (``workers``) and their kernels (``kernel``), one run at a time per
-output folder (``lock``), and the input fingerprints that make reruns incremental (``fingerprint``).
+output folder (``lock``), the folders no params file produces any more (``stale``), and the input
+fingerprints that make reruns incremental (``fingerprint``).
 
 It may import :mod:`evalkit.core`, :mod:`evalkit.publish` and the top-level modules; never ``cli``.
 Nothing else in evalkit imports it.

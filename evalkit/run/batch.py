@@ -1,6 +1,7 @@
 """Batches: which departments to run, running them in worker processes (:mod:`.workers`), and the
 ``evalkit run`` job around that: one run at a time per output folder (:mod:`.lock`), records of
-unreadable files, district overviews and index pages. What to print and which exit code to give is the CLI's business (:mod:`evalkit.cli`).
+unreadable files, folders no params file produces any more (:mod:`.stale`), district overviews and
+index pages. What to print and which exit code to give is the CLI's business (:mod:`evalkit.cli`).
 
 Stopping: when the wait for the workers is interrupted (Ctrl-C, or the CLI turning SIGTERM into an
 exception), the workers are stopped with their kernels before the exception goes on; departments
@@ -34,6 +35,7 @@ from .department import (
 )
 from .fingerprint import fingerprint
 from .lock import output_lock
+from .stale import StaleFolder, mark_stale, produced_by, year_folders
 from .workers import spawning, start_pool, stop_pool
 
 
@@ -119,8 +121,9 @@ def _run_batch(items, out: Path, *, jobs, force, formats, timeout, progress, on_
     paths = params_files(items)
     todo, outcomes = plan_batch(paths, out, formats=formats, force=force)
     for o in outcomes:
-        if o.failed and o.department_id and o.year is not None:
-            o.out_dir = str(record_failure(department_dir(out, o.year, o.department_id), o))
+        folder = _failure_folder(o, out, outcomes, todo) if o.failed else None
+        if folder is not None:
+            o.out_dir = str(record_failure(folder, o))
         report(o)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     size = shutil.get_terminal_size((100, 24))  # a 0×0 pseudo-terminal would make tqdm hide the bar
@@ -162,6 +165,21 @@ def _run_batch(items, out: Path, *, jobs, force, formats, timeout, progress, on_
     return outcomes
 
 
+def _failure_folder(o: Outcome, out: Path, settled: list[Outcome], todo: list[Path]) -> Path | None:
+    """Where a params file that failed before running leaves its ``error.json``: its own folder, or,
+    for a file that no longer says which department it is, the folder it produced before (unless a
+    valid params file of this run produces that folder now), whose identity ``o`` then takes."""
+    if o.department_id and o.year is not None:
+        return department_dir(out, o.year, o.department_id)
+    taken = {department_dir(out, s.year, s.department_id).resolve() for s in settled
+             if s.department_id and s.year is not None}
+    taken |= {department_dir(out, y, d).resolve() for d, y in map(peek_identity, todo) if d and y is not None}
+    folder = next((f for f in produced_by(out, Path(o.params).name) if f.resolve() not in taken), None)
+    if folder is not None:
+        o.department_id, o.year = folder.name, int(folder.parent.name)
+    return folder
+
+
 def _crashed(path: Path, out: Path, error: str, kind: str) -> Outcome:
     """A department whose worker died under it: the run's failure, so its previous files stay."""
     dept_id, year = peek_identity(path)
@@ -175,10 +193,12 @@ def _crashed(path: Path, out: Path, error: str, kind: str) -> Outcome:
 @dataclass
 class JobReport:
     """What one ``evalkit run`` did: every outcome (departments, then overviews), the index pages,
-    and the files that could not be written (a full disk), each as one line naming the file."""
+    the department folders no params file of the run produced (marked stale), and the files that
+    could not be written (a full disk), each as one line naming the file."""
 
     outcomes: list[Outcome]
     indexes: list[Path]
+    stale: list[StaleFolder] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -188,8 +208,9 @@ class JobReport:
 
 def run_job(items, *, out: Path = Path("reports"), jobs: int | None = None, force: bool = False, formats=FORMATS,
             timeout: float = 600, progress: bool | None = None, on_outcome=None) -> JobReport:
-    """Run a batch, keep the records of unreadable files, run the district overviews and write the
-    index pages; ``on_outcome`` sees each outcome as it settles.
+    """Run a batch, keep the records of unreadable files, mark the folders no params file of this run
+    produced as stale, run the district overviews and write the index page of every year in ``out``;
+    ``on_outcome`` sees each outcome as it settles.
 
     The whole job holds the output folder's lock. Files that cannot be written (a full disk) do not
     stop it: each goes into ``JobReport.problems`` and the index pages are still attempted.
@@ -201,17 +222,20 @@ def run_job(items, *, out: Path = Path("reports"), jobs: int | None = None, forc
         outcomes = _run_batch(items, out, jobs=jobs, force=force, formats=formats, timeout=timeout,
                               progress=progress, on_outcome=report)
         problems: list[str] = []
+        claimed = {department_dir(out, o.year, o.department_id) for o in outcomes
+                   if o.department_id and o.year is not None}
+        stale = mark_stale(out, claimed, {p.name for p in params_files(items)}, problems=problems)
         _record_invalid(out, outcomes, problems)
         years = sorted({o.year for o in outcomes if o.year is not None})
         outcomes += _overviews(items, out, years, outcomes, force=force, formats=formats, timeout=timeout,
                                report=report)
         indexes = []
-        for year in years:
+        for year in sorted({*years, *(int(p.name) for p in year_folders(out))}):
             try:
                 indexes.append(write_index(out, year))
             except OSError as exc:
                 problems.append(os_error_text(exc))
-        return JobReport(outcomes, indexes, problems)
+        return JobReport(outcomes, indexes, stale, problems)
 
 
 def _overviews(items, out: Path, years, outcomes, *, force, formats, timeout, report) -> list[Outcome]:
@@ -234,15 +258,17 @@ def _overviews(items, out: Path, years, outcomes, *, force, formats, timeout, re
 
 
 def _record_invalid(out: Path, outcomes: list[Outcome], problems: list[str]) -> None:
-    """Params files that could not be read have no year: keep their error beside the years."""
+    """Params files of this run that could not be read and match no folder have no year: keep their
+    errors beside the years (``_invalid/<file>.json``); records of earlier runs' files go."""
     folder = out / INVALID_DIR
-    for o in outcomes:
-        path = folder / f"{Path(o.params).stem}.json"
-        if o.failed and o.year is None:
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                write_atomic(path, json.dumps(asdict(o), ensure_ascii=False, indent=2).encode("utf-8"))
-            except OSError as exc:
-                problems.append(os_error_text(exc))
-        else:
-            path.unlink(missing_ok=True)
+    wanted = {f"{Path(o.params).stem}.json": o for o in outcomes if o.failed and o.year is None}
+    for name, o in wanted.items():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(folder / name, json.dumps(asdict(o), ensure_ascii=False, indent=2).encode("utf-8"))
+        except OSError as exc:
+            problems.append(os_error_text(exc))
+    if folder.is_dir():
+        for path in folder.glob("*.json"):
+            if path.name not in wanted:
+                path.unlink(missing_ok=True)
