@@ -1,20 +1,36 @@
 """The ``evalkit`` command: parse arguments, call one public function, set the exit code.
 
-Exit codes: 0 ok; 1 a department failed or a file has errors (``audit``: a document could not be read or
-has error findings); 2 usage error.
+Exit codes: 0 ok; 1 a department failed, a file has errors or cannot be written, another run
+holds the output folder, or (``audit``) a document could not be read or has error findings; 2 usage
+error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). An interrupted or terminated run stops
+its workers and their kernels before it exits.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .exceptions import EvalkitError
 
 log = logging.getLogger("evalkit")
+
+#: ``evalkit run`` names a stale folder's reason (:data:`evalkit.outputs.STALE_REASONS`) so.
+STALE_WHY = {
+    "absent": "its params file {params} is not in this run",
+    "reassigned": "its params file {params} now gives another department (department.id changed)",
+    "unknown": "no params file of this run produces it",
+}
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that the run stops its workers on the way out."""
 
 
 def _cmd_score(args) -> int:
@@ -92,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--formats", default="html,pdf,docx,xlsx", type=_formats,
                    help="outputs, comma-separated: html,pdf (appendix), docx (自评报告.docx and .html), "
                         "xlsx (绩效自评表.xlsx) (default: all four)")
-    p.add_argument("--timeout", type=float, default=600, help="seconds one department may take (default: 600)")
+    p.add_argument("--timeout", type=_timeout, default=600,
+                   help="seconds one department may take, at least 1 (default: 600)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (one line per department)")
     p.set_defaults(func=_cmd_run)
 
@@ -137,6 +154,39 @@ def _formats(text: str) -> tuple[str, ...]:
     return items
 
 
+def _timeout(text: str) -> float:
+    from .run.department import check_timeout
+
+    try:
+        return check_timeout(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds of at least 1, got {text!r}") from None
+
+
+@contextlib.contextmanager
+def _signals_stop_the_run():
+    """Ctrl-C raises ``KeyboardInterrupt`` and SIGTERM :class:`_Terminated` in the main thread, once
+    (a repeat is ignored while the workers are being stopped); a kernel this process runs itself
+    (the overview's) is killed first, so nothing interrupts it and it prints nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    from .run.department import kill_kernels
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        kill_kernels()
+        raise KeyboardInterrupt if signum == signal.SIGINT else _Terminated
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _cmd_run(args) -> int:
     from .publish.terminal import STATUS, render_run_summary
     from .run.batch import run_job
@@ -148,16 +198,22 @@ def _cmd_run(args) -> int:
             print(f"{STATUS[outcome.status]:<14} {outcome.department_id or outcome.params}"
                   f"  {outcome.seconds:.1f}s", file=sys.stderr, flush=True)
 
-    job = run_job(args.params, out=Path(args.out), jobs=args.jobs, force=args.force, formats=args.formats,
-                  timeout=args.timeout, progress=interactive, on_outcome=report)
+    with _signals_stop_the_run():
+        job = run_job(args.params, out=Path(args.out), jobs=args.jobs, force=args.force, formats=args.formats,
+                      timeout=args.timeout, progress=interactive, on_outcome=report)
     print(render_run_summary(job.outcomes))
     for path in job.indexes:
         print(f"index: {path}")
+    for s in job.stale:
+        print(f"stale: {s.folder}: {STALE_WHY[s.reason].format(params=s.params)}; the index lists it as "
+              "已过期 (not in this run's params)")
     for o in job.failed:
         print(f"\nFAILED {o.params}: {o.error_kind}\n{o.error}")
         if o.out_dir:
             print(f"  partial notebook and error.json kept in {o.out_dir}")
-    return 1 if job.failed else 0
+    for problem in job.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return 1 if job.failed or job.problems else 0
 
 
 def _cmd_audit(args) -> int:
@@ -206,9 +262,21 @@ def main(argv: list[str] | None = None) -> int:
     except EvalkitError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a file that cannot be read or written: the operator's to fix
+        from .iorw import os_error_text
+
+        if args.verbose:
+            raise
+        print(f"error: {os_error_text(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted: workers stopped; unfinished departments keep their previous files and run "
+              "again next time", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("terminated (SIGTERM): workers stopped; unfinished departments keep their previous files and "
+              "run again next time", file=sys.stderr)
+        return 143
     except Exception as exc:
         if args.verbose:
             raise

@@ -26,10 +26,16 @@ def package_digest() -> str:
 
 
 def fingerprint(params: Params, scheme: Scheme, notebook: Path, formats: tuple[str, ...]) -> dict:
-    """Everything a department's outputs depend on; equal fingerprints mean nothing to redo."""
+    """Everything a department's outputs depend on; equal fingerprints mean nothing to redo.
+
+    ``params`` names the params file that produced the outputs (its name inside the params folder,
+    so ``run params/`` and ``run /abs/params`` agree): a file that no longer parses is matched to its
+    old folder by it, and a folder no file produces any more is found stale (:mod:`evalkit.run.batch`).
+    """
     base = Path(params.source).resolve().parent
     inputs = {os.path.relpath(Path(path).resolve(), base): digest for path, digest in params.inputs.items()}
     return {
+        "params": Path(params.source).name,
         "inputs": dict(sorted(inputs.items())),  # relative: `run params/` and `run /abs/params` agree
         "scheme": {"id": scheme.id, "sha256": scheme.sha256},
         "notebook": hashlib.sha256(notebook.read_bytes()).hexdigest(),
