@@ -206,10 +206,11 @@ def test_index_escapes_text_from_params(tmp_path):
     from evalkit.publish import index
 
     rows = [{"id": "x", "name": "<script>alert(1)</script>", "status": "ok", "score": "1.00", "sort": 1.0,
-             "sort_max": 1.0, "grade": "差", "reported": None, "findings": {"error": 0, "warning": 0, "info": 0},
+             "sort_max": 1.0, "grade": "差", "scheme": "<b>方案</b>", "reported": None, "findings": {"error": 0, "warning": 0, "info": 0},
              "links": {}, "sample": False}]
     html = index.render(rows, year=2023)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>方案</b>" not in html
 
 
 def test_kernel_that_dies_at_start_is_retried_once_then_reported(tmp_path, monkeypatch):
@@ -264,3 +265,16 @@ def test_incremental_runs_notice_missing_outputs_breakage_and_duplicates(tmp_pat
     assert sorted(p.name for p in (out / "2023" / "dept-b").iterdir()) == ["error.json"]
     assert outcomes["dept-a"].error_kind == outcomes["dept-a-copy"].error_kind == "DuplicateDepartmentError"
     assert "dept-a-copy.yaml" in outcomes["dept-a"].error
+
+
+def test_a_department_with_errors_is_marked_and_ranked_after_the_clean_ones():
+    from evalkit.publish import index
+
+    def row(name, score, errors):
+        return {"id": name, "name": name, "status": "review" if errors else "ok", "score": f"{score:.2f}",
+                "sort": score, "sort_max": score, "grade": "优", "scheme": "示例方案", "reported": None,
+                "findings": {"error": errors, "warning": 0, "info": 0}, "links": {}, "sample": False}
+
+    html = index.render([row("超支局", 100.0, 4), row("规范局", 88.72, 0)], year=2023)
+    assert html.index("规范局") < html.index("超支局")  # 100 points with errors never tops the ranking
+    assert "待复核" in html and "存在错误、待复核1个" in html

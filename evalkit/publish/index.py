@@ -14,11 +14,14 @@ Each department folder gives one row, read defensively so that no file can break
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from html import escape
 from pathlib import Path
 
 from .. import outputs
+from ..core.numbers import fmt
 from ..core.sample import is_sample_region
 from ..core.scoring import grade_range_text
 from ..iorw import write_atomic
@@ -74,7 +77,7 @@ def _folder_row(folder: Path) -> dict:
             return {**row, "status": "unreadable", "note": f"错误记录{problem}该部门上次运行没有成功，{NOTES['rerun']}"}
         kept = any((folder / o.filename).is_file() for o in outputs.DEPARTMENT if o != outputs.NOTEBOOK)
         return {**row, "name": e.get("name") or row["name"], "status": "failed",
-                "error": f"{e.get('error_kind')}: {e.get('error')}", "note": NOTES["kept"] if kept else None}
+                "error": failure_text(e.get("error_kind")), "note": NOTES["kept"] if kept else None}
     if not result.exists():
         return {**row, "status": "incomplete", "note": NOTES["incomplete"]}
     r, problem = _read_json(result)
@@ -82,14 +85,29 @@ def _folder_row(folder: Path) -> dict:
         return {**row, "status": "unreadable", "note": f"结果文件 {outputs.RESULT.filename} {problem}{NOTES['rerun']}"}
     try:
         counts = {s: sum(1 for f in r["findings"] if f["severity"] == s) for s in ("error", "warning", "info")}
-        grade = r["grade"]["label"] or grade_range_text(r["grade"]["min_label"], r["grade"]["max_label"])
-        return {**row, "name": str(r["department"]["name"]), "status": "ok",
-                "score": str(r["score"]["display"]), "sort": float(r["score"]["min"]),
+        g, s = r["grade"], r["score"]
+        grade = g["label"] or f"无法核定（可能为{grade_range_text(g['min_label'], g['max_label'])}）"
+        score = fmt(s["min"]) if s["complete"] else f"无法核定，可能区间{fmt(s['min'])}–{fmt(s['max'])}"
+        return {**row, "name": str(r["department"]["name"]), "status": "review" if counts["error"] else "ok",
+                "scheme": str((r.get("scheme") or {}).get("title") or ""),
+                "score": score, "sort": float(r["score"]["min"]),
                 "sort_max": float(r["score"]["max"]), "grade": str(grade), "reported": r["reported"].get("score"),
                 "findings": counts, "sample": is_sample_region(r["department"].get("region"))}
     except (KeyError, TypeError, ValueError, AttributeError):  # valid JSON of another shape
         return {**row, "status": "unreadable",
                 "note": f"结果文件 {outputs.RESULT.filename} 的内容不是本程序写出的格式（缺少得分等内容）。{NOTES['rerun']}"}
+
+
+#: Why a department failed, by the kind of error ``error.json`` records, as the page says it (the
+#: record itself, linked as 错误记录, has the details for whoever fixes it).
+FAILURES = {"ParamsError": "参数文件有误，无法计算", "SchemeError": "评价方案文件有误，无法计算",
+            "DuplicateDepartmentError": "部门标识与另一参数文件重复", "CellExecutionError": "计算附件生成出错",
+            "RunTimeoutError": "运行超时", "KernelDiedError": "运行中断", "OSError": "文件无法写入（磁盘已满或无权限）"}
+
+
+def failure_text(kind: str | None) -> str:
+    """A failure in plain words: ``参数文件有误，无法计算（详见错误记录）``."""
+    return f"{FAILURES.get(kind or '', '运行出错')}（详见错误记录）。"
 
 
 def _read_json(path: Path) -> tuple[dict | None, str | None]:
@@ -136,7 +154,9 @@ def _link_list(row: dict) -> str:
 
 def render(rows: list[dict], *, year: int | str, overview: dict[str, str] | None = None) -> str:
     """The page; ``overview`` maps the overview files that exist to their link text."""
-    ok = sorted((r for r in rows if r["status"] == "ok"), key=lambda r: (-r["sort"], -r["sort_max"], r["id"]))
+    ranked = sorted((r for r in rows if r["status"] in ("ok", "review")), key=lambda r: (-r["sort"], -r["sort_max"], r["id"]))
+    ok = [r for r in ranked if r["status"] == "ok"] + [r for r in ranked if r["status"] == "review"]
+    review = [r for r in ok if r["status"] == "review"]
     failed = [r for r in rows if r["status"] == "failed"]
     unsettled = [r for r in rows if r["status"] in ("unreadable", "incomplete")]
     stale = [r for r in rows if r["status"] == "stale"]
@@ -146,12 +166,17 @@ def render(rows: list[dict], *, year: int | str, overview: dict[str, str] | None
         f = r["findings"]
         reported = "—" if r["reported"] is None else escape(str(r["reported"]).rstrip("0").rstrip(".")
                                                               if "." in str(r["reported"]) else str(r["reported"]))
+        flagged = r["status"] == "review"
+        # a department with errors is ranked after every clean one, whatever its score
+        order = r["sort"] - (1000 if flagged else 0)
+        status = "待复核<br><small>存在错误，得分和等级待复核确认</small>" if flagged else "成功"
         body.append(
-            f"<tr><td>{escape(r['name'])}<br><small>{escape(r['id'])}</small></td>"
-            f"<td class='num' data-sort='{r['sort']:.6f}'>{escape(r['score'])}</td><td>{escape(r['grade'])}</td>"
+            f"<tr{' class=review' if flagged else ''}><td>{escape(r['name'])}<br><small>{escape(r['id'])}</small></td>"
+            f"<td class='num' data-sort='{order:.6f}'>{escape(r['score'])}</td>"
+            f"<td>{escape(r['grade'])}<br><small>{escape(r['scheme'])}</small></td>"
             f"<td class='num'>{reported}</td>"
             f"<td class='num e' data-sort='{f['error']}'>{f['error']}</td><td class='num w'>{f['warning']}</td>"
-            f"<td class='num'>{f['info']}</td><td>成功</td><td>{_link_list(r)}</td></tr>")
+            f"<td class='num'>{f['info']}</td><td>{status}</td><td>{_link_list(r)}</td></tr>")
     for r in [*failed, *unsettled, *stale]:
         label, css, sort = STATUS[r["status"]]
         detail = " ".join(x for x in (r.get("error", "")[:400], r.get("note") or "") if x)
@@ -159,15 +184,18 @@ def render(rows: list[dict], *, year: int | str, overview: dict[str, str] | None
                     f"<td class='num' data-sort='{sort}'>—</td><td>—</td><td>—</td><td>—</td><td>—</td><td>—</td>"
                     f"<td>{label}<br><small>{escape(detail)}</small></td><td>{_link_list(r)}</td></tr>")
     counted = len(ok) + len(failed) + len(unsettled)
-    summary = f"共 {counted} 个部门：成功 {len(ok)} 个，失败 {len(failed)} 个"
-    summary += f"，结果无法读取或未完成 {len(unsettled)} 个。" if unsettled else "。"
+    summary = (f"共{counted}个部门：计算完成{len(ok)}个（其中存在错误、待复核{len(review)}个），"
+               f"失败{len(failed)}个")
+    summary += f"，结果无法读取或未完成{len(unsettled)}个。" if unsettled else "。"
     if stale:
-        summary += f"另有 {len(stale)} 个部门已过期（不在本次参数中），列在表末，不参加排名。"
+        summary += f"另有{len(stale)}个部门已过期（不在本次参数中），列在表末，不参加排名。"
     note = ("<p class='sample'>示例数据：本页部分或全部部门为虚构的示例数据，仅用于演示。</p>" if sample else "")
     extra = ("<p>" + " · ".join(f"<a href='{escape(href)}'>{escape(label)}</a>" for href, label in overview.items())
              + "</p>") if overview else ""
     return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(str(year))} 年度部门整体支出绩效自评 · 汇总</title>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{INDEX_CSP}">
+<title>{escape(str(year))}年度部门整体支出绩效自评 · 汇总</title>
 <style>
 body {{ font-family: {CSS_FONT_STACK}; margin: 2em; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 14px; }}
@@ -177,33 +205,41 @@ td.num {{ text-align: right; white-space: nowrap; }}
 td.e {{ color: #b03a2e; font-weight: bold; }} td.w {{ color: #9a6a00; }}
 tr:nth-child(even) td {{ background: #f8f9fb; }}
 tr.failed td {{ background: #fdecea; }}
+tr.review td {{ background: #fff3e8; }}
 tr.unsettled td {{ background: #fff6e0; }}
 tr.stale td {{ background: #eeeeee; color: #666; }}
 .sample {{ border: 2px solid #e08a2c; padding: .5em 1em; background: #fff6ec; font-weight: bold; }}
 </style></head><body>
-<h1>{escape(str(year))} 年度部门整体支出绩效自评 · 汇总</h1>
+<h1>{escape(str(year))}年度部门整体支出绩效自评 · 汇总</h1>
 {note}{extra}
-<p>{summary}按得分从高到低排列（得分为区间时按下限）；点击表头可重新排序。</p>
+<p>{summary}无错误的部门按得分从高到低排列在前（得分为区间时按下限），存在错误的部门标为“待复核”，排在其后；
+评价等级下注明所用评价方案。点击表头可重新排序。</p>
 <table id="departments"><thead><tr><th>部门</th><th>得分</th><th>评价等级</th><th>自评得分</th><th>错误</th><th>警告</th>
 <th>提示</th><th>状态</th><th>文件</th></tr></thead><tbody>
 {''.join(body)}
 </tbody></table>
-<script>
-document.querySelectorAll('#departments th').forEach(function (th, col) {{
-  th.addEventListener('click', function () {{
+<script>{SORT_SCRIPT}</script>
+</body></html>
+"""
+
+
+#: The page's one script, sorting the table when a header is clicked; the page's policy allows this
+#: script alone (by its hash) and no request.
+SORT_SCRIPT = """document.querySelectorAll('#departments th').forEach(function (th, col) {
+  th.addEventListener('click', function () {
     var body = th.closest('table').tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
     var dir = th.dataset.dir === 'asc' ? -1 : 1; th.dataset.dir = dir === 1 ? 'asc' : 'desc';
-    function key(row) {{ var c = row.cells[col]; var v = c.dataset.sort || c.textContent.trim();
-      var n = parseFloat(v); return isNaN(n) ? v : n; }}
-    rows.sort(function (a, b) {{ var x = key(a), y = key(b);
-      return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), 'zh')) * dir; }});
-    rows.forEach(function (r) {{ body.appendChild(r); }});
-  }});
-}});
-</script>
-</body></html>
+    function key(row) { var c = row.cells[col]; var v = c.dataset.sort || c.textContent.trim();
+      var n = parseFloat(v); return isNaN(n) ? v : n; }
+    rows.sort(function (a, b) { var x = key(a), y = key(b);
+      return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), 'zh')) * dir; });
+    rows.forEach(function (r) { body.appendChild(r); });
+  });
+});
 """
+INDEX_CSP = (f"default-src 'none'; script-src 'sha256-{base64.b64encode(hashlib.sha256(SORT_SCRIPT.encode()).digest()).decode()}'; "
+             "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'")
 
 
 def write_index(out: Path, year: int | str) -> Path:
