@@ -37,6 +37,7 @@ EXPORTED = [
     "Finding",
     "FontMissingError",
     "KernelDiedError",
+    "OutputLockedError",
     "Params",
     "ParamsError",
     "Portfolio",

@@ -105,7 +105,7 @@ def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int
               on_outcome=None) -> list[Outcome]:
     """Run every department in ``items`` (files or folders) in ``jobs`` worker processes.
 
-    Holds the output folder's lock (:class:`~evalkit.run.lock.OutputLockedError` if another run has
+    Holds the output folder's lock (:class:`~evalkit.exceptions.OutputLockedError` if another run has
     it); ``ValueError`` for a ``timeout`` below one second. Neither touches anything in ``out``.
     """
     check_timeout(timeout)

@@ -149,7 +149,7 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
     try:
         staging = stage.open_staging(target)
         nb = _execute(notebook, staging / stage.DEPARTMENT.partial,
-                      {"params_file": str(Path(params_path).resolve()), "scheme": None},
+                      {"params_file": os.path.relpath(Path(params_path).resolve()), "scheme": None},
                       timeout=timeout, label=d.id, start_retries=start_retries)
         _publish(nb, staging, outputs.NOTEBOOK, (outputs.APPENDIX_HTML, outputs.APPENDIX_PDF), formats=formats,
                  metadata={"department": d.id, "year": d.year})
@@ -354,7 +354,7 @@ def run_overview(folder: str | Path, out: str | Path, year: int, *, formats=APPE
     try:
         staging = stage.open_staging(target)
         nb = _execute(notebook_path("overview"), staging / stage.OVERVIEW.partial,
-                      {"params_dir": str(Path(folder).resolve()), "year": year},
+                      {"params_dir": os.path.relpath(Path(folder).resolve()), "year": year},
                       timeout=timeout, label="overview", start_retries=1)
         _publish(nb, staging, outputs.OVERVIEW_NOTEBOOK, (outputs.OVERVIEW_HTML, outputs.OVERVIEW_PDF),
                  formats=formats, metadata={"year": year})

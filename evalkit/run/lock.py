@@ -15,11 +15,7 @@ import os
 from pathlib import Path
 
 from .. import outputs
-from ..exceptions import EvalkitError
-
-
-class OutputLockedError(EvalkitError):
-    """Another ``evalkit run`` is writing to the same output folder."""
+from ..exceptions import OutputLockedError
 
 
 @contextlib.contextmanager
