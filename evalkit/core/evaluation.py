@@ -39,6 +39,8 @@ from .scoring import (
 )
 
 RESULT_SCHEMA = "evalkit-result/v1"
+INDICATOR_FRAME_COLUMNS = ["goal", "name", "tier", "direction", "target", "actual", "unit", "weight", "coefficient",
+                           "score", "max_loss", "scored", "rule", "trail"]
 
 
 @dataclass(frozen=True)
@@ -73,15 +75,17 @@ class Evaluation:
     @property
     def indicators(self) -> pd.DataFrame:
         """One row per indicator: target, actual, weight, rule, coefficient, score and trail."""
-        rows = [{
+        return pd.DataFrame(self.indicator_rows(), columns=INDICATOR_FRAME_COLUMNS)
+
+    def indicator_rows(self) -> list[dict]:
+        """The rows of :attr:`indicators`, without building a DataFrame (a portfolio joins thousands)."""
+        return [{
             "goal": s.goal, "name": s.indicator.name, "tier": s.indicator.tier, "direction": s.indicator.direction,
             "target": _plain(s.indicator.target), "actual": _plain(s.indicator.actual), "unit": s.indicator.unit,
             "weight": float(s.weight), "coefficient": to_float(s.coefficient), "score": to_float(s.score),
             "max_loss": float(s.weight - s.score) if s.scored else None, "scored": s.scored,
             "rule": s.rule, "trail": s.trail,
         } for s in self.indicator_scores]
-        return pd.DataFrame(rows, columns=["goal", "name", "tier", "direction", "target", "actual", "unit", "weight",
-                                           "coefficient", "score", "max_loss", "scored", "rule", "trail"])
 
     @property
     def findings(self) -> pd.DataFrame:
