@@ -124,8 +124,8 @@ def assert_recovers(params: Path, out: Path) -> None:
         assert sorted(p.name for p in (out / "2023" / dept).iterdir()) == [
             ".evalkit-run.json", "appendix.html", "evaluation.ipynb", "result.json"]
     index = (out / "2023" / "index.html").read_text(encoding="utf-8")
-    assert "共 2 个部门：成功 2 个，失败 0 个。" in index
-    assert index.count("<td>成功</td>") == 2
+    assert "共2个部门：计算完成2个（其中存在错误、待复核2个），失败0个。" in index  # copies of the worked example
+    assert index.count("<td>待复核<br>") == 2
 
 
 @pytest.fixture
@@ -247,12 +247,12 @@ def test_a_run_that_fails_for_its_own_reasons_keeps_the_good_outputs(project):
     assert {name: (folder / name).read_bytes() for name in good} == good
     assert (folder / "error.json").is_file() and not (folder / ".evalkit-run.json").exists()
     index = (out / "2023" / "index.html").read_text(encoding="utf-8")
-    assert "<td>成功</td>" not in index and "失败" in index and "上次成功运行留下的" in index
+    assert "<td>待复核<br>" not in index and "失败" in index and "上次成功运行留下的" in index
     code, text = run_cli("run", dept, "--out", out, "--formats", "html", "--no-progress")  # not --force
     assert code == 0 and "1 run, 0 unchanged" in text
     assert sorted(p.name for p in folder.iterdir()) == [".evalkit-run.json", "appendix.html", "evaluation.ipynb",
                                                          "result.json"]
-    assert "<td>成功</td>" in (out / "2023" / "index.html").read_text(encoding="utf-8")
+    assert "<td>待复核<br>" in (out / "2023" / "index.html").read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -298,7 +298,7 @@ def test_a_full_disk_fails_clearly_keeps_good_outputs_and_the_index_is_still_wri
     assert {name: (folder / name).read_bytes() for name in good} == good
     assert (folder / "error.json").is_file() and not (folder / ".evalkit-staging").exists()
     index = (out / "2023" / "index.html").read_text(encoding="utf-8")
-    assert "<td>成功</td>" not in index and "No space left on device" in index
+    assert "<td>待复核<br>" not in index and "文件无法写入（磁盘已满或无权限）" in index
 
     filler.unlink()
     fill(small_disk, leave=0)  # not even the index fits: it is still attempted, and said so
@@ -312,5 +312,5 @@ def test_a_full_disk_fails_clearly_keeps_good_outputs_and_the_index_is_still_wri
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(p.name for p in folder.iterdir()) == [".evalkit-run.json", "appendix.html", "evaluation.ipynb",
                                                          "result.json"]
-    assert "<td>成功</td>" in (out / "2023" / "index.html").read_text(encoding="utf-8")
+    assert "<td>待复核<br>" in (out / "2023" / "index.html").read_text(encoding="utf-8")
     shutil.rmtree(out)

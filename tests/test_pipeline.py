@@ -56,7 +56,8 @@ def worked_example(tmp_path_factory) -> Path:
 def test_run_produces_exactly_the_expected_files(worked_example):
     assert sorted(p.name for p in worked_example.iterdir()) == sorted(
         [".evalkit-run.json", "appendix.html", "appendix.pdf", "evaluation.ipynb", "result.json",
-         "自评报告.docx", "自评报告.html", "绩效自评表.xlsx"])
+         "自评报告.docx", "自评报告.html", "自评报告.pdf", "复核意见书.docx", "复核意见书.html", "复核意见书.pdf",
+         "绩效自评表.xlsx"])
 
 
 def test_executed_notebook_has_outputs_and_no_errors(worked_example):
@@ -114,7 +115,7 @@ def test_plain_papermill_cli_runs_the_notebook(tmp_path):
     proc = subprocess.run([BIN / "jupyter", "nbconvert", "--to", "evalkit_pdf", out], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     first_page = PdfReader(tmp_path / "out.pdf").pages[0].extract_text()
-    assert first_page.splitlines()[0].startswith("党政办公室 2023 年度部门整体支出绩效自评")
+    assert first_page.splitlines()[0].startswith("党政办公室2023年度部门整体支出绩效自评")
 
 
 def test_notebook_source_is_committed_without_outputs():

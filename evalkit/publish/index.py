@@ -59,7 +59,7 @@ def collect(out: Path, year: int | str) -> list[dict]:
             if problem:
                 rows.append({**row, "status": "unreadable", "note": f"错误记录{problem}{NOTES['rerun']}"})
             else:
-                rows.append({**row, "status": "failed", "error": f"{e.get('error_kind')}: {e.get('error')}"})
+                rows.append({**row, "status": "failed", "error": failure_text(e.get("error_kind"))})
     return rows
 
 
@@ -76,8 +76,10 @@ def _folder_row(folder: Path) -> dict:
         if problem:
             return {**row, "status": "unreadable", "note": f"错误记录{problem}该部门上次运行没有成功，{NOTES['rerun']}"}
         kept = any((folder / o.filename).is_file() for o in outputs.DEPARTMENT if o != outputs.NOTEBOOK)
+        params = Path(str(e.get("params") or "")).name
+        notes = [f"参数文件：{params}。" if params else "", NOTES["kept"] if kept else ""]
         return {**row, "name": e.get("name") or row["name"], "status": "failed",
-                "error": failure_text(e.get("error_kind")), "note": NOTES["kept"] if kept else None}
+                "error": failure_text(e.get("error_kind")), "note": "".join(notes) or None}
     if not result.exists():
         return {**row, "status": "incomplete", "note": NOTES["incomplete"]}
     r, problem = _read_json(result)
