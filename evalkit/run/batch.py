@@ -50,7 +50,7 @@ def is_current(ev, out: Path, formats) -> bool:
         previous = json.loads(stamp.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    current = fingerprint(ev.params, ev.scheme, notebook_path("department"), tuple(formats))
+    current = fingerprint(ev, notebook_path("department"), tuple(formats))
     return previous == json.loads(json.dumps(current))
 
 

@@ -160,7 +160,7 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
             write_documents(ev, staging, documents)
         write_atomic(staging / outputs.RESULT.filename,
                      json.dumps(ev.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
-        stamp = fingerprint(ev.params, ev.scheme, notebook, tuple(formats))
+        stamp = fingerprint(ev, notebook, tuple(formats))
         write_atomic(staging / outputs.STAMP.filename, json.dumps(stamp, ensure_ascii=False, indent=2).encode("utf-8"))
         stage.swap_in(staging, target, stage.DEPARTMENT)
     except Exception as exc:  # one department's failure must not stop a batch
