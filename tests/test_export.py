@@ -498,3 +498,19 @@ def test_use_cjk_font_names_the_package_when_the_font_is_missing(monkeypatch, tm
     monkeypatch.setattr(evalkit.publish.fonts, "FONT_DIRS", (tmp_path,))
     with matplotlib.rc_context(), pytest.raises(FontMissingError, match="apt-get install fonts-noto-cjk"):
         use_cjk_font()
+
+
+def test_a_legend_names_only_what_is_drawn_and_sits_above_the_plot(worked):
+    """The worked example has no actuals: nothing earned, nothing lost, only 未填报 in its legend."""
+    from matplotlib.figure import Figure
+
+    from evalkit.publish.charts import legend_above
+
+    fig = Figure()
+    ax = fig.subplots()
+    ax.barh([0, 1], [0, 0], label="已得分")
+    ax.barh([0, 1], [3, 4], label="未填报完成值")
+    legend_above(ax)
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["未填报完成值"]
+    assert legend.get_bbox_to_anchor().y0 >= ax.get_window_extent().y1 - 1  # above the axes, not over the bars

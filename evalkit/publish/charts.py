@@ -50,8 +50,8 @@ def budget_chart(ev: Evaluation) -> bytes:
     ax.set_yticks(list(ys), names)
     ax.invert_yaxis()
     ax.set_xlabel(f"金额（{ev.params.unit}）")
-    ax.set_title("预算执行情况：全年预算数与全年执行数")
-    ax.legend(loc="upper right", fontsize=9)
+    fig.suptitle("预算执行情况：全年预算数与全年执行数", fontsize=11)
+    legend_above(ax, fontsize=9)
     ax.margins(x=0.15)
     fig.tight_layout()
     return to_png(fig)
@@ -78,11 +78,11 @@ def loss_chart(ev: Evaluation) -> bytes:
     ax.barh(ys, lost, left=earned, color=RED, label="失分")
     ax.barh(ys, unknown, left=[e + lo for e, lo in zip(earned, lost, strict=True)], color=GREY,
             hatch="//", edgecolor="white", label="未填报完成值（无法核实）")
-    ax.set_yticks(ys, [_wrap(n) for n in names], fontsize=8)
+    ax.set_yticks(ys, [wrap_label(n) for n in names], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("分值")
-    ax.set_title("各绩效目标得分与失分")
-    ax.legend(loc="lower right", fontsize=8)
+    fig.suptitle("各绩效目标得分与失分", fontsize=11)
+    legend_above(ax)
     fig.tight_layout()
     return to_png(fig)
 
@@ -104,11 +104,45 @@ def monthly_chart(ev: Evaluation) -> bytes | None:
     ax.set_xticks(list(t["month"]), [f"{m}月" for m in t["month"]], fontsize=8)
     ax.set_ylabel("%")
     ax.set_ylim(0, max(105, max(progress) + 5))
-    ax.set_title("月度支付进度与序时进度")
-    ax.legend(fontsize=8, loc="upper left")
+    fig.suptitle("月度支付进度与序时进度", fontsize=11)
+    legend_above(ax)
     fig.tight_layout()
     return to_png(fig)
 
 
-def _wrap(text: str, size: int = 12) -> str:
-    return "\n".join(text[i:i + size] for i in range(0, len(text), size))
+#: Where a Chinese label may break: after these marks (and before an opening bracket).
+_BREAK_AFTER = "、，,；;：:）)》」”—·/ "
+
+
+def wrap_label(text: str, size: int = 12) -> str:
+    """A long Chinese label over several lines, broken after punctuation where it can be (at most
+    ``size`` characters a line), never in the middle of a bracketed part when a break outside it fits.
+
+    >>> print(wrap_label("党工委、党政办公文秘、文件管理工作"))
+    党工委、党政办公文秘、
+    文件管理工作
+    >>> wrap_label("短名称")
+    '短名称'
+    """
+    lines = []
+    while len(text) > size:
+        cut = max((i + 1 for i, ch in enumerate(text[:size]) if ch in _BREAK_AFTER), default=0)
+        cut = cut or max((i for i, ch in enumerate(text[:size]) if ch in "（(《“" and i > 0), default=0) or size
+        lines.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return "\n".join([*lines, text]) if text else "\n".join(lines)
+
+
+def legend_above(ax, *, fontsize: int = 8) -> None:
+    """The legend above the plotting area, never over the data, and only for what was drawn (a
+    series with nothing to show has no entry)."""
+    handles, labels = [], []
+    for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+        patches = getattr(handle, "patches", None)
+        if patches is not None and not any(p.get_width() * p.get_height() for p in patches):
+            continue
+        handles.append(handle)
+        labels.append(label)
+    if handles:
+        ax.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(handles),
+                  frameon=False, fontsize=fontsize)

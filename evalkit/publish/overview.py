@@ -22,7 +22,7 @@ from ..core.numbers import fmt, fmt_pct
 from ..core.scoring import GRADE_RANGE, grade_range_text
 from ..core.wording import finding_label
 from ..portfolio.portfolio import NO_REGION
-from .charts import BLUE, GREY, ORANGE, RED, chart_image, to_png
+from .charts import BLUE, GREY, ORANGE, RED, chart_image, legend_above, to_png
 from .fonts import use_cjk_font
 from .markup import escape_markdown, generated_date, html_table
 
@@ -170,8 +170,9 @@ def execution_score_chart(pf) -> Image | Markdown:
         ax.axvline(limit * 100, color=ORANGE, linestyle=":", linewidth=1, label=f"预算执行率预警线 {fmt_pct(limit, 0)}")
     ax.set_xlabel("预算执行率（%）")
     ax.set_ylabel("得分（区间取中点，竖线为区间）")
-    ax.set_title("预算执行率与绩效得分")
-    ax.legend(fontsize=7, loc="lower left")
+    fig.suptitle("预算执行率与绩效得分", fontsize=11)
+    fig.subplots_adjust(top=0.82)
+    legend_above(ax, fontsize=7)
     _label_column(ax, fig, shown[shown["flagged"]])
     if not missing.empty:
         ax.text(0, -0.16, "未绘出（没有预算执行率）：" + "、".join(missing["name"]), transform=ax.transAxes,
@@ -194,12 +195,13 @@ def payment_curves_chart(pf) -> Image | Markdown:
                 alpha=0.9 if hot else 0.25, linewidth=1.6 if hot else 1)
     months = list(range(1, 13))
     ax.plot(months, [x / 12 * 100 for x in months], color="black", linestyle="--", label="序时进度")
-    ax.plot([], [], color=RED, label="年末突击支出的部门")
+    if flagged:
+        ax.plot([], [], color=RED, label="年末突击支出的部门")
     ax.plot([], [], color=BLUE, alpha=0.4, label="其他部门")
     ax.set_xticks(months, [f"{x}月" for x in months], fontsize=8)
     ax.set_ylabel("累计支付进度（占全年预算数，%）")
-    ax.set_title("各部门累计支付进度与序时进度")
-    ax.legend(fontsize=8, loc="upper left")
+    fig.suptitle("各部门累计支付进度与序时进度", fontsize=11)
+    legend_above(ax)
     fig.tight_layout()
     return chart_image(to_png(fig), "各部门累计支付进度与序时进度")
 
