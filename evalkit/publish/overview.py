@@ -81,9 +81,12 @@ def departments_table(pf) -> HTML:
     regions = len(pf.regions) > 1
     rows = []
     for r in d.itertuples():
-        row = [r.name, pf.evaluations[r.id].score_text(), _grade_text(r), fmt(r.reported_score), fmt_pct(r.execution_rate),
+        s = pf.evaluations[r.id].score
+        score = fmt(s.min) if s.complete else f"无法核定（{fmt(s.min)}–{fmt(s.max)}）"
+        row = [r.name, score, _grade_text(r), fmt(r.reported_score), fmt_pct(r.execution_rate),
                fmt_pct(r.adjustment_rate), fmt_pct(r.december_share), int(r.errors), int(r.warnings), int(r.infos)]
-        rows.append(([r.region or NO_REGION] if regions else []) + row)
+        # the page says 示例数据 once, at its top: the region column stays one line in the PDF
+        rows.append(([(r.region or NO_REGION).removesuffix("（示例数据）")] if regions else []) + row)
     headers = ["部门", "得分", "评价等级", "自评得分", "预算执行率", "预算调整率", "12月支付占比", "错误", "警告", "提示"]
     shift = 1 if regions else 0
     return HTML(html_table((["地区"] if regions else []) + headers, rows,
