@@ -246,3 +246,18 @@ def test_evaluation_objects_are_immutable(worked):
         worked.score = None
     with pytest.raises(AttributeError):
         worked.params.budget.adjusted = 0
+
+
+def test_frames_read_in_chinese_in_a_notebook_and_stay_machine_friendly(worked):
+    frame = worked.indicators
+    assert list(frame.columns[:4]) == ["goal", "name", "tier", "direction"] and frame["weight"].dtype == float
+    html = frame._repr_html_()
+    assert "指标性质" in html and "≥" in html and "计算过程" in html and ">=" not in html
+    findings = worked.findings.readable()
+    assert list(findings.columns) == ["编号", "严重程度", "问题", "依据", "所涉内容"]
+    assert not any(text.startswith("{") for text in findings["依据"])  # evidence as words, not dicts
+    assert "2023年4月10日" in "".join(findings["依据"])
+    departments = evalkit.Portfolio.load(ROOT / "params", year=2023).departments
+    shown = departments.readable()
+    assert "预算执行率" in shown.columns and shown["预算执行率"].str.endswith("%").sum() >= len(shown) - 1  # one has no budget
+    assert 0 < departments["execution_rate"].max() < 2  # still fractions for code

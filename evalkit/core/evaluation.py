@@ -19,6 +19,7 @@ from ..paths import display_path
 from . import provenance
 from .budget import BudgetResult, compute_budget
 from .findings import SEVERITIES, Context, Finding, find_all
+from .frames import LabelledFrame
 from .history import RESULT_SUFFIX, YearComparison, YearFigures, compare, load_previous_result, previous_year_file
 from .model import Params
 from .numbers import fmt_pct, to_float
@@ -75,7 +76,7 @@ class Evaluation:
     @property
     def indicators(self) -> pd.DataFrame:
         """One row per indicator: target, actual, weight, rule, coefficient, score and trail."""
-        return pd.DataFrame(self.indicator_rows(), columns=INDICATOR_FRAME_COLUMNS)
+        return LabelledFrame(self.indicator_rows(), columns=INDICATOR_FRAME_COLUMNS)
 
     def indicator_rows(self) -> list[dict]:
         """The rows of :attr:`indicators`, without building a DataFrame (a portfolio joins thousands)."""
@@ -90,8 +91,8 @@ class Evaluation:
     @property
     def findings(self) -> pd.DataFrame:
         """One row per finding, errors first."""
-        return pd.DataFrame([f.to_dict() for f in self.finding_items],
-                            columns=["id", "severity", "message", "evidence", "subject"])
+        return LabelledFrame([f.to_dict() for f in self.finding_items],
+                             columns=["id", "severity", "message", "evidence", "subject"])
 
     @property
     def budget_lines(self) -> pd.DataFrame:

@@ -103,7 +103,7 @@ def evidence_items(finding_id: str, evidence: Mapping, *, unit: str | None = Non
 
 def evidence_text(finding_id: str, evidence: Mapping, *, unit: str | None = None) -> str:
     """The evidence on one line: ``预算执行率：76.98%；预警阈值：90%``."""
-    return "；".join(f"{label}：{text}" for label, text in evidence_items(finding_id, evidence, unit=unit))
+    return tidy("；".join(f"{label}：{text}" for label, text in evidence_items(finding_id, evidence, unit=unit)))
 
 
 def show(value, kind: str, *, unit: str | None = None, values: Mapping[str, str] | None = None) -> str:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..core.evaluation import Evaluation, evaluate
 from ..core.findings import SEVERITIES
+from ..core.frames import LabelledFrame
 from ..core.numbers import exact
 from ..core.params import duplicate_departments, load_params
 from ..core.sample import is_sample_region
@@ -159,12 +160,12 @@ class Portfolio:
         incomplete: the least inflation the data prove) and finding counts (``errors``, ``warnings``,
         ``infos`` for the department's own findings; ``portfolio_findings`` for cross-department ones).
         Rates and shares are fractions."""
-        return self._departments.copy()
+        return LabelledFrame(self._departments)
 
     @property
     def findings(self) -> pd.DataFrame:
         """Every finding, ``scope`` 'department' or 'portfolio'; ``department_id`` is None for the district."""
-        return self._findings.copy()
+        return LabelledFrame(self._findings)
 
     @property
     def indicators(self) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.model import DIRECTION_LABELS
 from ..core.numbers import fmt, fmt_pct, fmt_plain
 from ..core.sample import is_sample_region
-from ..core.wording import evidence_text, finding_advice, finding_label
+from ..core.wording import evidence_text, finding_advice, finding_label, tidy
 from . import charts
 from .charts import chart_image
 from .markup import escape_markdown, generated_date, html_table, markdown
@@ -118,7 +118,7 @@ def projects_table(ev: Evaluation) -> HTML | Markdown:
              "未启动" if r.name in profile.never_started else
              ("执行偏低" if r.execution_rate is not None and r.execution_rate < float(low) else "")]
             for r in profile.table.sort_values("adjusted", ascending=False).itertuples()]
-    lead = (f"<p class='evalkit-note'>共 {profile.count} 个项目；未启动（有预算、零支出）{len(profile.never_started)} 个；"
+    lead = tidy(f"<p class='evalkit-note'>共 {profile.count} 个项目；未启动（有预算、零支出）{len(profile.never_started)} 个；"
             f"预算最多的 {profile.top_count} 个项目占项目预算的 {fmt_pct(profile.top_share)}；"
             f"执行率低于 {fmt_pct(low, 0)} 的项目标为“执行偏低”。</p>")
     return HTML(lead + html_table(["项目名称", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率", "占项目预算",
@@ -133,7 +133,7 @@ def monthly_table(ev: Evaluation) -> HTML | Markdown:
     rows = [[f"{r.month} 月", fmt(r.executed), fmt(r.cumulative),
              "—" if r.against_budget is None else fmt_pct(r.against_budget), fmt_pct(r.schedule),
              "—" if r.gap is None else fmt_pct(r.gap)] for r in profile.table.itertuples()]
-    lead = (f"<p class='evalkit-note'>序时进度 = 月份 ÷ 12；累计支付进度 = 累计支付 ÷ 全年预算数。12 月支付占全年支付的 "
+    lead = tidy(f"<p class='evalkit-note'>序时进度 = 月份 ÷ 12；累计支付进度 = 累计支付 ÷ 全年预算数。12 月支付占全年支付的 "
             f"{fmt_pct(profile.december_share)}，第四季度占 {fmt_pct(profile.q4_share)}"
             f"（预警阈值：12 月 {fmt_pct(ev.scheme.thresholds['december_share'], 0)}，"
             f"第四季度 {fmt_pct(ev.scheme.thresholds['q4_share'], 0)}）。</p>")
