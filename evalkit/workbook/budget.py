@@ -1,7 +1,8 @@
 """The budget block of a scoring table (一、预算执行情况) as the ``budget`` mapping of a params file.
 
 One row per budget line under the header row, ending with a 合计 row that gives the department's
-totals. The 执行率, 分值 and 得分 columns are evalkit's and are not read.
+totals. The 分值, 执行率 and 得分 columns are evalkit's: a formula there is not read, and a value typed
+over one is checked against evalkit's figure (``Cells.computed``).
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def _totals(cells: Cells, row: int, cols: dict, hidden: dict, budget: dict) -> N
         budget[key], _ = cells.number(row, cols[header], header, written=hidden.get(key), what="an amount",
                                       allow_percent=False)
         cells.note(f"budget.{key}", row, cols[header], header)
+    for header, figure in (("分值", "execution_weight"), ("执行率", "execution_rate"), ("得分", "execution_score")):
+        if header in cols:
+            cells.computed(row, cols[header], header, figure)
 
 
 def _line(cells: Cells, row: int, cols: dict, name: str, hidden: dict, key: str) -> dict:
@@ -71,6 +75,8 @@ def _line(cells: Cells, row: int, cols: dict, name: str, hidden: dict, key: str)
         if value is not None:
             line[field] = value
     cells.note(f"{key}.name", row, cols["预算项目"], "预算项目")
+    if "执行率" in cols:
+        cells.computed(row, cols["执行率"], "执行率", "line_rate", key)
     return line
 
 
