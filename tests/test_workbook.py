@@ -119,6 +119,8 @@ def insert_rows(ws, at: int, amount: int = 1) -> None:
         rng = openpyxl.worksheet.cell_range.CellRange(coord)
         if rng.min_row >= at:
             rng.shift(row_shift=amount)
+        elif rng.max_row >= at:  # the rows go in inside the range: it grows
+            rng.expand(down=amount)
         ws.merge_cells(rng.coord)
 
 @pytest.fixture

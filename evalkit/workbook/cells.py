@@ -35,6 +35,9 @@ MAX_TEXT = 32_767
 MAX_DIGITS, MAX_PLACES = 15, 20
 #: What a number cell says when it is out of bounds.
 BOUNDS_TEXT = f"a figure in this table is below 10^{MAX_DIGITS} and has at most {MAX_PLACES} decimals"
+#: How near a number read back is to what evalkit wrote, relatively, to be it: what 15 significant
+#: digits keep of a double (Excel's precision) and nothing a person types.
+SAVED_DIGITS = Decimal("1e-13")
 #: Text longer than this is no number, whatever its characters.
 MAX_NUMBER_TEXT = 64
 #: What Excel escapes in a cell's text (``_xHHHH_``): characters XML cannot hold, and an underscore
@@ -368,13 +371,19 @@ def percent_of(value) -> Decimal:
 
 
 def same_number(cell: Decimal | None, written) -> bool:
-    """Whether a cell still holds what evalkit wrote into it."""
+    """Whether a cell still holds what evalkit wrote into it: the same number, or the same as a
+    spreadsheet program keeps it (Excel saves 15 significant digits, openpyxl 16, of a value pasted
+    over a formula: 3.33333333333333 for 3.3333333333333335).
+
+    >>> same_number(Decimal("3.33333333333333"), 3.3333333333333335), same_number(Decimal("3.33"), 3.3333333333333335)
+    (True, False)
+    """
     if cell is None or written is None:
         return cell is None and written is None
-    if isinstance(written, str):
+    if isinstance(written, str) or isinstance(written, bool):
         return False
     try:
-        return Decimal(cell) == decimal(written)
+        a, b = Decimal(cell), decimal(written)
+        return a == b or abs(a - b) <= SAVED_DIGITS * max(abs(b), Decimal(1))
     except (ArithmeticError, ValueError, TypeError):
         return False
-

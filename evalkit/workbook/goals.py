@@ -4,9 +4,10 @@ One row per indicator, a goal's rows together (its 二级指标 cell may be merg
 the 合计 row or the next section. What a department typed is read; a formula is not:
 
 * 分值: a number is the indicator's own weight; a formula (evalkit's ``=90/41``) or an empty cell is
-  the scheme's default split, and so is a number still equal to what evalkit wrote there;
+  the scheme's default split, and so is a number still equal to what evalkit wrote there (a table
+  whose formulas were pasted as values);
 * 得分系数 of a 定性 row: a number is the department's coefficient; a formula is the scheme's default
-  for the row's 达成程度;
+  for the row's 达成程度, and so is the number that default gave when evalkit wrote the table;
 * 得分系数 of any other row, and 得分: evalkit's formulas, never read; a value typed over one is checked
   against evalkit's figure once the table is scored (:mod:`.verify`), and is no claim of the department.
 
@@ -97,12 +98,17 @@ class _Table:
         cells, cols = self.cells, self.cols
         if TOTAL in [cells.value(row, col) for col in range(1, cols[NAME] + 1)]:
             return "total"
-        if all(cells.is_blank(row, cols[name]) for name in INDICATOR_READ if cols[name] != 1):
+        if not any(self._own(row, col) for col in cols.values() if col != 1):
             if SECTION.match(str(cells.value(row, 1) or "")):
-                return "end"  # the next block (三、评价结果) begins
-            if cells.is_blank(row, 1):
-                return "skip"  # a blank row inside the table is harmless
+                return "end"  # the next block (四、评价结果) begins
+            if not self._own(row, 1):
+                return "skip"  # a blank row inside the table (rows inserted and left empty) is harmless
         return "row"
+
+    def _own(self, row: int, col: int) -> bool:
+        """Whether a cell holds a value of its own: not a merged range's continuation (a goal's name
+        merged down its rows), not one of evalkit's formulas (a default weight), not empty."""
+        return (row, col) not in self.cells.formulas and self.cells.sheet.cell(row, col).value not in (None, "")
 
     def _row(self, row: int) -> None:
         goal = self._goal_name(row)
@@ -270,8 +276,12 @@ class _Indicator:
         elif self.cells.formula(self.row, col):
             given = None  # the scheme's default for the level
         else:
-            claimed = serialisation.percent(self._fraction())  # in percent, as params write it
+            fraction = self._fraction()
+            claimed = serialisation.percent(fraction)  # in percent, as params write it
             given = self.hidden.get("coefficient") if same_number(claimed, self.hidden.get("coefficient")) else claimed
+            if self.written is not None and "coefficient" in self.written and fraction is not None \
+                    and same_number(fraction, self.written["coefficient"]):
+                given = self.hidden.get("coefficient")  # the default evalkit wrote, pasted as a value
         if given is not None:
             out["coefficient"] = given
 

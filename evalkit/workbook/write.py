@@ -418,18 +418,19 @@ class _Form:
             self.put(row, 8, ind.level, style="input", kind="level", align=_CENTER)
         else:
             self.put(row, 8, style="computed")
+        # what evalkit wrote where a value means "as evalkit wrote it": the default weight, the default coefficient
+        written = {"row": row, "goal": s.goal, "name": ind.name, "weight": ind.weight}
         if ind.weight is None:
             self.formula(row, 9, defaults[ind.key], s.weight, style="input", kind="weight")
-            written = saved(s.weight)
+            written["weight"] = saved(s.weight)
         else:
-            self.put(row, 9, plain(ind.weight), style="input", kind="weight", number_format=POINTS,
-                              align=_NUMBER)
-            written = ind.weight
+            self.put(row, 9, plain(ind.weight), style="input", kind="weight", number_format=POINTS, align=_NUMBER)
         if qualitative and ind.coefficient is not None:
             self.put(row, 10, ind.coefficient, style="input", kind="coefficient", number_format=PERCENT, align=_NUMBER)
         elif qualitative:
             self.formula(row, 10, formulas.coefficient(ind, scheme, cells), s.coefficient, number_format=PERCENT,
                          style="input", kind="coefficient")
+            written["coefficient"] = None if s.coefficient is None else saved(s.coefficient)
         else:
             self.formula(row, 10, formulas.coefficient(ind, scheme, cells), s.coefficient, number_format=PERCENT)
         self.formula(row, 11, formulas.score(cells, scheme), s.score)
@@ -437,7 +438,7 @@ class _Form:
         texts = (ind.tier, s.goal, ind.name, ind.unit, None, target, actual, ind.level, None, None, None, ind.deviation)
         merged = () if alone else (0, 1)  # a merged goal or tier cell spans rows: its own height is not needed
         self._height(row, *((text, WIDTHS[i]) for i, text in enumerate(texts) if i not in merged))
-        self.written.append({"row": row, "goal": s.goal, "name": ind.name, "weight": written})
+        self.written.append(written)
 
     def _merge_down(self, col: int, start: int, end: int) -> None:
         """Merge a goal's (or a tier's) cells down its rows; the name sits at the top, so a page break
