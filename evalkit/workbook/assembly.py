@@ -72,6 +72,9 @@ class Assembly:
         new_layout = LEVEL in table_at[1]  # tables before the MoF layout held rounded figures, not formulas
         if total is not None and new_layout:
             self._totals(total, table_at[1])
+        shown = ("id", "name", "year", "region")  # what else the params say of the department comes back hidden
+        kept = hidden.get("department") if isinstance(hidden.get("department"), dict) else {}
+        info["department"] = {**{k: v for k, v in kept.items() if k not in shown}, **info["department"]}
         mapping = {"schema": SCHEMA, **info, "budget": budget, "goals": goals}
         reported = {**(hidden.get("reported") or {}), **self._results(table_end + 1, checked=new_layout)}
         if any(v is not None for v in reported.values()):

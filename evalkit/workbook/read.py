@@ -170,7 +170,7 @@ def _shaped(meta: dict) -> dict:
     """The hidden sheet with each part it gives back of the shape the reader expects; a part of another
     shape (someone edited the sheet) is dropped, and the visible cells speak alone for it."""
     params = meta.get("params") if isinstance(meta.get("params"), dict) else {}
-    kinds = {"budget": dict, "goals": list, "reported": dict, "narrative": dict}
+    kinds = {"department": dict, "budget": dict, "goals": list, "reported": dict, "narrative": dict}
     params = {k: v for k, v in params.items() if isinstance(v, kinds.get(k, object))}
     if "budget" in params:
         params["budget"] = {k: v for k, v in params["budget"].items() if k != "lines" or isinstance(v, list)}
