@@ -28,13 +28,10 @@ so :func:`evalkit.workbook.read.import_workbook` gives the params file back exac
 from __future__ import annotations
 
 import io
-import math
-import unicodedata
-from decimal import Decimal
 from fractions import Fraction
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.properties import CalcProperties
 
@@ -44,8 +41,7 @@ from ..core.sample import is_sample_region
 from ..core.serialisation import params_to_mapping, params_yaml
 from . import formulas
 from .cached import save_values
-from .cells import XML_UNSAFE, escape
-from .entry import Entry
+from .cells import XML_UNSAFE
 from .layout import (
     ACHIEVED,
     BUDGET_COLUMN,
@@ -54,15 +50,12 @@ from .layout import (
     DIRECTION_CHOICES_TEXT,
     EXPECTED,
     FONT,
-    FONT_SIZE,
-    FORMULA_PREFIXES,
     FREEZE_MAX_ROW,
     GOALS_LEFT,
     GOALS_RIGHT,
     GRAND_TOTAL,
     INDICATOR_HEADERS,
     INFO_ROWS,
-    KEY_COLUMNS,
     LEFT_VALUE,
     META_FORMAT,
     META_SHEET,
@@ -80,6 +73,8 @@ from .layout import (
     TOTAL,
     WIDTHS,
 )
+from .page import freeze_cell, set_up_pages
+from .sheet import CENTER, LEFT, NUMBER, SAMPLE_FILL, TOP, Sheet, plain, put_value, saved
 
 __all__ = ["BUDGET_HEADERS", "FREEZE_MAX_ROW", "INDICATOR_HEADERS", "META_SHEET", "SHEET", "freeze_cell",
            "objectives_text", "put_value", "render_workbook"]
@@ -87,50 +82,11 @@ __all__ = ["BUDGET_HEADERS", "FREEZE_MAX_ROW", "INDICATOR_HEADERS", "META_SHEET"
 #: The part openpyxl writes the first sheet (the form) to.
 FORM_PART = "xl/worksheets/sheet1.xml"
 COLUMNS = len(WIDTHS)
-LAST = get_column_letter(COLUMNS)
-
-_THIN = Side(style="thin", color="808080")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEAD_FILL = PatternFill("solid", fgColor="DCE6F1")
-_COMPUTED_FILL = PatternFill("solid", fgColor="EDEDED")
-_SAMPLE_FILL = PatternFill("solid", fgColor="FFF2CC")
-_WRAP = Alignment(wrap_text=True, vertical="center")
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_NUMBER = Alignment(horizontal="right", vertical="center", shrink_to_fit=True)
-_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-_SECTION = Alignment(vertical="center")
-_LINE_HEIGHT = 13.5  # points per line of 10-point text
-_DEFAULT_HEIGHT = 15  # a row's height when none is set
 
 
 def render_workbook(ev: Evaluation) -> bytes:
     """The ``.xlsx`` bytes of the scoring table of ``ev``."""
     return _Form(ev).render()
-
-
-def put_value(cell, value):
-    """Set a cell; text is always text. openpyxl makes a formula of any text that begins with ``=``
-    (``=HYPERLINK(…)`` as a budget line's name would be a live link) and an error of ``#N/A``, so the
-    type is forced to text; text a spreadsheet program would take for a formula when the cell is edited
-    (``=``, ``+``, ``-``, ``@``, tab, CR) also gets Excel's quote prefix, and characters XML cannot hold
-    are escaped as Excel escapes them (``_x0007_``), which the reader undoes (:func:`.cells.unescape`).
-    """
-    cell.value = escape(value) if isinstance(value, str) else value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        cell.quotePrefix = value.startswith(FORMULA_PREFIXES)
-    return cell
-
-
-def freeze_cell(header_row: int) -> str:
-    """Where the panes are frozen: below the indicator header when it sits near the top, else only
-    the key columns, so an analyst scrolling a long table never has most of the window pinned.
-
-    >>> freeze_cell(5), freeze_cell(15)
-    ('D6', 'D1')
-    """
-    column = get_column_letter(KEY_COLUMNS + 1)
-    return f"{column}{header_row + 1}" if header_row <= FREEZE_MAX_ROW else f"{column}1"
 
 
 def objectives_text(goals) -> str:
@@ -148,46 +104,14 @@ def objectives_text(goals) -> str:
     return "\n".join(lines)
 
 
-def text_lines(text, width: float) -> int:
-    """Lines ``text`` takes wrapped in a column ``width`` characters wide (a CJK character is two).
-
-    >>> text_lines("开展 12 场普法宣传活动", 11), text_lines(None, 10), text_lines("a\\nb", 10)
-    (2, 1, 2)
-    """
-    if text is None:
-        return 1
-    usable = max(width - 1, 1)
-    lines = 0
-    for part in str(text).split("\n"):
-        shown = sum(1.7 if unicodedata.east_asian_width(ch) in "WF" else 0.9 for ch in part)
-        lines += max(1, math.ceil(shown / usable))
-    return lines
-
-
-def saved(value: Fraction | Decimal | str | None) -> float | str:
-    """A formula cell's saved value: evalkit's figure, unrounded; an empty text where it has none."""
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else float(value)
-
-
-def plain(value: Decimal | None):
-    """A number from params as a cell holds it: whole numbers as ``int``, others as written."""
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else value
-
-
-class _Form:
-    """The sheet, written block by block from the top; ``values`` are the formula cells' saved values."""
+class _Form(Sheet):
+    """The form, written block by block from the top."""
 
     def __init__(self, ev: Evaluation):
         self.ev = ev
         self.book = Workbook()
-        self.sheet = self.book.active
+        super().__init__(self.book.active)
         self.sheet.title = SHEET
-        self.values: dict[str, float | str] = {}
-        self.entry = Entry()
         self.written: list[dict] = []
         self.at: dict[str, str] = {}  # named cells the formulas refer to
 
@@ -202,7 +126,7 @@ class _Form:
         row = self._results(row + 2)
         last = self._signature(row + 2)
         self.entry.apply(sheet, self.ev.scheme)
-        self._print(header, last)
+        set_up_pages(self.sheet, header, last)
         self._meta(self.ev, objectives_text(self.ev.params.goals))
         self.book.calculation = CalcProperties(fullCalcOnLoad=True)
         # the document's properties are plain XML text: a character XML cannot hold is left out
@@ -213,70 +137,11 @@ class _Form:
         self.book.save(out)
         return save_values(out.getvalue(), FORM_PART, self.values)
 
-    # --- cells --------------------------------------------------------------------------------
-
-    def put(self, row: int, col: int, value=None, *, style: str = "text", number_format: str | None = None,
-            to: int | None = None, align: Alignment | None = None, kind: str | None = None):
-        """Write one cell (merged across to column ``to``). ``style``: ``text`` (locked, white), ``input``
-        (unlocked; ``kind`` its validation), ``computed`` (locked, grey), ``head``, ``label``, ``section``."""
-        cell = put_value(self.sheet.cell(row, col), value)
-        align = align or (_SECTION if style == "section" else _WRAP)
-        self._style(cell, style, number_format, align)
-        if to is not None and to > col:
-            for c in range(col + 1, to + 1):
-                self._style(self.sheet.cell(row, c), style, None, align)
-            self.sheet.merge_cells(start_row=row, start_column=col, end_row=row, end_column=to)
-        if style == "input":
-            self.entry.add(kind, cell.coordinate)
-        return cell
-
-    def formula(self, row: int, col: int, text: str, value, *, number_format: str | None = POINTS,
-                to: int | None = None, style: str = "computed", kind: str | None = None, bold: bool = False):
-        """A formula cell with evalkit's figure as its saved value."""
-        cell = self.put(row, col, None, style=style, number_format=number_format, to=to, kind=kind,
-                        align=_NUMBER if number_format else _WRAP)
-        cell.value = f"={text}"  # built from references, numbers and fixed words only (formulas module)
-        if bold:
-            cell.font = Font(name=FONT, size=FONT_SIZE, bold=True)
-        self.values[cell.coordinate] = saved(value)
-        return cell
-
-    def _style(self, cell, style: str, number_format: str | None, align: Alignment) -> None:
-        bold = style in ("head", "label", "section")
-        cell.font = Font(name=FONT, size=11 if style == "section" else FONT_SIZE, bold=bold)
-        if style != "section":
-            cell.border = _BORDER
-        if style in ("head", "label"):
-            cell.fill = _HEAD_FILL
-        elif style == "computed":
-            cell.fill = _COMPUTED_FILL
-        cell.alignment = _CENTER if style == "head" else align
-        if number_format:
-            cell.number_format = number_format
-
-    def _height(self, row: int, *texts: tuple[object, float]) -> None:
-        """Give a row room for its wrapped texts (``(text, column width)`` pairs): programs differ in
-        fitting rows themselves (LibreOffice leaves an imported row at its default height, and no
-        program fits merged cells), so the height is set."""
-        lines = max((text_lines(text, width) for text, width in texts), default=1)
-        if lines > 1:
-            self.sheet.row_dimensions[row].height = min(409, lines * _LINE_HEIGHT + 4)
-
-    def _fit_down(self, col: int, start: int, end: int) -> None:
-        """Give a cell merged down rows ``start``–``end`` room for its text, spread over its rows."""
-        dims = self.sheet.row_dimensions
-        need = text_lines(self.sheet.cell(start, col).value, WIDTHS[col - 1]) * _LINE_HEIGHT + 4
-        have = sum(dims[r].height or _DEFAULT_HEIGHT for r in range(start, end + 1))
-        if have < need:
-            extra = (need - have) / (end - start + 1)
-            for r in range(start, end + 1):
-                dims[r].height = (dims[r].height or _DEFAULT_HEIGHT) + extra
-
     # --- blocks -------------------------------------------------------------------------------
 
     def _title(self) -> int:
         d, p, sheet = self.ev.params.department, self.ev.params, self.sheet
-        self.put(1, 1, TITLE, style="section", to=COLUMNS, align=_CENTER).font = Font(name=FONT, size=TITLE_SIZE,
+        self.put(1, 1, TITLE, style="section", to=COLUMNS, align=CENTER).font = Font(name=FONT, size=TITLE_SIZE,
                                                                                       bold=True)
         sheet.row_dimensions[1].height = 30
         values = {"name": d.name, "year": d.year, "unit": p.unit, "id": d.id, "region": d.region, "scheme": p.scheme,
@@ -292,16 +157,16 @@ class _Form:
                 elif field == "title":
                     self.put(row, start, values[field], style="computed", to=end)
                 else:
-                    self.put(row, start, values[field], style="input", kind=kinds.get(field), to=end, align=_LEFT)
+                    self.put(row, start, values[field], style="input", kind=kinds.get(field), to=end, align=LEFT)
                     self.at[field] = f"{get_column_letter(start)}{row}"
         self.formula(2, 1, formulas.year(self.at["year"]), f"（{d.year}年度）", number_format=None, to=COLUMNS,
                      style="section")
-        self.sheet.cell(2, 1).alignment = _CENTER
+        self.sheet.cell(2, 1).alignment = CENTER
         row = 2 + len(INFO_ROWS)
         if is_sample_region(d.region):
             row += 1
-            self.put(row, 1, "示例数据", style="label").fill = _SAMPLE_FILL
-            self.put(row, 2, "本表由虚构的示例数据生成，仅用于演示，不代表任何真实部门。", to=COLUMNS).fill = _SAMPLE_FILL
+            self.put(row, 1, "示例数据", style="label").fill = SAMPLE_FILL
+            self.put(row, 2, "本表由虚构的示例数据生成，仅用于演示，不代表任何真实部门。", to=COLUMNS).fill = SAMPLE_FILL
         return row
 
     def _budget(self, row: int) -> int:
@@ -322,7 +187,7 @@ class _Form:
         self.put(row, col, TOTAL, style="label")
         self._amounts(row, budget.initial, budget.adjusted, budget.executed)
         weight = self.put(row, col + 4, plain(ev.scheme.execution_weight), style="computed", number_format=POINTS,
-                          align=_NUMBER)
+                          align=NUMBER)
         rate = self.formula(row, col + 5, self._rate(row), b.execution_rate, number_format=PERCENT, bold=True)
         score = self.formula(row, col + 6, formulas.execution_score(weight.coordinate, rate.coordinate),
                              b.execution_score, bold=True)
@@ -332,7 +197,7 @@ class _Form:
     def _amounts(self, row: int, *amounts) -> None:
         for i, value in enumerate(amounts, 1):
             self.put(row, BUDGET_COLUMN + i, plain(value), style="input", kind="amount", number_format=MONEY,
-                     align=_NUMBER)
+                     align=NUMBER)
 
     def _rate(self, row: int) -> str:
         col = BUDGET_COLUMN
@@ -350,7 +215,7 @@ class _Form:
         self.put(row, GOALS_LEFT[0], expected or None, style="computed", to=GOALS_LEFT[1])
         self.put(row, GOALS_RIGHT[0], achieved or None, style="input", to=GOALS_RIGHT[1])
         width = min(sum(WIDTHS[GOALS_LEFT[0] - 1:GOALS_LEFT[1]]), sum(WIDTHS[GOALS_RIGHT[0] - 1:GOALS_RIGHT[1]]))
-        self._height(row, (expected, width), (achieved, width))
+        self.height(row, (expected, width), (achieved, width))
         return row
 
     def _indicators(self, row: int) -> tuple[int, int]:
@@ -362,7 +227,7 @@ class _Form:
                 "实际完成值留空则该指标不计分；定性指标在达成程度中选择 达成、部分达成 或 未达成。分值、得分系数中的公式为"
                 "评价方案的默认值，填入数字即为自定的分值或系数。得分系数、得分由公式计算，不要改写。")
         self.put(row, 1, note, to=COLUMNS)
-        self._height(row, (note, sum(WIDTHS)))
+        self.height(row, (note, sum(WIDTHS)))
         row += 1
         header = row
         for i, name in enumerate(INDICATOR_HEADERS, 1):
@@ -378,7 +243,7 @@ class _Form:
             self._merge_down(2, start, row)
             self._merge_tiers(start, row)
             if row > start:
-                self._fit_down(2, start, row)
+                self.fit_down(2, start, row)
         last = max(row, first)
         table = formulas.Table(first, last)
         row = last + 1
@@ -415,7 +280,7 @@ class _Form:
                                  (7, actual, number)):
             self.put(row, col, value, style="input", kind=kind)
         if qualitative:
-            self.put(row, 8, ind.level, style="input", kind="level", align=_CENTER)
+            self.put(row, 8, ind.level, style="input", kind="level", align=CENTER)
         else:
             self.put(row, 8, style="computed")
         # what evalkit wrote where a value means "as evalkit wrote it": the default weight, the default coefficient
@@ -424,9 +289,9 @@ class _Form:
             self.formula(row, 9, defaults[ind.key], s.weight, style="input", kind="weight")
             written["weight"] = saved(s.weight)
         else:
-            self.put(row, 9, plain(ind.weight), style="input", kind="weight", number_format=POINTS, align=_NUMBER)
+            self.put(row, 9, plain(ind.weight), style="input", kind="weight", number_format=POINTS, align=NUMBER)
         if qualitative and ind.coefficient is not None:
-            self.put(row, 10, ind.coefficient, style="input", kind="coefficient", number_format=PERCENT, align=_NUMBER)
+            self.put(row, 10, ind.coefficient, style="input", kind="coefficient", number_format=PERCENT, align=NUMBER)
         elif qualitative:
             self.formula(row, 10, formulas.coefficient(ind, scheme, cells), s.coefficient, number_format=PERCENT,
                          style="input", kind="coefficient")
@@ -437,7 +302,7 @@ class _Form:
         self.put(row, 12, ind.deviation, style="input")
         texts = (ind.tier, s.goal, ind.name, ind.unit, None, target, actual, ind.level, None, None, None, ind.deviation)
         merged = () if alone else (0, 1)  # a merged goal or tier cell spans rows: its own height is not needed
-        self._height(row, *((text, WIDTHS[i]) for i, text in enumerate(texts) if i not in merged))
+        self.height(row, *((text, WIDTHS[i]) for i, text in enumerate(texts) if i not in merged))
         self.written.append(written)
 
     def _merge_down(self, col: int, start: int, end: int) -> None:
@@ -445,7 +310,7 @@ class _Form:
         inside the goal never cuts it in half."""
         if end > start:
             self.sheet.merge_cells(start_row=start, start_column=col, end_row=end, end_column=col)
-            self.sheet.cell(start, col).alignment = Alignment(vertical="top", wrap_text=True)
+            self.sheet.cell(start, col).alignment = TOP
 
     def _merge_tiers(self, start: int, end: int) -> None:
         """Merge runs of the same 一级指标 inside one goal."""
@@ -476,7 +341,7 @@ class _Form:
         grade = formulas.grade(ev.scheme, table, *(f"C{rows[label]}" for label in values))
         self.formula(rows["评价等级"], 3, grade, ev.grade_text(), number_format=None, to=5)
         self.put(rows["等级划分"], 3, "；".join(ev.scheme.band_texts()), style="computed", to=COLUMNS)
-        self.put(rows["部门自评得分"], 3, plain(rep.score), style="input", kind="score", to=5, align=_NUMBER)
+        self.put(rows["部门自评得分"], 3, plain(rep.score), style="input", kind="score", to=5, align=NUMBER)
         self.put(rows["部门自评等级"], 3, rep.grade, style="input", kind="grade", to=5)
         return row
 
@@ -495,23 +360,6 @@ class _Form:
         self.put(row, 3, self.ev.params.reported.report_date, style="input", kind="date", number_format=DATE, to=5,
                  align=Alignment(horizontal="left", vertical="center"))
         return row
-
-    def _print(self, header: int, last: int) -> None:
-        """A4 landscape, fit to the page width only, the indicator header repeated on every page."""
-        sheet = self.sheet
-        sheet.freeze_panes = freeze_cell(header)
-        sheet.print_title_rows = f"{header}:{header}"
-        sheet.print_area = f"A1:{LAST}{last}"
-        setup = sheet.page_setup
-        setup.orientation, setup.paperSize = "landscape", sheet.PAPERSIZE_A4
-        setup.fitToWidth, setup.fitToHeight = 1, 0
-        sheet.sheet_properties.pageSetUpPr.fitToPage = True
-        sheet.print_options.horizontalCentered = True
-        margins = sheet.page_margins
-        margins.left = margins.right = 0.4
-        margins.top = margins.bottom = 0.6
-        margins.header = margins.footer = 0.3
-        sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
 
     def _meta(self, ev: Evaluation, objectives: str) -> None:
         """The hidden sheet: one YAML line per row in column A."""
