@@ -384,6 +384,10 @@ CASES = [
     Case("formula-with-saved-value", cell_xml("G18", '<c r="G18"><f>90+5</f><v>95</v></c>'), actual(Decimal(95))),
     Case("formula-saved-as-empty-text", cell_xml("G18", '<c r="G18" t="str"><f>""</f><v></v></c>'), Params()),
     Case("uncached-formula-in-a-column-not-read", cells({"K18": "=A1"}), Params()),
+    Case("shared-formulas-as-excel-saves-them", xml(FORM, lambda t: re.sub(
+        r'<c r="K(19|20)"([^>]*)><f>[^<]*</f><v>([^<]*)</v></c>',
+        lambda m: f'<c r="K{m.group(1)}"{m.group(2)}><f t="shared" si="0"/><v>{m.group(3)}</v></c>',
+        re.sub(r'(<c r="K18"[^>]*>)<f>', r'\1<f t="shared" ref="K18:K20" si="0">', t, count=1))), Params()),
     Case("literal-percent-format", cells({"G18": 88}, formats={"G18": '0"%"'}), actual(Decimal(88))),
     Case("full-width-digits", cells({"G18": "９５．５"}), actual(Decimal("95.5"))),
     Case("exponent-within-bounds", cells({"G18": "1e2"}), actual(Decimal(100))),
