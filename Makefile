@@ -43,9 +43,11 @@ lint: setup
 	$(VENV)/bin/pip install --quiet ruff
 	$(VENV)/bin/ruff check evalkit tests bench
 
-## Set up, then benchmark `evalkit run` against the naive papermill + nbconvert loop
+## Set up, then benchmark `evalkit run` against the naive loop, `evalkit audit`, and province scale
 bench: setup
 	$(PY) bench/run_vs_naive.py
+	$(PY) bench/audit.py
+	$(PY) bench/province.py
 
 ## Set up, then open JupyterLab on the notebooks
 lab: setup

@@ -1,19 +1,36 @@
 """The ``evalkit`` command: parse arguments, call one public function, set the exit code.
 
-Exit codes: 0 ok; 1 a department failed or a file has errors; 2 usage error.
+Exit codes: 0 ok; 1 a department failed, a file has errors or cannot be written, another run
+holds the output folder, or (``audit``) a document could not be read or has error findings; 2 usage
+error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). An interrupted or terminated run stops
+its workers and their kernels before it exits.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .exceptions import EvalkitError
 
 log = logging.getLogger("evalkit")
+
+#: ``evalkit run`` names a stale folder's reason (:data:`evalkit.outputs.STALE_REASONS`) so.
+STALE_WHY = {
+    "absent": "its params file {params} is not in this run",
+    "reassigned": "its params file {params} now gives another department (department.id changed)",
+    "unknown": "no params file of this run produces it",
+}
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that the run stops its workers on the way out."""
 
 
 def _cmd_score(args) -> int:
@@ -77,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo-data", help="write the illustrative district (示例数据) with planted findings")
     p.add_argument("--seed", type=int, default=2023, help="random seed; the same seed writes the same files (default: 2023)")
-    p.add_argument("--count", type=int, default=24, help="number of departments, 20-30 (default: 24)")
+    p.add_argument("--count", type=_count, default=24,
+                   help="number of departments, 20-20000; above 30, a province of cities and counties (default: 24)")
     p.add_argument("--year", type=int, default=2023, help="fiscal year (default: 2023)")
     p.add_argument("--out", default="params", help="output folder (default: params/)")
     p.set_defaults(func=_cmd_demo_data)
@@ -90,9 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--formats", default="html,pdf,docx,xlsx", type=_formats,
                    help="outputs, comma-separated: html,pdf (appendix), docx (自评报告.docx and .html), "
                         "xlsx (绩效自评表.xlsx) (default: all four)")
-    p.add_argument("--timeout", type=float, default=600, help="seconds one department may take (default: 600)")
+    p.add_argument("--timeout", type=_timeout, default=600,
+                   help="seconds one department may take, at least 1 (default: 600)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (one line per department)")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("audit", help="check published self-evaluation reports (.txt, .docx, .pdf, .html)")
+    p.add_argument("paths", nargs="+", help="report files or folders of them")
+    p.add_argument("--json", action="store_true",
+                   help="print the evalkit-audit/v1 record (a JSON list when there are several documents)")
+    p.add_argument("--out", help="folder for <name>.audit.json and <name>.audit.html per document (and index.html)")
+    p.add_argument("--params-out", help="folder for a draft evalkit/v1 params file per audited document")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--timeout", type=float, default=60, help="seconds one document may take (default: 60)")
+    p.set_defaults(func=_cmd_audit)
 
     p = sub.add_parser("import-xlsx", help="read a filled-in 绩效自评表.xlsx back into a params file")
     p.add_argument("table", help="the scoring table (.xlsx, the layout `evalkit run` writes)")
@@ -100,6 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(func=_cmd_import_xlsx)
     return parser
+
+
+def _count(text: str) -> int:
+    from .demo.generate import MAX_COUNT, MIN_COUNT
+
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not MIN_COUNT <= count <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"expected {MIN_COUNT} to {MAX_COUNT} departments, got {count}")
+    return count
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -113,6 +154,39 @@ def _formats(text: str) -> tuple[str, ...]:
     return items
 
 
+def _timeout(text: str) -> float:
+    from .run.department import check_timeout
+
+    try:
+        return check_timeout(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds of at least 1, got {text!r}") from None
+
+
+@contextlib.contextmanager
+def _signals_stop_the_run():
+    """Ctrl-C raises ``KeyboardInterrupt`` and SIGTERM :class:`_Terminated` in the main thread, once
+    (a repeat is ignored while the workers are being stopped); a kernel this process runs itself
+    (the overview's) is killed first, so nothing interrupts it and it prints nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    from .run.department import kill_kernels
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        kill_kernels()
+        raise KeyboardInterrupt if signum == signal.SIGINT else _Terminated
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _cmd_run(args) -> int:
     from .publish.terminal import STATUS, render_run_summary
     from .run.batch import run_job
@@ -124,16 +198,44 @@ def _cmd_run(args) -> int:
             print(f"{STATUS[outcome.status]:<14} {outcome.department_id or outcome.params}"
                   f"  {outcome.seconds:.1f}s", file=sys.stderr, flush=True)
 
-    job = run_job(args.params, out=Path(args.out), jobs=args.jobs, force=args.force, formats=args.formats,
-                  timeout=args.timeout, progress=interactive, on_outcome=report)
+    with _signals_stop_the_run():
+        job = run_job(args.params, out=Path(args.out), jobs=args.jobs, force=args.force, formats=args.formats,
+                      timeout=args.timeout, progress=interactive, on_outcome=report)
     print(render_run_summary(job.outcomes))
     for path in job.indexes:
         print(f"index: {path}")
+    for s in job.stale:
+        print(f"stale: {s.folder}: {STALE_WHY[s.reason].format(params=s.params)}; the index lists it as "
+              "已过期 (not in this run's params)")
     for o in job.failed:
         print(f"\nFAILED {o.params}: {o.error_kind}\n{o.error}")
         if o.out_dir:
             print(f"  partial notebook and error.json kept in {o.out_dir}")
-    return 1 if job.failed else 0
+    for problem in job.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return 1 if job.failed or job.problems else 0
+
+
+def _cmd_audit(args) -> int:
+    from .audit.batch import audit_paths
+    from .audit.terminal import render_records, render_summary
+
+    run = audit_paths(args.paths, out=args.out, params_out=args.params_out, jobs=args.jobs, timeout=args.timeout)
+    if args.json:
+        doc = run.records[0] if len(run.records) == 1 else run.records
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(render_records(run.records))
+        print(render_summary(run))
+    for r in run.failed:
+        print(f"error: {r['refused']['message']}", file=sys.stderr)
+    if args.out:
+        print(f"wrote {len(run.written)} file(s) to {args.out}/", file=sys.stderr)
+    if not run.records:
+        print("error: no report found; expected .txt, .docx, .pdf or .html files", file=sys.stderr)
+        return 1
+    return 1 if run.failed or run.errors else 0
 
 
 def _cmd_import_xlsx(args) -> int:
@@ -160,9 +262,21 @@ def main(argv: list[str] | None = None) -> int:
     except EvalkitError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a file that cannot be read or written: the operator's to fix
+        from .iorw import os_error_text
+
+        if args.verbose:
+            raise
+        print(f"error: {os_error_text(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted: workers stopped; unfinished departments keep their previous files and run "
+              "again next time", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("terminated (SIGTERM): workers stopped; unfinished departments keep their previous files and "
+              "run again next time", file=sys.stderr)
+        return 143
     except Exception as exc:
         if args.verbose:
             raise

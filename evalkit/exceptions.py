@@ -8,6 +8,7 @@ The tree::
     ├── DataError            a side table (CSV/XLSX) has bad rows (.path, .failure_cases)
     │   └── WorkbookError    ... a scoring table (绩效自评表.xlsx) has cells that cannot be read
     ├── FontMissingError     the CJK font needed for charts and PDFs is not installed
+    ├── OutputLockedError    another ``evalkit run`` is writing to the same output folder
     └── RunError             running one department failed (.department, .output_path, .cell)
         ├── CellExecutionError   a notebook cell raised
         ├── RunTimeoutError      the department ran past its timeout
@@ -26,6 +27,7 @@ __all__ = [
     "EvalkitError",
     "FontMissingError",
     "KernelDiedError",
+    "OutputLockedError",
     "ParamsError",
     "Problem",
     "RunError",
@@ -133,3 +135,7 @@ class RunTimeoutError(RunError):
 
 class KernelDiedError(RunError):
     """The kernel died, even after one retry at start-up."""
+
+
+class OutputLockedError(EvalkitError):
+    """Another ``evalkit run`` is writing to the same output folder (its pid in the message)."""

@@ -1,24 +1,93 @@
-"""Writing output files so that a reader never sees half of one."""
+"""Writing output files so that a reader never sees half of one, and saying plainly when one cannot
+be written.
+
+Every failure is an ``OSError`` whose ``filename`` is the file that was meant to be written and
+whose ``strerror`` says what went wrong; :func:`os_error_text` turns it into the one line a person
+reads (the CLI prints it, a department's ``error.json`` keeps it).
+
+>>> import errno
+>>> os_error_text(OSError(errno.ENOSPC, "cannot write: No space left on device", "reports/2023/index.html"))
+'reports/2023/index.html: cannot write: No space left on device'
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import uuid
 from pathlib import Path
 
+#: What a path that is not a regular file is, in the words of an error message.
+_SPECIAL = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+            (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"))
+
 
 def write_atomic(target: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``target``, fsync it, then rename it over ``target``."""
+    """Write ``data`` to a temporary file beside ``target``, fsync it, then rename it over ``target``.
+
+    A reader sees the old file or the new one, never half of one; on failure the temporary file is
+    removed and ``target`` is left as it was.
+
+    Raises
+    ------
+    IsADirectoryError
+        ``target`` is a folder.
+    OSError
+        ``target`` exists and is not a regular file (a device such as ``/dev/full``, a named pipe, a
+        socket: renaming over it would replace the device node), or creating, writing, syncing
+        (``ENOSPC``, ``EDQUOT``, ``EIO``) or renaming failed. ``filename`` is ``target``.
+
+    Examples
+    --------
+    >>> write_atomic("/dev/null", b"x")
+    Traceback (most recent call last):
+    ...
+    OSError: [Errno 22] cannot write: it is a character device, not a regular file; expected the path of a regular file: '/dev/null'
+    """
     target = Path(target)
+    _refuse_special(target)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        raise _cannot_write(exc, target) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
+    except OSError as exc:  # ENOSPC and EIO surface here, on write, flush, fsync or close
+        tmp.unlink(missing_ok=True)
+        raise _cannot_write(exc, target) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def os_error_text(exc: OSError) -> str:
+    """One line for a person: the file, then what went wrong (no errno, no traceback)."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
+def _refuse_special(target: Path) -> None:
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise _cannot_write(exc, target) from None
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _SPECIAL if test(mode)), "not a regular file")
+    code = errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL
+    raise OSError(code, f"cannot write: it is {kind}, not a regular file; expected the path of a regular file",
+                  str(target))
+
+
+def _cannot_write(exc: OSError, target: Path) -> OSError:
+    """The same kind of error (``ENOSPC`` stays ``ENOSPC``), naming ``target`` and saying it was a write."""
+    return OSError(exc.errno, f"cannot write: {exc.strerror or exc}", str(target))

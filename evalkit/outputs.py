@@ -25,7 +25,7 @@ class Output:
 
     filename: str
     format: str | None
-    writer: str  # runner | exporters | documents | batch
+    writer: str  # runner | exporters | documents | batch | audit
     kind: str = ""
     label: str | None = None
 
@@ -50,8 +50,19 @@ OPINION_PDF = Output("复核意见书.pdf", "docx", "documents", "opinion_pdf", 
 TABLE_XLSX = Output("绩效自评表.xlsx", "xlsx", "documents", "xlsx", "自评表")
 #: A failed department's record; with the partial notebook, the only thing a failure leaves.
 ERROR = Output("error.json", None, "runner", label="错误记录")
-#: The fingerprint of the last successful run (incremental runs compare against it).
+#: The fingerprint of the last successful run (incremental runs compare against it); it also names
+#: the params file that produced the folder (``params``, its name inside the params folder).
 STAMP = Output(".evalkit-run.json", None, "runner")
+#: Marks a folder that no params file of the latest run produced (deleted or renamed file, changed
+#: ``department.id``): ``{"reason": one of STALE_REASONS, "params": "x.yaml" | null}``. The index lists it
+#: as 已过期 outside the ranking; the next run that produces the folder again removes it.
+STALE = Output("stale.json", None, "batch")
+#: Why a folder is stale: its params file is not in the run, now produces another department, or the
+#: folder does not say which params file produced it.
+STALE_REASONS = ("absent", "reassigned", "unknown")
+#: Where a department (or overview) run puts its new files until every one of them is written; they
+#: then replace the previous run's files by renames, so a failure of the run itself keeps those.
+STAGING = ".evalkit-staging"
 
 #: What a successful department run leaves, in the order the index links them.
 DEPARTMENT = (APPENDIX_HTML, APPENDIX_PDF, RESULT, NOTEBOOK, REPORT_DOCX, REPORT_HTML, REPORT_PDF, OPINION_DOCX,
@@ -73,6 +84,30 @@ APPENDIX_FORMATS = tuple(f for f in FORMATS if any(o.format == f and o.writer ==
 DOCUMENT_FORMATS = tuple(f for f in FORMATS if any(o.format == f and o.writer == "documents" for o in DEPARTMENT))
 #: Folder beside the years for params files that could not be read at all (they have no year).
 INVALID_DIR = "_invalid"
+#: The lock of an output folder (``<out>/.evalkit-run.lock``, holding the running ``evalkit run``'s pid):
+#: one run at a time writes there.
+LOCK = Output(".evalkit-run.lock", None, "batch")
+
+
+# --- `evalkit audit`: per document, and a folder's index --------------------------------------------
+#: The index page of an audit run over several documents, ranking them by errors.
+AUDIT_INDEX = Output("index.html", None, "audit")
+AUDIT_SUFFIXES = {"json": ".audit.json", "html": ".audit.html"}
+
+
+def audit_json_name(document: str) -> str:
+    """The ``evalkit-audit/v1`` record of a document: ``报告.pdf`` → ``报告.pdf.audit.json``."""
+    return f"{document}{AUDIT_SUFFIXES['json']}"
+
+
+def audit_page_name(document: str) -> str:
+    """The reviewer's page of a document: ``报告.pdf`` → ``报告.pdf.audit.html``."""
+    return f"{document}{AUDIT_SUFFIXES['html']}"
+
+
+def audit_draft_name(department_id: str) -> str:
+    """A draft params file `evalkit audit --params-out` writes: ``<department-id>.yaml``."""
+    return f"{department_id}.yaml"
 
 
 def department_outputs(formats) -> list[Output]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -93,8 +95,14 @@ def display_path(path: str | Path) -> str:
     """``path`` as a published page names it: relative to the project root when it lies inside it
     (``params/x.yaml``), else its folder's name and its own (``params/x.yaml`` too). Never the
     machine's absolute folders, never a ``..``."""
-    candidate = Path(path).resolve()
-    root = project_root()
+    return _display(str(path), os.getcwd())
+
+
+@lru_cache(maxsize=65536)
+def _display(path: str, cwd: str) -> str:
+    """``display_path`` for one working folder (a batch names the same files again and again)."""
+    candidate = Path(cwd, path).resolve()
+    root = project_root(Path(cwd))
     if root is not None:
         try:
             return candidate.relative_to(root.resolve()).as_posix()

@@ -37,6 +37,7 @@ EXPORTED = [
     "Finding",
     "FontMissingError",
     "KernelDiedError",
+    "OutputLockedError",
     "Params",
     "ParamsError",
     "Portfolio",
@@ -76,7 +77,7 @@ def test_public_names_equal_all():
 
 def test_module_attributes_are_only_the_subpackages_and_top_level_modules():
     modules = {name for name, value in vars(evalkit).items() if isinstance(value, ModuleType)}
-    assert modules <= {"core", "portfolio", "publish", "workbook", "run", "demo", "cli", "exceptions", "iorw",
+    assert modules <= {"core", "portfolio", "publish", "workbook", "run", "demo", "audit", "cli", "exceptions", "iorw",
                        "outputs", "paths"}
 
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 
 PACKAGE = ROOT / "evalkit"
-SUBPACKAGES = ("core", "portfolio", "publish", "workbook", "run", "demo")
+SUBPACKAGES = ("core", "portfolio", "publish", "workbook", "run", "demo", "audit")
 TOP_LEVEL = ("cli", "exceptions", "iorw", "outputs", "paths")
 
 #: Which evalkit units each unit may import (a unit is a subpackage or a top-level module).
@@ -23,16 +23,18 @@ ALLOWED = {
     "demo": {"core", "exceptions", "iorw", "paths"},
     "publish": {"core", "portfolio", "workbook", "exceptions", "iorw", "outputs", "paths"},
     "run": {"core", "publish", "exceptions", "iorw", "outputs", "paths"},
+    "audit": {"core", "publish", "exceptions", "iorw", "outputs", "paths"},
     "exceptions": set(),
     "iorw": set(),
     "outputs": set(),
     "paths": set(),
     "__init__": {"core", "portfolio", "workbook", "exceptions", "paths"},
-    "cli": {"core", "portfolio", "publish", "workbook", "run", "demo", "exceptions", "iorw", "outputs", "paths"},
+    "cli": {"core", "portfolio", "publish", "workbook", "run", "demo", "audit", "exceptions", "iorw", "outputs",
+            "paths"},
 }
 #: Libraries ``import evalkit`` must not load (they are loaded where a feature needs them).
 HEAVY = ("openpyxl", "docx", "nbconvert", "nbclient", "nbformat", "papermill", "matplotlib", "weasyprint",
-         "IPython", "bs4", "jupyter_client", "tqdm")
+         "IPython", "bs4", "jupyter_client", "tqdm", "pdfplumber", "pdfminer")
 
 
 def unit_of(path: Path) -> str:

@@ -13,8 +13,7 @@ from conftest import PARAMS, ROOT
 
 import evalkit
 from evalkit import cli
-from evalkit.demo.design import catalogue
-from evalkit.demo.generate import MIN_COUNT, REGION, generate
+from evalkit.demo.generate import MAX_COUNT, MIN_CLEAN, MIN_COUNT, REGION, generate
 from evalkit.portfolio.findings import load_portfolio_rules
 
 PLAN = json.loads((PARAMS / "demo-plan.json").read_text(encoding="utf-8"))
@@ -66,7 +65,7 @@ def test_the_worked_example_is_not_part_of_the_plan():
     assert (PARAMS / "dangzheng-office-2023.yaml").is_file()
 
 
-@pytest.mark.parametrize("count", [MIN_COUNT - 1, len(catalogue()["departments"]) + 1])
+@pytest.mark.parametrize("count", [MIN_COUNT - 1, MAX_COUNT + 1])
 def test_count_outside_the_catalogue_is_refused(tmp_path, count):
     with pytest.raises(ValueError, match="count must be between"):
         generate(tmp_path, count=count)
@@ -277,3 +276,46 @@ def test_the_worked_example_gets_no_cross_department_finding(accuracy):
     *_, pf = accuracy["params/ (seed 2023, 24 departments, with the worked example)"]
     assert "dangzheng-office" in pf.evaluations
     assert not [f for f in pf.portfolio_findings if f.department_id == "dangzheng-office"]
+
+
+# --- a province ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("province")
+    generate(folder, count=137)
+    return folder
+
+
+def test_a_province_has_cities_and_counties_and_is_deterministic(province, tmp_path):
+    pf = evalkit.Portfolio.load(province, year=2023)
+    assert len(pf.evaluations) == 137 and not pf.invalid
+    assert len(pf.regions) == 5 and all(n >= 27 for n in pf.regions.values())  # balanced counties
+    cities = {ev.department.city for ev in pf.evaluations.values()}
+    assert cities == {"示例一市"} and all("示例数据" in r for r in pf.regions)
+    generate(tmp_path, count=137)
+    assert all((tmp_path / p.name).read_bytes() == p.read_bytes() for p in province.iterdir())
+
+
+def test_a_provinces_planted_findings_are_found_and_only_they(province):
+    """Planted findings scale with the count; the clean departments stay clean (copies are judged
+    within a county: a province's departments of one kind share its indicator templates)."""
+    pf = evalkit.Portfolio.load(province, year=2023)
+    plan = json.loads((province / "demo-plan.json").read_text(encoding="utf-8"))
+    found: dict[str, set] = {}
+    for r in pf.findings.itertuples():
+        if isinstance(r.department_id, str):
+            found.setdefault(r.department_id, set()).add(r.id)
+    assert {d: found.get(d, set()) for d in plan["departments"]} == {d: set(ids) for d, ids in plan["departments"].items()}
+    planted = sum(1 for ids in plan["departments"].values() if ids)
+    assert planted >= 5 * 11 and len(plan["clean"]) >= 5 * MIN_CLEAN
+
+
+def test_a_small_count_above_the_catalogue_keeps_clean_departments(tmp_path):
+    generate(tmp_path, count=31)  # two counties of 16 and 15
+    plan = json.loads((tmp_path / "demo-plan.json").read_text(encoding="utf-8"))
+    by_region: dict[str, int] = {}
+    for path in tmp_path.glob("*.yaml"):
+        region = evalkit.load_params(path).department.region
+        by_region[region] = by_region.get(region, 0) + (path.stem.removesuffix("-2023") in plan["clean"])
+    assert len(by_region) == 2 and all(clean >= MIN_CLEAN for clean in by_region.values())

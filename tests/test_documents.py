@@ -365,7 +365,7 @@ def test_html_twin_prints_to_a4_pdf_with_chinese_text(worked, worked_files):
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
     first, second = (reader.pages[i].extract_text() for i in (0, 1))
-    assert "党政办公室 2023 年度整体支出绩效自评报告" in first and "部门基本情况" in first
+    assert "党政办公室2023年度整体支出绩效自评报告" in first and "部门基本情况" in first
     assert first.rstrip().endswith("— 1 —") and second.rstrip().endswith("— 2 —")
 
 

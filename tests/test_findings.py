@@ -132,12 +132,12 @@ def test_low_execution_project_is_named():
     f = only(run("project_low_execution.yaml"), "budget.project_low_execution")
     assert [p["name"] for p in f.evidence["projects"]] == ["档案库房改造"]
     assert f.evidence["projects"][0]["execution_rate"] == 0.5
-    assert "档案库房改造 50.00%" in f.message
+    assert "档案库房改造50.00%" in f.message
 
 
 def test_row_scored_in_full_is_shown_with_its_rule():
     f = only(run("reported_row_contradicts_rule.yaml"), "indicator.reported_score_mismatch")
-    assert "自评 45 分，按其规则应得 32.73 分" in f.message
+    assert "自评45分，按其规则应得32.73分" in f.message
     assert "45.00 × 72.74 ÷ 100 = 32.73" in f.evidence["trail"]
 
 

@@ -56,7 +56,8 @@ def worked_example(tmp_path_factory) -> Path:
 def test_run_produces_exactly_the_expected_files(worked_example):
     assert sorted(p.name for p in worked_example.iterdir()) == sorted(
         [".evalkit-run.json", "appendix.html", "appendix.pdf", "evaluation.ipynb", "result.json",
-         "自评报告.docx", "自评报告.html", "绩效自评表.xlsx"])
+         "自评报告.docx", "自评报告.html", "自评报告.pdf", "复核意见书.docx", "复核意见书.html", "复核意见书.pdf",
+         "绩效自评表.xlsx"])
 
 
 def test_executed_notebook_has_outputs_and_no_errors(worked_example):
@@ -114,7 +115,7 @@ def test_plain_papermill_cli_runs_the_notebook(tmp_path):
     proc = subprocess.run([BIN / "jupyter", "nbconvert", "--to", "evalkit_pdf", out], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     first_page = PdfReader(tmp_path / "out.pdf").pages[0].extract_text()
-    assert first_page.splitlines()[0].startswith("党政办公室 2023 年度部门整体支出绩效自评")
+    assert first_page.splitlines()[0].startswith("党政办公室2023年度部门整体支出绩效自评")
 
 
 def test_notebook_source_is_committed_without_outputs():
@@ -206,10 +207,11 @@ def test_index_escapes_text_from_params(tmp_path):
     from evalkit.publish import index
 
     rows = [{"id": "x", "name": "<script>alert(1)</script>", "status": "ok", "score": "1.00", "sort": 1.0,
-             "sort_max": 1.0, "grade": "差", "reported": None, "findings": {"error": 0, "warning": 0, "info": 0},
+             "sort_max": 1.0, "grade": "差", "scheme": "<b>方案</b>", "reported": None, "findings": {"error": 0, "warning": 0, "info": 0},
              "links": {}, "sample": False}]
     html = index.render(rows, year=2023)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>方案</b>" not in html
 
 
 def test_kernel_that_dies_at_start_is_retried_once_then_reported(tmp_path, monkeypatch):
@@ -264,3 +266,16 @@ def test_incremental_runs_notice_missing_outputs_breakage_and_duplicates(tmp_pat
     assert sorted(p.name for p in (out / "2023" / "dept-b").iterdir()) == ["error.json"]
     assert outcomes["dept-a"].error_kind == outcomes["dept-a-copy"].error_kind == "DuplicateDepartmentError"
     assert "dept-a-copy.yaml" in outcomes["dept-a"].error
+
+
+def test_a_department_with_errors_is_marked_and_ranked_after_the_clean_ones():
+    from evalkit.publish import index
+
+    def row(name, score, errors):
+        return {"id": name, "name": name, "status": "review" if errors else "ok", "score": f"{score:.2f}",
+                "sort": score, "sort_max": score, "grade": "优", "scheme": "示例方案", "reported": None,
+                "findings": {"error": errors, "warning": 0, "info": 0}, "links": {}, "sample": False}
+
+    html = index.render([row("超支局", 100.0, 4), row("规范局", 88.72, 0)], year=2023)
+    assert html.index("规范局") < html.index("超支局")  # 100 points with errors never tops the ranking
+    assert "待复核" in html and "存在错误、待复核1个" in html

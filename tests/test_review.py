@@ -117,3 +117,15 @@ def test_a_review_file_is_not_taken_for_a_params_file(tmp_path):
     shutil.copy(WORKED, tmp_path)
     assert sorted(p.name for p in evalkit.paths.params_files([tmp_path])) == [
         "dangzheng-office-2023.yaml", "one_decision_per_rule.yaml"]
+
+
+def test_a_new_review_file_changes_the_fingerprint(tmp_path):
+    """`evalkit run` reruns a department when its reviewer's decisions change (they are inputs)."""
+    from evalkit.paths import notebook_path
+    from evalkit.run.fingerprint import fingerprint
+
+    shutil.copy(REVIEWED, tmp_path / "dept.yaml")
+    before = fingerprint(evalkit.evaluate(tmp_path / "dept.yaml"), notebook_path(), ("html",))
+    shutil.copy(REVIEWED.with_name("one_decision_per_rule.review.yaml"), tmp_path / "dept.review.yaml")
+    after = fingerprint(evalkit.evaluate(tmp_path / "dept.yaml"), notebook_path(), ("html",))
+    assert before != after and set(after["inputs"]) - set(before["inputs"]) == {f"{tmp_path.name}/dept.review.yaml"}

@@ -111,7 +111,7 @@ def test_unverifiable_score_states_the_interval(worked):
     assert f.evidence["min"] == pytest.approx(float(EXECUTION))
     assert f.evidence["max"] == pytest.approx(float(EXECUTION + 90))
     assert f.evidence["unscored"] == 41
-    assert "9.97 至 99.97" in f.message
+    assert "9.97至99.97" in f.message
 
 
 def test_missing_actuals_counted(worked):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +24,8 @@ from .model import Params
 from .numbers import fmt_pct, to_float
 from .params import load_params, parse_params
 from .payments import MonthlyProfile, ProjectProfile, monthly_profile, project_profile
-from .review import Review, ReviewInput, load_review, review, review_path
+from .review import Review, ReviewInput, load_review, review_path
+from .review import review as review_of
 from .scheme import Scheme, load_scheme
 from .scoring import (
     GradeResult,
@@ -37,6 +39,8 @@ from .scoring import (
 )
 
 RESULT_SCHEMA = "evalkit-result/v1"
+INDICATOR_FRAME_COLUMNS = ["goal", "name", "tier", "direction", "target", "actual", "unit", "weight", "coefficient",
+                           "score", "max_loss", "scored", "rule", "trail"]
 
 
 @dataclass(frozen=True)
@@ -54,25 +58,34 @@ class Evaluation:
     provenance: dict = field(default_factory=dict)
     monthly: MonthlyProfile | None = None  # payments month by month against 序时进度
     projects: ProjectProfile | None = None  # per-project execution and concentration
-    review: Review | None = None  # the finance bureau's 复核: 复核得分 with the reviewer's decisions
+    review_input: ReviewInput | None = None  # the reviewer's decisions, when there is a review file
     previous_year: YearComparison | None = None  # last year beside this year, when last year is known
 
     @property
     def department(self):
         return self.params.department
 
+    @cached_property
+    def review(self) -> Review:
+        """The finance bureau's 复核: 复核得分 with the reviewer's decisions (the evaluation itself when
+        there are none). Computed on first use: a portfolio of thousands never needs it."""
+        return review_of(self.params, self.scheme, self.budget.execution_score, self.indicator_scores,
+                         self.review_input)
+
     @property
     def indicators(self) -> pd.DataFrame:
         """One row per indicator: target, actual, weight, rule, coefficient, score and trail."""
-        rows = [{
+        return pd.DataFrame(self.indicator_rows(), columns=INDICATOR_FRAME_COLUMNS)
+
+    def indicator_rows(self) -> list[dict]:
+        """The rows of :attr:`indicators`, without building a DataFrame (a portfolio joins thousands)."""
+        return [{
             "goal": s.goal, "name": s.indicator.name, "tier": s.indicator.tier, "direction": s.indicator.direction,
             "target": _plain(s.indicator.target), "actual": _plain(s.indicator.actual), "unit": s.indicator.unit,
             "weight": float(s.weight), "coefficient": to_float(s.coefficient), "score": to_float(s.score),
             "max_loss": float(s.weight - s.score) if s.scored else None, "scored": s.scored,
             "rule": s.rule, "trail": s.trail,
         } for s in self.indicator_scores]
-        return pd.DataFrame(rows, columns=["goal", "name", "tier", "direction", "target", "actual", "unit", "weight",
-                                           "coefficient", "score", "max_loss", "scored", "rule", "trail"])
 
     @property
     def findings(self) -> pd.DataFrame:
@@ -143,7 +156,7 @@ class Evaluation:
             } for x in self.indicator_scores],
             "findings": [f.to_dict() for f in self.finding_items],
             "reported": _jsonable(reported),
-            "review": self.review.to_dict() if self.review else None,
+            "review": self.review.to_dict(),
             "previous_year": self.previous_year.to_dict() if self.previous_year else None,
             "provenance": self.provenance,
         }
@@ -181,8 +194,7 @@ def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | N
                   monthly=monthly, projects=projects)
     ev = Evaluation(params=params, scheme=scheme, budget=budget, weights=plan, indicator_scores=scores,
                     score=summary, grade=graded, finding_items=find_all(ctx), provenance=provenance_info or {},
-                    monthly=monthly, projects=projects,
-                    review=review(params, scheme, budget.execution_score, scores, review_input))
+                    monthly=monthly, projects=projects, review_input=review_input)
     if previous is None:
         return ev
     return dataclasses.replace(ev, previous_year=compare(previous, YearFigures.of(ev)))

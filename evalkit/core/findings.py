@@ -6,6 +6,7 @@ Each check is a small function over one ``Context`` yielding ``Finding`` objects
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from .numbers import (
 from .payments import MonthlyProfile, ProjectProfile
 from .scheme import Scheme
 from .scoring import GradeResult, IndicatorScore, ScoreSummary, WeightPlan
+from .wording import tidy
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -78,7 +80,7 @@ def vocabulary() -> dict[str, list[str]]:
 
 def find_all(ctx: Context) -> tuple[Finding, ...]:
     """Run every check; errors first, then warnings, then info, each in check order."""
-    found = [f for fn in CHECKS for f in fn(ctx)]
+    found = [dataclasses.replace(f, message=tidy(f.message)) for fn in CHECKS for f in fn(ctx)]
     return tuple(sorted(found, key=lambda f: SEVERITIES.index(f.severity)))
 
 

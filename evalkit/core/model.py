@@ -24,7 +24,8 @@ class Department:
     id: str
     name: str
     year: int
-    region: str | None = None
+    region: str | None = None  # the lowest level: a district or county (县区)
+    city: str | None = None  # the level above (市), when a portfolio spans several
 
 
 @dataclass(frozen=True)

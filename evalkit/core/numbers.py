@@ -107,10 +107,12 @@ def round_half_up(value: Number, places: int = 2) -> Decimal:
     >>> round_half_up(Decimal("2.675"))
     Decimal('2.68')
     """
-    q = exact(value) * (10**places)
-    sign = -1 if q < 0 else 1
-    n = (abs(q) + Fraction(1, 2)).__floor__()
-    return Decimal(sign * n).scaleb(-places) if places else Decimal(sign * n)
+    f = exact(value)
+    n, r = divmod(abs(f.numerator) * 10**places, f.denominator)  # integers only: exact and fast
+    if 2 * r >= f.denominator:
+        n += 1
+    n = -n if f.numerator < 0 else n
+    return Decimal(n).scaleb(-places) if places else Decimal(n)
 
 
 def decimals_of(value: Decimal) -> int:
@@ -154,3 +156,18 @@ def to_float(value: Number | None) -> float | None:
 def rounding_eq_decimal(computed: Number, printed: Decimal, *, scale: int = 1) -> bool:
     """Whether ``computed × scale`` rounds to ``printed`` at the precision it was printed with."""
     return round_half_up(exact(computed) * scale, decimals_of(printed)) == printed
+
+
+_DIGITS = "零一二三四五六七八九"
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九 (section numbers up to 99).
+
+    >>> [chinese_numeral(n) for n in (1, 10, 11, 20, 35)]
+    ['一', '十', '十一', '二十', '三十五']
+    """
+    if not 1 <= n <= 99:
+        raise ValueError(f"section numbers run from 1 to 99, got {n}")
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+    return head + (_DIGITS[ones] if ones else "")

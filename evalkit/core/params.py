@@ -141,7 +141,7 @@ def _check_scheme_ref(c: Validator, ref: str, base: Path) -> None:
 
 
 def _department(c: Validator, value) -> m.Department | None:
-    d = c.mapping("department", value, allowed=("id", "name", "year", "region"),
+    d = c.mapping("department", value, allowed=("id", "name", "year", "region", "city"),
                   required=("id", "name", "year"))
     if d is None:
         return None
@@ -151,6 +151,7 @@ def _department(c: Validator, value) -> m.Department | None:
         name=c.text("department.name", d.get("name")),
         year=c.integer("department.year", d.get("year"), minimum=YEARS[0], maximum=YEARS[1]),
         region=c.text("department.region", d.get("region"), optional=True),
+        city=c.text("department.city", d.get("city"), optional=True),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 import pandas as pd
 
@@ -19,7 +20,12 @@ ZERO = Fraction(0)
 class MonthlyProfile:
     december_share: Fraction | None
     q4_share: Fraction | None
-    table: pd.DataFrame  # month, executed, share, cumulative, against_budget, schedule, gap
+    rows: tuple[dict, ...]  # month, executed, share, cumulative, against_budget, schedule, gap
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """The rows as a DataFrame, built on first use (scoring a province never needs it)."""
+        return pd.DataFrame(list(self.rows))
 
 
 def monthly_profile(budget: Budget) -> MonthlyProfile | None:
@@ -40,7 +46,7 @@ def monthly_profile(budget: Budget) -> MonthlyProfile | None:
                      "schedule": float(schedule), "gap": None if against is None else float(against - schedule)})
     december = paid.get(12, ZERO) / total if total else None
     q4 = sum((paid.get(m, ZERO) for m in (10, 11, 12)), ZERO) / total if total else None
-    return MonthlyProfile(december_share=december, q4_share=q4, table=pd.DataFrame(rows))
+    return MonthlyProfile(december_share=december, q4_share=q4, rows=tuple(rows))
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,12 @@ class ProjectProfile:
     never_started: tuple[str, ...]
     top_share: Fraction | None  # share of the adjusted budget held by the largest projects
     top_count: int
-    table: pd.DataFrame  # name, adjusted, executed, execution_rate, share
+    rows: tuple[dict, ...]  # name, adjusted, executed, execution_rate, share
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """The rows as a DataFrame, built on first use."""
+        return pd.DataFrame(list(self.rows))
 
 
 def project_profile(budget: Budget, *, top: int = 3) -> ProjectProfile | None:
@@ -65,4 +76,4 @@ def project_profile(budget: Budget, *, top: int = 3) -> ProjectProfile | None:
     top_share = sum(ranked[:top_count], ZERO) / total if total else None
     never = tuple(p.name for p in budget.projects if exact(p.adjusted) > 0 and exact(p.executed) == 0)
     return ProjectProfile(count=len(rows), never_started=never, top_share=top_share, top_count=top_count,
-                          table=pd.DataFrame(rows))
+                          rows=tuple(rows))

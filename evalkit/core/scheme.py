@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -104,8 +105,13 @@ class Scheme:
 
 def shipped_schemes() -> list[str]:
     """Ids of the schemes that come with evalkit."""
+    return list(_shipped_ids())
+
+
+@cache
+def _shipped_ids() -> tuple[str, ...]:
     folder = resources.files("evalkit") / "schemes"
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return tuple(sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")))
 
 
 def resolve_scheme_ref(ref: str | Path, *, relative_to: Path | None = None) -> str | Path | None:
@@ -138,10 +144,21 @@ def load_scheme(ref: str | Path, *, relative_to: Path | None = None) -> Scheme:
                                    f"no such scheme; expected one of {', '.join(shipped_schemes())} "
                                    "or the path of a scheme YAML (in the params file's folder)")])
     if isinstance(found, str):
-        resource = resources.files("evalkit") / "schemes" / f"{found}.yaml"
-        raw, shown = resource.read_bytes(), f"evalkit/schemes/{found}.yaml"
-    else:
-        raw, shown = found.read_bytes(), str(found)
+        return _shipped_scheme(found)
+    return _scheme_of(found.read_bytes(), str(found))
+
+
+@cache
+def _shipped_scheme(scheme_id: str) -> Scheme:
+    """A shipped scheme, read and validated once per process."""
+    raw = (resources.files("evalkit") / "schemes" / f"{scheme_id}.yaml").read_bytes()
+    return _scheme_of(raw, f"evalkit/schemes/{scheme_id}.yaml")
+
+
+@lru_cache(maxsize=256)
+def _scheme_of(raw: bytes, shown: str) -> Scheme:
+    """A scheme file's content, validated once per process and content (a batch of departments
+    sharing a scheme parses it once; a changed file is a new key)."""
     return parse_scheme(raw.decode("utf-8-sig"), path=shown, sha256=hashlib.sha256(raw).hexdigest())
 
 

@@ -25,7 +25,7 @@ def params_to_mapping(params: m.Params) -> dict:
     d = params.department
     return _prune({
         "schema": SCHEMA,
-        "department": {"id": d.id, "name": d.name, "year": d.year, "region": d.region},
+        "department": {"id": d.id, "name": d.name, "year": d.year, "region": d.region, "city": d.city},
         "scheme": params.scheme,
         "unit": params.unit,
         "budget": _budget(params.budget),

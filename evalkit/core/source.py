@@ -74,6 +74,8 @@ def unreadable_character(text: str, *, newlines: bool = False) -> str | None:
     >>> unreadable_character("基本支出\u200b"), unreadable_character("甲\n乙", newlines=True)
     ('an invisible character U+200B', None)
     """
+    if text.isprintable():  # the usual case, decided in C: no control, format or private character
+        return None
     for ch in text:
         code = ord(ch)
         if 0xD800 <= code <= 0xDFFF:

@@ -13,6 +13,7 @@ The wording is data, in ``evalkit/core/finding_wording.yaml`` beside this module
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -152,3 +153,22 @@ def _plain(value) -> str:
     if isinstance(value, float) and value != int(value):
         return _trim(fmt(value, 4))
     return str(int(value))
+
+
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’"
+#: A space a 公文 does not have: between Chinese and a numeral, letter or sign, or between two Chinese.
+_LOOSE = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}0-9A-Za-z%+\-−(])|(?<=[0-9A-Za-z%)]) +(?=[{_CJK}])")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def tidy(text: str) -> str:
+    """Text as a 公文 sets it: no space between Chinese and numerals (``预算执行率99.71%``), ≥ ≤ for
+    ``>=`` ``<=``, dates as ``2023年4月10日``. Formulas keep their spaces around operators.
+
+    >>> tidy("预算执行率 76.98% 低于 90%（预算执行率 = 3309.43 ÷ 4298.91 = 76.98%）")
+    '预算执行率76.98%低于90%（预算执行率 = 3309.43 ÷ 4298.91 = 76.98%）'
+    >>> tidy("评价期间 2023-04-10 至 2023-04-30，指标性质“>=”")
+    '评价期间2023年4月10日至2023年4月30日，指标性质“≥”'
+    """
+    text = _ISO_DATE.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
+    return _LOOSE.sub("", text.replace(">=", "≥").replace("<=", "≤"))

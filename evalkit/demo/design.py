@@ -92,6 +92,8 @@ class Design:
     period: tuple[str, str] = ("", "")
     report_date: str = ""
     reported: dict = field(default_factory=dict)
+    region: str = "示例区（示例数据）"  # the county (县区) label, 示例数据 in it
+    city: str | None = None  # the city (市) above it, in a province
     plants: list[tuple[str, Callable[[Design], str]]] = field(default_factory=list)
     before_losses: list[Callable[[Design], None]] = field(default_factory=list)  # weights are known
     after: list[Callable[[Design], None]] = field(default_factory=list)  # the report is written

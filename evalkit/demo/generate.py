@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from ..core.evaluation import evaluate
+from ..core.numbers import chinese_numeral
 from ..iorw import write_atomic
 from .design import Design, base_design, catalogue, expected_score, finish, report
 from .plants import PLANTED, SEED_SCHEME
@@ -34,9 +35,52 @@ from .render import (
 
 PLAN_SCHEMA = "evalkit-demo-plan/v1"
 MIN_COUNT = len(PLANTED) + 9  # enough clean departments for the medians to stay where the clean ones are
+#: The largest portfolio ``demo-data`` writes: a province.
+MAX_COUNT = 20_000
+#: A county of a province keeps at least this many clean departments, so its medians stay clean.
+MIN_CLEAN = 9
+COUNTIES = ("东城区", "西城区", "南城区", "北城区", "新城区", "高新区", "开发区", "东县", "西县", "南县")
 
 __all__ = ["MIN_COUNT", "PLAN_SCHEMA", "REGION", "demo_file_names", "design_departments", "generate", "plan_of",
            "render_files"]
+
+
+def province_departments(*, seed: int = 2023, count: int, year: int = 2023) -> list[Design]:
+    """A province of ``count`` departments (any number up to :data:`MAX_COUNT`): counties (县区) of
+    at most one department per catalogue entry, ten counties to a city (市). Each county is its own
+    district: the catalogue's departments renamed for it (``示例一市东城区教育局``), drawn afresh,
+    the planted problems of the small district in each county's first departments — at most as many
+    as leave :data:`MIN_CLEAN` clean ones, so planted findings scale with the count."""
+    specs = catalogue()["departments"]
+    if not MIN_COUNT <= count <= MAX_COUNT:
+        raise ValueError(f"count must be between {MIN_COUNT} and {MAX_COUNT}, got {count}")
+    counties = -(-count // len(specs))
+    sizes = [count // counties + (1 if i < count % counties else 0) for i in range(counties)]
+    designs = []
+    for c, size in enumerate(sizes):
+        city, county = f"示例{chinese_numeral(c // len(COUNTIES) + 1)}市", COUNTIES[c % len(COUNTIES)]
+        planted = min(len(PLANTED), size - MIN_CLEAN)
+        for i, spec in enumerate(specs[:size]):
+            local = {**spec, "id": f"{spec['id']}-{c + 1:03d}", "name": spec["name"].replace("示例区", city + county)}
+            d = base_design(local, seed=seed, year=year)
+            d.region, d.city = f"{city}{county}（示例数据）", city
+            if spec["id"] in SEED_SCHEME:
+                d.scheme = "seed-85-75-60"
+            if i % 4 == 1:
+                d.loss_range = (11.0, 16.0)
+            if spec["id"] in PLANTED and i < planted:
+                PLANTED[spec["id"]](d)
+            _complete(d)
+            designs.append(d)
+    return designs
+
+
+def _complete(d: Design) -> None:
+    finish(d)
+    report(d)
+    for fn in d.after:
+        fn(d)
+    d.facts["score"] = expected_score(d)[0]
 
 
 def design_departments(*, seed: int = 2023, count: int = 24, year: int = 2023,
@@ -61,11 +105,7 @@ def design_departments(*, seed: int = 2023, count: int = 24, year: int = 2023,
             PLANTED[d.id](d)
         elif previous and d.id not in PLANTED and i % 3 == 0:
             d.projects = [dataclasses.replace(p, executed=round(p.adjusted * 0.8)) for p in d.projects]
-        finish(d)
-        report(d)
-        for fn in d.after:
-            fn(d)
-        d.facts["score"] = expected_score(d)[0]
+        _complete(d)
         designs.append(d)
     return designs
 
@@ -105,11 +145,17 @@ def generate(folder: Path, *, seed: int = 2023, count: int = 24, year: int = 202
     72
     """
     folder = Path(folder)
-    files = render_files(design_departments(seed=seed, count=count, year=year), seed=seed, count=count, year=year)
-    files |= previous_results(design_departments(seed=seed, count=count, year=year, previous=True))
+    if count > len(catalogue()["departments"]):  # a province: no previous year (it would double the work)
+        files = render_files(province_departments(seed=seed, count=count, year=year), seed=seed, count=count,
+                             year=year)
+    else:
+        files = render_files(design_departments(seed=seed, count=count, year=year), seed=seed, count=count,
+                             year=year)
+        files |= previous_results(design_departments(seed=seed, count=count, year=year, previous=True))
     folder.mkdir(parents=True, exist_ok=True)
     written = [write_atomic(folder / name, text.encode("utf-8")) for name, text in files.items()]
-    for name in sorted(demo_file_names(year) - set(files)):
+    stale = demo_file_names(year) | {p.name for p in folder.glob(f"demo-*-[0-9][0-9][0-9]-{year}.*")}
+    for name in sorted(stale - set(files)):
         (folder / name).unlink(missing_ok=True)
     return written
 

@@ -11,7 +11,9 @@ worked example's 某高新区 beside the 示例区): medians, outliers and ``sum
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import os
 from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -24,7 +26,7 @@ from ..core.numbers import exact
 from ..core.params import duplicate_departments, load_params
 from ..core.sample import is_sample_region
 from ..core.scheme import Scheme, load_scheme
-from ..core.wording import finding_label, finding_wording
+from ..core.wording import finding_label, finding_wording, tidy
 from ..exceptions import EvalkitError
 from ..paths import params_files
 from .findings import (
@@ -87,8 +89,9 @@ class Portfolio:
     @classmethod
     def load(cls, folder: str | Path, *, year: int | None = None, region: str | None = None,
              scheme: str | Path | Scheme | None = None,
-             rules: str | Path | PortfolioRules | None = None) -> Portfolio:
-        """Evaluate every params YAML in ``folder``.
+             rules: str | Path | PortfolioRules | None = None, jobs: int | None = None) -> Portfolio:
+        """Evaluate every params YAML in ``folder`` (in ``jobs`` worker processes, default one per
+        core, when there are :data:`PARALLEL_FROM` files or more).
 
         Parameters
         ----------
@@ -119,18 +122,10 @@ class Portfolio:
             scheme = load_scheme(scheme)  # an override: a path as the caller gave it
         found: list[tuple[Path, Evaluation]] = []
         invalid: list[tuple[str, str]] = []
-        for path in params_files([folder]):
-            try:  # reading: a broken, unreadable or undecodable file is the file's problem
-                params = load_params(path)
-            except (EvalkitError, OSError, ValueError) as exc:
-                invalid.append((str(path), str(exc) or type(exc).__name__))
-                continue
-            try:
-                ev = evaluate(params, scheme)
-            except EvalkitError as exc:
-                invalid.append((str(path), str(exc) or type(exc).__name__))
-                continue
-            if year is None or ev.department.year == year:
+        for path, ev, problem in _read_all(params_files([folder]), scheme, jobs):
+            if problem is not None:
+                invalid.append((str(path), problem))
+            elif year is None or ev.department.year == year:
                 found.append((path, ev))
         if region is not None:
             chosen = _pick_region(region, {ev.department.region for _, ev in found}, folder)
@@ -416,9 +411,38 @@ def _department_frame(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
     return frame.astype({"sample": bool, "complete": bool})
 
 
+#: From this many files on, ``Portfolio.load`` reads them in parallel worker processes.
+PARALLEL_FROM = 400
+
+
+def _read_one(path: Path, scheme: Scheme | None) -> tuple[Path, Evaluation | None, str | None]:
+    """One params file, evaluated; or the reason it cannot be (a broken, unreadable or undecodable
+    file is the file's problem; any other exception is a bug and propagates)."""
+    try:
+        params = load_params(path)
+        return path, evaluate(params, scheme), None
+    except (EvalkitError, OSError, ValueError) as exc:
+        return path, None, str(exc) or type(exc).__name__
+
+
+def _read_all(paths: list[Path], scheme: Scheme | None, jobs: int | None):
+    """Every file read, in order; in ``jobs`` worker processes when there are many (a province's
+    10,000 files take a minute on one core)."""
+    jobs = jobs or (os.cpu_count() or 1)
+    if jobs <= 1 or len(paths) < PARALLEL_FROM:
+        return [_read_one(path, scheme) for path in paths]
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        return list(pool.map(_read_one, paths, [scheme] * len(paths), chunksize=64))
+
+
 def _find_portfolio(departments: pd.DataFrame, evaluations: Mapping[str, Evaluation],
                     rules: PortfolioRules) -> tuple[PortfolioFinding, ...]:
-    """Outliers and district inflation within each region (one district's medians); copies across all."""
+    """Outliers, copies and district inflation within each region (县区): one district's medians, and
+    one district's departments copying each other (departments of the same kind in different
+    districts share a province's indicator templates, which is no copying)."""
     names = {dept: ev.department.name for dept, ev in evaluations.items()}
     coefficients = {dept: [x.coefficient if x.scored else None for x in ev.indicator_scores]
                     for dept, ev in evaluations.items()}
@@ -428,12 +452,14 @@ def _find_portfolio(departments: pd.DataFrame, evaluations: Mapping[str, Evaluat
     regions = departments["region"].fillna(NO_REGION)
     for region in sorted(set(regions)):
         found += outlier_findings(departments[regions == region], rules)
-    found += [*all_full_score_findings(coefficients, names, rules), *copied_indicator_findings(signatures, names, rules),
-              *copied_target_findings(signatures, names, rules)]
+    found += all_full_score_findings(coefficients, names, rules)
+    for region in sorted(set(regions)):
+        local = {dept: signatures[dept] for dept in departments.loc[regions == region, "id"]}
+        found += [*copied_indicator_findings(local, names, rules), *copied_target_findings(local, names, rules)]
     for region in sorted(set(regions)):
         label = None if region == NO_REGION else region
         found += score_inflation_findings(departments[regions == region], rules, region=label)
-    return tuple(found)
+    return tuple(dataclasses.replace(f, message=tidy(f.message)) for f in found)
 
 
 def _finding_frame(evaluations: Mapping[str, Evaluation], portfolio: tuple[PortfolioFinding, ...]) -> pd.DataFrame:
@@ -453,8 +479,7 @@ def _finding_frame(evaluations: Mapping[str, Evaluation], portfolio: tuple[Portf
 
 
 def _indicator_frame(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
-    rows = [{"department_id": dept, **row} for dept, ev in evaluations.items()
-            for row in ev.indicators.to_dict("records")]
+    rows = [{"department_id": dept, **row} for dept, ev in evaluations.items() for row in ev.indicator_rows()]
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
 
 
@@ -463,7 +488,7 @@ def _payment_frames(evaluations: Mapping[str, Evaluation]) -> tuple[pd.DataFrame
     for dept, ev in evaluations.items():
         pp, mp = ev.projects, ev.monthly
         if pp is not None:
-            projects += [{"department_id": dept, **row} for row in pp.table.to_dict("records")]
+            projects += [{"department_id": dept, **row} for row in pp.rows]
         if mp is not None:
-            monthly += [{"department_id": dept, **row} for row in mp.table.to_dict("records")]
+            monthly += [{"department_id": dept, **row} for row in mp.rows]
     return pd.DataFrame(projects, columns=PROJECT_COLUMNS), pd.DataFrame(monthly, columns=MONTHLY_COLUMNS)

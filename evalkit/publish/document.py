@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-_DIGITS = "零一二三四五六七八九"
+from ..core.numbers import chinese_numeral
+from ..core.wording import tidy
+
 #: The visible mark of text a document still needs from its writer: 【待补充：…】.
 MISSING = "待补充"
 
@@ -85,19 +87,6 @@ class Document:
         return "\n".join(lines)
 
 
-def chinese_numeral(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九 (section numbers up to 99).
-
-    >>> [chinese_numeral(n) for n in (1, 10, 11, 20, 35)]
-    ['一', '十', '十一', '二十', '三十五']
-    """
-    if not 1 <= n <= 99:
-        raise ValueError(f"section numbers run from 1 to 99, got {n}")
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
-    return head + (_DIGITS[ones] if ones else "")
-
-
 class Numbering:
     """Heading numbers by level — 一、 then （一） then 1. — each level restarting under its parent."""
 
@@ -123,10 +112,13 @@ class Writer:
         self.blocks.append(Heading(level, self.numbering.next(level), text))
 
     def para(self, *spans: Span | str, style: str = "body") -> None:
-        self.blocks.append(Paragraph(tuple(Span(s) if isinstance(s, str) else s for s in spans), style))
+        """A paragraph, its text set as a 公文 sets it (no space between Chinese and numerals…)."""
+        spans = tuple(Span(s) if isinstance(s, str) else s for s in spans)
+        self.blocks.append(Paragraph(tuple(Span(tidy(s.text), s.kind) for s in spans), style))
 
     def table(self, headers, rows, widths, numeric=frozenset()) -> None:
-        self.blocks.append(Table(tuple(headers), tuple(tuple(r) for r in rows), tuple(widths), frozenset(numeric)))
+        self.blocks.append(Table(tuple(headers), tuple(tuple(tidy(str(c)) for c in r) for r in rows), tuple(widths),
+                                 frozenset(numeric)))
 
     def texts_or_missing(self, items: tuple[str, ...], what: str, *, style: str = "body") -> None:
         if not items:

@@ -2,46 +2,142 @@
 
 One offline page (inline CSS and a few lines of inline JavaScript for sorting); every text that
 came from a params file is escaped.
+
+Each department folder gives one row, read defensively so that no file can break the page:
+
+- ``stale.json`` (no params file of the latest run produced it): 已过期, outside the ranking;
+- ``error.json``: 失败, with the error (and a note when the previous run's files are still there);
+- ``result.json``: 成功, ranked by score;
+- neither (the run stopped before the department finished): 未完成;
+- any of them unreadable (truncated, not JSON, not the shape evalkit writes): 无法读取, saying why.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from html import escape
 from pathlib import Path
 
 from .. import outputs
+from ..core.numbers import fmt
 from ..core.sample import is_sample_region
 from ..core.scoring import grade_range_text
 from ..iorw import write_atomic
 from ..outputs import INVALID_DIR
 from .fonts import CSS_FONT_STACK
 
+#: Why a folder is stale (:data:`evalkit.outputs.STALE_REASONS`), as the page says it; ``{params}`` is
+#: the file name.
+STALE_TEXT = {
+    "absent": "生成它的参数文件 {params} 没有参加本次运行（已删除、改名，或本次运行未包含它）。",
+    "reassigned": "参数文件 {params} 现在对应另一个部门（部门标识已更改）。",
+    "unknown": "本次运行的参数文件都没有生成这个部门。",
+}
+#: What the page says under a row that is not a finished result.
+NOTES = {
+    "stale": "以下文件是以前运行留下的，仅供参考，不参加排名。",
+    "kept": "本次运行没有完成，下列文件是上次成功运行留下的，没有按本次参数更新。",
+    "incomplete": "没有结果：上次运行在这个部门完成之前中断了。重新运行即可补齐。",
+    "rerun": "请重新运行该部门。",
+}
+
 
 def collect(out: Path, year: int | str) -> list[dict]:
     """One row per department folder under ``out/<year>/`` plus unreadable params files."""
-    rows = []
-    for folder in sorted(p for p in (Path(out) / str(year)).iterdir() if p.is_dir()):
-        result, error = folder / outputs.RESULT.filename, folder / outputs.ERROR.filename
-        if error.is_file():
-            e = json.loads(error.read_text(encoding="utf-8"))
-            rows.append({"id": folder.name, "name": e.get("name") or folder.name, "status": "failed",
-                         "error": f"{e.get('error_kind')}: {e.get('error')}", "links": _links(folder), "sample": False})
-        elif result.is_file():
-            r = json.loads(result.read_text(encoding="utf-8"))
-            counts = {s: sum(1 for f in r["findings"] if f["severity"] == s) for s in ("error", "warning", "info")}
-            grade = r["grade"]["label"] or grade_range_text(r["grade"]["min_label"], r["grade"]["max_label"])
-            rows.append({"id": folder.name, "name": r["department"]["name"], "status": "ok",
-                         "score": r["score"]["display"], "sort": r["score"]["min"], "sort_max": r["score"]["max"],
-                         "grade": grade, "reported": r["reported"].get("score"), "findings": counts,
-                         "links": _links(folder), "sample": is_sample_region(r["department"].get("region"))})
+    base = Path(out) / str(year)
+    folders = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) \
+        if base.is_dir() else []
+    rows = [_folder_row(folder) for folder in folders]
     invalid = Path(out) / INVALID_DIR
     if invalid.is_dir():
         for path in sorted(invalid.glob("*.json")):
-            e = json.loads(path.read_text(encoding="utf-8"))
-            rows.append({"id": Path(e["params"]).name, "name": Path(e["params"]).name, "status": "failed",
-                         "error": f"{e.get('error_kind')}: {e.get('error')}", "links": {}, "sample": False})
+            e, problem = _read_json(path)
+            params = Path(str(e.get("params") or path.stem)).name if e else f"{path.stem}.yaml"
+            row = {"id": params, "name": params, "links": {}, "sample": False}
+            if problem:
+                rows.append({**row, "status": "unreadable", "note": f"错误记录{problem}{NOTES['rerun']}"})
+            else:
+                rows.append({**row, "status": "failed", "error": failure_text(e.get("error_kind"))})
     return rows
+
+
+def _folder_row(folder: Path) -> dict:
+    result, error, stale = (folder / o.filename for o in (outputs.RESULT, outputs.ERROR, outputs.STALE))
+    row = {"id": folder.name, "name": _name(folder), "links": _links(folder), "sample": False}
+    if stale.exists():
+        marker, _ = _read_json(stale)
+        reason = marker.get("reason") if marker else None
+        text = STALE_TEXT.get(reason, STALE_TEXT["unknown"]).format(params=(marker or {}).get("params") or "")
+        return {**row, "status": "stale", "note": f"不在本次参数中：{text}{NOTES['stale']}"}
+    if error.exists():
+        e, problem = _read_json(error)
+        if problem:
+            return {**row, "status": "unreadable", "note": f"错误记录{problem}该部门上次运行没有成功，{NOTES['rerun']}"}
+        kept = any((folder / o.filename).is_file() for o in outputs.DEPARTMENT if o != outputs.NOTEBOOK)
+        params = Path(str(e.get("params") or "")).name
+        notes = [f"参数文件：{params}。" if params else "", NOTES["kept"] if kept else ""]
+        return {**row, "name": e.get("name") or row["name"], "status": "failed",
+                "error": failure_text(e.get("error_kind")), "note": "".join(notes) or None}
+    if not result.exists():
+        return {**row, "status": "incomplete", "note": NOTES["incomplete"]}
+    r, problem = _read_json(result)
+    if problem:
+        return {**row, "status": "unreadable", "note": f"结果文件 {outputs.RESULT.filename} {problem}{NOTES['rerun']}"}
+    try:
+        counts = {s: sum(1 for f in r["findings"] if f["severity"] == s) for s in ("error", "warning", "info")}
+        g, s = r["grade"], r["score"]
+        grade = g["label"] or f"无法核定（可能为{grade_range_text(g['min_label'], g['max_label'])}）"
+        score = fmt(s["min"]) if s["complete"] else f"无法核定，可能区间{fmt(s['min'])}–{fmt(s['max'])}"
+        return {**row, "name": str(r["department"]["name"]), "status": "review" if counts["error"] else "ok",
+                "scheme": str((r.get("scheme") or {}).get("title") or ""),
+                "score": score, "sort": float(r["score"]["min"]),
+                "sort_max": float(r["score"]["max"]), "grade": str(grade), "reported": r["reported"].get("score"),
+                "findings": counts, "sample": is_sample_region(r["department"].get("region"))}
+    except (KeyError, TypeError, ValueError, AttributeError):  # valid JSON of another shape
+        return {**row, "status": "unreadable",
+                "note": f"结果文件 {outputs.RESULT.filename} 的内容不是本程序写出的格式（缺少得分等内容）。{NOTES['rerun']}"}
+
+
+#: Why a department failed, by the kind of error ``error.json`` records, as the page says it (the
+#: record itself, linked as 错误记录, has the details for whoever fixes it).
+FAILURES = {"ParamsError": "参数文件有误，无法计算", "SchemeError": "评价方案文件有误，无法计算",
+            "DuplicateDepartmentError": "部门标识与另一参数文件重复", "CellExecutionError": "计算附件生成出错",
+            "RunTimeoutError": "运行超时", "KernelDiedError": "运行中断", "OSError": "文件无法写入（磁盘已满或无权限）"}
+
+
+def failure_text(kind: str | None) -> str:
+    """A failure in plain words: ``参数文件有误，无法计算（详见错误记录）``."""
+    return f"{FAILURES.get(kind or '', '运行出错')}（详见错误记录）。"
+
+
+def _read_json(path: Path) -> tuple[dict | None, str | None]:
+    """A JSON object evalkit wrote, or None and why not (plain Chinese, for the page)."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        return None, "不存在。"
+    except PermissionError:
+        return None, "无法打开（没有读取权限）。"
+    except OSError:
+        return None, "无法打开（读取时磁盘出错）。"
+    except ValueError:  # not UTF-8, or not JSON: a truncated or overwritten file
+        return None, "不完整或已损坏，无法读取（可能是写入时运行被中断或磁盘已满）。"
+    if not isinstance(data, dict):
+        return None, "的内容不是本程序写出的格式。"
+    return data, None
+
+
+def _name(folder: Path) -> str:
+    """The department's name as its files give it, else the folder's name."""
+    result, _ = _read_json(folder / outputs.RESULT.filename)
+    error, _ = _read_json(folder / outputs.ERROR.filename)
+    department = (result or {}).get("department")
+    for name in (department.get("name") if isinstance(department, dict) else None, (error or {}).get("name")):
+        if isinstance(name, str) and name:
+            return name
+    return folder.name
 
 
 def _links(folder: Path) -> dict[str, str]:
@@ -49,33 +145,59 @@ def _links(folder: Path) -> dict[str, str]:
             if (folder / o.filename).is_file()}
 
 
+#: Rows that are not a finished result: their status text, row class and sort key (below every score).
+STATUS = {"failed": ("失败", "failed", -1), "unreadable": ("无法读取", "unsettled", -2),
+          "incomplete": ("未完成", "unsettled", -2), "stale": ("已过期", "stale", -3)}
+
+
+def _link_list(row: dict) -> str:
+    return " · ".join(f"<a href='{escape(href)}'>{escape(label)}</a>" for label, href in row["links"].items())
+
+
 def render(rows: list[dict], *, year: int | str, overview: dict[str, str] | None = None) -> str:
     """The page; ``overview`` maps the overview files that exist to their link text."""
-    ok = sorted((r for r in rows if r["status"] == "ok"), key=lambda r: (-r["sort"], -r["sort_max"], r["id"]))
-    failed = [r for r in rows if r["status"] != "ok"]
+    ranked = sorted((r for r in rows if r["status"] in ("ok", "review")), key=lambda r: (-r["sort"], -r["sort_max"], r["id"]))
+    ok = [r for r in ranked if r["status"] == "ok"] + [r for r in ranked if r["status"] == "review"]
+    review = [r for r in ok if r["status"] == "review"]
+    failed = [r for r in rows if r["status"] == "failed"]
+    unsettled = [r for r in rows if r["status"] in ("unreadable", "incomplete")]
+    stale = [r for r in rows if r["status"] == "stale"]
     sample = any(r["sample"] for r in rows)
     body = []
     for r in ok:
         f = r["findings"]
-        links = " · ".join(f"<a href='{escape(href)}'>{escape(label)}</a>" for label, href in r["links"].items())
         reported = "—" if r["reported"] is None else escape(str(r["reported"]).rstrip("0").rstrip(".")
                                                               if "." in str(r["reported"]) else str(r["reported"]))
+        flagged = r["status"] == "review"
+        # a department with errors is ranked after every clean one, whatever its score
+        order = r["sort"] - (1000 if flagged else 0)
+        status = "待复核<br><small>存在错误，得分和等级待复核确认</small>" if flagged else "成功"
         body.append(
-            f"<tr><td>{escape(r['name'])}<br><small>{escape(r['id'])}</small></td>"
-            f"<td class='num' data-sort='{r['sort']:.6f}'>{escape(r['score'])}</td><td>{escape(r['grade'])}</td>"
+            f"<tr{' class=review' if flagged else ''}><td>{escape(r['name'])}<br><small>{escape(r['id'])}</small></td>"
+            f"<td class='num' data-sort='{order:.6f}'>{escape(r['score'])}</td>"
+            f"<td>{escape(r['grade'])}<br><small>{escape(r['scheme'])}</small></td>"
             f"<td class='num'>{reported}</td>"
             f"<td class='num e' data-sort='{f['error']}'>{f['error']}</td><td class='num w'>{f['warning']}</td>"
-            f"<td class='num'>{f['info']}</td><td>成功</td><td>{links}</td></tr>")
-    for r in failed:
-        links = " · ".join(f"<a href='{escape(href)}'>{escape(label)}</a>" for label, href in r["links"].items())
-        body.append(f"<tr class='failed'><td>{escape(r['name'])}<br><small>{escape(r['id'])}</small></td>"
-                    f"<td class='num' data-sort='-1'>—</td><td>—</td><td>—</td><td>—</td><td>—</td><td>—</td>"
-                    f"<td>失败<br><small>{escape(r['error'][:400])}</small></td><td>{links}</td></tr>")
+            f"<td class='num'>{f['info']}</td><td>{status}</td><td>{_link_list(r)}</td></tr>")
+    for r in [*failed, *unsettled, *stale]:
+        label, css, sort = STATUS[r["status"]]
+        detail = " ".join(x for x in (r.get("error", "")[:400], r.get("note") or "") if x)
+        body.append(f"<tr class='{css}'><td>{escape(r['name'])}<br><small>{escape(r['id'])}</small></td>"
+                    f"<td class='num' data-sort='{sort}'>—</td><td>—</td><td>—</td><td>—</td><td>—</td><td>—</td>"
+                    f"<td>{label}<br><small>{escape(detail)}</small></td><td>{_link_list(r)}</td></tr>")
+    counted = len(ok) + len(failed) + len(unsettled)
+    summary = (f"共{counted}个部门：计算完成{len(ok)}个（其中存在错误、待复核{len(review)}个），"
+               f"失败{len(failed)}个")
+    summary += f"，结果无法读取或未完成{len(unsettled)}个。" if unsettled else "。"
+    if stale:
+        summary += f"另有{len(stale)}个部门已过期（不在本次参数中），列在表末，不参加排名。"
     note = ("<p class='sample'>示例数据：本页部分或全部部门为虚构的示例数据，仅用于演示。</p>" if sample else "")
     extra = ("<p>" + " · ".join(f"<a href='{escape(href)}'>{escape(label)}</a>" for href, label in overview.items())
              + "</p>") if overview else ""
     return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(str(year))} 年度部门整体支出绩效自评 · 汇总</title>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{INDEX_CSP}">
+<title>{escape(str(year))}年度部门整体支出绩效自评 · 汇总</title>
 <style>
 body {{ font-family: {CSS_FONT_STACK}; margin: 2em; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 14px; }}
@@ -83,33 +205,43 @@ th, td {{ border: 1px solid #ccd; padding: 6px 8px; vertical-align: top; }}
 th {{ background: #eef2f7; cursor: pointer; user-select: none; }}
 td.num {{ text-align: right; white-space: nowrap; }}
 td.e {{ color: #b03a2e; font-weight: bold; }} td.w {{ color: #9a6a00; }}
-tr.failed td {{ background: #fdecea; }}
 tr:nth-child(even) td {{ background: #f8f9fb; }}
+tr.failed td {{ background: #fdecea; }}
+tr.review td {{ background: #fff3e8; }}
+tr.unsettled td {{ background: #fff6e0; }}
+tr.stale td {{ background: #eeeeee; color: #666; }}
 .sample {{ border: 2px solid #e08a2c; padding: .5em 1em; background: #fff6ec; font-weight: bold; }}
 </style></head><body>
-<h1>{escape(str(year))} 年度部门整体支出绩效自评 · 汇总</h1>
+<h1>{escape(str(year))}年度部门整体支出绩效自评 · 汇总</h1>
 {note}{extra}
-<p>共 {len(rows)} 个部门：成功 {len(ok)} 个，失败 {len(failed)} 个。按得分从高到低排列（得分为区间时按下限）；点击表头可重新排序。</p>
+<p>{summary}无错误的部门按得分从高到低排列在前（得分为区间时按下限），存在错误的部门标为“待复核”，排在其后；
+评价等级下注明所用评价方案。点击表头可重新排序。</p>
 <table id="departments"><thead><tr><th>部门</th><th>得分</th><th>评价等级</th><th>自评得分</th><th>错误</th><th>警告</th>
 <th>提示</th><th>状态</th><th>文件</th></tr></thead><tbody>
 {''.join(body)}
 </tbody></table>
-<script>
-document.querySelectorAll('#departments th').forEach(function (th, col) {{
-  th.addEventListener('click', function () {{
+<script>{SORT_SCRIPT}</script>
+</body></html>
+"""
+
+
+#: The page's one script, sorting the table when a header is clicked; the page's policy allows this
+#: script alone (by its hash) and no request.
+SORT_SCRIPT = """document.querySelectorAll('#departments th').forEach(function (th, col) {
+  th.addEventListener('click', function () {
     var body = th.closest('table').tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
     var dir = th.dataset.dir === 'asc' ? -1 : 1; th.dataset.dir = dir === 1 ? 'asc' : 'desc';
-    function key(row) {{ var c = row.cells[col]; var v = c.dataset.sort || c.textContent.trim();
-      var n = parseFloat(v); return isNaN(n) ? v : n; }}
-    rows.sort(function (a, b) {{ var x = key(a), y = key(b);
-      return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), 'zh')) * dir; }});
-    rows.forEach(function (r) {{ body.appendChild(r); }});
-  }});
-}});
-</script>
-</body></html>
+    function key(row) { var c = row.cells[col]; var v = c.dataset.sort || c.textContent.trim();
+      var n = parseFloat(v); return isNaN(n) ? v : n; }
+    rows.sort(function (a, b) { var x = key(a), y = key(b);
+      return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), 'zh')) * dir; });
+    rows.forEach(function (r) { body.appendChild(r); });
+  });
+});
 """
+INDEX_CSP = (f"default-src 'none'; script-src 'sha256-{base64.b64encode(hashlib.sha256(SORT_SCRIPT.encode()).digest()).decode()}'; "
+             "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'")
 
 
 def write_index(out: Path, year: int | str) -> Path:

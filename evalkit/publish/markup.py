@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from ..core.wording import tidy
+
 MARKDOWN_SPECIALS = "\\`*_[]#|"
 #: The Content-Security-Policy of every page evalkit publishes without a script of its own: no
 #: script runs and nothing is fetched, whatever text the inputs carry (images are data: URLs).
@@ -20,7 +22,7 @@ PAGE_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-
 
 def html_table(headers: Sequence[str], rows: Iterable[Sequence], *, numeric: Iterable[int] = frozenset(),
                classes: str = "evalkit-table", total_last: bool = False) -> str:
-    """An HTML table with every cell escaped.
+    """An HTML table with every cell escaped and set as a 公文 sets text (:func:`~evalkit.core.wording.tidy`).
 
     Parameters
     ----------
@@ -36,8 +38,8 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence], *, numeric: Ite
     body = []
     for n, row in enumerate(rows):
         cls = " class='evalkit-total'" if total_last and n == len(rows) - 1 else ""
-        cells = "".join(f"<td class='num'>{escape(str(v))}</td>" if i in numeric else f"<td>{escape(str(v))}</td>"
-                        for i, v in enumerate(row))
+        cells = "".join(f"<td class='num'>{escape(tidy(str(v)))}</td>" if i in numeric
+                        else f"<td>{escape(tidy(str(v)))}</td>" for i, v in enumerate(row))
         body.append(f"<tr{cls}>{cells}</tr>")
     return f"<table class='{classes}'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -45,7 +47,7 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence], *, numeric: Ite
 def escape_markdown(text) -> str:
     """Escape Markdown and HTML specials in ``text`` (a department name, a note from a params file),
     and keep URLs and e-mail addresses from turning into links (``http:`` → ``http&#58;``)."""
-    out = escape(str(text), quote=False)
+    out = escape(tidy(str(text)), quote=False)
     for ch in MARKDOWN_SPECIALS:
         out = out.replace(ch, "\\" + ch)
     return out.replace(":", "&#58;").replace("@", "&#64;").replace("www.", "www&#46;")

@@ -66,7 +66,8 @@ def render_run_summary(outcomes) -> str:
     overviews = [f"overview {o.year}: {o.status}" for o in outcomes if o.department_id == "overview"]
     head = text_table(["部门", "得分", "评价等级", "问题 错误/警告/提示", "状态", "用时"], rows, right={1, 5})
     tail = f"; {', '.join(overviews)}" if overviews else ""
-    return f"{head}\n{len(departments)} departments: {done} run, {skipped} unchanged, {failed} failed{tail}"
+    noun = "department" if len(departments) == 1 else "departments"
+    return f"{head}\n{len(departments)} {noun}: {done} run, {skipped} unchanged, {failed} failed{tail}"
 
 # --- aligned plain-text tables ---------------------------------------------------------------
 

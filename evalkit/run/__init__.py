@@ -1,6 +1,9 @@
 """Running departments: one department through papermill on an IPC kernel and its exports
-(``department``), batches of them in long-lived worker processes with the index and the overview
-(``batch``), and the input fingerprints that make reruns incremental (``fingerprint``).
+(``department``), its new files replacing the previous run's all at once (``staging``), batches of
+them in long-lived worker processes with the index and the overview (``batch``), worker processes
+that never outlive the run (``workers``) and their kernels (``kernel``), one run at a time per
+output folder (``lock``), the folders no params file produces any more (``stale``), and the input
+fingerprints that make reruns incremental (``fingerprint``).
 
 It may import :mod:`evalkit.core`, :mod:`evalkit.publish` and the top-level modules; never ``cli``.
 Nothing else in evalkit imports it.

@@ -1,34 +1,42 @@
-"""Batches: which departments to run, running them in long-lived worker processes, and the
-``evalkit run`` job around that (records of unreadable files, district overviews, index pages).
-What to print and which exit code to give is the CLI's business (:mod:`evalkit.cli`)."""
+"""Batches: which departments to run, running them in worker processes (:mod:`.workers`), and the
+``evalkit run`` job around that: one run at a time per output folder (:mod:`.lock`), records of
+unreadable files, folders no params file produces any more (:mod:`.stale`), district overviews and
+index pages. What to print and which exit code to give is the CLI's business (:mod:`evalkit.cli`).
+
+Stopping: when the wait for the workers is interrupted (Ctrl-C, or the CLI turning SIGTERM into an
+exception), the workers are stopped with their kernels before the exception goes on; departments
+that had not finished keep their previous files and are run again by the next run.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass
-from multiprocessing import get_context
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import outputs
 from ..core.evaluation import evaluate
 from ..core.params import DEPARTMENT_ID, YEARS, duplicate_departments
-from ..iorw import write_atomic
+from ..iorw import os_error_text, write_atomic
 from ..outputs import FORMATS, INVALID_DIR
 from ..paths import department_dir, notebook_path, params_files
 from ..publish.index import write_index
 from .department import (
     Outcome,
-    clear_outputs,
+    check_timeout,
     error_text,
     record_failure,
     run_department,
     run_overview,
 )
 from .fingerprint import fingerprint
+from .lock import output_lock
+from .stale import StaleFolder, mark_stale, produced_by, year_folders
+from .workers import spawning, start_pool, stop_pool
 
 
 def is_current(ev, out: Path, formats) -> bool:
@@ -40,9 +48,9 @@ def is_current(ev, out: Path, formats) -> bool:
         return False
     try:
         previous = json.loads(stamp.read_text(encoding="utf-8"))
-    except ValueError:
+    except (OSError, ValueError):
         return False
-    current = fingerprint(ev.params, ev.scheme, notebook_path("department"), tuple(formats))
+    current = fingerprint(ev, notebook_path("department"), tuple(formats))
     return previous == json.loads(json.dumps(current))
 
 
@@ -92,32 +100,31 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[l
     return todo, settled
 
 
-def _warm_up() -> None:
-    """Import the heavy libraries once per worker, not once per department."""
-    import nbconvert  # noqa: F401
-    import papermill  # noqa: F401
-
-    from ..publish import exporters as export  # noqa: F401
-
-
 def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int | None = None, force: bool = False,
               formats=FORMATS, timeout: float = 600, progress: bool | None = None,
               on_outcome=None) -> list[Outcome]:
-    """Run every department in ``items`` (files or folders) in ``jobs`` worker processes."""
+    """Run every department in ``items`` (files or folders) in ``jobs`` worker processes.
+
+    Holds the output folder's lock (:class:`~evalkit.exceptions.OutputLockedError` if another run has
+    it); ``ValueError`` for a ``timeout`` below one second. Neither touches anything in ``out``.
+    """
+    check_timeout(timeout)
+    with output_lock(out):
+        return _run_batch(items, Path(out), jobs=jobs, force=force, formats=formats, timeout=timeout,
+                          progress=progress, on_outcome=on_outcome)
+
+
+def _run_batch(items, out: Path, *, jobs, force, formats, timeout, progress, on_outcome) -> list[Outcome]:
     from tqdm import tqdm
 
-    out = Path(out)
+    report = on_outcome or (lambda outcome: None)
     paths = params_files(items)
     todo, outcomes = plan_batch(paths, out, formats=formats, force=force)
     for o in outcomes:
-        if o.failed and o.department_id and o.year is not None:
-            folder = department_dir(out, o.year, o.department_id)
-            if folder.is_dir():
-                clear_outputs(folder)  # an older run's notebook would pass for this run's
+        folder = _failure_folder(o, out, outcomes, todo) if o.failed else None
+        if folder is not None:
             o.out_dir = str(record_failure(folder, o))
-    for o in outcomes:
-        if on_outcome:
-            on_outcome(o)
+        report(o)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     size = shutil.get_terminal_size((100, 24))  # a 0×0 pseudo-terminal would make tqdm hide the bar
     bar = tqdm(total=len(todo), unit="dept", desc="evalkit run", disable=progress is False or not todo,
@@ -126,9 +133,11 @@ def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int
     retried: set[Path] = set()
     while pending:
         batch, pending = pending, []
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_warm_up) as pool:
-            futures = {pool.submit(run_department, path, out, formats=tuple(formats), timeout=timeout): path
-                       for path in batch}
+        pool = start_pool(jobs)
+        try:
+            with spawning():
+                futures = {pool.submit(run_department, path, out, formats=tuple(formats), timeout=timeout): path
+                           for path in batch}
             for future in as_completed(futures):
                 path = futures[future]
                 try:
@@ -138,28 +147,59 @@ def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int
                         retried.add(path)
                         pending.append(path)
                         continue
-                    outcome = Outcome(params=str(path), status="failed", error="worker process crashed twice",
-                                      error_kind="BrokenProcessPool")
+                    outcome = _crashed(path, out, "worker process crashed twice", "BrokenProcessPool")
                 except Exception as exc:  # e.g. a result that cannot cross the process boundary
-                    outcome = Outcome(params=str(path), status="failed", error=error_text(exc),
-                                      error_kind=type(exc).__name__)
+                    outcome = _crashed(path, out, error_text(exc), type(exc).__name__)
                 outcomes.append(outcome)
                 bar.update(1)
                 bar.set_postfix_str(f"{outcome.department_id or path.stem}: {outcome.status}")
-                if on_outcome:
-                    on_outcome(outcome)
+                report(outcome)
+        except BaseException:  # Ctrl-C, SIGTERM (as the CLI raises it): no worker or kernel outlives the run
+            stop_pool(pool)
+            bar.close()
+            raise
+        pool.shutdown()
     bar.close()
     order = {str(p): i for i, p in enumerate(paths)}
     outcomes.sort(key=lambda o: order.get(o.params, len(order)))
     return outcomes
 
 
+def _failure_folder(o: Outcome, out: Path, settled: list[Outcome], todo: list[Path]) -> Path | None:
+    """Where a params file that failed before running leaves its ``error.json``: its own folder, or,
+    for a file that no longer says which department it is, the folder it produced before (unless a
+    valid params file of this run produces that folder now), whose identity ``o`` then takes."""
+    if o.department_id and o.year is not None:
+        return department_dir(out, o.year, o.department_id)
+    taken = {department_dir(out, s.year, s.department_id).resolve() for s in settled
+             if s.department_id and s.year is not None}
+    taken |= {department_dir(out, y, d).resolve() for d, y in map(peek_identity, todo) if d and y is not None}
+    folder = next((f for f in produced_by(out, Path(o.params).name) if f.resolve() not in taken), None)
+    if folder is not None:
+        o.department_id, o.year = folder.name, int(folder.parent.name)
+    return folder
+
+
+def _crashed(path: Path, out: Path, error: str, kind: str) -> Outcome:
+    """A department whose worker died under it: the run's failure, so its previous files stay."""
+    dept_id, year = peek_identity(path)
+    outcome = Outcome(params=str(path), status="failed", department_id=dept_id, year=year, error=error,
+                      error_kind=kind)
+    if dept_id and year is not None:
+        outcome.out_dir = str(record_failure(department_dir(out, year, dept_id), outcome, keep_previous=True))
+    return outcome
+
+
 @dataclass
 class JobReport:
-    """What one ``evalkit run`` did: every outcome (departments, then overviews) and the index pages."""
+    """What one ``evalkit run`` did: every outcome (departments, then overviews), the index pages,
+    the department folders no params file of the run produced (marked stale), and the files that
+    could not be written (a full disk), each as one line naming the file."""
 
     outcomes: list[Outcome]
     indexes: list[Path]
+    stale: list[StaleFolder] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Outcome]:
@@ -168,16 +208,34 @@ class JobReport:
 
 def run_job(items, *, out: Path = Path("reports"), jobs: int | None = None, force: bool = False, formats=FORMATS,
             timeout: float = 600, progress: bool | None = None, on_outcome=None) -> JobReport:
-    """Run a batch, keep the records of unreadable files, run the district overviews and write the
-    index pages; ``on_outcome`` sees each outcome as it settles."""
-    report = on_outcome or (lambda outcome: None)
-    outcomes = run_batch(items, out, jobs=jobs, force=force, formats=formats, timeout=timeout,
-                         progress=progress, on_outcome=report)
-    _record_invalid(Path(out), outcomes)
-    years = sorted({o.year for o in outcomes if o.year is not None})
-    outcomes += _overviews(items, Path(out), years, outcomes, force=force, formats=formats, timeout=timeout,
-                           report=report)
-    return JobReport(outcomes, [write_index(Path(out), year) for year in years])
+    """Run a batch, keep the records of unreadable files, mark the folders no params file of this run
+    produced as stale, run the district overviews and write the index page of every year in ``out``;
+    ``on_outcome`` sees each outcome as it settles.
+
+    The whole job holds the output folder's lock. Files that cannot be written (a full disk) do not
+    stop it: each goes into ``JobReport.problems`` and the index pages are still attempted.
+    """
+    check_timeout(timeout)
+    out = Path(out)
+    with output_lock(out):
+        report = on_outcome or (lambda outcome: None)
+        outcomes = _run_batch(items, out, jobs=jobs, force=force, formats=formats, timeout=timeout,
+                              progress=progress, on_outcome=report)
+        problems: list[str] = []
+        claimed = {department_dir(out, o.year, o.department_id) for o in outcomes
+                   if o.department_id and o.year is not None}
+        stale = mark_stale(out, claimed, {p.name for p in params_files(items)}, problems=problems)
+        _record_invalid(out, outcomes, problems)
+        years = sorted({o.year for o in outcomes if o.year is not None})
+        outcomes += _overviews(items, out, years, outcomes, force=force, formats=formats, timeout=timeout,
+                               report=report)
+        indexes = []
+        for year in sorted({*years, *(int(p.name) for p in year_folders(out))}):
+            try:
+                indexes.append(write_index(out, year))
+            except OSError as exc:
+                problems.append(os_error_text(exc))
+        return JobReport(outcomes, indexes, stale, problems)
 
 
 def _overviews(items, out: Path, years, outcomes, *, force, formats, timeout, report) -> list[Outcome]:
@@ -199,13 +257,18 @@ def _overviews(items, out: Path, years, outcomes, *, force, formats, timeout, re
     return done
 
 
-def _record_invalid(out: Path, outcomes: list[Outcome]) -> None:
-    """Params files that could not be read have no year: keep their error beside the years."""
+def _record_invalid(out: Path, outcomes: list[Outcome], problems: list[str]) -> None:
+    """Params files of this run that could not be read and match no folder have no year: keep their
+    errors beside the years (``_invalid/<file>.json``); records of earlier runs' files go."""
     folder = out / INVALID_DIR
-    for o in outcomes:
-        path = folder / f"{Path(o.params).stem}.json"
-        if o.failed and o.year is None:
+    wanted = {f"{Path(o.params).stem}.json": o for o in outcomes if o.failed and o.year is None}
+    for name, o in wanted.items():
+        try:
             folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, json.dumps(asdict(o), ensure_ascii=False, indent=2).encode("utf-8"))
-        else:
-            path.unlink(missing_ok=True)
+            write_atomic(folder / name, json.dumps(asdict(o), ensure_ascii=False, indent=2).encode("utf-8"))
+        except OSError as exc:
+            problems.append(os_error_text(exc))
+    if folder.is_dir():
+        for path in folder.glob("*.json"):
+            if path.name not in wanted:
+                path.unlink(missing_ok=True)

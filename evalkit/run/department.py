@@ -1,16 +1,21 @@
 """Running one department (or the district overview): papermill over an IPC kernel, then the
-appendices, documents and result.json, each written atomically.
+appendices, documents and result.json, staged and then swapped in together (:mod:`.staging`).
 
 ``run_department`` is the per-department entry point (also for schedulers: call it, not
 Airflow's PapermillOperator); ``evalkit.run.batch.run_batch`` runs many in parallel worker processes.
+Every kernel this process starts is registered, so :func:`kill_kernels` can stop them all when the
+process is told to stop (:mod:`.workers`).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import math
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -27,15 +32,20 @@ from ..exceptions import (
     RunError,
     RunTimeoutError,
 )
-from ..iorw import write_atomic
+from ..iorw import os_error_text, write_atomic
 from ..outputs import APPENDIX_FORMATS, DOCUMENT_FORMATS, FORMATS
 from ..paths import department_dir, notebook_path
+from . import staging as stage
 from .fingerprint import fingerprint
 
 log = logging.getLogger(__name__)
 
-#: Every file a department's folder may hold from an earlier run.
-OUTPUTS = (*outputs.department_outputs(FORMATS), outputs.STAMP, outputs.ERROR)
+#: The shortest timeout a department may have, in seconds (a kernel alone takes about one to start).
+MIN_TIMEOUT = 1.0
+#: What a write to a full or failing disk fails with.
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EROFS)
+#: Kernel managers of the kernels this process is running right now.
+_KERNELS: set = set()
 
 
 @dataclass
@@ -60,11 +70,36 @@ class Outcome:
         return self.status == "failed"
 
 
-def error_text(exc: BaseException) -> str:
-    """What to tell the user about a failure: evalkit's own message, else the exception's one line."""
+def error_text(exc: BaseException, *, where: Path | None = None) -> str:
+    """What to tell the user about a failure: evalkit's own message, a file error's file and reason,
+    else the exception's one line. ``where`` is the folder a run wrote to: a file in its staging
+    folder is named by its final path, and an error that names no file is placed there."""
     if isinstance(exc, EvalkitError):
         return str(exc)
+    if isinstance(exc, OSError):
+        if where is not None and exc.filename and Path(exc.filename).parent.name == outputs.STAGING:
+            exc.filename = str(where / Path(exc.filename).name)
+        text = os_error_text(exc)
+        return text if exc.filename or where is None else f"{where}: {text}"
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+def _disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS[:2]
+
+
+def check_timeout(timeout) -> float:
+    """``timeout`` in seconds if it is a usable one (a number ≥ :data:`MIN_TIMEOUT`), else ``ValueError``.
+
+    >>> check_timeout(0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: timeout must be a number of seconds of at least 1, got 0.5
+    """
+    ok = isinstance(timeout, int | float) and not isinstance(timeout, bool) and math.isfinite(timeout)
+    if not ok or timeout < MIN_TIMEOUT:
+        raise ValueError(f"timeout must be a number of seconds of at least {MIN_TIMEOUT:g}, got {timeout!r}")
+    return float(timeout)
 
 
 def _publish(nb, target: Path, notebook: outputs.Output, pages: tuple[outputs.Output, ...], *, formats,
@@ -85,20 +120,18 @@ def _publish(nb, target: Path, notebook: outputs.Output, pages: tuple[outputs.Ou
                         basename=Path(pages[0].filename).stem)
 
 
-def _keep_partial(target: Path, notebook: outputs.Output) -> None:
-    """A failed notebook stays, under its final name, for inspection."""
-    partial = target / outputs.partial_notebook(Path(notebook.filename).stem)
-    if partial.exists():
-        os.replace(partial, target / notebook.filename)
-
-
 def run_department(params_path: str | Path, out: str | Path = "reports", *, formats=FORMATS, timeout: float = 600,
                    notebook: Path | None = None, start_retries: int = 1) -> Outcome:
     """Evaluate one params file, execute its notebook and write its appendices and result.json.
 
     Never raises for a department's own failure: the returned ``Outcome`` says what went wrong,
-    the partial notebook is kept, and ``error.json`` replaces any older appendix.
+    the partial notebook is kept and ``error.json`` is written. The new files replace the previous
+    run's only when all of them are written; a failure of the department's data (a cell raised)
+    removes the previous files, a failure of the run (timeout, dead kernel, full disk) keeps them
+    beside ``error.json`` (see :mod:`evalkit.run.staging`). ``ValueError`` for a ``timeout`` below
+    :data:`MIN_TIMEOUT`, before anything is touched.
     """
+    check_timeout(timeout)
     started = time.monotonic()
     outcome = Outcome(params=str(params_path), status="failed")
     try:
@@ -111,29 +144,34 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
     outcome.department_id, outcome.name, outcome.year = d.id, d.name, d.year
     target = department_dir(Path(out), d.year, d.id)
     outcome.out_dir = str(target)
-    target.mkdir(parents=True, exist_ok=True)
     notebook = Path(notebook) if notebook else notebook_path("department")
+    staging = None
     try:
-        clear_outputs(target)
-        nb = _execute(notebook, target / outputs.partial_notebook("evaluation"),
-                      {"params_file": str(Path(params_path).resolve()), "scheme": None},
+        staging = stage.open_staging(target)
+        nb = _execute(notebook, staging / stage.DEPARTMENT.partial,
+                      {"params_file": os.path.relpath(Path(params_path).resolve()), "scheme": None},
                       timeout=timeout, label=d.id, start_retries=start_retries)
-        _publish(nb, target, outputs.NOTEBOOK, (outputs.APPENDIX_HTML, outputs.APPENDIX_PDF), formats=formats,
+        _publish(nb, staging, outputs.NOTEBOOK, (outputs.APPENDIX_HTML, outputs.APPENDIX_PDF), formats=formats,
                  metadata={"department": d.id, "year": d.year})
         documents = [f for f in formats if f in DOCUMENT_FORMATS]
         if documents:
             from ..publish.documents import write_documents
 
-            write_documents(ev, target, documents)
-        write_atomic(target / outputs.RESULT.filename,
+            write_documents(ev, staging, documents)
+        write_atomic(staging / outputs.RESULT.filename,
                      json.dumps(ev.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
-        stamp = fingerprint(ev.params, ev.scheme, notebook, tuple(formats))
-        write_atomic(target / outputs.STAMP.filename, json.dumps(stamp, ensure_ascii=False, indent=2).encode("utf-8"))
+        stamp = fingerprint(ev, notebook, tuple(formats))
+        write_atomic(staging / outputs.STAMP.filename, json.dumps(stamp, ensure_ascii=False, indent=2).encode("utf-8"))
+        stage.swap_in(staging, target, stage.DEPARTMENT)
     except Exception as exc:  # one department's failure must not stop a batch
-        outcome.error_kind, outcome.error = type(exc).__name__, error_text(exc)
-        record_failure(target, outcome)
+        outcome.error_kind, outcome.error = type(exc).__name__, error_text(exc, where=target)
+        record_failure(target, outcome, staging=staging, keep_previous=not isinstance(exc, CellExecutionError),
+                       disk_full=_disk_full(exc))
         outcome.seconds = time.monotonic() - started
         return outcome
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     outcome.status = "ok"
     outcome.score, outcome.grade = ev.score_text(), ev.grade_text()
     outcome.findings = ev.severity_counts()
@@ -141,20 +179,21 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
     return outcome
 
 
-def clear_outputs(target: Path) -> None:
-    """Remove a previous run's outputs so nothing stale can pass for this run's."""
-    for output in OUTPUTS:
-        (target / output.filename).unlink(missing_ok=True)
+def record_failure(target: Path, outcome: Outcome, *, staging: Path | None = None, keep_previous: bool = False,
+                   files: stage.FileSet = stage.DEPARTMENT, disk_full: bool = False) -> Path:
+    """Leave ``error.json`` (and the partial notebook, if any) and nothing that passes for finished.
 
-
-def record_failure(target: Path, outcome: Outcome) -> Path:
-    """Leave ``error.json`` (and the partial notebook, if any) and nothing that looks complete."""
-    target.mkdir(parents=True, exist_ok=True)
-    for output in OUTPUTS:
-        if output not in (outputs.NOTEBOOK, outputs.ERROR):
-            (target / output.filename).unlink(missing_ok=True)
-    _keep_partial(target, outputs.NOTEBOOK)
-    write_atomic(target / outputs.ERROR.filename, json.dumps(asdict(outcome), ensure_ascii=False, indent=2).encode("utf-8"))
+    ``keep_previous``: the failure is the run's, so the previous run's files stay beside the
+    record (:mod:`evalkit.run.staging`); ``disk_full``: the partial notebook is truncated and goes,
+    leaving its room to the record and the index. Never raises for a file that cannot be written:
+    ``outcome.error`` then says so too.
+    """
+    record = json.dumps(asdict(outcome), ensure_ascii=False, indent=2).encode("utf-8")
+    try:
+        stage.leave_failure(target, record, files, staging=staging, keep_previous=keep_previous,
+                            keep_partial=not disk_full)
+    except OSError as exc:
+        outcome.error = f"{outcome.error}\n(the error record could not be written either: {os_error_text(exc)})"
     return target
 
 
@@ -184,7 +223,8 @@ def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float,
             return pm.execute_notebook(
                 str(notebook), str(partial), parameters=parameters,
                 kernel_name="python3", kernel_manager_class=_ipc_kernel_manager(sockets, managers),
-                progress_bar=False, log_output=False, execution_timeout=timeout, start_timeout=60, cwd=None)
+                progress_bar=False, log_output=False, execution_timeout=math.ceil(timeout), start_timeout=60,
+                cwd=None)
         except pm.PapermillExecutionError as exc:
             raise CellExecutionError(
                 f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}", department=department,
@@ -192,6 +232,11 @@ def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float,
         except (CellTimeoutError, TimeoutError) as exc:
             raise RunTimeoutError(f"timed out after {timeout:g} s: {exc}", department=department,
                                   output_path=final) from None
+        except OSError as exc:
+            if exc.filename or exc.errno not in _WRITE_ERRNOS:
+                raise
+            # papermill saving the notebook as it runs: the one file it writes, named in no error
+            raise OSError(exc.errno, f"cannot write: {exc.strerror or exc}", str(partial)) from None
         except (DeadKernelError, RuntimeError) as exc:
             if watchdog.fired:
                 raise RunTimeoutError(f"timed out after {timeout:g} s (kernel stopped)", department=department,
@@ -203,8 +248,13 @@ def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float,
                 continue
             raise KernelDiedError(f"kernel died: {exc}", department=department,
                                   output_path=final) from None
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM as the CLI raises it): the kernel goes too
+            for km in managers:
+                _kill(km)
+            raise
         finally:
             watchdog.cancel()
+            _KERNELS.difference_update(managers)
             shutil.rmtree(sockets, ignore_errors=True)
 
 
@@ -221,20 +271,23 @@ def _ipc_kernel_manager(sockets: Path, managers: list):
             kwargs.update(transport="ipc", ip=str(sockets / "kernel"), kernel_spec_manager=specs)
             super().__init__(**kwargs)
             managers.append(self)
+            _KERNELS.add(self)
 
     return IPCKernelManager
 
 
 def _this_python_kernels():
     """A kernel-spec manager whose ``python3`` is always this interpreter (the one with evalkit),
-    whatever kernels the user's Jupyter folders define."""
+    whatever kernels the user's Jupyter folders define, started so that it dies with this process
+    (:mod:`evalkit.run.kernel`)."""
     from ipykernel.kernelspec import get_kernel_dict
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 
     class ThisPython(KernelSpecManager):
         def get_kernel_spec(self, kernel_name):
             spec = get_kernel_dict()
-            return KernelSpec(resource_dir="", argv=spec["argv"], display_name=spec["display_name"],
+            argv = ["evalkit.run.kernel" if arg == "ipykernel_launcher" else arg for arg in spec["argv"]]
+            return KernelSpec(resource_dir="", argv=argv, display_name=spec["display_name"],
                               language=spec["language"], metadata=spec.get("metadata", {}))
 
     return ThisPython()
@@ -265,37 +318,54 @@ class _Watchdog:
     def _fire(self) -> None:
         self.fired = True
         for km in self.managers:
-            process = getattr(getattr(km, "provisioner", None), "process", None)
-            if process is not None:
-                try:
-                    process.kill()
-                except OSError:
-                    pass
+            _kill(km)
+
+
+def kill_kernels() -> None:
+    """Kill every kernel this process is running, with whatever it started (its process group):
+    what a worker does when it is told to stop, so no kernel outlives the run."""
+    for km in list(_KERNELS):
+        _kill(km)
+
+
+def _kill(km) -> None:
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is None or process.poll() is not None:  # gone (and its pid perhaps someone else's now)
+        return
+    try:
+        if os.getpgid(process.pid) == process.pid:  # jupyter_client starts kernels in a session of their own
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+    except OSError:  # already gone
+        pass
 
 
 def run_overview(folder: str | Path, out: str | Path, year: int, *, formats=APPENDIX_FORMATS,
                  timeout: float = 600) -> Outcome:
-    """Execute the overview notebook for one folder and year into ``out/<year>/overview.*``."""
+    """Execute the overview notebook for one folder and year into ``out/<year>/overview.*``; its files
+    are staged and replaced like a department's (:mod:`evalkit.run.staging`)."""
+    check_timeout(timeout)
     started = time.monotonic()
     target = Path(out) / str(year)
-    target.mkdir(parents=True, exist_ok=True)
     outcome = Outcome(params=str(folder), status="failed", department_id="overview", name="全区总览", year=year,
                       out_dir=str(target))
-    for output in (outputs.OVERVIEW_NOTEBOOK, *outputs.OVERVIEW):
-        (target / output.filename).unlink(missing_ok=True)
+    staging = None
     try:
-        nb = _execute(notebook_path("overview"), target / outputs.partial_notebook("overview"),
-                      {"params_dir": str(Path(folder).resolve()), "year": year},
+        staging = stage.open_staging(target)
+        nb = _execute(notebook_path("overview"), staging / stage.OVERVIEW.partial,
+                      {"params_dir": os.path.relpath(Path(folder).resolve()), "year": year},
                       timeout=timeout, label="overview", start_retries=1)
-        _publish(nb, target, outputs.OVERVIEW_NOTEBOOK, (outputs.OVERVIEW_HTML, outputs.OVERVIEW_PDF),
+        _publish(nb, staging, outputs.OVERVIEW_NOTEBOOK, (outputs.OVERVIEW_HTML, outputs.OVERVIEW_PDF),
                  formats=formats, metadata={"year": year})
+        stage.swap_in(staging, target, stage.OVERVIEW)
         outcome.status = "ok"
     except Exception as exc:  # the departments' results stand even if the overview fails
-        outcome.error_kind, outcome.error = type(exc).__name__, error_text(exc)
-        for output in outputs.overview_outputs(APPENDIX_FORMATS):
-            (target / output.filename).unlink(missing_ok=True)
-        _keep_partial(target, outputs.OVERVIEW_NOTEBOOK)
-        write_atomic(target / outputs.OVERVIEW_ERROR.filename,
-                     json.dumps(asdict(outcome), ensure_ascii=False, indent=2).encode("utf-8"))
+        outcome.error_kind, outcome.error = type(exc).__name__, error_text(exc, where=target)
+        record_failure(target, outcome, staging=staging, keep_previous=not isinstance(exc, CellExecutionError),
+                       files=stage.OVERVIEW, disk_full=_disk_full(exc))
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     outcome.seconds = time.monotonic() - started
     return outcome

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from ..core.model import Params
+from ..core.evaluation import Evaluation
 from ..core.provenance import version_of
-from ..core.scheme import Scheme
 
 
 @cache
@@ -25,12 +23,20 @@ def package_digest() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(params: Params, scheme: Scheme, notebook: Path, formats: tuple[str, ...]) -> dict:
-    """Everything a department's outputs depend on; equal fingerprints mean nothing to redo."""
-    base = Path(params.source).resolve().parent
-    inputs = {os.path.relpath(Path(path).resolve(), base): digest for path, digest in params.inputs.items()}
+def fingerprint(ev: Evaluation, notebook: Path, formats: tuple[str, ...]) -> dict:
+    """Everything a department's outputs depend on; equal fingerprints mean nothing to redo.
+
+    ``inputs`` are every file the evaluation read, by the path a page names them with (so
+    ``run params/`` and ``run /abs/params`` agree) and their sha256: the params file and its side
+    tables, a scheme of its own, the reviewer's ``.review.yaml`` and last year's files — a changed
+    review reruns the department. ``params`` names the params file that produced the outputs (its
+    name inside the params folder): a file that no longer parses is matched to its old folder by it,
+    and a folder no file produces any more is found stale (:mod:`evalkit.run.batch`).
+    """
+    params, scheme = ev.params, ev.scheme
     return {
-        "inputs": dict(sorted(inputs.items())),  # relative: `run params/` and `run /abs/params` agree
+        "params": Path(params.source).name,
+        "inputs": dict(sorted(ev.provenance.get("inputs", {}).items())),
         "scheme": {"id": scheme.id, "sha256": scheme.sha256},
         "notebook": hashlib.sha256(notebook.read_bytes()).hexdigest(),
         "evalkit": {"version": version_of("evalkit"), "code": package_digest()},

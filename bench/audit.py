@@ -1,0 +1,96 @@
+"""Benchmark `evalkit audit`: seconds for 100 documents, and precision/recall per finding type on the corpus.
+
+    python bench/audit.py [--count 100] [--jobs N] [--out bench/out/audit]
+
+The documents are the corpus (tests/fixtures/audit/corpus/*.yaml) rendered as .txt, .docx, .pdf and
+.html, plus the shared seed report when it is there, repeated up to --count. Rendering is not timed;
+the audit is timed as `evalkit audit FOLDER --out DIR` runs it (worker processes, pages and index).
+Precision and recall count error and warning findings per finding type, against what each corpus
+document plants: a figure, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+
+from audit_corpus import load_corpus, render, seed_path  # noqa: E402
+
+from evalkit.audit import audit_paths  # noqa: E402
+
+SEED = seed_path()
+FORMATS = ("txt", "docx", "pdf", "html")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100)
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "audit"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    shutil.rmtree(out, ignore_errors=True)
+    source = out / "corpus"
+    corpus = load_corpus()
+    started = time.perf_counter()
+    made = [(doc, fmt, path) for doc in corpus for fmt, path in render(doc, source, FORMATS).items()]
+    print(f"rendered {len(made)} corpus documents in {time.perf_counter() - started:.1f}s (not timed below)")
+    folder = out / "hundred"
+    folder.mkdir(parents=True)
+    pool = [p for _, _, p in made] + ([SEED] if SEED.is_file() else [])
+    for i in range(args.count):
+        src = pool[i % len(pool)]
+        shutil.copy(src, folder / f"{i:03d}_{src.name}")
+    pages = out / "pages"
+    command = [sys.executable, "-m", "evalkit.cli", "audit", str(folder), "--out", str(pages)]
+    command += ["--jobs", str(args.jobs)] if args.jobs else []
+    started = time.perf_counter()
+    subprocess.run(command, check=False, capture_output=True, cwd=ROOT,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    seconds = time.perf_counter() - started
+    records_list = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(pages.glob("*.audit.json"))]
+    print(f"{len(records_list)} documents audited in {seconds:.1f}s by `evalkit audit FOLDER --out DIR` "
+          f"(start-up included; {seconds / max(1, len(records_list)) * 1000:.0f} ms each, "
+          f"jobs={args.jobs or 'cpu count'}); goal: under 20 s")
+    by_format = Counter(Path(r["source"]).suffix for r in records_list)
+    print("  formats: " + ", ".join(f"{k} {v}" for k, v in sorted(by_format.items())))
+
+    # precision / recall per finding type, every corpus document in every format
+    records = {Path(r["source"]).name: r for r in records_list}
+    tp, fp, fn = Counter(), Counter(), Counter()
+    for doc, _fmt, path in made:
+        name = next((n for n in records if n.endswith("_" + path.name)), None)
+        record = records[name] if name else audit_paths([path]).records[0]
+        found = {f["id"] for f in record["findings"] if f["severity"] in ("error", "warning")}
+        expected = set(doc["findings"])
+        for fid in found & expected:
+            tp[fid] += 1
+        for fid in found - expected:
+            fp[fid] += 1
+        for fid in expected - found:
+            fn[fid] += 1
+    kinds = sorted(set(tp) | set(fp) | set(fn))
+    print(f"\nprecision and recall per finding type ({len(made)} corpus documents: {len(corpus)} × {len(FORMATS)} formats)")
+    print(f"  {'finding type':42} {'TP':>4} {'FP':>4} {'FN':>4} {'precision':>9} {'recall':>7}")
+    for fid in kinds:
+        p = tp[fid] / (tp[fid] + fp[fid]) if tp[fid] + fp[fid] else float("nan")
+        r = tp[fid] / (tp[fid] + fn[fid]) if tp[fid] + fn[fid] else float("nan")
+        print(f"  {fid:42} {tp[fid]:>4} {fp[fid]:>4} {fn[fid]:>4} {p:>9.2f} {r:>7.2f}")
+    total_tp, total_fp, total_fn = sum(tp.values()), sum(fp.values()), sum(fn.values())
+    print(f"  {'all':42} {total_tp:>4} {total_fp:>4} {total_fn:>4} "
+          f"{total_tp / max(1, total_tp + total_fp):>9.2f} {total_tp / max(1, total_tp + total_fn):>7.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""A report as read: paragraphs and tables in document order, each with where it is.
+
+>>> loc = Location(page=2, paragraph=5)
+>>> loc.words()
+'第2页第5段'
+>>> Location(table=1, row=3, column=4, line=40).words()
+'第40行，表1第3行第4列'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+from ..exceptions import EvalkitError
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something stands in a document; every field is optional (1-based numbers)."""
+
+    page: int | None = None
+    paragraph: int | None = None
+    line: int | None = None
+    table: int | None = None
+    row: int | None = None
+    column: int | None = None
+
+    def words(self) -> str:
+        """The location as the page states it: ``第2页第5段``, ``表1第3行第4列``."""
+        head = "".join(f"第{v}{u}" for v, u in ((self.page, "页"), (self.line, "行")) if v)
+        if self.table:
+            cell = f"表{self.table}" + "".join(f"第{v}{u}" for v, u in ((self.row, "行"), (self.column, "列")) if v)
+            return f"{head}，{cell}" if head else cell
+        if self.paragraph and not self.line:
+            head += f"第{self.paragraph}段"
+        return head or "全文"
+
+    def cell(self, row: int, column: int | None = None) -> Location:
+        return replace(self, row=row, column=column)
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph: its text as printed (line breaks kept) and, per line of it, the source line."""
+
+    text: str
+    location: Location
+    lines: tuple[int, ...] = ()  # source line of each line of ``text`` (txt only)
+
+    def location_at(self, offset: int) -> Location:
+        """The location of character ``offset`` of ``text`` (its own line in a .txt file)."""
+        if not self.lines:
+            return self.location
+        line = self.text.count("\n", 0, offset)
+        return replace(self.location, line=self.lines[min(line, len(self.lines) - 1)])
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table: its cells row by row (text as printed, '' for an empty or merged cell)."""
+
+    rows: tuple[tuple[str, ...], ...]
+    location: Location  # table number (and page, first source line)
+
+    def cell_location(self, row: int, column: int) -> Location:
+        line = self.location.line + row if self.location.line else None
+        return replace(self.location, row=row + 1, column=column + 1, line=line)
+
+
+Block = Paragraph | Table
+
+
+@dataclass(frozen=True)
+class Document:
+    """A report: its blocks in order, the format it came in and how many pages it has (PDF)."""
+
+    source: str
+    format: str  # txt | docx | pdf | html
+    blocks: tuple[Block, ...]
+    pages: int | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def paragraphs(self) -> tuple[Paragraph, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Paragraph))
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Table))
+
+    def text(self) -> str:
+        """Every paragraph and table cell, for a quick look (recognising the kind of document)."""
+        parts = []
+        for b in self.blocks:
+            parts.append(b.text if isinstance(b, Paragraph) else "\n".join("\t".join(r) for r in b.rows))
+        return "\n".join(parts)
+
+
+#: Why a document could not be audited, by code: the CLI and the page say the reason.
+REASONS = {
+    "too_large": "文件过大",
+    "not_found": "文件不存在",
+    "unsupported": "不支持的文件类型",
+    "encrypted": "文件已加密",
+    "no_text": "没有可提取的文字",
+    "corrupt": "文件已损坏",
+    "not_self_evaluation": "不是绩效自评材料",
+    "too_many_pages": "页数过多",
+    "timeout": "读取超时",
+    "failed": "读取失败",
+}
+
+
+class DocumentRefused(EvalkitError):
+    """A document the audit cannot read; ``reason`` is a code of :data:`REASONS`, the message says
+    (in English) what was found and what was expected."""
+
+    def __init__(self, source: str, reason: str, message: str):
+        self.source, self.reason = source, reason
+        super().__init__(f"{source}: {message}")
+
+    def __reduce__(self):
+        return (type(self), (self.source, self.reason, str(self).removeprefix(f"{self.source}: ")))

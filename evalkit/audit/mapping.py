@@ -1,0 +1,211 @@
+"""From what a report states to an ``evalkit/v1`` params mapping: the draft the analyst goes on with,
+and the model the core's findings run on.
+
+:func:`params_mapping` keeps what could not be read as ``None`` and lists it in ``missing``; ``subjects``
+maps each params key path to the quotes it came from, so a core finding about ``reported.score`` or
+``goals[2].indicators[1]`` points at the text of the report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+
+from ..core.scheme import Scheme, load_scheme
+from .extract import Extracted, IndicatorRow, Quote, parse_target, patterns
+from .text import normalise, number
+
+#: Params keys the schema requires; a draft leaves them null when the report does not state them.
+REQUIRED = ("department.name", "department.year", "budget.initial", "budget.adjusted", "budget.executed")
+
+
+@dataclass
+class Mapped:
+    """The params mapping, the keys left null, the quotes behind each key, and the scheme it implies."""
+
+    mapping: dict
+    missing: list[str]
+    subjects: dict[str, list[Quote]] = field(default_factory=dict)
+    scheme: Scheme | None = None
+    notes: dict[str, str] = field(default_factory=dict)  # key → why it is null or doubtful (Chinese)
+    non_numeric: list[int] = field(default_factory=list)  # indicator indexes whose actual is words
+
+
+def choose_scheme(ex: Extracted) -> Scheme:
+    """The shipped scheme whose grade bands the report states (优秀 from 85: ``seed-85-75-60``), else
+    ``mof-2020``; its execution weight and indicator points as the report gives them."""
+    top = ex.bands.get("优秀", ex.bands.get("优"))
+    scheme = _shipped("seed-85-75-60" if top == 85 else "mof-2020")
+    weight = ex.value("execution.weight")
+    if isinstance(weight, Decimal) and 0 < weight < 100 and weight != scheme.execution_weight:
+        scheme = dataclasses.replace(scheme, execution_weight=weight, indicator_points=Decimal(100) - weight)
+    return scheme
+
+
+@cache
+def _shipped(scheme_id: str) -> Scheme:
+    """A shipped scheme, read once per process (schemes are immutable)."""
+    return load_scheme(scheme_id)
+
+
+def _level(actual: str | None) -> str | None:
+    if not actual:
+        return None
+    text = normalise(actual).text
+    for level in ("未达成", "部分达成", "达成"):
+        if any(text == w or text.startswith(w) for w in patterns()["levels"][level]):
+            return level
+    return None
+
+
+def _indicator(row: IndicatorRow, key: str, m: Mapped, index: int, scheme: Scheme) -> dict:
+    direction, target, unit = parse_target(row.target)
+    unit = row.unit or unit
+    if row.direction_cell:
+        cell = normalise(row.direction_cell).text
+        direction = {"≥": ">=", "≤": "<=", "正向": ">=", "反向": "<=", "定性": "qualitative"}.get(cell, direction)
+    actual_text = normalise(row.actual).text if row.actual else ""
+    actual = number(re.sub(r"[^0-9.%-]", "", actual_text)) if re.search(r"[0-9]", actual_text) else None
+    item = {"name": row.name, "direction": direction, "target": target if target is not None else row.target,
+            "unit": unit, "actual": None}
+    if row.statement and row.statement != row.name:
+        item["statement"] = row.statement
+    if row.tier1:
+        tier = next((t for t in ("产出", "效益", "满意度", "成本") if t in row.tier1), None)
+        if tier:
+            item["tier"] = tier
+    if direction == "qualitative":
+        item["target"] = row.target
+        level = _level(row.actual)
+        if level:
+            item["level"] = level
+            if row.score is not None and row.weight:
+                low, high = scheme.qualitative[level]
+                coef = row.score / row.weight
+                if low <= coef <= high:
+                    item["coefficient"] = (coef * 100).normalize()
+        elif row.actual:
+            item["actual"] = row.actual
+    elif actual is not None:
+        item["actual"] = actual
+    elif row.actual:
+        m.non_numeric.append(index)
+        m.notes[f"{key}.actual"] = f"完成值“{row.actual}”不是数值，请核对"
+    if row.weight is not None:
+        item["weight"] = row.weight
+    if row.score is not None:
+        item["reported"] = {"score": row.score}
+    if row.coefficient is not None and direction != "qualitative":
+        # 得分系数 is printed as 95% or 0.95; the params file writes it in percent
+        printed = row.cells["coefficient"] if "coefficient" in row.cells else None
+        as_percent = printed is not None and "%" in printed.snippet[printed.mark[0]:printed.mark[1]]
+        value = row.coefficient if as_percent or row.coefficient > 1 else row.coefficient * 100
+        item.setdefault("reported", {})["coefficient"] = value
+    return item
+
+
+def params_mapping(ex: Extracted) -> Mapped:
+    """The ``evalkit/v1`` mapping of what ``ex`` holds; unread values ``None``."""
+    m = Mapped({}, [])
+    scheme = choose_scheme(ex)
+    m.scheme = scheme
+    year = ex.year
+    m.mapping["schema"] = "evalkit/v1"
+    m.mapping["department"] = {"id": f"audit-{year or 'draft'}", "name": ex.department, "year": year}
+    m.mapping["scheme"] = scheme.id
+    m.mapping["unit"] = "万元"
+    budget = {}
+    for key in ("initial", "adjusted", "executed"):
+        f = ex.first(f"budget.{key}")
+        budget[key] = f.value if f else None
+        if f:
+            m.subjects.setdefault(f"budget.{key}", []).append(f.quote)
+    lines = []
+    for part, kind, name in (("basic", "basic", "基本支出"), ("project", "project", "项目支出")):
+        adjusted, executed = ex.first(f"component.{part}.adjusted"), ex.first(f"component.{part}.executed")
+        if adjusted and executed:
+            line = {"name": ex.part_names.get(part, name), "kind": kind, "adjusted": adjusted.value,
+                    "executed": executed.value}
+            count = ex.first(f"component.{part}.count")
+            if count:
+                line["count"] = count.value
+            lines.append((part, line))
+    if len(lines) == 2 and all(budget[k] is not None and sum(x[1][k] for x in lines) == budget[k]
+                               for k in ("adjusted", "executed")):
+        budget["lines"] = [line for _, line in lines]
+        for part, line in lines:
+            m.subjects[f"budget.lines.{line['name']}"] = [
+                f.quote for k in ("rate", "adjusted", "executed") if (f := ex.first(f"component.{part}.{k}"))]
+    m.mapping["budget"] = budget
+    goals: dict[tuple, dict] = {}
+    for i, row in enumerate(ex.indicators):
+        gkey = (row.goal_number, row.goal)
+        if gkey not in goals:
+            goals[gkey] = {"name": row.goal or "绩效指标", "indicators": []}
+            if row.goal_number:
+                goals[gkey]["number"] = row.goal_number
+        g_index = list(goals).index(gkey)
+        key = f"goals[{g_index}].indicators[{len(goals[gkey]['indicators'])}]"
+        goals[gkey]["indicators"].append(_indicator(row, key, m, i, scheme))
+        m.subjects[key] = [row.quote]
+        for cell, quote in row.cells.items():
+            m.subjects[f"{key}.{cell}"] = [quote]
+    m.mapping["goals"] = list(goals.values())
+    if not _weights_usable(m.mapping["goals"], scheme):
+        for g in m.mapping["goals"]:
+            for ind in g["indicators"]:
+                ind.pop("weight", None)
+    reported: dict = {}
+    rate = ex.first("budget.rate")
+    if rate:
+        reported["execution_rate"] = rate.value
+        m.subjects["reported.execution_rate"] = [rate.quote]
+    if "lines" in budget:
+        rates = {}
+        for part, line in lines:
+            f = ex.first(f"component.{part}.rate")
+            if f:
+                rates[line["name"]] = f.value
+                m.subjects[f"reported.line_execution_rates.{line['name']}"] = [f.quote]
+        if rates:
+            reported["line_execution_rates"] = rates
+    for key, name in (("reported.score", "score"), ("reported.grade", "grade")):
+        f = ex.first(key) or (ex.first("table.total_score") if name == "score" else None)
+        if f:
+            reported[name] = f.value
+            m.subjects[key] = [f.quote]
+    period = ex.first("reported.evaluation_period")
+    if period:
+        reported["evaluation_period"] = [d.isoformat() for d in period.value]
+        m.subjects["reported.evaluation_period"] = [period.quote]
+    when = ex.first("reported.report_date")
+    if when:
+        reported["report_date"] = when.value.isoformat()
+        m.subjects["reported.report_date"] = [when.quote]
+    m.mapping["reported"] = reported
+    m.missing = [k for k in REQUIRED if _get(m.mapping, k) is None]
+    if not m.mapping["goals"]:
+        m.missing.append("goals")
+    for i, (_, g) in enumerate(goals.items()):
+        for j, ind in enumerate(g["indicators"]):
+            if ind.get("actual") is None and ind.get("level") is None:
+                m.notes.setdefault(f"goals[{i}].indicators[{j}].actual", "报告未列全年完成值，请补充")
+    return m
+
+
+def _weights_usable(goals: list, scheme: Scheme) -> bool:
+    """Weights are kept when every indicator has one and they do not exceed the indicator points."""
+    weights = [ind.get("weight") for g in goals for ind in g["indicators"]]
+    return bool(weights) and all(w is not None for w in weights) and sum(weights) <= scheme.indicator_points
+
+
+def _get(mapping: dict, key: str):
+    value = mapping
+    for part in key.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value

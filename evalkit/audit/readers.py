@@ -1,0 +1,356 @@
+"""Reading a report as published (.txt, .docx, .pdf, .html) into a :class:`~.document.Document`.
+
+Every reader is bounded: a file over :data:`MAX_BYTES` is refused by its size before a byte is read,
+a PDF over :data:`MAX_PAGES` pages by its page count, and what cannot be read (an encrypted PDF or
+Word file, a PDF without a text layer, a damaged file) raises :class:`~.document.DocumentRefused`
+with one reason. Time is bounded by the caller (``batch`` runs each document in a worker process).
+
+>>> doc = read_text("附件\\n\\n一、基本情况\\n\\n年初预算 100 万元，全年执行\\n 98 万元。", "x.txt")
+>>> [(p.text, p.location.words()) for p in doc.paragraphs][-1]
+('年初预算 100 万元，全年执行\\n 98 万元。', '第5行')
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+from statistics import median
+
+from .document import Document, DocumentRefused, Location, Paragraph, Table
+
+#: Largest file read at all (a published report with scans stays well below).
+MAX_BYTES = 64 * 1024 * 1024
+#: Most pages of a PDF read; a longer file is refused by its page count.
+MAX_PAGES = 150
+#: Most characters kept from one document (text beyond is not read).
+MAX_CHARS = 2_000_000
+SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
+#: A line that opens a new item: 1. 1、 （一） 一、 (1) ①
+MARKER = re.compile(r"^\s*(?:[0-9０-９]{1,2}\s*(?:[.．](?![0-9０-９])|[、）)])|[（(][一二三四五六七八九十0-9]{1,3}[）)]|"
+                    r"[一二三四五六七八九十]{1,3}[、.．]|[①-⑳]|第[一二三四五六七八九十]+[章节部分条])")
+#: Punctuation that ends a paragraph; a paragraph without it continues on the next one (page breaks).
+TERMINAL = tuple("。；：！？:;!?")
+#: How a title or heading ends (it is never continued by the next paragraph).
+TITLE_ENDS = ("报告", "表", "情况", "工作", "目标", "指标", "名单", "措施", "问题", "等级")
+#: The mark the audit's own pages carry (``page.GENERATOR``): they are never read as reports.
+OWN_PAGE_MARK = b"<meta name='generator' content='evalkit audit'>"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def read_document(path: str | Path, *, shown: str | None = None) -> Document:
+    """Read ``path`` by its suffix; ``shown`` is the name errors and the result use (default: as given)."""
+    path = Path(path)
+    shown = shown or str(path)
+    if not path.is_file():
+        raise DocumentRefused(shown, "not_found", "no such file; expected a .txt, .docx, .pdf or .html report")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise DocumentRefused(shown, "too_large", f"the file is {size / 2**20:.0f} MB; the audit reads files up to "
+                                                  f"{MAX_BYTES // 2**20} MB (split the report or remove its scans)")
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise DocumentRefused(shown, "unsupported", f"unsupported file type '{suffix or '(none)'}'; expected "
+                                                    "a .txt, .docx, .pdf or .html report")
+    if size == 0:
+        raise DocumentRefused(shown, "no_text", "the file is empty")
+    reader = {".txt": _read_txt, ".docx": _read_docx, ".pdf": _read_pdf, ".html": _read_html, ".htm": _read_html}
+    return reader[suffix](path, shown)
+
+
+# --- plain text ---------------------------------------------------------------------------------
+
+def _decode(raw: bytes, shown: str) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)[:MAX_CHARS]
+        except UnicodeDecodeError:
+            continue
+    raise DocumentRefused(shown, "corrupt", "the text is neither UTF-8 nor GB18030")
+
+
+def _read_txt(path: Path, shown: str) -> Document:
+    raw = path.read_bytes()
+    if raw.startswith((b"%PDF", b"PK\x03\x04", OLE_MAGIC)) or b"\x00" in raw[:4096]:
+        raise DocumentRefused(shown, "corrupt", "the file is binary, not text; expected a UTF-8 text report")
+    return read_text(_decode(raw, shown), shown)
+
+
+def _is_table_line(line: str) -> bool:
+    return line.count("\t") >= 2 or (line.count("|") >= 3 and line.strip().startswith("|"))
+
+
+def _cells(line: str) -> tuple[str, ...]:
+    if "\t" in line:
+        return tuple(c.strip() for c in line.split("\t"))
+    return tuple(c.strip() for c in line.strip().strip("|").split("|"))
+
+
+def read_text(text: str, shown: str) -> Document:
+    """Paragraphs (blank-line separated, or a line that opens a numbered item) and tables (lines of
+    tab- or ``|``-separated cells) of plain text, located by line."""
+    blocks: list = []
+    para: list[tuple[int, str]] = []
+    table: list[tuple[int, tuple[str, ...]]] = []
+
+    def flush_para():
+        if para:
+            blocks.append(Paragraph("\n".join(t for _, t in para), Location(line=para[0][0]),
+                                    tuple(n for n, _ in para)))
+            para.clear()
+
+    def flush_table():
+        if table:
+            rows = tuple(r for _, r in table if not all(set(c) <= set("-: ") for c in r))
+            blocks.append(Table(rows, Location(line=table[0][0])))
+            table.clear()
+
+    for number, line in enumerate(text.splitlines(), 1):
+        if _is_table_line(line):
+            flush_para()
+            table.append((number, _cells(line)))
+            continue
+        flush_table()
+        if not line.strip():
+            flush_para()
+        elif MARKER.match(line) and para:
+            flush_para()
+            para.append((number, line.rstrip()))
+        else:
+            para.append((number, line.rstrip()))
+    flush_para()
+    flush_table()
+    return _finish(shown, "txt", blocks)
+
+
+def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> Document:
+    """Join paragraphs a page break split, number paragraphs and tables, drop empty ones."""
+    joined: list = []
+    for b in blocks:
+        if isinstance(b, Paragraph) and not b.text.strip():
+            continue
+        prev = joined[-1] if joined else None
+        if isinstance(b, Paragraph) and isinstance(prev, Paragraph) and _continues(prev.text, b.text):
+            joined[-1] = Paragraph(prev.text + "\n" + b.text, prev.location, prev.lines + b.lines)
+            continue
+        joined.append(b)
+    out, n_para, n_table = [], 0, 0
+    for b in joined:
+        if isinstance(b, Paragraph):
+            n_para += 1
+            out.append(replace(b, location=replace(b.location, paragraph=n_para)))
+        else:
+            n_table += 1
+            out.append(replace(b, location=replace(b.location, table=n_table)))
+    return Document(shown, fmt, tuple(out), pages)
+
+
+def _continues(before: str, after: str) -> bool:
+    """Whether ``after`` is the rest of ``before`` (a paragraph a page break cut)."""
+    head = before.rstrip()
+    if head.endswith(TERMINAL) or MARKER.match(after) or after.lstrip().startswith(("绩效目标", "附件")):
+        return False
+    size = len(re.sub(r"\s", "", head))
+    return head.endswith(("，", "、", ",", "（", "(")) or size >= 30 or (size >= 20 and not head.endswith(TITLE_ENDS))
+
+
+# --- Word ---------------------------------------------------------------------------------------
+
+def _read_docx(path: Path, shown: str) -> Document:
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head == OLE_MAGIC:
+        raw = path.read_bytes()
+        if "EncryptedPackage".encode("utf-16-le") in raw or "EncryptionInfo".encode("utf-16-le") in raw:
+            raise DocumentRefused(shown, "encrypted", "the Word file is password-protected (an encrypted Office "
+                                                      "container); save an unprotected copy and audit that")
+        raise DocumentRefused(shown, "corrupt", "this is an old Word 97-2003 (.doc) file named .docx; "
+                                                "save it as .docx")
+    if not zipfile.is_zipfile(path):
+        raise DocumentRefused(shown, "corrupt", "the file is not a Word document (.docx is a zip package); "
+                                                "it may be damaged or misnamed")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("word/document.xml")
+            if info.file_size > MAX_BYTES * 4:
+                raise DocumentRefused(shown, "too_large", "the Word document's text part is too large to read")
+            xml = zf.read(info)
+    except KeyError:
+        raise DocumentRefused(shown, "corrupt", "the zip package has no word/document.xml; "
+                                                "it is not a Word document") from None
+    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+        raise DocumentRefused(shown, "corrupt", f"the Word package cannot be read ({exc})") from None
+    return _docx_blocks(xml, shown)
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _docx_blocks(xml: bytes, shown: str) -> Document:
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+    except etree.XMLSyntaxError as exc:
+        raise DocumentRefused(shown, "corrupt", f"the Word document's XML is damaged ({exc})") from None
+    body = root.find(f"{W}body")
+    blocks: list = []
+    for child in body if body is not None else ():
+        if child.tag == f"{W}p":
+            blocks.append(Paragraph(_docx_text(child), Location()))
+        elif child.tag == f"{W}tbl":
+            blocks.append(Table(_docx_rows(child), Location()))
+    return _finish(shown, "docx", blocks)
+
+
+def _docx_text(node) -> str:
+    parts = []
+    for el in node.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr"):
+        parts.append(el.text or "" if el.tag == f"{W}t" else "\t" if el.tag == f"{W}tab" else "\n")
+    return "".join(parts)
+
+
+def _docx_rows(tbl) -> tuple[tuple[str, ...], ...]:
+    rows = []
+    for tr in tbl.iter(f"{W}tr"):
+        cells = []
+        for tc in tr.findall(f"{W}tc"):
+            props = tc.find(f"{W}tcPr")
+            merged = props.find(f"{W}vMerge") if props is not None else None
+            span = props.find(f"{W}gridSpan") if props is not None else None
+            continued = merged is not None and merged.get(f"{W}val") != "restart"
+            text = "" if continued else "\n".join(_docx_text(p) for p in tc.findall(f"{W}p")).strip()
+            cells.append(text)
+            cells += [""] * (int(span.get(f"{W}val", "1")) - 1 if span is not None else 0)
+        rows.append(tuple(cells))
+    return tuple(rows)
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+def _read_pdf(path: Path, shown: str) -> Document:
+    with path.open("rb") as handle:
+        if not handle.read(1024).lstrip().startswith(b"%PDF"):
+            raise DocumentRefused(shown, "corrupt", "the file does not start like a PDF; it may be damaged or misnamed")
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    try:
+        pdf = pdfplumber.open(path)
+    except PDFPasswordIncorrect:
+        raise DocumentRefused(shown, "encrypted", "the PDF is encrypted with a password; "
+                                                  "audit an unprotected copy") from None
+    except Exception as exc:  # pdfminer raises many kinds on a damaged file (pdfplumber wraps them)
+        causes = [exc, exc.__cause__, exc.__context__, *exc.args]
+        if any(isinstance(c, PDFPasswordIncorrect) or "password" in str(c).lower()
+               or "encrypt" in type(c).__name__.lower() for c in causes if c is not None):
+            raise DocumentRefused(shown, "encrypted", "the PDF is encrypted; audit an unprotected copy") from None
+        raise DocumentRefused(shown, "corrupt", f"the PDF cannot be opened ({type(exc).__name__})") from None
+    with pdf:
+        try:
+            count = len(pdf.pages)
+        except Exception as exc:
+            raise DocumentRefused(shown, "corrupt", f"the PDF's pages cannot be read ({type(exc).__name__})") from None
+        if count > MAX_PAGES:
+            raise DocumentRefused(shown, "too_many_pages", f"the PDF has {count} pages; the audit reads up to "
+                                                           f"{MAX_PAGES}")
+        blocks: list = []
+        chars = 0
+        for number, page in enumerate(pdf.pages, 1):
+            try:
+                page_blocks, n = _pdf_page(page, number)
+            except Exception as exc:
+                raise DocumentRefused(shown, "corrupt", f"page {number} cannot be read ({type(exc).__name__})") from None
+            blocks += page_blocks
+            chars += n
+            page.close()
+        if chars == 0:
+            raise DocumentRefused(shown, "no_text", f"the PDF's {count} page(s) have no text layer (a scan); "
+                                                    "run OCR first or audit the original document")
+    return _finish(shown, "pdf", blocks, pages=count)
+
+
+def _pdf_page(page, number: int) -> tuple[list, int]:
+    tables = page.find_tables() if (page.rects or page.lines) else []
+    outside = page
+    found = []
+    for t in tables:
+        # a cell's text wraps inside the cell: its lines are one text again
+        rows = tuple(tuple(re.sub(r"\s*\n\s*", "", c or "").strip() for c in row) for row in t.extract())
+        if rows and max(len(r) for r in rows) >= 2:
+            found.append((t.bbox[1], Table(rows, Location(page=number))))
+            outside = outside.outside_bbox(t.bbox)
+    lines = outside.extract_text_lines(return_chars=False)
+    items = sorted([(ln["top"], "line", ln) for ln in lines] + [(top, "table", t) for top, t in found],
+                   key=lambda x: x[0])
+    pitches = [b["top"] - a["top"] for a, b in zip(lines, lines[1:], strict=False) if 0 < b["top"] - a["top"] < 60]
+    pitch = median(pitches) if pitches else 16
+    left = min((ln["x0"] for ln in lines), default=0)
+    blocks: list = []
+    current: list[str] = []
+    last = None
+    for top, kind, item in items:
+        if kind == "table":
+            if current:
+                blocks.append(Paragraph("\n".join(current), Location(page=number)))
+                current, last = [], None
+            blocks.append(item)
+            continue
+        text = item["text"]
+        new = (last is None or top - last["top"] > pitch * 1.12 or MARKER.match(text) or item["x0"] - left > 12)
+        if new and current:
+            blocks.append(Paragraph("\n".join(current), Location(page=number)))
+            current = []
+        current.append(text)
+        last = item
+    if current:
+        blocks.append(Paragraph("\n".join(current), Location(page=number)))
+    return blocks, len(page.chars)
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "dt", "dd", "caption"}
+
+
+def _read_html(path: Path, shown: str) -> Document:
+    import lxml.html
+    from lxml import etree
+
+    raw = path.read_bytes()
+    if OWN_PAGE_MARK in raw[:4096]:
+        raise DocumentRefused(shown, "not_self_evaluation", "this is a page `evalkit audit` wrote, not a report")
+    try:
+        root = lxml.html.document_fromstring(raw)
+    except (etree.ParserError, ValueError) as exc:
+        raise DocumentRefused(shown, "corrupt", f"the HTML cannot be parsed ({exc})") from None
+    blocks: list = []
+
+    def walk(el):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in ("script", "style", "head", "template", "noscript"):
+            return
+        if tag == "table":
+            rows = []
+            for tr in el.iter("tr"):
+                cells = []
+                for td in tr:
+                    if td.tag in ("td", "th"):
+                        cells.append(" ".join(td.text_content().split()))
+                        cells += [""] * (int(td.get("colspan", "1")) - 1 if td.get("colspan", "1").isdigit() else 0)
+                rows.append(tuple(cells))
+            blocks.append(Table(tuple(rows), Location()))
+            return
+        if tag in BLOCK_TAGS:
+            blocks.append(Paragraph(el.text_content().strip(), Location()))
+            return
+        if el.text and el.text.strip() and tag not in ("html", "body"):
+            blocks.append(Paragraph(el.text.strip(), Location()))
+        for child in el:
+            walk(child)
+            if child.tail and child.tail.strip():
+                blocks.append(Paragraph(child.tail.strip(), Location()))
+
+    walk(root)
+    return _finish(shown, "html", blocks)
