@@ -340,3 +340,11 @@ def test_a_level_where_none_belongs_is_an_error_at_its_cell(tmp_path, name, leve
         imported(table)
     assert any(re.search(error, f"{p.key}: {p.message}") for p in info.value.failure_cases), \
         info.value.failure_cases
+
+
+def test_what_the_header_block_does_not_show_of_the_department_comes_back(tmp_path):
+    mapping = params_to_mapping(evalkit.load_params(EVERY_RULE))
+    mapping["department"]["city"] = "示例市"
+    table = tmp_path / "绩效自评表.xlsx"
+    table.write_bytes(render_workbook(evalkit.evaluate(mapping)))
+    assert imported(table).department.city == "示例市"
