@@ -186,7 +186,7 @@ def test_the_form_has_the_mof_blocks_in_order(worked_table):
         find(sheet, label)
     goals = find(sheet, "预期目标")[0] + 1
     assert sheet.cell(goals, 1).value.splitlines()[0] == "（一）综合事务管理工作：绩效考核、综合文件收发与归档、人事、办公用品与设备、财务及印章管理。"
-    assert sheet.cell(goals, 7).value == "按月编制用款计划，严格审核资金拨付资料，专项资金专款专用。"
+    assert sheet.cell(goals, find(sheet, "实际完成情况")[1]).value == "按月编制用款计划，严格审核资金拨付资料，专项资金专款专用。"
 
 
 def test_goal_cells_are_merged_down_their_indicators(worked_table):

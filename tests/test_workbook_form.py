@@ -49,6 +49,12 @@ def labelled_value(ws, label: str) -> str:
     return f"{openpyxl.utils.get_column_letter(col + 1)}{row}"
 
 
+def achieved_cell(ws) -> str:
+    """The cell under 实际完成情况 (年度总体目标)."""
+    row, col = find(ws, "实际完成情况")
+    return f"{openpyxl.utils.get_column_letter(col)}{row + 1}"
+
+
 def imported(table: Path) -> evalkit.Params:
     out = table.with_name("imported.yaml")
     import_workbook(table, out, overwrite=True)
@@ -78,7 +84,7 @@ def test_the_sheet_is_protected_without_a_password_and_only_input_cells_are_unlo
     for label in ("主管部门", "方案名称", "评价等级", "等级划分"):
         assert ws[labelled_value(ws, label)].protection.locked, label
     assert ws[f"A{find(ws, '预期目标')[0] + 1}"].protection.locked
-    assert not ws[f"G{find(ws, '实际完成情况')[0] + 1}"].protection.locked
+    assert not ws[achieved_cell(ws)].protection.locked
 
 
 def validation_of(ws, ref: str):
@@ -272,10 +278,10 @@ def test_an_indicator_added_in_an_inserted_row_is_read(tmp_path):
 
 def test_achievements_typed_in_实际完成情况_are_the_narrative(tmp_path):
     table = export(EVERY_RULE, tmp_path)
-    edited(table, lambda ws: ws.__setitem__(f"G{find(ws, '实际完成情况')[0] + 1}", "完成调查 12 项。\n\n发布报告 3 篇。"))
+    edited(table, lambda ws: ws.__setitem__(achieved_cell(ws), "完成调查 12 项。\n\n发布报告 3 篇。"))
     params = imported(table)
     assert params.narrative.achievements == ("完成调查 12 项。", "发布报告 3 篇。")
-    edited(table, lambda ws: ws.__setitem__(f"G{find(ws, '实际完成情况')[0] + 1}", None))
+    edited(table, lambda ws: ws.__setitem__(achieved_cell(ws), None))
     assert imported(table).narrative.achievements == ()
 
 

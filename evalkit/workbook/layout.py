@@ -65,7 +65,7 @@ BUDGET_COLUMN = 2  # the budget block starts in column B
 WIDTHS = (7, 12, 16, 9, 9, 10, 10, 7, 7, 8, 7, 21)
 #: Where the header block's values and the 年度总体目标 texts sit (merged column spans).
 LEFT_VALUE, RIGHT_LABEL, RIGHT_VALUE = (2, 5), 6, (7, 12)
-GOALS_LEFT, GOALS_RIGHT = (1, 6), (7, 12)
+GOALS_LEFT, GOALS_RIGHT = (1, 8), (9, 12)
 MONEY, PERCENT, POINTS, DATE = "0.00", "0.00%", "0.00", 'yyyy"年"m"月"d"日"'
 FONT, FONT_SIZE, TITLE_SIZE = "宋体", 10, 16
 #: Decimals a computed value is compared at: what its number format shows (points; rates as fractions).

@@ -212,8 +212,8 @@ class _Form(Sheet):
         self.put(row, GOALS_RIGHT[0], ACHIEVED, style="head", to=GOALS_RIGHT[1])
         row += 1
         expected, achieved = objectives_text(p.goals), "\n".join(p.narrative.achievements)
-        self.put(row, GOALS_LEFT[0], expected or None, style="computed", to=GOALS_LEFT[1])
-        self.put(row, GOALS_RIGHT[0], achieved or None, style="input", to=GOALS_RIGHT[1])
+        self.put(row, GOALS_LEFT[0], expected or None, style="computed", to=GOALS_LEFT[1], align=TOP)
+        self.put(row, GOALS_RIGHT[0], achieved or None, style="input", to=GOALS_RIGHT[1], align=TOP)
         width = min(sum(WIDTHS[GOALS_LEFT[0] - 1:GOALS_LEFT[1]]), sum(WIDTHS[GOALS_RIGHT[0] - 1:GOALS_RIGHT[1]]))
         self.height(row, (expected, width), (achieved, width))
         return row
