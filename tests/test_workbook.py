@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+import html
+import io
 import pickle
+import re
+import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -14,6 +20,7 @@ from conftest import FIXTURES, ROOT, WORKED
 import evalkit
 from evalkit.cli import main
 from evalkit.exceptions import DataError, EvalkitError, WorkbookError
+from evalkit.workbook import formulas
 from evalkit.workbook.read import import_workbook
 from evalkit.workbook.write import (
     BUDGET_HEADERS,
@@ -25,9 +32,12 @@ from evalkit.workbook.write import (
     render_workbook,
 )
 
-# Every department in params/, plus the findings fixtures: they cover rules, qualitative levels,
-# reported rows, explicit and mixed weights, and side tables.
-ROUND_TRIP = sorted(ROOT.glob("params/*.yaml")) + sorted((FIXTURES / "findings").glob("*.yaml"))
+#: Tables of every rule (``every_rule``: ≥ > ≤ < = 定性, steps and deduct; ``reverse_linear``: a local
+#: scheme's linear-2x reverse rule and a mixed weight split).
+WORKBOOK_FIXTURES = sorted(p for p in (FIXTURES / "workbook").glob("*.yaml") if not p.name.endswith(".scheme.yaml"))
+# Every department in params/, the findings fixtures and the workbook fixtures: they cover rules,
+# qualitative levels, reported rows, explicit and mixed weights, and side tables.
+ROUND_TRIP = sorted(ROOT.glob("params/*.yaml")) + sorted((FIXTURES / "findings").glob("*.yaml")) + WORKBOOK_FIXTURES
 
 
 def comparable(ev: evalkit.Evaluation) -> dict:
@@ -54,10 +64,39 @@ def find(sheet, text: str) -> tuple[int, int]:
 
 def cell_of(sheet, indicator: str, header: str) -> str:
     """The address of ``header``'s cell on ``indicator``'s row."""
-    header_row, _ = find(sheet, "指标名称")
+    header_row, _ = find(sheet, "三级指标")
     col = next(c.column for c in sheet[header_row] if c.value == header)
     row, _ = find(sheet, indicator)
     return f"{openpyxl.utils.get_column_letter(col)}{row}"
+
+
+#: What a formula of the table may call.
+FUNCTIONS = {"IF", "OR", "AND", "MIN", "MAX", "COUNT", "ISNUMBER", "SUM", "SUMPRODUCT", "TEXT", "ROUND"}
+_FORMULA_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"[^>]*><f>([^<]*)</f>')
+_STRING = re.compile(r'"((?:[^"]|"")*)"')
+_TOKENS = re.compile(r"\$?[A-Z]{1,3}\$?[0-9]+|[0-9]+(?:\.[0-9]+)?|[A-Z]+(?=\()|<>|<=|>=|[-+*/&=<>(),:]")
+
+
+def formulas_of(data: bytes, part: str = "xl/worksheets/sheet1.xml") -> dict[str, str]:
+    """Every formula of a sheet of an .xlsx, by cell address."""
+    text = zipfile.ZipFile(io.BytesIO(data)).read(part).decode("utf-8")
+    return {ref: html.unescape(formula) for ref, formula in _FORMULA_CELL.findall(text)}
+
+
+def formula_problems(data: bytes, scheme: evalkit.Scheme) -> list[str]:
+    """What in the table's formulas is not a reference, a number, an operator, one of the functions the
+    table uses or one of the fixed words (directions, levels, the scheme's grades): text from params
+    would show up here."""
+    words = set(formulas.words()) | {g.label for g in scheme.grades}
+    problems = []
+    for ref, formula in formulas_of(data).items():
+        problems += [f"{ref}: the word {w!r}" for w in (m.group(1).replace('""', '"') for m in _STRING.finditer(formula))
+                     if w not in words]
+        rest = _STRING.sub("", formula)
+        problems += [f"{ref}: calls {name}" for name in set(re.findall(r"([A-Z]+)\(", rest)) - FUNCTIONS]
+        if _TOKENS.sub("", rest).strip():
+            problems.append(f"{ref}: {_TOKENS.sub('', rest)!r} in {formula}")
+    return problems
 
 
 def edited(path: Path, change) -> Path:
@@ -67,6 +106,23 @@ def edited(path: Path, change) -> Path:
     return path
 
 
+def insert_rows(ws, at: int, amount: int = 1) -> None:
+    """Insert rows before row ``at`` as a spreadsheet program does for what the reader sees: cells and
+    merged ranges below move down, and so do the references of the formulas that move (openpyxl's
+    ``insert_rows`` moves cells only; formulas above that point below are left, as the reader never
+    reads a formula)."""
+    ranges = [r.coord for r in ws.merged_cells.ranges]
+    for coord in ranges:
+        ws.unmerge_cells(coord)
+    ws.move_range(f"A{at}:{openpyxl.utils.get_column_letter(ws.max_column)}{ws.max_row}", rows=amount, translate=True)
+    for coord in ranges:
+        rng = openpyxl.worksheet.cell_range.CellRange(coord)
+        if rng.min_row >= at:
+            rng.shift(row_shift=amount)
+        elif rng.max_row >= at:  # the rows go in inside the range: it grows
+            rng.expand(down=amount)
+        ws.merge_cells(rng.coord)
+
 @pytest.fixture
 def worked_table(tmp_path) -> Path:
     return export(WORKED, tmp_path)
@@ -75,6 +131,8 @@ def worked_table(tmp_path) -> Path:
 @pytest.mark.parametrize("params", ROUND_TRIP, ids=lambda p: p.stem)
 def test_export_then_import_gives_the_same_evaluation(params, tmp_path):
     table = export(params, tmp_path)
+    for scheme in params.parent.glob("*.scheme.yaml"):  # a local scheme lives beside its params file
+        shutil.copy(scheme, tmp_path)
     out = tmp_path / "imported.yaml"
     import_workbook(table, out)
     assert comparable(evalkit.evaluate(out)) == comparable(evalkit.evaluate(params))
@@ -94,23 +152,41 @@ def test_layout_budget_block_on_top_then_indicators(worked_table):
     sheet = book[SHEET]
     budget_row, budget_col = find(sheet, "预算项目")
     assert [sheet.cell(budget_row, budget_col + i).value for i in range(len(BUDGET_HEADERS))] == list(BUDGET_HEADERS)
-    header_row, _ = find(sheet, "指标名称")
+    assert BUDGET_HEADERS[4:] == ("分值", "执行率", "得分")  # the MoF order
+    header_row, _ = find(sheet, "三级指标")
     assert header_row > budget_row
     assert [c.value for c in sheet[header_row]][:len(INDICATOR_HEADERS)] == list(INDICATOR_HEADERS)
     total = find(sheet, "合计")[0]
     assert [sheet.cell(total, budget_col + i).value for i in range(1, 4)] == [8779.84, 9593.18, 9565.63]
-    rate = sheet.cell(total, budget_col + 4)
-    assert rate.number_format == "0.00%" and f"{rate.value:.4f}" == "0.9971"
+    rate = sheet.cell(total, budget_col + 5)
+    assert rate.number_format == "0.00%" and rate.value == f"=IF(D{total}=0,\"\",E{total}/D{total})"
     assert sheet.cell(total, budget_col + 1).number_format == "0.00"
     assert sheet.freeze_panes == "D1"  # the header sits below the budget block: pin the key columns only
     assert sheet.print_title_rows == f"${header_row}:${header_row}"  # printed pages repeat the header
-    assert sheet.column_dimensions["K"].width >= 30
     assert book[META_SHEET].sheet_state == "hidden"
-    for label, value in (("部门名称", "党政办公室"), ("部门编码", "dangzheng-office"), ("评价年度", 2023),
-                         ("评价方案", "seed-85-75-60"), ("部门自评得分", 99), ("部门自评等级", "优秀"),
-                         ("总分", "[9.97, 99.97]")):
-        row, col = find(sheet, label)
-        assert sheet.cell(row, col + 1).value == value, label
+    saved = openpyxl.load_workbook(worked_table, data_only=True)[SHEET]
+    assert f"{saved.cell(total, budget_col + 5).value:.4f}" == "0.9971"
+    for label, value in (("单位名称", "党政办公室"), ("主管部门", "党政办公室"), ("部门编码", "dangzheng-office"),
+                         ("年度", 2023), ("金额单位", "万元"), ("评价方案", "seed-85-75-60"), ("部门自评得分", 99),
+                         ("部门自评等级", "优秀"), ("评价等级", "较差 ~ 优秀"), ("填报日期", datetime.datetime(2024, 6, 11))):
+        row, col = find(saved, label)
+        col = next((r.max_col for r in saved.merged_cells.ranges if (row, col) == (r.min_row, r.min_col)), col)
+        assert saved.cell(row, col + 1).value == value, label
+    grand = find(saved, "总分")[0]
+    assert saved.cell(grand, 11).value == "无法核定（缺少全年完成值），可能区间9.97–99.97分"
+
+
+def test_the_form_has_the_mof_blocks_in_order(worked_table):
+    sheet = openpyxl.load_workbook(worked_table)[SHEET]
+    rows = [find(sheet, text)[0] for text in ("部门整体支出绩效自评表", "单位名称", "一、年度预算执行情况（金额单位：万元）",
+                                              "二、年度总体目标", "预期目标", "三、绩效指标完成情况", "三级指标",
+                                              "总分", "四、评价结果", "部门自评得分", "填报单位（盖章）", "填报日期")]
+    assert rows == sorted(rows)
+    for label in ("填报人", "联系电话", "实际完成情况", "二级指标", "偏差原因分析及改进措施", "达成程度"):
+        find(sheet, label)
+    goals = find(sheet, "预期目标")[0] + 1
+    assert sheet.cell(goals, 1).value.splitlines()[0] == "（一）综合事务管理工作：绩效考核、综合文件收发与归档、人事、办公用品与设备、财务及印章管理。"
+    assert sheet.cell(goals, find(sheet, "实际完成情况")[1]).value == "按月编制用款计划，严格审核资金拨付资料，专项资金专款专用。"
 
 
 def test_goal_cells_are_merged_down_their_indicators(worked_table):
@@ -119,15 +195,16 @@ def test_goal_cells_are_merged_down_their_indicators(worked_table):
     assert f"B{first}:B{first + 2}" in {r.coord for r in sheet.merged_cells.ranges}
 
 
-def test_filled_in_table_is_scored_and_changed_scores_are_claims(worked_table, tmp_path):
+def test_filled_in_table_is_scored(worked_table, tmp_path):
     sheet = openpyxl.load_workbook(worked_table)[SHEET]
-    actual, score = cell_of(sheet, "各项事务管理工作测评率", "全年完成值"), cell_of(sheet, "各项事务管理工作测评率", "得分")
-    other = cell_of(sheet, "各项综合事务管理工作处置率", "全年完成值")
-    level, coefficient = cell_of(sheet, "课题调研任务", "全年完成值"), cell_of(sheet, "课题调研任务", "得分系数")
+    actual = cell_of(sheet, "各项事务管理工作测评率", "实际完成值")
+    other = cell_of(sheet, "各项综合事务管理工作处置率", "实际完成值")
+    level, coefficient = cell_of(sheet, "课题调研任务", "达成程度"), cell_of(sheet, "课题调研任务", "得分系数")
+    done = cell_of(sheet, "课题调研任务", "实际完成值")
 
     def fill(ws):
-        ws[actual], ws[score], ws[other] = 72, 2.2, "88%"
-        ws[level], ws[coefficient] = "达成", "90%"
+        ws[actual], ws[other] = 72, "88%"
+        ws[level], ws[coefficient], ws[done] = "达成", "90%", "完成 3 项课题"
     edited(worked_table, fill)
     out = tmp_path / "filled.yaml"
     import_workbook(worked_table, out)
@@ -136,9 +213,10 @@ def test_filled_in_table_is_scored_and_changed_scores_are_claims(worked_table, t
     assert rows.loc["各项事务管理工作测评率", "actual"] == 72
     assert rows.loc["各项综合事务管理工作处置率", "actual"] == 88
     assert rows.loc["课题调研任务", "coefficient"] == pytest.approx(0.9)
-    mismatch = [f for f in ev.finding_items if f.id == "indicator.reported_score_mismatch"]
-    assert [f.evidence["indicator"] for f in mismatch] == ["各项事务管理工作测评率"]
-    assert ev.weights.basis == "equal"
+    assert rows.loc["课题调研任务", "actual"] == "完成 3 项课题"
+    (row,) = [s for s in ev.indicator_scores if s.indicator.name == "课题调研任务"]
+    assert row.indicator.level == "达成"
+    assert ev.weights.basis == "equal"  # the weight formulas are the scheme's default split
 
 
 def test_table_without_the_hidden_sheet_imports_what_it_shows(worked_table, tmp_path):
@@ -151,8 +229,8 @@ def test_table_without_the_hidden_sheet_imports_what_it_shows(worked_table, tmp_
     original = evalkit.evaluate(WORKED)
     assert ev.score_text() == original.score_text() and ev.budget.execution_rate == original.budget.execution_rate
     assert [line.kind for line in ev.params.budget.lines] == ["basic", "project"]
-    assert ev.params.narrative == evalkit.core.model.Narrative()
-    assert ev.params.reported.score == 99
+    assert ev.params.narrative == evalkit.core.model.Narrative(achievements=original.params.narrative.achievements)
+    assert ev.params.reported.score == 99 and ev.params.reported.report_date == original.params.reported.report_date
 
 
 def without_hidden_sheet(path: Path) -> Path:
@@ -182,7 +260,8 @@ def test_table_without_the_hidden_sheet_raises_no_new_finding(params, tmp_path):
         assert again.weights.basis == original.weights.basis
 
 
-def test_computed_cells_hold_what_they_show(worked_table, tmp_path):
+def test_typed_inputs_hold_what_they_show(worked_table, tmp_path):
+    """What a department reads in a white cell is what evalkit reads back: no hidden decimals."""
     table = export(ROOT / "params" / "demo-water-bureau-2023.yaml", tmp_path)
     for path in (worked_table, table):
         sheet = openpyxl.load_workbook(path)[SHEET]
@@ -199,10 +278,10 @@ def test_explicit_weights_summing_to_the_points_are_kept(tmp_path):
     table = export(params, tmp_path)
 
     def own_split(ws):
-        header, _ = find(ws, "指标名称")
+        header, _ = find(ws, "三级指标")
         col = next(c.column for c in ws[header] if c.value == "分值")
-        rows = [r for r in range(header + 1, ws.max_row + 1) if isinstance(ws.cell(r, col).value, int | float)
-                and ws.cell(r, 3).value]
+        total = next(r for r in range(header + 1, ws.max_row + 1) if ws.cell(r, 1).value == "合计")
+        rows = [r for r in range(header + 1, total) if ws.cell(r, 3).value]
         for r, w in zip(rows, [60, 30] + [0] * (len(rows) - 2), strict=True):
             ws.cell(r, col).value = w
     edited(without_hidden_sheet(table), own_split)
@@ -219,11 +298,11 @@ def _percent_cell(ws, address: str, value: float, number_format: str) -> None:
 
 def test_percentages_typed_in_excel_read_as_shown(worked_table, tmp_path):
     sheet = openpyxl.load_workbook(worked_table)[SHEET]
-    actual = cell_of(sheet, "各项事务管理工作测评率", "全年完成值")
+    actual = cell_of(sheet, "各项事务管理工作测评率", "实际完成值")
     target = cell_of(sheet, "各项综合事务管理工作处置率", "年度指标值")
-    other = cell_of(sheet, "各项综合事务管理工作处置率", "全年完成值")
+    other = cell_of(sheet, "各项综合事务管理工作处置率", "实际完成值")
     coefficient = cell_of(sheet, "课题调研任务", "得分系数")
-    level = cell_of(sheet, "课题调研任务", "全年完成值")
+    level = cell_of(sheet, "课题调研任务", "实际完成值")  # a level in 实际完成值, 达成程度 left empty
 
     def fill(ws):
         _percent_cell(ws, actual, 0.995, "0.00%")
@@ -242,18 +321,20 @@ def test_percentages_typed_in_excel_read_as_shown(worked_table, tmp_path):
         assert rows.loc["课题调研任务", "coefficient"] == pytest.approx(0.9)
 
 
-def test_goal_column_is_headed_as_the_field_names_it(worked_table):
+def test_indicator_columns_are_headed_as_the_mof_form_heads_them(worked_table):
     sheet = openpyxl.load_workbook(worked_table)[SHEET]
-    header_row, _ = find(sheet, "指标名称")
+    header_row, _ = find(sheet, "三级指标")
     headers = [c.value for c in sheet[header_row]]
-    assert headers[:3] == ["一级指标", "绩效目标", "指标名称"] and "二级指标" not in headers
+    assert headers[:3] == ["一级指标", "二级指标", "三级指标"]
+    assert headers[5:8] == ["年度指标值", "实际完成值", "达成程度"] and headers[-1] == "偏差原因分析及改进措施"
 
 
-@pytest.mark.parametrize(("goal", "name"), [("二级指标", "指标名称"), ("绩效目标", "三级指标"), ("二级指标", "三级指标")])
-def test_other_headings_of_the_goal_and_name_columns_are_accepted(worked_table, tmp_path, goal, name):
+@pytest.mark.parametrize(("goal", "name", "actual"), [("绩效目标", "三级指标", "实际完成值"), ("二级指标", "指标名称", "实际完成值"),
+                                                      ("绩效目标", "指标名称", "全年完成值")])
+def test_older_headings_of_the_columns_are_accepted(worked_table, tmp_path, goal, name, actual):
     def rename(ws):
-        header_row, _ = find(ws, "指标名称")
-        ws.cell(header_row, 2).value, ws.cell(header_row, 3).value = goal, name
+        header_row, _ = find(ws, "三级指标")
+        ws.cell(header_row, 2).value, ws.cell(header_row, 3).value, ws.cell(header_row, 7).value = goal, name, actual
     edited(worked_table, rename)
     out = tmp_path / "renamed.yaml"
     import_workbook(worked_table, out)
@@ -270,8 +351,7 @@ def test_blank_rows_inside_the_table_lose_nothing(tmp_path):
     table = export(params, tmp_path)
 
     def open_a_gap(ws):
-        second = find(ws, "安全事故次数")[0]
-        ws.move_range(f"A{second}:M{ws.max_row}", rows=2)
+        insert_rows(ws, find(ws, "安全事故次数")[0], 2)
     edited(table, open_a_gap)
     out = tmp_path / "gap.yaml"
     import_workbook(table, out)
@@ -279,7 +359,7 @@ def test_blank_rows_inside_the_table_lose_nothing(tmp_path):
 
 
 def _text_in_number_cell(ws):
-    ws[cell_of(ws, "各项事务管理工作测评率", "全年完成值")] = "九十"
+    ws[cell_of(ws, "各项事务管理工作测评率", "实际完成值")] = "九十"
 
 
 def _unknown_direction(ws):
@@ -287,7 +367,9 @@ def _unknown_direction(ws):
 
 
 def _missing_header_row(ws):
-    ws.delete_rows(find(ws, "指标名称")[0])
+    header = find(ws, "三级指标")[0]
+    for cell in ws[header]:
+        cell.value = None
 
 
 def _goal_merge_moved_down(ws):
@@ -309,12 +391,12 @@ def _text_in_budget_cell(ws):
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    (_text_in_number_cell, "绩效自评表!G{r} 全年完成值: expected a number, got '九十'"),
+    (_text_in_number_cell, "绩效自评表!G{r} 实际完成值: expected a number, got '九十'"),
     (_unknown_direction, "绩效自评表!E{r} 指标性质: expected one of ≥ > ≤ < = 定性, got '大约'"),
-    (_missing_header_row, "绩效自评表!A{h}: expected the header row of the indicator table"),
-    (_goal_merge_moved_down, ("绩效自评表!B{r1} 绩效目标: expected the goal name in the merged cells "
+    (_missing_header_row, "绩效自评表!A{r}: expected the header row of the indicator table"),
+    (_goal_merge_moved_down, ("绩效自评表!B{r1} 二级指标: expected the goal name in the merged cells "
                               "B{r1}:B{r2}, got an empty cell")),
-    (_merge_moved_to_names, "绩效自评表!C{r0}:C{r2} 指标名称: 指标名称 cells cannot be merged"),
+    (_merge_moved_to_names, "绩效自评表!C{r0}:C{r2} 三级指标: 三级指标 cells cannot be merged"),
     (_text_in_budget_cell, "绩效自评表!D{b} 全年预算数: expected an amount, got '三千'"),
 ], ids=["text-in-number-cell", "unknown-direction", "missing-header-row", "goal-merge-moved",
         "merge-moved-to-names", "text-in-budget-cell"])
@@ -322,7 +404,7 @@ def test_malformed_tables_give_cell_addressed_errors(worked_table, change, expec
     sheet = openpyxl.load_workbook(worked_table)[SHEET]
     first = find(sheet, "各项事务管理工作测评率")[0]
     places = {"r": first if change is not _unknown_direction else find(sheet, "公文流转速度")[0],
-              "h": find(sheet, "指标名称")[0], "r0": first, "r1": first + 1, "r2": first + 2,
+              "h": find(sheet, "三级指标")[0], "r0": first, "r1": first + 1, "r2": first + 2,
               "b": find(sheet, "人员及公用经费")[0]}
     edited(worked_table, change)
     with pytest.raises(WorkbookError) as info:
@@ -334,7 +416,7 @@ def test_malformed_tables_give_cell_addressed_errors(worked_table, change, expec
 
 def test_every_unreadable_cell_is_reported_at_once(worked_table, tmp_path):
     sheet = openpyxl.load_workbook(worked_table)[SHEET]
-    cells = {cell_of(sheet, "各项事务管理工作测评率", "全年完成值"): "九十",
+    cells = {cell_of(sheet, "各项事务管理工作测评率", "实际完成值"): "九十",
              cell_of(sheet, "各项综合事务管理工作处置率", "分值"): "两分",
              cell_of(sheet, "各项综合事务管理工作完成率", "年度指标值"): None,
              cell_of(sheet, "会议保障好评率", "一级指标"): "产品"}
@@ -354,10 +436,15 @@ def test_every_unreadable_cell_is_reported_at_once(worked_table, tmp_path):
 def test_params_problems_are_moved_to_their_cells(worked_table):
     sheet = openpyxl.load_workbook(worked_table)[SHEET]
     row, col = find(sheet, "部门编码")
-    edited(worked_table, lambda ws: ws.cell(row, col + 1, "Bad Id!"))
+    date_row, date_col = find(sheet, "填报日期")
+
+    def change(ws):
+        ws.cell(row, col + 1, "Bad Id!")
+        ws.cell(date_row, date_col + 2, "去年年底")
+    edited(worked_table, change)
     with pytest.raises(WorkbookError) as info:
         import_workbook(worked_table)
-    assert info.value.failure_cases[0].key == f"{SHEET}!B{row} 部门编码"
+    assert [p.key for p in info.value.failure_cases] == [f"{SHEET}!B{row} 部门编码", f"{SHEET}!C{date_row} 填报日期"]
 
 
 def test_workbook_error_pickles_and_sits_in_the_tree():
@@ -388,7 +475,7 @@ def test_cli_reports_bad_cells_with_exit_code_1(worked_table):
     result = subprocess.run([sys.executable, "-m", "evalkit.cli", "import-xlsx", str(worked_table)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 1
-    assert "全年完成值: expected a number, got '九十'" in result.stderr and not result.stdout
+    assert "实际完成值: expected a number, got '九十'" in result.stderr and not result.stdout
 
 
 def test_run_defaults_to_every_output():

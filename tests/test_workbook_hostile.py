@@ -4,8 +4,8 @@ that is killed when it overruns, with its memory bounded, so a hang or a blow-up
 instead of blocking the suite).
 
 Every case starts from the worked example's table (the rows are fixed: budget header 8, lines 9-10,
-合计 11; indicator header 15, indicators 16-56, 合计 57; results 59-67) or from a params file
-changed to carry hostile text.
+合计 11; 年度总体目标 13-14; indicator header 17, indicators 18-58, 合计 59, 总分 60; results 63-69;
+填报日期 72) or from a params file changed to carry hostile text.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from xml.sax.saxutils import escape
 import openpyxl
 import pytest
 from conftest import WORKED
+from test_workbook import formula_problems, formulas_of
 
 import evalkit
 from evalkit.core.serialisation import params_to_mapping
@@ -253,11 +254,17 @@ def flow_meta(book) -> None:
         ws.cell(row, 1).value = "x" + str(row) + ": [" + "1," * 15_000 + "1]"
 
 
+def copied_form(book) -> None:
+    """The form renamed and copied: two sheets hold the table, and neither is named 绩效自评表."""
+    book[SHEET].title = "2023年"
+    book.copy_worksheet(book["2023年"])
+
+
 ENTITY_BOMB = ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
                '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>')
 XLSB = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-ONE_MERGE = '<mergeCells count="12">'
+DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 
 
 @dataclass(frozen=True)
@@ -296,11 +303,10 @@ CASES = [
          Error(r"sheet1\.xml is not well-formed XML")),
     # --- the sheet reaches far beyond the form -------------------------------------------------------
     Case("value-at-XFD1048576", cells({"XFD1048576": 1}),
-         Error(r"^绩效自评表!XFD1048576: a cell far beyond the form.*13 columns and at most a few thousand rows")),
+         Error(r"^绩效自评表!XFD1048576: a cell far beyond the form.*12 columns and at most a few thousand rows")),
     Case("merged-A70:XFD1048576", before("</mergeCells>", '<mergeCell ref="A70:XFD1048576"/>'),
          Error(r"^绩效自评表!A70:XFD1048576: merged cells reach column XFD and row 1048576, far beyond the form")),
-    Case("dimension-A1:XFD1048576", xml(FORM, lambda t: t.replace('<dimension ref="A1:M67"/>',
-                                                                  '<dimension ref="A1:XFD1048576"/>')),
+    Case("dimension-A1:XFD1048576", xml(FORM, lambda t: DIMENSION.sub('<dimension ref="A1:XFD1048576"/>', t)),
          Error(r"^绩效自评表!A1:XFD1048576: the sheet's recorded extent \(dimension\) reaches column XFD")),
     Case("hyperlink-over-a-million-rows", before("<pageMargins", '<hyperlinks><hyperlink ref="A1:M1048576" '
                                                                  'display="x"/></hyperlinks>'),
@@ -314,49 +320,49 @@ CASES = [
         Error(r"^绩效自评表!A3100:BL4099: merged cells cover more cells than a table holds")),
     Case("hidden-sheet-cell-far-down", cells({"A200000": "x"}, sheet="evalkit"),
          Error(r"^evalkit!A200000: a cell far beyond the form")),
-    Case("stored-number-infinite", cell_xml("G16", '<c r="G16" t="n"><v>1e999</v></c>'),
-         Error(r"^绩效自评表!G16: the cell stores '1e999', which is not a number a cell can hold")),
-    Case("stored-number-of-5000-digits", cell_xml("G16", f'<c r="G16"><v>{"9" * 5000}</v></c>'),
-         Error(r"^绩效自评表!G16: the cell stores '9999.*not a number a cell can hold")),
+    Case("stored-number-infinite", cell_xml("G18", '<c r="G18" t="n"><v>1e999</v></c>'),
+         Error(r"^绩效自评表!G18: the cell stores '1e999', which is not a number a cell can hold")),
+    Case("stored-number-of-5000-digits", cell_xml("G18", f'<c r="G18"><v>{"9" * 5000}</v></c>'),
+         Error(r"^绩效自评表!G18: the cell stores '9999.*not a number a cell can hold")),
     # --- cells whose value cannot be taken as it is --------------------------------------------------
-    Case("exponent-1e100000000", cells({"G16": "1e100000000"}),
-         Error(r"^绩效自评表!G16 全年完成值: expected a number, got '1e100000000' \(a figure in this table is below "
+    Case("exponent-1e100000000", cells({"G18": "1e100000000"}),
+         Error(r"^绩效自评表!G18 实际完成值: expected a number, got '1e100000000' \(a figure in this table is below "
                r"10\^15")),
-    Case("exponent-1e-100000000", cells({"G16": "1e-100000000"}),
-         Error(r"^绩效自评表!G16 全年完成值: expected a number, got '1e-100000000'")),
-    Case("float-1e300", cells({"F16": 1e300}), Error(r"^绩效自评表!F16 年度指标值: expected a number, got 1e\+300")),
-    Case("digits-5000-as-text", cells({"F16": "9" * 5000}),
-         Error(r"^绩效自评表!F16 年度指标值: expected a number, got '9999.*…'$")),
+    Case("exponent-1e-100000000", cells({"G18": "1e-100000000"}),
+         Error(r"^绩效自评表!G18 实际完成值: expected a number, got '1e-100000000'")),
+    Case("float-1e300", cells({"F18": 1e300}), Error(r"^绩效自评表!F18 年度指标值: expected a number, got 1e\+300")),
+    Case("digits-5000-as-text", cells({"F18": "9" * 5000}),
+         Error(r"^绩效自评表!F18 年度指标值: expected a number, got '9999.*…'$")),
     Case("amount-beyond-10^15", cells({"E11": "1e16"}), Error(r"^绩效自评表!E11 全年执行数: expected an amount, got '1e16'")),
-    Case("formula-without-saved-value", cells({"G16": "=90+5"}),
-         Error(r"^绩效自评表!G16 全年完成值: a formula with no saved value .*open and save it in Excel, WPS or "
+    Case("formula-without-saved-value", cells({"G18": "=90+5"}),
+         Error(r"^绩效自评表!G18 实际完成值: a formula with no saved value .*open and save it in Excel, WPS or "
                "LibreOffice, or type the value")),
-    Case("formula-without-saved-value-as-goal", cells({"B19": '="党工委"'}),
-         Error(r"^绩效自评表!B19 绩效目标: a formula with no saved value")),
-    Case("formula-showing-an-error", cell_xml("G16", '<c r="G16" t="e"><f>1/0</f><v>#DIV/0!</v></c>'),
-         Error(r"^绩效自评表!G16 全年完成值: the cell shows the error #DIV/0!")),
+    Case("formula-without-saved-value-as-goal", cells({"B21": '="党工委"'}),
+         Error(r"^绩效自评表!B21 二级指标: a formula with no saved value")),
+    Case("formula-showing-an-error", cell_xml("G18", '<c r="G18" t="e"><f>1/0</f><v>#DIV/0!</v></c>'),
+         Error(r"^绩效自评表!G18 实际完成值: the cell shows the error #DIV/0!")),
     Case("percent-on-an-amount", cells({"D9": "3484.29%"}),
          Error(r"^绩效自评表!D9 全年预算数: expected an amount, got '3484.29%'; a '%' does not belong here")),
     Case("amount-formatted-as-percent", cells({}, formats={"E11": "0.00%"}),
          Error(r"^绩效自评表!E11 全年执行数: expected an amount, got 956563% \(the cell is formatted as a percentage\)")),
-    Case("percent-on-points", cells({"H16": "2.2%"}), Error(r"^绩效自评表!H16 分值: expected points, got '2.2%'")),
-    Case("percent-on-reported-score", cells({"C65": "99%"}), Error(r"^绩效自评表!C65 部门自评得分: expected a score")),
-    Case("logical-value-as-a-name", cells({"C16": True}),
-         Error(r"^绩效自评表!C16 指标名称: expected text, got the logical value TRUE")),
+    Case("percent-on-points", cells({"I18": "2.2%"}), Error(r"^绩效自评表!I18 分值: expected points, got '2.2%'")),
+    Case("percent-on-reported-score", cells({"C68": "99%"}), Error(r"^绩效自评表!C68 部门自评得分: expected a score")),
+    Case("logical-value-as-a-name", cells({"C18": True}),
+         Error(r"^绩效自评表!C18 三级指标: expected text, got the logical value TRUE")),
     Case("text-longer-than-a-cell-holds",  # openpyxl cuts what it writes at 32,767 characters: write the XML
-         cell_xml("K16", f'<c r="K16" t="inlineStr"><is><t>{"长" * 40_000}</t></is></c>'),
-         Error(r"^绩效自评表!K16 偏差原因分析: expected text of at most 32767 characters")),
-    Case("date-as-an-actual", cells({"G16": datetime.date(2023, 9, 1)}),
-         Error(r"^绩效自评表!G16 全年完成值: expected a number, got the date or time 2023-09-01")),
-    Case("duplicate-indicator-row", cells({"C17": "各项事务管理工作测评率"}),
-         Error(r"^绩效自评表!C17 指标名称: the indicator '各项事务管理工作测评率' of the goal '综合事务管理工作' is already "
-               "on row 16")),
+         cell_xml("L18", f'<c r="L18" t="inlineStr"><is><t>{"长" * 40_000}</t></is></c>'),
+         Error(r"^绩效自评表!L18 偏差原因分析及改进措施: expected text of at most 32767 characters")),
+    Case("date-as-an-actual", cells({"G18": datetime.date(2023, 9, 1)}),
+         Error(r"^绩效自评表!G18 实际完成值: expected a number, got the date or time 2023-09-01")),
+    Case("duplicate-indicator-row", cells({"C19": "各项事务管理工作测评率"}),
+         Error(r"^绩效自评表!C19 三级指标: the indicator '各项事务管理工作测评率' of the goal '综合事务管理工作' is already "
+               "on row 18")),
     Case("budget-line-below-total", cells({"B12": "新增项目", "D12": 100, "E12": 90}),
          Error(r"^绩效自评表!B12 预算项目: a budget line below the budget block's 合计 row \(11\) is not read")),
-    Case("indicator-row-below-total", cells({"C58": "新增指标", "E58": "≥", "F58": 90}),
-         Error(r"^绩效自评表!C58 指标名称: an indicator row below the end of the indicator table \(row 56\) is not read")),
-    Case("value-in-unheaded-column", cells({"N16": 95, "N17": 90}),
-         Error(r"^绩效自评表!N16: a value in a column with no header in the indicator table's header row \(15\), "
+    Case("indicator-row-below-total", cells({"C60": "新增指标", "E60": "≥", "F60": 90}),
+         Error(r"^绩效自评表!C60 三级指标: an indicator row below the end of the indicator table \(row 58\) is not read")),
+    Case("value-in-unheaded-column", cells({"M18": 95, "M19": 90}),
+         Error(r"^绩效自评表!M18: a value in a column with no header in the indicator table's header row \(17\), "
                r"which is not read \(2 cells in this column\)")),
     Case("value-left-of-budget-block", cells({"A9": 1}),
          Error(r"^绩效自评表!A9: a value in a column with no header in the budget block's header row \(8\)")),
@@ -364,25 +370,32 @@ CASES = [
     Case("hidden-sheet-too-long", book_edit(long_meta), Error(r"^evalkit!A1: the hidden sheet holds more than 4 MB")),
     Case("hidden-sheet-of-a-million-tokens", book_edit(flow_meta),
          Error(r"^evalkit!A1: the hidden sheet holds more than 400000 YAML tokens")),
-    Case("sheet-renamed", book_edit(lambda book: setattr(book[SHEET], "title", "Sheet1")),
-         Error(r"no sheet named '绩效自评表'; the workbook has Sheet1, evalkit")),
+    Case("sheet-renamed-and-copied", book_edit(copied_form),
+         Error(r"no sheet named '绩效自评表', and 2 sheets hold the indicator table .*; the workbook has 2023年, "
+               r"evalkit, 2023年 Copy")),
+    Case("no-form-sheet", book_edit(lambda book: (book[SHEET].delete_rows(1, 80), setattr(book[SHEET], "title", "Sheet1"))),
+         Error(r"no sheet named '绩效自评表', and no sheet holds the indicator table")),
     # --- hostile but sound: read exactly ------------------------------------------------------------
     Case("untouched", base, Params()),
     Case("formula-names-written-as-text", from_params(hostile_names), Params(hostile_names)),
     Case("label-text-as-values", from_params(label_like_names), Params(label_like_names)),
     Case("excel-escapes-in-text", from_params(escaped_text), Params(escaped_text)),
     Case("line-breaks-in-hidden-text", from_params(line_separators), Params(line_separators)),
-    Case("formula-with-saved-value", cell_xml("G16", '<c r="G16"><f>90+5</f><v>95</v></c>'), actual(Decimal(95))),
-    Case("formula-saved-as-empty-text", cell_xml("G16", '<c r="G16" t="str"><f>""</f><v></v></c>'), Params()),
-    Case("uncached-formula-in-a-column-not-read", cells({"L16": "=A1"}), Params()),
-    Case("literal-percent-format", cells({"G16": 88}, formats={"G16": '0"%"'}), actual(Decimal(88))),
-    Case("full-width-digits", cells({"G16": "９５．５"}), actual(Decimal("95.5"))),
-    Case("exponent-within-bounds", cells({"G16": "1e2"}), actual(Decimal(100))),
-    Case("headed-extra-column", cells({"N15": "备注", "N16": "已核实"}), Params()),
+    Case("formula-with-saved-value", cell_xml("G18", '<c r="G18"><f>90+5</f><v>95</v></c>'), actual(Decimal(95))),
+    Case("formula-saved-as-empty-text", cell_xml("G18", '<c r="G18" t="str"><f>""</f><v></v></c>'), Params()),
+    Case("uncached-formula-in-a-column-not-read", cells({"K18": "=A1"}), Params()),
+    Case("shared-formulas-as-excel-saves-them", xml(FORM, lambda t: re.sub(
+        r'<c r="K(19|20)"([^>]*)><f>[^<]*</f><v>([^<]*)</v></c>',
+        lambda m: f'<c r="K{m.group(1)}"{m.group(2)}><f t="shared" si="0"/><v>{m.group(3)}</v></c>',
+        re.sub(r'(<c r="K18"[^>]*>)<f>', r'\1<f t="shared" ref="K18:K20" si="0">', t, count=1))), Params()),
+    Case("literal-percent-format", cells({"G18": 88}, formats={"G18": '0"%"'}), actual(Decimal(88))),
+    Case("full-width-digits", cells({"G18": "９５．５"}), actual(Decimal("95.5"))),
+    Case("exponent-within-bounds", cells({"G18": "1e2"}), actual(Decimal(100))),
+    Case("headed-extra-column", cells({"M17": "备注", "M18": "已核实"}), Params()),
     Case("extra-sheet", book_edit(lambda book: book.create_sheet("附表").append(["说明", "=1+1", 3])), Params()),
-    Case("dimension-within-the-form", xml(FORM, lambda t: t.replace('<dimension ref="A1:M67"/>',
-                                                                    '<dimension ref="A1:Z100"/>')), Params()),
-    Case("hyperlink-on-one-cell", before("<pageMargins", '<hyperlinks><hyperlink ref="C16" display="x"/></hyperlinks>'),
+    Case("sheet-renamed", book_edit(lambda book: setattr(book[SHEET], "title", "Sheet1")), Params()),
+    Case("dimension-within-the-form", xml(FORM, lambda t: DIMENSION.sub('<dimension ref="A1:Z100"/>', t)), Params()),
+    Case("hyperlink-on-one-cell", before("<pageMargins", '<hyperlinks><hyperlink ref="C18" display="x"/></hyperlinks>'),
          Params()),
 ]
 
@@ -445,14 +458,19 @@ def test_hostile_table(case, tmp_path):
 
 
 def test_text_from_params_is_never_a_formula_in_the_table():
-    book = zipfile.ZipFile(io.BytesIO(from_params(hostile_names)()))
+    data = from_params(hostile_names)()
+    book = zipfile.ZipFile(io.BytesIO(data))
     sheets = [name for name in book.namelist() if name.startswith("xl/worksheets/")]
-    assert all(b"<f>" not in book.read(name) and b't="e"' not in book.read(name) for name in sheets)
-    ws = openpyxl.load_workbook(io.BytesIO(from_params(hostile_names)()))[SHEET]
-    name = ws["C16"]
+    assert all(b't="e"' not in book.read(name) for name in sheets)
+    assert b"<f>" not in book.read("xl/worksheets/sheet2.xml")  # the hidden sheet holds text only
+    assert formula_problems(data, evalkit.load_scheme("seed-85-75-60")) == []  # evalkit's formulas hold no params text
+    assert len(formulas_of(data)) > 3 * 41  # 分值, 得分系数 and 得分 of every indicator, and the totals
+    ws = openpyxl.load_workbook(io.BytesIO(data))[SHEET]
+    name = ws["C18"]
     assert (name.value, name.data_type, name.quotePrefix) == ("=cmd|' /C calc'!A0", "s", True)
     assert ws["B9"].value.startswith("=HYPERLINK") and ws["B9"].data_type == "s" and ws["B9"].quotePrefix
-    assert ws["A1"].data_type == "s"  # the title begins with the department's name
+    assert ws["B3"].data_type == "s" and ws["B3"].value == "=党政办公室" and ws["B3"].quotePrefix  # 单位名称
+    assert ws["G3"].value == "=B3"  # 主管部门 refers to the name: its text is never evaluated
 
 
 CLI_CASES = ["exponent-1e100000000", "merged-A70:XFD1048576", "formula-without-saved-value", "xls-97-2003"]

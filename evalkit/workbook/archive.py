@@ -14,7 +14,8 @@ as it streams, and refuses, naming the sheet and cell, a file far beyond what th
   beyond the form, or more cells in all than a table can hold;
 * a number stored in a cell that is no finite number of reasonable length.
 
-It also gives back, by sheet, the formula cells that have no saved value (a file written by a
+It also gives back, by sheet, where the formula cells are (the reader never takes a formula's
+result for what a department typed) and which of them have no saved value (a file written by a
 program that does not calculate), so the reader can say so instead of reading them as empty.
 
 >>> check_archive(b"not a zip", "t.xlsx")
@@ -66,8 +67,10 @@ _CHUNK = 64 * 1024
 
 @dataclass
 class Archive:
-    """What the scan found that the reader needs: formula cells with no saved value, by sheet."""
+    """What the scan found that the reader needs, by sheet: the formula cells, and those of them with
+    no saved value."""
 
+    formulas: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
     uncached: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
 
 
@@ -208,7 +211,8 @@ class _Scan:
         xml = sheet is not None or member.filename.lower().endswith((".xml", ".rels", ".vml"))
         parser = _parser(scanner.start, scanner.end, scanner.text) if xml else None
         self._inflate(member, parser, limit=MAX_INFLATED_BYTES)
-        if sheet is not None and scanner.uncached:
+        if sheet is not None and scanner.formulas:
+            self.archive.formulas[sheet] = scanner.formulas
             self.archive.uncached[sheet] = scanner.uncached
 
     def _inflate(self, member: zipfile.ZipInfo, parser, *, limit: int) -> None:
@@ -306,6 +310,7 @@ class _SheetScan:
         self.formula = self.value = False
         self.number = ""  # a numeric cell's stored text, while inside <v>
         self.in_number = self.numeric = False
+        self.formulas: set[tuple[int, int]] = set()
         self.uncached: set[tuple[int, int]] = set()
 
     def where(self, ref: str) -> str:
@@ -328,6 +333,8 @@ class _SheetScan:
             self.in_number = False
             self._check_number()
         elif kind == "c" and self.cell is not None:
+            if self.formula:
+                self.formulas.add(self.cell)
             if self.formula and not self.value:
                 self.uncached.add(self.cell)
             self.cell = None

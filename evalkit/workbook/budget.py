@@ -1,13 +1,15 @@
 """The budget block of a scoring table (一、预算执行情况) as the ``budget`` mapping of a params file.
 
-One row per budget line under the header row, ending with a 合计 row that gives the department's
-totals. The 执行率, 分值 and 得分 columns are evalkit's and are not read.
+One row per budget line under the header row (blank rows between them are skipped), ending with a
+合计 row that gives the department's totals. The 分值, 执行率 and 得分 columns are evalkit's: a formula there is not read, and a value typed
+over one is checked against evalkit's figure (``Cells.computed``).
 """
 
 from __future__ import annotations
 
 from .cells import Cells
 from .layout import BUDGET_READ, TOTAL
+from .locate import SECTION
 
 #: Amount columns → params fields.
 AMOUNTS = (("年初预算数", "initial"), ("全年预算数", "adjusted"), ("全年执行数", "executed"))
@@ -36,14 +38,18 @@ def _lines(cells: Cells, header: int, cols: dict, hidden: dict) -> tuple[list, i
     hidden_lines = {line["name"]: line for line in hidden.get("lines") or []
                     if isinstance(line, dict) and isinstance(line.get("name"), str)}
     name_col = cols["预算项目"]
-    lines, row = [], header
+    lines, row, blank = [], header, None
     while True:
         row += 1
+        if row > cells.max_row or SECTION.match(str(cells.value(row, 1) or "")):
+            at = blank or row
+            cells.fail(at, name_col, "预算项目", f"expected the budget block to end with a {TOTAL!r} row, got "
+                                               f"{'an empty row' if blank else 'the end of the block'}")
+            return lines, None, at
         name = cells.text(row, name_col, "预算项目")
-        if row > cells.max_row or (name is None and all(cells.is_blank(row, cols[c]) for c in BUDGET_READ[1:])):
-            cells.fail(row, name_col, "预算项目", f"expected the budget block to end with a {TOTAL!r} row, "
-                                                "got an empty row")
-            return lines, None, row
+        if name is None and all(cells.is_blank(row, cols[c]) for c in BUDGET_READ[1:]):
+            blank = blank or row  # a blank row inside the block (rows inserted and left empty) is harmless
+            continue
         if name == TOTAL:
             return lines, row, row
         if name is None:
@@ -58,6 +64,9 @@ def _totals(cells: Cells, row: int, cols: dict, hidden: dict, budget: dict) -> N
         budget[key], _ = cells.number(row, cols[header], header, written=hidden.get(key), what="an amount",
                                       allow_percent=False)
         cells.note(f"budget.{key}", row, cols[header], header)
+    for header, figure in (("分值", "execution_weight"), ("执行率", "execution_rate"), ("得分", "execution_score")):
+        if header in cols:
+            cells.computed(row, cols[header], header, figure)
 
 
 def _line(cells: Cells, row: int, cols: dict, name: str, hidden: dict, key: str) -> dict:
@@ -71,6 +80,8 @@ def _line(cells: Cells, row: int, cols: dict, name: str, hidden: dict, key: str)
         if value is not None:
             line[field] = value
     cells.note(f"{key}.name", row, cols["预算项目"], "预算项目")
+    if "执行率" in cols:
+        cells.computed(row, cols["执行率"], "执行率", "line_rate", key)
     return line
 
 

@@ -9,7 +9,9 @@ error, not a number a hundred times too large.
 
 What a cell holds is bounded: a number is below 10^15 with at most 20 decimals, a text has at most
 Excel's 32,767 characters. A formula with no saved value, or one showing an error such as
-``#DIV/0!``, is reported at its cell rather than read as empty.
+``#DIV/0!``, is reported at its cell rather than read as empty. :meth:`Cells.formula` says whether a
+cell holds a formula: the reader takes a formula in a cell evalkit computes for evalkit's own, and
+a value typed there for something to check (:meth:`Cells.computed`), never for the department's claim.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from ..core.numbers import NumberFormatError, parse_number
@@ -32,6 +35,9 @@ MAX_TEXT = 32_767
 MAX_DIGITS, MAX_PLACES = 15, 20
 #: What a number cell says when it is out of bounds.
 BOUNDS_TEXT = f"a figure in this table is below 10^{MAX_DIGITS} and has at most {MAX_PLACES} decimals"
+#: How near a number read back is to what evalkit wrote, relatively, to be it: what 15 significant
+#: digits keep of a double (Excel's precision) and nothing a person types.
+SAVED_DIGITS = Decimal("1e-13")
 #: Text longer than this is no number, whatever its characters.
 MAX_NUMBER_TEXT = 64
 #: What Excel escapes in a cell's text (``_xHHHH_``): characters XML cannot hold, and an underscore
@@ -43,14 +49,31 @@ NO_SAVED_VALUE = ("a formula with no saved value (the file was written by a prog
                   "open and save it in Excel, WPS or LibreOffice, or type the value")
 
 
+@dataclass(frozen=True)
+class Typed:
+    """A value typed where evalkit's formula stands: its cell, the figure the formula computes (with the
+    params key of its line or indicator), the value and how its number format shows a number."""
+
+    row: int
+    col: int
+    header: str
+    figure: str
+    key: str
+    value: object
+    percent: str | None
+
+
 class Cells:
     """One sheet's cells, and the problems and addresses found while reading them."""
 
-    def __init__(self, sheet, shown: str, *, uncached: set[tuple[int, int]] | frozenset = frozenset()):
+    def __init__(self, sheet, shown: str, *, uncached: set[tuple[int, int]] | frozenset = frozenset(),
+                 formulas: set[tuple[int, int]] | frozenset = frozenset()):
         self.sheet, self.shown = sheet, shown
         # openpyxl computes these over every cell on each call: once here, or reading is quadratic
         self.max_row, self.max_column = sheet.max_row, sheet.max_column
         self.uncached = uncached  # (row, column) of formula cells with no saved value
+        self.formulas = formulas  # (row, column) of every formula cell
+        self.typed: list[Typed] = []  # values typed where evalkit's formula stands, checked after scoring
         self.problems: list[Problem] = []
         self.unusable: set[tuple[int, int]] = set()  # cells already reported as unusable
         self.where: dict[str, str] = {}  # params key path → "绩效自评表!G16 全年完成值"
@@ -104,6 +127,20 @@ class Cells:
     def value(self, row: int, col: int):
         value = self.cell(row, col).value
         return unescape(value).strip() if isinstance(value, str) else value
+
+    def formula(self, row: int, col: int) -> bool:
+        """Whether the cell (or the merged range it lies in) holds a formula."""
+        cell = self.cell(row, col)
+        return (cell.row, cell.column) in self.formulas
+
+    def computed(self, row: int, col: int, header: str, figure: str, key: str = "") -> None:
+        """A cell evalkit computes: a formula there is evalkit's and is not read; a value typed over it is
+        kept to be checked against evalkit's ``figure`` once the table is scored (:mod:`.verify`)."""
+        if self.formula(row, col) or self.value(row, col) in (None, ""):
+            return
+        cell = self.cell(row, col)
+        self.typed.append(Typed(row, col, header, figure, key, self.value(row, col),
+                                percent_kind(cell.number_format, self.value(row, col))))
 
     def is_blank(self, row: int, col: int) -> bool:
         cell = self.cell(row, col)
@@ -334,13 +371,19 @@ def percent_of(value) -> Decimal:
 
 
 def same_number(cell: Decimal | None, written) -> bool:
-    """Whether a cell still holds what evalkit wrote into it."""
+    """Whether a cell still holds what evalkit wrote into it: the same number, or the same as a
+    spreadsheet program keeps it (Excel saves 15 significant digits, openpyxl 16, of a value pasted
+    over a formula: 3.33333333333333 for 3.3333333333333335).
+
+    >>> same_number(Decimal("3.33333333333333"), 3.3333333333333335), same_number(Decimal("3.33"), 3.3333333333333335)
+    (True, False)
+    """
     if cell is None or written is None:
         return cell is None and written is None
-    if isinstance(written, str):
+    if isinstance(written, str) or isinstance(written, bool):
         return False
     try:
-        return Decimal(cell) == decimal(written)
+        a, b = Decimal(cell), decimal(written)
+        return a == b or abs(a - b) <= SAVED_DIGITS * max(abs(b), Decimal(1))
     except (ArithmeticError, ValueError, TypeError):
         return False
-

@@ -1,323 +1,389 @@
-"""The scoring table ``绩效自评表.xlsx``: its layout, and writing it from an ``Evaluation``.
+"""The scoring table ``绩效自评表.xlsx`` in the MoF 部门整体支出绩效自评表 layout, written from an
+``Evaluation``.
 
-One visible sheet, ``绩效自评表``, from top to bottom:
+One visible sheet, ``绩效自评表``, from top to bottom (columns A–L, A4 landscape):
 
-* a header block of labelled cells (部门名称, 部门编码, 评价年度, 所属地区, 评价方案, 金额单位);
-* 一、预算执行情况: 预算项目 | 年初预算数 | 全年预算数 | 全年执行数 | 执行率 | 分值 | 得分, one row
-  per budget line and a 合计 row;
-* 二、绩效指标完成情况: 一级指标 | 绩效目标 | 指标名称 | 计量单位 | 指标性质 | 年度指标值 |
-  全年完成值 | 分值 | 得分系数 | 得分 | 偏差原因分析 | 计算过程 | 核查意见, a 合计 row (in this field
-  二级指标 means 数量/质量/时效/成本, so the goal column is headed 绩效目标);
-* 三、评价结果: scores, grade, the grade bands, and the department's own 自评得分 and 自评等级.
+* the title, the year, and a header block: 单位名称, 主管部门 (the unit itself: a 部门整体 self-evaluation
+  is filed by the 主管部门), 年度, 金额单位, 部门编码, 所属地区, 评价方案 and its title;
+* 一、年度预算执行情况: 预算项目 | 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分, a row per
+  budget line and a 合计 row. The params have no funding split (财政拨款 / 其他资金), so the block shows
+  the lines the params have and the total, and no rows the reader could not take back;
+* 二、年度总体目标: 预期目标 (the goals' objectives) beside 实际完成情况 (the narrative's achievements);
+* 三、绩效指标完成情况: 一级指标 (tier) | 二级指标 (goal) | 三级指标 (indicator) | 计量单位 | 指标性质 |
+  年度指标值 | 实际完成值 | 达成程度 | 分值 | 得分系数 | 得分 | 偏差原因分析及改进措施, a 合计 row and a 总分 row;
+* 四、评价结果: the scores, 评价等级, the grade bands, 部门自评得分 and 部门自评等级; then the signature
+  block (填报单位（盖章）, 填报人, 联系电话, 填报日期).
 
-White cells are what a department fills in; grey cells are evalkit's, written rounded half up to
-the precision they show (points to two decimals, rates to two decimals of a percent), so a table
-read back without its hidden sheet claims exactly what it showed. A hidden sheet ``evalkit``
-keeps, as YAML, what the visible table does not show (narrative, reported figures, indicator
-statements and rules, line kinds, side tables) and what evalkit wrote in the cells it computes, so
-:func:`evalkit.workbook.read.import_workbook` can give the params file back exactly. Reading
-always takes targets, actuals, weights and budget figures from the visible cells.
+White cells are what a department fills in: unlocked, with data validation. Grey cells are
+evalkit's: live formulas (:mod:`.formulas`) holding evalkit's own figures as saved values
+(:mod:`.cached`), locked under sheet protection without a password (:mod:`.entry`); the workbook
+recalculates fully on load. The scheme's default 分值 and a qualitative row's default 得分系数 are
+formulas in white cells: typing a number there is the department's own weight or coefficient.
+Every text from params is written as text, never as a formula. A hidden sheet ``evalkit`` keeps, as
+YAML, what the visible table does not show (narrative, reported figures, indicator statements and
+rules, line kinds, side tables) and what evalkit wrote where a value means "as evalkit wrote it",
+so :func:`evalkit.workbook.read.import_workbook` gives the params file back exactly.
 """
 
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 from fractions import Fraction
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.workbook.properties import CalcProperties
 
 from ..core.evaluation import Evaluation
-from ..core.findings import findings_by_subject
-from ..core.model import DIRECTION_LABELS, TIERS
-from ..core.numbers import fmt, round_half_up
+from ..core.model import DIRECTION_LABELS
 from ..core.sample import is_sample_region
 from ..core.serialisation import params_to_mapping, params_yaml
-from .cells import XML_UNSAFE, escape
+from . import formulas
+from .cached import save_values
+from .cells import XML_UNSAFE
 from .layout import (
+    ACHIEVED,
     BUDGET_COLUMN,
     BUDGET_HEADERS,
-    DIRECTION_CHOICES,
+    DATE,
     DIRECTION_CHOICES_TEXT,
-    FORMULA_PREFIXES,
+    EXPECTED,
+    FONT,
     FREEZE_MAX_ROW,
+    GOALS_LEFT,
+    GOALS_RIGHT,
+    GRAND_TOTAL,
     INDICATOR_HEADERS,
-    KEY_COLUMNS,
+    INFO_ROWS,
+    LEFT_VALUE,
     META_FORMAT,
     META_SHEET,
     MONEY,
     PERCENT,
-    POINT_PLACES,
     POINTS,
-    RATE_PLACES,
-    READ_RESULTS,
     RESULT_LABELS,
+    RIGHT_LABEL,
+    RIGHT_VALUE,
+    SECTIONS,
     SHEET,
+    SIGNATURE,
+    TITLE,
+    TITLE_SIZE,
     TOTAL,
     WIDTHS,
 )
+from .page import freeze_cell, set_up_pages
+from .sheet import CENTER, LEFT, NUMBER, SAMPLE_FILL, TOP, Sheet, plain, put_value, saved
 
-_THIN = Side(style="thin", color="808080")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEAD_FILL = PatternFill("solid", fgColor="DCE6F1")
-_COMPUTED_FILL = PatternFill("solid", fgColor="EDEDED")
-_SAMPLE_FILL = PatternFill("solid", fgColor="FFF2CC")
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+__all__ = ["BUDGET_HEADERS", "FREEZE_MAX_ROW", "INDICATOR_HEADERS", "META_SHEET", "SHEET", "freeze_cell",
+           "objectives_text", "put_value", "render_workbook"]
+
+#: The part openpyxl writes the first sheet (the form) to.
+FORM_PART = "xl/worksheets/sheet1.xml"
+COLUMNS = len(WIDTHS)
 
 
 def render_workbook(ev: Evaluation) -> bytes:
     """The ``.xlsx`` bytes of the scoring table of ``ev``."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET
-    for i, width in enumerate(WIDTHS, 1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    row = _info_block(sheet, ev)
-    row = _budget_block(sheet, ev, row + 1)
-    header_row, written, row = _indicator_block(sheet, ev, row + 1)
-    _result_block(sheet, ev, row + 1)
-    sheet.freeze_panes = freeze_cell(header_row)
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    _meta_sheet(book, ev, written)
-    # the document's properties are plain XML text: a character XML cannot hold is left out
-    book.properties.title = XML_UNSAFE.sub("", f"{ev.params.department.name} {ev.params.department.year} "
-                                               "年度部门整体支出绩效自评表")
-    book.properties.creator = "evalkit"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return _Form(ev).render()
 
 
-def _put(sheet, row: int, col: int, value, *, number_format: str | None = None, bold=False, fill=None,
-         border=True, align=_WRAP):
-    cell = put_value(sheet.cell(row, col), value)
-    if number_format:
-        cell.number_format = number_format
-    if bold:
-        cell.font = Font(bold=True)
-    if fill is not None:
-        cell.fill = fill
-    if border:
-        cell.border = _BORDER
-    cell.alignment = align
-    return cell
+def objectives_text(goals) -> str:
+    """预期目标: one line per goal, ``（一）名称：目标`` (the goal's own number, else 1. 2. …).
 
-
-def put_value(cell, value):
-    """Set a cell; text is always text. openpyxl makes a formula of any text that begins with ``=``
-    (``=HYPERLINK(…)`` as a budget line's name would be a live link) and an error of ``#N/A``, so the
-    type is forced to text; text a spreadsheet program would take for a formula when the cell is edited
-    (``=``, ``+``, ``-``, ``@``, tab, CR) also gets Excel's quote prefix, and characters XML cannot hold
-    are escaped as Excel escapes them (``_x0007_``), which the reader undoes (:func:`.cells.unescape`).
+    >>> from evalkit.core.model import Goal
+    >>> print(objectives_text([Goal("综合事务", (), "绩效考核", "（一）"), Goal("改革", ())]))
+    （一）综合事务：绩效考核
+    2. 改革
     """
-    cell.value = escape(value) if isinstance(value, str) else value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        cell.quotePrefix = value.startswith(FORMULA_PREFIXES)
-    return cell
+    lines = []
+    for i, goal in enumerate(goals, 1):
+        number = goal.number or f"{i}. "
+        lines.append(f"{number}{goal.name}" + (f"：{goal.objective}" if goal.objective else ""))
+    return "\n".join(lines)
 
 
-def freeze_cell(header_row: int) -> str:
-    """Where the panes are frozen: below the indicator header when it sits near the top, else only
-    the key columns, so an analyst scrolling a long table never has most of the window pinned.
+class _Form(Sheet):
+    """The form, written block by block from the top."""
 
-    >>> freeze_cell(5), freeze_cell(15)
-    ('D6', 'D1')
-    """
-    column = get_column_letter(KEY_COLUMNS + 1)
-    return f"{column}{header_row + 1}" if header_row <= FREEZE_MAX_ROW else f"{column}1"
+    def __init__(self, ev: Evaluation):
+        self.ev = ev
+        self.book = Workbook()
+        super().__init__(self.book.active)
+        self.sheet.title = SHEET
+        self.written: list[dict] = []
+        self.at: dict[str, str] = {}  # named cells the formulas refer to
 
+    def render(self) -> bytes:
+        sheet = self.sheet
+        for i, width in enumerate(WIDTHS, 1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+        row = self._title()
+        row = self._budget(row + 1)
+        objectives = self._goals(row + 1)
+        header, row = self._indicators(objectives + 1)
+        row = self._results(row + 2)
+        last = self._signature(row + 2)
+        self.entry.apply(sheet, self.ev.scheme)
+        set_up_pages(self.sheet, header, last)
+        self._meta(self.ev, objectives_text(self.ev.params.goals))
+        self.book.calculation = CalcProperties(fullCalcOnLoad=True)
+        # the document's properties are plain XML text: a character XML cannot hold is left out
+        d = self.ev.params.department
+        self.book.properties.title = XML_UNSAFE.sub("", f"{d.name} {d.year} 年度{TITLE}")
+        self.book.properties.creator = "evalkit"
+        out = io.BytesIO()
+        self.book.save(out)
+        return save_values(out.getvalue(), FORM_PART, self.values)
 
-def cell_number(value: Decimal | Fraction | None, places: int = POINT_PLACES):
-    """A number as a cell holds it: Decimals as written, computed fractions rounded half up to
-    ``places`` decimals — what the cell's number format shows, so nothing hides behind it.
+    # --- blocks -------------------------------------------------------------------------------
 
-    >>> cell_number(Fraction(90, 11)), cell_number(Fraction(2, 3), RATE_PLACES), cell_number(Decimal("8779.84"))
-    (Decimal('8.18'), Decimal('0.6667'), Decimal('8779.84'))
-    """
-    if value is None:
-        return None
-    if isinstance(value, Fraction):
-        value = round_half_up(value, places)
-    return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else value
-
-
-def _info_block(sheet, ev: Evaluation) -> int:
-    d, p = ev.params.department, ev.params
-    title = f"{d.name} {d.year} 年度部门整体支出绩效自评表"
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(INDICATOR_HEADERS))
-    _put(sheet, 1, 1, title, bold=True, border=False, align=_CENTER).font = Font(bold=True, size=16)
-    sheet.row_dimensions[1].height = 30
-    pairs = [(2, 1, "部门名称", d.name), (2, 6, "评价年度", d.year), (3, 1, "部门编码", d.id),
-             (3, 6, "所属地区", d.region), (4, 1, "评价方案", p.scheme), (4, 6, "金额单位", p.unit),
-             (5, 1, "方案名称", ev.scheme.title)]
-    for row, col, label, value in pairs:
-        _put(sheet, row, col, label, bold=True, border=False)
-        _put(sheet, row, col + 1, value, border=False, fill=_COMPUTED_FILL if label == "方案名称" else None)
-    row = 5
-    if is_sample_region(d.region):
-        row += 1
-        _put(sheet, row, 1, "示例数据", bold=True, border=False, fill=_SAMPLE_FILL)
-        _put(sheet, row, 2, "本表由虚构的示例数据生成，仅用于演示，不代表任何真实部门。", bold=True, border=False,
-             fill=_SAMPLE_FILL)
-    return row + 1
-
-
-def _budget_block(sheet, ev: Evaluation, row: int) -> int:
-    b, unit = ev.budget, ev.params.unit
-    _put(sheet, row, 1, f"一、预算执行情况（金额单位：{unit}）", bold=True, border=False, align=Alignment())
-    row += 1
-    col = BUDGET_COLUMN
-    for i, header in enumerate(BUDGET_HEADERS):
-        _put(sheet, row, col + i, header, bold=True, fill=_HEAD_FILL, align=_CENTER)
-    for line, source in zip(b.lines, ev.params.budget.lines, strict=True):  # compute_budget keeps the order
-        row += 1
-        _budget_row(sheet, row, line.name, source.initial, source.adjusted, source.executed, line.execution_rate,
-                    None, None)
-    row += 1
-    budget = ev.params.budget
-    _budget_row(sheet, row, TOTAL, budget.initial, budget.adjusted, budget.executed, b.execution_rate,
-                b.execution_weight, b.execution_score, bold=True)
-    return row + 1
-
-
-def _budget_row(sheet, row, name, initial, adjusted, executed, rate, weight, score, *, bold=False) -> None:
-    col = BUDGET_COLUMN
-    _put(sheet, row, col, name, bold=bold)
-    for i, value in enumerate((initial, adjusted, executed), 1):
-        _put(sheet, row, col + i, cell_number(value), number_format=MONEY, bold=bold)
-    _put(sheet, row, col + 4, cell_number(rate, RATE_PLACES), number_format=PERCENT, fill=_COMPUTED_FILL, bold=bold)
-    _put(sheet, row, col + 5, cell_number(weight), number_format=POINTS, fill=_COMPUTED_FILL, bold=bold)
-    _put(sheet, row, col + 6, cell_number(score), number_format=POINTS, fill=_COMPUTED_FILL, bold=bold)
-
-
-def _indicator_block(sheet, ev: Evaluation, row: int):
-    _put(sheet, row, 1, "二、绩效指标完成情况", bold=True, border=False, align=Alignment())
-    row += 1
-    _put(sheet, row, 1, f"说明：白色单元格由部门填写，灰色单元格由 evalkit 计算。指标性质填 {DIRECTION_CHOICES_TEXT}；"
-                        "定性指标的全年完成值填 达成、部分达成 或 未达成。导入时，与 evalkit 所填不同的分值、"
-                        "得分系数和得分视为部门填报。", border=False, align=Alignment(wrap_text=False))
-    row += 1
-    header_row = row
-    for i, header in enumerate(INDICATOR_HEADERS, 1):
-        computed = header in ("得分系数", "得分", "计算过程", "核查意见")
-        _put(sheet, row, i, header, bold=True, fill=_HEAD_FILL, align=_CENTER)
-        if computed:
-            sheet.cell(row, i).font = Font(bold=True, color="595959")
-    findings = findings_by_subject(ev.finding_items)
-    written = []
-    first = row + 1
-    remaining = iter(ev.indicator_scores)
-    for goal in ev.params.goals:
-        start = row + 1
-        for ind in goal.indicators:
-            s = next(remaining)
+    def _title(self) -> int:
+        d, p, sheet = self.ev.params.department, self.ev.params, self.sheet
+        self.put(1, 1, TITLE, style="section", to=COLUMNS, align=CENTER).font = Font(name=FONT, size=TITLE_SIZE,
+                                                                                      bold=True)
+        sheet.row_dimensions[1].height = 30
+        values = {"name": d.name, "year": d.year, "unit": p.unit, "id": d.id, "region": d.region, "scheme": p.scheme,
+                  "title": self.ev.scheme.title}
+        kinds = {"year": "year"}
+        for row, pairs in enumerate(INFO_ROWS, 3):
+            for (label, field), (col, value_span) in zip(pairs, ((1, LEFT_VALUE), (RIGHT_LABEL, RIGHT_VALUE)),
+                                                         strict=True):
+                self.put(row, col, label, style="label")
+                start, end = value_span
+                if field == "parent":  # the unit files its own 部门整体 self-evaluation
+                    self.formula(row, start, self.at["name"], d.name, number_format=None, to=end)
+                elif field == "title":
+                    self.put(row, start, values[field], style="computed", to=end)
+                else:
+                    self.put(row, start, values[field], style="input", kind=kinds.get(field), to=end, align=LEFT)
+                    self.at[field] = f"{get_column_letter(start)}{row}"
+        self.formula(2, 1, formulas.year(self.at["year"]), f"（{d.year}年度）", number_format=None, to=COLUMNS,
+                     style="section")
+        self.sheet.cell(2, 1).alignment = CENTER
+        row = 2 + len(INFO_ROWS)
+        if is_sample_region(d.region):
             row += 1
-            written.append(_indicator_row(sheet, row, goal.name, s, findings.get(ind.key, [])))
-        _merge_down(sheet, 2, start, row)
-        _merge_tiers(sheet, start, row)
-    last = row
-    row += 1
-    total = ev.score
-    _put(sheet, row, 1, TOTAL, bold=True)
-    for col in range(2, len(INDICATOR_HEADERS) + 1):
-        _put(sheet, row, col, None, fill=_COMPUTED_FILL)
-    _put(sheet, row, 8, cell_number(sum((s.weight for s in ev.indicator_scores), Fraction(0))),
-         number_format=POINTS, fill=_COMPUTED_FILL, bold=True)
-    _put(sheet, row, 10, cell_number(total.indicators), number_format=POINTS, fill=_COMPUTED_FILL, bold=True)
-    if not total.complete:
-        _put(sheet, row, 12, f"已计分指标合计；另有 {fmt(total.unscored_points)} 分的指标未填报完成值，不计分",
-             fill=_COMPUTED_FILL)
-    _validations(sheet, first, max(last, first))
-    return header_row, written, row + 1
+            self.put(row, 1, "示例数据", style="label").fill = SAMPLE_FILL
+            self.put(row, 2, "本表由虚构的示例数据生成，仅用于演示，不代表任何真实部门。", to=COLUMNS).fill = SAMPLE_FILL
+        return row
 
-
-def _indicator_row(sheet, row: int, goal: str, s, notes: list[str]) -> dict:
-    ind = s.indicator
-    target = ind.target if isinstance(ind.target, str) else cell_number(ind.target)
-    if ind.direction == "qualitative":
-        actual = ind.level or ind.actual
-    else:
-        actual = cell_number(ind.actual)
-    weight, coefficient, score = cell_number(s.weight), cell_number(s.coefficient, RATE_PLACES), cell_number(s.score)
-    values = [ind.tier, goal, ind.name, ind.unit, DIRECTION_LABELS[ind.direction], target, actual, weight,
-              coefficient, score, ind.deviation, s.trail, "；".join(notes) or None]
-    formats = {8: POINTS, 9: PERCENT, 10: POINTS}
-    for col, value in enumerate(values, 1):
-        fill = _COMPUTED_FILL if col in (9, 10, 12, 13) else None
-        _put(sheet, row, col, value, number_format=formats.get(col), fill=fill)
-    return {"row": row, "goal": goal, "name": ind.name, "weight": weight, "coefficient": coefficient,
-            "score": score}
-
-
-def _merge_down(sheet, col: int, start: int, end: int) -> None:
-    if end > start:
-        sheet.merge_cells(start_row=start, start_column=col, end_row=end, end_column=col)
-        sheet.cell(start, col).alignment = Alignment(vertical="center", wrap_text=True)
-
-
-def _merge_tiers(sheet, start: int, end: int) -> None:
-    """Merge runs of the same 一级指标 inside one goal."""
-    run_start = start
-    for row in range(start + 1, end + 2):
-        if row > end or sheet.cell(row, 1).value != sheet.cell(run_start, 1).value:
-            if sheet.cell(run_start, 1).value is not None:
-                _merge_down(sheet, 1, run_start, row - 1)
-            run_start = row
-
-
-def _validations(sheet, first: int, last: int) -> None:
-    direction = DataValidation(type="list", formula1=f'"{",".join(DIRECTION_CHOICES)}"', allow_blank=False,
-                               showErrorMessage=True, errorTitle="指标性质", error=f"请选择 {DIRECTION_CHOICES_TEXT}")
-    direction.add(f"E{first}:E{last}")
-    tier = DataValidation(type="list", formula1=f'"{",".join(TIERS)}"', allow_blank=True)
-    tier.add(f"A{first}:A{last}")
-    sheet.add_data_validation(direction)
-    sheet.add_data_validation(tier)
-
-
-def _result_block(sheet, ev: Evaluation, row: int) -> None:
-    s, rep = ev.score, ev.params.reported
-    _put(sheet, row, 1, "三、评价结果", bold=True, border=False, align=Alignment())
-    verdict = [f.message for f in ev.finding_items if f.subject in ("reported.score", "reported.grade")]
-    indicators = (cell_number(s.indicators) if s.complete
-                  else f"{fmt(s.indicators)}（另有 {fmt(s.unscored_points)} 分的指标未填报完成值）")
-    values = {
-        "预算执行得分": (cell_number(s.execution), POINTS),
-        "绩效指标得分": (indicators, POINTS),
-        "总分": (cell_number(s.min) if s.complete else ev.score_text(), POINTS),
-        "评价等级": (ev.grade_text(), None),
-        "等级划分": ("；".join(ev.scheme.band_texts()), None),
-        "部门自评得分": (cell_number(rep.score), None),
-        "部门自评等级": (rep.grade, None),
-        "核对结论": ("；".join(verdict) if verdict else ("与核算结果一致" if rep.score is not None or rep.grade
-                                                      else "部门未填报自评得分"), None),
-    }
-    for label in RESULT_LABELS:
+    def _budget(self, row: int) -> int:
+        ev, col = self.ev, BUDGET_COLUMN
+        self.put(row, 1, f"{SECTIONS[0]}（金额单位：{ev.params.unit}）", style="section")
         row += 1
-        value, number_format = values[label]
-        computed = label not in READ_RESULTS
-        _put(sheet, row, 2, label, bold=True)
-        _put(sheet, row, 3, value, number_format=number_format, fill=_COMPUTED_FILL if computed else None,
-             align=Alignment(vertical="top", wrap_text=False))
+        for i, header in enumerate(BUDGET_HEADERS):
+            self.put(row, col + i, header, style="head")
+        for line, source in zip(ev.budget.lines, ev.params.budget.lines, strict=True):  # compute_budget keeps the order
+            row += 1
+            self.put(row, col, line.name, style="input")
+            self._amounts(row, source.initial, source.adjusted, source.executed)
+            self.put(row, col + 4, style="computed")
+            self.formula(row, col + 5, self._rate(row), line.execution_rate, number_format=PERCENT)
+            self.put(row, col + 6, style="computed")
+        row += 1
+        b, budget = ev.budget, ev.params.budget
+        self.put(row, col, TOTAL, style="label")
+        self._amounts(row, budget.initial, budget.adjusted, budget.executed)
+        weight = self.put(row, col + 4, plain(ev.scheme.execution_weight), style="computed", number_format=POINTS,
+                          align=NUMBER)
+        rate = self.formula(row, col + 5, self._rate(row), b.execution_rate, number_format=PERCENT, bold=True)
+        score = self.formula(row, col + 6, formulas.execution_score(weight.coordinate, rate.coordinate),
+                             b.execution_score, bold=True)
+        self.at.update(execution_weight=weight.coordinate, execution_score=score.coordinate)
+        return row
+
+    def _amounts(self, row: int, *amounts) -> None:
+        for i, value in enumerate(amounts, 1):
+            self.put(row, BUDGET_COLUMN + i, plain(value), style="input", kind="amount", number_format=MONEY,
+                     align=NUMBER)
+
+    def _rate(self, row: int) -> str:
+        col = BUDGET_COLUMN
+        return formulas.execution_rate(f"{get_column_letter(col + 3)}{row}", f"{get_column_letter(col + 2)}{row}")
+
+    def _goals(self, row: int) -> int:
+        """二、年度总体目标: the objectives (evalkit's, from the goals) beside the achievements (the department's)."""
+        p = self.ev.params
+        self.put(row, 1, SECTIONS[1], style="section")
+        row += 1
+        self.put(row, GOALS_LEFT[0], EXPECTED, style="head", to=GOALS_LEFT[1])
+        self.put(row, GOALS_RIGHT[0], ACHIEVED, style="head", to=GOALS_RIGHT[1])
+        row += 1
+        expected, achieved = objectives_text(p.goals), "\n".join(p.narrative.achievements)
+        self.put(row, GOALS_LEFT[0], expected or None, style="computed", to=GOALS_LEFT[1], align=TOP)
+        self.put(row, GOALS_RIGHT[0], achieved or None, style="input", to=GOALS_RIGHT[1], align=TOP)
+        width = min(sum(WIDTHS[GOALS_LEFT[0] - 1:GOALS_LEFT[1]]), sum(WIDTHS[GOALS_RIGHT[0] - 1:GOALS_RIGHT[1]]))
+        self.height(row, (expected, width), (achieved, width))
+        return row
+
+    def _indicators(self, row: int) -> tuple[int, int]:
+        ev = self.ev
+        self.put(row, 1, SECTIONS[2], style="section")
+        row += 1
+        note = (f"说明：白色单元格由部门填写；灰色单元格由 evalkit 填写，其中的公式随填报内容自动计算（工作表受保护，不设密码）。"
+                f"指标性质选 {DIRECTION_CHOICES_TEXT}；定量指标的年度指标值、实际完成值填数字（百分比指标填 95，不填 95%），"
+                "实际完成值留空则该指标不计分；定性指标在达成程度中选择 达成、部分达成 或 未达成。分值、得分系数中的公式为"
+                "评价方案的默认值，填入数字即为自定的分值或系数。得分系数（定量指标）、得分和合计由公式计算，填入的数字不作为"
+                "自评得分；部门自评的总分填在下方“部门自评得分”。")
+        self.put(row, 1, note, to=COLUMNS)
+        self.height(row, (note, sum(WIDTHS)))
+        row += 1
+        header = row
+        for i, name in enumerate(INDICATOR_HEADERS, 1):
+            self.put(row, i, name, style="head")
+        first = row + 1
+        defaults = _default_weights(ev)
+        scores = iter(ev.indicator_scores)
+        for goal in ev.params.goals:
+            start = row + 1
+            for _ in goal.indicators:
+                row += 1
+                self._indicator(row, next(scores), defaults, alone=len(goal.indicators) == 1)
+            self._merge_down(2, start, row)
+            self._merge_tiers(start, row)
+            if row > start:
+                self.fit_down(2, start, row)
+        last = max(row, first)
+        table = formulas.Table(first, last)
+        row = last + 1
+        self.put(row, 1, TOTAL, style="label")
+        for col in range(2, len(INDICATOR_HEADERS) + 1):
+            self.put(row, col, style="computed")
+        weight_col, score_col = INDICATOR_HEADERS.index("分值") + 1, INDICATOR_HEADERS.index("得分") + 1
+        weights = self.formula(row, weight_col, formulas.column_sum(table.weight, first, last),
+                               sum((s.weight for s in ev.indicator_scores), Fraction(0)), bold=True)
+        total = self.formula(row, score_col, formulas.column_sum(table.score, first, last), ev.score.indicators,
+                             bold=True)
+        self.at.update(indicators=total.coordinate)
+        row += 1
+        self.put(row, 1, GRAND_TOTAL, style="label")
+        for col in range(2, len(INDICATOR_HEADERS) + 1):
+            self.put(row, col, style="computed")
+        self.formula(row, weight_col, f"{self.at['execution_weight']}+{weights.coordinate}",
+                     ev.budget.execution_weight + sum((s.weight for s in ev.indicator_scores), Fraction(0)), bold=True)
+        grand = ev.score.min if ev.score.complete else ev.score.words
+        self.formula(row, score_col, formulas.grand_total(table, self.at["execution_score"], total.coordinate), grand,
+                     bold=True)
+        self.table = table
+        return header, row
+
+    def _indicator(self, row: int, s, defaults: dict, *, alone: bool) -> None:
+        ind, scheme = s.indicator, self.ev.scheme
+        cells = formulas.IndicatorCells(row)
+        qualitative = ind.direction == "qualitative"
+        target = ind.target if isinstance(ind.target, str) else plain(ind.target)
+        actual = ind.actual if qualitative else plain(ind.actual)
+        number = None if qualitative else "number"
+        for col, value, kind in ((1, ind.tier, "tier"), (2, s.goal, None), (3, ind.name, None), (4, ind.unit, None),
+                                 (5, DIRECTION_LABELS[ind.direction], "direction"), (6, target, number),
+                                 (7, actual, number)):
+            self.put(row, col, value, style="input", kind=kind)
+        if qualitative:
+            self.put(row, 8, ind.level, style="input", kind="level", align=CENTER)
+        else:
+            self.put(row, 8, style="computed")
+        # what evalkit wrote where a value means "as evalkit wrote it": the default weight, the default coefficient
+        written = {"row": row, "goal": s.goal, "name": ind.name, "weight": ind.weight}
+        if ind.weight is None:
+            self.formula(row, 9, defaults[ind.key], s.weight, style="input", kind="weight")
+            written["weight"] = saved(s.weight)
+        else:
+            self.put(row, 9, plain(ind.weight), style="input", kind="weight", number_format=POINTS, align=NUMBER)
+        if qualitative and ind.coefficient is not None:
+            self.put(row, 10, ind.coefficient, style="input", kind="coefficient", number_format=PERCENT, align=NUMBER)
+        elif qualitative:
+            self.formula(row, 10, formulas.coefficient(ind, scheme, cells), s.coefficient, number_format=PERCENT,
+                         style="input", kind="coefficient")
+            written["coefficient"] = None if s.coefficient is None else saved(s.coefficient)
+        else:
+            self.formula(row, 10, formulas.coefficient(ind, scheme, cells), s.coefficient, number_format=PERCENT)
+        self.formula(row, 11, formulas.score(cells, scheme), s.score)
+        self.put(row, 12, ind.deviation, style="input")
+        texts = (ind.tier, s.goal, ind.name, ind.unit, None, target, actual, ind.level, None, None, None, ind.deviation)
+        merged = () if alone else (0, 1)  # a merged goal or tier cell spans rows: its own height is not needed
+        self.height(row, *((text, WIDTHS[i]) for i, text in enumerate(texts) if i not in merged))
+        self.written.append(written)
+
+    def _merge_down(self, col: int, start: int, end: int) -> None:
+        """Merge a goal's (or a tier's) cells down its rows; the name sits at the top, so a page break
+        inside the goal never cuts it in half."""
+        if end > start:
+            self.sheet.merge_cells(start_row=start, start_column=col, end_row=end, end_column=col)
+            self.sheet.cell(start, col).alignment = TOP
+
+    def _merge_tiers(self, start: int, end: int) -> None:
+        """Merge runs of the same 一级指标 inside one goal."""
+        sheet = self.sheet
+        run_start = start
+        for row in range(start + 1, end + 2):
+            if row > end or sheet.cell(row, 1).value != sheet.cell(run_start, 1).value:
+                if sheet.cell(run_start, 1).value is not None:
+                    self._merge_down(1, run_start, row - 1)
+                run_start = row
+
+    def _results(self, row: int) -> int:
+        ev, table = self.ev, self.table
+        rep = ev.params.reported
+        self.put(row, 1, SECTIONS[3], style="section")
+        rows = {}
+        for label in RESULT_LABELS:
+            row += 1
+            self.put(row, 1, label, style="label", to=2)
+            rows[label] = row
+        values = {
+            "预算执行得分": (self.at["execution_score"], ev.score.execution),
+            "绩效指标得分": (self.at["indicators"], ev.score.indicators),
+            "未计分指标分值": (table.unscored_points(), ev.score.unscored_points),
+        }
+        for label, (text, value) in values.items():
+            self.formula(rows[label], 3, text, value, to=5)
+        grade = formulas.grade(ev.scheme, table, *(f"C{rows[label]}" for label in values))
+        self.formula(rows["评价等级"], 3, grade, ev.grade_text(), number_format=None, to=5)
+        self.put(rows["等级划分"], 3, "；".join(ev.scheme.band_texts()), style="computed", to=COLUMNS)
+        self.put(rows["部门自评得分"], 3, plain(rep.score), style="input", kind="score", to=5, align=NUMBER)
+        self.put(rows["部门自评等级"], 3, rep.grade, style="input", kind="grade", to=5)
+        return row
+
+    def _signature(self, row: int) -> int:
+        """填报单位（盖章）, 填报人 and 联系电话 for the printed form (not read back); 填报日期 is the report's date."""
+        unit, person, phone, date = SIGNATURE
+        self.put(row, 1, unit, style="label", to=2)
+        self.put(row, 3, style="input", to=5)
+        self.put(row, 6, person, style="label")
+        self.put(row, 7, style="input", to=8)
+        self.put(row, 9, phone, style="label", to=10)
+        self.put(row, 11, style="input", to=12)
+        self.sheet.row_dimensions[row].height = 36
+        row += 1
+        self.put(row, 1, date, style="label", to=2)
+        self.put(row, 3, self.ev.params.reported.report_date, style="input", kind="date", number_format=DATE, to=5,
+                 align=Alignment(horizontal="left", vertical="center"))
+        return row
+
+    def _meta(self, ev: Evaluation, objectives: str) -> None:
+        """The hidden sheet: one YAML line per row in column A."""
+        sheet = self.book.create_sheet(META_SHEET)
+        sheet.sheet_state = "hidden"
+        text = params_yaml({"format": META_FORMAT, "params": params_to_mapping(ev.params), "written": self.written,
+                            "objectives": objectives},
+                           header="由 evalkit 生成：导入时用来还原表格未显示的内容（叙述、报告数字、指标表述等）。请勿编辑。")
+        # split at newlines only: str.splitlines() also splits at U+2028, U+0085 and the like, which YAML
+        # keeps inside a quoted scalar, and the reader joins the rows with newlines
+        for i, line in enumerate(text.removesuffix("\n").split("\n"), 1):
+            put_value(sheet.cell(i, 1), line)
+        sheet.column_dimensions["A"].width = 120
+        sheet.protection.sheet = True
 
 
-def _meta_sheet(book, ev: Evaluation, written: list[dict]) -> None:
-    """The hidden sheet: one YAML line per row in column A."""
-    sheet = book.create_sheet(META_SHEET)
-    sheet.sheet_state = "hidden"
-    text = params_yaml({"format": META_FORMAT, "params": params_to_mapping(ev.params), "written": written},
-                       header="由 evalkit 生成：导入时用来还原表格未显示的内容（叙述、报告数字、指标表述等）。请勿编辑。")
-    # split at newlines only: str.splitlines() also splits at U+2028, U+0085 and the like, which YAML
-    # keeps inside a quoted scalar, and the reader joins the rows with newlines
-    for i, line in enumerate(text.removesuffix("\n").split("\n"), 1):
-        put_value(sheet.cell(i, 1), line)
-    sheet.column_dimensions["A"].width = 120
+def _default_weights(ev: Evaluation) -> dict[str, str]:
+    """Indicator key → the formula of its default weight: the points its group shares over the group's
+    size (the tier's points by tier, else what explicit weights leave, split equally)."""
+    groups: dict[object, list] = {}
+    for s in ev.indicator_scores:
+        if s.indicator.weight is None:
+            group = s.indicator.tier if ev.weights.basis == "tier" else None
+            groups.setdefault(group, []).append(s)
+    return {s.indicator.key: formulas.default_weight(s.weight * len(members), len(members))
+            for members in groups.values() for s in members}
