@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import time
 from functools import partial
 
@@ -123,10 +124,27 @@ def test_plain_tcp_cluster_is_refused_without_allow_insecure(params, tmp_path, c
     assert not out.exists()
 
 
-def test_an_unreachable_cluster_fails_clearly_within_30_seconds(params, tmp_path, capsys):
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate and its key, for a TLS client (openssl from Debian)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "client.pem", tmp_path / "client.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=evalkit-test"], check=True, capture_output=True)
+    return ["--tls-ca-file", cert, "--tls-cert", cert, "--tls-key", key]
+
+
+def test_a_tls_cluster_without_a_client_certificate_is_refused(params, tmp_path, capsys):
+    code, _ = run_cli("run", params, "--out", tmp_path / "reports", "--cluster", "tls://127.0.0.1:1")
+    assert code == 1 and "needs this client's certificate" in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists()
+
+
+def test_an_unreachable_cluster_fails_clearly_within_30_seconds(params, tmp_path, capsys, certificate):
     out = tmp_path / "reports"
     started = time.monotonic()
-    code, _ = run_cli("run", params, "--out", out, "--cluster", "tls://127.0.0.1:1", "--no-progress")
+    code, _ = run_cli("run", params, "--out", out, "--cluster", "tls://127.0.0.1:1", "--no-progress", *certificate)
     assert code == 1 and time.monotonic() - started < 30
     err = capsys.readouterr().err
     assert "cannot reach the Dask scheduler at tls://127.0.0.1:1" in err and len(err.strip().splitlines()) == 1

@@ -115,6 +115,17 @@ def worker_identity(notebook: str) -> dict:
             "notebook": hashlib.sha256(Path(notebook).read_bytes()).hexdigest()}
 
 
+def _check_tls(cluster: str, tls: dict) -> None:
+    """A ``tls://`` cluster needs this client's certificate and key (Dask's TLS is mutual), and the
+    files named must be there."""
+    if cluster.startswith("tls://") and not (tls.get("cert") and tls.get("key")):
+        raise EngineError(f"{cluster} needs this client's certificate: pass --tls-cert and --tls-key "
+                          "(and --tls-ca-file for the CA that signed the scheduler's)")
+    missing = [f"{name} {path}" for name, path in tls.items() if path and not Path(path).is_file()]
+    if missing:
+        raise EngineError(f"TLS file(s) not found: {', '.join(missing)}")
+
+
 def task_key(path: Path, identity: tuple) -> str:
     """A department's Dask task key: ``evalkit-<year>-<id>-<hash of the params file>``."""
     dept_id, year = identity
@@ -132,6 +143,7 @@ class DaskEngine:
                  allowed_failures: int = 1):
         if cluster is not None:
             check_cluster_address(cluster, allow_insecure=allow_insecure)
+            _check_tls(cluster, tls or {})
         self.jobs, self.cluster, self.tls = jobs, cluster, tls or {}
         self.connect_timeout, self.allowed_failures = connect_timeout, allowed_failures
         self.client = self._cluster = None
