@@ -159,3 +159,20 @@ def test_workers_running_other_code_are_refused_before_anything_is_written(param
     with pytest.raises(engines.EngineError, match=r"run a different code than this client"):
         batch.run_batch([params], out, formats=("html",), progress=False, engine=engines.DaskEngine(2))
     assert not out.exists()
+
+
+def test_an_existing_cluster_runs_departments_and_needs_the_kernel_resource(tmp_path, capsys):
+    from distributed import LocalCluster
+
+    options = {"n_workers": 1, "threads_per_worker": 1, "processes": True, "host": "127.0.0.1",
+               "dashboard_address": ":0"}
+    out = tmp_path / "reports"
+    with LocalCluster(**options) as plain:
+        code, _ = run_cli("run", WORKED, "--out", out, "--cluster", plain.scheduler_address, "--allow-insecure")
+    assert code == 1 and "no Dask worker offers the 'kernel' resource" in capsys.readouterr().err
+    assert not out.exists()
+    with LocalCluster(**options, resources={"kernel": 1}) as cluster:
+        code, _ = run_cli("run", WORKED, "--out", out, "--cluster", cluster.scheduler_address, "--allow-insecure",
+                          "--formats", "html", "--no-progress")
+    assert code == 0, capsys.readouterr().err
+    assert (out / "2023" / "dangzheng-office" / "appendix.html").is_file()

@@ -106,6 +106,13 @@ def check_cluster_address(address: str, *, allow_insecure: bool = False) -> str:
     raise EngineError(f"cluster address {address!r}: expected tls://HOST:PORT (or tcp://HOST:PORT with --allow-insecure)")
 
 
+def warm_up() -> None:
+    """Import the heavy libraries once per Dask worker, as the process pool's workers do."""
+    from .workers import _warm_up
+
+    _warm_up()
+
+
 def worker_identity(notebook: str) -> dict:
     """What must be the same on every worker and the client: evalkit's version and code, the notebook."""
     from ..core.provenance import version_of
@@ -206,6 +213,7 @@ class DaskEngine:
         if not any("kernel" in (w.get("resources") or {}) for w in workers.values()):
             raise EngineError("no Dask worker offers the 'kernel' resource; start workers with "
                               "--resources kernel=1 (one notebook kernel at a time each)")
+        self.client.run(warm_up)
 
     def run(self, paths: list[Path], out: Path, *, formats, timeout: float, task=run_department) -> Iterator:
         """Yield ``(path, Outcome | Crash)`` per department; a worker lost under a department makes it
