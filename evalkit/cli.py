@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -111,6 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_timeout, default=600,
                    help="seconds one department may take, at least 1 (default: 600)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (one line per department)")
+    p.add_argument("--engine", choices=("pool", "dask"), default=None,
+                   help="where departments run: pool (worker processes here, the default) or dask (a loopback "
+                        "Dask LocalCluster of --jobs workers; needs the 'dask' extra)")
+    p.add_argument("--cluster", metavar="URL",
+                   help="an existing Dask scheduler, tls://HOST:PORT (implies --engine dask); workers write into "
+                        "--out, which every worker machine must share")
+    p.add_argument("--tls-ca-file", help="CA certificate that signed the scheduler's (for --cluster tls://)")
+    p.add_argument("--tls-cert", help="this client's TLS certificate (for --cluster tls://)")
+    p.add_argument("--tls-key", help="this client's TLS private key (for --cluster tls://)")
+    p.add_argument("--allow-insecure", action="store_true",
+                   help="accept a plain tcp:// --cluster (anyone who can reach it can run code on its workers)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("audit", help="check published self-evaluation reports (.txt, .docx, .pdf, .html)")
@@ -200,7 +212,7 @@ def _cmd_run(args) -> int:
 
     with _signals_stop_the_run():
         job = run_job(args.params, out=Path(args.out), jobs=args.jobs, force=args.force, formats=args.formats,
-                      timeout=args.timeout, progress=interactive, on_outcome=report)
+                      timeout=args.timeout, progress=interactive, on_outcome=report, engine=_engine(args))
     print(render_run_summary(job.outcomes))
     for path in job.indexes:
         print(f"index: {path}")
@@ -214,6 +226,23 @@ def _cmd_run(args) -> int:
     for problem in job.problems:
         print(f"error: {problem}", file=sys.stderr)
     return 1 if job.failed or job.problems else 0
+
+
+def _engine(args):
+    """The engine ``--engine``/``--cluster`` ask for, not yet started; ``None`` for the process pool."""
+    if args.engine == "pool" and args.cluster:
+        raise EvalkitError("--cluster needs --engine dask (or no --engine)")
+    if args.engine != "dask" and not args.cluster:
+        return None
+    from .run.engines import DaskEngine
+
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise EvalkitError("--engine dask needs Dask distributed: pip install 'evalkit[dask]'") from None
+    tls = {"ca_file": args.tls_ca_file, "cert": args.tls_cert, "key": args.tls_key}
+    return DaskEngine(args.jobs or os.cpu_count() or 1, cluster=args.cluster,
+                      tls={k: v for k, v in tls.items() if v}, allow_insecure=args.allow_insecure)
 
 
 def _cmd_audit(args) -> int:

@@ -10,11 +10,10 @@ that had not finished keep their previous files and are run again by the next ru
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-from concurrent.futures import as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -30,13 +29,12 @@ from .department import (
     check_timeout,
     error_text,
     record_failure,
-    run_department,
     run_overview,
 )
+from .engines import Crash, PoolEngine
 from .fingerprint import fingerprint
 from .lock import output_lock
 from .stale import StaleFolder, mark_stale, produced_by, year_folders
-from .workers import spawning, start_pool, stop_pool
 
 
 def is_current(ev, out: Path, formats) -> bool:
@@ -102,19 +100,31 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[l
 
 def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int | None = None, force: bool = False,
               formats=FORMATS, timeout: float = 600, progress: bool | None = None,
-              on_outcome=None) -> list[Outcome]:
-    """Run every department in ``items`` (files or folders) in ``jobs`` worker processes.
+              on_outcome=None, engine=None) -> list[Outcome]:
+    """Run every department in ``items`` (files or folders) in ``jobs`` worker processes, or on
+    ``engine`` (an :mod:`evalkit.run.engines` engine, entered here before anything is written).
 
     Holds the output folder's lock (:class:`~evalkit.exceptions.OutputLockedError` if another run has
     it); ``ValueError`` for a ``timeout`` below one second. Neither touches anything in ``out``.
     """
     check_timeout(timeout)
-    with output_lock(out):
+    with _entered(engine) as engine, output_lock(out):
         return _run_batch(items, Path(out), jobs=jobs, force=force, formats=formats, timeout=timeout,
-                          progress=progress, on_outcome=on_outcome)
+                          progress=progress, on_outcome=on_outcome, engine=engine)
 
 
-def _run_batch(items, out: Path, *, jobs, force, formats, timeout, progress, on_outcome) -> list[Outcome]:
+@contextlib.contextmanager
+def _entered(engine):
+    """``engine`` started (or connected and checked), or ``None`` for the default process pool."""
+    if engine is None:
+        yield None
+        return
+    with engine:
+        yield engine
+
+
+def _run_batch(items, out: Path, *, jobs, force, formats, timeout, progress, on_outcome,
+               engine=None) -> list[Outcome]:
     from tqdm import tqdm
 
     report = on_outcome or (lambda outcome: None)
@@ -129,37 +139,17 @@ def _run_batch(items, out: Path, *, jobs, force, formats, timeout, progress, on_
     size = shutil.get_terminal_size((100, 24))  # a 0×0 pseudo-terminal would make tqdm hide the bar
     bar = tqdm(total=len(todo), unit="dept", desc="evalkit run", disable=progress is False or not todo,
                ncols=min(size.columns or 100, 120), nrows=size.lines or 24)
-    pending = list(todo)
-    retried: set[Path] = set()
-    while pending:
-        batch, pending = pending, []
-        pool = start_pool(jobs)
-        try:
-            with spawning():
-                futures = {pool.submit(run_department, path, out, formats=tuple(formats), timeout=timeout): path
-                           for path in batch}
-            for future in as_completed(futures):
-                path = futures[future]
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool:
-                    if path not in retried:
-                        retried.add(path)
-                        pending.append(path)
-                        continue
-                    outcome = _crashed(path, out, "worker process crashed twice", "BrokenProcessPool")
-                except Exception as exc:  # e.g. a result that cannot cross the process boundary
-                    outcome = _crashed(path, out, error_text(exc), type(exc).__name__)
+    engine = engine if engine is not None else PoolEngine(jobs)
+    try:
+        with contextlib.closing(engine.run(todo, out, formats=tuple(formats), timeout=timeout)) as results:
+            for path, result in results:
+                outcome = _crashed(path, out, result.error, result.kind) if isinstance(result, Crash) else result
                 outcomes.append(outcome)
                 bar.update(1)
                 bar.set_postfix_str(f"{outcome.department_id or path.stem}: {outcome.status}")
                 report(outcome)
-        except BaseException:  # Ctrl-C, SIGTERM (as the CLI raises it): no worker or kernel outlives the run
-            stop_pool(pool)
-            bar.close()
-            raise
-        pool.shutdown()
-    bar.close()
+    finally:
+        bar.close()
     order = {str(p): i for i, p in enumerate(paths)}
     outcomes.sort(key=lambda o: order.get(o.params, len(order)))
     return outcomes
@@ -207,20 +197,22 @@ class JobReport:
 
 
 def run_job(items, *, out: Path = Path("reports"), jobs: int | None = None, force: bool = False, formats=FORMATS,
-            timeout: float = 600, progress: bool | None = None, on_outcome=None) -> JobReport:
+            timeout: float = 600, progress: bool | None = None, on_outcome=None, engine=None) -> JobReport:
     """Run a batch, keep the records of unreadable files, mark the folders no params file of this run
     produced as stale, run the district overviews and write the index page of every year in ``out``;
     ``on_outcome`` sees each outcome as it settles.
 
+    ``engine``: where the departments run (:mod:`evalkit.run.engines`; default the process pool); it
+    is started or connected, and checked, before the lock is taken and anything is written.
     The whole job holds the output folder's lock. Files that cannot be written (a full disk) do not
     stop it: each goes into ``JobReport.problems`` and the index pages are still attempted.
     """
     check_timeout(timeout)
     out = Path(out)
-    with output_lock(out):
+    with _entered(engine) as engine, output_lock(out):
         report = on_outcome or (lambda outcome: None)
         outcomes = _run_batch(items, out, jobs=jobs, force=force, formats=formats, timeout=timeout,
-                              progress=progress, on_outcome=report)
+                              progress=progress, on_outcome=report, engine=engine)
         problems: list[str] = []
         claimed = {department_dir(out, o.year, o.department_id) for o in outcomes
                    if o.department_id and o.year is not None}

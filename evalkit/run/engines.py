@@ -1,0 +1,245 @@
+"""Engines: where the departments of a batch run. One interface, two engines:
+
+- :class:`PoolEngine` (the default): long-lived spawned worker processes on this machine
+  (:mod:`.workers`); a department whose worker crashed is run once more, then fails.
+- :class:`DaskEngine`: one Dask task per department, on a ``LocalCluster`` started here (loopback
+  only) or on an existing cluster (``tls://`` by default; plain ``tcp://`` only when asked for
+  explicitly, since anyone who can reach a plain scheduler can run code on it). Workers write into
+  the output folder themselves, so it must be shared by every worker machine.
+
+An engine is a context manager: entering it starts or connects (and, for Dask, checks that every
+worker runs the same evalkit and notebook, before anything is written); :meth:`Engine.run` yields
+``(path, result)`` pairs as departments settle, where ``result`` is an :class:`~.department.Outcome`
+or a :class:`Crash` (the worker died under the department). Dask is imported only by
+:class:`DaskEngine`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from concurrent.futures import as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..exceptions import EvalkitError
+from ..paths import notebook_path
+from .department import error_text, run_department
+from .workers import spawning, start_pool, stop_pool
+
+#: Seconds to wait for a scheduler (connection and TLS handshake) before giving up.
+CONNECT_TIMEOUT = 20
+#: Names of the engines ``evalkit run --engine`` offers.
+ENGINES = ("pool", "dask")
+
+
+class EngineError(EvalkitError):
+    """The engine cannot run the batch (a refused or unreachable cluster, workers that differ from
+    this client); raised before anything is written. (An ``EvalkitError``; it belongs in the tree of
+    :mod:`evalkit.exceptions`, where it is not drawn yet.)"""
+
+
+@dataclass(frozen=True)
+class Crash:
+    """A department whose worker died under it: ``kind`` is the error kind its outcome gets."""
+
+    error: str
+    kind: str
+
+
+class PoolEngine:
+    """Spawned worker processes on this machine (the module docstring of :mod:`.workers`)."""
+
+    def __init__(self, jobs: int = 1):
+        self.jobs = jobs
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def run(self, paths: list[Path], out: Path, *, formats, timeout: float, task=run_department) -> Iterator:
+        """Yield ``(path, Outcome | Crash)`` per department; a crashed worker's departments run once more."""
+        pending, retried = list(paths), set()
+        while pending:
+            batch, pending = pending, []
+            pool = start_pool(self.jobs)
+            try:
+                with spawning():
+                    futures = {pool.submit(task, path, out, formats=tuple(formats), timeout=timeout): path
+                               for path in batch}
+                for future in as_completed(futures):
+                    path = futures[future]
+                    try:
+                        yield path, future.result()
+                    except BrokenProcessPool:
+                        if path not in retried:
+                            retried.add(path)
+                            pending.append(path)
+                            continue
+                        yield path, Crash("worker process crashed twice", "BrokenProcessPool")
+                    except Exception as exc:  # e.g. a result that cannot cross the process boundary
+                        yield path, Crash(error_text(exc), type(exc).__name__)
+            except BaseException:  # Ctrl-C, SIGTERM, or the caller stopping: no worker or kernel outlives the run
+                stop_pool(pool)
+                raise
+            pool.shutdown()
+
+
+def check_cluster_address(address: str, *, allow_insecure: bool = False) -> str:
+    """``address`` if evalkit may use it: ``tls://`` always, ``tcp://`` only with ``allow_insecure``.
+
+    >>> check_cluster_address("tls://10.0.0.5:8786")
+    'tls://10.0.0.5:8786'
+    """
+    scheme = address.split("://", 1)[0] if "://" in address else ""
+    if scheme == "tls":
+        return address
+    if scheme == "tcp" and allow_insecure:
+        return address
+    if scheme == "tcp":
+        raise EngineError(f"refusing plain {address}: anyone who can reach an unencrypted scheduler can run code on "
+                          "its workers; use tls:// with --tls-ca-file/--tls-cert/--tls-key, or pass --allow-insecure "
+                          "to accept the risk")
+    raise EngineError(f"cluster address {address!r}: expected tls://HOST:PORT (or tcp://HOST:PORT with --allow-insecure)")
+
+
+def warm_up() -> None:
+    """Import the heavy libraries once per Dask worker, as the process pool's workers do."""
+    from .workers import _warm_up
+
+    _warm_up()
+
+
+def worker_identity(notebook: str) -> dict:
+    """What must be the same on every worker and the client: evalkit's version and code, the notebook."""
+    from ..core.provenance import version_of
+    from .fingerprint import package_digest
+
+    return {"evalkit": version_of("evalkit"), "code": package_digest(),
+            "notebook": hashlib.sha256(Path(notebook).read_bytes()).hexdigest()}
+
+
+def _check_tls(cluster: str, tls: dict) -> None:
+    """A ``tls://`` cluster needs this client's certificate and key (Dask's TLS is mutual), and the
+    files named must be there."""
+    if cluster.startswith("tls://") and not (tls.get("cert") and tls.get("key")):
+        raise EngineError(f"{cluster} needs this client's certificate: pass --tls-cert and --tls-key "
+                          "(and --tls-ca-file for the CA that signed the scheduler's)")
+    missing = [f"{name} {path}" for name, path in tls.items() if path and not Path(path).is_file()]
+    if missing:
+        raise EngineError(f"TLS file(s) not found: {', '.join(missing)}")
+
+
+def task_key(path: Path, identity: tuple) -> str:
+    """A department's Dask task key: ``evalkit-<year>-<id>-<hash of the params file>``."""
+    dept_id, year = identity
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return f"evalkit-{year}-{dept_id}-{digest}"
+
+
+class DaskEngine:
+    """One Dask task per department, on a loopback ``LocalCluster`` of ``jobs`` workers or on the
+    cluster at ``cluster`` (see :func:`check_cluster_address`; ``tls`` is a dict of
+    ``ca_file``, ``cert``, ``key`` for :class:`distributed.security.Security`)."""
+
+    def __init__(self, jobs: int = 1, *, cluster: str | None = None, tls: dict | None = None,
+                 allow_insecure: bool = False, connect_timeout: float = CONNECT_TIMEOUT,
+                 allowed_failures: int = 1):
+        if cluster is not None:
+            check_cluster_address(cluster, allow_insecure=allow_insecure)
+            _check_tls(cluster, tls or {})
+        self.jobs, self.cluster, self.tls = jobs, cluster, tls or {}
+        self.connect_timeout, self.allowed_failures = connect_timeout, allowed_failures
+        self.client = self._cluster = None
+
+    def __enter__(self):
+        try:
+            self._connect()
+            self._check_workers()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for thing in (self.client, self._cluster):
+            if thing is not None:
+                try:
+                    thing.close()
+                except Exception:  # closing a cluster that never came up: nothing more to do
+                    pass
+        self.client = self._cluster = None
+
+    def _connect(self) -> None:
+        import dask
+        from distributed import Client, LocalCluster
+
+        if self.cluster is None:
+            with dask.config.set({"distributed.scheduler.allowed-failures": self.allowed_failures}):
+                self._cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
+                                             host="127.0.0.1", dashboard_address=":0", resources={"kernel": 1})
+            self.client = Client(self._cluster, timeout=self.connect_timeout)
+            return
+        security = None
+        if self.tls:
+            from distributed.security import Security
+
+            security = Security(tls_ca_file=self.tls.get("ca_file"), tls_client_cert=self.tls.get("cert"),
+                                tls_client_key=self.tls.get("key"), require_encryption=True)
+        try:
+            self.client = Client(self.cluster, security=security, timeout=self.connect_timeout)
+        except Exception as exc:  # OSError, TimeoutError, a refused TLS handshake, …
+            raise EngineError(f"cannot reach the Dask scheduler at {self.cluster} within "
+                              f"{self.connect_timeout:g} s: {error_text(exc)}") from None
+
+    def _check_workers(self) -> None:
+        """Every worker runs the client's evalkit and notebook and offers the ``kernel`` resource."""
+        notebook = str(notebook_path("department"))
+        mine = worker_identity(notebook)
+        theirs = self.client.run(worker_identity, notebook)
+        if not theirs:
+            raise EngineError(f"the Dask cluster at {self.client.scheduler.address} has no workers")
+        differ = sorted(addr for addr, ident in theirs.items() if ident != mine)
+        if differ:
+            first = theirs[differ[0]]
+            what = [k for k in mine if first.get(k) != mine[k]]
+            raise EngineError(f"{len(differ)} Dask worker(s) ({', '.join(differ)}) run a different "
+                              f"{' and '.join(what)} than this client (evalkit {mine['evalkit']}); install the "
+                              "same evalkit on every worker; nothing was written")
+        workers = self.client.scheduler_info().get("workers", {})
+        if not any("kernel" in (w.get("resources") or {}) for w in workers.values()):
+            raise EngineError("no Dask worker offers the 'kernel' resource; start workers with "
+                              "--resources kernel=1 (one notebook kernel at a time each)")
+        self.client.run(warm_up)
+
+    def run(self, paths: list[Path], out: Path, *, formats, timeout: float, task=run_department) -> Iterator:
+        """Yield ``(path, Outcome | Crash)`` per department; a worker lost under a department makes it
+        a ``KilledWorker`` crash (after the scheduler's ``allowed-failures`` retries)."""
+        from distributed import as_completed as dask_completed
+        from distributed.client import FutureCancelledError
+        from distributed.scheduler import KilledWorker
+
+        from .batch import peek_identity
+
+        futures = {}
+        for path in paths:
+            future = self.client.submit(task, path, out, formats=tuple(formats), timeout=timeout, pure=False,
+                                        key=task_key(path, peek_identity(path)), resources={"kernel": 1})
+            futures[future.key] = (future, path)
+        try:
+            for future in dask_completed([f for f, _ in futures.values()]):
+                path = futures[future.key][1]
+                try:
+                    yield path, future.result()
+                except KilledWorker as exc:
+                    yield path, Crash(f"the Dask worker running it died: {exc}", "KilledWorker")
+                except FutureCancelledError as exc:
+                    yield path, Crash(f"the Dask task was cancelled (worker lost?): {exc}", "KilledWorker")
+                except Exception as exc:  # a result that cannot cross to the client, a lost scheduler
+                    yield path, Crash(error_text(exc), type(exc).__name__)
+        except BaseException:  # stop what has not started; running kernels go with the cluster
+            self.client.cancel([f for f, _ in futures.values()], force=True)
+            raise
