@@ -9,6 +9,7 @@ The tree::
     │   └── WorkbookError    ... a scoring table (绩效自评表.xlsx) has cells that cannot be read
     ├── FontMissingError     the CJK font needed for charts and PDFs is not installed
     ├── OutputLockedError    another ``evalkit run`` is writing to the same output folder
+    ├── EngineError          the engine cannot run a batch (a refused or unreachable cluster)
     └── RunError             running one department failed (.department, .output_path, .cell)
         ├── CellExecutionError   a notebook cell raised
         ├── RunTimeoutError      the department ran past its timeout
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 __all__ = [
     "CellExecutionError",
     "DataError",
+    "EngineError",
     "EvalkitError",
     "FontMissingError",
     "KernelDiedError",
@@ -139,3 +141,8 @@ class KernelDiedError(RunError):
 
 class OutputLockedError(EvalkitError):
     """Another ``evalkit run`` is writing to the same output folder (its pid in the message)."""
+
+
+class EngineError(EvalkitError):
+    """The engine cannot run the batch (a refused or unreachable cluster, workers that differ from
+    this client); raised before anything is written."""

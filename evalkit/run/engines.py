@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..exceptions import EvalkitError
+from ..exceptions import EngineError
 from ..paths import notebook_path
 from .department import error_text, run_department
 from .workers import spawning, start_pool, stop_pool
@@ -34,10 +34,6 @@ CONNECT_TIMEOUT = 20
 ENGINES = ("pool", "dask")
 
 
-class EngineError(EvalkitError):
-    """The engine cannot run the batch (a refused or unreachable cluster, workers that differ from
-    this client); raised before anything is written. (An ``EvalkitError``; it belongs in the tree of
-    :mod:`evalkit.exceptions`, where it is not drawn yet.)"""
 
 
 @dataclass(frozen=True)
