@@ -169,10 +169,18 @@ class Params:
         return tuple(ind for goal in self.goals for ind in goal.indicators)
 
     def line(self, key: str) -> int | None:
-        """Line of ``key`` in the params file, if it came from one."""
-        while key:
-            if key in self.lines:
-                return self.lines[key]
-            cut = max(key.rfind("."), key.rfind("["))
-            key = key[:cut] if cut > 0 else ""
-        return None
+        """Line of ``key`` (else of its closest parent) in the params file, if it came from one."""
+        return next((self.lines[k] for k in key_and_parents(key) if k in self.lines), None)
+
+
+def key_and_parents(key: str):
+    """``goals[0].indicators[1].name``, then ``goals[0].indicators[1]``, ``goals[0].indicators``,
+    ``goals[0]``, ``goals``: where to look for the line of a key path.
+
+    >>> list(key_and_parents("goals[0].name"))
+    ['goals[0].name', 'goals[0]', 'goals']
+    """
+    while key:
+        yield key
+        cut = max(key.rfind("."), key.rfind("["))
+        key = key[:cut] if cut > 0 else ""

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 import yaml
 
 from ..exceptions import Problem
+from .model import key_and_parents
 
 #: libyaml's safe loader where PyYAML was built with it (tens of times faster; the same marks).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -34,13 +35,8 @@ class Located:
     lines: dict[str, int] = field(default_factory=dict)
 
     def line(self, key: str) -> int | None:
-        """Line of ``key``, else of its closest parent."""
-        while key:
-            if key in self.lines:
-                return self.lines[key]
-            cut = max(key.rfind("."), key.rfind("["))
-            key = key[:cut] if cut > 0 else ""
-        return self.lines.get("", None)
+        """Line of ``key``, else of its closest parent, else of the document."""
+        return next((self.lines[k] for k in key_and_parents(key) if k in self.lines), self.lines.get(""))
 
     def problem(self, key: str, message: str) -> Problem:
         return Problem(self.path, key, self.line(key), message)

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..exceptions import ParamsError, Problem
+from .model import key_and_parents
 from .numbers import NumberFormatError, parse_number, short
 from .source import Located, load_yaml, unreadable_character
 
@@ -62,12 +63,7 @@ class Validator:
 
     def reported_missing(self, key: str) -> bool:
         """Whether ``key`` or a parent was already reported as a missing required key."""
-        while key:
-            if key in self.missing:
-                return True
-            cut = max(key.rfind("."), key.rfind("["))
-            key = key[:cut] if cut > 0 else ""
-        return False
+        return any(k in self.missing for k in key_and_parents(key))
 
     def mapping(self, key: str, value: object, *, allowed: tuple[str, ...],
                 required: tuple[str, ...] = ()) -> dict | None:
