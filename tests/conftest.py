@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import subprocess
 import sys
 from pathlib import Path
 
@@ -43,3 +44,18 @@ def run_cli(*args: str) -> tuple[int, str]:
     with contextlib.redirect_stdout(out):
         code = main([str(a) for a in args])
     return code, out.getvalue()
+
+
+@contextlib.contextmanager
+def tmpfs(folder: Path, size: str):
+    """A tmpfs of ``size`` mounted on ``folder`` for the block (root, in a sandbox that allows
+    mount; the test is skipped otherwise): a real full disk."""
+    folder.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)

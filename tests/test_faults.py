@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, WORKED, run_cli
+from conftest import ROOT, WORKED, run_cli, tmpfs
 
 from evalkit.run import batch
 from evalkit.run.lock import OutputLockedError, output_lock
@@ -258,16 +258,8 @@ def test_a_run_that_fails_for_its_own_reasons_keeps_the_good_outputs(project):
 @pytest.fixture
 def small_disk(tmp_path):
     """A 1 MiB tmpfs: room for one department's outputs (about 450 KB) and not much more."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True,
-                          text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", "1m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
 def fill(disk: Path, *, leave: int) -> Path:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, WORKED
+from conftest import ROOT, WORKED, tmpfs
 
 import evalkit
 from evalkit.iorw import os_error_text, write_atomic
@@ -72,16 +72,8 @@ def test_a_failing_fsync_is_an_error_naming_the_file(code, tmp_path, monkeypatch
 @pytest.fixture
 def small_disk(tmp_path):
     """A 64 KiB tmpfs (needs root and a sandbox that allows mount; skipped otherwise)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True,
-                          text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", "64k") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
 
 
 def test_a_full_disk_is_an_error_naming_the_file(small_disk):

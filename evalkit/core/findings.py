@@ -302,14 +302,12 @@ def missing_actuals(ctx: Context) -> Iterator[Finding]:
 
 @check
 def weights_sum(ctx: Context) -> Iterator[Finding]:
+    """Explicit weights that add up to less than the scheme's indicator points (more is refused
+    before scoring: :func:`~evalkit.core.scoring.refuse_excess_weights`)."""
     plan, points = ctx.plan, exact(ctx.scheme.indicator_points)
     if plan.basis == "explicit" and plan.explicit_sum != points:
         yield Finding("weights.sum_mismatch", "error",
                       f"各指标分值合计 {fmt(plan.explicit_sum)} 分，与评价方案的指标总分 {fmt(points)} 分不符",
-                      {"sum": float(plan.explicit_sum), "expected": float(points)}, "goals")
-    if plan.basis == "mixed" and plan.explicit_sum > points:
-        yield Finding("weights.sum_mismatch", "error",
-                      f"已填报的指标分值合计 {fmt(plan.explicit_sum)} 分，超过指标总分 {fmt(points)} 分，其余指标无分可分",
                       {"sum": float(plan.explicit_sum), "expected": float(points)}, "goals")
 
 

@@ -58,10 +58,10 @@ class LabelledFrame(pd.DataFrame):
     def readable(self) -> pd.DataFrame:
         """The frame as a reader sees it: Chinese labels, formatted values (a plain DataFrame)."""
         shown = pd.DataFrame(index=self.index)
+        records = self.to_dict("records")
         for column in self.columns:
             label, kind = COLUMNS.get(str(column), (str(column), "text"))
-            shown[label] = [_show(value, kind, row) for value, row in zip(self[column], self.to_dict("records"),
-                                                                          strict=True)]
+            shown[label] = [_show(row[column], kind, row) for row in records]
         return shown
 
     def _repr_html_(self) -> str:

@@ -159,12 +159,14 @@ def _points(value: Fraction) -> str:
 
 
 def score_indicator(ind: Indicator, weight: Fraction, scheme: Scheme) -> tuple[Fraction | None, Fraction | None, str, str]:
-    """Return ``(coefficient, score, rule, trail)``; score is ``None`` when no actual is reported."""
-    w = fmt(weight)
+    """Return ``(coefficient, score, rule, trail)``; score is ``None`` when no actual is reported.
+
+    The rule in words starts with its short name (:func:`rule_name`, decided once): ``正向：…``."""
+    w, name = fmt(weight), rule_name(ind)
     if ind.direction == "qualitative":
         return _score_qualitative(ind, weight, scheme)
     if ind.actual is None:
-        return None, None, rule_name(ind), f"未填报全年完成值，不计分（可得 0 至 {w} 分）"
+        return None, None, name, f"未填报全年完成值，不计分（可得 0 至 {w} 分）"
     actual, target = exact(ind.actual), exact(ind.target)
     a, t = fmt_plain(ind.actual), fmt_plain(ind.target)
     if ind.rule is not None and ind.rule.type == "steps":
@@ -172,7 +174,7 @@ def score_indicator(ind: Indicator, weight: Fraction, scheme: Scheme) -> tuple[F
     if ind.rule is not None and ind.rule.type == "deduct":
         return _score_deduct(ind, weight, actual)
     if ind.direction in (">=", ">") or (ind.direction == "=" and target > 0):
-        rule = "正向：完成值 ≥ 指标值得满分，否则按 完成值 ÷ 指标值 计分"
+        rule = f"{name}：完成值 ≥ 指标值得满分，否则按 完成值 ÷ 指标值 计分"
         if actual >= target:
             return ONE, weight, rule, f"{a} ≥ {t}，得满分 {w}"
         if actual <= 0 or target <= 0:
@@ -180,14 +182,14 @@ def score_indicator(ind: Indicator, weight: Fraction, scheme: Scheme) -> tuple[F
         c = actual / target
         return c, weight * c, rule, f"{w} × {a} ÷ {t} = {fmt(weight * c)}"
     if ind.direction == "=":
-        rule = "等于 0：完成值 ≤ 0 得满分，否则 0 分" if target == 0 else "等于：完成值 = 指标值得满分，否则 0 分"
+        rule = f"{name}：" + ("完成值 ≤ 0 得满分，否则 0 分" if target == 0 else "完成值 = 指标值得满分，否则 0 分")
         ok = actual <= 0 if target == 0 else actual == target
         return (ONE, weight, rule, f"{a} 符合 {t}，得满分 {w}") if ok else (ZERO, ZERO, rule, f"{a} 不符合 {t}，得 0 分")
     # <=, <
     if scheme.reverse_rule == "ratio":
-        rule = "反向：完成值 ≤ 指标值得满分，否则按 指标值 ÷ 完成值 计分"
+        rule = f"{name}：完成值 ≤ 指标值得满分，否则按 指标值 ÷ 完成值 计分"
     else:
-        rule = "反向：完成值 ≤ 指标值得满分，否则按 max(0, 2 − 完成值 ÷ 指标值) 计分"
+        rule = f"{name}：完成值 ≤ 指标值得满分，否则按 max(0, 2 − 完成值 ÷ 指标值) 计分"
     if actual <= target:
         return ONE, weight, rule, f"{a} ≤ {t}，得满分 {w}"
     if target <= 0:
@@ -215,12 +217,12 @@ def rule_name(ind: Indicator) -> str:
 def _score_qualitative(ind: Indicator, weight: Fraction, scheme: Scheme):
     w = fmt(weight)
     if ind.level is None and ind.coefficient is None:
-        return None, None, "定性：按达成程度（达成/部分达成/未达成）取得分系数", f"未填报达成程度，不计分（可得 0 至 {w} 分）"
+        return None, None, f"{rule_name(ind)}：按达成程度（达成/部分达成/未达成）取得分系数", f"未填报达成程度，不计分（可得 0 至 {w} 分）"
     if ind.level is None:
         c = exact(ind.coefficient)
-        return c, weight * c, "定性：按填报得分系数", f"{w} × {fmt_pct(c)} = {fmt(weight * c)}"
+        return c, weight * c, f"{rule_name(ind)}：按填报得分系数", f"{w} × {fmt_pct(c)} = {fmt(weight * c)}"
     low, high = (exact(v) for v in scheme.qualitative[ind.level])
-    rule = f"定性：{ind.level}，得分系数 {fmt_pct(low, 0)}–{fmt_pct(high, 0)}"
+    rule = f"{rule_name(ind)}：{ind.level}，得分系数 {fmt_pct(low, 0)}–{fmt_pct(high, 0)}"
     if ind.coefficient is None:
         c = exact(scheme.qualitative_default[ind.level])
         return c, weight * c, rule, f"{ind.level}，按方案默认系数 {fmt_pct(c)}：{w} × {fmt_pct(c)} = {fmt(weight * c)}"
@@ -236,7 +238,7 @@ def _score_steps(ind: Indicator, weight: Fraction, actual: Fraction):
         bound = (f"≥ {fmt_plain(band.min)}" if band.min is not None else "") + \
                 (f"≤ {fmt_plain(band.max)}" if band.max is not None else "")
         parts.append(f"{bound} → {fmt_pct(band.coefficient, 0)}")
-    rule = "分档计分：" + "；".join(parts)
+    rule = f"{rule_name(ind)}：" + "；".join(parts)
     for band in ind.rule.bands:
         if (band.min is None or actual >= exact(band.min)) and (band.max is None or actual <= exact(band.max)):
             c = exact(band.coefficient)
@@ -248,7 +250,7 @@ def _score_deduct(ind: Indicator, weight: Fraction, actual: Fraction):
     r = ind.rule
     threshold, per, points = exact(r.threshold), exact(r.per), exact(r.points)
     word = "超过" if r.side == "above" else "低于"
-    rule = f"扣分制：{word} {fmt_plain(r.threshold)} 的部分每 {fmt_plain(r.per)} 扣 {fmt_plain(r.points)} 分"
+    rule = f"{rule_name(ind)}：{word} {fmt_plain(r.threshold)} 的部分每 {fmt_plain(r.per)} 扣 {fmt_plain(r.points)} 分"
     excess = actual - threshold if r.side == "above" else threshold - actual
     if excess <= 0:
         return ONE, weight, rule, f"完成值 {fmt_plain(ind.actual)} 未{word} {fmt_plain(r.threshold)}，得满分 {fmt(weight)}"

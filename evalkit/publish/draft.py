@@ -221,8 +221,8 @@ def year_sentence(ev: Evaluation) -> str:
         parts.append(f"预算执行率由{fmt_pct(p.execution_rate)}{_moved(c.execution_change * 100, '个百分点')}"
                      f"{'' if _flat(c.execution_change * 100) else '至' + fmt_pct(now.execution_rate)}")
     if c.score_change is not None:
-        parts.append(f"得分由{fmt(Decimal(str(p.score_min)))}分{_moved(c.score_change, '分')}"
-                     f"{'' if _flat(c.score_change) else '至' + fmt(Decimal(str(now.score_min))) + '分'}")
+        parts.append(f"得分由{fmt(p.score_min)}分{_moved(c.score_change, '分')}"
+                     f"{'' if _flat(c.score_change) else '至' + fmt(now.score_min) + '分'}")
     if p.grade != now.grade and p.complete and now.complete:
         parts.append(f"评价等级由“{p.grade}”变为“{now.grade}”")
     elif p.complete and now.complete:
@@ -231,13 +231,13 @@ def year_sentence(ev: Evaluation) -> str:
 
 
 def _flat(value: float) -> bool:
-    return fmt(Decimal(str(abs(value)))) == "0.00"
+    return fmt(abs(value)) == "0.00"
 
 
 def _moved(value: float, unit: str) -> str:
     if _flat(value):
         return "持平"
-    return f"{'提高' if value > 0 else '下降'}{fmt(Decimal(str(abs(value))))}{unit}"
+    return f"{'提高' if value > 0 else '下降'}{fmt(abs(value))}{unit}"
 
 
 def weights_sentence(ev: Evaluation) -> list[Span | str]:

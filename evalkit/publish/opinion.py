@@ -16,21 +16,14 @@ from __future__ import annotations
 from ..core.evaluation import Evaluation
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.numbers import fmt, fmt_pct, fmt_plain, round_half_up
-from ..core.review import Review
 from ..core.sample import is_sample_region
 from ..core.wording import evidence_text, finding_advice
 from .document import Document, Span, Writer
 from .draft import chinese_date
 
-__all__ = ["build_opinion", "review_score_text"]
+__all__ = ["build_opinion"]
 
 BLANK_DATE = "    年  月  日"
-
-
-def review_score_text(review: Review) -> str:
-    """The 复核得分 as the opinion states it: ``86.33分``, or, when actuals are missing,
-    ``无法核定（缺少全年完成值），可能区间63.33–86.33分``."""
-    return review.score.words
 
 
 def build_opinion(ev: Evaluation) -> Document:
@@ -74,7 +67,7 @@ def _summary(w: Writer, ev: Evaluation) -> None:
     decided = f"，并对{sum(1 for r in review.rows if r.decision)}项指标作出复核认定" if review.decided else ""
     w.para(f"{d.name}报送的{d.year}年度部门整体支出绩效自评材料显示：{_claimed(ev)}。"
            f"我局按评价方案的评分规则，对预算执行和{len(review.rows)}项绩效指标逐项复核{decided}，"
-           f"复核得分{review_score_text(review)}{grade}。")
+           f"复核得分{review.score.words}{grade}。")
 
 
 def _budget(w: Writer, ev: Evaluation) -> None:
@@ -141,7 +134,7 @@ def _conclusion(w: Writer, ev: Evaluation) -> None:
     review, rep = ev.review, ev.params.reported
     w.heading(1, "复核结论")
     claimed = f"自评得分{fmt_plain(rep.score)}分" if rep.score is not None else "部门未报自评得分"
-    text = f"{claimed}，复核得分{review_score_text(review)}。"
+    text = f"{claimed}，复核得分{review.score.words}。"
     if review.score.complete:
         label = review.grade.label
         if rep.grade is None:
