@@ -200,13 +200,16 @@ def _signals_stop_the_run():
 
 
 def _cmd_run(args) -> int:
-    from .publish.terminal import STATUS, render_run_summary
+    from .publish.terminal import LIST_UNCHANGED, STATUS, render_run_summary
     from .run.batch import run_job
 
     interactive = not args.no_progress and sys.stderr.isatty()
+    unchanged = 0
 
     def report(outcome) -> None:  # without a progress bar, one line per department as it settles
-        if not interactive:
+        nonlocal unchanged
+        unchanged += outcome.status == "skipped"
+        if not interactive and (outcome.status != "skipped" or unchanged <= LIST_UNCHANGED):
             print(f"{STATUS[outcome.status]:<14} {outcome.department_id or outcome.params}"
                   f"  {outcome.seconds:.1f}s", file=sys.stderr, flush=True)
 

@@ -98,14 +98,21 @@ def display_path(path: str | Path) -> str:
     return _display(str(path), os.getcwd())
 
 
+@lru_cache(maxsize=64)
+def _root_of(cwd: str) -> Path | None:
+    """The resolved project root for a working folder, looked up once per folder (like ``_display``)."""
+    root = project_root(Path(cwd))
+    return None if root is None else root.resolve()
+
+
 @lru_cache(maxsize=65536)
 def _display(path: str, cwd: str) -> str:
     """``display_path`` for one working folder (a batch names the same files again and again)."""
     candidate = Path(cwd, path).resolve()
-    root = project_root(Path(cwd))
+    root = _root_of(cwd)
     if root is not None:
         try:
-            return candidate.relative_to(root.resolve()).as_posix()
+            return candidate.relative_to(root).as_posix()
         except ValueError:
             pass
     return Path(candidate.parent.name, candidate.name).as_posix()

@@ -20,7 +20,15 @@ from . import provenance
 from .budget import BudgetResult, compute_budget
 from .findings import SEVERITIES, Context, Finding, find_all
 from .frames import LabelledFrame
-from .history import RESULT_SUFFIX, YearComparison, YearFigures, compare, load_previous_result, previous_year_file
+from .history import (
+    RESULT_SUFFIX,
+    YearComparison,
+    YearFigures,
+    compare,
+    load_previous_result,
+    previous_year_candidates,
+    previous_year_file,
+)
 from .model import Params
 from .numbers import fmt_pct, to_float
 from .params import load_params, parse_params
@@ -61,6 +69,10 @@ class Evaluation:
     projects: ProjectProfile | None = None  # per-project execution and concentration
     review_input: ReviewInput | None = None  # the reviewer's decisions, when there is a review file
     previous_year: YearComparison | None = None  # last year beside this year, when last year is known
+    #: Every file the evaluation read, by its path on this machine → sha256, and every file it looked
+    #: for and did not find (a review, last year's files) → None. ``provenance`` names the files read
+    #: as published pages do; an incremental run checks all of them (:mod:`evalkit.run.fingerprint`).
+    files: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def department(self):
@@ -182,7 +194,8 @@ def _jsonable(value):
 
 
 def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | None = None,
-                    review_input: ReviewInput | None = None, previous: YearFigures | None = None) -> Evaluation:
+                    review_input: ReviewInput | None = None, previous: YearFigures | None = None,
+                    files: dict[str, str | None] | None = None) -> Evaluation:
     """The pure core: no file is opened. Score ``params`` under ``scheme`` (review it with the
     reviewer's decisions, when there are any, and compare it with ``previous``, last year's figures)."""
     budget = compute_budget(params.budget, scheme)
@@ -195,7 +208,7 @@ def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | N
                   monthly=monthly, projects=projects)
     ev = Evaluation(params=params, scheme=scheme, budget=budget, weights=plan, indicator_scores=scores,
                     score=summary, grade=graded, finding_items=find_all(ctx), provenance=provenance_info or {},
-                    monthly=monthly, projects=projects, review_input=review_input)
+                    monthly=monthly, projects=projects, review_input=review_input, files=files or {})
     if previous is None:
         return ev
     return dataclasses.replace(ev, previous_year=compare(previous, YearFigures.of(ev)))
@@ -226,22 +239,29 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
     else:
         # an override is a path as the caller gave it; the params file's own scheme lives beside it
         chosen = load_scheme(scheme) if scheme else load_scheme(params.scheme, relative_to=base)
-    inputs = {display_path(path): digest for path, digest in params.inputs.items()}
+    files = dict(params.inputs)
     shipped = chosen.source.startswith("evalkit/")
     if chosen.sha256 and not shipped:
-        inputs[display_path(chosen.source)] = chosen.sha256
+        files[chosen.source] = chosen.sha256
     decisions = previous = None
-    if base is not None and review_path(params.source).is_file():
-        decisions, digest = load_review(review_path(params.source), params)
-        inputs[display_path(review_path(params.source))] = digest
-    last = previous_year_file(params.source, params.department.id, params.department.year) if base and history else None
+    if base is not None:
+        review = review_path(params.source)
+        files[str(review)] = None
+        if review.is_file():
+            decisions, files[str(review)] = load_review(review, params)
+    last = None
+    if base is not None and history:
+        d = params.department
+        files.update((str(c), None) for c in previous_year_candidates(params.source, d.id, d.year))
+        last = previous_year_file(params.source, d.id, d.year)
     if last is not None and last.name.endswith(RESULT_SUFFIX):
-        previous, inputs[display_path(last)] = load_previous_result(last)
+        previous, files[str(last)] = load_previous_result(last)
     elif last is not None:
         before = evaluate(last, scheme, history=False)
         previous = YearFigures.of(before)
-        inputs.update(before.provenance["inputs"])
-    info = provenance.describe(inputs)
+        files.update(before.files)
+    info = provenance.describe({display_path(path): digest for path, digest in files.items() if digest})
     info["scheme"] = {"id": chosen.id, "source": chosen.source if shipped else display_path(chosen.source),
                       "sha256": chosen.sha256}
-    return evaluate_params(params, chosen, provenance_info=info, review_input=decisions, previous=previous)
+    return evaluate_params(params, chosen, provenance_info=info, review_input=decisions, previous=previous,
+                           files=files)

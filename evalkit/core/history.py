@@ -110,12 +110,13 @@ def compare(previous: YearFigures, current: YearFigures) -> YearComparison:
 def previous_year_file(params_path: str | Path, department_id: str, year: int) -> Path | None:
     """Last year's params (``<id>-<year-1>.yaml``/``.yml``) or result (``<id>-<year-1>.result.json``)
     beside ``params_path``, if there is one."""
+    return next((c for c in previous_year_candidates(params_path, department_id, year) if c.is_file()), None)
+
+
+def previous_year_candidates(params_path: str | Path, department_id: str, year: int) -> list[Path]:
+    """Where last year's file may be, in the order they are looked for."""
     folder = Path(params_path).parent
-    for suffix in (".yaml", ".yml", RESULT_SUFFIX):
-        candidate = folder / f"{department_id}-{year - 1}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
+    return [folder / f"{department_id}-{year - 1}{suffix}" for suffix in (".yaml", ".yml", RESULT_SUFFIX)]
 
 
 def load_previous_result(path: Path) -> tuple[YearFigures, str]:

@@ -64,25 +64,26 @@ def collect(out: Path, year: int | str) -> list[dict]:
 
 
 def _folder_row(folder: Path) -> dict:
+    names = {p.name for p in folder.iterdir()}  # one listing instead of a stat per file
     result, error, stale = (folder / o.filename for o in (outputs.RESULT, outputs.ERROR, outputs.STALE))
-    row = {"id": folder.name, "name": _name(folder), "links": _links(folder), "sample": False}
-    if stale.exists():
+    r, problem = _read_json(result) if result.name in names else (None, "不存在。")
+    e, e_problem = _read_json(error) if error.name in names else (None, "不存在。")
+    row = {"id": folder.name, "name": _name(folder, r, e), "links": _links(folder, names), "sample": False}
+    if stale.name in names:
         marker, _ = _read_json(stale)
         reason = marker.get("reason") if marker else None
         text = STALE_TEXT.get(reason, STALE_TEXT["unknown"]).format(params=(marker or {}).get("params") or "")
         return {**row, "status": "stale", "note": f"不在本次参数中：{text}{NOTES['stale']}"}
-    if error.exists():
-        e, problem = _read_json(error)
-        if problem:
-            return {**row, "status": "unreadable", "note": f"错误记录{problem}该部门上次运行没有成功，{NOTES['rerun']}"}
+    if error.name in names:
+        if e_problem:
+            return {**row, "status": "unreadable", "note": f"错误记录{e_problem}该部门上次运行没有成功，{NOTES['rerun']}"}
         kept = any((folder / o.filename).is_file() for o in outputs.DEPARTMENT if o != outputs.NOTEBOOK)
         params = Path(str(e.get("params") or "")).name
         notes = [f"参数文件：{params}。" if params else "", NOTES["kept"] if kept else ""]
         return {**row, "name": e.get("name") or row["name"], "status": "failed",
                 "error": failure_text(e.get("error_kind")), "note": "".join(notes) or None}
-    if not result.exists():
+    if result.name not in names:
         return {**row, "status": "incomplete", "note": NOTES["incomplete"]}
-    r, problem = _read_json(result)
     if problem:
         return {**row, "status": "unreadable", "note": f"结果文件 {outputs.RESULT.filename} {problem}{NOTES['rerun']}"}
     try:
@@ -129,10 +130,8 @@ def _read_json(path: Path) -> tuple[dict | None, str | None]:
     return data, None
 
 
-def _name(folder: Path) -> str:
-    """The department's name as its files give it, else the folder's name."""
-    result, _ = _read_json(folder / outputs.RESULT.filename)
-    error, _ = _read_json(folder / outputs.ERROR.filename)
+def _name(folder: Path, result: dict | None, error: dict | None) -> str:
+    """The department's name as its files (read already) give it, else the folder's name."""
     department = (result or {}).get("department")
     for name in (department.get("name") if isinstance(department, dict) else None, (error or {}).get("name")):
         if isinstance(name, str) and name:
@@ -140,9 +139,9 @@ def _name(folder: Path) -> str:
     return folder.name
 
 
-def _links(folder: Path) -> dict[str, str]:
+def _links(folder: Path, names: set[str]) -> dict[str, str]:
     return {o.label: f"{folder.name}/{o.filename}" for o in (*outputs.DEPARTMENT, outputs.ERROR)
-            if (folder / o.filename).is_file()}
+            if o.filename in names and (folder / o.filename).is_file()}
 
 
 #: Rows that are not a finished result: their status text, row class and sort key (below every score).

@@ -51,10 +51,18 @@ def _clip(text: str, size: int) -> str:
 STATUS = {"ok": "成功 ok", "skipped": "未变 skipped", "failed": "失败 FAILED"}
 
 
+#: Above this many unchanged departments, the summary lists only those run or failed.
+LIST_UNCHANGED = 30
+
+
 def render_run_summary(outcomes) -> str:
-    """One row per department (and overview) of a run, then the counts."""
+    """One row per department (and overview) of a run, then the counts; a run with more than
+    :data:`LIST_UNCHANGED` unchanged departments lists only the others (the index lists them all)."""
+    unchanged = sum(1 for o in outcomes if o.status == "skipped")
     rows = []
     for o in outcomes:
+        if o.status == "skipped" and unchanged > LIST_UNCHANGED:
+            continue
         f = o.findings
         counts = f"{f.get('error', 0)}/{f.get('warning', 0)}/{f.get('info', 0)}" if f else "—"
         rows.append([o.name or Path(o.params).name, o.score or "—", o.grade or "—", counts, STATUS[o.status],
@@ -65,6 +73,9 @@ def render_run_summary(outcomes) -> str:
     failed = sum(1 for o in departments if o.failed)
     overviews = [f"overview {o.year}: {o.status}" for o in outcomes if o.department_id == "overview"]
     head = text_table(["部门", "得分", "评价等级", "问题 错误/警告/提示", "状态", "用时"], rows, right={1, 5})
+    if unchanged > LIST_UNCHANGED:
+        note = f"({unchanged} unchanged departments not listed; the index page lists every department)"
+        head = f"{head}\n{note}" if rows else note
     tail = f"; {', '.join(overviews)}" if overviews else ""
     noun = "department" if len(departments) == 1 else "departments"
     return f"{head}\n{len(departments)} {noun}: {done} run, {skipped} unchanged, {failed} failed{tail}"

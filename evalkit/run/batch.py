@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .. import outputs
 from ..core.evaluation import evaluate
+from ..core.model import Department
 from ..core.params import DEPARTMENT_ID, YEARS, duplicate_departments
 from ..iorw import os_error_text, write_atomic
 from ..outputs import FORMATS, INVALID_DIR
@@ -32,7 +33,7 @@ from .department import (
     run_overview,
 )
 from .engines import Crash, PoolEngine
-from .fingerprint import fingerprint
+from .fingerprint import Stamps, fingerprint, same_fingerprint
 from .lock import output_lock
 from .stale import StaleFolder, mark_stale, produced_by, year_folders
 
@@ -48,8 +49,8 @@ def is_current(ev, out: Path, formats) -> bool:
         previous = json.loads(stamp.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    current = fingerprint(ev, notebook_path("department"), tuple(formats))
-    return previous == json.loads(json.dumps(current))
+    return isinstance(previous, dict) and same_fingerprint(
+        previous, fingerprint(ev, notebook_path("department"), tuple(formats)))
 
 
 def peek_identity(path: Path) -> tuple[str | None, int | None]:
@@ -71,10 +72,27 @@ def peek_identity(path: Path) -> tuple[str | None, int | None]:
 
 
 def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[list[Path], list[Outcome]]:
-    """Split params files into those to run and those settled now (unchanged, invalid, duplicate)."""
+    """Split params files into those to run and those settled now (unchanged, invalid, duplicate).
+
+    A file its folder's stamp shows unchanged is settled from the stamp alone
+    (:class:`~evalkit.run.fingerprint.Stamps`); every other file is evaluated, which also decides
+    "unchanged" for a file merely touched or copied back. ``force`` runs every valid file.
+    """
     settled: list[Outcome] = []
+    stamps = None if force else Stamps(out, tuple(formats))
+    known: dict[Path, Outcome] = {}  # unchanged by their stamps
+    for path in paths:
+        hit = stamps.unchanged(path) if stamps else None
+        if hit is not None:
+            folder, summary = hit
+            known[path] = Outcome(params=str(path), status="skipped", department_id=folder.name,
+                                  name=str(summary.get("name")), year=int(folder.parent.name),
+                                  score=summary.get("score"), grade=summary.get("grade"),
+                                  findings=dict(summary.get("findings") or {}), out_dir=str(folder))
     valid = []
     for path in paths:
+        if path in known:
+            continue
         try:
             valid.append((path, evaluate(path)))
         except Exception as exc:  # a broken file must not stop the batch
@@ -82,7 +100,15 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[l
             settled.append(Outcome(params=str(path), status="failed", department_id=dept_id, year=year,
                                    error=error_text(exc),
                                    error_kind=type(exc).__name__))
-    clashes = duplicate_departments((path, ev.department) for path, ev in valid)
+    identities = [(path, ev.department) for path, ev in valid]
+    identities += [(path, Department(o.department_id, o.name, o.year)) for path, o in known.items()]
+    clashes = duplicate_departments(identities)
+    for path, o in known.items():
+        if path in clashes:  # another file now claims its department
+            o.status, o.error_kind, o.error = "failed", "DuplicateDepartmentError", clashes[path]
+            o.score = o.grade = o.out_dir = None
+            o.findings = {}
+        settled.append(o)
     todo = []
     for path, ev in valid:
         d = ev.params.department

@@ -36,7 +36,7 @@ from ..iorw import os_error_text, write_atomic
 from ..outputs import APPENDIX_FORMATS, DOCUMENT_FORMATS, FORMATS
 from ..paths import department_dir, notebook_path
 from . import staging as stage
-from .fingerprint import fingerprint
+from .fingerprint import stamp
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +160,8 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
             write_documents(ev, staging, documents)
         write_atomic(staging / outputs.RESULT.filename,
                      json.dumps(ev.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
-        stamp = fingerprint(ev, notebook, tuple(formats))
-        write_atomic(staging / outputs.STAMP.filename, json.dumps(stamp, ensure_ascii=False, indent=2).encode("utf-8"))
+        write_atomic(staging / outputs.STAMP.filename,
+                     json.dumps(stamp(ev, notebook, tuple(formats)), ensure_ascii=False, indent=2).encode("utf-8"))
         stage.swap_in(staging, target, stage.DEPARTMENT)
     except Exception as exc:  # one department's failure must not stop a batch
         outcome.error_kind, outcome.error = type(exc).__name__, error_text(exc, where=target)

@@ -1,14 +1,30 @@
-"""Input fingerprints for incremental runs: params, side tables, scheme, notebook, evalkit itself."""
+"""Input fingerprints for incremental runs: params, side tables, scheme, notebook, evalkit itself.
+
+A finished department's folder holds a stamp (:data:`evalkit.outputs.STAMP`): the fingerprint of
+what its outputs were made from, plus what lets the next run decide "unchanged" without
+evaluating the department again — every file the evaluation read (by its path relative to the
+params file's folder, with its size and sha256) or looked for and did not find (a review, last
+year's files), and the run's one-line summary of the department. :class:`Stamps` reads an output
+tree's stamps once and answers :meth:`Stamps.unchanged` per params file from those alone.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from .. import outputs
 from ..core.evaluation import Evaluation
 from ..core.provenance import version_of
+from ..paths import display_path, notebook_path
+from .stale import department_folders
+
+#: The parts of a stamp that say what the outputs were made from: equal means nothing to redo.
+FINGERPRINT_KEYS = ("params", "inputs", "scheme", "notebook", "evalkit", "formats")
 
 
 @cache
@@ -21,6 +37,10 @@ def package_digest() -> str:
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def fingerprint(ev: Evaluation, notebook: Path, formats: tuple[str, ...]) -> dict:
@@ -38,7 +58,83 @@ def fingerprint(ev: Evaluation, notebook: Path, formats: tuple[str, ...]) -> dic
         "params": Path(params.source).name,
         "inputs": dict(sorted(ev.provenance.get("inputs", {}).items())),
         "scheme": {"id": scheme.id, "sha256": scheme.sha256},
-        "notebook": hashlib.sha256(notebook.read_bytes()).hexdigest(),
+        "notebook": file_digest(notebook),
         "evalkit": {"version": version_of("evalkit"), "code": package_digest()},
         "formats": sorted(formats),
     }
+
+
+def stamp(ev: Evaluation, notebook: Path, formats: tuple[str, ...]) -> dict:
+    """The stamp of a finished department: its :func:`fingerprint`, its ``files`` (every file read,
+    relative to the params file's folder, → size and sha256; every file looked for and absent →
+    None) and its ``summary`` (name, score, grade and finding counts, as the run reports them)."""
+    folder = Path(ev.params.source).resolve().parent
+    files = {}
+    for path, digest in sorted(ev.files.items()):
+        where = os.path.relpath(Path(path).resolve(), folder)
+        files[where] = None if digest is None else {"size": Path(path).stat().st_size, "sha256": digest}
+    summary = {"name": ev.department.name, "score": ev.score_text(), "grade": ev.grade_text(),
+               "findings": ev.severity_counts()}
+    return {**fingerprint(ev, notebook, formats), "files": files, "summary": summary}
+
+
+def same_fingerprint(stamp_data: dict, current: dict) -> bool:
+    """Whether a stamp (read from its JSON) records exactly the fingerprint ``current``."""
+    return ({k: stamp_data.get(k) for k in FINGERPRINT_KEYS}
+            == json.loads(json.dumps({k: current[k] for k in FINGERPRINT_KEYS})))
+
+
+class Stamps:
+    """The stamps of an output tree, read once, by the name of the params file that made them.
+
+    :meth:`unchanged` decides from them alone — no evaluation — that a params file's outputs are
+    current: a stamp names it, that stamp's notebook, evalkit and formats are this run's, every
+    output is there, every file the evaluation read has the size and sha256 it had, and no file it
+    looked for has appeared. Anything else (no stamp, an older stamp without ``files``, two folders
+    claiming the file, a file of that name in another folder) is "not known", and the run evaluates the file to decide.
+    """
+
+    def __init__(self, out: Path, formats: tuple[str, ...]):
+        self.formats = sorted(formats)
+        self.expected = [o.filename for o in outputs.department_outputs(formats)]
+        #: This run's notebook, evalkit and formats, as a stamp records them.
+        self.current = {"notebook": file_digest(notebook_path("department")),
+                        "evalkit": {"version": version_of("evalkit"), "code": package_digest()},
+                        "formats": self.formats}
+        self._by_params: dict[str, list[tuple[Path, dict]]] = {}
+        for folder in department_folders(out):
+            try:
+                data = json.loads((folder / outputs.STAMP.filename).read_bytes().decode("utf-8"))
+            except (OSError, ValueError):
+                continue
+            name = data.get("params") if isinstance(data, dict) else None
+            if isinstance(name, str):
+                self._by_params.setdefault(Path(name).name, []).append((folder, data))
+
+    def unchanged(self, path: Path) -> tuple[Path, dict] | None:
+        """``(folder, summary)`` when ``path``'s outputs in ``folder`` are current, else None."""
+        found = self._by_params.get(Path(path).name, [])
+        if len(found) != 1:
+            return None
+        folder, data = found[0]
+        files, summary = data.get("files"), data.get("summary")
+        if not isinstance(files, dict) or not isinstance(summary, dict) or Path(path).name not in files:
+            return None
+        if display_path(path) not in (data.get("inputs") or {}):  # the same file, not a copy elsewhere
+            return None
+        if any(data.get(k) != v for k, v in self.current.items()):
+            return None
+        if not all((folder / name).is_file() for name in self.expected):
+            return None
+        base = Path(path).parent
+        try:
+            for where, seen in files.items():
+                candidate = base / where
+                if seen is None:
+                    if candidate.is_file():
+                        return None
+                elif candidate.stat().st_size != seen["size"] or file_digest(candidate) != seen["sha256"]:
+                    return None
+        except (OSError, TypeError, KeyError):
+            return None
+        return folder, summary
