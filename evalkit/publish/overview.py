@@ -28,6 +28,7 @@ from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.numbers import chinese_numeral, fmt, fmt_pct
 from ..core.scoring import GRADE_RANGE, grade_range_text
 from ..core.wording import finding_label
+from ..exceptions import Problem
 from ..portfolio.portfolio import NO_CITY, NO_REGION
 from .charts import BLUE, GREY, ORANGE, RED, chart_image, legend_above, to_png
 from .fonts import use_cjk_font
@@ -77,7 +78,8 @@ def header(pf, *, year, region: str | None = None) -> Markdown:
         lines += ["> **示例数据**：本总览包含虚构的示例部门，仅用于演示，不代表任何真实部门。", ""]
     if region is None and len(regions) > 1:
         where = f"{len(cities)}个市、{len(regions)}个县区" if len(cities) > 1 else f"{len(regions)}个地区"
-        lines += [f"本总览包含{where}的部门；各地区的中位数和离群判断分别计算，互不混合：", ""]
+        listed = "：" if len(regions) <= TOP else "。"
+        lines += [f"本总览包含{where}的部门；各地区的中位数和离群判断分别计算，互不混合{listed}", ""]
     elif region is not None:
         lines += [f"地区筛选：{escape_markdown(region)}", ""]
     if len(regions) <= TOP:
@@ -106,7 +108,7 @@ def regions_table(pf, *, limit: int = TOP) -> HTML | Markdown:
         cities = pf.summary(by="city")
         cities = cities.iloc[sorted(range(len(cities)), key=lambda i: _natural(cities["地区"].iloc[i]))]
         total = pf.summary(by=None).assign(地区="合计")
-        shown = cities.head(limit)
+        shown = cities.head(LIST_UP_TO)  # a province's cities are listed whole; its counties are cut
         rows = [_region_row(r, counties=_county_count(d, r["地区"])) for _, r in shown.iterrows()]
         rows.append(_region_row(total.iloc[0], counties=len(pf.regions)))
         parts.append(html_table(["市", "县区数", *_REGION_HEADERS], rows, numeric=set(range(1, 13)),
@@ -266,7 +268,7 @@ def _inflation_chart(d: pd.DataFrame) -> Image:
     low, high = np.floor(min(values.min(), 0)) if len(values) else 0, np.ceil(max(values.max(), 1)) if len(values) else 1
     bins = np.arange(low, high + 1, 1.0)
     above = values > 0.5  # the scheme's usual score tolerance: half a point
-    ax.hist(values[~above], bins=bins, color=BLUE, label=f"自评得分未高出计算得分（{int((~above).sum())}个）")
+    ax.hist(values[~above], bins=bins, color=BLUE, label=f"自评得分未高出计算得分，或高出不足0.5分（{int((~above).sum())}个）")
     ax.hist(values[above], bins=bins, color=RED, label=f"自评得分高出计算得分0.5分以上（{int(above.sum())}个）")
     ax.set_xlabel("自评得分减计算得分（分；得分为区间的部门按区间上限计）")
     ax.set_ylabel("部门数")
@@ -478,15 +480,20 @@ def top_anomalies(pf, *, limit: int = TOP) -> HTML:
         return [SEVERITY_LABELS[r.severity], who, r.message, r.label]
 
     errors, rest = f[f["severity"] == "error"], f[f["severity"] != "error"]
-    listed = errors if len(pf.departments) <= LIST_UP_TO else errors.head(limit)
+    large = len(pf.departments) > LIST_UP_TO
+    if large:  # thousands of findings: every type before a second one of any type
+        errors, rest = _each_type_first(errors), _each_type_first(rest)
+    listed = errors.head(limit) if large else errors
     shown = rest.head(limit)
     if len(listed) == len(errors):
         about_errors = f"错误共{len(errors)}项，全部列出（按部门排列）；"
     else:
-        about_errors = (f"错误共{len(errors)}项，列出前{len(listed)}项（按部门排列），另有{len(errors) - len(listed)}项"
-                        f"未列出（{_by_type(errors.iloc[len(listed):])}），见各部门计算附件；")
+        about_errors = (f"错误共{len(errors)}项、{errors['id'].nunique()}类，每类先列一项，共列出{len(listed)}项，"
+                        f"另有{len(errors) - len(listed)}项未列出（{_by_type(errors.iloc[len(listed):])}），"
+                        "见各部门计算附件；")
+    order = "每类先列一项，" if large else ""
     parts = [f"<p class='evalkit-note'>{about_errors}"
-             f"警告和提示共{len(rest)}项，" + (f"列出前{len(shown)}项，另有{len(rest) - len(shown)}项"
+             f"警告和提示共{len(rest)}项，" + (f"{order}列出前{len(shown)}项，另有{len(rest) - len(shown)}项"
                                                f"（{_by_severity(rest.iloc[len(shown):])}）未列出，见各部门计算附件。"
                                                if len(rest) > len(shown) else "全部列出。") + "</p>"]
     headers = ["严重程度", "部门", "问题与依据", "问题类型"]
@@ -495,6 +502,13 @@ def top_anomalies(pf, *, limit: int = TOP) -> HTML:
     if len(shown):
         parts.append(html_table(headers, [row(r) for r in shown.itertuples()], classes="evalkit-table"))
     return HTML("".join(parts))
+
+
+def _each_type_first(f: pd.DataFrame) -> pd.DataFrame:
+    """``f`` reordered in rounds: the first finding of each type, then the second of each, and so on;
+    the order of ``f`` is kept within a round."""
+    rounds = f.groupby("id", sort=False).cumcount().to_numpy()
+    return f.iloc[np.argsort(rounds, kind="stable")]
 
 
 def _by_severity(f: pd.DataFrame) -> str:
@@ -517,17 +531,19 @@ def invalid_files(pf, *, limit: int = TOP) -> HTML | Markdown:
         return Markdown("")
     rows = []
     for path, _ in pf.invalid[:limit]:
-        problems = pf.invalid_problems.get(path) or ()
-        first = problems[0] if problems else None
+        problems = pf.invalid_problems.get(path) or (Problem(path, "", None, ""),)
+        first = problems[0]
+        where = "" if first.line is None else str(first.line)
+        if os.path.basename(first.path) != os.path.basename(path):  # a side table's cell
+            where = f"{os.path.basename(first.path)}:{where}" if where else os.path.basename(first.path)
         more = f"（另有{len(problems) - 1}处）" if len(problems) > 1 else ""
-        rows.append([path, "" if first is None or first.line is None else first.line,
-                     "" if first is None else first.key, ("" if first is None else first.message) + more])
+        rows.append([os.path.basename(path), where, first.key, first.message + more])
     rest = len(pf.invalid) - len(rows)
     note = (f"<p class='evalkit-note'>无法读取或内容有误的参数文件共{len(pf.invalid)}个，未纳入统计；"
             + (f"列出前{len(rows)}个，另有{rest}个未列出。" if rest else "全部列出。")
             + "每个文件的全部问题都记录在批量运行的错误记录中（结果目录的 _invalid/ 与各部门的 error.json），"
             "也可用 evalkit validate 逐个列出。</p>")
-    return HTML(note + html_table(["参数文件", "行", "项目", "问题"], rows, numeric={1},
+    return HTML(note + html_table(["参数文件", "所在行", "项目", "问题"], rows,
                                   classes="evalkit-table evalkit-mono"))
 
 
