@@ -12,6 +12,7 @@ import shutil
 import statistics
 
 import pytest
+from conftest import PARAMS
 
 from evalkit.demo.generate import generate
 from evalkit.exceptions import Problem
@@ -250,3 +251,30 @@ def test_the_overview_notebook_stays_short_at_province_scale(province, tmp_path)
     pages = len(PdfReader(tmp_path / str(YEAR) / "overview.pdf").pages)
     assert pages <= 30, pages
     assert re.search(r"evalkit [\w.+-]+，Python", html)  # the versions line of 可复现信息 is there
+
+
+def test_files_are_still_read_when_the_worker_processes_stop(monkeypatch, caplog):
+    """A script calling Portfolio.load outside ``if __name__ == "__main__":`` kills every spawned worker."""
+    import concurrent.futures
+    from concurrent.futures.process import BrokenProcessPool
+
+    from evalkit.portfolio import portfolio
+
+    class Broken:
+        def __init__(self, **_):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *_):
+            return False
+
+        def map(self, *_, **__):
+            raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Broken)
+    monkeypatch.setattr(portfolio, "PARALLEL_FROM", 2)
+    pf = Portfolio.load(PARAMS, year=YEAR, jobs=2)
+    assert len(pf.evaluations) == 25 and not pf.invalid
+    assert "worker processes stopped" in caplog.text

@@ -14,6 +14,7 @@ gives its figures per region, per city (市) or for the whole portfolio.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,6 +44,8 @@ from .findings import (
     outlier_findings,
     score_inflation_findings,
 )
+
+log = logging.getLogger(__name__)
 
 NAN = float("nan")
 NO_REGION = "（未注明地区）"  # how a department without a region label is grouped
@@ -484,10 +487,18 @@ def _read_all(paths: list[Path], scheme: Scheme | None, jobs: int | None):
     if jobs <= 1 or len(paths) < PARALLEL_FROM:
         return [_read_one(path, scheme) for path in paths]
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        return list(pool.map(_read_one, paths, [scheme] * len(paths), chunksize=64))
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            return list(pool.map(_read_one, paths, [scheme] * len(paths), chunksize=64))
+    except BrokenProcessPool:
+        # a worker died: most often a script that calls Portfolio.load outside `if __name__ == "__main__":`,
+        # which every spawned worker runs again; the files are still read, in this process
+        log.warning("Portfolio.load: the worker processes stopped (call it under `if __name__ == \"__main__\":` "
+                    "in a script); reading the %d files in this process instead, which is slower", len(paths))
+        return [_read_one(path, scheme) for path in paths]
 
 
 def _groups(frame: pd.DataFrame, column: str, missing: str) -> dict[str, pd.DataFrame]:
