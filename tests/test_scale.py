@@ -278,3 +278,14 @@ def test_files_are_still_read_when_the_worker_processes_stop(monkeypatch, caplog
     pf = Portfolio.load(PARAMS, year=YEAR, jobs=2)
     assert len(pf.evaluations) == 25 and not pf.invalid
     assert "worker processes stopped" in caplog.text
+
+
+def test_counties_without_cities_are_summarised_without_a_city_column(tmp_path):
+    generate(tmp_path, count=100, seed=YEAR, year=YEAR)  # four counties of one city
+    for path in tmp_path.glob("*.yaml"):
+        path.write_text(re.sub(r", city: [^,}]+", "", path.read_text(encoding="utf-8")), encoding="utf-8")
+    pf = Portfolio.load(tmp_path, year=YEAR)
+    assert len(pf.evaluations) == 100 and pf.departments["city"].isna().all()
+    html = overview.regions_table(pf).data
+    assert "<th>市</th>" not in html and _tables(html) == [len(pf.regions)] == [4]
+    assert all(row[0].startswith("示例一市") for row in _rows(html))  # the county's full name

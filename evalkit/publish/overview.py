@@ -121,15 +121,18 @@ def regions_table(pf, *, limit: int = TOP) -> HTML | Markdown:
                                  ascending=[False, False, False, False, True])
     shown = order.head(limit)
     city_of = d.assign(region=d["region"].fillna(NO_REGION)).groupby("region")["city"].first().to_dict()
+    with_city = bool(d["city"].notna().any())  # counties of several cities: say which city each is in
     rows = []
     for _, r in shown.iterrows():
         city = city_of.get(r["地区"]) or NO_CITY
-        rows.append([city, _short_region(r["地区"], city), *_region_row(r)[1:]])
+        rows.append(([city, _short_region(r["地区"], city)] if with_city else [_short_region(r["地区"], "")])
+                    + _region_row(r)[1:])
     parts.append(f"<p class='evalkit-note'>县区共{len(counties)}个，按问题多少排列，列出前{len(shown)}个"
                  + (f"，另有{len(counties) - len(shown)}个县区未列出。" if len(counties) > len(shown) else "。")
                  + "</p>")
-    parts.append(html_table(["市", "县区", *_REGION_HEADERS], rows, numeric=set(range(2, 13)),
-                            classes="evalkit-table evalkit-wide"))
+    shift = 1 if with_city else 0
+    parts.append(html_table((["市"] if with_city else []) + ["县区", *_REGION_HEADERS], rows,
+                            numeric=set(range(1 + shift, 12 + shift)), classes="evalkit-table evalkit-wide"))
     return HTML("".join(parts))
 
 
