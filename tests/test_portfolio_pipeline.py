@@ -78,7 +78,7 @@ def test_overview_is_published_and_linked(district):
     year = out / "2023"
     html = (year / "overview.html").read_text(encoding="utf-8")
     assert "全区总览" in html and "示例数据" in html
-    assert "地区：某高新区，1 个部门" in html and "地区：示例区（示例数据），24 个部门" in html
+    assert "地区：某高新区，1个部门" in html and "地区：示例区（示例数据），24个部门" in html
     assert html.count("data:image/png;base64,") >= 5
     assert not re.search(r"""(?:src|href)\s*=\s*["']?https?://""", html)
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(year / "overview.pdf").pages))

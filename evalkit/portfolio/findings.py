@@ -28,6 +28,7 @@ from importlib import resources
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..core.findings import SEVERITIES, Finding
@@ -163,20 +164,21 @@ def robust_z(values: pd.Series, *, min_scale: float = 0.0) -> RobustStats:
     MAD = 0 (more than half the values equal) falls back to the mean absolute deviation; when every
     value is equal and ``min_scale`` is 0, every z is 0.
     """
-    present = values.dropna().astype(float)
-    if present.empty:
-        return RobustStats(float("nan"), float("nan"), float("nan"), "none", values.astype(float) * float("nan"))
-    median = float(present.median())
-    deviations = (present - median).abs()
-    mad = float(deviations.median())
+    array = values.to_numpy(dtype=float)
+    present = array[~np.isnan(array)]
+    if not len(present):
+        return RobustStats(float("nan"), float("nan"), float("nan"), "none", pd.Series(array * np.nan, index=values.index))
+    median = float(np.median(present))
+    deviations = np.abs(present - median)
+    mad = float(np.median(deviations))
     scale, basis = MAD_TO_SD * mad, "mad"
     if mad == 0:
         scale, basis = MEAN_AD_TO_SD * float(deviations.mean()), "mean_ad"
     if scale < min_scale:
         scale, basis = min_scale, "min_scale"
     if scale == 0:
-        return RobustStats(median, mad, 0.0, "none", (values.astype(float) - median) * 0.0)
-    return RobustStats(median, mad, scale, basis, (values.astype(float) - median) / scale)
+        return RobustStats(median, mad, 0.0, "none", pd.Series((array - median) * 0.0, index=values.index))
+    return RobustStats(median, mad, scale, basis, pd.Series((array - median) / scale, index=values.index))
 
 
 def _show(value: float, how: str) -> str:
@@ -201,10 +203,11 @@ def outlier_findings(departments: pd.DataFrame, rules: PortfolioRules) -> list[P
         stats = robust_z(series, min_scale=metric.min_scale)
         if stats.basis == "none":
             continue
+        beyond = [(dept, z) for dept, z in stats.z.items() if not math.isnan(z) and _beyond(z, rules.z, metric.side)]
+        if not beyond:
+            continue
         ranks = stats.z.abs().rank(ascending=False, method="min")
-        for dept, z in stats.z.items():
-            if math.isnan(z) or not _beyond(z, rules.z, metric.side):
-                continue
+        for dept, z in beyond:
             value = float(series[dept])
             word = "高于" if z > 0 else "低于"
             rank = int(ranks[dept])

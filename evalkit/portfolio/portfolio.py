@@ -5,16 +5,19 @@
 >>> pf.select_findings(finding_type="portfolio.*")[["department_id", "label"]]   # doctest: +SKIP
 
 Every department is evaluated exactly as ``evaluate()`` does it; a file that cannot be evaluated is
-listed in ``Portfolio.invalid`` and never stops the others. A folder may hold several regions (the
-worked example's 某高新区 beside the 示例区): medians, outliers and ``summary()`` rows are per region.
+listed in ``Portfolio.invalid`` (with its located problems in ``Portfolio.invalid_problems``) and never
+stops the others. A folder may hold several regions (the worked example's 某高新区 beside the 示例区, or a
+province's counties): medians, outliers and copies are judged within each region (县区); ``summary()``
+gives its figures per region, per city (市) or for the whole portfolio.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -28,7 +31,7 @@ from ..core.params import duplicate_departments, load_params
 from ..core.sample import is_sample_region
 from ..core.scheme import Scheme, load_scheme
 from ..core.wording import finding_label, finding_wording, tidy
-from ..exceptions import EvalkitError
+from ..exceptions import DataError, EvalkitError, ParamsError, Problem
 from ..paths import params_files
 from .findings import (
     PortfolioFinding,
@@ -42,11 +45,16 @@ from .findings import (
     score_inflation_findings,
 )
 
+log = logging.getLogger(__name__)
+
 NAN = float("nan")
 NO_REGION = "（未注明地区）"  # how a department without a region label is grouped
+NO_CITY = "（未注明市）"  # how a department without a city label is grouped
+#: What ``Portfolio.summary(by=…)`` groups by: a column of ``departments`` and the label of a missing value.
+SUMMARY_LEVELS = {"region": ("region", NO_REGION), "city": ("city", NO_CITY), None: (None, "")}
 
 DEPARTMENT_COLUMNS = [
-    "id", "name", "year", "region", "sample", "scheme", "unit", "initial", "adjusted", "executed",
+    "id", "name", "year", "city", "region", "sample", "scheme", "unit", "initial", "adjusted", "executed",
     "execution_rate", "adjustment_rate", "december_share", "q4_share", "projects", "indicators", "unscored",
     "score_min", "score_max", "score", "complete", "grade", "grade_min", "grade_max", "reported_score",
     "reported_grade", "inflation", "errors", "warnings", "infos", "portfolio_findings", "source",
@@ -67,6 +75,9 @@ class Portfolio:
         By department id, sorted.
     invalid : list[tuple[str, str]]
         ``(path, message)`` for every file that could not be evaluated.
+    invalid_problems : dict[str, tuple[Problem, ...]]
+        By path of every file in ``invalid``: its problems, each with file, key path and line where
+        they are known (a side table's problem names the side table).
     portfolio_findings : tuple[PortfolioFinding, ...]
         Cross-department findings; ``department_id`` is ``None`` for the district as a whole.
     rules : PortfolioRules
@@ -74,9 +85,12 @@ class Portfolio:
     """
 
     def __init__(self, evaluations: Mapping[str, Evaluation], *, invalid: Iterable[tuple[str, str]] = (),
-                 rules: PortfolioRules | None = None):
+                 rules: PortfolioRules | None = None, problems: Mapping[str, Sequence[Problem]] | None = None):
         self.evaluations: dict[str, Evaluation] = dict(sorted(evaluations.items()))
         self.invalid: list[tuple[str, str]] = list(invalid)
+        problems = problems or {}
+        self.invalid_problems: dict[str, tuple[Problem, ...]] = {
+            path: tuple(problems.get(path) or (Problem(path, "", None, message),)) for path, message in self.invalid}
         self.rules = rules or load_portfolio_rules()
         base = _department_frame(self.evaluations)
         self.portfolio_findings: tuple[PortfolioFinding, ...] = _find_portfolio(base, self.evaluations, self.rules)
@@ -123,29 +137,32 @@ class Portfolio:
             scheme = load_scheme(scheme)  # an override: a path as the caller gave it
         found: list[tuple[Path, Evaluation]] = []
         invalid: list[tuple[str, str]] = []
-        for path, ev, problem in _read_all(params_files([folder]), scheme, jobs):
-            if problem is not None:
-                invalid.append((str(path), problem))
+        problems: dict[str, tuple[Problem, ...]] = {}
+        for path, ev, failure in _read_all(params_files([folder]), scheme, jobs):
+            if failure is not None:
+                invalid.append((str(path), failure.message))
+                problems[str(path)] = failure.problems
             elif year is None or ev.department.year == year:
                 found.append((path, ev))
         if region is not None:
             chosen = _pick_region(region, {ev.department.region for _, ev in found}, folder)
             found = [(path, ev) for path, ev in found if ev.department.region == chosen]
         clashes = duplicate_departments((path, ev.department) for path, ev in found)
-        invalid += [(str(path), clashes[path]) for path, _ in found if path in clashes]
         evaluations: dict[str, Evaluation] = {}
         seen: dict[str, str] = {}
         for path, ev in found:
             dept = ev.department
+            if path not in clashes and dept.id in seen:  # one id in two years: one year per department
+                clashes[path] = (f"department id {dept.id!r} is also used by {seen[dept.id]}; "
+                                 "give each department-year its own id, or pass year= to pick one year")
             if path in clashes:
-                continue
-            if dept.id in seen:  # one id in two years: the portfolio holds one year per department
-                invalid.append((str(path), (f"department id {dept.id!r} is also used by {seen[dept.id]}; "
-                                            "give each department-year its own id, or pass year= to pick one year")))
+                invalid.append((str(path), clashes[path]))
+                problems[str(path)] = (Problem(str(path), "department.id", ev.params.line("department.id"),
+                                               clashes[path]),)
                 continue
             seen[dept.id] = str(path)
             evaluations[dept.id] = ev
-        return cls(evaluations, invalid=invalid, rules=rules)
+        return cls(evaluations, invalid=invalid, rules=rules, problems=problems)
 
     def __repr__(self) -> str:
         return (f"<Portfolio {len(self.evaluations)} departments, {len(self.invalid)} invalid files, "
@@ -260,21 +277,39 @@ class Portfolio:
             f = f[f["department_id"] == department]
         return f.copy()
 
-    def summary(self) -> pd.DataFrame:
-        """District figures, one row per region (districts are never mixed in one median).
+    def summary(self, *, by: str | None = "region") -> pd.DataFrame:
+        """District figures, one row per region (districts are never mixed in one median), per city, or
+        for the whole portfolio.
 
         Counts, totals, medians of the rates and scores, grade counts and findings; ``地区`` names the
-        region, ``示例数据`` says whether it is illustrative. An empty portfolio gives one row of zeros.
+        region (or the city, or is empty for the whole portfolio), ``示例数据`` says whether it is
+        illustrative. The medians of a city or of the whole portfolio are taken over all its
+        departments; outliers and copies are always judged within a region. An empty portfolio gives one
+        row of zeros.
+
+        Parameters
+        ----------
+        by : ``"region"`` (县区, ``department.region``), ``"city"`` (市, ``department.city``) or None.
 
         >>> pf.summary()[["地区", "部门数", "预算执行率中位数"]]   # doctest: +SKIP
+        >>> pf.summary(by="city")["部门数"].sum() == len(pf.evaluations)   # doctest: +SKIP
+        True
         """
+        if by not in SUMMARY_LEVELS:
+            raise ValueError(f"by must be 'region', 'city' or None, not {by!r}")
         d, f = self._departments, self._findings
         grades = self._grade_labels()
-        if d.empty:
+        column, missing = SUMMARY_LEVELS[by]
+        if d.empty or column is None:
             return pd.DataFrame([self._summary_row("", d, f, grades)])
-        region = d["region"].fillna(NO_REGION)
-        rows = [self._summary_row(r, d[region == r], f[f["region"].fillna(NO_REGION) == r], grades)
-                for r in sorted(set(region))]
+        level = d.set_index("id")[column]
+        owner = f["department_id"].map(level)  # a district-wide finding belongs to its region
+        if column == "region":
+            owner = owner.where(f["department_id"].notna(), f["region"])
+        f = f.assign(_group=owner.astype(object).where(owner.notna(), missing))
+        findings = {str(k): part for k, part in f.groupby("_group", sort=False)}
+        rows = [self._summary_row(label, part, findings.get(label, f.iloc[:0]), grades)
+                for label, part in _groups(d, column, missing).items()]
         return pd.DataFrame(rows)
 
     def _summary_row(self, region: str, d: pd.DataFrame, f: pd.DataFrame, grades: list[str]) -> dict:
@@ -389,7 +424,7 @@ def _department_row(ev: Evaluation) -> dict:
     reported = p.reported.score
     return {
         "id": p.department.id, "name": p.department.name, "year": p.department.year,
-        "region": p.department.region, "sample": is_sample_region(p.department.region),
+        "city": p.department.city, "region": p.department.region, "sample": is_sample_region(p.department.region),
         "scheme": ev.scheme.id, "unit": p.unit, "initial": float(b.initial), "adjusted": float(b.adjusted),
         "executed": float(b.executed), "execution_rate": _number(b.execution_rate),
         "adjustment_rate": _number(b.adjustment_rate),
@@ -416,14 +451,33 @@ def _department_frame(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
 PARALLEL_FROM = 2000  # below this, starting workers costs more than it saves (measured: 1,000 files)
 
 
-def _read_one(path: Path, scheme: Scheme | None) -> tuple[Path, Evaluation | None, str | None]:
+@dataclasses.dataclass(frozen=True)
+class _Failure:
+    """Why one file cannot be evaluated: the whole message, and its problems located where known."""
+
+    message: str
+    problems: tuple[Problem, ...]
+
+
+def _read_one(path: Path, scheme: Scheme | None) -> tuple[Path, Evaluation | None, _Failure | None]:
     """One params file, evaluated; or the reason it cannot be (a broken, unreadable or undecodable
     file is the file's problem; any other exception is a bug and propagates)."""
     try:
         params = load_params(path)
         return path, evaluate(params, scheme), None
     except (EvalkitError, OSError, ValueError) as exc:
-        return path, None, str(exc) or type(exc).__name__
+        return path, None, _failure(path, exc)
+
+
+def _failure(path: Path, exc: Exception) -> _Failure:
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, ParamsError):
+        problems = exc.problems
+    elif isinstance(exc, DataError):
+        problems = exc.failure_cases
+    else:  # an OSError or ValueError while reading: the file as a whole
+        problems = ()
+    return _Failure(message, tuple(problems) or (Problem(str(path), "", None, message.splitlines()[0]),))
 
 
 def _read_all(paths: list[Path], scheme: Scheme | None, jobs: int | None):
@@ -433,10 +487,25 @@ def _read_all(paths: list[Path], scheme: Scheme | None, jobs: int | None):
     if jobs <= 1 or len(paths) < PARALLEL_FROM:
         return [_read_one(path, scheme) for path in paths]
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        return list(pool.map(_read_one, paths, [scheme] * len(paths), chunksize=64))
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            return list(pool.map(_read_one, paths, [scheme] * len(paths), chunksize=64))
+    except BrokenProcessPool:
+        # a worker died: most often a script that calls Portfolio.load outside `if __name__ == "__main__":`,
+        # which every spawned worker runs again; the files are still read, in this process
+        log.warning("Portfolio.load: the worker processes stopped (call it under `if __name__ == \"__main__\":` "
+                    "in a script); reading the %d files in this process instead, which is slower", len(paths))
+        return [_read_one(path, scheme) for path in paths]
+
+
+def _groups(frame: pd.DataFrame, column: str, missing: str) -> dict[str, pd.DataFrame]:
+    """``frame`` split by the value of ``column`` (``missing`` for none), sorted by label; one pass,
+    however many groups (a province has hundreds of counties)."""
+    keys = frame[column].astype(object).where(frame[column].notna(), missing)
+    return {str(k): part for k, part in frame.groupby(keys.to_numpy(), sort=True)}
 
 
 def _find_portfolio(departments: pd.DataFrame, evaluations: Mapping[str, Evaluation],
@@ -450,16 +519,15 @@ def _find_portfolio(departments: pd.DataFrame, evaluations: Mapping[str, Evaluat
     signatures = {dept: [indicator_signature(i.name, i.direction, i.target, i.unit) for i in ev.params.indicators]
                   for dept, ev in evaluations.items()}
     found: list[PortfolioFinding] = []
-    regions = departments["region"].fillna(NO_REGION)
-    for region in sorted(set(regions)):
-        found += outlier_findings(departments[regions == region], rules)
+    parts = _groups(departments, "region", NO_REGION)
+    for part in parts.values():
+        found += outlier_findings(part, rules)
     found += all_full_score_findings(coefficients, names, rules)
-    for region in sorted(set(regions)):
-        local = {dept: signatures[dept] for dept in departments.loc[regions == region, "id"]}
+    for part in parts.values():
+        local = {dept: signatures[dept] for dept in part["id"]}
         found += [*copied_indicator_findings(local, names, rules), *copied_target_findings(local, names, rules)]
-    for region in sorted(set(regions)):
-        label = None if region == NO_REGION else region
-        found += score_inflation_findings(departments[regions == region], rules, region=label)
+    for region, part in parts.items():
+        found += score_inflation_findings(part, rules, region=None if region == NO_REGION else region)
     return tuple(dataclasses.replace(f, message=tidy(f.message)) for f in found)
 
 

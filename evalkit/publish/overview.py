@@ -3,6 +3,11 @@
 Every figure comes from a ``Portfolio``; nothing here computes a score. Charts are labelled in
 Chinese (finding types by their short labels from ``evalkit/core/finding_wording.yaml``).
 
+A district of up to :data:`LIST_UP_TO` departments is shown department by department. A larger
+portfolio (a province of cities and counties) is summarised: regions in tables (市, then the 县区 with
+the most problems), charts of distributions instead of one mark per named department, and every list
+cut to its first rows with a count of what is not shown — no table of thousands of rows.
+
 >>> pf = Portfolio.load("params", year=2023)      # doctest: +SKIP
 >>> overview.header(pf, year=2023)                # doctest: +SKIP
 >>> overview.top_anomalies(pf)                    # doctest: +SKIP
@@ -10,7 +15,9 @@ Chinese (finding types by their short labels from ``evalkit/core/finding_wording
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -18,10 +25,11 @@ from IPython.display import HTML, Image, Markdown
 from matplotlib.figure import Figure
 
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
-from ..core.numbers import fmt, fmt_pct
+from ..core.numbers import chinese_numeral, fmt, fmt_pct
 from ..core.scoring import GRADE_RANGE, grade_range_text
 from ..core.wording import finding_label
-from ..portfolio.portfolio import NO_REGION
+from ..exceptions import Problem
+from ..portfolio.portfolio import NO_CITY, NO_REGION
 from .charts import BLUE, GREY, ORANGE, RED, chart_image, legend_above, to_png
 from .fonts import use_cjk_font
 from .markup import escape_markdown, generated_date, html_table
@@ -32,15 +40,24 @@ __all__ = [
     "findings_heatmap",
     "grade_chart",
     "header",
+    "invalid_files",
     "payment_curves_chart",
     "provenance",
     "rank_findings",
+    "regions_table",
     "reported_vs_computed_chart",
     "top_anomalies",
     "year_table",
 ]
 
 YEAR_END_IDS = ("budget.year_end_spike", "portfolio.outlier_december_share", "portfolio.outlier_q4_share")
+#: Up to this many departments the overview names every one (tables, chart labels); above, it summarises.
+LIST_UP_TO = 60
+#: Rows of a cut list (departments, counties, findings, files) in a summarised overview.
+TOP = 30
+#: Input files listed one by one in 可复现信息; above, their count and one digest over all of them.
+FILES_LISTED = 200
+SAMPLE_SUFFIX = "（示例数据）"  # the page says 示例数据 once, at its top
 
 
 def header(pf, *, year, region: str | None = None) -> Markdown:
@@ -51,33 +68,127 @@ def header(pf, *, year, region: str | None = None) -> Markdown:
     pf : Portfolio
     year : the fiscal year shown in the title.
     region : the region the portfolio was filtered to, or None when it holds every region of the folder
-        (each is then listed on its own line with its department count).
+        (each is then listed on its own line with its department count, or counted by 市 and 县区
+        when there are many).
     """
     d = pf.departments
-    lines = [f"# {year} 年度部门整体支出绩效自评 · 全区总览", ""]
+    regions, cities = pf.regions, sorted(set(d["city"].dropna()))
+    lines = [f"# {year}年度部门整体支出绩效自评 · {'总览' if len(cities) > 1 else '全区总览'}", ""]
     if bool(d["sample"].any()):
         lines += ["> **示例数据**：本总览包含虚构的示例部门，仅用于演示，不代表任何真实部门。", ""]
-    regions = pf.regions
     if region is None and len(regions) > 1:
-        lines += [f"本总览包含 {len(regions)} 个地区的部门；各地区的中位数和离群判断分别计算，互不混合：", ""]
+        where = f"{len(cities)}个市、{len(regions)}个县区" if len(cities) > 1 else f"{len(regions)}个地区"
+        listed = "：" if len(regions) <= TOP else "。"
+        lines += [f"本总览包含{where}的部门；各地区的中位数和离群判断分别计算，互不混合{listed}", ""]
     elif region is not None:
         lines += [f"地区筛选：{escape_markdown(region)}", ""]
-    lines += [f"- 地区：{escape_markdown(r)}，{n} 个部门" for r, n in regions.items()]
+    if len(regions) <= TOP:
+        lines += [f"- 地区：{escape_markdown(r)}，{n}个部门" for r, n in regions.items()]
     complete = int(d["complete"].sum())
-    lines += [f"- 部门数：{len(d)}（得分可完整计算 {complete} 个，因缺少完成值只能给出区间 {len(d) - complete} 个）",
-              (f"- 发现问题：错误 {int(d['errors'].sum())} 项、警告 {int(d['warnings'].sum())} 项、"
-               f"提示 {int(d['infos'].sum())} 项；跨部门问题 {len(pf.portfolio_findings)} 项")]
+    lines += [f"- 部门数：{len(d)}（得分可完整计算{complete}个，因缺少完成值只能给出区间{len(d) - complete}个）",
+              (f"- 发现问题：错误{int(d['errors'].sum())}项、警告{int(d['warnings'].sum())}项、"
+               f"提示{int(d['infos'].sum())}项；跨部门问题{len(pf.portfolio_findings)}项")]
     if pf.invalid:
-        lines.append(f"- 无法读取的参数文件 {len(pf.invalid)} 个：" + "、".join(escape_markdown(p) for p, _ in pf.invalid))
+        lines.append(f"- 无法读取或内容有误的参数文件{len(pf.invalid)}个，未纳入本总览的统计；"
+                     "每个文件的问题及其所在行列于文末“可复现信息”。")
     return Markdown("\n".join(lines))
 
 
-def departments_table(pf) -> HTML:
-    """Every department, best score first: score or interval, grade, reported score, rates, finding counts.
+def regions_table(pf, *, limit: int = TOP) -> HTML | Markdown:
+    """地区概况 of a portfolio of more than :data:`LIST_UP_TO` departments in several regions: every
+    市 with its figures and the total across all of them, then the ``limit`` 县区 with the most
+    problems, with a count of those not shown. A smaller portfolio names each department in
+    :func:`departments_table` instead, and this shows nothing."""
+    d = pf.departments
+    if len(d) <= LIST_UP_TO or len(pf.regions) <= 1:
+        return Markdown("")
+    parts = ["<p class='evalkit-note'>以下各市和合计行的数字为其全部部门的合计或中位数；"
+             "离群、指标雷同等跨部门判断在各县区内进行，互不混合。</p>"]
+    if d["city"].notna().any():
+        cities = pf.summary(by="city")
+        cities = cities.iloc[sorted(range(len(cities)), key=lambda i: _natural(cities["地区"].iloc[i]))]
+        total = pf.summary(by=None).assign(地区="合计")
+        shown = cities.head(LIST_UP_TO)  # a province's cities are listed whole; its counties are cut
+        rows = [_region_row(r, counties=_county_count(d, r["地区"])) for _, r in shown.iterrows()]
+        rows.append(_region_row(total.iloc[0], counties=len(pf.regions)))
+        parts.append(html_table(["市", "县区数", *_REGION_HEADERS], rows, numeric=set(range(1, 13)),
+                                classes="evalkit-table evalkit-wide", total_last=True))
+        if len(cities) > len(shown):
+            parts.append(f"<p class='evalkit-note'>市共{len(cities)}个，列出前{len(shown)}个，"
+                         f"另有{len(cities) - len(shown)}个市未列出（已计入合计行）。</p>")
+    counties = pf.summary(by="region")
+    order = counties.sort_values(["错误", "警告", "跨部门问题", "提示", "地区"],
+                                 ascending=[False, False, False, False, True])
+    shown = order.head(limit)
+    city_of = d.assign(region=d["region"].fillna(NO_REGION)).groupby("region")["city"].first().to_dict()
+    with_city = bool(d["city"].notna().any())  # counties of several cities: say which city each is in
+    rows = []
+    for _, r in shown.iterrows():
+        city = city_of.get(r["地区"]) or NO_CITY
+        rows.append(([city, _short_region(r["地区"], city)] if with_city else [_short_region(r["地区"], "")])
+                    + _region_row(r)[1:])
+    parts.append(f"<p class='evalkit-note'>县区共{len(counties)}个，按问题多少排列，列出前{len(shown)}个"
+                 + (f"，另有{len(counties) - len(shown)}个县区未列出。" if len(counties) > len(shown) else "。")
+                 + "</p>")
+    shift = 1 if with_city else 0
+    parts.append(html_table((["市"] if with_city else []) + ["县区", *_REGION_HEADERS], rows,
+                            numeric=set(range(1 + shift, 12 + shift)), classes="evalkit-table evalkit-wide"))
+    return HTML("".join(parts))
+
+
+_REGION_HEADERS = ["部门数", "得分可完整计算", "预算执行率中位数", "计算得分中位数", "自评得分中位数",
+                  "有问题的部门", "错误", "警告", "提示", "跨部门问题"]
+
+
+def _region_row(r, *, counties: int | None = None) -> list:
+    """One 市 or 县区 of ``Portfolio.summary`` as the regions table shows it."""
+    head = [str(r["地区"]).removesuffix(SAMPLE_SUFFIX)] + ([counties] if counties is not None else [])
+    return head + [int(r["部门数"]), int(r["得分完整的部门数"]), fmt_pct(float(r["预算执行率中位数"])),
+                   fmt(float(r["计算得分中位数"])), fmt(float(r["自评得分中位数"])), int(r["有问题的部门数"]),
+                   int(r["错误"]), int(r["警告"]), int(r["提示"]), int(r["跨部门问题"])]
+
+
+def _county_count(d: pd.DataFrame, city: str) -> int:
+    return int(d.loc[d["city"].fillna(NO_CITY) == city, "region"].nunique())
+
+
+def _short_region(region: str, city: str) -> str:
+    """A county without its city's name in front and without the 示例数据 mark (示例一市东城区 → 东城区)."""
+    short = region.removesuffix(SAMPLE_SUFFIX)
+    return short.removeprefix(city) or short
+
+
+_NUMERALS = {chinese_numeral(n): n for n in range(1, 100)}
+_NUMERAL_RUN = re.compile("[一二三四五六七八九十]+|[0-9]+")
+
+
+def _natural(label: str) -> list:
+    """Sort key reading numbers in a label, Chinese or Arabic (示例二市 before 示例十市)."""
+    parts, last = [], 0
+    for m in _NUMERAL_RUN.finditer(label):
+        number = _NUMERALS.get(m[0]) if not m[0].isdigit() else int(m[0])
+        parts += [label[last:m.start()], number if number is not None else 0]
+        last = m.end()
+    return [*parts, label[last:], label]
+
+
+def departments_table(pf, *, limit: int = TOP) -> HTML:
+    """Every department, best score first: score or interval, grade, reported score, rates, finding
+    counts. Above :data:`LIST_UP_TO` departments, the ``limit`` with the most problems (errors, then
+    warnings, cross-department findings, hints), with a count of those not shown.
 
     A ``地区`` column is added when the portfolio holds more than one region.
     """
-    d = pf.departments.sort_values(["score_min", "score_max"], ascending=False)
+    d = pf.departments
+    if len(d) <= LIST_UP_TO:
+        d = d.sort_values(["score_min", "score_max"], ascending=False)
+        note = "按得分从高到低排列；得分为区间的部门缺少指标完成值，按下限排序。"
+    else:
+        order = d.sort_values(["errors", "warnings", "portfolio_findings", "infos", "id"],
+                              ascending=[False, False, False, False, True])
+        d = order.head(limit)
+        note = (f"部门共{len(order)}个，按问题多少（先错误，再警告、跨部门问题和提示）排列，列出前{len(d)}个，"
+                f"另有{len(order) - len(d)}个部门未列出；各部门的得分和问题见其计算附件。")
     regions = len(pf.regions) > 1
     rows = []
     for r in d.itertuples():
@@ -85,12 +196,12 @@ def departments_table(pf) -> HTML:
         score = fmt(s.min) if s.complete else f"无法核定（{fmt(s.min)}–{fmt(s.max)}）"
         row = [r.name, score, _grade_text(r), fmt(r.reported_score), fmt_pct(r.execution_rate),
                fmt_pct(r.adjustment_rate), fmt_pct(r.december_share), int(r.errors), int(r.warnings), int(r.infos)]
-        # the page says 示例数据 once, at its top: the region column stays one line in the PDF
-        rows.append(([(r.region or NO_REGION).removesuffix("（示例数据）")] if regions else []) + row)
+        rows.append(([(r.region or NO_REGION).removesuffix(SAMPLE_SUFFIX)] if regions else []) + row)
     headers = ["部门", "得分", "评价等级", "自评得分", "预算执行率", "预算调整率", "12月支付占比", "错误", "警告", "提示"]
     shift = 1 if regions else 0
-    return HTML(html_table((["地区"] if regions else []) + headers, rows,
-                      numeric={i + shift for i in (1, 3, 4, 5, 6, 7, 8, 9)}, classes="evalkit-table evalkit-wide"))
+    return HTML(f"<p class='evalkit-note'>{note}</p>"
+                + html_table((["地区"] if regions else []) + headers, rows,
+                             numeric={i + shift for i in (1, 3, 4, 5, 6, 7, 8, 9)}, classes="evalkit-table evalkit-wide"))
 
 
 def grade_chart(pf) -> Image | Markdown:
@@ -127,11 +238,15 @@ def grade_chart(pf) -> Image | Markdown:
 
 
 def reported_vs_computed_chart(pf) -> Image | Markdown:
-    """Each department's computed score (or interval) against the score it reported; legend above the axes."""
+    """Each department's computed score (or interval) against the score it reported; legend above the axes.
+    Above :data:`LIST_UP_TO` departments, how many departments reported how many points more than the
+    data support (:func:`_inflation_chart`)."""
     d = pf.departments.sort_values("score_min").reset_index(drop=True)
     if d.empty:
         return Markdown("（没有部门。）")
     use_cjk_font()
+    if len(d) > LIST_UP_TO:
+        return _inflation_chart(d)
     fig = Figure(figsize=(7.5, 1.6 + 0.28 * len(d)))
     ax = fig.subplots()
     ys = np.arange(len(d))
@@ -148,6 +263,25 @@ def reported_vs_computed_chart(pf) -> Image | Markdown:
     return chart_image(to_png(fig), "自评得分与按规则计算的得分")
 
 
+def _inflation_chart(d: pd.DataFrame) -> Image:
+    """A histogram of reported − computed score (against the interval's top when incomplete), whole points."""
+    values = d["inflation"].dropna()
+    fig = Figure(figsize=(7.5, 3.6))
+    ax = fig.subplots()
+    low, high = np.floor(min(values.min(), 0)) if len(values) else 0, np.ceil(max(values.max(), 1)) if len(values) else 1
+    bins = np.arange(low, high + 1, 1.0)
+    above = values > 0.5  # the scheme's usual score tolerance: half a point
+    ax.hist(values[~above], bins=bins, color=BLUE, label=f"自评得分未高出计算得分，或高出不足0.5分（{int((~above).sum())}个）")
+    ax.hist(values[above], bins=bins, color=RED, label=f"自评得分高出计算得分0.5分以上（{int(above.sum())}个）")
+    ax.set_xlabel("自评得分减计算得分（分；得分为区间的部门按区间上限计）")
+    ax.set_ylabel("部门数")
+    missing = int(d["inflation"].isna().sum())
+    fig.suptitle("自评得分高出计算得分的分布" + (f"（另有{missing}个部门未填报自评得分）" if missing else ""), fontsize=11)
+    legend_above(ax)
+    fig.tight_layout()
+    return chart_image(to_png(fig), "自评得分高出计算得分的分布")
+
+
 def execution_score_chart(pf) -> Image | Markdown:
     """Execution rate against score (an interval's midpoint, with the interval as a bar).
 
@@ -162,6 +296,8 @@ def execution_score_chart(pf) -> Image | Markdown:
     d = d.assign(short=_short_names(d), mid=(d["score_min"] + d["score_max"]) / 2,
                  flagged=(d["errors"] + d["warnings"] + d["portfolio_findings"]) > 0)
     shown, missing = d[d["execution_rate"].notna()], d[d["execution_rate"].isna()]
+    if len(d) > LIST_UP_TO:
+        return _execution_score_cloud(pf, shown, missing)
     fig = Figure(figsize=(7.5, 4.6))
     ax = fig.subplots()
     fig.subplots_adjust(left=0.1, right=0.74, top=0.9, bottom=0.17)
@@ -183,6 +319,26 @@ def execution_score_chart(pf) -> Image | Markdown:
     return chart_image(to_png(fig), "预算执行率与绩效得分")
 
 
+def _execution_score_cloud(pf, shown: pd.DataFrame, missing: pd.DataFrame) -> Image:
+    """Execution rate against score for many departments: small marks, no names, counts in the legend."""
+    fig = Figure(figsize=(7.5, 4.6))
+    ax = fig.subplots()
+    for flagged, color, label in ((False, BLUE, "其他部门"), (True, RED, "有错误、警告或跨部门问题的部门")):
+        part = shown[shown["flagged"] == flagged]
+        ax.scatter(part["execution_rate"] * 100, part["mid"], s=4, color=color, alpha=0.35, linewidths=0,
+                   label=f"{label}（{len(part)}个）")
+    for limit in sorted({float(ev.scheme.thresholds["low_execution"]) for ev in pf.evaluations.values()}):
+        ax.axvline(limit * 100, color=ORANGE, linestyle=":", linewidth=1, label=f"预算执行率预警线{fmt_pct(limit, 0)}")
+    ax.set_xlabel("预算执行率（%）")
+    ax.set_ylabel("得分（区间取中点）")
+    fig.suptitle("预算执行率与绩效得分（每点一个部门）", fontsize=11)
+    legend_above(ax, fontsize=7)
+    if not missing.empty:
+        ax.text(0, -0.16, f"未绘出：没有预算执行率的部门{len(missing)}个。", transform=ax.transAxes, fontsize=8, va="top")
+    fig.tight_layout()
+    return chart_image(to_png(fig), "预算执行率与绩效得分")
+
+
 def payment_curves_chart(pf) -> Image | Markdown:
     """Every department's cumulative payments against 序时进度; year-end spenders in red."""
     m = pf.monthly
@@ -192,6 +348,8 @@ def payment_curves_chart(pf) -> Image | Markdown:
     fig = Figure(figsize=(7.5, 4))
     ax = fig.subplots()
     flagged = set(pf.findings.loc[pf.findings["id"].isin(YEAR_END_IDS), "department_id"])
+    if m["department_id"].nunique() > LIST_UP_TO:
+        return _payment_bands(m, flagged)
     for dept, group in m.groupby("department_id"):
         hot = dept in flagged
         ax.plot(group["month"], group["against_budget"] * 100, color=RED if hot else BLUE,
@@ -209,6 +367,29 @@ def payment_curves_chart(pf) -> Image | Markdown:
     return chart_image(to_png(fig), "各部门累计支付进度与序时进度")
 
 
+def _payment_bands(m: pd.DataFrame, flagged: set) -> Image:
+    """Cumulative payments of many departments as a band (10th to 90th percentile) and the median, for the
+    year-end spenders and the others apart."""
+    fig = Figure(figsize=(7.5, 4))
+    ax = fig.subplots()
+    months = list(range(1, 13))
+    hot = m["department_id"].isin(flagged)
+    for part, color, label in ((m[~hot], BLUE, "其他部门"), (m[hot], RED, "年末突击支出的部门")):
+        if part.empty:
+            continue
+        q = (part["against_budget"] * 100).groupby(part["month"]).quantile([0.1, 0.5, 0.9]).unstack()
+        count = part["department_id"].nunique()
+        ax.fill_between(q.index, q[0.1], q[0.9], color=color, alpha=0.18, linewidth=0)
+        ax.plot(q.index, q[0.5], color=color, linewidth=1.8, label=f"{label}（{count}个）：中位数，阴影为10%～90%分位")
+    ax.plot(months, [x / 12 * 100 for x in months], color="black", linestyle="--", label="序时进度")
+    ax.set_xticks(months, [f"{x}月" for x in months], fontsize=8)
+    ax.set_ylabel("累计支付进度（占全年预算数，%）")
+    fig.suptitle("各部门累计支付进度与序时进度", fontsize=11)
+    legend_above(ax)
+    fig.tight_layout()
+    return chart_image(to_png(fig), "各部门累计支付进度与序时进度")
+
+
 def findings_heatmap(pf) -> Image | Markdown:
     """Finding types (Chinese short labels, cross-department ones first) × departments with a finding,
     the count in each cell; district-wide findings in a column of their own. Tall rather than wide, so
@@ -216,6 +397,8 @@ def findings_heatmap(pf) -> Image | Markdown:
     f = pf.findings
     if f.empty:
         return Markdown("（未发现问题。）")
+    if len(pf.departments) > LIST_UP_TO:
+        return _finding_types_table(pf)
     use_cjk_font()
     d = pf.departments
     short = dict(zip(d["id"], _short_names(d), strict=True))
@@ -238,6 +421,22 @@ def findings_heatmap(pf) -> Image | Markdown:
     return chart_image(to_png(fig, dpi=130), "部门 × 问题类型")
 
 
+def _finding_types_table(pf) -> HTML:
+    """Each finding type once (cross-department ones first): its severity, how many findings, departments
+    and 县区 it concerns — what a heat map of departments shows for a district, for a province."""
+    f = pf.findings
+    rows = []
+    for finding_id in sorted(set(f["id"]), key=_finding_order):
+        part = f[f["id"] == finding_id]
+        rows.append([finding_label(finding_id), "、".join(SEVERITY_LABELS[s] for s in SEVERITIES
+                                                          if s in set(part["severity"])),
+                     len(part), int(part["department_id"].nunique()), int(part["region"].nunique())])
+    note = (f"<p class='evalkit-note'>问题类型共{len(rows)}种，全部列出（跨部门问题在前）；"
+            "涉及县区数为出现该类问题的县区个数。</p>")
+    return HTML(note + html_table(["问题类型", "严重程度", "问题数", "涉及部门数", "涉及县区数"], rows,
+                                  numeric={2, 3, 4}, classes="evalkit-table"))
+
+
 def year_table(pf) -> HTML | Markdown:
     """Each department beside its own previous year: execution rate, score and grade, and how many
     findings are new, recurring or resolved."""
@@ -253,8 +452,11 @@ def year_table(pf) -> HTML | Markdown:
                      f"{p.grade} → {now.grade}", str(len(c.new)), str(len(c.recurring)), str(len(c.resolved))])
     if not rows:
         return Markdown("（未提供上年度数据，无法与上年比较。）")
-    return HTML(html_table(["部门", "预算执行率（上年 → 本年）", "得分（上年 → 本年）", "评价等级", "新出现问题",
-                            "仍存在问题", "已解决问题"], rows, numeric={4, 5, 6}, classes="evalkit-table"))
+    shown = rows[:TOP] if len(pf.departments) > LIST_UP_TO else rows
+    note = (f"<p class='evalkit-note'>有上年度数据的部门共{len(rows)}个，列出前{len(shown)}个（按部门排列），"
+            f"另有{len(rows) - len(shown)}个部门未列出。</p>" if len(shown) < len(rows) else "")
+    return HTML(note + html_table(["部门", "预算执行率（上年 → 本年）", "得分（上年 → 本年）", "评价等级", "新出现问题",
+                                   "仍存在问题", "已解决问题"], shown, numeric={4, 5, 6}, classes="evalkit-table"))
 
 
 def rank_findings(pf) -> pd.DataFrame:
@@ -267,30 +469,49 @@ def rank_findings(pf) -> pd.DataFrame:
     return f.loc[key.sort_values(["severity", "scope", "department"], kind="stable").index]
 
 
-def top_anomalies(pf, *, limit: int = 30) -> HTML:
-    """重点问题: every error of every department, grouped by department (never truncated: an error
-    is what a reviewer must see), then the warnings and hints, cross-department ones first, up to
-    ``limit`` rows, with a count of what is not shown."""
+def top_anomalies(pf, *, limit: int = TOP) -> HTML:
+    """重点问题: every error of every department, grouped by department (never truncated in a district:
+    an error is what a reviewer must see), then the warnings and hints, cross-department ones first, up
+    to ``limit`` rows, with a count of what is not shown. Above :data:`LIST_UP_TO` departments the
+    errors too are cut to ``limit`` rows, with the count of the others by finding type."""
     f = rank_findings(pf)
     names = pf.departments.set_index("id")["name"].to_dict()
 
     def row(r) -> list[str]:
         who = (names.get(r.department_id, r.department_id) if isinstance(r.department_id, str)
-               else f"全区（{r.region or NO_REGION}）")
+               else f"全区（{(r.region or NO_REGION).removesuffix(SAMPLE_SUFFIX)}）")
         return [SEVERITY_LABELS[r.severity], who, r.message, r.label]
 
     errors, rest = f[f["severity"] == "error"], f[f["severity"] != "error"]
+    large = len(pf.departments) > LIST_UP_TO
+    if large:  # thousands of findings: every type before a second one of any type
+        errors, rest = _each_type_first(errors), _each_type_first(rest)
+    listed = errors.head(limit) if large else errors
     shown = rest.head(limit)
-    parts = [f"<p class='evalkit-note'>错误共{len(errors)}项，全部列出（按部门排列）；"
-             f"警告和提示共{len(rest)}项，" + (f"列出前{len(shown)}项，另有{len(rest) - len(shown)}项"
-                                               f"（{_by_severity(rest.iloc[len(shown):])}）未列出，见各部门附件。"
+    if len(listed) == len(errors):
+        about_errors = f"错误共{len(errors)}项，全部列出（按部门排列）；"
+    else:
+        about_errors = (f"错误共{len(errors)}项、{errors['id'].nunique()}类，每类先列一项，共列出{len(listed)}项，"
+                        f"另有{len(errors) - len(listed)}项未列出（{_by_type(errors.iloc[len(listed):])}），"
+                        "见各部门计算附件；")
+    order = "每类先列一项，" if large else ""
+    parts = [f"<p class='evalkit-note'>{about_errors}"
+             f"警告和提示共{len(rest)}项，" + (f"{order}列出前{len(shown)}项，另有{len(rest) - len(shown)}项"
+                                               f"（{_by_severity(rest.iloc[len(shown):])}）未列出，见各部门计算附件。"
                                                if len(rest) > len(shown) else "全部列出。") + "</p>"]
     headers = ["严重程度", "部门", "问题与依据", "问题类型"]
-    if len(errors):
-        parts.append(html_table(headers, [row(r) for r in errors.itertuples()], classes="evalkit-table"))
+    if len(listed):
+        parts.append(html_table(headers, [row(r) for r in listed.itertuples()], classes="evalkit-table"))
     if len(shown):
         parts.append(html_table(headers, [row(r) for r in shown.itertuples()], classes="evalkit-table"))
     return HTML("".join(parts))
+
+
+def _each_type_first(f: pd.DataFrame) -> pd.DataFrame:
+    """``f`` reordered in rounds: the first finding of each type, then the second of each, and so on;
+    the order of ``f`` is kept within a round."""
+    rounds = f.groupby("id", sort=False).cumcount().to_numpy()
+    return f.iloc[np.argsort(rounds, kind="stable")]
 
 
 def _by_severity(f: pd.DataFrame) -> str:
@@ -298,14 +519,44 @@ def _by_severity(f: pd.DataFrame) -> str:
     return "、".join(f"{SEVERITY_LABELS[s]}{int(counts[s])}项" for s in SEVERITIES if s in counts)
 
 
-def provenance(pf) -> HTML:
-    """Every input file with its sha256, so the overview can be reproduced."""
-    rows, seen = [], set()
+def _by_type(f: pd.DataFrame, *, most: int = 5) -> str:
+    """The commonest finding types of ``f`` with their counts (“问题类型甲12项、…等”)."""
+    counts = f["label"].value_counts()
+    text = "、".join(f"“{label}”{int(n)}项" for label, n in counts.head(most).items())
+    return text + ("等" if len(counts) > most else "")
+
+
+def invalid_files(pf, *, limit: int = TOP) -> HTML | Markdown:
+    """The params files that could not be evaluated, each with its first problem located (file, line, key
+    path, what was expected), up to ``limit`` files, with a count of those not shown. For whoever fixes
+    the files: it belongs to 可复现信息 (key paths and messages are as evalkit reports them)."""
+    if not pf.invalid:
+        return Markdown("")
+    rows = []
+    for path, _ in pf.invalid[:limit]:
+        problems = pf.invalid_problems.get(path) or (Problem(path, "", None, ""),)
+        first = problems[0]
+        where = "" if first.line is None else str(first.line)
+        if os.path.basename(first.path) != os.path.basename(path):  # a side table's cell
+            where = f"{os.path.basename(first.path)}:{where}" if where else os.path.basename(first.path)
+        more = f"（另有{len(problems) - 1}处）" if len(problems) > 1 else ""
+        rows.append([os.path.basename(path), where, first.key, first.message + more])
+    rest = len(pf.invalid) - len(rows)
+    note = (f"<p class='evalkit-note'>无法读取或内容有误的参数文件共{len(pf.invalid)}个，未纳入统计；"
+            + (f"列出前{len(rows)}个，另有{rest}个未列出。" if rest else "全部列出。")
+            + "每个文件的全部问题都记录在批量运行的错误记录中（结果目录的 _invalid/ 与各部门的 error.json），"
+            "也可用 evalkit validate 逐个列出。</p>")
+    return HTML(note + html_table(["参数文件", "所在行", "项目", "问题"], rows,
+                                  classes="evalkit-table evalkit-mono"))
+
+
+def provenance(pf, *, limit: int = FILES_LISTED) -> HTML:
+    """Every input file with its sha256, so the overview can be reproduced; above ``limit`` files, their
+    count and one SHA-256 over the list of them (what ``sha256sum`` prints for them, sorted by path)."""
+    files = {}
     for ev in pf.evaluations.values():
-        for path, digest in ev.provenance.get("inputs", {}).items():
-            if path not in seen:
-                seen.add(path)
-                rows.append([path, digest])
+        files.update(ev.provenance.get("inputs", {}))
+    rows = sorted(files.items())
     first = next(iter(pf.evaluations.values()), None)
     versions = ""
     if first is not None:
@@ -313,7 +564,14 @@ def provenance(pf) -> HTML:
         versions = (f"<p>evalkit {p.get('evalkit', '')}，Python {p.get('python', '')}；"
                     + "，".join(f"{k} {v}" for k, v in p.get("packages", {}).items())
                     + f"；生成日期：{generated_date(p)}</p>")
-    return HTML(html_table(["输入文件", "SHA-256"], sorted(rows), classes="evalkit-table evalkit-mono") + versions)
+    if len(rows) <= limit:
+        return HTML(html_table(["输入文件", "SHA-256"], rows, classes="evalkit-table evalkit-mono") + versions)
+    listing = "".join(f"{digest}  {path}\n" for path, digest in rows)
+    digest = hashlib.sha256(listing.encode("utf-8")).hexdigest()
+    return HTML(f"<p>输入文件共{len(rows)}个（参数文件及其附表），不逐个列出。按文件路径排序后，"
+                f"每个文件一行“SHA-256、两个空格、路径”（即 sha256sum 的输出格式），全部行的 SHA-256 为：</p>"
+                f"<p class='evalkit-mono'>{digest}</p>"
+                "<p>每个文件的 SHA-256 记录在各部门的 result.json（provenance.inputs）中。</p>" + versions)
 
 
 # --- helpers ----------------------------------------------------------------------------------
