@@ -43,9 +43,11 @@ lint: setup
 	$(VENV)/bin/pip install --quiet ruff
 	$(VENV)/bin/ruff check evalkit tests bench
 
-## Set up, then benchmark `evalkit run` against the naive loop, `evalkit audit`, and province scale
+## Set up, then benchmark `evalkit run` against the naive loop, Dask against the pool, one department's phases, `evalkit audit`, and province scale
 bench: setup
 	$(PY) bench/run_vs_naive.py
+	$(PY) bench/engines.py
+	$(PY) bench/department_phases.py
 	$(PY) bench/audit.py
 	$(PY) bench/province.py
 

@@ -4,9 +4,12 @@ The naive loop, per department: `papermill` CLI, then `jupyter nbconvert --to ev
 `jupyter nbconvert --to evalkit_pdf` (the same notebook and exporters, so the only difference is
 how the work is organised). Both run on N copies of the worked example (default 20).
 
-    .venv/bin/python bench/run_vs_naive.py [-n 20] [--jobs 2]
+    .venv/bin/python bench/run_vs_naive.py [-n 20] [--jobs 2] [--compare OTHER_CHECKOUT]
 
-Prints total wall time for each, the ratio, and the per-department median.
+Prints total wall time for each, the ratio, the per-department median, and the machine's cores
+and load. ``evalkit run`` is this checkout's (``python -m evalkit.cli`` with this folder first on
+``PYTHONPATH``); ``--compare`` also times another checkout's (say, the previous commit's, from
+``git worktree add``) in the same run, right after this one's.
 """
 
 from __future__ import annotations
@@ -57,40 +60,61 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=20, help="departments (copies of the worked example)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="evalkit worker processes")
+    parser.add_argument("--compare", type=Path, help="another checkout of evalkit to time in the same run")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="evalkit-bench-"))
     try:
         params = work / "params"
         params.mkdir()
         paths = make_copies(params, args.n)
-        print(f"{args.n} departments, {os.cpu_count()} cores, evalkit --jobs {args.jobs}")
+        print(f"{args.n} departments, {os.cpu_count()} cores, load {_load()} at the start, evalkit --jobs {args.jobs}")
         print("naive loop (papermill CLI + 2 × jupyter nbconvert per department):", flush=True)
         (work / "naive").mkdir()
         started = time.perf_counter()
         naive_times = naive(paths, work / "naive")
         naive_wall = time.perf_counter() - started
-        print("evalkit run:", flush=True)
-        started = time.perf_counter()
-        # The files, not the folder: the naive loop makes no district overview, so neither may this.
-        proc = subprocess.run([BIN / "evalkit", "run", *paths, "--out", work / "reports", "--force",
-                               "--jobs", str(args.jobs), "--no-progress", "--formats", "html,pdf"],
-                              capture_output=True, text=True)
-        evalkit_wall = time.perf_counter() - started
-        if proc.returncode != 0:
-            print(proc.stdout, proc.stderr, file=sys.stderr)
-            return 1
-        per_dept = [float(m) for m in re.findall(r"(\d+\.\d)s\s*$", proc.stdout, flags=re.M)]
-        made = len(list((work / "reports").glob("*/*/appendix.pdf")))
-        print(f"\n{'':24}{'wall (s)':>10}{'per dept (s)':>14}{'median dept (s)':>17}")
-        print(f"{'naive loop':24}{naive_wall:10.1f}{naive_wall / args.n:14.2f}{statistics.median(naive_times):17.2f}")
-        print(f"{'evalkit run':24}{evalkit_wall:10.1f}{evalkit_wall / args.n:14.2f}"
-              f"{statistics.median(per_dept) if per_dept else float('nan'):17.2f}")
-        print(f"\nspeed-up (naive wall ÷ evalkit wall): {naive_wall / evalkit_wall:.2f}×   "
-              f"({made}/{args.n} PDF appendices made by evalkit run)")
+        runs = [("evalkit run", ROOT)] + ([(f"evalkit run ({args.compare.name})", args.compare)]
+                                           if args.compare else [])
+        timed = []
+        for i, (label, checkout) in enumerate(runs):
+            print(f"{label}:", flush=True)
+            wall, per_dept, made = evalkit_run(paths, work / f"reports-{i}", checkout, args.jobs)
+            if made != args.n:
+                return 1
+            timed.append((label, wall, per_dept))
+        print(f"\n{'':32}{'wall (s)':>10}{'per dept (s)':>14}{'median dept (s)':>17}")
+        print(f"{'naive loop':32}{naive_wall:10.1f}{naive_wall / args.n:14.2f}{statistics.median(naive_times):17.2f}")
+        for label, wall, per_dept in timed:
+            print(f"{label:32}{wall:10.1f}{wall / args.n:14.2f}"
+                  f"{statistics.median(per_dept) if per_dept else float('nan'):17.2f}")
+        print()
+        for label, wall, _ in timed:
+            print(f"speed-up (naive wall ÷ {label} wall): {naive_wall / wall:.2f}×")
+        print(f"{args.n}/{args.n} PDF appendices made by each evalkit run; load {_load()} at the end.")
         print("evalkit's per-department median is the time inside one worker; departments overlap across workers.")
-        return 0 if made == args.n else 1
+        return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def evalkit_run(paths: list[Path], out: Path, checkout: Path, jobs: int) -> tuple[float, list[float], int]:
+    """``evalkit run`` of ``checkout`` on ``paths``: wall time, per-department times, PDFs made."""
+    env = dict(os.environ, PYTHONPATH=str(checkout))
+    started = time.perf_counter()
+    # The files, not the folder: the naive loop makes no district overview, so neither may this.
+    proc = subprocess.run([sys.executable, "-m", "evalkit.cli", "run", *paths, "--out", out, "--force",
+                           "--jobs", str(jobs), "--no-progress", "--formats", "html,pdf"],
+                          capture_output=True, text=True, env=env, cwd=checkout)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        print(proc.stdout, proc.stderr, file=sys.stderr)
+    per_dept = [float(m) for m in re.findall(r"(\d+\.\d)s\s*$", proc.stdout, flags=re.M)]
+    print(f"  {wall:.1f} s", flush=True)
+    return wall, per_dept, len(list(out.glob("*/*/appendix.pdf")))
+
+
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -183,7 +183,7 @@ def _signals_stop_the_run():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    from .run.department import kill_kernels
+    from .run.kernels import kill_kernels
 
     def stop(signum, frame):
         signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -233,8 +233,17 @@ def test_the_library_refuses_a_timeout_below_one_second_before_touching_anything
 
 
 @pytest.mark.slow
-def test_a_run_that_fails_for_its_own_reasons_keeps_the_good_outputs(project):
-    """A timeout too short for any department is the run's fault, not the department's: the last
+def slow_kernels(monkeypatch, folder: Path) -> None:
+    """Kernels started from now on (they have ``JPY_PARENT_PID`` set) take a minute before they answer:
+    a ``sitecustomize`` the workers and their kernels find on ``PYTHONPATH``."""
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text("import os, time\nif os.environ.get('JPY_PARENT_PID'):\n"
+                                             "    time.sleep(60)\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")])))
+
+
+def test_a_run_that_fails_for_its_own_reasons_keeps_the_good_outputs(project, tmp_path, monkeypatch):
+    """A timeout too short for the department is the run's fault, not the department's: the last
     good outputs stay, error.json joins them, the index says 失败, and the next run redoes it."""
     params, out = project
     dept = params / "dept-a.yaml"
@@ -242,7 +251,10 @@ def test_a_run_that_fails_for_its_own_reasons_keeps_the_good_outputs(project):
     folder = out / "2023" / "dept-a"
     good = {name: (folder / name).read_bytes() for name in ("appendix.html", "result.json", "evaluation.ipynb")}
     assert code == 0
-    code, text = run_cli("run", dept, "--out", out, "--formats", "html", "--no-progress", "--force", "--timeout", "1")
+    with monkeypatch.context() as slow:  # a kernel started ahead and ready runs the notebook in under a second
+        slow_kernels(slow, tmp_path / "slow")
+        code, text = run_cli("run", dept, "--out", out, "--formats", "html", "--no-progress", "--force",
+                             "--timeout", "1")
     assert code == 1 and "FAILED" in text and "RunTimeoutError" in text
     assert {name: (folder / name).read_bytes() for name in good} == good
     assert (folder / "error.json").is_file() and not (folder / ".evalkit-run.json").exists()

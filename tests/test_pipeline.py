@@ -14,7 +14,7 @@ import pytest
 from conftest import BIN, ROOT, WORKED, run_cli
 from pypdf import PdfReader
 
-from evalkit.run import batch
+from evalkit.run import batch, kernels
 from evalkit.run import department as runner
 
 pytestmark = pytest.mark.slow
@@ -225,7 +225,7 @@ def test_kernel_that_dies_at_start_is_retried_once_then_reported(tmp_path, monke
             return KernelSpec(resource_dir="", argv=[sys.executable, "-c", "import sys; sys.exit(3)"],
                               display_name="dies", language="python")
 
-    monkeypatch.setattr(runner, "_this_python_kernels", DyingKernels)
+    monkeypatch.setattr(kernels, "this_python_kernels", DyingKernels)
     outcome = runner.run_department(WORKED, tmp_path / "reports", timeout=60)
     assert outcome.status == "failed" and outcome.error_kind == "KernelDiedError", outcome.error
     assert len(starts) == 2  # the first start and one retry

@@ -22,6 +22,7 @@ import functools
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,9 @@ __all__ = [
 #: Folder holding the nbconvert templates shipped with evalkit.
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "evalkit_html"
+
+#: Held while WeasyPrint renders (a worker renders a department's documents in a thread of their own).
+_RENDERING = threading.Lock()
 
 #: The page formats :func:`export_notebook` renders, with their file extensions.
 EXTENSIONS = {f: f".{f}" for f in APPENDIX_FORMATS}
@@ -338,7 +342,7 @@ def render_pdf(html: str) -> bytes:
 
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_offline_fetcher_class()())
     try:
-        with _quiet_css_parser():
+        with _RENDERING, _quiet_css_parser():  # one at a time: WeasyPrint is not documented as thread-safe
             return document.write_pdf()
     except FatalURLFetchingError as error:
         raise ValueError(f"{error}: {error.__cause__}") from error.__cause__

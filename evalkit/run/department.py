@@ -1,10 +1,10 @@
-"""Running one department (or the district overview): papermill over an IPC kernel, then the
-appendices, documents and result.json, staged and then swapped in together (:mod:`.staging`).
+"""Running one department (or the district overview): papermill on a fresh kernel of its own
+(:mod:`.kernels`), then the appendices, documents and result.json, staged and then swapped in
+together (:mod:`.staging`). The documents need only the evaluation, so they are rendered in a thread
+while the notebook runs on its kernel.
 
 ``run_department`` is the per-department entry point (also for schedulers: call it, not
 Airflow's PapermillOperator); ``evalkit.run.batch.run_batch`` runs many in parallel worker processes.
-Every kernel this process starts is registered, so :func:`kill_kernels` can stop them all when the
-process is told to stop (:mod:`.workers`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import logging
 import math
 import os
 import shutil
-import signal
-import tempfile
 import threading
 import time
 import traceback
@@ -35,6 +33,7 @@ from ..exceptions import (
 from ..iorw import os_error_text, write_atomic
 from ..outputs import APPENDIX_FORMATS, DOCUMENT_FORMATS, FORMATS
 from ..paths import department_dir, notebook_path
+from . import kernels
 from . import staging as stage
 from .fingerprint import stamp
 
@@ -44,8 +43,6 @@ log = logging.getLogger(__name__)
 MIN_TIMEOUT = 1.0
 #: What a write to a full or failing disk fails with.
 _WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EROFS)
-#: Kernel managers of the kernels this process is running right now.
-_KERNELS: set = set()
 
 
 @dataclass
@@ -148,16 +145,16 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
     staging = None
     try:
         staging = stage.open_staging(target)
-        nb = _execute(notebook, staging / stage.DEPARTMENT.partial,
-                      {"params_file": os.path.relpath(Path(params_path).resolve()), "scheme": None},
-                      timeout=timeout, label=d.id, start_retries=start_retries)
-        _publish(nb, staging, outputs.NOTEBOOK, (outputs.APPENDIX_HTML, outputs.APPENDIX_PDF), formats=formats,
-                 metadata={"department": d.id, "year": d.year})
-        documents = [f for f in formats if f in DOCUMENT_FORMATS]
-        if documents:
-            from ..publish.documents import write_documents
-
-            write_documents(ev, staging, documents)
+        documents = _Documents(ev, staging, [f for f in formats if f in DOCUMENT_FORMATS])
+        try:
+            nb = _execute(notebook, staging / stage.DEPARTMENT.partial,
+                          {"params_file": os.path.relpath(Path(params_path).resolve()), "scheme": None},
+                          timeout=timeout, label=d.id, start_retries=start_retries)
+            kernels.start_spare()  # the next department's kernel starts up while this one is exported
+            _publish(nb, staging, outputs.NOTEBOOK, (outputs.APPENDIX_HTML, outputs.APPENDIX_PDF), formats=formats,
+                     metadata={"department": d.id, "year": d.year})
+        finally:
+            documents.join()  # before anything else touches the staging folder or the evaluation
         write_atomic(staging / outputs.RESULT.filename,
                      json.dumps(ev.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
         write_atomic(staging / outputs.STAMP.filename,
@@ -179,6 +176,36 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
     return outcome
 
 
+class _Documents:
+    """The documents of ``ev`` that ``formats`` ask for, written into ``folder`` by a thread of their
+    own; :meth:`join` waits for it and raises what it raised."""
+
+    def __init__(self, ev, folder: Path, formats: list[str]):
+        self._error: BaseException | None = None
+        self._thread = None
+        if formats:
+            self._thread = threading.Thread(target=self._write, args=(ev, folder, formats), name="evalkit-documents",
+                                            daemon=True)
+            self._thread.start()
+
+    def _write(self, ev, folder: Path, formats: list[str]) -> None:
+        from ..publish.documents import write_documents
+
+        try:
+            write_documents(ev, folder, formats)
+        except BaseException as exc:  # handed to the thread that waits for the documents
+            self._error = exc
+
+    def join(self) -> None:
+        if self._thread is None:
+            return
+        self._thread.join()
+        self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
 def record_failure(target: Path, outcome: Outcome, *, staging: Path | None = None, keep_previous: bool = False,
                    files: stage.FileSet = stage.DEPARTMENT, disk_full: bool = False) -> Path:
     """Leave ``error.json`` (and the partial notebook, if any) and nothing that passes for finished.
@@ -198,7 +225,8 @@ def record_failure(target: Path, outcome: Outcome, *, staging: Path | None = Non
 
 
 def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float, label: str, start_retries: int):
-    """papermill over IPC with a unique socket path; one retry when the kernel dies at start.
+    """papermill on a fresh kernel of this department's own (:mod:`.kernels`: the worker's spare if
+    it has one); one retry on a new kernel when the kernel dies at start.
 
     ``partial`` receives the notebook as it executes; a failure leaves it there for inspection.
     """
@@ -215,14 +243,14 @@ def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float,
                        department=department, output_path=final)
     attempt = 0
     while True:
-        sockets = Path(tempfile.mkdtemp(prefix="evk-"))
-        managers: list = []
-        watchdog = _Watchdog(managers, timeout)
+        watchdog = kernels.Watchdog(timeout)
+        kernel = None
         try:
             watchdog.start()
+            kernel = kernels.take_kernel() if attempt == 0 else kernels.start_kernel()
+            watchdog.watch(kernel)
             return pm.execute_notebook(
-                str(notebook), str(partial), parameters=parameters,
-                kernel_name="python3", kernel_manager_class=_ipc_kernel_manager(sockets, managers),
+                str(notebook), str(partial), parameters=parameters, kernel_name="python3", km=kernel.manager,
                 progress_bar=False, log_output=False, execution_timeout=math.ceil(timeout), start_timeout=60,
                 cwd=None)
         except pm.PapermillExecutionError as exc:
@@ -248,49 +276,10 @@ def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float,
                 continue
             raise KernelDiedError(f"kernel died: {exc}", department=department,
                                   output_path=final) from None
-        except BaseException:  # interrupted (Ctrl-C, SIGTERM as the CLI raises it): the kernel goes too
-            for km in managers:
-                _kill(km)
-            raise
-        finally:
+        finally:  # the kernel served this department only, whatever happened (Ctrl-C, SIGTERM included)
             watchdog.cancel()
-            _KERNELS.difference_update(managers)
-            shutil.rmtree(sockets, ignore_errors=True)
-
-
-def _ipc_kernel_manager(sockets: Path, managers: list):
-    """A kernel manager class for nbclient: IPC transport with a socket path unique to this run
-    (parallel kernels over TCP occasionally die at start), and always this Python's kernel.
-    nbclient creates and owns the manager, so it also shuts the kernel and its client down."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    specs = _this_python_kernels()
-
-    class IPCKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs):
-            kwargs.update(transport="ipc", ip=str(sockets / "kernel"), kernel_spec_manager=specs)
-            super().__init__(**kwargs)
-            managers.append(self)
-            _KERNELS.add(self)
-
-    return IPCKernelManager
-
-
-def _this_python_kernels():
-    """A kernel-spec manager whose ``python3`` is always this interpreter (the one with evalkit),
-    whatever kernels the user's Jupyter folders define, started so that it dies with this process
-    (:mod:`evalkit.run.kernel`)."""
-    from ipykernel.kernelspec import get_kernel_dict
-    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-
-    class ThisPython(KernelSpecManager):
-        def get_kernel_spec(self, kernel_name):
-            spec = get_kernel_dict()
-            argv = ["evalkit.run.kernel" if arg == "ipykernel_launcher" else arg for arg in spec["argv"]]
-            return KernelSpec(resource_dir="", argv=argv, display_name=spec["display_name"],
-                              language=spec["language"], metadata=spec.get("metadata", {}))
-
-    return ThisPython()
+            if kernel is not None:
+                kernels.discard(kernel)
 
 
 def _any_executed(path: Path) -> bool:
@@ -299,46 +288,6 @@ def _any_executed(path: Path) -> bool:
     except (OSError, ValueError):
         return False
     return any(c.get("execution_count") for c in nb.get("cells", []) if c.get("cell_type") == "code")
-
-
-class _Watchdog:
-    """Kills the kernel when a department runs past its timeout (a whole-department deadline)."""
-
-    def __init__(self, managers: list, timeout: float):
-        self.managers, self.timeout, self.fired = managers, timeout, False
-        self._timer = threading.Timer(timeout, self._fire)
-        self._timer.daemon = True
-
-    def start(self) -> None:
-        self._timer.start()
-
-    def cancel(self) -> None:
-        self._timer.cancel()
-
-    def _fire(self) -> None:
-        self.fired = True
-        for km in self.managers:
-            _kill(km)
-
-
-def kill_kernels() -> None:
-    """Kill every kernel this process is running, with whatever it started (its process group):
-    what a worker does when it is told to stop, so no kernel outlives the run."""
-    for km in list(_KERNELS):
-        _kill(km)
-
-
-def _kill(km) -> None:
-    process = getattr(getattr(km, "provisioner", None), "process", None)
-    if process is None or process.poll() is not None:  # gone (and its pid perhaps someone else's now)
-        return
-    try:
-        if os.getpgid(process.pid) == process.pid:  # jupyter_client starts kernels in a session of their own
-            os.killpg(process.pid, signal.SIGKILL)
-        else:
-            process.kill()
-    except OSError:  # already gone
-        pass
 
 
 def run_overview(folder: str | Path, out: str | Path, year: int, *, formats=APPENDIX_FORMATS,

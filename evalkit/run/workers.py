@@ -7,8 +7,9 @@ A worker never outlives the process that started it, and takes no part in stoppi
   ask the same of them (:mod:`.kernel`), go too;
 - it ignores SIGINT: Ctrl-C at a terminal reaches the whole foreground process group, and stopping
   the run is the parent's business (:func:`stop_pool`); workers start with SIGINT already ignored;
-- on SIGTERM (what :func:`stop_pool` sends) it kills its kernels and exits at once, writing nothing
-  more.
+- on SIGTERM (what :func:`stop_pool` sends) it kills its kernels (the one started ahead for its next
+  department too) and exits at once, writing nothing more; a worker that ends normally kills that
+  one as it exits.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
-from .department import kill_kernels
 from .kernel import die_with_parent
+from .kernels import keep_spare, kill_kernels, start_spare
 
 #: Seconds a worker has to exit after SIGTERM before it is killed.
 GRACE = 5.0
@@ -67,10 +68,13 @@ def stop_pool(pool: ProcessPoolExecutor, *, grace: float = GRACE) -> None:
 
 
 def _start_worker(parent: int) -> None:
-    """Pool initializer: die with the parent, leave Ctrl-C to it, stop kernels on SIGTERM, warm up."""
+    """Pool initializer: die with the parent, leave Ctrl-C to it, stop kernels on SIGTERM, keep a
+    kernel started ahead (:mod:`.kernels`; the first one starts up while the worker warms up)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
     die_with_parent(parent)
+    keep_spare()
+    start_spare()
     _warm_up()
 
 
