@@ -43,13 +43,14 @@ lint: setup
 	$(VENV)/bin/pip install --quiet ruff
 	$(VENV)/bin/ruff check evalkit tests bench
 
-## Set up, then benchmark `evalkit run` against the naive loop, Dask against the pool, one department's phases, `evalkit audit`, and province scale
+## Set up, then benchmark `evalkit run` against the naive loop, Dask against the pool, one department's phases, `evalkit audit`, province scale and unchanged reruns (about 30 min)
 bench: setup
 	$(PY) bench/run_vs_naive.py
 	$(PY) bench/engines.py
 	$(PY) bench/department_phases.py
 	$(PY) bench/audit.py
 	$(PY) bench/province.py
+	$(PY) bench/rerun.py
 
 ## Set up, then open JupyterLab on the notebooks
 lab: setup

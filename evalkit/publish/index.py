@@ -139,7 +139,9 @@ def _name(folder: Path, result: dict | None, error: dict | None) -> str:
     return folder.name
 
 
-def _links(folder: Path, names: set[str]) -> dict[str, str]:
+def _links(folder: Path, names: set[str] | None = None) -> dict[str, str]:
+    """The department's files the page links to (``names``: the folder's listing, if read already)."""
+    names = {p.name for p in folder.iterdir()} if names is None else names
     return {o.label: f"{folder.name}/{o.filename}" for o in (*outputs.DEPARTMENT, outputs.ERROR)
             if o.filename in names and (folder / o.filename).is_file()}
 
