@@ -78,7 +78,7 @@ def _instrument() -> None:
     exporters.render_pdf = _timed("appendix pdf", exporters.render_pdf)
     department._publish = _timed("publish (total)", department._publish)
     documents.write_documents = _timed("documents (total)", documents.write_documents)
-    department.fingerprint = _timed("fingerprint", department.fingerprint)
+    department.stamp = _timed("stamp", department.stamp)
     staging.swap_in = _timed("swap in", staging.swap_in)
 
 
