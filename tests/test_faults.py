@@ -88,7 +88,19 @@ def wait_for(condition, timeout: float, what: str):
 
 
 def kernels(tag: str) -> list[int]:
-    return [pid for pid, cmd in tagged(tag).items() if "evalkit.run.kernel" in cmd or "ipykernel" in cmd]
+    """Kernels started the ordinary way, and kernels forked from a fork server (whose command line
+    they share: they are the server's children)."""
+    found = tagged(tag)
+    servers = {pid for pid, cmd in found.items() if "evalkit.run.forkserver" in cmd}
+    return [pid for pid, cmd in found.items() if "evalkit.run.kernel" in cmd or "ipykernel" in cmd
+            or (pid in servers and _parent(pid) in servers)]
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def mid_batch(out: Path, tag: str, proc: subprocess.Popen) -> None:
@@ -240,6 +252,7 @@ def slow_kernels(monkeypatch, folder: Path) -> None:
     (folder / "sitecustomize.py").write_text("import os, time\nif os.environ.get('JPY_PARENT_PID'):\n"
                                              "    time.sleep(60)\n", encoding="utf-8")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv("EVALKIT_KERNEL_FORK", "0")  # a forked kernel has started already: never slow
 
 
 def test_a_run_that_fails_for_its_own_reasons_keeps_the_good_outputs(project, tmp_path, monkeypatch):

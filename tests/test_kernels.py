@@ -45,9 +45,12 @@ def wait_until(condition, timeout: float) -> bool:
 @pytest.fixture
 def spare(monkeypatch):
     """This process keeps a spare kernel for the test (as a pool worker does), and none after it."""
+    from evalkit.run import forkserver
+
     monkeypatch.setattr(kernels, "_keeping", True)
     yield
     kernels.drop_spare()
+    forkserver.stop_server()
 
 
 def pid_of(kernel: kernels.Kernel) -> int:
@@ -96,6 +99,8 @@ def comparable(folder: Path) -> tuple[dict, list]:
 
 
 def test_a_department_leaves_the_same_files_whether_its_kernel_was_started_ahead_or_not(tmp_path, monkeypatch):
+    from evalkit.run import forkserver
+
     folder = ("2023", "dangzheng-office")
     department.run_department(WORKED, tmp_path / "plain", formats=("html",))
     monkeypatch.setattr(kernels, "_keeping", True)
@@ -105,6 +110,7 @@ def test_a_department_leaves_the_same_files_whether_its_kernel_was_started_ahead
         department.run_department(WORKED, tmp_path / "ahead", formats=("html",))
     finally:
         kernels.drop_spare()
+        forkserver.stop_server()
     plain, ahead = comparable(tmp_path / "plain" / Path(*folder)), comparable(tmp_path / "ahead" / Path(*folder))
     assert plain == ahead
     assert [count for count, _ in ahead[1]] == list(range(1, len(ahead[1]) + 1))  # the preload left no trace
@@ -132,3 +138,95 @@ def test_a_worker_that_ends_takes_its_spare_kernel_with_it(how):
         else:
             pool.shutdown()
     assert wait_until(lambda: not alive(pid), 10), f"spare kernel {pid} outlived its worker ({how})"
+
+
+# --- kernels forked from the worker's fork server ------------------------------------------------
+
+def ask(kernel: kernels.Kernel, code: str) -> str:
+    """Run ``code`` in ``kernel`` and return what it printed."""
+    from jupyter_core.utils import run_sync
+
+    printed = []
+    client = kernel.manager.client()
+    client.start_channels()
+    try:
+        run_sync(client.wait_for_ready)(timeout=60)
+        run_sync(client.execute_interactive)(code, timeout=60, output_hook=lambda msg: printed.append(
+            msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None)
+    finally:
+        client.stop_channels()
+    return "".join(printed).strip()
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_forked_kernels_are_fresh_processes_of_their_own(spare):
+    import os
+
+    from evalkit.run import forkserver
+
+    first, second = kernels.start_kernel(), kernels.start_kernel()
+    try:
+        server = forkserver.server().process.pid
+        for kernel in (first, second):
+            pid = pid_of(kernel)
+            assert parent_of(pid) == server and os.getpgid(pid) == pid  # the server's child, in a session of its own
+        assert ask(first, "department = 'dept-a'; import os; print(os.getpid())") == str(pid_of(first))
+        # nothing one kernel did is in the next: each is a copy of the server, which runs no cell
+        assert ask(second, "print('department' in globals(), 'pandas' in __import__('sys').modules)") == "False True"
+    finally:
+        kernels.discard(first)
+        kernels.discard(second)
+
+
+def test_kernels_die_with_their_fork_server(spare):
+    import os
+    import signal
+
+    from evalkit.run import forkserver
+
+    kernel = kernels.start_kernel()
+    pid, server = pid_of(kernel), forkserver.server().process.pid
+    try:
+        os.kill(server, signal.SIGKILL)
+        assert wait_until(lambda: not alive(pid), 10), "a kernel outlived its fork server"
+        assert not kernel.alive
+        replacement = kernels.start_kernel()  # the next kernel gets a new server
+        assert forkserver.server().process.pid != server and replacement.alive
+        kernels.discard(replacement)
+    finally:
+        kernels.discard(kernel)
+
+
+def test_without_a_fork_server_kernels_start_the_ordinary_way(spare, monkeypatch):
+    import os
+
+    from evalkit.run import forkserver
+
+    def broken():
+        raise RuntimeError("the kernel fork server did not start")
+
+    monkeypatch.setattr(forkserver, "server", broken)
+    kernel = kernels.start_kernel()
+    try:
+        assert parent_of(pid_of(kernel)) == os.getpid()
+        assert ask(kernel, "print(1 + 1)") == "2"
+    finally:
+        kernels.discard(kernel)
+
+
+def test_a_killed_worker_takes_its_fork_server_and_kernels_with_it():
+    import os
+    import signal
+
+    pool = workers.start_pool(1)
+    try:
+        worker = pool.submit(os.getpid).result(timeout=60)
+        pid = pool.submit(spare_pid).result(timeout=120)
+        assert alive(pid)
+        os.kill(worker, signal.SIGKILL)
+        assert wait_until(lambda: not alive(pid), 10), "a kernel outlived its killed worker"
+    finally:
+        workers.stop_pool(pool)

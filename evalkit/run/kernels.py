@@ -27,6 +27,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +63,11 @@ def start_kernel() -> Kernel:
     sockets = Path(tempfile.mkdtemp(prefix="evk-"))
     km = _manager_class()(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"),
                           kernel_spec_manager=this_python_kernels())
+    from . import forkserver
+
+    if _keeping and forkserver.enabled():  # a pool worker: forked from its server (:mod:`.forkserver`)
+        km.kernel_id = str(uuid.uuid4())
+        km.provisioner = forkserver.provisioner_class()(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
     _KERNELS.add(km)
     kernel = Kernel(km, sockets)
     try:
@@ -116,8 +122,11 @@ def keep_spare() -> None:
     global _keeping
     from multiprocessing import util
 
+    from .forkserver import stop_server
+
     _keeping = True
     util.Finalize(None, drop_spare, exitpriority=10)
+    util.Finalize(None, stop_server, exitpriority=9)
 
 
 def start_spare() -> None:
