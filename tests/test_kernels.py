@@ -162,7 +162,7 @@ def parent_of(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
-def test_forked_kernels_are_fresh_processes_of_their_own(spare):
+def test_forked_kernels_are_fresh_processes_of_their_own(spare, capfd):
     import os
 
     from evalkit.run import forkserver
@@ -176,6 +176,7 @@ def test_forked_kernels_are_fresh_processes_of_their_own(spare):
         assert ask(first, "department = 'dept-a'; import os; print(os.getpid())") == str(pid_of(first))
         # nothing one kernel did is in the next: each is a copy of the server, which runs no cell
         assert ask(second, "print('department' in globals(), 'pandas' in __import__('sys').modules)") == "False True"
+        assert "ipython kernel" not in capfd.readouterr().err  # each kernel knows its parent: no notice on the terminal
     finally:
         kernels.discard(first)
         kernels.discard(second)

@@ -345,11 +345,11 @@ def payment_curves_chart(pf) -> Image | Markdown:
     if m.empty:
         return Markdown("（没有部门提供月度支付数据。）")
     use_cjk_font()
-    fig = Figure(figsize=(7.5, 4))
-    ax = fig.subplots()
     flagged = set(pf.findings.loc[pf.findings["id"].isin(YEAR_END_IDS), "department_id"])
     if m["department_id"].nunique() > LIST_UP_TO:
         return _payment_bands(m, flagged)
+    fig = Figure(figsize=(7.5, 4))
+    ax = fig.subplots()
     for dept, group in m.groupby("department_id"):
         hot = dept in flagged
         ax.plot(group["month"], group["against_budget"] * 100, color=RED if hot else BLUE,
@@ -359,12 +359,7 @@ def payment_curves_chart(pf) -> Image | Markdown:
     if flagged:
         ax.plot([], [], color=RED, label="年末突击支出的部门")
     ax.plot([], [], color=BLUE, alpha=0.4, label="其他部门")
-    ax.set_xticks(months, [f"{x}月" for x in months], fontsize=8)
-    ax.set_ylabel("累计支付进度（占全年预算数，%）")
-    fig.suptitle("各部门累计支付进度与序时进度", fontsize=11)
-    legend_above(ax)
-    fig.tight_layout()
-    return chart_image(to_png(fig), "各部门累计支付进度与序时进度")
+    return _payment_chart(fig, ax)
 
 
 def _payment_bands(m: pd.DataFrame, flagged: set) -> Image:
@@ -382,6 +377,12 @@ def _payment_bands(m: pd.DataFrame, flagged: set) -> Image:
         ax.fill_between(q.index, q[0.1], q[0.9], color=color, alpha=0.18, linewidth=0)
         ax.plot(q.index, q[0.5], color=color, linewidth=1.8, label=f"{label}（{count}个）：中位数，阴影为10%～90%分位")
     ax.plot(months, [x / 12 * 100 for x in months], color="black", linestyle="--", label="序时进度")
+    return _payment_chart(fig, ax)
+
+
+def _payment_chart(fig, ax) -> Image:
+    """The months, axis, title and legend both payment charts share, and the finished image."""
+    months = list(range(1, 13))
     ax.set_xticks(months, [f"{x}月" for x in months], fontsize=8)
     ax.set_ylabel("累计支付进度（占全年预算数，%）")
     fig.suptitle("各部门累计支付进度与序时进度", fontsize=11)

@@ -110,10 +110,12 @@ def _become_kernel(request: dict) -> None:
             os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        sys.argv = [KERNEL_MODULE, *request["argv"]]
+        # its parent is the server: ipykernel watches that one (and says nothing of running without one)
+        argv = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        sys.argv = [KERNEL_MODULE, *argv]
         from ipykernel.kernelapp import IPKernelApp
 
-        IPKernelApp.launch_instance(argv=request["argv"])
+        IPKernelApp.launch_instance(argv=argv)
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
