@@ -2,11 +2,9 @@
 the audit's own, about what only the text shows (parts against totals, a figure stated twice, counts
 against lists, a table's total row, template text, OCR noise…). Each finding quotes the text it is about.
 
-Every message is in the finance bureau's plain Chinese; core messages are tidied for the page (no space
-between Chinese and numerals, ≥ ≤ for directions, dates as 2024年6月11日).
-
->>> tidy("报告的预算执行率 99.72% 与重新计算的 99.71% 不符（评价期间 2023-04-10 至 2023-04-30；方向“>=”）")
-'报告的预算执行率99.72%与重新计算的99.71%不符（评价期间2023年4月10日至2023年4月30日；方向“≥”）'
+Every message is in the finance bureau's plain Chinese; core messages come already set for the page by
+the core (:func:`evalkit.core.wording.tidy`: no space between Chinese and numerals, ≥ ≤ for directions,
+dates as 2024年6月11日).
 """
 
 from __future__ import annotations
@@ -78,21 +76,6 @@ def run_checks(ex: Extracted, mapped: Mapped) -> list[AuditFinding]:
 
 # --- wording ---------------------------------------------------------------------------------------
 
-_ISO = re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2})")
-_CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’]"
-
-
-def tidy(message: str) -> str:
-    """A core message as the page prints it."""
-    text = _ISO.sub(lambda m: f"{int(m['y'])}年{int(m['m'])}月{int(m['d'])}日", message)
-    for code, sign in ((">=", "≥"), ("<=", "≤")):
-        text = text.replace(f"“{code}”", f"“{sign}”")
-    text = re.sub(r"(?<=[0-9]) 至 (?=[0-9])", "至", text)
-    text = re.sub(rf"(?<={_CJK}) +(?=[0-9\[(（+\-−])", "", text)
-    text = re.sub(rf"(?<=[0-9%\])）]) +(?={_CJK})", "", text)
-    return re.sub(rf"(?<={_CJK}) +(?={_CJK})", "", text)
-
-
 def _n(value) -> str:
     """A number as the page prints it: exact, trailing zeros kept as printed."""
     if isinstance(value, Fraction):
@@ -154,7 +137,7 @@ def core_findings(ex: Extracted, mapped: Mapped) -> list[AuditFinding]:
             continue
         if f.id == "indicator.reported_without_actual" and f.subject in non_numeric:
             continue  # said better by audit.non_numeric_actual
-        out.append(AuditFinding(f.id, f.severity, tidy(f.message), dict(f.evidence), _quotes_for(f, ex, mapped)))
+        out.append(AuditFinding(f.id, f.severity, f.message, dict(f.evidence), _quotes_for(f, ex, mapped)))
     return out
 
 
