@@ -130,7 +130,7 @@ def core_findings(ex: Extracted, mapped: Mapped) -> list[AuditFinding]:
         return [AuditFinding("audit.not_scored", "info",
                              "报告中的部分数字无法组成完整的评价数据，未能按评分规则逐项核对",
                              {"problems": [p.message for p in exc.problems][:5]})]
-    non_numeric = {k for k, q in _indicator_keys(mapped) if k in _non_numeric_keys(mapped)}
+    non_numeric = _non_numeric_keys(mapped)
     out = []
     for f in ev.finding_items:
         if f.id.startswith(tuple(dropped)):
@@ -141,14 +141,10 @@ def core_findings(ex: Extracted, mapped: Mapped) -> list[AuditFinding]:
     return out
 
 
-def _indicator_keys(mapped: Mapped):
-    for i, g in enumerate(mapped.mapping["goals"]):
-        for j, _ in enumerate(g["indicators"]):
-            yield f"goals[{i}].indicators[{j}]", None
-
-
 def _non_numeric_keys(mapped: Mapped) -> set[str]:
-    keys = [k for k, _ in _indicator_keys(mapped)]
+    """The params key paths of the indicators whose actual is words where a number was due."""
+    keys = [f"goals[{i}].indicators[{j}]" for i, g in enumerate(mapped.mapping["goals"])
+            for j in range(len(g["indicators"]))]
     return {keys[i] for i in mapped.non_numeric if i < len(keys)}
 
 
@@ -272,10 +268,6 @@ def _show(value) -> str:
     return _n(value) if isinstance(value, Decimal | Fraction) else str(value)
 
 
-def _rate_matches(executed: Decimal, adjusted: Decimal, printed: Decimal) -> bool:
-    return adjusted != 0 and round_half_up(exact(executed) / exact(adjusted) * 100, decimals_of(printed)) == printed
-
-
 @check
 def part_rates(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
     """A part's stated execution rate against its own amounts (the core checks the parts it was given)."""
@@ -288,9 +280,9 @@ def part_rates(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
         rate, adjusted, executed = ex.first(f"{prefix}.rate"), ex.first(f"{prefix}.adjusted"), ex.first(f"{prefix}.executed")
         if not (rate and adjusted and executed) or adjusted.value == 0:
             continue
-        if _rate_matches(executed.value, adjusted.value, rate.value):
-            continue
         computed = round_half_up(exact(executed.value) / exact(adjusted.value) * 100, decimals_of(rate.value))
+        if computed == rate.value:
+            continue
         yield AuditFinding("budget.line_rate_mismatch", "error",
                            f"报告的{_label(part, ex)}执行率{_n(rate.value)}%与重新计算的{computed}%不符"
                            f"（{_n(executed.value)}÷{_n(adjusted.value)}={computed}%）",
