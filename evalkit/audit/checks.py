@@ -2,11 +2,9 @@
 the audit's own, about what only the text shows (parts against totals, a figure stated twice, counts
 against lists, a table's total row, template text, OCR noise…). Each finding quotes the text it is about.
 
-Every message is in the finance bureau's plain Chinese; core messages are tidied for the page (no space
-between Chinese and numerals, ≥ ≤ for directions, dates as 2024年6月11日).
-
->>> tidy("报告的预算执行率 99.72% 与重新计算的 99.71% 不符（评价期间 2023-04-10 至 2023-04-30；方向“>=”）")
-'报告的预算执行率99.72%与重新计算的99.71%不符（评价期间2023年4月10日至2023年4月30日；方向“≥”）'
+Every message is in the finance bureau's plain Chinese; core messages come already set for the page by
+the core (:func:`evalkit.core.wording.tidy`: no space between Chinese and numerals, ≥ ≤ for directions,
+dates as 2024年6月11日).
 """
 
 from __future__ import annotations
@@ -78,21 +76,6 @@ def run_checks(ex: Extracted, mapped: Mapped) -> list[AuditFinding]:
 
 # --- wording ---------------------------------------------------------------------------------------
 
-_ISO = re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2})")
-_CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’]"
-
-
-def tidy(message: str) -> str:
-    """A core message as the page prints it."""
-    text = _ISO.sub(lambda m: f"{int(m['y'])}年{int(m['m'])}月{int(m['d'])}日", message)
-    for code, sign in ((">=", "≥"), ("<=", "≤")):
-        text = text.replace(f"“{code}”", f"“{sign}”")
-    text = re.sub(r"(?<=[0-9]) 至 (?=[0-9])", "至", text)
-    text = re.sub(rf"(?<={_CJK}) +(?=[0-9\[(（+\-−])", "", text)
-    text = re.sub(rf"(?<=[0-9%\])）]) +(?={_CJK})", "", text)
-    return re.sub(rf"(?<={_CJK}) +(?={_CJK})", "", text)
-
-
 def _n(value) -> str:
     """A number as the page prints it: exact, trailing zeros kept as printed."""
     if isinstance(value, Fraction):
@@ -147,25 +130,21 @@ def core_findings(ex: Extracted, mapped: Mapped) -> list[AuditFinding]:
         return [AuditFinding("audit.not_scored", "info",
                              "报告中的部分数字无法组成完整的评价数据，未能按评分规则逐项核对",
                              {"problems": [p.message for p in exc.problems][:5]})]
-    non_numeric = {k for k, q in _indicator_keys(mapped) if k in _non_numeric_keys(mapped)}
+    non_numeric = _non_numeric_keys(mapped)
     out = []
     for f in ev.finding_items:
         if f.id.startswith(tuple(dropped)):
             continue
         if f.id == "indicator.reported_without_actual" and f.subject in non_numeric:
             continue  # said better by audit.non_numeric_actual
-        out.append(AuditFinding(f.id, f.severity, tidy(f.message), dict(f.evidence), _quotes_for(f, ex, mapped)))
+        out.append(AuditFinding(f.id, f.severity, f.message, dict(f.evidence), _quotes_for(f, ex, mapped)))
     return out
 
 
-def _indicator_keys(mapped: Mapped):
-    for i, g in enumerate(mapped.mapping["goals"]):
-        for j, _ in enumerate(g["indicators"]):
-            yield f"goals[{i}].indicators[{j}]", None
-
-
 def _non_numeric_keys(mapped: Mapped) -> set[str]:
-    keys = [k for k, _ in _indicator_keys(mapped)]
+    """The params key paths of the indicators whose actual is words where a number was due."""
+    keys = [f"goals[{i}].indicators[{j}]" for i, g in enumerate(mapped.mapping["goals"])
+            for j in range(len(g["indicators"]))]
     return {keys[i] for i in mapped.non_numeric if i < len(keys)}
 
 
@@ -289,10 +268,6 @@ def _show(value) -> str:
     return _n(value) if isinstance(value, Decimal | Fraction) else str(value)
 
 
-def _rate_matches(executed: Decimal, adjusted: Decimal, printed: Decimal) -> bool:
-    return adjusted != 0 and round_half_up(exact(executed) / exact(adjusted) * 100, decimals_of(printed)) == printed
-
-
 @check
 def part_rates(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
     """A part's stated execution rate against its own amounts (the core checks the parts it was given)."""
@@ -305,9 +280,9 @@ def part_rates(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
         rate, adjusted, executed = ex.first(f"{prefix}.rate"), ex.first(f"{prefix}.adjusted"), ex.first(f"{prefix}.executed")
         if not (rate and adjusted and executed) or adjusted.value == 0:
             continue
-        if _rate_matches(executed.value, adjusted.value, rate.value):
-            continue
         computed = round_half_up(exact(executed.value) / exact(adjusted.value) * 100, decimals_of(rate.value))
+        if computed == rate.value:
+            continue
         yield AuditFinding("budget.line_rate_mismatch", "error",
                            f"报告的{_label(part, ex)}执行率{_n(rate.value)}%与重新计算的{computed}%不符"
                            f"（{_n(executed.value)}÷{_n(adjusted.value)}={computed}%）",

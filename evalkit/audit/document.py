@@ -35,9 +35,6 @@ class Location:
             head += f"第{self.paragraph}段"
         return head or "全文"
 
-    def cell(self, row: int, column: int | None = None) -> Location:
-        return replace(self, row=row, column=column)
-
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
 

@@ -153,9 +153,6 @@ class Extracted:
     def first(self, key: str) -> Figure | None:
         return next((f for f in self.figures if f.key == key), None)
 
-    def all(self, key: str) -> list[Figure]:
-        return [f for f in self.figures if f.key == key]
-
     def value(self, key: str):
         f = self.first(key)
         return None if f is None else f.value

@@ -15,9 +15,9 @@ from importlib import resources
 import yaml
 
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
-from ..core.wording import evidence_items, finding_advice, finding_label, show
+from ..core.wording import evidence_text, finding_advice, finding_label, show, tidy
 from ..publish.markup import PAGE_CSP
-from .checks import key_words, tidy
+from .checks import key_words
 from .readers import OWN_PAGE_MARK
 
 __all__ = ["audit_page", "index_page", "audit_label", "audit_advice"]
@@ -60,7 +60,7 @@ def evidence_words(finding: dict) -> str:
     """A finding's evidence on one line, in Chinese: ``分项合计：1234.56；所称合计：1234.50``."""
     fid, evidence = finding["id"], finding.get("evidence") or {}
     if not fid.startswith("audit."):
-        return tidy("；".join(f"{label}：{text}" for label, text in evidence_items(fid, evidence, unit="万元")))
+        return evidence_text(fid, evidence, unit="万元")
     labels = _wording()["evidence"]
     parts = []
     for key, value in evidence.items():

@@ -18,6 +18,7 @@ import hashlib
 import platform
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from ..core.findings import SEVERITIES
@@ -72,8 +73,6 @@ def refused_record(shown: str, reason: str, message: str, *, path=None) -> dict:
 
 
 def _provenance(path) -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
     info = {"generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "python": platform.python_version()}
     try:
@@ -82,12 +81,24 @@ def _provenance(path) -> dict:
             info["sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
     except OSError:
         pass
+    if packages := _package_versions():
+        info["packages"] = dict(packages)
+    return info
+
+
+@cache
+def _package_versions() -> dict[str, str]:
+    """The installed versions of evalkit and its readers, looked up once per process (a batch's warm-up
+    looks them up before forking, so no worker searches the installed packages again)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
     for package in ("evalkit", "pdfplumber", "python-docx", "lxml"):
         try:
-            info.setdefault("packages", {})[package] = version(package)
+            found[package] = version(package)
         except PackageNotFoundError:
             continue
-    return info
+    return found
 
 
 def _jsonable(value):

@@ -129,9 +129,3 @@ def make_date(year: int | None, month: str, day: str) -> date | None:
         return date(year, int(month), int(day))
     except ValueError:
         return None
-
-
-def chinese_date(when: date) -> str:
-    """``2024年6月11日``."""
-    return f"{when.year}年{when.month}月{when.day}日"
-
