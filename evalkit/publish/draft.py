@@ -26,6 +26,7 @@ from decimal import Decimal
 from ..core.evaluation import Evaluation
 from ..core.model import DIRECTION_LABELS, Indicator
 from ..core.numbers import fmt, fmt_pct, fmt_plain, round_half_up, rounding_eq_decimal
+from ..core.params import TOTAL
 from ..core.review import quantity
 from ..core.sample import is_sample_region
 from ..core.scoring import IndicatorScore
@@ -141,7 +142,7 @@ def _budget_table(w: Writer, ev: Evaluation) -> None:
     rows = [[line.name + (f"（{line.count}个）" if line.count is not None else ""),
              "—" if line.initial is None else fmt(line.initial), fmt(line.adjusted), fmt(line.executed),
              _rate(line.execution_rate)] for line in b.lines]
-    rows.append(["合计", fmt(b.initial), fmt(b.adjusted), fmt(b.executed), _rate(b.execution_rate)])
+    rows.append([TOTAL, fmt(b.initial), fmt(b.adjusted), fmt(b.executed), _rate(b.execution_rate)])
     w.table(["预算项目", f"年初预算数（{unit}）", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率"],
             rows, (30, 18, 18, 18, 16), numeric={1, 2, 3, 4})
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from ..core.evaluation import Evaluation
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.numbers import fmt, fmt_pct, fmt_plain, rounding_eq_decimal
+from ..core.params import TOTAL
 from ..core.sample import is_sample_region
 from ..core.wording import evidence_text, finding_advice
 from .document import Document, Span, Writer
@@ -103,7 +104,7 @@ def _indicators(w: Writer, ev: Evaluation) -> None:
         last_goal = s.goal
     scored = [r.reviewed.score for r in review.rows if r.reviewed.scored]
     reported = [r.reported for r in review.rows if r.reported is not None]
-    rows.append(["合计", "", fmt(sum(r.computed.weight for r in review.rows)),
+    rows.append([TOTAL, "", fmt(sum(r.computed.weight for r in review.rows)),
                  fmt(sum(reported)) if reported else "—",
                  fmt(sum(scored)) if len(scored) == len(review.rows) else "无法核定", ""])
     w.table(["绩效目标", "绩效指标", "分值", "自评得分", "复核得分", "扣分说明"], rows, (14, 20, 8, 9, 11, 38),
