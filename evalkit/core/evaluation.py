@@ -31,7 +31,7 @@ from .history import (
 )
 from .model import Params
 from .numbers import fmt_pct, to_float
-from .params import load_params, parse_params
+from .params import TOTAL, load_params, parse_params
 from .payments import MonthlyProfile, ProjectProfile, monthly_profile, project_profile
 from .review import Review, ReviewInput, load_review, review_path
 from .review import review as review_of
@@ -113,7 +113,7 @@ class Evaluation:
         rows = [{"name": line.name, "kind": line.kind, "count": line.count, "initial": to_float(line.initial),
                  "adjusted": float(line.adjusted), "executed": float(line.executed),
                  "execution_rate": to_float(line.execution_rate), "trail": line.trail} for line in b.lines]
-        rows.append({"name": "合计", "kind": "total", "count": None, "initial": float(b.initial),
+        rows.append({"name": TOTAL, "kind": "total", "count": None, "initial": float(b.initial),
                      "adjusted": float(b.adjusted), "executed": float(b.executed),
                      "execution_rate": to_float(b.execution_rate), "trail": b.trails["execution_rate"]})
         return pd.DataFrame(rows)

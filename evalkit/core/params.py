@@ -140,6 +140,11 @@ def _check_scheme_ref(c: Validator, ref: str, base: Path) -> None:
                          "or the path of a scheme YAML relative to the params file")
 
 
+def _refuse_total(c: Validator, key: str, name: str | None, what: str) -> None:
+    if name == TOTAL:
+        c.fail(key, f"'{TOTAL}' names the total row of every table; give the {what} its own name")
+
+
 def _department(c: Validator, value) -> m.Department | None:
     d = c.mapping("department", value, allowed=("id", "name", "year", "region", "city"),
                   required=("id", "name", "year"))
@@ -174,8 +179,7 @@ def _budget(c: Validator, value, *, base, inputs) -> m.Budget | None:
     for i, name in enumerate(names):
         if names.index(name) != i:
             c.fail(f"budget.lines[{i}].name", f"duplicate line name {name!r}; names must be unique")
-        if name == TOTAL:
-            c.fail(f"budget.lines[{i}].name", f"'{TOTAL}' names the total row of every table; give the line its own name")
+        _refuse_total(c, f"budget.lines[{i}].name", name, "line")
     projects = _side_table(c, "budget.projects", b.get("projects"), base=base, inputs=inputs,
                            columns=PROJECT_COLUMNS, row=_project)
     monthly = _side_table(c, "budget.monthly", b.get("monthly"), base=base, inputs=inputs,
@@ -330,8 +334,7 @@ def _goals(c: Validator, value) -> tuple[m.Goal, ...]:
         indicators = tuple(filter(None, (_indicator(c, f"{key}.indicators[{j}]", ind)
                                          for j, ind in enumerate(raw_indicators))))
         name = c.text(f"{key}.name", g.get("name"))
-        if name == TOTAL:
-            c.fail(f"{key}.name", f"'{TOTAL}' names the total row of every table; give the goal its own name")
+        _refuse_total(c, f"{key}.name", name, "goal")
         goals.append(m.Goal(name=name, indicators=indicators,
                             objective=c.text(f"{key}.objective", g.get("objective"), optional=True, long=True),
                             number=c.text(f"{key}.number", g.get("number"), optional=True)))
@@ -373,8 +376,7 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
         if unit is None and isinstance(raw_target, str) and raw_target.strip().endswith(("%", "％")):
             unit = "%"
     name = c.text(f"{key}.name", d.get("name"))
-    if name == TOTAL:
-        c.fail(f"{key}.name", f"'{TOTAL}' names the total row of every table; give the indicator its own name")
+    _refuse_total(c, f"{key}.name", name, "indicator")
     if unit == "%" and isinstance(actual, Decimal) and actual < 0 and not CHANGE_WORDS.search(name or ""):
         c.fail(f"{key}.actual", f"expected a percentage ≥ 0, got {actual:f}; only an indicator that measures a "
                                 "change (增长率, 同比, 下降率…) can be negative")

@@ -17,7 +17,7 @@ from ..exceptions import Problem
 from .model import key_and_parents
 
 #: libyaml's safe loader where PyYAML was built with it (tens of times faster; the same marks).
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_NODES = 100_000
 #: Deepest nesting a document may have (a params file needs six levels).
 MAX_DEPTH = 32
@@ -90,7 +90,7 @@ def load_yaml(text: str, path: str) -> tuple[Located | None, list[Problem]]:
         return None, [Problem(path, "", None, f"the file is larger than {MAX_BYTES // 1_000_000} MB; "
                                               "expected a params or scheme file of a few kB")]
     try:
-        root = yaml.compose(text, Loader=_LOADER)
+        root = yaml.compose(text, Loader=YAML_LOADER)
     except RecursionError:
         return None, [Problem(path, "", None, f"nested deeper than {MAX_DEPTH} levels; expected the "
                                               "shallow mapping of a params or scheme file")]

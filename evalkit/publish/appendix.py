@@ -15,6 +15,7 @@ from ..core.evaluation import Evaluation
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.model import DIRECTION_LABELS
 from ..core.numbers import fmt, fmt_pct, fmt_plain
+from ..core.params import TOTAL
 from ..core.sample import is_sample_region
 from ..core.wording import evidence_text, finding_advice, finding_label, tidy
 from . import charts
@@ -85,7 +86,7 @@ def budget_table(ev: Evaluation) -> HTML:
     b, unit = ev.budget, ev.params.unit
     rows = [[line.name, "—" if line.initial is None else fmt(line.initial), fmt(line.adjusted), fmt(line.executed),
              fmt_pct(line.execution_rate), rate_trail(line.executed, line.adjusted)] for line in b.lines]
-    rows.append(["合计", fmt(b.initial), fmt(b.adjusted), fmt(b.executed), fmt_pct(b.execution_rate),
+    rows.append([TOTAL, fmt(b.initial), fmt(b.adjusted), fmt(b.executed), fmt_pct(b.execution_rate),
                  rate_trail(b.executed, b.adjusted)])
     headers = ["预算项目", f"年初预算数（{unit}）", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率", "计算过程"]
     return HTML(html_table(headers, rows, numeric={1, 2, 3, 4}, total_last=True))

@@ -25,7 +25,8 @@ from decimal import Decimal
 
 from ..core.evaluation import Evaluation
 from ..core.model import DIRECTION_LABELS, Indicator
-from ..core.numbers import fmt, fmt_pct, fmt_plain, round_half_up
+from ..core.numbers import fmt, fmt_pct, fmt_plain, round_half_up, rounding_eq_decimal
+from ..core.params import TOTAL
 from ..core.review import quantity
 from ..core.sample import is_sample_region
 from ..core.scoring import IndicatorScore
@@ -130,8 +131,7 @@ def _claim_slot(what: str, printed: Decimal | None, computed) -> list[Span]:
     its printed precision: a slot asking the writer to reconcile them, in neutral words."""
     if printed is None or computed is None:
         return []
-    places = max(0, -printed.as_tuple().exponent)
-    if round_half_up(computed * 100, places) == printed:
+    if rounding_eq_decimal(computed, printed, scale=100):
         return []
     return [missing(f"此前填报的{what}为{fmt_plain(printed)}%，与按上述数字计算的{fmt_pct(computed)}不同，"
                     "请核对后统一")]
@@ -142,7 +142,7 @@ def _budget_table(w: Writer, ev: Evaluation) -> None:
     rows = [[line.name + (f"（{line.count}个）" if line.count is not None else ""),
              "—" if line.initial is None else fmt(line.initial), fmt(line.adjusted), fmt(line.executed),
              _rate(line.execution_rate)] for line in b.lines]
-    rows.append(["合计", fmt(b.initial), fmt(b.adjusted), fmt(b.executed), _rate(b.execution_rate)])
+    rows.append([TOTAL, fmt(b.initial), fmt(b.adjusted), fmt(b.executed), _rate(b.execution_rate)])
     w.table(["预算项目", f"年初预算数（{unit}）", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率"],
             rows, (30, 18, 18, 18, 16), numeric={1, 2, 3, 4})
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from ..core.evaluation import Evaluation
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
-from ..core.numbers import fmt, fmt_pct, fmt_plain, round_half_up
+from ..core.numbers import fmt, fmt_pct, fmt_plain, rounding_eq_decimal
+from ..core.params import TOTAL
 from ..core.sample import is_sample_region
 from ..core.wording import evidence_text, finding_advice
 from .document import Document, Span, Writer
@@ -83,8 +84,7 @@ def _budget(w: Writer, ev: Evaluation) -> None:
         text += (f"全年执行数超过全年预算数{fmt(b.executed - b.adjusted)}{unit}，属超预算支出，"
                  "预算执行得分按100%计，超支部分须说明资金来源并整改。")
     if rep.execution_rate is not None:
-        places = max(0, -rep.execution_rate.as_tuple().exponent)
-        same = round_half_up(b.execution_rate * 100, places) == rep.execution_rate
+        same = rounding_eq_decimal(b.execution_rate, rep.execution_rate, scale=100)
         if same and b.execution_rate <= 1:
             text += f"部门报告的预算执行率{fmt_plain(rep.execution_rate)}%与复核结果一致。"
         elif not same:
@@ -104,7 +104,7 @@ def _indicators(w: Writer, ev: Evaluation) -> None:
         last_goal = s.goal
     scored = [r.reviewed.score for r in review.rows if r.reviewed.scored]
     reported = [r.reported for r in review.rows if r.reported is not None]
-    rows.append(["合计", "", fmt(sum(r.computed.weight for r in review.rows)),
+    rows.append([TOTAL, "", fmt(sum(r.computed.weight for r in review.rows)),
                  fmt(sum(reported)) if reported else "—",
                  fmt(sum(scored)) if len(scored) == len(review.rows) else "无法核定", ""])
     w.table(["绩效目标", "绩效指标", "分值", "自评得分", "复核得分", "扣分说明"], rows, (14, 20, 8, 9, 11, 38),

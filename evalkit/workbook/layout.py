@@ -7,11 +7,11 @@ and free of openpyxl, so reading the layout never loads the spreadsheet library.
 from __future__ import annotations
 
 from ..core.model import DIRECTION_LABELS, LEVELS
+from ..core.params import TOTAL  # noqa: F401  (the total row's word, one constant with the params check)
 
 SHEET = "绩效自评表"
 META_SHEET = "evalkit"
 META_FORMAT = "evalkit-workbook/v1"
-TOTAL = "合计"
 TITLE = "部门整体支出绩效自评表"
 
 #: Header block: label → field; the value is the cell right of the label (or of its merged range).

@@ -31,7 +31,7 @@ from ..core.params import SCHEMA, parse_params
 from ..core.scheme import load_scheme, resolve_scheme_ref, shipped_schemes
 from ..core.scoring import plan_weights
 from ..core.serialisation import params_yaml
-from ..core.source import load_yaml
+from ..core.source import YAML_LOADER, load_yaml
 from ..exceptions import EvalkitError, ParamsError, Problem, WorkbookError
 from ..iorw import write_atomic
 from .archive import check_archive, read_table_bytes
@@ -154,10 +154,9 @@ def _tokens(text: str) -> int:
     """YAML tokens in ``text``, counted no further than one past :data:`MAX_META_TOKENS`."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     count = 0
     try:
-        for _ in yaml.scan(text, Loader=loader):
+        for _ in yaml.scan(text, Loader=YAML_LOADER):
             count += 1
             if count > MAX_META_TOKENS:
                 break

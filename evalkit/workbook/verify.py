@@ -16,6 +16,7 @@ each typed value is compared with the figure the formula computes, at the precis
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -47,8 +48,9 @@ def check_typed(cells: Cells, params: Params, base: Path) -> None:
             cells.problems.append(cells.locate(problem))
         cells.raise_if_failed()
         return
+    figure = figures(ev)
     for typed in cells.typed:
-        expected = figure(ev, typed)
+        expected = figure(typed)
         if not matches(typed, expected, KINDS[typed.figure]):
             cells.fail(typed.row, typed.col, typed.header,
                        f"expected evalkit's formula, which gives {shown_figure(expected, KINDS[typed.figure])}, got "
@@ -57,25 +59,27 @@ def check_typed(cells: Cells, params: Params, base: Path) -> None:
     cells.raise_if_failed()
 
 
-def figure(ev: Evaluation, typed: Typed):
-    """The figure evalkit computes for the typed cell: a Fraction, a text, or None (nothing: unscored)."""
+def figures(ev: Evaluation) -> Callable[[Typed], object]:
+    """The figure evalkit computes for a typed cell of ``ev``'s table: a Fraction, a text, or None
+    (nothing: unscored). The lookups are built once per table, not once per typed cell."""
     scores = {s.indicator.key: s for s in ev.indicator_scores}
     lines = {f"budget.lines[{i}]": line for i, line in enumerate(ev.budget.lines)}
     weights = sum((s.weight for s in ev.indicator_scores), Fraction(0))
-    return {
-        "line_rate": lambda: lines[typed.key].execution_rate,
-        "execution_rate": lambda: ev.budget.execution_rate,
-        "execution_weight": lambda: ev.budget.execution_weight,
-        "execution_score": lambda: ev.budget.execution_score,
-        "coefficient": lambda: scores[typed.key].coefficient,
-        "score": lambda: scores[typed.key].score,
-        "weights_total": lambda: weights,
-        "indicators_total": lambda: ev.score.indicators,
-        "total_points": lambda: ev.budget.execution_weight + weights,
-        "total": lambda: ev.score.min if ev.score.complete else ev.score.words,
-        "unscored_points": lambda: ev.score.unscored_points,
-        "grade": lambda: ev.grade_text(),
-    }[typed.figure]()
+    by_figure = {
+        "line_rate": lambda key: lines[key].execution_rate,
+        "execution_rate": lambda key: ev.budget.execution_rate,
+        "execution_weight": lambda key: ev.budget.execution_weight,
+        "execution_score": lambda key: ev.budget.execution_score,
+        "coefficient": lambda key: scores[key].coefficient,
+        "score": lambda key: scores[key].score,
+        "weights_total": lambda key: weights,
+        "indicators_total": lambda key: ev.score.indicators,
+        "total_points": lambda key: ev.budget.execution_weight + weights,
+        "total": lambda key: ev.score.min if ev.score.complete else ev.score.words,
+        "unscored_points": lambda key: ev.score.unscored_points,
+        "grade": lambda key: ev.grade_text(),
+    }
+    return lambda typed: by_figure[typed.figure](typed.key)
 
 
 def matches(typed: Typed, expected, kind: str) -> bool:
