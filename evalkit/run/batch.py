@@ -23,7 +23,7 @@ from ..core.model import Department
 from ..core.params import DEPARTMENT_ID, YEARS, duplicate_departments
 from ..iorw import os_error_text, write_atomic
 from ..outputs import FORMATS, INVALID_DIR
-from ..paths import department_dir, notebook_path, params_files
+from ..paths import department_dir, params_files
 from ..publish.index import write_index
 from .department import (
     Outcome,
@@ -33,24 +33,9 @@ from .department import (
     run_overview,
 )
 from .engines import Crash, PoolEngine
-from .fingerprint import Stamps, fingerprint, same_fingerprint
+from .fingerprint import Stamps
 from .lock import output_lock
 from .stale import StaleFolder, mark_stale, produced_by, year_folders
-
-
-def is_current(ev, out: Path, formats) -> bool:
-    """Whether the last successful run used exactly these inputs and its outputs are all still there."""
-    d = ev.params.department
-    folder = department_dir(out, d.year, d.id)
-    stamp = folder / outputs.STAMP.filename
-    if not stamp.is_file() or not all((folder / o.filename).is_file() for o in outputs.department_outputs(formats)):
-        return False
-    try:
-        previous = json.loads(stamp.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(previous, dict) and same_fingerprint(
-        previous, fingerprint(ev, notebook_path("department"), tuple(formats)))
 
 
 def peek_identity(path: Path) -> tuple[str | None, int | None]:
@@ -115,7 +100,7 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[l
         if path in clashes:
             settled.append(Outcome(params=str(path), status="failed", department_id=d.id, name=d.name, year=d.year,
                                    error_kind="DuplicateDepartmentError", error=clashes[path]))
-        elif not force and is_current(ev, out, formats):
+        elif stamps is not None and stamps.current_in(department_dir(out, d.year, d.id), ev):
             settled.append(Outcome(params=str(path), status="skipped", department_id=d.id, name=d.name, year=d.year,
                                    score=ev.score_text(), grade=ev.grade_text(), findings=ev.severity_counts(),
                                    out_dir=str(department_dir(out, d.year, d.id))))
@@ -242,7 +227,7 @@ def run_job(items, *, out: Path = Path("reports"), jobs: int | None = None, forc
         problems: list[str] = []
         claimed = {department_dir(out, o.year, o.department_id) for o in outcomes
                    if o.department_id and o.year is not None}
-        stale = mark_stale(out, claimed, {p.name for p in params_files(items)}, problems=problems)
+        stale = mark_stale(out, claimed, {Path(o.params).name for o in outcomes}, problems=problems)
         _record_invalid(out, outcomes, problems)
         years = sorted({o.year for o in outcomes if o.year is not None})
         outcomes += _overviews(items, out, years, outcomes, force=force, formats=formats, timeout=timeout,

@@ -102,6 +102,7 @@ class Stamps:
                         "evalkit": {"version": version_of("evalkit"), "code": package_digest()},
                         "formats": self.formats}
         self._by_params: dict[str, list[tuple[Path, dict]]] = {}
+        self._by_folder: dict[Path, dict] = {}
         for folder in department_folders(out):
             try:
                 data = json.loads((folder / outputs.STAMP.filename).read_bytes().decode("utf-8"))
@@ -110,6 +111,14 @@ class Stamps:
             name = data.get("params") if isinstance(data, dict) else None
             if isinstance(name, str):
                 self._by_params.setdefault(Path(name).name, []).append((folder, data))
+                self._by_folder[folder] = data
+
+    def current_in(self, folder: Path, ev: Evaluation) -> bool:
+        """Whether ``folder``'s stamp records exactly ``ev``'s :func:`fingerprint` and every output is
+        there: the last successful run used these inputs (decided for a params file evaluated anyway)."""
+        data = self._by_folder.get(Path(folder))
+        return (data is not None and all((Path(folder) / name).is_file() for name in self.expected)
+                and same_fingerprint(data, fingerprint(ev, notebook_path("department"), tuple(self.formats))))
 
     def unchanged(self, path: Path) -> tuple[Path, dict] | None:
         """``(folder, summary)`` when ``path``'s outputs in ``folder`` are current, else None."""
