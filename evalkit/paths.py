@@ -91,6 +91,15 @@ def department_dir(out: Path, year: int | str, department_id: str) -> Path:
     return Path(out) / str(year) / department_id
 
 
+def department_dirs(year_dir: Path) -> list[Path]:
+    """Every department folder in ``reports/<year>/``, in order (hidden folders such as a staging
+    folder, and ``_``-folders, are not); none when the year folder does not exist."""
+    year_dir = Path(year_dir)
+    if not year_dir.is_dir():
+        return []
+    return sorted(p for p in year_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
 def display_path(path: str | Path) -> str:
     """``path`` as a published page names it: relative to the project root when it lies inside it
     (``params/x.yaml``), else its folder's name and its own (``params/x.yaml`` too). Never the

@@ -26,6 +26,7 @@ from ..core.sample import is_sample_region
 from ..core.scoring import grade_range_text
 from ..iorw import write_atomic
 from ..outputs import INVALID_DIR
+from ..paths import department_dirs
 from .fonts import CSS_FONT_STACK
 
 #: Why a folder is stale (:data:`evalkit.outputs.STALE_REASONS`), as the page says it; ``{params}`` is
@@ -47,9 +48,7 @@ NOTES = {
 def collect(out: Path, year: int | str) -> list[dict]:
     """One row per department folder under ``out/<year>/`` plus unreadable params files."""
     base = Path(out) / str(year)
-    folders = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) \
-        if base.is_dir() else []
-    rows = [_folder_row(folder) for folder in folders]
+    rows = [_folder_row(folder) for folder in department_dirs(base)]
     invalid = Path(out) / INVALID_DIR
     if invalid.is_dir():
         for path in sorted(invalid.glob("*.json")):

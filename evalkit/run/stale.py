@@ -26,6 +26,7 @@ from pathlib import Path
 from .. import outputs
 from ..core.params import YEARS
 from ..iorw import os_error_text, write_atomic
+from ..paths import department_dirs
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,7 @@ def year_folders(out: Path) -> list[Path]:
 
 def department_folders(out: Path) -> list[Path]:
     """Every ``out/<year>/<department-id>/`` (hidden folders such as a staging folder are not)."""
-    return [p for year in year_folders(out) for p in sorted(year.iterdir())
-            if p.is_dir() and not p.name.startswith((".", "_"))]
+    return [p for year in year_folders(out) for p in department_dirs(year)]
 
 
 def producer(folder: Path) -> str | None:
