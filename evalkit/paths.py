@@ -11,8 +11,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 #: What a params file is called: ``<department-id>-<year>.yaml`` (``.yml`` too).
 PARAMS_SUFFIXES = (".yaml", ".yml")
 #: YAML files beside the params files that are not params files: a department's own scoring scheme
-#: (``x.scheme.yaml``, named by its ``scheme:`` key) and a reviewer's decisions (``x.review.yaml``).
-COMPANION_SUFFIXES = (".scheme", ".review")
+#: (``x.scheme.yaml``, named by its ``scheme:`` key), a reviewer's decisions (``x.review.yaml``) and
+#: the mid-year monitoring (``x.monitoring.yaml``).
+COMPANION_SUFFIXES = (".scheme", ".review", ".monitoring")
 
 
 def project_root(start: Path | None = None) -> Path | None:

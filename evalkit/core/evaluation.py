@@ -30,6 +30,8 @@ from .history import (
     previous_year_file,
 )
 from .model import Params
+from .midyear import MonitoringResult, assess_monitoring
+from .monitoring import Monitoring, load_monitoring, monitoring_path
 from .numbers import fmt_pct, to_float
 from .params import TOTAL, load_params, parse_params
 from .payments import MonthlyProfile, ProjectProfile, monthly_profile, project_profile
@@ -69,6 +71,7 @@ class Evaluation:
     projects: ProjectProfile | None = None  # per-project execution and concentration
     review_input: ReviewInput | None = None  # the reviewer's decisions, when there is a review file
     previous_year: YearComparison | None = None  # last year beside this year, when last year is known
+    monitoring: MonitoringResult | None = None  # the mid-year (1–N月) lights, when there is a monitoring file
     #: Every file the evaluation read, by its path on this machine → sha256, and every file it looked
     #: for and did not find (a review, last year's files) → None. ``provenance`` names the files read
     #: as published pages do; an incremental run checks all of them (:mod:`evalkit.run.fingerprint`).
@@ -171,6 +174,7 @@ class Evaluation:
             "reported": _jsonable(reported),
             "review": self.review.to_dict(),
             "previous_year": self.previous_year.to_dict() if self.previous_year else None,
+            "monitoring": self.monitoring.to_dict() if self.monitoring else None,
             "provenance": self.provenance,
         }
 
@@ -195,20 +199,23 @@ def _jsonable(value):
 
 def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | None = None,
                     review_input: ReviewInput | None = None, previous: YearFigures | None = None,
-                    files: dict[str, str | None] | None = None) -> Evaluation:
+                    files: dict[str, str | None] | None = None, monitoring: Monitoring | None = None) -> Evaluation:
     """The pure core: no file is opened. Score ``params`` under ``scheme`` (review it with the
-    reviewer's decisions, when there are any, and compare it with ``previous``, last year's figures)."""
+    reviewer's decisions, when there are any, compare it with ``previous``, last year's figures, and
+    with ``monitoring``, the mid-year figures)."""
     budget = compute_budget(params.budget, scheme)
     plan, scores = score_indicators(params, scheme)
     refuse_excess_weights(params, plan, scheme)
     summary = summarise(budget.execution_score, scores)
     graded = grade(summary, scheme)
     monthly, projects = monthly_profile(params.budget), project_profile(params.budget)
+    lights = assess_monitoring(monitoring, scheme) if monitoring is not None else None
     ctx = Context(params=params, scheme=scheme, budget=budget, plan=plan, scores=scores, summary=summary, grade=graded,
-                  monthly=monthly, projects=projects)
+                  monthly=monthly, projects=projects, monitoring=lights)
     ev = Evaluation(params=params, scheme=scheme, budget=budget, weights=plan, indicator_scores=scores,
                     score=summary, grade=graded, finding_items=find_all(ctx), provenance=provenance_info or {},
-                    monthly=monthly, projects=projects, review_input=review_input, files=files or {})
+                    monthly=monthly, projects=projects, review_input=review_input, files=files or {},
+                    monitoring=lights)
     if previous is None:
         return ev
     return dataclasses.replace(ev, previous_year=compare(previous, YearFigures.of(ev)))
@@ -218,8 +225,8 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
              history: bool = True) -> Evaluation:
     """Evaluate a params file (or ``Params``, or a params mapping) under its scheme or ``scheme``.
 
-    Files beside a params file join in when they exist: the reviewer's ``<stem>.review.yaml`` and
-    last year's ``<id>-<year-1>.yaml`` or ``.result.json`` (``history=False`` leaves last year out).
+    Files beside a params file join in when they exist: the reviewer's ``<stem>.review.yaml``, the
+    mid-year ``<stem>.monitoring.yaml`` and last year's ``<id>-<year-1>.yaml`` or ``.result.json`` (``history=False`` leaves last year out).
 
     >>> ev = evaluate("params/dangzheng-office-2023.yaml")
     >>> ev.score_text(), ev.grade_text()
@@ -249,6 +256,7 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
         files[str(review)] = None
         if review.is_file():
             decisions, files[str(review)] = load_review(review, params)
+    monitoring = _monitoring_beside(params, files) if base is not None else None
     last = None
     if base is not None and history:
         d = params.department
@@ -264,4 +272,16 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
     info["scheme"] = {"id": chosen.id, "source": chosen.source if shipped else display_path(chosen.source),
                       "sha256": chosen.sha256}
     return evaluate_params(params, chosen, provenance_info=info, review_input=decisions, previous=previous,
-                           files=files)
+                           files=files, monitoring=monitoring)
+
+
+def _monitoring_beside(params: Params, files: dict[str, str | None]) -> Monitoring | None:
+    """The ``<stem>.monitoring.yaml`` beside a params file, when there is one (recorded in ``files``
+    either way, so a monitoring file that appears or changes re-runs the department)."""
+    path = monitoring_path(params.source)
+    files[str(path)] = None
+    if not (path.is_file() or path.is_symlink()):
+        return None
+    found = load_monitoring(path, params)
+    files[str(path)] = found.sha256
+    return found

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from functools import cache
+from typing import TYPE_CHECKING
 from importlib import resources
 
 import yaml
@@ -32,6 +33,9 @@ from .payments import MonthlyProfile, ProjectProfile
 from .scheme import Scheme
 from .scoring import GradeResult, IndicatorScore, ScoreSummary, WeightPlan
 from .wording import tidy
+
+if TYPE_CHECKING:
+    from .midyear import MonitoringResult
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -61,6 +65,7 @@ class Context:
     grade: GradeResult
     monthly: MonthlyProfile | None = None
     projects: ProjectProfile | None = None
+    monitoring: MonitoringResult | None = None  # the mid-year lights, when there is a monitoring file
 
 
 Check = Callable[[Context], Iterator[Finding]]

@@ -30,6 +30,18 @@ DEFAULT_THRESHOLDS = {
     "project_low_execution": Decimal("0.6"),
     "project_concentration": Decimal("0.8"),
 }
+#: Where mid-year monitoring lights change (fractions of 序时进度 or of the monitored target), and the
+#: year-end contradictions' tolerances: a scheme's ``monitoring:`` block overrides any of them.
+DEFAULT_MONITORING = {
+    "spending_yellow": Decimal("0.6"),      # spending below 60 % of 序时进度 is red
+    "spending_green": Decimal("0.8"),       # from 80 % green
+    "progress_yellow": Decimal("0.6"),      # indicator progress below 60 % of 序时进度 is red
+    "progress_green": Decimal("0.8"),       # 80 % to 120 % green
+    "progress_blue": Decimal("1.2"),        # from 120 % blue: the target was probably set too low
+    "forecast_gap": Decimal("0.1"),         # 全年预计执行数 this far from the year-end executed
+    "score_above_spending": Decimal("0.05"),  # indicator score share above the money share
+    "unspent_share": Decimal("0.2"),        # money left unspent at year end
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,7 @@ class Scheme:
     tier_points: dict[str, Decimal] | None = None
     source: str = ""
     sha256: str = field(default="", compare=False)
+    monitoring: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_MONITORING))
 
     def canonical_grade(self, label: str) -> str | None:
         """The scheme's own word for a grade written as ``label`` (itself or a synonym); None if neither.
@@ -166,7 +179,8 @@ def parse_scheme(text: str, *, path: str = "<memory>", sha256: str = "") -> Sche
     """Validate a scheme document; raise ``SchemeError`` listing every problem."""
     c, data = read_document(text, path, SchemeError)
     d = c.mapping("", data, allowed=("id", "title", "execution", "indicator_points", "tier_points",
-                                         "reverse_rule", "qualitative", "qualitative_default", "grades", "checks"),
+                                         "reverse_rule", "qualitative", "qualitative_default", "grades", "checks",
+                                         "monitoring"),
                   required=("id", "title", "execution", "indicator_points", "grades"))
     if d is None:
         raise SchemeError(c.problems)
@@ -219,6 +233,7 @@ def parse_scheme(text: str, *, path: str = "<memory>", sha256: str = "") -> Sche
             number = c.number(f"checks.{name}", value, minimum=0)
             if number is not None:
                 thresholds[name] = number
+    monitoring = _monitoring_thresholds(c, d.get("monitoring"))
     scheme_id = c.text("id", d.get("id"))
     reverse = c.text("reverse_rule", d.get("reverse_rule", "ratio"), choices=("ratio", "linear-2x"))
     weight = c.number("execution.weight", execution.get("weight"), minimum=0)
@@ -228,4 +243,21 @@ def parse_scheme(text: str, *, path: str = "<memory>", sha256: str = "") -> Sche
     return Scheme(id=scheme_id, title=c.text("title", d.get("title")), execution_weight=weight,
                   indicator_points=points, reverse_rule=reverse, qualitative=bands,
                   qualitative_default=defaults, grades=tuple(grades), thresholds=thresholds, tier_points=tiers,
-                  source=path, sha256=sha256)
+                  source=path, sha256=sha256, monitoring=monitoring)
+
+
+def _monitoring_thresholds(c, value) -> dict[str, Decimal]:
+    """The ``monitoring:`` block: light thresholds as fractions, in increasing order."""
+    out = dict(DEFAULT_MONITORING)
+    if value is None:
+        return out
+    raw = c.mapping("monitoring", value, allowed=tuple(DEFAULT_MONITORING)) or {}
+    for name, item in raw.items():
+        number = c.number(f"monitoring.{name}", item, minimum=0)
+        if number is not None:
+            out[name] = number
+    for low, high in (("spending_yellow", "spending_green"), ("progress_yellow", "progress_green"),
+                      ("progress_green", "progress_blue")):
+        if out[low] > out[high]:
+            c.fail(f"monitoring.{high}", f"expected ≥ monitoring.{low} ({out[low]}); lights go red < yellow < green")
+    return out

@@ -1,0 +1,278 @@
+"""Mid-year monitoring assessed: every light with its trail, and the monitoring's findings — what
+the 1–N月 figures show on their own, and where the year-end self-evaluation contradicts them.
+
+The checks join the core's findings registry (:func:`evalkit.core.findings.check`); each reads
+``Context.monitoring`` and stays quiet when there is no monitoring file.
+
+>>> from .scheme import load_scheme
+>>> from .monitoring import parse_monitoring
+>>> m = parse_monitoring({"schema": "evalkit-monitoring/v1", "of": "x", "month": 7,
+...                       "budget": {"adjusted": 1000, "executed": 467}, "indicators": []})
+>>> assess_monitoring(m, load_scheme("mof-2020")).spending.trail
+'467 ÷ 1000 ÷ (7 ÷ 12) × 100 = 80.06，绿灯'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .findings import Context, Finding, check
+from .lights import Light, department_light, indicator_light, spending_light, worst_light
+from .monitoring import Monitoring, MonitoredIndicator
+from .numbers import exact, fmt, fmt_pct, fmt_plain, to_float
+from .scheme import Scheme
+from .scoring import IndicatorScore
+
+#: Words that record a target adjustment (目标调整) in a measure or a year-end 偏差说明.
+ADJUSTMENT_WORDS = ("调整", "调增", "调减", "修订", "变更")
+NOT_CUMULATIVE_UNITS = ("%", "％")
+
+
+@dataclass(frozen=True)
+class IndicatorLight:
+    monitored: MonitoredIndicator
+    light: Light
+
+
+@dataclass(frozen=True)
+class GoalLight:
+    goal: str
+    light: Light
+
+
+@dataclass(frozen=True)
+class MonitoringResult:
+    """The lights of one monitoring file: spending, each indicator, each goal, the department."""
+
+    monitoring: Monitoring
+    spending: Light
+    indicators: tuple[IndicatorLight, ...]
+    goals: tuple[GoalLight, ...]
+    department: Light
+
+    def to_dict(self) -> dict:
+        """The ``monitoring`` block of ``evalkit-result/v1`` (values unrounded, display beside)."""
+        m, b = self.monitoring, self.monitoring.budget
+        return {
+            "of": m.of, "month": m.month, "source": m.source,
+            "budget": {k: to_float(getattr(b, k)) for k in ("initial", "added", "cut", "adjusted", "executed",
+                                                              "forecast")},
+            "spending": _light_dict(self.spending),
+            "department": _light_dict(self.department),
+            "goals": [{"goal": g.goal, **_light_dict(g.light)} for g in self.goals],
+            "indicators": [{
+                "goal": x.monitored.goal, "name": x.monitored.name, "key": x.monitored.params_key,
+                "target": _plain(x.monitored.target), "progress": _plain(x.monitored.progress),
+                "forecast": _plain(x.monitored.forecast), "possibility": x.monitored.possibility,
+                "deviation": {"category": x.monitored.deviation.category, "reason": x.monitored.deviation.reason,
+                              "measure": x.monitored.deviation.measure},
+                **_light_dict(x.light),
+            } for x in self.indicators],
+        }
+
+
+def _light_dict(light: Light) -> dict:
+    return {"light": light.light, "word": light.word, "value": to_float(light.value),
+            "display": light.display if light.value is not None else None, "trail": light.trail}
+
+
+def _plain(value):
+    return value if value is None or isinstance(value, str) else float(value)
+
+
+def assess_monitoring(monitoring: Monitoring, scheme: Scheme) -> MonitoringResult:
+    """Light the spending, every indicator, every goal (its worst indicator) and the department."""
+    t, n = scheme.monitoring, monitoring.month
+    spending = spending_light(monitoring.budget.executed, monitoring.budget.adjusted, n, t)
+    lit = tuple(IndicatorLight(x, indicator_light(x.direction, x.target, x.progress, n, t))
+                for x in monitoring.indicators)
+    names = list(dict.fromkeys(x.goal for x in monitoring.indicators))
+    goals = tuple(GoalLight(g, worst_light((x.light for x in lit if x.monitored.goal == g), what=f"“{g}”"))
+                  for g in names)
+    return MonitoringResult(monitoring, spending, lit, goals, department_light(spending, (g.light for g in goals), t))
+
+
+# --- mid-year findings ---------------------------------------------------------------------------
+
+@check
+def monitoring_deviation_missing(ctx: Context) -> Iterator[Finding]:
+    for x in _lit(ctx):
+        m = x.monitored
+        if m.possibility in (None, "确定能") or m.explained:
+            continue
+        missing = [w for w, v in (("偏差原因", m.deviation.reason), ("纠偏措施", m.deviation.measure)) if not v]
+        yield Finding("monitoring.deviation_missing", "warning",
+                      f"“{m.name}”1–{ctx.monitoring.monitoring.month}月监控填报完成目标可能性为“{m.possibility}”，"
+                      f"但未说明{'和'.join(missing)}",
+                      {"indicator": m.name, "possibility": m.possibility, "missing": missing}, m.params_key or None)
+
+
+@check
+def monitoring_red_light(ctx: Context) -> Iterator[Finding]:
+    r = ctx.monitoring
+    if r is None:
+        return
+    if r.spending.light == "red":
+        yield Finding("monitoring.red_light", "warning",
+                      f"1–{r.monitoring.month}月支出进度亮红灯，明显慢于序时进度（{r.spending.trail}）",
+                      {"what": "支出进度", "value": to_float(r.spending.value), "trail": r.spending.trail},
+                      "budget.executed")
+    for x in r.indicators:
+        if x.light.light == "red":
+            yield Finding("monitoring.red_light", "warning",
+                          f"“{x.monitored.name}”1–{r.monitoring.month}月完成进度亮红灯（{x.light.trail}）",
+                          {"what": x.monitored.name, "value": to_float(x.light.value), "trail": x.light.trail},
+                          x.monitored.params_key or None)
+
+
+@check
+def monitoring_blue_light(ctx: Context) -> Iterator[Finding]:
+    for x in _lit(ctx):
+        if x.light.light == "blue":
+            yield Finding("monitoring.blue_light", "info",
+                          f"“{x.monitored.name}”1–{ctx.monitoring.monitoring.month}月已超序时进度较多，亮蓝灯，"
+                          f"年度指标值可能设定偏低（{x.light.trail}）",
+                          {"what": x.monitored.name, "value": to_float(x.light.value), "trail": x.light.trail},
+                          x.monitored.params_key or None)
+
+
+# --- year-end contradictions ---------------------------------------------------------------------
+
+def _lit(ctx: Context) -> tuple[IndicatorLight, ...]:
+    return ctx.monitoring.indicators if ctx.monitoring is not None else ()
+
+
+def _pairs(ctx: Context) -> Iterator[tuple[IndicatorLight, IndicatorScore]]:
+    """Each monitored indicator with its year-end score."""
+    by_key = {s.indicator.key: s for s in ctx.scores}
+    for x in _lit(ctx):
+        score = by_key.get(x.monitored.params_key)
+        if score is not None:
+            yield x, score
+
+
+def _full(score: IndicatorScore) -> bool:
+    return score.score is not None and score.weight > 0 and score.score >= score.weight
+
+
+@check
+def monitoring_full_marks_after_red(ctx: Context) -> Iterator[Finding]:
+    for x, s in _pairs(ctx):
+        m = x.monitored
+        if (x.light.light == "red" or m.possibility == "不可能") and _full(s) and not m.deviation.measure:
+            why = "亮红灯" if x.light.light == "red" else "填报不可能完成目标"
+            yield Finding("monitoring.full_marks_after_red", "error",
+                          f"“{m.name}”1–{ctx.monitoring.monitoring.month}月监控{why}，未记录纠偏措施，"
+                          f"年终自评却得满分{fmt(s.score)}分",
+                          {"indicator": m.name, "midyear": x.light.word, "possibility": m.possibility,
+                           "score": float(s.score), "weight": float(s.weight)}, s.indicator.key)
+
+
+@check
+def monitoring_forecast_far(ctx: Context) -> Iterator[Finding]:
+    r = ctx.monitoring
+    if r is None or not r.monitoring.budget.forecast:
+        return
+    b = r.monitoring.budget
+    gap = abs(exact(ctx.budget.executed) - exact(b.forecast)) / exact(b.forecast)
+    explained = b.reason or any(x.monitored.deviation.category == "经费保障" and x.monitored.deviation.reason
+                                for x in r.indicators)
+    if gap > exact(ctx.scheme.monitoring["forecast_gap"]) and not explained:
+        yield Finding("monitoring.forecast_far", "warning",
+                      f"1–{r.monitoring.month}月监控预计全年执行{fmt_plain(b.forecast)}，年终全年执行数为"
+                      f"{fmt_plain(ctx.budget.executed)}，相差{fmt_pct(gap)}，未说明原因",
+                      {"forecast": float(b.forecast), "executed": float(ctx.budget.executed), "gap": float(gap)},
+                      "budget.executed")
+
+
+@check
+def monitoring_cumulative_decreased(ctx: Context) -> Iterator[Finding]:
+    r = ctx.monitoring
+    if r is None:
+        return
+    mid = r.monitoring.budget.executed
+    if mid is not None and ctx.budget.executed < mid:
+        yield Finding("monitoring.cumulative_decreased", "error",
+                      f"年终全年执行数{fmt_plain(ctx.budget.executed)}低于1–{r.monitoring.month}月已执行的"
+                      f"{fmt_plain(mid)}，累计数不应减少",
+                      {"what": "全年执行数", "midyear": float(mid), "year_end": float(ctx.budget.executed)},
+                      "budget.executed")
+    for x, s in _pairs(ctx):
+        m, ind = x.monitored, s.indicator
+        if (m.direction in (">=", ">", "=") and ind.unit not in NOT_CUMULATIVE_UNITS
+                and not isinstance(m.progress, str | None) and not isinstance(ind.actual, str | None)
+                and ind.actual < m.progress):
+            yield Finding("monitoring.cumulative_decreased", "error",
+                          f"“{m.name}”全年完成值{fmt_plain(ind.actual)}低于1–{r.monitoring.month}月已完成的"
+                          f"{fmt_plain(m.progress)}，累计数不应减少",
+                          {"what": m.name, "midyear": float(m.progress), "year_end": float(ind.actual)}, ind.key)
+
+
+def _adjustment_recorded(m: MonitoredIndicator, year_end_deviation: str | None) -> bool:
+    texts = (m.deviation.measure or "", m.deviation.reason or "", year_end_deviation or "")
+    return any(w in t for t in texts for w in ADJUSTMENT_WORDS)
+
+
+@check
+def monitoring_target_changed(ctx: Context) -> Iterator[Finding]:
+    for x, s in _pairs(ctx):
+        m, ind = x.monitored, s.indicator
+        if m.target is None or ind.target is None or _same(m.target, ind.target):
+            continue
+        if not _adjustment_recorded(m, ind.deviation):
+            yield Finding("monitoring.target_changed", "warning",
+                          f"“{m.name}”年终指标值{_show(ind.target)}与1–{ctx.monitoring.monitoring.month}月监控时的"
+                          f"{_show(m.target)}不同，未见目标调整记录",
+                          {"indicator": m.name, "midyear": _plain(m.target), "year_end": _plain(ind.target)}, ind.key)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return str(a) == str(b)
+    return exact(a) == exact(b)
+
+
+def _show(value) -> str:
+    return f"“{value}”" if isinstance(value, str) else fmt_plain(value)
+
+
+@check
+def monitoring_blue_scored_in_full(ctx: Context) -> Iterator[Finding]:
+    for x, s in _pairs(ctx):
+        m, ind = x.monitored, s.indicator
+        if x.light.light != "blue" or not _full(s) or isinstance(ind.target, str | None) or isinstance(m.target, str):
+            continue
+        raised = m.target is not None and exact(ind.target) > exact(m.target)
+        questioned = bool(m.deviation.reason or ind.deviation)
+        if not raised and not questioned:
+            yield Finding("monitoring.blue_scored_in_full", "warning",
+                          f"“{m.name}”1–{ctx.monitoring.monitoring.month}月即亮蓝灯（{x.light.trail}），"
+                          f"年终未调高指标值也未说明原因，仍得满分{fmt(s.score)}分",
+                          {"indicator": m.name, "value": to_float(x.light.value), "score": float(s.score)}, ind.key)
+
+
+@check
+def monitoring_score_above_spending(ctx: Context) -> Iterator[Finding]:
+    """Indicator scores claiming more than the money spent: s/S − e/E over s/S above the threshold."""
+    if ctx.monitoring is None or not ctx.summary.complete or ctx.budget.execution_rate is None:
+        return
+    t, scheme = ctx.scheme.monitoring, ctx.scheme
+    if not scheme.indicator_points or not scheme.execution_weight:
+        return
+    s_share = exact(ctx.summary.indicators) / exact(scheme.indicator_points)
+    e_share = exact(ctx.budget.execution_score) / exact(scheme.execution_weight)
+    if s_share > 0 and (s_share - e_share) / s_share > exact(t["score_above_spending"]):
+        gap = (s_share - e_share) / s_share
+        yield Finding("monitoring.score_above_spending", "error",
+                      f"绩效指标得分率{fmt_pct(s_share)}，高于预算执行得分率{fmt_pct(e_share)}，"
+                      f"相对高出{fmt_pct(gap)}，产出效益与资金使用不匹配",
+                      {"score_share": float(s_share), "spending_share": float(e_share), "gap": float(gap)},
+                      "budget.executed")
+        return
+    unspent = 1 - min(ctx.budget.execution_rate, Fraction(1))
+    if unspent > exact(t["unspent_share"]):
+        yield Finding("monitoring.large_unspent", "warning",
+                      f"年终仍有{fmt_pct(unspent)}的预算未支出，绩效目标的实现程度需结合资金使用情况复核",
+                      {"unspent": float(unspent)}, "budget.executed")
