@@ -21,6 +21,7 @@ from ..core.wording import evidence_text, finding_advice, finding_label, tidy
 from . import charts
 from .charts import chart_image
 from .markup import escape_markdown, generated_date, html_table, markdown
+from .monitoring import monitoring_block, spending_chart, year_end_comparison
 
 __all__ = [
     "basic_info",
@@ -31,12 +32,15 @@ __all__ = [
     "header",
     "indicator_table",
     "loss_chart",
+    "monitoring_block",
     "monthly_chart",
     "monthly_table",
     "projects_table",
     "provenance_block",
     "score_block",
+    "spending_chart",
     "year_comparison",
+    "year_end_comparison",
 ]
 
 
