@@ -140,7 +140,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="params YAML to write (default: print it)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(func=_cmd_import_xlsx)
+    _monitoring_commands(sub)
     return parser
+
+
+def _monitoring_commands(sub) -> None:
+    p = sub.add_parser("monitoring-template", help="write a CSV/XLSX table for entering 1–N月 monitoring (双监控)")
+    p.add_argument("params", nargs="+", help="params files or folders whose indicators the table lists")
+    p.add_argument("-o", "--output", required=True, help="the table to write (.csv or .xlsx)")
+    p.add_argument("--month", type=int, default=7, choices=range(1, 13), metavar="N", help="1–N月 (default 7)")
+    p.set_defaults(func=_cmd_monitoring_template)
+    p = sub.add_parser("monitoring-import", help="read a filled-in monitoring table into <stem>.monitoring.yaml files")
+    p.add_argument("table", help="the filled-in table (.csv or .xlsx)")
+    p.add_argument("--params-dir", default="params", help="the folder of the params files (default: params)")
+    p.set_defaults(func=_cmd_monitoring_import)
+
+
+def _cmd_monitoring_template(args) -> int:
+    from .paths import params_files
+    from .workbook.monitoring_table import write_template
+
+    written = write_template(params_files(args.params), args.output, month=args.month)
+    print(f"wrote {written}")
+    return 0
+
+
+def _cmd_monitoring_import(args) -> int:
+    from .workbook.monitoring_table import import_template
+
+    written, problems = import_template(args.table, args.params_dir)
+    for path in written:
+        print(f"wrote {path}")
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def _count(text: str) -> int:
