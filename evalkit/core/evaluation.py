@@ -29,8 +29,8 @@ from .history import (
     previous_year_candidates,
     previous_year_file,
 )
-from .model import Params
 from .midyear import MonitoringResult, assess_monitoring
+from .model import Params
 from .monitoring import Monitoring, load_monitoring, monitoring_path
 from .numbers import fmt_pct, to_float
 from .params import TOTAL, load_params, parse_params

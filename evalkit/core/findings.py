@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from functools import cache
-from typing import TYPE_CHECKING
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import yaml
 

@@ -20,7 +20,7 @@ from fractions import Fraction
 
 from .findings import Context, Finding, check
 from .lights import Light, department_light, indicator_light, spending_light, worst_light
-from .monitoring import Monitoring, MonitoredIndicator
+from .monitoring import MonitoredIndicator, Monitoring
 from .numbers import exact, fmt, fmt_pct, fmt_plain, to_float
 from .scheme import Scheme
 from .scoring import IndicatorScore

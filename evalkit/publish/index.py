@@ -28,6 +28,7 @@ from ..iorw import write_atomic
 from ..outputs import INVALID_DIR
 from ..paths import department_dirs
 from .fonts import CSS_FONT_STACK
+from .lights import index_light, result_light
 
 #: Why a folder is stale (:data:`evalkit.outputs.STALE_REASONS`), as the page says it; ``{params}`` is
 #: the file name.
@@ -94,7 +95,8 @@ def _folder_row(folder: Path) -> dict:
                 "scheme": str((r.get("scheme") or {}).get("title") or ""),
                 "score": score, "sort": float(r["score"]["min"]),
                 "sort_max": float(r["score"]["max"]), "grade": str(grade), "reported": r["reported"].get("score"),
-                "findings": counts, "sample": is_sample_region(r["department"].get("region"))}
+                "findings": counts, "sample": is_sample_region(r["department"].get("region")),
+                "light": result_light(r)}
     except (KeyError, TypeError, ValueError, AttributeError):  # valid JSON of another shape
         return {**row, "status": "unreadable",
                 "note": f"结果文件 {outputs.RESULT.filename} 的内容不是本程序写出的格式（缺少得分等内容）。{NOTES['rerun']}"}
@@ -172,6 +174,7 @@ def render(rows: list[dict], *, year: int | str, overview: dict[str, str] | None
         # a department with errors is ranked after every clean one, whatever its score
         order = r["sort"] - (1000 if flagged else 0)
         status = "待复核<br><small>存在错误，得分和等级待复核确认</small>" if flagged else "成功"
+        status += index_light(r.get("light"))
         body.append(
             f"<tr{' class=review' if flagged else ''}><td>{escape(r['name'])}<br><small>{escape(r['id'])}</small></td>"
             f"<td class='num' data-sort='{order:.6f}'>{escape(r['score'])}</td>"

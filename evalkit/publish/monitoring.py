@@ -13,26 +13,17 @@ from IPython.display import HTML, Image, Markdown
 from matplotlib.figure import Figure
 
 from ..core.evaluation import Evaluation
-from ..core.lights import LIGHT_WORDS
 from ..core.numbers import exact, fmt, fmt_pct, fmt_plain
 from ..core.wording import tidy
 from .charts import BLUE, GREY, chart_image, legend_above, to_png
 from .fonts import use_cjk_font
+from .lights import LIGHT_COLOURS, light_badge
 from .markup import html_table
 
-#: The colour of each light's dot (the word beside it carries the meaning).
-LIGHT_COLOURS = {"red": "#c0392b", "yellow": "#d4a017", "green": "#2e8b57", "blue": "#2f6db5"}
 #: The contradictions shown side by side (finding ids of :mod:`evalkit.core.midyear`).
 CONTRADICTIONS = ("monitoring.full_marks_after_red", "monitoring.forecast_far", "monitoring.cumulative_decreased",
                   "monitoring.target_changed", "monitoring.blue_scored_in_full")
 NONE = "（部门未报送绩效运行监控数据。）"
-
-
-def light_badge(light: str | None) -> str:
-    """``<span …>●</span>黄灯``: a coloured dot and the light in words (HTML)."""
-    if light is None:
-        return "未亮灯"
-    return f"<span style='color:{LIGHT_COLOURS[light]}'>●</span>{LIGHT_WORDS[light]}"
 
 
 def _value(value, unit: str | None = "") -> str:
@@ -149,3 +140,42 @@ def year_end_comparison(ev: Evaluation) -> HTML | Markdown:
             rows.append(["预算执行", mid, end, f.message])
     return HTML(html_table(["监控内容", f"1–{r.monitoring.month}月监控", "年终自评", "问题"], rows,
                            classes="evalkit-table evalkit-wide"))
+
+
+# --- the district overview and the index ---------------------------------------------------------
+
+#: Worst first, as the overview lists departments (no monitoring last).
+_ORDER = {"red": 0, "yellow": 1, "green": 2, "blue": 3, None: 4}
+
+
+def district_lights(pf, *, limit: int = 60) -> HTML | Markdown:
+    """The district's monitoring: lights by region, then the departments, reds first (the ``limit``
+    worst when there are more)."""
+    lit = [(ev, ev.monitoring) for ev in pf.evaluations.values() if ev.monitoring is not None]
+    if not lit:
+        return Markdown("（各部门均未报送绩效运行监控数据。）")
+    by_region: dict[str, list[str | None]] = {}
+    for ev, r in lit:
+        by_region.setdefault(ev.params.department.region or "（未注明地区）", []).append(r.department.light)
+    region_rows = [[region, len(lights), *(sum(1 for x in lights if x == c) for c in ("red", "yellow", "green"))]
+                   for region, lights in sorted(by_region.items())]
+    regions = html_table(["地区", "报送监控的部门", "红灯", "黄灯", "绿灯"], region_rows, numeric={1, 2, 3, 4})
+    order = sorted(lit, key=lambda p: (_ORDER[p[1].department.light], _ORDER[p[1].spending.light],
+                                       p[1].spending.value or 0, p[0].params.department.id))
+    rows = []
+    for ev, r in order[:limit]:
+        counts = {c: sum(1 for x in r.indicators if x.light.light == c) for c in ("red", "yellow", "blue")}
+        rows.append(f"<tr><td>{escape(tidy(ev.params.department.name))}</td>"
+                    f"<td>{escape(ev.params.department.region or '—')}</td>"
+                    f"<td>1–{r.monitoring.month}月</td><td>{light_badge(r.department.light)}</td>"
+                    f"<td class='num'>{r.spending.display}</td><td>{light_badge(r.spending.light)}</td>"
+                    f"<td class='num'>{counts['red']}</td><td class='num'>{counts['yellow']}</td>"
+                    f"<td class='num'>{counts['blue']}</td></tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("部门", "地区", "监控期间", "综合评价", "支出进度（%）", "支出",
+                                              "红灯指标", "黄灯指标", "蓝灯指标"))
+    missing = len(pf.evaluations) - len(lit)
+    note = (f"<p class='evalkit-note'>{len(lit)}个部门报送了绩效运行监控数据"
+            + (f"，{missing}个部门未报送" if missing else "")
+            + ("；红灯在前，其次为黄灯、绿灯" + (f"，列出前{limit}个" if len(order) > limit else "") + "。</p>"))
+    return HTML(note + regions + f"<table class='evalkit-table evalkit-wide'><thead><tr>{head}</tr></thead>"
+                                 f"<tbody>{''.join(rows)}</tbody></table>")

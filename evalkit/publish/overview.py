@@ -33,9 +33,11 @@ from ..portfolio.portfolio import NO_CITY, NO_REGION
 from .charts import BLUE, GREY, ORANGE, RED, chart_image, legend_above, to_png
 from .fonts import use_cjk_font
 from .markup import escape_markdown, generated_date, html_table
+from .monitoring import district_lights
 
 __all__ = [
     "departments_table",
+    "district_lights",
     "execution_score_chart",
     "findings_heatmap",
     "grade_chart",

@@ -172,3 +172,17 @@ def test_a_large_unspent_share_is_yellow():
     found = [f for f in ev.finding_items if f.id in ("monitoring.score_above_spending", "monitoring.large_unspent")]
     assert [(f.id, f.severity) for f in found] == [("monitoring.large_unspent", "warning")]
     assert "25.00%" in found[0].message
+
+
+def test_every_monitoring_finding_has_its_wording():
+    import re
+
+    from conftest import ROOT
+
+    from evalkit.core.wording import finding_advice, finding_label
+
+    source = (ROOT / "evalkit" / "core" / "midyear.py").read_text(encoding="utf-8")
+    raised = set(re.findall(r'Finding\("(monitoring\.[a-z_]+)"', source))
+    assert len(raised) == 10
+    for finding_id in raised:
+        assert finding_label(finding_id) != finding_id and finding_advice(finding_id).endswith("。"), finding_id
