@@ -37,7 +37,7 @@ from evalkit.workbook.write import (
 WORKBOOK_FIXTURES = sorted(p for p in (FIXTURES / "workbook").glob("*.yaml") if not p.name.endswith(".scheme.yaml"))
 # Every department in params/, the findings fixtures and the workbook fixtures: they cover rules,
 # qualitative levels, reported rows, explicit and mixed weights, and side tables.
-ROUND_TRIP = sorted(ROOT.glob("params/*.yaml")) + sorted((FIXTURES / "findings").glob("*.yaml")) + WORKBOOK_FIXTURES
+ROUND_TRIP = evalkit.paths.params_files([ROOT / "params"]) + sorted((FIXTURES / "findings").glob("*.yaml")) + WORKBOOK_FIXTURES
 
 
 def comparable(ev: evalkit.Evaluation) -> dict:

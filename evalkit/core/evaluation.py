@@ -174,8 +174,8 @@ class Evaluation:
             "reported": _jsonable(reported),
             "review": self.review.to_dict(),
             "previous_year": self.previous_year.to_dict() if self.previous_year else None,
-            "monitoring": self.monitoring.to_dict() if self.monitoring else None,
             "provenance": self.provenance,
+            **({"monitoring": self.monitoring.to_dict()} if self.monitoring else {}),  # only beside a monitoring file
         }
 
 

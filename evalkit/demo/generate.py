@@ -23,6 +23,7 @@ from ..core.evaluation import evaluate
 from ..core.numbers import chinese_numeral
 from ..iorw import write_atomic
 from .design import Design, base_design, catalogue, expected_score, finish, report
+from .monitoring import Monitored, monitoring_md, monitoring_notes, monitoring_yaml, plant_monitoring
 from .plants import PLANTED, SEED_SCHEME
 from .render import (
     REGION,
@@ -149,8 +150,8 @@ def generate(folder: Path, *, seed: int = 2023, count: int = 24, year: int = 202
         files = render_files(province_departments(seed=seed, count=count, year=year), seed=seed, count=count,
                              year=year)
     else:
-        files = render_files(design_departments(seed=seed, count=count, year=year), seed=seed, count=count,
-                             year=year)
+        designs = design_departments(seed=seed, count=count, year=year)
+        files = render_files(designs, seed=seed, count=count, year=year, monitored=plant_monitoring(designs))
         files |= previous_results(design_departments(seed=seed, count=count, year=year, previous=True))
     folder.mkdir(parents=True, exist_ok=True)
     written = [write_atomic(folder / name, text.encode("utf-8")) for name, text in files.items()]
@@ -160,8 +161,10 @@ def generate(folder: Path, *, seed: int = 2023, count: int = 24, year: int = 202
     return written
 
 
-def render_files(designs: list[Design], *, seed: int, count: int, year: int) -> dict[str, str]:
-    """File name → text of every file of one generation, in writing order."""
+def render_files(designs: list[Design], *, seed: int, count: int, year: int,
+                 monitored: dict[str, Monitored] | None = None) -> dict[str, str]:
+    """File name → text of every file of one generation, in writing order (with each department's
+    ``.monitoring.yaml`` when ``monitored`` holds its 1–7月 monitoring)."""
     files: dict[str, str] = {}
     for d in designs:
         stem = f"{d.id}-{year}"
@@ -172,8 +175,12 @@ def render_files(designs: list[Design], *, seed: int, count: int, year: int) -> 
             files[projects] = projects_csv(d)
         if monthly:
             files[monthly] = monthly_csv(d)
+        if monitored and d.id in monitored:
+            files[f"{stem}.monitoring.yaml"] = monitoring_yaml(d, monitored[d.id], stem)
     plan = plan_of(designs, seed=seed, count=count, year=year)
-    files["DEMO.md"] = demo_md(plan, designs)
+    if monitored:
+        plan["monitoring"] = monitoring_notes(designs, monitored)
+    files["DEMO.md"] = demo_md(plan, designs) + (monitoring_md(plan, designs) if monitored else "")
     files["demo-plan.json"] = plan_json(plan)
     return files
 
@@ -197,5 +204,6 @@ def demo_file_names(year: int) -> set[str]:
     """Every department file name the generator can write for ``year`` (and last year's results),
     whatever the seed and count."""
     return {f"{spec['id']}-{y}{suffix}" for spec in catalogue()["departments"]
-            for y, suffixes in ((year, (".yaml", ".projects.csv", ".monthly.csv")), (year - 1, (".result.json",)))
+            for y, suffixes in ((year, (".yaml", ".projects.csv", ".monthly.csv", ".monitoring.yaml")),
+                                (year - 1, (".result.json",)))
             for suffix in suffixes}
