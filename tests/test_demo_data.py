@@ -18,6 +18,7 @@ from evalkit.portfolio.findings import load_portfolio_rules
 
 PLAN = json.loads((PARAMS / "demo-plan.json").read_text(encoding="utf-8"))
 DEMO = sorted(p for p in PARAMS.glob("demo-*") if p.is_file())
+DEMO_PARAMS = [p for p in DEMO if p.suffix == ".yaml" and not p.name.endswith(".monitoring.yaml")]
 
 
 def core_finding_ids() -> set[str]:
@@ -111,8 +112,7 @@ def test_every_file_is_written_atomically(tmp_path, monkeypatch):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
 
 
-@pytest.mark.parametrize("path", [p for p in DEMO if p.suffix == ".yaml" and not p.name.endswith(".monitoring.yaml")],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", DEMO_PARAMS, ids=lambda p: p.stem)
 def test_narrative_states_no_figure_and_no_grade(path):
     """Figures and grades come from the evaluation; a narrative stating them contradicts the draft."""
     narrative = yaml.safe_load(path.read_text(encoding="utf-8"))["narrative"]
@@ -137,7 +137,7 @@ def test_validate_accepts_the_whole_folder(capsys):
     assert out.count("ok   ") == len(evalkit.paths.params_files([PARAMS]))
 
 
-@pytest.mark.parametrize("path", [p for p in DEMO if p.suffix == ".yaml"], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", DEMO_PARAMS, ids=lambda p: p.stem)
 def test_every_department_is_marked_as_sample_data(path):
     text = path.read_text(encoding="utf-8")
     doc = yaml.safe_load(text)

@@ -11,6 +11,8 @@ import pytest
 from conftest import PARAMS, ROOT, run_cli
 from pypdf import PdfReader
 
+from evalkit.paths import params_files
+
 pytestmark = pytest.mark.slow
 
 
@@ -63,7 +65,7 @@ def district(tmp_path_factory):
 def test_run_over_the_whole_portfolio_publishes_every_department(district):
     out, code, text = district
     assert code == 0, text
-    departments = [p.stem.removesuffix("-2023") for p in evalkit.paths.params_files([PARAMS])]
+    departments = [p.stem.removesuffix("-2023") for p in params_files([PARAMS])]
     ids = {json.loads((d / "result.json").read_text(encoding="utf-8"))["department"]["id"]
            for d in (out / "2023").iterdir() if (d / "result.json").is_file()}
     assert len(ids) == len(departments) >= 21
