@@ -21,7 +21,7 @@ from ..core.wording import evidence_text, finding_advice, finding_label, tidy
 from . import charts
 from .charts import chart_image
 from .markup import escape_markdown, generated_date, html_table, markdown
-from .monitoring import monitoring_block, spending_chart, year_end_comparison
+from . import monitoring
 
 __all__ = [
     "basic_info",
@@ -270,3 +270,17 @@ def provenance_block(ev: Evaluation) -> HTML:
             "输入文件的 SHA-256 相同，则全部数字相同。</p>"]
     return HTML("".join(html))
 
+
+def monitoring_block(ev: Evaluation) -> HTML | Markdown:
+    """绩效运行监控: the 1–N月 lights (in words beside each value) with their trails."""
+    return monitoring.monitoring_block(ev)
+
+
+def spending_chart(ev: Evaluation) -> Image | Markdown:
+    """1–N月 spending against 序时进度."""
+    return monitoring.spending_chart(ev)
+
+
+def year_end_comparison(ev: Evaluation) -> HTML | Markdown:
+    """The mid-year and year-end figures side by side where they contradict each other."""
+    return monitoring.year_end_comparison(ev)

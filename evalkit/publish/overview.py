@@ -33,7 +33,7 @@ from ..portfolio.portfolio import NO_CITY, NO_REGION
 from .charts import BLUE, GREY, ORANGE, RED, chart_image, legend_above, to_png
 from .fonts import use_cjk_font
 from .markup import escape_markdown, generated_date, html_table
-from .monitoring import district_lights
+from . import monitoring
 
 __all__ = [
     "departments_table",
@@ -631,3 +631,8 @@ def _label_column(ax, fig, points: pd.DataFrame) -> None:
 
 def _finding_order(finding_id: str) -> tuple:
     return (not finding_id.startswith("portfolio."), finding_id)
+
+
+def district_lights(pf, *, limit: int = LIST_UP_TO) -> HTML | Markdown:
+    """绩效运行监控 across the district: lights by region, then the departments, reds first."""
+    return monitoring.district_lights(pf, limit=limit)
