@@ -113,8 +113,8 @@ def department_light(spending: Light, goals: Iterable[Light], thresholds: Mappin
     lit = [g for g in goals if g.light is not None]
     unmet = [g for g in lit if g.light in ("red", "yellow")]
     if behind:
-        return Light("red", None, f"支出进度{spending.display}，低于序时进度的"
+        return Light("red", None, f"支出进度为序时进度的{spending.display}%，低于"
                                   f"{fmt(exact(thresholds['spending_yellow']) * 100, 0)}%，红灯")
     if unmet:
-        return Light("yellow", None, f"支出进度{spending.display}，符合序时进度；{len(unmet)}个目标未达进度，黄灯")
-    return Light("green", None, f"支出进度{spending.display}，符合序时进度；各目标均达进度，绿灯")
+        return Light("yellow", None, f"支出进度为序时进度的{spending.display}%，未落后；{len(unmet)}个目标未达进度，黄灯")
+    return Light("green", None, f"支出进度为序时进度的{spending.display}%，未落后；各目标均达进度，绿灯")
