@@ -98,7 +98,7 @@ def test_run_stamps_the_monitoring_file_and_reruns_when_it_changes(tmp_path):
     assert "demo-culture-tourism-bureau-2023.monitoring.yaml" in stamp["files"]
     page = text((dept / "appendix.html").read_text(encoding="utf-8"))
     assert "● 红灯" in page and "绩效运行监控（双监控）" in page
-    assert "1 run, 0 unchanged" not in run_cli(*common)[1]  # nothing changed: settled from the stamp
+    assert "0 run, 1 unchanged" in run_cli(*common)[1]  # nothing changed: settled from the stamp
     monitoring = folder / "demo-culture-tourism-bureau-2023.monitoring.yaml"
     monitoring.write_text(monitoring.read_text(encoding="utf-8").replace("progress: 21,", "progress: 70,"),
                           encoding="utf-8")
