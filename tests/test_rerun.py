@@ -75,7 +75,7 @@ def test_the_stamp_names_every_file_read_and_every_file_looked_for(finished):
     files = json.loads((folder / outputs.STAMP.filename).read_text(encoding="utf-8"))["files"]
     read = {k for k, v in files.items() if v is not None}
     assert read == {f"{DEMO}-2023.yaml", f"{DEMO}-2023.monthly.csv", f"{DEMO}-2023.projects.csv",
-                    f"{DEMO}-2022.result.json"}
+                    f"{DEMO}-2022.result.json", f"{DEMO}-2023.monitoring.yaml"}
     assert {k for k, v in files.items() if v is None} == {f"{DEMO}-2023.review.yaml", f"{DEMO}-2022.yaml",
                                                           f"{DEMO}-2022.yml"}
     assert files[path.name]["size"] == path.stat().st_size
@@ -102,12 +102,22 @@ def _add_last_year_params(path: Path) -> None:
     shutil.copy(path, path.with_name(f"{DEMO}-2022.yaml"))
 
 
+def _edit_monitoring(path: Path) -> None:
+    monitoring = path.with_name(f"{DEMO}-2023.monitoring.yaml")
+    monitoring.write_text(monitoring.read_text(encoding="utf-8").replace("month: 7", "month: 8"), encoding="utf-8")
+
+
+def _drop_monitoring(path: Path) -> None:
+    path.with_name(f"{DEMO}-2023.monitoring.yaml").unlink()
+
+
 def _drop_output(path: Path, folder: Path) -> None:
     (folder / outputs.APPENDIX_PDF.filename).unlink()
 
 
 CHANGES = {"params file edited": _edit_params, "side table edited": _edit_table, "review file added": _add_review,
-           "last year's result removed": _drop_last_year, "last year's params added": _add_last_year_params}
+           "last year's result removed": _drop_last_year, "last year's params added": _add_last_year_params,
+           "monitoring file edited": _edit_monitoring, "monitoring file removed": _drop_monitoring}
 
 
 @pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())

@@ -83,7 +83,7 @@ def _deviations(r) -> str:
 def spending_chart(ev: Evaluation) -> Image | Markdown:
     """1–N月 spending against 序时进度, with where the lights change."""
     png = _spending_png(ev)
-    return Markdown("") if png is None else chart_image(png, "1–N月支出进度与序时进度")
+    return Markdown("") if png is None else chart_image(png, f"1–{ev.monitoring.monitoring.month}月支出进度与序时进度")
 
 
 def _spending_png(ev: Evaluation) -> bytes | None:
@@ -107,7 +107,7 @@ def _spending_png(ev: Evaluation) -> bytes | None:
     ax.set_yticks([0, 1], ["执行进度", "序时进度"])
     ax.set_xlabel("占调整后预算数（%）")
     ax.set_xlim(0, max(105, spent + 10))
-    fig.suptitle("1–N月支出进度与序时进度".replace("N", str(m.month)), fontsize=11)
+    fig.suptitle(f"1–{m.month}月支出进度与序时进度", fontsize=11)
     legend_above(ax)
     fig.tight_layout()
     return to_png(fig)
@@ -120,7 +120,7 @@ def year_end_comparison(ev: Evaluation) -> HTML | Markdown:
         return Markdown("")
     found = [f for f in ev.finding_items if f.id in CONTRADICTIONS]
     if not found:
-        return Markdown("（年终自评与1–N月监控情况未见矛盾。）".replace("N", str(r.monitoring.month)))
+        return Markdown(f"（年终自评与1–{r.monitoring.month}月监控情况未见矛盾。）")
     by_key = {s.indicator.key: s for s in ev.indicator_scores}
     lit = {x.monitored.params_key: x for x in r.indicators}
     rows = []
