@@ -158,7 +158,7 @@ def _monitoring_commands(sub) -> None:
 
 def _cmd_monitoring_template(args) -> int:
     from .paths import params_files
-    from .workbook.monitoring_table import write_template
+    from .monitoring.table import write_template
 
     written = write_template(params_files(args.params), args.output, month=args.month)
     print(f"wrote {written}")
@@ -166,7 +166,7 @@ def _cmd_monitoring_template(args) -> int:
 
 
 def _cmd_monitoring_import(args) -> int:
-    from .workbook.monitoring_table import import_template
+    from .monitoring.table import import_template
 
     written, problems = import_template(args.table, args.params_dir)
     for path in written:

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 
 PACKAGE = ROOT / "evalkit"
-SUBPACKAGES = ("core", "portfolio", "publish", "workbook", "run", "demo", "audit")
+SUBPACKAGES = ("core", "portfolio", "publish", "workbook", "run", "demo", "audit", "monitoring")
 TOP_LEVEL = ("cli", "exceptions", "iorw", "outputs", "paths")
 
 #: Which evalkit units each unit may import (a unit is a subpackage or a top-level module).
@@ -24,13 +24,14 @@ ALLOWED = {
     "publish": {"core", "portfolio", "workbook", "exceptions", "iorw", "outputs", "paths"},
     "run": {"core", "publish", "exceptions", "iorw", "outputs", "paths"},
     "audit": {"core", "publish", "exceptions", "iorw", "outputs", "paths"},
+    "monitoring": {"core", "workbook", "exceptions", "iorw", "paths"},
     "exceptions": set(),
     "iorw": set(),
     "outputs": set(),
     "paths": set(),
     "__init__": {"core", "portfolio", "workbook", "exceptions", "paths"},
-    "cli": {"core", "portfolio", "publish", "workbook", "run", "demo", "audit", "exceptions", "iorw", "outputs",
-            "paths"},
+    "cli": {"core", "portfolio", "publish", "workbook", "run", "demo", "audit", "monitoring", "exceptions", "iorw",
+            "outputs", "paths"},
 }
 #: Libraries ``import evalkit`` must not load (they are loaded where a feature needs them).
 HEAVY = ("openpyxl", "docx", "nbconvert", "nbclient", "nbformat", "papermill", "matplotlib", "weasyprint",

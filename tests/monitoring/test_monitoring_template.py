@@ -11,7 +11,7 @@ import pytest
 from conftest import WORKED, run_cli
 
 import evalkit
-from evalkit.workbook.monitoring_table import headers, import_template, read_template, write_template
+from evalkit.monitoring.table import headers, import_template, read_template, write_template
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from ..core.side_tables import read_table
 from ..exceptions import ParamsError, Problem
 from ..iorw import write_atomic
 from ..paths import inside
-from .archive import column_letter
+from ..workbook.archive import column_letter
 
 #: (key, header) of every column, in order; ``N`` is the month.
 COLUMNS = (("of", "参数文件"), ("month", "月份"), ("initial", "年初预算数"), ("added", "追加"), ("cut", "追减"),
