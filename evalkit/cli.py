@@ -157,8 +157,8 @@ def _monitoring_commands(sub) -> None:
 
 
 def _cmd_monitoring_template(args) -> int:
-    from .paths import params_files
     from .monitoring.table import write_template
+    from .paths import params_files
 
     written = write_template(params_files(args.params), args.output, month=args.month)
     print(f"wrote {written}")

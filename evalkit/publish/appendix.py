@@ -18,10 +18,9 @@ from ..core.numbers import fmt, fmt_pct, fmt_plain
 from ..core.params import TOTAL
 from ..core.sample import is_sample_region
 from ..core.wording import evidence_text, finding_advice, finding_label, tidy
-from . import charts
+from . import charts, monitoring
 from .charts import chart_image
 from .markup import escape_markdown, generated_date, html_table, markdown
-from . import monitoring
 
 __all__ = [
     "basic_info",

@@ -30,10 +30,10 @@ from ..core.scoring import GRADE_RANGE, grade_range_text
 from ..core.wording import finding_label
 from ..exceptions import Problem
 from ..portfolio.portfolio import NO_CITY, NO_REGION
+from . import monitoring
 from .charts import BLUE, GREY, ORANGE, RED, chart_image, legend_above, to_png
 from .fonts import use_cjk_font
 from .markup import escape_markdown, generated_date, html_table
-from . import monitoring
 
 __all__ = [
     "departments_table",
