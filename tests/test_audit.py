@@ -318,7 +318,7 @@ def test_messages_read_in_plain_chinese(rendered):
 
 
 def test_every_audit_finding_id_has_wording_and_advice():
-    """Every id an ``AuditFinding(...)`` call can give has a short Chinese label, an 整改建议 ending in 。,
+    """Every id a ``Finding(...)`` call of the audit can give has a short Chinese label, an 整改建议 ending in 。,
     and every evidence key it shows has a label (ids and keys never reach the page)."""
     import ast
 
@@ -328,7 +328,7 @@ def test_every_audit_finding_id_has_wording_and_advice():
     ids, keys = set(), set()
     for path in (ROOT / "evalkit" / "audit").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "AuditFinding" and node.args:
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Finding" and node.args:
                 fid = node.args[0].value if isinstance(node.args[0], ast.Constant) else ""
                 ids.add(fid)
                 if fid.startswith("audit.") and len(node.args) > 3 and isinstance(node.args[3], ast.Dict):

@@ -117,7 +117,7 @@ def _warm() -> None:
     import lxml.etree  # noqa: F401
     import lxml.html  # noqa: F401
 
-    from .checks import run_checks
+    from .checks import audit_checks
     from .extract import extract, parse_target
     from .mapping import params_mapping
     from .page import audit_page
@@ -125,7 +125,7 @@ def _warm() -> None:
     from .report import _provenance
 
     ex = extract(read_text(_WARM_UP, "warm-up.txt"))
-    run_checks(ex, params_mapping(ex))
+    audit_checks(ex, params_mapping(ex))
     parse_target("≥1件")
     audit_page({"source": "x", "status": "refused", "refused": {"reason": "failed", "reason_words": "",
                                                                "message": ""}, "findings": []})

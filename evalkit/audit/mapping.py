@@ -18,6 +18,8 @@ from ..core.scheme import Scheme, load_scheme
 from .extract import Extracted, IndicatorRow, Quote, parse_target, patterns
 from .text import normalise, number
 
+#: An indicator row's cells by their params key under the indicator, where it differs.
+CELL_KEYS = {"score": "reported.score", "coefficient": "reported.coefficient"}
 #: Params keys the schema requires; a draft leaves them null when the report does not state them.
 REQUIRED = ("department.name", "department.year", "budget.initial", "budget.adjusted", "budget.executed")
 
@@ -31,6 +33,7 @@ class Mapped:
     subjects: dict[str, list[Quote]] = field(default_factory=dict)
     scheme: Scheme | None = None
     notes: dict[str, str] = field(default_factory=dict)  # key → why it is null or doubtful (Chinese)
+    unknown: dict[str, str] = field(default_factory=dict)  # key → why the core cannot know it (Chinese)
     non_numeric: list[int] = field(default_factory=list)  # indicator indexes whose actual is words
 
 
@@ -93,7 +96,7 @@ def _indicator(row: IndicatorRow, key: str, m: Mapped, index: int, scheme: Schem
         item["actual"] = actual
     elif row.actual:
         m.non_numeric.append(index)
-        m.notes[f"{key}.actual"] = f"完成值“{row.actual}”不是数值，请核对"
+        m.notes[f"{key}.actual"] = m.unknown[f"{key}.actual"] = f"完成值“{row.actual}”不是数值，请核对"
     if row.weight is not None:
         item["weight"] = row.weight
     if row.score is not None:
@@ -151,8 +154,9 @@ def params_mapping(ex: Extracted) -> Mapped:
         key = f"goals[{g_index}].indicators[{len(goals[gkey]['indicators'])}]"
         goals[gkey]["indicators"].append(_indicator(row, key, m, i, scheme))
         m.subjects[key] = [row.quote]
+        m.subjects.setdefault(f"goals[{g_index}]", [q for _, num, q in ex.goals if num and num == row.goal_number])
         for cell, quote in row.cells.items():
-            m.subjects[f"{key}.{cell}"] = [quote]
+            m.subjects[f"{key}.{CELL_KEYS.get(cell, cell)}"] = [quote]
     m.mapping["goals"] = list(goals.values())
     if not _weights_usable(m.mapping["goals"], scheme):
         for g in m.mapping["goals"]:
@@ -189,6 +193,7 @@ def params_mapping(ex: Extracted) -> Mapped:
     m.missing = [k for k in REQUIRED if _get(m.mapping, k) is None]
     if not m.mapping["goals"]:
         m.missing.append("goals")
+    m.unknown |= {k: m.notes.get(k, "报告未读出") for k in m.missing}
     for i, (_, g) in enumerate(goals.items()):
         for j, ind in enumerate(g["indicators"]):
             if ind.get("actual") is None and ind.get("level") is None:
