@@ -123,11 +123,6 @@ def run_checks(scope: str, *args, unknown: Callable[[str], str | None] = lambda 
     return sorted(found, key=lambda f: SEVERITIES.index(f.severity)), skipped
 
 
-def find_all(ctx: Context) -> tuple[Finding, ...]:
-    """Every params check that can run on ``ctx.params``, each finding placed in the params file."""
-    return check_context(ctx)[0]
-
-
 def check_context(ctx: Context) -> tuple[tuple[Finding, ...], tuple[Skipped, ...]]:
     """The findings of every params check on ``ctx``, and the checks skipped for unknown inputs."""
     p = ctx.params
@@ -142,12 +137,6 @@ def check_context(ctx: Context) -> tuple[tuple[Finding, ...], tuple[Skipped, ...
 def vocabulary() -> dict[str, list[str]]:
     text = (resources.files("evalkit.core") / "vocabulary.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
-
-
-def find_all(ctx: Context) -> tuple[Finding, ...]:
-    """Run every check; errors first, then warnings, then info, each in check order."""
-    found = [dataclasses.replace(f, message=tidy(f.message)) for fn in CHECKS for f in fn(ctx)]
-    return tuple(sorted(found, key=lambda f: SEVERITIES.index(f.severity)))
 
 
 def _printed_matches(computed: Fraction | None, printed) -> bool:
