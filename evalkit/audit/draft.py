@@ -1,10 +1,11 @@
 """A draft ``evalkit/v1`` params file from an audit, for the analyst to check and go on with ``evalkit run``.
 
-What the report did not state is written ``null`` with a ``# 待核对`` comment saying what to fill in.
-The file loads with :func:`evalkit.load_params` once the nulls the schema requires are filled:
-``department.name``, ``department.year``, ``budget.initial``, ``budget.adjusted`` and
-``budget.executed`` (and at least one goal with one indicator). Every other null (an indicator's
-``actual``) may stay: the score then becomes an interval.
+What the report did not state is written ``null`` with a ``# 待核对`` comment saying what to fill in (by
+the one params writer, :func:`evalkit.core.serialisation.params_yaml`). The file loads with
+:func:`evalkit.load_params` once the nulls the schema requires are filled: ``department.name``,
+``department.year``, ``budget.initial``, ``budget.adjusted`` and ``budget.executed`` (and at least one
+goal with one indicator). Every other null (an indicator's ``actual``) may stay: the score then becomes
+an interval.
 
 >>> text = draft_yaml({"schema": "evalkit/v1", "department": {"id": "x-2023", "name": None, "year": 2023},
 ...                    "budget": {"initial": None, "adjusted": 10.5}}, notes={"budget.initial": "报告未列年初预算数"})
@@ -23,11 +24,8 @@ budget:
 from __future__ import annotations
 
 import re
-from datetime import date
-from decimal import Decimal
 
-import yaml
-
+from ..core.serialisation import params_yaml
 from .mapping import REQUIRED
 
 HEADER = """evalkit/v1 params draft made by `evalkit audit` from {source}
@@ -38,72 +36,8 @@ null; fill in these before `evalkit run`: {required}.
 
 def draft_yaml(mapping: dict, *, notes: dict[str, str] | None = None, source: str = "") -> str:
     """YAML text of ``mapping`` with every null (and every key in ``notes``) commented."""
-    notes = notes or {}
-    lines = [f"# {line}".rstrip() for line in HEADER.format(source=source or "a report",
-                                                            required=", ".join(REQUIRED)).splitlines()]
-    _emit(mapping, "", 0, lines, notes)
-    return "\n".join(lines) + "\n"
-
-
-def _scalar(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, date):
-        return f'"{value.isoformat()}"'
-    text = yaml.safe_dump(str(value), allow_unicode=True, default_flow_style=True, width=10**6).strip()
-    return text.removesuffix("\n...").removesuffix("...").strip()
-
-
-def _comment(key: str, value, notes: dict) -> str:
-    if key in notes:
-        return f"  # 待核对：{notes[key]}"
-    if value is None:
-        return "  # 待核对：报告未读出，请填写"
-    return ""
-
-
-def _emit(value, key: str, indent: int, lines: list[str], notes: dict) -> None:
-    pad = "  " * indent
-    if isinstance(value, dict):
-        for k, v in value.items():
-            path = f"{key}.{k}" if key else str(k)
-            name = _key(k)
-            if isinstance(v, dict) and v:
-                lines.append(f"{pad}{name}:")
-                _emit(v, path, indent + 1, lines, notes)
-            elif isinstance(v, list) and v:
-                lines.append(f"{pad}{name}:")
-                _emit(v, path, indent + 1, lines, notes)
-            elif isinstance(v, list | dict):
-                lines.append(f"{pad}{name}: {'[]' if isinstance(v, list) else '{}'}")
-            else:
-                lines.append(f"{pad}{name}: {_scalar(v)}{_comment(path, v, notes)}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            path = f"{key}[{i}]"
-            if isinstance(item, dict) and item:
-                first = True
-                for k, v in item.items():
-                    lead = f"{pad}- " if first else f"{pad}  "
-                    first = False
-                    sub = f"{path}.{k}"
-                    if isinstance(v, dict | list) and v:
-                        lines.append(f"{lead}{_key(k)}:")
-                        _emit(v, sub, indent + 2, lines, notes)
-                    else:
-                        lines.append(f"{lead}{_key(k)}: {_scalar(v)}{_comment(sub, v, notes)}")
-            else:
-                lines.append(f"{pad}- {_scalar(item)}")
-
-
-def _key(k) -> str:
-    return str(k) if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(k)) else _scalar(str(k))
+    header = HEADER.format(source=source or "a report", required=", ".join(REQUIRED))
+    return params_yaml(mapping, header=header, notes=notes, unread="报告未读出，请填写")
 
 
 def department_id(stem: str, year) -> str:

@@ -73,7 +73,7 @@ def test_export_then_import_gives_the_same_evaluation(params, tmp_path):
 def test_imported_worked_example_is_the_params_file_again(worked_table, tmp_path):
     text = import_workbook(worked_table)
     for line in ("  id: dangzheng-office", "scheme: seed-85-75-60", "  initial: 8779.84", "      count: 85",
-                 "        statement: 大型会议控制率低于达到 0.5%及以上", "    number: （十）",
+                 '        statement: "大型会议控制率低于达到 0.5%及以上"', "    number: （十）",
                  '  evaluation_period:\n    - "2023-04-10"', "    - 绩效意识不够全面，绩效管理缺乏前瞻性，主要依靠财政部门部署。"):
         assert line.replace('"', "'") in text.replace('"', "'"), line
     assert "weight:" not in text  # default weights stay the scheme's, not frozen numbers
