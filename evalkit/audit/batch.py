@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..iorw import write_atomic
 from ..outputs import AUDIT_INDEX, audit_draft_name, audit_json_name, audit_page_name
+from .mapping import department_id, draft_yaml
 from .readers import OWN_PAGE_MARK, SUFFIXES
 from .report import audit_document, refused_record
 
@@ -251,8 +252,6 @@ def write_outputs(records: list[dict], out: Path, *, index: bool) -> list[Path]:
 
 def write_drafts(records: list[dict], folder: Path) -> list[Path]:
     """A draft params file per audited document: ``<department-id>.yaml``."""
-    from .draft import department_id, draft_yaml
-
     folder.mkdir(parents=True, exist_ok=True)
     written, used = [], set()
     for r in records:

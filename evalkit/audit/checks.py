@@ -17,7 +17,7 @@ from fractions import Fraction
 from ..core.evaluation import check_params
 from ..core.findings import SEVERITIES, Finding, Skipped, check, run_checks
 from ..core.model import key_and_parents
-from ..core.numbers import decimals_of, exact, fmt_plain, round_half_up
+from ..core.numbers import decimals_of, exact, fmt_plain, jsonable, round_half_up
 from ..core.params import parse_params
 from ..core.places import ParamsPlace, Quote
 from ..exceptions import ParamsError
@@ -32,7 +32,7 @@ def finding_dict(f: Finding) -> dict:
     quotes = [q for q in f.where if isinstance(q, Quote)]
     location = ({**quotes[0].location.to_dict(), "where": quotes[0].location.words(),
                  "snippet": quotes[0].snippet} if quotes else {"where": "全文"})
-    return {"id": f.id, "severity": f.severity, "message": f.message, "evidence": _jsonable(f.evidence),
+    return {"id": f.id, "severity": f.severity, "message": f.message, "evidence": jsonable(f.evidence),
             "location": location, "quotes": merge_quotes(quotes)}
 
 
@@ -67,16 +67,6 @@ def _n(value) -> str:
     if isinstance(value, Fraction):
         return f"{round_half_up(value, 2):f}"
     return fmt_plain(value)
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Decimal | Fraction):
-        return float(value)
-    return value
 
 
 # --- the core's findings ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""From what a report states to an ``evalkit/v1`` params mapping: the draft the analyst goes on with,
-and the model the core's findings run on.
+"""From what a report states to an ``evalkit/v1`` params mapping: the draft params file the analyst goes
+on with (``evalkit audit --params-out``), and the partial model the core's checks run on.
 
 :func:`params_mapping` keeps what could not be read as ``None`` and lists it in ``missing``; ``subjects``
 maps each params key path to the quotes it came from, so a core finding about ``reported.score`` or
@@ -15,6 +15,7 @@ from decimal import Decimal
 from functools import cache
 
 from ..core.scheme import Scheme, load_scheme
+from ..core.serialisation import params_yaml
 from .extract import Extracted, IndicatorRow, Quote, parse_target, patterns
 from .text import normalise, number
 
@@ -214,3 +215,30 @@ def _get(mapping: dict, key: str):
             return None
         value = value.get(part)
     return value
+
+
+HEADER = """evalkit/v1 params draft made by `evalkit audit` from {source}
+Check every figure against the report before use. Values marked 待核对 could not be read and are
+null; fill in these before `evalkit run`: {required}.
+"""
+
+
+def draft_yaml(mapping: dict, *, notes: dict[str, str] | None = None, source: str = "") -> str:
+    """The draft params file: what the report did not state is ``null`` with a ``# 待核对`` comment saying
+    what to fill in. It loads with :func:`evalkit.load_params` once the nulls of :data:`REQUIRED` are
+    filled (and there is a goal with an indicator); other nulls (an ``actual``) may stay.
+
+    >>> print(draft_yaml({"budget": {"initial": None, "adjusted": 10.5}}).split("\\n", 3)[-1])
+    budget:
+      initial: null  # 待核对：报告未读出，请填写
+      adjusted: 10.5
+    <BLANKLINE>
+    """
+    header = HEADER.format(source=source or "a report", required=", ".join(REQUIRED))
+    return params_yaml(mapping, header=header, notes=notes, unread="报告未读出，请填写")
+
+
+def department_id(stem: str, year) -> str:
+    """A department id for a draft, from the file's name: ``000_80b251a7`` → ``000-80b251a7-2023``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:60] or "report"
+    return f"{slug}-{year}" if year else slug

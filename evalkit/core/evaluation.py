@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from .history import (
     previous_year_file,
 )
 from .model import Params
-from .numbers import fmt_pct, to_float
+from .numbers import fmt_pct, jsonable, to_float
 from .params import TOTAL, load_params, parse_params
 from .payments import MonthlyProfile, ProjectProfile, monthly_profile, project_profile
 from .review import Review, ReviewInput, load_review, review_path
@@ -168,7 +167,7 @@ class Evaluation:
                              "coefficient": to_float(x.indicator.reported.coefficient)},
             } for x in self.indicator_scores],
             "findings": [f.to_dict() for f in self.finding_items],
-            "reported": _jsonable(reported),
+            "reported": jsonable(reported),
             "review": self.review.to_dict(),
             "previous_year": self.previous_year.to_dict() if self.previous_year else None,
             "provenance": self.provenance,
@@ -178,18 +177,6 @@ class Evaluation:
 def _plain(value):
     if value is None or isinstance(value, str):
         return value
-    return float(value)
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, date):
-        return value.isoformat()
     return float(value)
 
 

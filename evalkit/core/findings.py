@@ -576,12 +576,3 @@ def section_numbers(ctx: Context) -> Iterator[Finding]:
 
 def _f(value) -> float | None:
     return None if value is None else float(value)
-
-
-def findings_by_subject(findings: tuple[Finding, ...]) -> dict[str, list[str]]:
-    """The messages of the findings that name a subject, by subject (a params key), in order."""
-    out: dict[str, list[str]] = {}
-    for f in findings:
-        if f.subject:
-            out.setdefault(f.subject, []).append(f.message)
-    return out
