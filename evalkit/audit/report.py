@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import platform
+from dataclasses import asdict
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
 from ..core.findings import SEVERITIES
+from ..core.provenance import version_of
 from .checks import audit_checks, finding_dict
 from .document import REASONS, DocumentRefused
 from .extract import extract
@@ -60,7 +61,7 @@ def audit_document(path: str | Path, *, shown: str | None = None) -> dict:
         "extracted": ex.to_dict(),
         "findings": [finding_dict(f) for f in findings],
         "counts": {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES},
-        "skipped": [s.to_dict() for s in skipped],
+        "skipped": [asdict(s) for s in skipped],
         "draft": {"params": _jsonable(mapped.mapping), "missing": mapped.missing, "notes": mapped.notes},
         "provenance": _provenance(path),
     }
@@ -88,19 +89,10 @@ def _provenance(path) -> dict:
     return info
 
 
-@cache
 def _package_versions() -> dict[str, str]:
-    """The installed versions of evalkit and its readers, looked up once per process (a batch's warm-up
-    looks them up before forking, so no worker searches the installed packages again)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {}
-    for package in ("evalkit", "pdfplumber", "python-docx", "lxml"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            continue
-    return found
+    """The installed versions of evalkit and its readers (each looked up once per process: a batch's
+    warm-up looks them up before forking, so no worker searches the installed packages again)."""
+    return {p: v for p in ("evalkit", "pdfplumber", "python-docx", "lxml") if (v := version_of(p))}
 
 
 def _jsonable(value):

@@ -90,9 +90,6 @@ class Skipped:
     check: str
     unknown: dict[str, str]
 
-    def to_dict(self) -> dict:
-        return {"check": self.check, "unknown": self.unknown}
-
 
 #: Every check, the core's and the audit's, in the order they run.
 CHECKS: list[Check] = []

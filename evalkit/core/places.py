@@ -1,11 +1,7 @@
 """Where a finding points: a place in a params file, or a quote in a published document.
 
->>> at("reported.score", "budget.executed")[1]
-ParamsPlace(key='budget.executed', file=None, line=None)
->>> Location(page=2, paragraph=5).words()
-'第2页第5段'
->>> Location(table=1, row=3, column=4, line=40).words()
-'第40行，表1第3行第4列'
+>>> Location(page=2, paragraph=5).words(), Location(table=1, row=3, column=4, line=40).words()
+('第2页第5段', '第40行，表1第3行第4列')
 """
 
 from __future__ import annotations
