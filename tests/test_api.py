@@ -4,17 +4,16 @@ import json
 import subprocess
 import sys
 from fractions import Fraction
-from pathlib import Path
 from types import ModuleType
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, WORKED
+from conftest import FIXTURES, ROOT, WORKED
 
 import evalkit
 
-CLEAN = Path(__file__).parent / "fixtures" / "findings" / "clean.yaml"
+CLEAN = FIXTURES / "findings" / "clean.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +76,8 @@ def test_public_names_equal_all():
 
 def test_module_attributes_are_only_the_subpackages_and_top_level_modules():
     modules = {name for name, value in vars(evalkit).items() if isinstance(value, ModuleType)}
-    assert modules <= {"core", "portfolio", "publish", "workbook", "run", "demo", "audit", "cli", "exceptions", "iorw",
-                       "outputs", "paths"}
+    assert modules <= {"core", "portfolio", "publish", "workbook", "run", "demo", "audit", "monitoring", "cli",
+                       "exceptions", "iorw", "outputs", "paths"}
 
 
 def test_exported_members_are_sorted():

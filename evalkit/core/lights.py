@@ -8,6 +8,12 @@ Spending: v = 1–N月执行数 ÷ 调整后预算数 ÷ (N ÷ 12) × 100; an in
 '350 ÷ 1000 ÷ (7 ÷ 12) × 100 = 60.00，黄灯'
 >>> indicator_light(">=", Decimal(100), Decimal(60), 6, T).word
 '蓝灯'
+>>> from .monitoring import parse_monitoring
+>>> from .scheme import load_scheme
+>>> m = parse_monitoring({"schema": "evalkit-monitoring/v1", "of": "x", "month": 7,
+...                       "budget": {"adjusted": 1000, "executed": 467}, "indicators": []})
+>>> assess_monitoring(m, load_scheme("mof-2020")).spending.trail
+'467 ÷ 1000 ÷ (7 ÷ 12) × 100 = 80.06，绿灯'
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from .numbers import exact, fmt, fmt_plain
+from .monitoring import MonitoredIndicator, Monitoring
+from .numbers import exact, fmt, fmt_plain, to_float
+from .scheme import Scheme
 
 LIGHTS = ("red", "yellow", "green", "blue")
 LIGHT_WORDS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯"}
@@ -118,3 +126,69 @@ def department_light(spending: Light, goals: Iterable[Light], thresholds: Mappin
     if unmet:
         return Light("yellow", None, f"支出进度为序时进度的{spending.display}%，未落后；{len(unmet)}个目标未达进度，黄灯")
     return Light("green", None, f"支出进度为序时进度的{spending.display}%，未落后；各目标均达进度，绿灯")
+
+
+# --- one monitoring file lit ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IndicatorLight:
+    monitored: MonitoredIndicator
+    light: Light
+
+
+@dataclass(frozen=True)
+class GoalLight:
+    goal: str
+    light: Light
+
+
+@dataclass(frozen=True)
+class MonitoringResult:
+    """The lights of one monitoring file: spending, each indicator, each goal, the department."""
+
+    monitoring: Monitoring
+    spending: Light
+    indicators: tuple[IndicatorLight, ...]
+    goals: tuple[GoalLight, ...]
+    department: Light
+
+    def to_dict(self) -> dict:
+        """The ``monitoring`` block of ``evalkit-result/v1`` (values unrounded, display beside)."""
+        m, b = self.monitoring, self.monitoring.budget
+        return {
+            "of": m.of, "month": m.month, "source": m.source,
+            "budget": {k: to_float(getattr(b, k)) for k in ("initial", "added", "cut", "adjusted", "executed",
+                                                              "forecast")},
+            "spending": _light_dict(self.spending),
+            "department": _light_dict(self.department),
+            "goals": [{"goal": g.goal, **_light_dict(g.light)} for g in self.goals],
+            "indicators": [{
+                "goal": x.monitored.goal, "name": x.monitored.name, "key": x.monitored.params_key,
+                "target": _plain(x.monitored.target), "progress": _plain(x.monitored.progress),
+                "forecast": _plain(x.monitored.forecast), "possibility": x.monitored.possibility,
+                "deviation": {"category": x.monitored.deviation.category, "reason": x.monitored.deviation.reason,
+                              "measure": x.monitored.deviation.measure},
+                **_light_dict(x.light),
+            } for x in self.indicators],
+        }
+
+
+def _light_dict(light: Light) -> dict:
+    return {"light": light.light, "word": light.word, "value": to_float(light.value),
+            "display": light.display if light.value is not None else None, "trail": light.trail}
+
+
+def _plain(value):
+    return value if value is None or isinstance(value, str) else float(value)
+
+
+def assess_monitoring(monitoring: Monitoring, scheme: Scheme) -> MonitoringResult:
+    """Light the spending, every indicator, every goal (its worst indicator) and the department."""
+    t, n = scheme.monitoring, monitoring.month
+    spending = spending_light(monitoring.budget.executed, monitoring.budget.adjusted, n, t)
+    lit = tuple(IndicatorLight(x, indicator_light(x.direction, x.target, x.progress, n, t))
+                for x in monitoring.indicators)
+    names = list(dict.fromkeys(x.goal for x in monitoring.indicators))
+    goals = tuple(GoalLight(g, worst_light((x.light for x in lit if x.monitored.goal == g), what=f"“{g}”"))
+                  for g in names)
+    return MonitoringResult(monitoring, spending, lit, goals, department_light(spending, (g.light for g in goals), t))

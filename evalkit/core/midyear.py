@@ -1,28 +1,20 @@
-"""Mid-year monitoring assessed: every light with its trail, and the monitoring's findings — what
-the 1–N月 figures show on their own, and where the year-end self-evaluation contradicts them.
+"""The monitoring's findings — what the 1–N月 figures show on their own (missing reasons and
+measures, red and blue lights), and where the year-end self-evaluation contradicts them.
 
 The checks join the core's findings registry (:func:`evalkit.core.findings.check`); each reads
-``Context.monitoring`` and stays quiet when there is no monitoring file.
-
->>> from .scheme import load_scheme
->>> from .monitoring import parse_monitoring
->>> m = parse_monitoring({"schema": "evalkit-monitoring/v1", "of": "x", "month": 7,
-...                       "budget": {"adjusted": 1000, "executed": 467}, "indicators": []})
->>> assess_monitoring(m, load_scheme("mof-2020")).spending.trail
-'467 ÷ 1000 ÷ (7 ÷ 12) × 100 = 80.06，绿灯'
+``Context.monitoring`` (the lights of :func:`evalkit.core.lights.assess_monitoring`) and stays quiet
+when there is no monitoring file. Importing this module registers them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from fractions import Fraction
 
-from .findings import Context, Finding, check
-from .lights import Light, department_light, indicator_light, spending_light, worst_light
-from .monitoring import MonitoredIndicator, Monitoring
+from .findings import BUDGET, Context, Finding, check
+from .lights import IndicatorLight
+from .monitoring import MonitoredIndicator
 from .numbers import exact, fmt, fmt_pct, fmt_plain, to_float
-from .scheme import Scheme
 from .scoring import IndicatorScore
 
 #: Words that record a target adjustment (目标调整) in a measure or a year-end 偏差说明.
@@ -30,73 +22,9 @@ ADJUSTMENT_WORDS = ("调整", "调增", "调减", "修订", "变更")
 NOT_CUMULATIVE_UNITS = ("%", "％")
 
 
-@dataclass(frozen=True)
-class IndicatorLight:
-    monitored: MonitoredIndicator
-    light: Light
-
-
-@dataclass(frozen=True)
-class GoalLight:
-    goal: str
-    light: Light
-
-
-@dataclass(frozen=True)
-class MonitoringResult:
-    """The lights of one monitoring file: spending, each indicator, each goal, the department."""
-
-    monitoring: Monitoring
-    spending: Light
-    indicators: tuple[IndicatorLight, ...]
-    goals: tuple[GoalLight, ...]
-    department: Light
-
-    def to_dict(self) -> dict:
-        """The ``monitoring`` block of ``evalkit-result/v1`` (values unrounded, display beside)."""
-        m, b = self.monitoring, self.monitoring.budget
-        return {
-            "of": m.of, "month": m.month, "source": m.source,
-            "budget": {k: to_float(getattr(b, k)) for k in ("initial", "added", "cut", "adjusted", "executed",
-                                                              "forecast")},
-            "spending": _light_dict(self.spending),
-            "department": _light_dict(self.department),
-            "goals": [{"goal": g.goal, **_light_dict(g.light)} for g in self.goals],
-            "indicators": [{
-                "goal": x.monitored.goal, "name": x.monitored.name, "key": x.monitored.params_key,
-                "target": _plain(x.monitored.target), "progress": _plain(x.monitored.progress),
-                "forecast": _plain(x.monitored.forecast), "possibility": x.monitored.possibility,
-                "deviation": {"category": x.monitored.deviation.category, "reason": x.monitored.deviation.reason,
-                              "measure": x.monitored.deviation.measure},
-                **_light_dict(x.light),
-            } for x in self.indicators],
-        }
-
-
-def _light_dict(light: Light) -> dict:
-    return {"light": light.light, "word": light.word, "value": to_float(light.value),
-            "display": light.display if light.value is not None else None, "trail": light.trail}
-
-
-def _plain(value):
-    return value if value is None or isinstance(value, str) else float(value)
-
-
-def assess_monitoring(monitoring: Monitoring, scheme: Scheme) -> MonitoringResult:
-    """Light the spending, every indicator, every goal (its worst indicator) and the department."""
-    t, n = scheme.monitoring, monitoring.month
-    spending = spending_light(monitoring.budget.executed, monitoring.budget.adjusted, n, t)
-    lit = tuple(IndicatorLight(x, indicator_light(x.direction, x.target, x.progress, n, t))
-                for x in monitoring.indicators)
-    names = list(dict.fromkeys(x.goal for x in monitoring.indicators))
-    goals = tuple(GoalLight(g, worst_light((x.light for x in lit if x.monitored.goal == g), what=f"“{g}”"))
-                  for g in names)
-    return MonitoringResult(monitoring, spending, lit, goals, department_light(spending, (g.light for g in goals), t))
-
-
 # --- mid-year findings ---------------------------------------------------------------------------
 
-@check
+@check()
 def monitoring_deviation_missing(ctx: Context) -> Iterator[Finding]:
     for x in _lit(ctx):
         m = x.monitored
@@ -109,7 +37,7 @@ def monitoring_deviation_missing(ctx: Context) -> Iterator[Finding]:
                       {"indicator": m.name, "possibility": m.possibility, "missing": missing}, m.params_key or None)
 
 
-@check
+@check()
 def monitoring_red_light(ctx: Context) -> Iterator[Finding]:
     r = ctx.monitoring
     if r is None:
@@ -127,7 +55,7 @@ def monitoring_red_light(ctx: Context) -> Iterator[Finding]:
                           x.monitored.params_key or None)
 
 
-@check
+@check()
 def monitoring_blue_light(ctx: Context) -> Iterator[Finding]:
     for x in _lit(ctx):
         if x.light.light == "blue":
@@ -157,7 +85,7 @@ def _full(score: IndicatorScore) -> bool:
     return score.score is not None and score.weight > 0 and score.score >= score.weight
 
 
-@check
+@check("goals")
 def monitoring_full_marks_after_red(ctx: Context) -> Iterator[Finding]:
     for x, s in _pairs(ctx):
         m = x.monitored
@@ -170,7 +98,7 @@ def monitoring_full_marks_after_red(ctx: Context) -> Iterator[Finding]:
                            "score": float(s.score), "weight": float(s.weight)}, s.indicator.key)
 
 
-@check
+@check(*BUDGET)
 def monitoring_forecast_far(ctx: Context) -> Iterator[Finding]:
     r = ctx.monitoring
     if r is None or not r.monitoring.budget.forecast:
@@ -187,7 +115,7 @@ def monitoring_forecast_far(ctx: Context) -> Iterator[Finding]:
                       "budget.executed")
 
 
-@check
+@check(*BUDGET, "goals")
 def monitoring_cumulative_decreased(ctx: Context) -> Iterator[Finding]:
     r = ctx.monitoring
     if r is None:
@@ -215,7 +143,7 @@ def _adjustment_recorded(m: MonitoredIndicator, year_end_deviation: str | None) 
     return any(w in t for t in texts for w in ADJUSTMENT_WORDS)
 
 
-@check
+@check("goals")
 def monitoring_target_changed(ctx: Context) -> Iterator[Finding]:
     for x, s in _pairs(ctx):
         m, ind = x.monitored, s.indicator
@@ -228,6 +156,10 @@ def monitoring_target_changed(ctx: Context) -> Iterator[Finding]:
                           {"indicator": m.name, "midyear": _plain(m.target), "year_end": _plain(ind.target)}, ind.key)
 
 
+def _plain(value):
+    return value if value is None or isinstance(value, str) else float(value)
+
+
 def _same(a, b) -> bool:
     if isinstance(a, str) or isinstance(b, str):
         return str(a) == str(b)
@@ -238,7 +170,7 @@ def _show(value) -> str:
     return f"“{value}”" if isinstance(value, str) else fmt_plain(value)
 
 
-@check
+@check("goals")
 def monitoring_blue_scored_in_full(ctx: Context) -> Iterator[Finding]:
     for x, s in _pairs(ctx):
         m, ind = x.monitored, s.indicator
@@ -253,7 +185,7 @@ def monitoring_blue_scored_in_full(ctx: Context) -> Iterator[Finding]:
                           {"indicator": m.name, "value": to_float(x.light.value), "score": float(s.score)}, ind.key)
 
 
-@check
+@check(*BUDGET, "goals")
 def monitoring_score_above_spending(ctx: Context) -> Iterator[Finding]:
     """Indicator scores claiming more than the money spent: s/S − e/E over s/S above the threshold."""
     if ctx.monitoring is None or not ctx.summary.complete or ctx.budget.execution_rate is None:
