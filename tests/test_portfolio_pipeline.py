@@ -87,6 +87,7 @@ def test_overview_is_published_and_linked(district):
     assert "全区总览" in text and "示例区" in text
     index = (year / "index.html").read_text(encoding="utf-8")
     assert "overview.html" in index and "overview.pdf" in index and "示例数据" in index
+    assert "绩效运行监控（双监控）" in html and index.count("绩效运行监控：") == 24  # each demo department's light
 
 
 def test_sample_departments_are_labelled_in_their_appendix(district):
