@@ -198,6 +198,6 @@ def test_there_is_one_params_writer():
     for p in SOURCES:
         text = p.read_text(encoding="utf-8")
         for number, line in enumerate(text.splitlines(), 1):
-            if re.search(r"yaml\.(safe_)?dump|def _?scalar\(|[\"']\s*# 待核对", line):
+            if re.search(r"yaml\.(safe_)?dump|def _?scalar\((?!node)|[\"']\s*# 待核对", line):
                 found.append(f"{p.relative_to(PACKAGE)}:{number}")
     assert found and all(f.startswith("core/serialisation.py:") for f in found), found
