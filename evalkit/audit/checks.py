@@ -28,12 +28,15 @@ from .text import normalise
 
 
 def finding_dict(f: Finding) -> dict:
-    """A finding as the ``evalkit-audit/v1`` record gives it: where it is (its first quote) and its quotes."""
+    """A finding as the ``evalkit-audit/v1`` record gives it: ``location`` (its first quote), ``quotes``
+    (one per passage, figures marked) and ``where`` (every place it points at: page or paragraph, table
+    row and column, the quote)."""
     quotes = [q for q in f.where if isinstance(q, Quote)]
     location = ({**quotes[0].location.to_dict(), "where": quotes[0].location.words(),
                  "snippet": quotes[0].snippet} if quotes else {"where": "全文"})
     return {"id": f.id, "severity": f.severity, "message": f.message, "evidence": jsonable(f.evidence),
-            "location": location, "quotes": merge_quotes(quotes)}
+            "location": location, "quotes": merge_quotes(quotes),
+            "where": [{**q.location.to_dict(), "quote": q.snippet} for q in quotes]}
 
 
 def merge_quotes(quotes) -> list[dict]:
