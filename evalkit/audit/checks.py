@@ -92,7 +92,7 @@ def _quoted(f: Finding, mapped: Mapped) -> Finding:
     for place in f.where:
         if isinstance(place, ParamsPlace):
             quotes += next((mapped.subjects[k] for k in key_and_parents(place.key) if k in mapped.subjects), [])
-    return Finding(f.id, f.severity, f.message, dict(f.evidence), f.subject, tuple(quotes))
+    return Finding(f.id, f.severity, f.message, dict(f.evidence), f.subject, tuple(dict.fromkeys(quotes)))
 
 
 # --- the audit's own checks -----------------------------------------------------------------------
