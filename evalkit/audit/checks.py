@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..core.evaluation import check_params
-from ..core.findings import SEVERITIES, Finding, Skipped, check, run_checks
+from ..core.findings import SEVERITIES, Finding, Skipped, check, run_scope
 from ..core.model import key_and_parents
 from ..core.numbers import decimals_of, exact, fmt_plain, jsonable, round_half_up
 from ..core.params import parse_params
@@ -28,12 +28,15 @@ from .text import normalise
 
 
 def finding_dict(f: Finding) -> dict:
-    """A finding as the ``evalkit-audit/v1`` record gives it: where it is (its first quote) and its quotes."""
+    """A finding as the ``evalkit-audit/v1`` record gives it: ``location`` (its first quote), ``quotes``
+    (one per passage, figures marked) and ``where`` (every place it points at: page or paragraph, table
+    row and column, the quote)."""
     quotes = [q for q in f.where if isinstance(q, Quote)]
     location = ({**quotes[0].location.to_dict(), "where": quotes[0].location.words(),
                  "snippet": quotes[0].snippet} if quotes else {"where": "全文"})
     return {"id": f.id, "severity": f.severity, "message": f.message, "evidence": jsonable(f.evidence),
-            "location": location, "quotes": merge_quotes(quotes)}
+            "location": location, "quotes": merge_quotes(quotes),
+            "where": [{**q.location.to_dict(), "quote": q.snippet} for q in quotes]}
 
 
 def merge_quotes(quotes) -> list[dict]:
@@ -51,11 +54,16 @@ def merge_quotes(quotes) -> list[dict]:
     return list(merged.values())
 
 
+def run_checks(ex: Extracted, mapped: Mapped) -> list[Finding]:
+    """The core's findings and the audit's own, errors first."""
+    return audit_checks(ex, mapped)[0]
+
+
 def audit_checks(ex: Extracted, mapped: Mapped) -> tuple[list[Finding], list[Skipped]]:
     """The core's findings and the audit's own, errors first; and the checks skipped for what the report
     does not state."""
     core, skipped = core_findings(ex, mapped)
-    own, _ = run_checks("document", ex, mapped)
+    own, _ = run_scope("document", ex, mapped)
     found = sorted(core + own, key=lambda f: SEVERITIES.index(f.severity))
     return found, skipped
 
@@ -89,7 +97,7 @@ def _quoted(f: Finding, mapped: Mapped) -> Finding:
     for place in f.where:
         if isinstance(place, ParamsPlace):
             quotes += next((mapped.subjects[k] for k in key_and_parents(place.key) if k in mapped.subjects), [])
-    return Finding(f.id, f.severity, f.message, dict(f.evidence), f.subject, tuple(quotes))
+    return Finding(f.id, f.severity, f.message, dict(f.evidence), f.subject, tuple(dict.fromkeys(quotes)))
 
 
 # --- the audit's own checks -----------------------------------------------------------------------

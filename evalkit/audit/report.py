@@ -7,7 +7,7 @@
 A record has ``schema``, ``source`` (the path as given), ``status`` (``audited`` or ``refused``),
 ``format``, ``document`` (title, kind, department, year), ``extracted`` (every figure with its
 location and quote, the indicators, what could not be read), ``findings`` (``id``, ``severity``,
-``message``, ``evidence``, ``location``, ``quotes``), ``counts`` by severity, ``skipped`` (the core's
+``message``, ``evidence``, ``location``, ``quotes``, ``where``), ``counts`` by severity, ``skipped`` (the core's
 checks that need what the report does not state: ``check`` and its ``unknown`` keys with why), ``draft`` (the params
 mapping, the keys left null and why) and ``provenance`` (sha256 of the file, versions). A refused
 document has ``refused`` {``reason``, ``reason_words``, ``message``} instead of the figures.
@@ -90,8 +90,7 @@ def _provenance(path) -> dict:
 
 
 def _package_versions() -> dict[str, str]:
-    """The installed versions of evalkit and its readers (each looked up once per process: a batch's
-    warm-up looks them up before forking, so no worker searches the installed packages again)."""
+    """The installed versions of evalkit and its readers (looked up once per process, before forking)."""
     return {p: v for p in ("evalkit", "pdfplumber", "python-docx", "lxml") if (v := version_of(p))}
 
 

@@ -24,3 +24,11 @@ def test_a_report_without_budget_or_indicators_skips_what_needs_them_and_says_wh
     assert "goals" in skipped["missing_actuals"] and "reported_grade" not in skipped
     synonym = next(f for f in record["findings"] if f["id"] == "grade.synonym")
     assert "优秀" in synonym["location"]["snippet"] and synonym["evidence"]["computed"] is None
+
+
+def test_every_finding_says_where_it_points(tmp_path):
+    path = tmp_path / "short.txt"
+    path.write_text(SHORT, encoding="utf-8")
+    (synonym,) = [f for f in audit_document(path)["findings"] if f["id"] == "grade.synonym"]
+    (place,) = synonym["where"]
+    assert place["line"] == 5 and "评价等级为优秀" in place["quote"]
