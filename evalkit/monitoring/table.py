@@ -15,11 +15,10 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-
 from ..core.model import Params
 from ..core.monitoring import MONITORING_SCHEMA, MONITORING_SUFFIX, Monitoring, parse_monitoring
 from ..core.params import load_params
+from ..core.serialisation import params_yaml
 from ..core.side_tables import read_table
 from ..exceptions import ParamsError, Problem
 from ..iorw import write_atomic
@@ -196,23 +195,19 @@ def _origin(problem: Problem, origin: dict, items: list) -> tuple[str, str]:
 
 
 def monitoring_yaml(m: Monitoring) -> str:
-    """A monitoring as its YAML file (numbers as written, keys in the contract's order)."""
-    def num(value):
-        if value is None or isinstance(value, str):
-            return value
-        return int(value) if value == value.to_integral_value() else float(f"{value:f}")
-
+    """A monitoring as its YAML file (numbers as written, keys in the contract's order), through the
+    one params writer (:func:`evalkit.core.serialisation.params_yaml`)."""
     b = m.budget
     data = {"schema": MONITORING_SCHEMA, "of": m.of, "month": m.month,
-            "budget": {k: num(getattr(b, k)) for k in ("initial", "added", "cut", "adjusted", "executed", "forecast")
+            "budget": {k: getattr(b, k) for k in ("initial", "added", "cut", "adjusted", "executed", "forecast")
                        if getattr(b, k) is not None},
             "indicators": []}
     for x in m.indicators:
-        item = {"goal": x.goal, "name": x.name, "target": num(x.target), "progress": num(x.progress),
-                "forecast": num(x.forecast), "possibility": x.possibility,
+        item = {"goal": x.goal, "name": x.name, "target": x.target, "progress": x.progress,
+                "forecast": x.forecast, "possibility": x.possibility,
                 "deviation": {k: v for k, v in vars(x.deviation).items() if v} or None}
         data["indicators"].append({k: v for k, v in item.items() if v is not None})
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+    return params_yaml(data)
 
 
 def import_template(path: str | Path, folder: str | Path) -> tuple[list[Path], list[Problem]]:
