@@ -156,7 +156,7 @@ class MonitoringResult:
         """The ``monitoring`` block of ``evalkit-result/v1`` (values unrounded, display beside)."""
         m, b = self.monitoring, self.monitoring.budget
         return {
-            "of": m.of, "month": m.month, "source": m.source,
+            "of": m.of, "month": m.month, "file": m.source.replace("\\", "/").rsplit("/", 1)[-1],
             "budget": {k: to_float(getattr(b, k)) for k in ("initial", "added", "cut", "adjusted", "executed",
                                                               "forecast")},
             "spending": _light_dict(self.spending),
