@@ -130,3 +130,14 @@ def test_the_monitoring_file_is_an_input_of_the_run(folder):
     (folder / "dept.monitoring.yaml").write_text(GOOD.replace("executed: 600", "executed: 610"), encoding="utf-8")
     again = fingerprint(evalkit.evaluate(folder / "dept.yaml"), notebook_path(), ("html",))
     assert again["inputs"] != after["inputs"]
+
+
+def test_a_bad_monitoring_file_fails_its_department_only(folder, capsys):
+    from evalkit import cli
+
+    shutil.copy(WORKED, folder / "other.yaml")
+    (folder / "dept.monitoring.yaml").write_text(GOOD.replace("month: 7", "month: 七"), encoding="utf-8")
+    assert cli.main(["validate", str(folder)]) == 1
+    captured = capsys.readouterr()
+    assert "dept.monitoring.yaml:3 month: expected a whole number between 1 and 12, got '七'" in captured.err
+    assert "Traceback" not in captured.err and captured.out.count("ok   ") == 1 and "other.yaml" in captured.out
