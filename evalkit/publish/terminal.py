@@ -35,12 +35,23 @@ def render_evaluation(ev: Evaluation) -> str:
     out += [text_table(["绩效目标", "绩效指标", "指标性质", "年度指标值", "全年完成值", "分值", "得分系数", "得分"],
                   rows, right={5, 6, 7}), "", ev.weights.trail, ev.score.trail,
             f"总分：{ev.score_text()}   评价等级：{ev.grade_text()}", ""]
+    out += _monitoring_lines(ev)
     if ev.finding_items:
         out.append(f"发现的问题（{len(ev.finding_items)} 项）：")
         out += [f"  [{SEVERITY_LABELS[f.severity]}] {f.id}: {f.message}" for f in ev.finding_items]
     else:
         out.append("未发现问题。")
     return "\n".join(out)
+
+
+def _monitoring_lines(ev: Evaluation) -> list[str]:
+    """The mid-year lights, when there is a monitoring file: the department's, spending's, each goal's."""
+    r = ev.monitoring
+    if r is None:
+        return []
+    goals = "；".join(f"{g.goal}：{g.light.word}" for g in r.goals)
+    return [f"1–{r.monitoring.month}月绩效运行监控：{r.department.word}（{r.department.trail}）",
+            f"  支出进度：{r.spending.trail}", *([f"  各目标：{goals}"] if goals else []), ""]
 
 
 def _clip(text: str, size: int) -> str:

@@ -106,3 +106,10 @@ def test_run_stamps_the_monitoring_file_and_reruns_when_it_changes(tmp_path):
     assert code == 0 and "1 run, 0 unchanged" in printed, printed
     page = text((dept / "appendix.html").read_text(encoding="utf-8"))
     assert "70 ÷ (120 ÷ 12 × 7) × 100 = 100.00，绿灯" in page
+
+
+def test_evalkit_score_prints_the_lights():
+    code, printed = run_cli("score", PARAMS / "demo-civil-affairs-bureau-2023.yaml")
+    assert code == 0 and "1–7月绩效运行监控：红灯" in printed
+    assert "支出进度：" in printed and "× 100 = 51.43，红灯" in printed
+    assert "绩效运行监控" not in run_cli("score", WORKED)[1]
