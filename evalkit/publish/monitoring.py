@@ -159,7 +159,14 @@ def district_lights(pf, *, limit: int = 60) -> HTML | Markdown:
         by_region.setdefault(ev.params.department.region or "（未注明地区）", []).append(r.department.light)
     region_rows = [[region, len(lights), *(sum(1 for x in lights if x == c) for c in ("red", "yellow", "green"))]
                    for region, lights in sorted(by_region.items())]
-    regions = html_table(["地区", "报送监控的部门", "红灯", "黄灯", "绿灯"], region_rows, numeric={1, 2, 3, 4})
+    region_note = ""
+    if len(region_rows) > limit:  # a province: the regions with the most red lights
+        region_rows = sorted(region_rows, key=lambda r: (-r[2], -r[3], r[0]))
+        region_note = (f"<p class='evalkit-note'>地区共{len(region_rows)}个，列出红灯部门最多的{limit}个，"
+                       f"另有{len(region_rows) - limit}个地区未列出。</p>")
+        region_rows = region_rows[:limit]
+    regions = region_note + html_table(["地区", "报送监控的部门", "红灯", "黄灯", "绿灯"], region_rows,
+                                       numeric={1, 2, 3, 4})
     order = sorted(lit, key=lambda p: (_ORDER[p[1].department.light], _ORDER[p[1].spending.light],
                                        p[1].spending.value or 0, p[0].params.department.id))
     rows = []

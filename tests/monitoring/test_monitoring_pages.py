@@ -113,3 +113,8 @@ def test_evalkit_score_prints_the_lights():
     assert code == 0 and "1–7月绩效运行监控：红灯" in printed
     assert "支出进度：" in printed and "× 100 = 51.43，红灯" in printed
     assert "绩效运行监控" not in run_cli("score", WORKED)[1]
+
+
+def test_a_long_overview_is_cut_to_the_worst(district):
+    shown = text(overview.district_lights(district, limit=1).data)
+    assert "列出前1个" in shown and "示例区民政局" in shown and "示例区审计局" not in shown
