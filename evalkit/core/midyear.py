@@ -20,6 +20,10 @@ from .scoring import IndicatorScore
 #: Words that record a target adjustment (目标调整) in a measure or a year-end 偏差说明.
 ADJUSTMENT_WORDS = ("调整", "调增", "调减", "修订", "变更")
 NOT_CUMULATIVE_UNITS = ("%", "％")
+#: The year-end contradictions with an indicator or the budget on both sides (the appendix shows the
+#: mid-year and year-end figures of each side by side).
+CONTRADICTIONS = ("monitoring.full_marks_after_red", "monitoring.forecast_far", "monitoring.cumulative_decreased",
+                  "monitoring.target_changed", "monitoring.blue_scored_in_full")
 
 
 # --- mid-year findings ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from IPython.display import HTML, Image, Markdown
 from matplotlib.figure import Figure
 
 from ..core.evaluation import Evaluation
+from ..core.midyear import CONTRADICTIONS
 from ..core.numbers import exact, fmt, fmt_pct, fmt_plain
 from ..core.wording import tidy
 from .charts import BLUE, GREY, chart_image, legend_above, to_png
@@ -20,9 +21,6 @@ from .fonts import use_cjk_font
 from .lights import LIGHT_COLOURS, light_badge
 from .markup import html_table
 
-#: The contradictions shown side by side (finding ids of :mod:`evalkit.core.midyear`).
-CONTRADICTIONS = ("monitoring.full_marks_after_red", "monitoring.forecast_far", "monitoring.cumulative_decreased",
-                  "monitoring.target_changed", "monitoring.blue_scored_in_full")
 NONE = "（部门未报送绩效运行监控数据。）"
 
 
