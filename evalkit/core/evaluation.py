@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cached_property
@@ -18,6 +19,7 @@ import pandas as pd
 from ..paths import display_path
 from . import provenance
 from .budget import BudgetResult, compute_budget
+from .bureau import BUREAU_FILE_NAMES, NO_BUREAU, Application, Bureau, find_bureau, load_bureau
 from .findings import SEVERITIES, Context, Finding, find_all
 from .frames import LabelledFrame
 from .history import (
@@ -33,7 +35,8 @@ from .model import Params
 from .numbers import fmt_pct, to_float
 from .params import TOTAL, load_params, parse_params
 from .payments import MonthlyProfile, ProjectProfile, monthly_profile, project_profile
-from .review import Review, ReviewInput, load_review, review_path
+from .rectification import Ledger, ledger_findings, load_ledger, rectification_path
+from .review import Review, ReviewInput, decision_findings, default_basis, load_review, review_path
 from .review import review as review_of
 from .scheme import Scheme, load_scheme
 from .scoring import (
@@ -69,6 +72,8 @@ class Evaluation:
     projects: ProjectProfile | None = None  # per-project execution and concentration
     review_input: ReviewInput | None = None  # the reviewer's decisions, when there is a review file
     previous_year: YearComparison | None = None  # last year beside this year, when last year is known
+    bureau: Bureau = NO_BUREAU  # the finance bureau's review settings (bureau.yaml), when there are any
+    ledgers: tuple[Ledger, ...] = ()  # the 整改 ledgers read: last year's and this year's, when they exist
     #: Every file the evaluation read, by its path on this machine → sha256, and every file it looked
     #: for and did not find (a review, last year's files) → None. ``provenance`` names the files read
     #: as published pages do; an incremental run checks all of them (:mod:`evalkit.run.fingerprint`).
@@ -82,8 +87,33 @@ class Evaluation:
     def review(self) -> Review:
         """The finance bureau's 复核: 复核得分 with the reviewer's decisions (the evaluation itself when
         there are none). Computed on first use: a portfolio of thousands never needs it."""
+        given = self.review_input or ReviewInput()
+        basis = given.basis or self.bureau.basis_for(self.scheme.id) or default_basis(self.scheme)
         return review_of(self.params, self.scheme, self.budget.execution_score, self.indicator_scores,
-                         self.review_input)
+                         dataclasses.replace(given, basis=basis))
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether a reviewer's file exists: then its 复核得分 is the department's result (已复核)."""
+        return self.review_input is not None
+
+    def result_score_text(self) -> str:
+        """The score that counts: the 复核得分 once reviewed, else the computed score."""
+        return self.review.score.text if self.reviewed else self.score_text()
+
+    def result_grade_text(self) -> str:
+        return self.review.grade.text if self.reviewed else self.grade_text()
+
+    @property
+    def application(self) -> Application | None:
+        """结果应用: what the bureau's file says the grade that counts means for next year's budget."""
+        g = self.review.grade if self.reviewed else self.grade
+        return self.bureau.application_for(g.label, self.scheme)
+
+    @property
+    def ledger(self) -> Ledger | None:
+        """This year's 整改 ledger, when there is one."""
+        return next((x for x in self.ledgers if x.year == self.params.department.year), None)
 
     @property
     def indicators(self) -> pd.DataFrame:
@@ -169,7 +199,13 @@ class Evaluation:
             } for x in self.indicator_scores],
             "findings": [f.to_dict() for f in self.finding_items],
             "reported": _jsonable(reported),
-            "review": self.review.to_dict(),
+            "review": {**self.review.to_dict(), "reviewed": self.reviewed},
+            "result": {"basis": "review" if self.reviewed else "computed", "score": self.result_score_text(),
+                       "grade": self.result_grade_text(),
+                       "application": self.application.text if self.application else None},
+            "bureau": {"name": self.bureau.name, "over_execution": self.bureau.over_execution,
+                       "rectification_days": self.bureau.rectification_days} if self.bureau.source else None,
+            "rectification": [ledger.to_dict() for ledger in self.ledgers],
             "previous_year": self.previous_year.to_dict() if self.previous_year else None,
             "provenance": self.provenance,
         }
@@ -195,10 +231,14 @@ def _jsonable(value):
 
 def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | None = None,
                     review_input: ReviewInput | None = None, previous: YearFigures | None = None,
-                    files: dict[str, str | None] | None = None) -> Evaluation:
+                    files: dict[str, str | None] | None = None, bureau: Bureau | None = None,
+                    ledgers: tuple[Ledger, ...] = (), as_of: date | None = None) -> Evaluation:
     """The pure core: no file is opened. Score ``params`` under ``scheme`` (review it with the
-    reviewer's decisions, when there are any, and compare it with ``previous``, last year's figures)."""
-    budget = compute_budget(params.budget, scheme)
+    reviewer's decisions, when there are any, and compare it with ``previous``, last year's figures).
+    ``bureau`` sets the over-execution rule and severities; ``ledgers`` are checked ``as_of`` a day
+    (default: the review's date, else today)."""
+    bureau = bureau or NO_BUREAU
+    budget = compute_budget(params.budget, scheme, bureau)
     plan, scores = score_indicators(params, scheme)
     refuse_excess_weights(params, plan, scheme)
     summary = summarise(budget.execution_score, scores)
@@ -207,19 +247,43 @@ def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | N
     ctx = Context(params=params, scheme=scheme, budget=budget, plan=plan, scores=scores, summary=summary, grade=graded,
                   monthly=monthly, projects=projects)
     ev = Evaluation(params=params, scheme=scheme, budget=budget, weights=plan, indicator_scores=scores,
-                    score=summary, grade=graded, finding_items=find_all(ctx), provenance=provenance_info or {},
-                    monthly=monthly, projects=projects, review_input=review_input, files=files or {})
+                    score=summary, grade=graded,
+                    finding_items=_with_bureau(find_all(ctx), params, scores, review_input, bureau, ledgers, as_of),
+                    provenance=provenance_info or {}, monthly=monthly, projects=projects, review_input=review_input,
+                    files=files or {}, bureau=bureau, ledgers=ledgers)
     if previous is None:
         return ev
     return dataclasses.replace(ev, previous_year=compare(previous, YearFigures.of(ev)))
 
 
+def _with_bureau(found: tuple[Finding, ...], params: Params, scores, review_input: ReviewInput | None,
+                 bureau: Bureau, ledgers: tuple[Ledger, ...], as_of: date | None) -> tuple[Finding, ...]:
+    """The checks' findings plus every reviewer's decision and what the 整改 ledgers show, with the
+    bureau's severities; errors first. Nothing changes when there is no review, ledger or bureau."""
+    if review_input is None and not ledgers and not bureau.severity:
+        return found
+    items = [*found, *decision_findings(review_input, scores)]
+    if ledgers:
+        names = {s.indicator.name for s in scores
+                 if review_input and s.indicator.key in {d.key for d in review_input.decisions}}
+        day = as_of or (review_input.date if review_input and review_input.date else date.today())
+        items += ledger_findings(ledgers, params.department.year, items, names, day)
+    items = [dataclasses.replace(f, severity=bureau.severity[f.id]) if f.id in bureau.severity else f for f in items]
+    return tuple(sorted(items, key=lambda f: SEVERITIES.index(f.severity)))
+
+
+#: The environment variable ``evalkit run --bureau`` sets so every worker and kernel reads the same file.
+BUREAU_ENV = "EVALKIT_BUREAU"
+
+
 def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | None = None, *,
-             history: bool = True) -> Evaluation:
+             history: bool = True, bureau: str | Path | Bureau | None = None) -> Evaluation:
     """Evaluate a params file (or ``Params``, or a params mapping) under its scheme or ``scheme``.
 
-    Files beside a params file join in when they exist: the reviewer's ``<stem>.review.yaml`` and
-    last year's ``<id>-<year-1>.yaml`` or ``.result.json`` (``history=False`` leaves last year out).
+    Files beside a params file join in when they exist: the reviewer's ``<stem>.review.yaml``, the
+    bureau's ``bureau.yaml`` (``bureau`` or ``$EVALKIT_BUREAU`` names another, or a preset id), the 整改
+    ledgers ``<stem>.rectification.yaml`` and last year's, and last year's ``<id>-<year-1>.yaml`` or
+    ``.result.json`` (``history=False`` leaves last year out).
 
     >>> ev = evaluate("params/dangzheng-office-2023.yaml")
     >>> ev.score_text(), ev.grade_text()
@@ -249,6 +313,7 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
         files[str(review)] = None
         if review.is_file():
             decisions, files[str(review)] = load_review(review, params)
+    office, ledgers = _bureau_of(params, bureau, files), _ledgers_of(params, files, history)
     last = None
     if base is not None and history:
         d = params.department
@@ -264,4 +329,36 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
     info["scheme"] = {"id": chosen.id, "source": chosen.source if shipped else display_path(chosen.source),
                       "sha256": chosen.sha256}
     return evaluate_params(params, chosen, provenance_info=info, review_input=decisions, previous=previous,
-                           files=files)
+                           files=files, bureau=office, ledgers=ledgers)
+
+
+def _bureau_of(params: Params, bureau, files: dict) -> Bureau:
+    """The bureau file named (argument, then ``$EVALKIT_BUREAU``), else the one beside the params."""
+    if isinstance(bureau, Bureau):
+        return bureau
+    ref = bureau or os.environ.get(BUREAU_ENV) or None
+    if ref is None and params.source != "<memory>":
+        for name in BUREAU_FILE_NAMES:
+            files.setdefault(str(Path(params.source).parent / name), None)
+        ref = find_bureau(params.source)
+    if ref is None:
+        return NO_BUREAU
+    found = load_bureau(ref)
+    files[found.source] = found.sha256
+    return found
+
+
+def _ledgers_of(params: Params, files: dict, history: bool) -> tuple[Ledger, ...]:
+    """Last year's 整改 ledger (when ``history``) and this year's, those that exist."""
+    if params.source == "<memory>":
+        return ()
+    d = params.department
+    ledgers = []
+    for year in ((d.year - 1, d.year) if history else (d.year,)):
+        path = rectification_path(params.source, d.id, year)
+        files[str(path)] = None
+        if path.is_file():
+            ledger = load_ledger(path, year)
+            files[str(path)] = ledger.sha256
+            ledgers.append(ledger)
+    return tuple(ledgers)

@@ -20,6 +20,7 @@ from ..core.sample import is_sample_region
 from ..core.wording import evidence_text, finding_advice, finding_label, tidy
 from . import charts
 from .charts import chart_image
+from .draft import chinese_date
 from .markup import escape_markdown, generated_date, html_table, markdown
 
 __all__ = [
@@ -62,7 +63,25 @@ def header(ev: Evaluation) -> Markdown:
               markdown("- 金额单位：{}", ev.params.unit),
               markdown("- 总分：**{}**　评价等级：**{}**　发现问题：错误{}项、警告{}项、提示{}项",
                        ev.score.words, _grade_words(ev), counts["error"], counts["warning"], counts["info"])]
+    lines += review_lines(ev)
     return Markdown("\n".join(lines))
+
+
+def review_lines(ev: Evaluation) -> list[str]:
+    """Once reviewed, the 复核得分 and its grade lead, the computed score beside them."""
+    if not ev.reviewed:
+        return []
+    r = ev.review
+    grade = r.grade.label or f"无法核定（可能为“{r.grade.min_label}”至“{r.grade.max_label}”）"
+    who = "，".join(x for x in (ev.review_input.reviewer and f"复核人{ev.review_input.reviewer}",
+                                ev.review_input.date and chinese_date(ev.review_input.date)) if x)
+    decided = sum(1 for x in r.rows if x.decision)
+    lines = [markdown("- **复核得分：{}　复核等级：{}**（以复核结果为准；上列总分为按评分规则计算的得分{}）",
+                      r.score.text, grade, f"，{who}" if who else ""),
+             markdown("- 复核认定：{}项指标", decided)]
+    if ev.application:
+        lines.append(markdown("- 结果应用：{}", ev.application.text))
+    return lines
 
 
 def _grade_words(ev: Evaluation) -> str:
