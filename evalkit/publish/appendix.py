@@ -63,11 +63,11 @@ def header(ev: Evaluation) -> Markdown:
               markdown("- 金额单位：{}", ev.params.unit),
               markdown("- 总分：**{}**　评价等级：**{}**　发现问题：错误{}项、警告{}项、提示{}项",
                        ev.score.words, _grade_words(ev), counts["error"], counts["warning"], counts["info"])]
-    lines += review_lines(ev)
+    lines += _review_lines(ev)
     return Markdown("\n".join(lines))
 
 
-def review_lines(ev: Evaluation) -> list[str]:
+def _review_lines(ev: Evaluation) -> list[str]:
     """Once reviewed, the 复核得分 and its grade lead, the computed score beside them."""
     if not ev.reviewed:
         return []

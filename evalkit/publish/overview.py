@@ -184,7 +184,7 @@ def departments_table(pf, *, limit: int = TOP) -> HTML:
     """
     d = pf.departments
     if len(d) <= LIST_UP_TO:
-        d = d.set_index("id", drop=False).loc[triage_order(pf)]
+        d = d.set_index("id", drop=False).loc[_triage_order(pf)]
         note = ("已复核的部门以复核得分为准；已复核和无错误的部门按得分从高到低排列（得分为区间的按下限，超预算支出的排在最后），"
                 "存在错误、尚未复核的部门排在其后，按错误数、再按涉及分值从多到少排列；使用不同评价方案的部门分方案排列。")
     else:
@@ -647,7 +647,7 @@ def _stake(ev) -> float:
     return float(s.max - s.min) + (max(0.0, float(rep) - float(s.min)) if rep is not None else 0.0)
 
 
-def triage_order(pf) -> list[str]:
+def _triage_order(pf) -> list[str]:
     """Department ids in the order the bureau should look at them: per scheme (when the district mixes
     schemes), first the settled ones (reviewed, or without errors) by the score that counts with
     over-budget departments last, then the 待复核 ones by errors and then the points at stake."""
@@ -676,7 +676,7 @@ def application_table(pf) -> HTML | Markdown:
     """结果应用 by department, as the bureau's file sets it: grade that counts, action, and the amount
     where a percentage applies (that share of the 全年预算数)."""
     rows = []
-    for dept_id in triage_order(pf):
+    for dept_id in _triage_order(pf):
         ev = pf.evaluations[dept_id]
         app = ev.application
         if app is None:
