@@ -12,7 +12,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PARAMS_SUFFIXES = (".yaml", ".yml")
 #: YAML files beside the params files that are not params files: a department's own scoring scheme
 #: (``x.scheme.yaml``, named by its ``scheme:`` key) and a reviewer's decisions (``x.review.yaml``).
-COMPANION_SUFFIXES = (".scheme", ".review")
+COMPANION_SUFFIXES = (".scheme", ".review", ".rectification")
+#: The finance bureau's settings (``bureau.yaml``) beside the params files: not a params file either.
+NOT_PARAMS_NAMES = ("bureau.yaml", "bureau.yml")
 
 
 def project_root(start: Path | None = None) -> Path | None:
@@ -60,7 +62,7 @@ def params_files(items) -> list[Path]:
         p = Path(item)
         if p.is_dir():
             found += sorted(x for x in p.iterdir() if x.suffix in PARAMS_SUFFIXES and not x.name.startswith(".")
-                            and Path(x.stem).suffix not in COMPANION_SUFFIXES)
+                            and Path(x.stem).suffix not in COMPANION_SUFFIXES and x.name not in NOT_PARAMS_NAMES)
         else:
             found.append(p)
     return list(dict.fromkeys(found))
