@@ -95,10 +95,11 @@ class Bureau:
         return self.basis.get(scheme_id) or self.basis.get("*") or ()
 
     def document_number(self, year: int | None) -> str | None:
-        """The 文号 with the year filled and the sequence number left blank: ``示财绩〔2024〕  号``."""
+        """The 文号 with the year filled and the sequence number left blank: ``示财绩〔2024〕　　号``."""
         if not self.number:
             return None
-        return self.number.replace("{year}", str(year) if year else "    ").replace("{seq}", "    ")
+        # ideographic spaces: blanks to write in that no typesetting rule collapses
+        return self.number.replace("{year}", str(year) if year else "　　").replace("{seq}", "　　")
 
     def application_for(self, grade: str | None, scheme) -> Application | None:
         """The 结果应用 of a grade under ``scheme`` (keys may be the scheme's word or a synonym)."""

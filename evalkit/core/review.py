@@ -293,7 +293,7 @@ def decision_findings(decisions: ReviewInput | None, scores: tuple[IndicatorScor
         reviewed = _apply(s, d, rule, why)
         lost = None if reviewed.score is None or s.score is None else s.score - reviewed.score
         severity = "warning" if rule.effect == "note" else "error"
-        points = (f"，复核计{fmt(reviewed.score)}分" + (f"（按评分规则得{fmt(s.score)}分，扣{fmt(lost)}分）" if lost else "")
+        points = (f"，复核计{fmt(reviewed.score)}分" + (f"（按评分规则得{fmt(s.score)}分）" if lost else "")
                   if reviewed.score is not None and rule.effect != "note" else "")
         evidence = {"indicator": s.indicator.name, "weight": float(s.weight),
                     "computed": None if s.score is None else float(s.score),

@@ -76,7 +76,7 @@ def render_docx(draft: model.Document, *, fonts: DocxFonts = DocxFonts()) -> byt
             if _keeps_with_closing(blocks, i):
                 paragraph.paragraph_format.keep_with_next = True
         elif isinstance(block, Table):
-            _table(doc, block)
+            _table(doc, block, keep_with_next=_keeps_with_closing(blocks, i))
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -250,7 +250,7 @@ def _paragraph(doc, block: Paragraph):
     return paragraph
 
 
-def _table(doc, block: Table) -> None:
+def _table(doc, block: Table, *, keep_with_next: bool = False) -> None:
     table = doc.add_table(rows=1 + len(block.rows), cols=len(block.headers))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -271,7 +271,18 @@ def _table(doc, block: Table) -> None:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             run = paragraph.add_run(value)
             run.bold = r == 0
-    doc.add_paragraph(style="Table Text")  # a gap after the table, as Word users expect
+            if keep_with_next:  # the table's last rows and the 落款 after it share a page
+                paragraph.paragraph_format.keep_with_next = True
+    if keep_with_next:
+        for row in table.rows:
+            _cant_split(row)
+    gap = doc.add_paragraph(style="Table Text")  # a gap after the table, as Word users expect
+    gap.paragraph_format.keep_with_next = keep_with_next
+
+
+def _cant_split(row) -> None:
+    flag = OxmlElement("w:cantSplit")
+    row._tr.get_or_add_trPr().append(flag)
 
 
 def _repeat_header(row) -> None:
