@@ -14,7 +14,7 @@ from ..core.budget import rate_trail
 from ..core.evaluation import Evaluation
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.model import DIRECTION_LABELS
-from ..core.numbers import fmt, fmt_pct, fmt_plain
+from ..core.numbers import fmt, fmt_parts, fmt_pct, fmt_plain
 from ..core.params import TOTAL
 from ..core.sample import is_sample_region
 from ..core.wording import evidence_text, finding_advice, finding_label, tidy
@@ -169,6 +169,7 @@ def monthly_chart(ev: Evaluation) -> Image | Markdown:
 
 def indicator_table(ev: Evaluation) -> HTML:
     rows, last_goal = [], None
+    weights = fmt_parts([s.weight for s in ev.indicator_scores])  # the shown points add up to the shown total
     for s in ev.indicator_scores:
         ind = s.indicator
         unit = ind.unit or ""
@@ -180,7 +181,7 @@ def indicator_table(ev: Evaluation) -> HTML:
             if ind.level:
                 actual += f"（{ind.level}）"
         rows.append([s.goal if s.goal != last_goal else "", ind.name, ind.tier or "—",
-                     DIRECTION_LABELS[ind.direction], target, actual, fmt(s.weight),
+                     DIRECTION_LABELS[ind.direction], target, actual, weights[len(rows)],
                      s.rule_name, fmt_pct(s.coefficient) if s.coefficient is not None else "—",
                      fmt(s.score) if s.scored else "—", s.trail])
         last_goal = s.goal

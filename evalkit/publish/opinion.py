@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from ..core.evaluation import Evaluation
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
-from ..core.numbers import fmt, fmt_pct, fmt_plain, rounding_eq_decimal
+from ..core.numbers import fmt, fmt_parts, fmt_pct, fmt_plain, rounding_eq_decimal
 from ..core.params import TOTAL
 from ..core.sample import is_sample_region
 from ..core.wording import evidence_text, finding_advice
@@ -101,11 +101,14 @@ def _indicators(w: Writer, ev: Evaluation) -> None:
     review = ev.review
     w.heading(1, "绩效指标复核")
     rows, last_goal = [], None
-    for r in review.rows:
+    # displayed so that the column adds up to its 合计 as displayed
+    weights = fmt_parts([r.computed.weight for r in review.rows])
+    scores = fmt_parts([r.reviewed.score if r.reviewed.scored else None for r in review.rows])
+    for r, weight, score in zip(review.rows, weights, scores, strict=True):
         s = r.computed
-        rows.append([s.goal if s.goal != last_goal else "", s.indicator.name, fmt(s.weight),
+        rows.append([s.goal if s.goal != last_goal else "", s.indicator.name, weight,
                      "—" if r.reported is None else fmt(r.reported),
-                     fmt(r.reviewed.score) if r.reviewed.scored else "无法核定", r.explanation])
+                     score if r.reviewed.scored else "无法核定", r.explanation])
         last_goal = s.goal
     scored = [r.reviewed.score for r in review.rows if r.reviewed.scored]
     reported = [r.reported for r in review.rows if r.reported is not None]
