@@ -72,6 +72,11 @@ def _cmd_demo_data(args) -> int:
     from .demo.generate import generate
 
     written = generate(Path(args.out), seed=args.seed, count=args.count, year=args.year)
+    if (args.seed, args.count, args.year) == (2023, 24, 2023):  # the shipped district: the bureau's side too
+        from .demo.review import write_review_demo
+
+        review = write_review_demo(Path(args.out), Path(args.out) / "review-demo")
+        print(f"wrote {len(review)} files of the bureau's review, 整改 and 结果应用 example to {args.out}/review-demo/")
     print(f"wrote {len(written)} files of the illustrative district (示例数据) to {args.out}/; "
           f"what is planted where: {Path(args.out) / 'DEMO.md'}")
     return 0
