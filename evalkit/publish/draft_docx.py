@@ -66,7 +66,12 @@ def render_docx(draft: model.Document, *, fonts: DocxFonts = DocxFonts()) -> byt
     props = doc.core_properties
     props.title, props.author, props.language = draft.title, draft.department, "zh-CN"
     props.comments = ""  # a department's file names no tool
-    doc.add_paragraph(draft.title, style="Report Title")
+    title = doc.add_paragraph(style="Report Title")
+    lines = title_lines(draft.title)
+    for i, line in enumerate(lines):
+        run = title.add_run(line)
+        if i < len(lines) - 1:
+            run.add_break()  # a line break inside the one title paragraph
     blocks = draft.blocks
     for i, block in enumerate(blocks):
         if isinstance(block, Heading):
@@ -80,6 +85,24 @@ def render_docx(draft: model.Document, *, fonts: DocxFonts = DocxFonts()) -> byt
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+#: Characters of the 22 pt title on one line of the text width.
+TITLE_LINE = int(TEXT_WIDTH_MM / (TITLE_PT * 0.3528))
+
+
+def title_lines(title: str) -> list[str]:
+    """The title in lines broken where a 公文 breaks it: after the unit and year (``…2023年度``), when
+    the whole does not fit on one line and each part does.
+
+    >>> title_lines("示例区科学技术局2023年度部门整体支出绩效自评复核意见书")
+    ['示例区科学技术局2023年度', '部门整体支出绩效自评复核意见书']
+    """
+    if len(title) <= TITLE_LINE or "年度" not in title:
+        return [title]
+    head, _, tail = title.partition("年度")
+    head += "年度"
+    return [head, tail] if tail and len(head) <= TITLE_LINE and len(tail) <= TITLE_LINE else [title]
 
 
 def _page(doc) -> None:
