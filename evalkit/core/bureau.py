@@ -84,7 +84,7 @@ class Bureau:
     basis: dict[str, tuple[str, ...]] = field(default_factory=dict)
     severity: dict[str, str] = field(default_factory=dict)
     over_execution: str = "flag"
-    over_execution_points: Fraction = Fraction(1)
+    over_execution_points: Decimal = Decimal(1)
     rectification_days: int = DEFAULT_RECTIFICATION_DAYS
     application: dict[str, Application] = field(default_factory=dict)
     source: str | None = None
@@ -202,7 +202,7 @@ def load_bureau(ref: str | Path) -> Bureau:
         recipients=c.texts("recipients", top.get("recipients")),
         number=c.text("number", top.get("number"), optional=True),
         basis=basis, severity=severity, over_execution=over,
-        over_execution_points=Fraction(points) if points is not None else Fraction(1),
+        over_execution_points=points if points is not None else Decimal(1),
         rectification_days=days or DEFAULT_RECTIFICATION_DAYS, application=application,
         source=str(path), sha256=hashlib.sha256(raw).hexdigest())
     if c.problems:
@@ -218,9 +218,9 @@ def over_execution_score(weight: Fraction, rate: Fraction, bureau: Bureau) -> tu
                        f"{fmt_plain(weight)} ÷ {fmt_pct(rate)} = {fmt(score)}")
     if bureau.over_execution == "deduct":
         over_points = (rate - 1) * 100
-        score = max(Fraction(0), weight - over_points * bureau.over_execution_points)
-        return score, (f"预算执行率{fmt_pct(rate)}超过100%，每超1个百分点扣{fmt_plain(bureau.over_execution_points)}分："
-                       f"max(0, {fmt_plain(weight)} − {fmt(over_points)} × {fmt_plain(bureau.over_execution_points)}) "
-                       f"= {fmt(score)}")
+        score = max(Fraction(0), weight - over_points * Fraction(bureau.over_execution_points))
+        per = bureau.over_execution_points
+        return score, (f"预算执行率{fmt_pct(rate)}超过100%，每超1个百分点扣{fmt_plain(per)}分（最低0分）："
+                       f"{fmt_plain(weight)} − {fmt(over_points)} × {fmt_plain(per)} = {fmt(score)}")
     return weight, (f"预算执行率{fmt_pct(rate)}超过100%，得分按100%计 = {fmt_plain(weight)}，"
                     "超预算支出另列为须整改的问题")

@@ -86,8 +86,10 @@ def _budget(w: Writer, ev: Evaluation) -> None:
     text = (f"全年预算数{fmt(b.adjusted)}{unit}，全年执行数{fmt(b.executed)}{unit}，预算执行率{fmt_pct(b.execution_rate)}，"
             f"预算执行得分{fmt(b.execution_score)}分。")
     if b.execution_rate > 1:
+        rule = ("预算执行得分按100%计" if ev.bureau.over_execution == "flag" or not ev.bureau.source
+                else ev.budget.trails["execution_score"].removeprefix("预算执行得分："))
         text += (f"全年执行数超过全年预算数{fmt(b.executed - b.adjusted)}{unit}，属超预算支出，"
-                 "预算执行得分按100%计，超支部分须说明资金来源并整改。")
+                 f"{rule}，超支部分须说明资金来源并整改。")
     if rep.execution_rate is not None:
         same = rounding_eq_decimal(b.execution_rate, rep.execution_rate, scale=100)
         if same and b.execution_rate <= 1:
