@@ -130,3 +130,15 @@ def test_the_index_ranks_an_over_budget_department_after_the_others(tmp_path):
     html = index.render(rows=[{**r, "name": r["id"], "links": {}, "sample": False, "score": f"{r['sort']:.2f}",
                                "grade": "优", "scheme": "方案", "reported": None} for r in rows], year=2023)
     assert html.index("under") < html.index("over") and "超预算支出" in html
+
+
+def test_the_command_line_names_a_bureau_file_or_a_preset(tmp_path, capsys):
+    from conftest import run_cli
+
+    params = copy_department(OVER, tmp_path)
+    code, out = run_cli("score", params, "--bureau", "example-strict", "--json")
+    assert code == 0 and '"over_execution": "deduct"' in out
+    (tmp_path / "mine.yaml").write_text("schema: evalkit-bureau/v1\nrectification_days: 0\n", encoding="utf-8")
+    code, _ = run_cli("validate", params, "--bureau", tmp_path / "mine.yaml")
+    err = capsys.readouterr().err
+    assert code != 0 and "mine.yaml:2" in err and "rectification_days" in err
