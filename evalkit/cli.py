@@ -38,7 +38,7 @@ def _cmd_score(args) -> int:
     from .core.evaluation import evaluate
     from .publish.terminal import render_evaluation
 
-    ev = evaluate(args.params, scheme=args.scheme)
+    ev = evaluate(args.params, scheme=args.scheme, bureau=args.bureau)
     if args.json:
         json.dump(ev.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -54,7 +54,7 @@ def _cmd_validate(args) -> int:
     failed = 0
     for path in params_files(args.params):
         try:
-            ev = evaluate(path, scheme=args.scheme)
+            ev = evaluate(path, scheme=args.scheme, bureau=args.bureau)
         except EvalkitError as exc:
             failed += 1
             print(f"FAIL {exc}", file=sys.stderr)
@@ -72,9 +72,19 @@ def _cmd_demo_data(args) -> int:
     from .demo.generate import generate
 
     written = generate(Path(args.out), seed=args.seed, count=args.count, year=args.year)
+    if (args.seed, args.count, args.year) == (2023, 24, 2023):  # the shipped district: the bureau's side too
+        from .demo.review import write_review_demo
+
+        review = write_review_demo(Path(args.out), Path(args.out) / "review-demo")
+        print(f"wrote {len(review)} files of the bureau's review, 整改 and 结果应用 example to {args.out}/review-demo/")
     print(f"wrote {len(written)} files of the illustrative district (示例数据) to {args.out}/; "
           f"what is planted where: {Path(args.out) / 'DEMO.md'}")
     return 0
+
+
+def _bureau_option(p) -> None:
+    p.add_argument("--bureau", help="the finance bureau's file (evalkit-bureau/v1) or an example preset id "
+                                    "(example-strict, example-lenient); default: bureau.yaml beside the params")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,11 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("params", help="a params YAML file (schema evalkit/v1)")
     p.add_argument("--scheme", help="scheme id (mof-2020, seed-85-75-60) or path; default: the params' own")
     p.add_argument("--json", action="store_true", help="print the evalkit-result/v1 JSON document")
+    _bureau_option(p)
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("validate", help="check params files (or folders of them); non-zero exit on errors")
     p.add_argument("params", nargs="+", help="params files or folders")
     p.add_argument("--scheme", help="scheme id or path to use instead of each file's own")
+    _bureau_option(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("demo-data", help="write the illustrative district (示例数据) with planted findings")
@@ -123,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tls-key", help="this client's TLS private key (for --cluster tls://)")
     p.add_argument("--allow-insecure", action="store_true",
                    help="accept a plain tcp:// --cluster (anyone who can reach it can run code on its workers)")
+    _bureau_option(p)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("audit", help="check published self-evaluation reports (.txt, .docx, .pdf, .html)")
@@ -232,6 +245,17 @@ def _signals_stop_the_run():
             signal.signal(sig, handler)
 
 
+def _use_bureau(ref: str | None) -> None:
+    """``--bureau``: check the file now, then hand it to every worker and kernel through the environment."""
+    if ref is None:
+        return
+    from .core.bureau import load_bureau
+    from .core.evaluation import BUREAU_ENV
+
+    load_bureau(ref)  # a bad file stops the run here, with its located errors
+    os.environ[BUREAU_ENV] = str(Path(ref).resolve()) if Path(ref).is_file() else ref
+
+
 def _cmd_run(args) -> int:
     from .publish.terminal import LIST_UNCHANGED, STATUS, render_run_summary
     from .run.batch import run_job
@@ -246,6 +270,7 @@ def _cmd_run(args) -> int:
             print(f"{STATUS[outcome.status]:<14} {outcome.department_id or outcome.params}"
                   f"  {outcome.seconds:.1f}s", file=sys.stderr, flush=True)
 
+    _use_bureau(args.bureau)
     with _signals_stop_the_run():
         job = run_job(args.params, out=Path(args.out), jobs=args.jobs, force=args.force, formats=args.formats,
                       timeout=args.timeout, progress=interactive, on_outcome=report, engine=_engine(args))

@@ -11,9 +11,11 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 #: What a params file is called: ``<department-id>-<year>.yaml`` (``.yml`` too).
 PARAMS_SUFFIXES = (".yaml", ".yml")
 #: YAML files beside the params files that are not params files: a department's own scoring scheme
-#: (``x.scheme.yaml``, named by its ``scheme:`` key), a reviewer's decisions (``x.review.yaml``) and
-#: the mid-year monitoring (``x.monitoring.yaml``).
-COMPANION_SUFFIXES = (".scheme", ".review", ".monitoring")
+#: (``x.scheme.yaml``, named by its ``scheme:`` key), a reviewer's decisions (``x.review.yaml``), the
+#: mid-year monitoring (``x.monitoring.yaml``) and the 整改 ledger (``x.rectification.yaml``).
+COMPANION_SUFFIXES = (".scheme", ".review", ".monitoring", ".rectification")
+#: The finance bureau's settings (``bureau.yaml``) beside the params files: not a params file either.
+NOT_PARAMS_NAMES = ("bureau.yaml", "bureau.yml")
 
 
 def project_root(start: Path | None = None) -> Path | None:
@@ -61,7 +63,7 @@ def params_files(items) -> list[Path]:
         p = Path(item)
         if p.is_dir():
             found += sorted(x for x in p.iterdir() if x.suffix in PARAMS_SUFFIXES and not x.name.startswith(".")
-                            and Path(x.stem).suffix not in COMPANION_SUFFIXES)
+                            and Path(x.stem).suffix not in COMPANION_SUFFIXES and x.name not in NOT_PARAMS_NAMES)
         else:
             found.append(p)
     return list(dict.fromkeys(found))

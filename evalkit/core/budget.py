@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .bureau import Bureau, over_execution_score
 from .model import Budget
 from .numbers import exact, fmt, fmt_pct, fmt_plain
 from .scheme import Scheme
@@ -48,8 +49,9 @@ def rate_trail(numerator, denominator) -> str:
     return f"{fmt_plain(numerator)} ÷ {fmt_plain(denominator)} = {result}"
 
 
-def compute_budget(budget: Budget, scheme: Scheme) -> BudgetResult:
-    """Execution rate, adjustment rate, execution score and per-line rates, each with its trail."""
+def compute_budget(budget: Budget, scheme: Scheme, bureau: Bureau | None = None) -> BudgetResult:
+    """Execution rate, adjustment rate, execution score and per-line rates, each with its trail; a
+    rate above 100 % is scored by the bureau's over-execution rule when a bureau file says one."""
     execution_rate = rate(budget.executed, budget.adjusted)
     known = budget.initial is not None  # a partial model may not know the initial budget
     adjustment_rate = rate(exact(budget.adjusted) - exact(budget.initial), budget.initial) if known else None
@@ -66,6 +68,9 @@ def compute_budget(budget: Budget, scheme: Scheme) -> BudgetResult:
                             f"{fmt_pct(capped)} = {fmt(score)}"
                             if execution_rate is not None else "预算执行率无法计算，得 0 分"),
     }
+    if bureau is not None and bureau.source and execution_rate is not None and execution_rate > 1:
+        score, rule = over_execution_score(weight, execution_rate, bureau)
+        trails["execution_score"] = f"预算执行得分：{rule}"
     lines = tuple(
         LineResult(name=line.name, kind=line.kind, adjusted=exact(line.adjusted), executed=exact(line.executed),
                    execution_rate=rate(line.executed, line.adjusted),

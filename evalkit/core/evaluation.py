@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from . import (
     provenance,
 )
 from .budget import BudgetResult, compute_budget
+from .bureau import BUREAU_FILE_NAMES, NO_BUREAU, Application, Bureau, find_bureau, load_bureau
 from .findings import BUDGET, SEVERITIES, Context, Finding, Skipped, check_context
 from .frames import LabelledFrame
 from .history import (
@@ -37,7 +40,8 @@ from .monitoring import Monitoring, load_monitoring, monitoring_path
 from .numbers import fmt_pct, jsonable, to_float
 from .params import TOTAL, load_params, parse_params
 from .payments import MonthlyProfile, ProjectProfile, monthly_profile, project_profile
-from .review import Review, ReviewInput, load_review, review_path
+from .rectification import Ledger, ledger_findings, load_ledger, rectification_path
+from .review import Review, ReviewInput, decision_findings, default_basis, load_review, review_path
 from .review import review as review_of
 from .scheme import Scheme, load_scheme
 from .scoring import (
@@ -74,6 +78,8 @@ class Evaluation:
     review_input: ReviewInput | None = None  # the reviewer's decisions, when there is a review file
     previous_year: YearComparison | None = None  # last year beside this year, when last year is known
     monitoring: MonitoringResult | None = None  # the mid-year (1–N月) lights, when there is a monitoring file
+    bureau: Bureau = NO_BUREAU  # the finance bureau's review settings (bureau.yaml), when there are any
+    ledgers: tuple[Ledger, ...] = ()  # the 整改 ledgers read: last year's and this year's, when they exist
     #: Every file the evaluation read, by its path on this machine → sha256, and every file it looked
     #: for and did not find (a review, last year's files) → None. ``provenance`` names the files read
     #: as published pages do; an incremental run checks all of them (:mod:`evalkit.run.fingerprint`).
@@ -87,8 +93,33 @@ class Evaluation:
     def review(self) -> Review:
         """The finance bureau's 复核: 复核得分 with the reviewer's decisions (the evaluation itself when
         there are none). Computed on first use: a portfolio of thousands never needs it."""
+        given = self.review_input or ReviewInput()
+        basis = given.basis or self.bureau.basis_for(self.scheme.id) or default_basis(self.scheme)
         return review_of(self.params, self.scheme, self.budget.execution_score, self.indicator_scores,
-                         self.review_input)
+                         dataclasses.replace(given, basis=basis))
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether a reviewer's file exists: then its 复核得分 is the department's result (已复核)."""
+        return self.review_input is not None
+
+    def result_score_text(self) -> str:
+        """The score that counts: the 复核得分 once reviewed, else the computed score."""
+        return self.review.score.text if self.reviewed else self.score_text()
+
+    def result_grade_text(self) -> str:
+        return self.review.grade.text if self.reviewed else self.grade_text()
+
+    @property
+    def application(self) -> Application | None:
+        """结果应用: what the bureau's file says the grade that counts means for next year's budget."""
+        g = self.review.grade if self.reviewed else self.grade
+        return self.bureau.application_for(g.label, self.scheme)
+
+    @property
+    def ledger(self) -> Ledger | None:
+        """This year's 整改 ledger, when there is one."""
+        return next((x for x in self.ledgers if x.year == self.params.department.year), None)
 
     @property
     def indicators(self) -> pd.DataFrame:
@@ -174,7 +205,13 @@ class Evaluation:
             } for x in self.indicator_scores],
             "findings": [f.to_dict() for f in self.finding_items],
             "reported": jsonable(reported),
-            "review": self.review.to_dict(),
+            "review": {**self.review.to_dict(), "reviewed": self.reviewed},
+            "result": {"basis": "review" if self.reviewed else "computed", "score": self.result_score_text(),
+                       "grade": self.result_grade_text(),
+                       "application": self.application.text if self.application else None},
+            "bureau": {"name": self.bureau.name, "over_execution": self.bureau.over_execution,
+                       "rectification_days": self.bureau.rectification_days} if self.bureau.source else None,
+            "rectification": [ledger.to_dict() for ledger in self.ledgers],
             "previous_year": self.previous_year.to_dict() if self.previous_year else None,
             "provenance": self.provenance,
             **({"monitoring": self.monitoring.to_dict()} if self.monitoring else {}),  # only beside a monitoring file
@@ -189,29 +226,55 @@ def _plain(value):
 
 def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | None = None,
                     review_input: ReviewInput | None = None, previous: YearFigures | None = None,
-                    files: dict[str, str | None] | None = None, monitoring: Monitoring | None = None) -> Evaluation:
+                    files: dict[str, str | None] | None = None, monitoring: Monitoring | None = None,
+                    bureau: Bureau | None = None, ledgers: tuple[Ledger, ...] = (),
+                    as_of: date | None = None) -> Evaluation:
     """The pure core: no file is opened. Score ``params`` under ``scheme`` (review it with the
     reviewer's decisions, when there are any, compare it with ``previous``, last year's figures, and
     with ``monitoring``, the mid-year figures). ``params`` must be complete (a partial model is checked
-    with :func:`check_params`)."""
+    with :func:`check_params`). ``bureau`` sets the over-execution rule and severities; ``ledgers`` are
+    checked ``as_of`` a day (default: the review's date, else today)."""
     if params.unknown:
         raise ValueError(f"cannot evaluate a partial model (unknown: {', '.join(params.unknown)}); use check_params")
+    bureau = bureau or NO_BUREAU
     lights = assess_monitoring(monitoring, scheme) if monitoring is not None else None
-    ctx = dataclasses.replace(context_of(params, scheme), monitoring=lights)
+    ctx = dataclasses.replace(context_of(params, scheme, bureau), monitoring=lights)
     findings, _ = check_context(ctx)
     ev = Evaluation(params=params, scheme=scheme, budget=ctx.budget, weights=ctx.plan, indicator_scores=ctx.scores,
-                    score=ctx.summary, grade=ctx.grade, finding_items=findings, provenance=provenance_info or {},
-                    monthly=ctx.monthly, projects=ctx.projects, review_input=review_input, files=files or {},
-                    monitoring=lights)
+                    score=ctx.summary, grade=ctx.grade,
+                    finding_items=_with_bureau(findings, params, ctx.scores, review_input, bureau, ledgers, as_of),
+                    provenance=provenance_info or {}, monthly=ctx.monthly, projects=ctx.projects,
+                    review_input=review_input, files=files or {}, monitoring=lights, bureau=bureau, ledgers=ledgers)
     if previous is None:
         return ev
     return dataclasses.replace(ev, previous_year=compare(previous, YearFigures.of(ev)))
 
 
-def context_of(params: Params, scheme: Scheme) -> Context:
+def _with_bureau(found: tuple[Finding, ...], params: Params, scores, review_input: ReviewInput | None,
+                 bureau: Bureau, ledgers: tuple[Ledger, ...], as_of: date | None) -> tuple[Finding, ...]:
+    """The checks' findings plus every reviewer's decision and what the 整改 ledgers show, with the
+    bureau's severities; errors first. Nothing changes when there is no review, ledger or bureau."""
+    if review_input is None and not ledgers and not bureau.severity:
+        return found
+    items = [*found, *decision_findings(review_input, scores)]
+    if ledgers:
+        names = {s.indicator.name for s in scores
+                 if review_input and s.indicator.key in {d.key for d in review_input.decisions}}
+        day = as_of or (review_input.date if review_input and review_input.date else date.today())
+        items += ledger_findings(ledgers, params.department.year, items, names, day)
+    items = [dataclasses.replace(f, severity=bureau.severity[f.id]) if f.id in bureau.severity else f for f in items]
+    return tuple(sorted(items, key=lambda f: SEVERITIES.index(f.severity)))
+
+
+#: The environment variable ``evalkit run --bureau`` sets so every worker and kernel reads the same file.
+BUREAU_ENV = "EVALKIT_BUREAU"
+
+
+def context_of(params: Params, scheme: Scheme, bureau: Bureau | None = None) -> Context:
     """Everything the checks look at that ``params`` allows: no budget figures without the budget's
-    totals, no scores without goals, no total or grade without both."""
-    budget = None if any(params.unknown_why(k) for k in BUDGET) else compute_budget(params.budget, scheme)
+    totals, no scores without goals, no total or grade without both (``bureau``: its over-execution rule)."""
+    budget = (None if any(params.unknown_why(k) for k in BUDGET)
+              else compute_budget(params.budget, scheme, bureau))
     plan = scores = summary = graded = None
     if not params.unknown_why("goals"):
         plan, scores = score_indicators(params, scheme)
@@ -230,11 +293,13 @@ def check_params(params: Params, scheme: Scheme) -> tuple[tuple[Finding, ...], t
 
 
 def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | None = None, *,
-             history: bool = True) -> Evaluation:
+             history: bool = True, bureau: str | Path | Bureau | None = None) -> Evaluation:
     """Evaluate a params file (or ``Params``, or a params mapping) under its scheme or ``scheme``.
 
     Files beside a params file join in when they exist: the reviewer's ``<stem>.review.yaml``, the
-    mid-year ``<stem>.monitoring.yaml`` and last year's ``<id>-<year-1>.yaml`` or ``.result.json`` (``history=False`` leaves last year out).
+    mid-year ``<stem>.monitoring.yaml``, the bureau's ``bureau.yaml`` (``bureau`` or ``$EVALKIT_BUREAU``
+    names another, or a preset id), the 整改 ledgers ``<stem>.rectification.yaml`` and last year's, and
+    last year's ``<id>-<year-1>.yaml`` or ``.result.json`` (``history=False`` leaves last year out).
 
     >>> ev = evaluate("params/dangzheng-office-2023.yaml")
     >>> ev.score_text(), ev.grade_text()
@@ -265,6 +330,7 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
         if review.is_file():
             decisions, files[str(review)] = load_review(review, params)
     monitoring = _monitoring_beside(params, files) if base is not None else None
+    office, ledgers = _bureau_of(params, bureau, files), _ledgers_of(params, files, history)
     last = None
     if base is not None and history:
         d = params.department
@@ -280,7 +346,7 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
     info["scheme"] = {"id": chosen.id, "source": chosen.source if shipped else display_path(chosen.source),
                       "sha256": chosen.sha256}
     return evaluate_params(params, chosen, provenance_info=info, review_input=decisions, previous=previous,
-                           files=files, monitoring=monitoring)
+                           files=files, monitoring=monitoring, bureau=office, ledgers=ledgers)
 
 
 def _monitoring_beside(params: Params, files: dict[str, str | None]) -> Monitoring | None:
@@ -293,3 +359,35 @@ def _monitoring_beside(params: Params, files: dict[str, str | None]) -> Monitori
     found = load_monitoring(path, params)
     files[str(path)] = found.sha256
     return found
+
+
+def _bureau_of(params: Params, bureau, files: dict) -> Bureau:
+    """The bureau file named (argument, then ``$EVALKIT_BUREAU``), else the one beside the params."""
+    if isinstance(bureau, Bureau):
+        return bureau
+    ref = bureau or os.environ.get(BUREAU_ENV) or None
+    if ref is None and params.source != "<memory>":
+        for name in BUREAU_FILE_NAMES:
+            files.setdefault(str(Path(params.source).parent / name), None)
+        ref = find_bureau(params.source)
+    if ref is None:
+        return NO_BUREAU
+    found = load_bureau(ref)
+    files[found.source] = found.sha256
+    return found
+
+
+def _ledgers_of(params: Params, files: dict, history: bool) -> tuple[Ledger, ...]:
+    """Last year's 整改 ledger (when ``history``) and this year's, those that exist."""
+    if params.source == "<memory>":
+        return ()
+    d = params.department
+    ledgers = []
+    for year in ((d.year - 1, d.year) if history else (d.year,)):
+        path = rectification_path(params.source, d.id, year)
+        files[str(path)] = None
+        if path.is_file():
+            ledger = load_ledger(path, year)
+            files[str(path)] = ledger.sha256
+            ledgers.append(ledger)
+    return tuple(ledgers)

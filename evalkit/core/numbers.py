@@ -133,6 +133,26 @@ def fmt(value: Number | None, places: int = 2) -> str:
     return f"{round_half_up(value, places):f}"
 
 
+def fmt_parts(values, places: int = 2) -> list[str]:
+    """Parts of a whole displayed so that they add up to the whole as displayed (largest remainder):
+    each part rounded down, then the leftover hundredths to the parts that lost most. ``—`` for None.
+
+    >>> fmt_parts([Fraction(90, 7)] * 7)      # 12.86 × 7 would be 90.02
+    ['12.86', '12.86', '12.86', '12.86', '12.86', '12.85', '12.85']
+    """
+    known = [exact(v) for v in values if not _missing(v)]
+    if any(v < 0 for v in known):
+        return [fmt(v, places) for v in values]
+    unit = Fraction(1, 10**places)
+    total = exact(round_half_up(sum(known, Fraction(0)), places))
+    floors = {i: (exact(v) / unit).__floor__() for i, v in enumerate(values) if not _missing(v)}
+    left = int(total / unit) - sum(floors.values())
+    by_loss = sorted(floors, key=lambda i: (-(exact(values[i]) / unit - floors[i]), i))
+    for i in by_loss[:max(0, left)]:
+        floors[i] += 1
+    return [fmt(floors[i] * unit, places) if i in floors else "—" for i in range(len(values))]
+
+
 def fmt_pct(value: Number | None, places: int = 2) -> str:
     """Display a fraction as a percentage: ``0.99713…`` → ``99.71%``; ``—`` for None/NaN."""
     if _missing(value):

@@ -36,6 +36,7 @@ from pathlib import Path
 import yaml
 
 from ..exceptions import ParamsError, Problem
+from .findings import Finding
 from .model import LEVELS, Params
 from .numbers import fmt, fmt_pct, fmt_plain
 from .scheme import Scheme
@@ -79,7 +80,7 @@ class ReviewInput:
 
     reviewer: str | None = None
     date: date | None = None
-    basis: tuple[str, ...] = DEFAULT_BASIS
+    basis: tuple[str, ...] = ()  # as the reviewer wrote it; () leaves it to the bureau and the scheme
     decisions: tuple[Decision, ...] = ()
     source: str | None = None  # the review file, when there is one
 
@@ -139,6 +140,12 @@ class Review:
                 "explanation": r.explanation, "trail": r.reviewed.trail,
             } for r in self.rows],
         }
+
+
+def default_basis(scheme: Scheme) -> tuple[str, ...]:
+    """复核依据 when neither the reviewer nor the bureau names one: the scheme the department was
+    scored under and the department's own materials."""
+    return (f"评价方案“{scheme.title}”", *DEFAULT_BASIS[1:])
 
 
 # --- the catalogue ------------------------------------------------------------------------------
@@ -222,7 +229,7 @@ def load_review(path: str | Path, params: Params) -> tuple[ReviewInput, str]:
         note = c.text(f"{k}.note", d.get("note"), optional=True, long=True)
         if key is not None and rule is not None and not c.problems:
             decisions.append(Decision(key, rule.id, severity, of, note))
-    basis = c.texts("basis", top.get("basis")) or DEFAULT_BASIS
+    basis = c.texts("basis", top.get("basis"))  # none: the bureau's, else the scheme's (default_basis)
     result = ReviewInput(reviewer=c.text("reviewer", top.get("reviewer"), optional=True),
                          date=c.date("date", top.get("date")), basis=basis, decisions=tuple(decisions),
                          source=str(path))
@@ -268,6 +275,36 @@ def review(params: Params, scheme: Scheme, execution: Fraction, scores: tuple[In
     summary = summarise(execution, tuple(r.reviewed for r in rows))
     return Review(decisions, tuple(rows), summary, grade(summary, scheme), params.reported.score,
                   params.reported.grade)
+
+
+def decision_findings(decisions: ReviewInput | None, scores: tuple[IndicatorScore, ...]) -> list[Finding]:
+    """Every reviewer's decision as a finding (``review.<rule>``) with its points: a decision that moves
+    the score is an error to fix (须整改); a decision that only notes something is a warning."""
+    if not decisions or not decisions.decisions:
+        return []
+    rules = review_rules()
+    by_key = {s.indicator.key: s for s in scores}
+    found = []
+    for d in decisions.decisions:
+        s, rule = by_key.get(d.key), rules[d.rule]
+        if s is None:
+            continue
+        why = _why(rule, by_key[d.of].indicator.name if d.of in by_key else None)
+        reviewed = _apply(s, d, rule, why)
+        lost = None if reviewed.score is None or s.score is None else s.score - reviewed.score
+        severity = "warning" if rule.effect == "note" else "error"
+        points = (f"，复核计{fmt(reviewed.score)}分" + (f"（按评分规则得{fmt(s.score)}分）" if lost else "")
+                  if reviewed.score is not None and rule.effect != "note" else "")
+        evidence = {"indicator": s.indicator.name, "weight": float(s.weight),
+                    "computed": None if s.score is None else float(s.score),
+                    "reviewed": None if reviewed.score is None else float(reviewed.score),
+                    "lost": None if lost is None else float(lost)}
+        if d.note:
+            evidence["note"] = d.note
+        found.append(Finding(f"review.{rule.id}", severity,
+                             f"指标“{s.indicator.name}”{why}{f'（{d.severity}）' if d.severity else ''}{points}",
+                             {k: v for k, v in evidence.items() if v is not None}, d.key))
+    return found
 
 
 def _why(rule: ReviewRule, repeated: str | None) -> str:

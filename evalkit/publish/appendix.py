@@ -14,12 +14,13 @@ from ..core.budget import rate_trail
 from ..core.evaluation import Evaluation
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.model import DIRECTION_LABELS
-from ..core.numbers import fmt, fmt_pct, fmt_plain
+from ..core.numbers import fmt, fmt_parts, fmt_pct, fmt_plain
 from ..core.params import TOTAL
 from ..core.sample import is_sample_region
 from ..core.wording import evidence_text, finding_advice, finding_label, tidy
 from . import charts, monitoring
 from .charts import chart_image
+from .draft import chinese_date
 from .markup import escape_markdown, generated_date, html_table, markdown
 
 __all__ = [
@@ -65,7 +66,25 @@ def header(ev: Evaluation) -> Markdown:
               markdown("- 金额单位：{}", ev.params.unit),
               markdown("- 总分：**{}**　评价等级：**{}**　发现问题：错误{}项、警告{}项、提示{}项",
                        ev.score.words, _grade_words(ev), counts["error"], counts["warning"], counts["info"])]
+    lines += _review_lines(ev)
     return Markdown("\n".join(lines))
+
+
+def _review_lines(ev: Evaluation) -> list[str]:
+    """Once reviewed, the 复核得分 and its grade lead, the computed score beside them."""
+    if not ev.reviewed:
+        return []
+    r = ev.review
+    grade = r.grade.label or f"无法核定（可能为“{r.grade.min_label}”至“{r.grade.max_label}”）"
+    who = "，".join(x for x in (ev.review_input.reviewer and f"复核人{ev.review_input.reviewer}",
+                                ev.review_input.date and chinese_date(ev.review_input.date)) if x)
+    decided = sum(1 for x in r.rows if x.decision)
+    lines = [markdown("- **复核得分：{}　复核等级：{}**（以复核结果为准；上列总分为按评分规则计算的得分{}）",
+                      r.score.text, grade, f"，{who}" if who else ""),
+             markdown("- 复核认定：{}项指标", decided)]
+    if ev.application:
+        lines.append(markdown("- 结果应用：{}", ev.application.text))
+    return lines
 
 
 def _grade_words(ev: Evaluation) -> str:
@@ -153,6 +172,7 @@ def monthly_chart(ev: Evaluation) -> Image | Markdown:
 
 def indicator_table(ev: Evaluation) -> HTML:
     rows, last_goal = [], None
+    weights = fmt_parts([s.weight for s in ev.indicator_scores])  # the shown points add up to the shown total
     for s in ev.indicator_scores:
         ind = s.indicator
         unit = ind.unit or ""
@@ -164,7 +184,7 @@ def indicator_table(ev: Evaluation) -> HTML:
             if ind.level:
                 actual += f"（{ind.level}）"
         rows.append([s.goal if s.goal != last_goal else "", ind.name, ind.tier or "—",
-                     DIRECTION_LABELS[ind.direction], target, actual, fmt(s.weight),
+                     DIRECTION_LABELS[ind.direction], target, actual, weights[len(rows)],
                      s.rule_name, fmt_pct(s.coefficient) if s.coefficient is not None else "—",
                      fmt(s.score) if s.scored else "—", s.trail])
         last_goal = s.goal

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from ..core.evaluation import Evaluation
 from ..core.model import DIRECTION_LABELS, Indicator
-from ..core.numbers import fmt, fmt_pct, fmt_plain, round_half_up, rounding_eq_decimal
+from ..core.numbers import fmt, fmt_parts, fmt_pct, fmt_plain, round_half_up, rounding_eq_decimal
 from ..core.params import TOTAL
 from ..core.review import quantity
 from ..core.sample import is_sample_region
@@ -195,10 +195,13 @@ def _goal_analysis(w: Writer, ev: Evaluation) -> None:
     w.para(*weights_sentence(ev))
     tiers = any(s.indicator.tier for s in ev.indicator_scores)
     remaining = iter(ev.indicator_scores)  # in params order, goal by goal
+    # points shown so that every table's points together add up to the total shown
+    shown = dict(zip((s.indicator.key for s in ev.indicator_scores),
+                     fmt_parts([s.weight for s in ev.indicator_scores]), strict=True))
     for goal in ev.params.goals:
         scores = [next(remaining) for _ in goal.indicators]
         w.heading(3, goal.name)
-        _indicator_table(w, scores, tiers=tiers)
+        _indicator_table(w, scores, tiers=tiers, shown=shown)
         _deviations(w, scores)
 
 
@@ -251,12 +254,13 @@ def weights_sentence(ev: Evaluation) -> list[Span | str]:
             f"{fmt_plain(points)}分），", missing("分值合计与指标总分不同的原因"), "。"]
 
 
-def _indicator_table(w: Writer, scores: list[IndicatorScore], *, tiers: bool) -> None:
+def _indicator_table(w: Writer, scores: list[IndicatorScore], *, tiers: bool, shown: dict[str, str]) -> None:
     rows = []
     for s in scores:
+        weight = shown[s.indicator.key]
         ind = s.indicator
         row = [ind.name, DIRECTION_LABELS[ind.direction], quantity(ind.target, ind.unit), actual_text(ind),
-               fmt(s.weight), fmt_pct(s.coefficient) if s.coefficient is not None else "—",
+               weight, fmt_pct(s.coefficient) if s.coefficient is not None else "—",
                fmt(s.score) if s.scored else "—"]
         rows.append(([ind.tier or "—"] if tiers else []) + row)
     headers = ["指标名称", "指标性质", "年度指标值", "全年完成值", "分值", "得分系数", "得分"]

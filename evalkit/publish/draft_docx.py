@@ -22,7 +22,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt, RGBColor, Twips
 from lxml import etree
 
 from . import document as model
@@ -65,18 +65,44 @@ def render_docx(draft: model.Document, *, fonts: DocxFonts = DocxFonts()) -> byt
     _footer(doc)
     props = doc.core_properties
     props.title, props.author, props.language = draft.title, draft.department, "zh-CN"
-    props.comments = "由 evalkit 生成的部门整体支出绩效自评报告草稿"
-    doc.add_paragraph(draft.title, style="Report Title")
-    for block in draft.blocks:
+    props.comments = ""  # a department's file names no tool
+    title = doc.add_paragraph(style="Report Title")
+    lines = title_lines(draft.title)
+    for i, line in enumerate(lines):
+        run = title.add_run(line)
+        if i < len(lines) - 1:
+            run.add_break()  # a line break inside the one title paragraph
+    blocks = draft.blocks
+    for i, block in enumerate(blocks):
         if isinstance(block, Heading):
             doc.add_paragraph(block.title, style=f"Heading {block.level}")
         elif isinstance(block, Paragraph):
-            _paragraph(doc, block)
+            paragraph = _paragraph(doc, block)
+            if _keeps_with_closing(blocks, i):
+                paragraph.paragraph_format.keep_with_next = True
         elif isinstance(block, Table):
-            _table(doc, block)
+            _table(doc, block, keep_with_next=_keeps_with_closing(blocks, i))
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+#: Characters of the 22 pt title on one line of the text width.
+TITLE_LINE = int(TEXT_WIDTH_MM / (TITLE_PT * 0.3528))
+
+
+def title_lines(title: str) -> list[str]:
+    """The title in lines broken where a 公文 breaks it: after the unit and year (``…2023年度``), when
+    the whole does not fit on one line and each part does.
+
+    >>> title_lines("示例区科学技术局2023年度部门整体支出绩效自评复核意见书")
+    ['示例区科学技术局2023年度', '部门整体支出绩效自评复核意见书']
+    """
+    if len(title) <= TITLE_LINE or "年度" not in title:
+        return [title]
+    head, _, tail = title.partition("年度")
+    head += "年度"
+    return [head, tail] if tail and len(head) <= TITLE_LINE and len(tail) <= TITLE_LINE else [title]
 
 
 def _page(doc) -> None:
@@ -137,6 +163,11 @@ def _styles(doc, fonts: DocxFonts) -> None:
     closing = _paragraph_style(styles, "Report Closing")
     closing.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     closing.paragraph_format.right_indent = Pt(BODY_PT * 2)
+    closing.paragraph_format.keep_together = True
+    attachment = _paragraph_style(styles, "Report Attachment")
+    _fonts(attachment.element.get_or_add_rPr(), east_asia=fonts.heading)
+    attachment.paragraph_format.page_break_before = True
+    attachment.paragraph_format.keep_with_next = True
     cell = _paragraph_style(styles, "Table Text")
     cell.font.size = Pt(TABLE_PT)
     cell.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
@@ -218,10 +249,17 @@ def _page_field(run) -> None:
 
 
 _PARAGRAPH_STYLES = {"body": "Report Body", "item": "Report Item", "note": "Report Note",
-                     "sample": "Report Sample", "closing": "Report Closing"}
+                     "sample": "Report Sample", "closing": "Report Closing", "attachment": "Report Attachment"}
 
 
-def _paragraph(doc, block: Paragraph) -> None:
+def _keeps_with_closing(blocks, i: int) -> bool:
+    """Whether paragraph ``i`` must stay on the page of the 落款 that follows it: every closing line but
+    the last, and the body paragraph just before them, so the 落款 never stands alone on a page."""
+    after = blocks[i + 1] if i + 1 < len(blocks) else None
+    return isinstance(after, Paragraph) and after.style == "closing"
+
+
+def _paragraph(doc, block: Paragraph):
     paragraph = doc.add_paragraph(style=_PARAGRAPH_STYLES[block.style])
     for span in block.spans:
         run = paragraph.add_run(span.text)
@@ -232,15 +270,16 @@ def _paragraph(doc, block: Paragraph) -> None:
             run.font.highlight_color = WD_COLOR_INDEX.YELLOW
         elif span.kind == "note":
             run.font.color.rgb = _GREY
+    return paragraph
 
 
-def _table(doc, block: Table) -> None:
+def _table(doc, block: Table, *, keep_with_next: bool = False) -> None:
     table = doc.add_table(rows=1 + len(block.rows), cols=len(block.headers))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    total = sum(block.widths)
-    widths = [Mm(TEXT_WIDTH_MM * w / total) for w in block.widths]
+    widths = column_widths(block.widths)
+    _grid(table, widths)
     header = table.rows[0]
     _repeat_header(header)
     for r, values in enumerate([block.headers, *block.rows]):
@@ -255,7 +294,18 @@ def _table(doc, block: Table) -> None:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             run = paragraph.add_run(value)
             run.bold = r == 0
-    doc.add_paragraph(style="Table Text")  # a gap after the table, as Word users expect
+            if keep_with_next:  # the table's last rows and the 落款 after it share a page
+                paragraph.paragraph_format.keep_with_next = True
+    if keep_with_next:
+        for row in table.rows:
+            _cant_split(row)
+    gap = doc.add_paragraph(style="Table Text")  # a gap after the table, as Word users expect
+    gap.paragraph_format.keep_with_next = keep_with_next
+
+
+def _cant_split(row) -> None:
+    flag = OxmlElement("w:cantSplit")
+    row._tr.get_or_add_trPr().append(flag)
 
 
 def _repeat_header(row) -> None:
@@ -264,3 +314,35 @@ def _repeat_header(row) -> None:
     flag = OxmlElement("w:tblHeader")
     flag.set(qn("w:val"), "true")
     trpr.append(flag)
+
+
+def column_widths(relative) -> list:
+    """Column widths (EMU) sharing the text width in the ``relative`` proportions, in whole twips
+    (Word stores grid columns in twips) that add up to the text width exactly."""
+    total_twips = int(Mm(TEXT_WIDTH_MM).twips)
+    whole = sum(relative)
+    # largest remainder: every column gets its floor, the leftover twips go to the largest fractions
+    exact = [total_twips * w / whole for w in relative]
+    floors = [int(x) for x in exact]
+    for i in sorted(range(len(exact)), key=lambda i: floors[i] - exact[i])[: total_twips - sum(floors)]:
+        floors[i] += 1
+    return [Twips(t) for t in floors]
+
+
+def _grid(table, widths) -> None:
+    """Make the table's grid (``w:tblGrid``), its width and its layout agree with the cells: LibreOffice
+    lays a table out by its grid, so a grid of equal columns squeezes the wide ones."""
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    tblpr = table._tbl.tblPr
+    tblw = tblpr.find(qn("w:tblW"))
+    if tblw is None:
+        tblw = OxmlElement("w:tblW")
+        tblpr.append(tblw)
+    tblw.set(qn("w:w"), str(sum(int(w.twips) for w in widths)))
+    tblw.set(qn("w:type"), "dxa")
+    layout = tblpr.find(qn("w:tblLayout"))
+    if layout is None:
+        layout = OxmlElement("w:tblLayout")
+        tblpr.append(layout)
+    layout.set(qn("w:type"), "fixed")

@@ -42,6 +42,7 @@ p.body, p.item {{ text-indent: 2em; }}
 p.note {{ text-align: center; font-size: 12pt; line-height: 20pt; color: #555; margin-bottom: 6pt; }}
 p.sample {{ text-align: center; color: #b45f06; font-weight: bold; border: 2px solid #e08a2c; margin: 0 0 6pt; }}
 p.closing {{ text-align: right; padding-right: 2em; }}
+p.attachment {{ font-weight: bold; margin-top: 2em; break-before: page; }}
 span.note {{ color: #555; }}
 mark.missing {{ background: #fff200; font-weight: bold; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 10.5pt; line-height: 1.45; margin: 4pt 0 10pt;

@@ -96,7 +96,7 @@ def _folder_row(folder: Path) -> dict:
                 "score": score, "sort": float(r["score"]["min"]),
                 "sort_max": float(r["score"]["max"]), "grade": str(grade), "reported": r["reported"].get("score"),
                 "findings": counts, "sample": is_sample_region(r["department"].get("region")),
-                "light": result_light(r)}
+                "light": result_light(r), **review_fields(r, counts)}
     except (KeyError, TypeError, ValueError, AttributeError):  # valid JSON of another shape
         return {**row, "status": "unreadable",
                 "note": f"结果文件 {outputs.RESULT.filename} 的内容不是本程序写出的格式（缺少得分等内容）。{NOTES['rerun']}"}
@@ -158,8 +158,7 @@ def _link_list(row: dict) -> str:
 
 def render(rows: list[dict], *, year: int | str, overview: dict[str, str] | None = None) -> str:
     """The page; ``overview`` maps the overview files that exist to their link text."""
-    ranked = sorted((r for r in rows if r["status"] in ("ok", "review")), key=lambda r: (-r["sort"], -r["sort_max"], r["id"]))
-    ok = [r for r in ranked if r["status"] == "ok"] + [r for r in ranked if r["status"] == "review"]
+    ok = triage([r for r in rows if r["status"] in ("ok", "review")])
     review = [r for r in ok if r["status"] == "review"]
     failed = [r for r in rows if r["status"] == "failed"]
     unsettled = [r for r in rows if r["status"] in ("unreadable", "incomplete")]
@@ -174,7 +173,7 @@ def render(rows: list[dict], *, year: int | str, overview: dict[str, str] | None
         # a department with errors is ranked after every clean one, whatever its score
         order = r["sort"] - (1000 if flagged else 0)
         status = "待复核<br><small>存在错误，得分和等级待复核确认</small>" if flagged else "成功"
-        status += index_light(r.get("light"))
+        status = review_status(r, status) + index_light(r.get("light"))
         body.append(
             f"<tr{' class=review' if flagged else ''}><td>{escape(r['name'])}<br><small>{escape(r['id'])}</small></td>"
             f"<td class='num' data-sort='{order:.6f}'>{escape(r['score'])}</td>"
@@ -217,8 +216,9 @@ tr.stale td {{ background: #eeeeee; color: #666; }}
 </style></head><body>
 <h1>{escape(str(year))}年度部门整体支出绩效自评 · 汇总</h1>
 {note}{extra}
-<p>{summary}无错误的部门按得分从高到低排列在前（得分为区间时按下限），存在错误的部门标为“待复核”，排在其后；
-评价等级下注明所用评价方案。点击表头可重新排序。</p>
+<p>{summary}已复核的部门以复核得分为准（自评计算得分列在其后），与无错误的部门一起按得分从高到低排列在前
+（得分为区间时按下限；超预算支出的部门排在本组最后）；存在错误、尚未复核的部门标为“待复核”，排在其后，
+按错误数、再按涉及分值从多到少排列。评价等级下注明所用评价方案，使用不同评价方案的部门分方案排列。点击表头可重新排序。</p>
 <table id="departments"><thead><tr><th>部门</th><th>得分</th><th>评价等级</th><th>自评得分</th><th>错误</th><th>警告</th>
 <th>提示</th><th>状态</th><th>文件</th></tr></thead><tbody>
 {''.join(body)}
@@ -226,6 +226,57 @@ tr.stale td {{ background: #eeeeee; color: #666; }}
 <script>{SORT_SCRIPT}</script>
 </body></html>
 """
+
+
+def review_fields(r: dict, counts: dict) -> dict:
+    """What a department's ``result.json`` says for triage: reviewed or not (the 复核得分 and grade then
+    lead, the computed score beside them), over-budget, scheme, and the points at stake."""
+    review, s = r.get("review") or {}, r["score"]
+    ids = {f.get("id") for f in r["findings"]}
+    reported = r["reported"].get("score")
+    stake = float(s["max"]) - float(s["min"])
+    if isinstance(reported, int | float):
+        stake += max(0.0, float(reported) - float(s["min"]))
+    fields = {"reviewed": bool(review.get("reviewed")), "over_budget": "budget.over_execution" in ids,
+              "scheme_id": str((r.get("scheme") or {}).get("id") or ""), "stake": stake,
+              "application": (r.get("result") or {}).get("application")}
+    if fields["reviewed"]:
+        rs, rg = review["score"], review["grade"]
+        computed = fmt(s["min"]) if s["complete"] else f"{fmt(s['min'])}–{fmt(s['max'])}"
+        fields["score"] = (fmt(rs["min"]) if rs["complete"] else
+                           f"无法核定，可能区间{fmt(rs['min'])}–{fmt(rs['max'])}") + f"（计算得分{computed}）"
+        fields["sort"], fields["sort_max"] = float(rs["min"]), float(rs["max"])
+        fields["grade"] = str(rg["label"] or f"无法核定（可能为{grade_range_text(rg['min_label'], rg['max_label'])}）")
+        fields["status"] = "ok"  # a reviewed department's result is settled, errors and all
+    return fields
+
+
+def triage(rows: list[dict]) -> list[dict]:
+    """Finished rows in the page's order: per scheme (when the year mixes schemes), first the settled
+    ones (reviewed, or without errors) by score with over-budget departments last, then the 待复核 ones
+    by errors and then the points at stake."""
+    schemes = list(dict.fromkeys(sorted(r.get("scheme_id", "") for r in rows)))
+    ordered = []
+    for scheme in schemes:
+        part = [r for r in rows if r.get("scheme_id", "") == scheme]
+        settled = sorted((r for r in part if r["status"] == "ok"),
+                         key=lambda r: (r.get("over_budget", False), -r["sort"], -r["sort_max"], r["id"]))
+        pending = sorted((r for r in part if r["status"] == "review"),
+                         key=lambda r: (-r["findings"]["error"], -r.get("stake", 0.0), r.get("over_budget", False),
+                                        r["id"]))
+        ordered += settled + pending
+    return ordered
+
+
+def review_status(r: dict, status: str) -> str:
+    """The status cell: 已复核 for a reviewed department, with 超预算 and 结果应用 when they apply."""
+    if r.get("reviewed"):
+        status = "已复核<br><small>以复核得分为准</small>"
+    if r.get("over_budget"):
+        status += "<br><small>超预算支出</small>"
+    if r.get("application"):
+        status += f"<br><small>结果应用：{escape(str(r['application']))}</small>"
+    return status
 
 
 #: The page's one script, sorting the table when a header is clicked; the page's policy allows this

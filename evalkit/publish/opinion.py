@@ -13,9 +13,12 @@ reviewer's signature lines; and, last, a 可复现信息 section — the only pl
 
 from __future__ import annotations
 
+from datetime import timedelta
+from fractions import Fraction
+
 from ..core.evaluation import Evaluation
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
-from ..core.numbers import fmt, fmt_pct, fmt_plain, rounding_eq_decimal
+from ..core.numbers import fmt, fmt_parts, fmt_pct, fmt_plain, rounding_eq_decimal
 from ..core.params import TOTAL
 from ..core.sample import is_sample_region
 from ..core.wording import evidence_text, finding_advice
@@ -24,7 +27,7 @@ from .draft import chinese_date
 
 __all__ = ["build_opinion"]
 
-BLANK_DATE = "    年  月  日"
+BLANK_DATE = "　　　　年　　月　　日"  # ideographic spaces: blanks to write in, kept by HTML and Word
 
 
 def build_opinion(ev: Evaluation) -> Document:
@@ -35,6 +38,7 @@ def build_opinion(ev: Evaluation) -> Document:
     if sample:
         w.para(Span("示例数据：", "strong"), "本意见书由虚构的示例数据生成，仅用于演示，不代表任何真实部门。",
                style="sample")
+    _letterhead(w, ev)
     w.para(Span("被复核单位：", "strong"), d.name)
     w.para(Span("评价年度：", "strong"), f"{d.year}年度")
     w.para(Span("评价方案：", "strong"), ev.scheme.title)
@@ -44,6 +48,7 @@ def build_opinion(ev: Evaluation) -> Document:
     _indicators(w, ev)
     _findings(w, ev)
     _conclusion(w, ev)
+    _application(w, ev)
     _signature(w, ev)
     _reproduction(w, ev)
     return Document(title=f"{d.name}{d.year}年度部门整体支出绩效自评复核意见书", department=d.name,
@@ -81,8 +86,10 @@ def _budget(w: Writer, ev: Evaluation) -> None:
     text = (f"全年预算数{fmt(b.adjusted)}{unit}，全年执行数{fmt(b.executed)}{unit}，预算执行率{fmt_pct(b.execution_rate)}，"
             f"预算执行得分{fmt(b.execution_score)}分。")
     if b.execution_rate > 1:
+        rule = ("预算执行得分按100%计" if ev.bureau.over_execution == "flag" or not ev.bureau.source
+                else ev.budget.trails["execution_score"].removeprefix("预算执行得分："))
         text += (f"全年执行数超过全年预算数{fmt(b.executed - b.adjusted)}{unit}，属超预算支出，"
-                 "预算执行得分按100%计，超支部分须说明资金来源并整改。")
+                 f"{rule}，超支部分须说明资金来源并整改。")
     if rep.execution_rate is not None:
         same = rounding_eq_decimal(b.execution_rate, rep.execution_rate, scale=100)
         if same and b.execution_rate <= 1:
@@ -96,11 +103,14 @@ def _indicators(w: Writer, ev: Evaluation) -> None:
     review = ev.review
     w.heading(1, "绩效指标复核")
     rows, last_goal = [], None
-    for r in review.rows:
+    # displayed so that the column adds up to its 合计 as displayed
+    weights = fmt_parts([r.computed.weight for r in review.rows])
+    scores = fmt_parts([r.reviewed.score if r.reviewed.scored else None for r in review.rows])
+    for r, weight, score in zip(review.rows, weights, scores, strict=True):
         s = r.computed
-        rows.append([s.goal if s.goal != last_goal else "", s.indicator.name, fmt(s.weight),
+        rows.append([s.goal if s.goal != last_goal else "", s.indicator.name, weight,
                      "—" if r.reported is None else fmt(r.reported),
-                     fmt(r.reviewed.score) if r.reviewed.scored else "无法核定", r.explanation])
+                     score if r.reviewed.scored else "无法核定", r.explanation])
         last_goal = s.goal
     scored = [r.reviewed.score for r in review.rows if r.reviewed.scored]
     reported = [r.reported for r in review.rows if r.reported is not None]
@@ -146,24 +156,56 @@ def _conclusion(w: Writer, ev: Evaluation) -> None:
     else:
         text += (f"在补充全年完成值及佐证材料前，评价等级无法核定（可能为“{review.grade.min_label}”至"
                  f"“{review.grade.max_label}”）。")
-    counts = ev.severity_counts()
-    if counts["error"]:
-        text += f"复核发现须整改的错误{counts['error']}项，请部门按整改建议逐项整改，并于收到本意见书后30日内报送整改情况。"
-    elif counts["warning"]:
-        text += f"复核发现须说明的问题{counts['warning']}项，请部门逐项说明。"
+    items = [f for f in ev.finding_items if f.severity in ("error", "warning")]
+    if items:
+        text += f"请部门对下列{len(items)}项问题逐项整改或说明，并于{deadline_text(ev)}报送整改情况："
     w.para(text)
+    for i, f in enumerate(items, 1):
+        what = "整改" if f.severity == "error" else "说明"
+        w.para(f"{i}. {f.message.rstrip('。')}。{finding_advice(f.id)}（须{what}，期限：{deadline_text(ev)}）",
+               style="item")
+
+
+def deadline_text(ev: Evaluation) -> str:
+    """整改期限: the review's date plus the bureau's days, else counted from receipt."""
+    days = ev.bureau.rectification_days
+    when = ev.review.input.date
+    if when is None:
+        return f"收到本意见书后{days}日内"
+    return f"{chinese_date(when + timedelta(days=days))}前"
+
+
+def _letterhead(w: Writer, ev: Evaluation) -> None:
+    """文号 and 主送, when the bureau's file gives them."""
+    b = ev.bureau
+    number = b.document_number(ev.review.input.date.year if ev.review.input.date else None)
+    if number:
+        w.para(number, style="note")
+    recipients = "、".join(b.recipients) if b.recipients else ev.params.department.name
+    w.para(f"{recipients}：", style="item")
+
+
+def _application(w: Writer, ev: Evaluation) -> None:
+    app = ev.application
+    if app is None:
+        return
+    g = ev.review.grade.label or ""
+    amount = ""
+    if app.percent is not None:
+        amount = f"，按全年预算数计核减{fmt(ev.budget.adjusted * Fraction(app.percent) / 100)}{ev.params.unit}"
+    w.para(f"按照复核结果应用规则，评价等级“{g}”对应的结果应用为“{app.text}”{amount}。")
 
 
 def _signature(w: Writer, ev: Evaluation) -> None:
     review = ev.review
-    w.para("复核人：" + (review.input.reviewer or "____________") + "（签字）", style="closing")
-    w.para("复核单位（盖章）：____________", style="closing")
-    w.para("复核日期：" + (chinese_date(review.input.date) if review.input.date else BLANK_DATE), style="closing")
+    w.para("复核人（签字）：" + (review.input.reviewer or "　" * 6), style="closing")
+    w.para(ev.bureau.name or "复核单位（盖章）", style="closing")
+    w.para(chinese_date(review.input.date) if review.input.date else BLANK_DATE, style="closing")
 
 
 def _reproduction(w: Writer, ev: Evaluation) -> None:
     p = ev.provenance
-    w.heading(1, "可复现信息")
+    w.para("附件：可复现信息", style="attachment")
     rows = [[path, digest] for path, digest in p.get("inputs", {}).items()]
     scheme = p.get("scheme", {})
     rows.append([f"评价方案 {ev.scheme.id}", scheme.get("sha256") or "（随 evalkit 发布）"])

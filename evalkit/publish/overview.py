@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,7 @@ from .fonts import use_cjk_font
 from .markup import escape_markdown, generated_date, html_table
 
 __all__ = [
+    "application_table",
     "departments_table",
     "district_lights",
     "execution_score_chart",
@@ -46,6 +48,7 @@ __all__ = [
     "payment_curves_chart",
     "provenance",
     "rank_findings",
+    "rectification_table",
     "regions_table",
     "reported_vs_computed_chart",
     "top_anomalies",
@@ -183,8 +186,9 @@ def departments_table(pf, *, limit: int = TOP) -> HTML:
     """
     d = pf.departments
     if len(d) <= LIST_UP_TO:
-        d = d.sort_values(["score_min", "score_max"], ascending=False)
-        note = "按得分从高到低排列；得分为区间的部门缺少指标完成值，按下限排序。"
+        d = d.set_index("id", drop=False).loc[_triage_order(pf)]
+        note = ("已复核的部门以复核得分为准；已复核和无错误的部门按得分从高到低排列（得分为区间的按下限，超预算支出的排在最后），"
+                "存在错误、尚未复核的部门排在其后，按错误数、再按涉及分值从多到少排列；使用不同评价方案的部门分方案排列。")
     else:
         order = d.sort_values(["errors", "warnings", "portfolio_findings", "infos", "id"],
                               ascending=[False, False, False, False, True])
@@ -194,9 +198,12 @@ def departments_table(pf, *, limit: int = TOP) -> HTML:
     regions = len(pf.regions) > 1
     rows = []
     for r in d.itertuples():
-        s = pf.evaluations[r.id].score
+        ev = pf.evaluations[r.id]
+        s = ev.review.score if ev.reviewed else ev.score
         score = fmt(s.min) if s.complete else f"无法核定（{fmt(s.min)}–{fmt(s.max)}）"
-        row = [r.name, score, _grade_text(r), fmt(r.reported_score), fmt_pct(r.execution_rate),
+        if ev.reviewed:
+            score += f"（复核；计算{fmt(ev.score.min) if ev.score.complete else ev.score.text}）"
+        row = [r.name, score, ev.result_grade_text() if ev.reviewed else _grade_text(r), fmt(r.reported_score), fmt_pct(r.execution_rate),
                fmt_pct(r.adjustment_rate), fmt_pct(r.december_share), int(r.errors), int(r.warnings), int(r.infos)]
         rows.append(([(r.region or NO_REGION).removesuffix(SAMPLE_SUFFIX)] if regions else []) + row)
     headers = ["部门", "得分", "评价等级", "自评得分", "预算执行率", "预算调整率", "12月支付占比", "错误", "警告", "提示"]
@@ -636,3 +643,77 @@ def _finding_order(finding_id: str) -> tuple:
 def district_lights(pf, *, limit: int = LIST_UP_TO) -> HTML | Markdown:
     """绩效运行监控 across the district: lights by region, then the departments, reds first."""
     return monitoring.district_lights(pf, limit=limit)
+# --- 复核, 结果应用 and 整改 ---------------------------------------------------------------------
+
+def _stake(ev) -> float:
+    """The points at stake in a department's result: the unscored points plus how far the self-score
+    stands above the computed one."""
+    s, rep = ev.score, ev.params.reported.score
+    return float(s.max - s.min) + (max(0.0, float(rep) - float(s.min)) if rep is not None else 0.0)
+
+
+def _triage_order(pf) -> list[str]:
+    """Department ids in the order the bureau should look at them: per scheme (when the district mixes
+    schemes), first the settled ones (reviewed, or without errors) by the score that counts with
+    over-budget departments last, then the 待复核 ones by errors and then the points at stake."""
+    order = []
+    by_scheme: dict[str, list] = {}
+    for ev in pf.evaluations.values():
+        by_scheme.setdefault(ev.scheme.id, []).append(ev)
+    for scheme in sorted(by_scheme):
+        evs = by_scheme[scheme]
+        pending = [e for e in evs if not e.reviewed and e.severity_counts()["error"]]
+        settled = [e for e in evs if e not in pending]
+
+        def over(e) -> bool:
+            return any(f.id == "budget.over_execution" for f in e.finding_items)
+
+        def result(e):
+            return e.review.score if e.reviewed else e.score
+
+        settled.sort(key=lambda e: (over(e), -result(e).min, -result(e).max, e.department.id))
+        pending.sort(key=lambda e: (-e.severity_counts()["error"], -_stake(e), over(e), e.department.id))
+        order += [e.department.id for e in settled + pending]
+    return order
+
+
+def application_table(pf) -> HTML | Markdown:
+    """结果应用 by department, as the bureau's file sets it: grade that counts, action, and the amount
+    where a percentage applies (that share of the 全年预算数)."""
+    rows = []
+    for dept_id in _triage_order(pf):
+        ev = pf.evaluations[dept_id]
+        app = ev.application
+        if app is None:
+            continue
+        amount = (f"{fmt(ev.budget.adjusted * Fraction(app.percent) / 100)}{ev.params.unit}" if app.percent is not None else "—")
+        rows.append([ev.department.name, ev.result_grade_text(), "复核" if ev.reviewed else "计算", app.text, amount])
+    if not rows:
+        return Markdown("未设定结果应用规则（财政部门的复核设置文件未列出“结果应用”），或各部门等级尚无法核定。")
+    return HTML("<p class='evalkit-note'>结果应用按财政部门复核设置文件中各评价等级对应的措施列示；核减金额按全年预算数乘以核减比例计算。</p>"
+                + html_table(["部门", "评价等级", "等级依据", "结果应用", "核减金额"], rows, numeric={4},
+                             classes="evalkit-table"))
+
+
+def rectification_table(pf) -> HTML | Markdown:
+    """The 整改 ledgers by department: items by status, and what the checks found (逾期, 销号无佐证,
+    整改未见实效)."""
+    rows = []
+    for ev in pf.evaluations.values():
+        if not ev.ledgers:
+            continue
+        for ledger in ev.ledgers:
+            c = ledger.counts()
+            rows.append([ev.department.name, f"{ledger.year}年度", len(ledger.items), c["未整改"], c["整改中"], c["已整改"],
+                         sum(1 for f in ev.finding_items if f.id == "rectification.overdue"
+                             and f.subject and f.subject.startswith(f"rectification.{ledger.year}.")),
+                         sum(1 for f in ev.finding_items if f.id == "rectification.closed_without_evidence"
+                             and f.subject and f.subject.startswith(f"rectification.{ledger.year}.")),
+                         sum(1 for f in ev.finding_items if f.id == "rectification.not_effective"
+                             and f.subject and f.subject.startswith(f"rectification.{ledger.year}."))])
+    if not rows:
+        return Markdown("尚无整改台账。")
+    return HTML("<p class='evalkit-note'>各部门整改台账的整改状态；“逾期”为超过整改期限仍未整改完成的事项，"
+                "“未见实效”为台账标为已整改、本年度再次出现的问题。</p>"
+                + html_table(["部门", "台账", "事项", "未整改", "整改中", "已整改", "逾期", "销号无佐证", "未见实效"], rows,
+                             numeric={2, 3, 4, 5, 6, 7, 8}, classes="evalkit-table"))

@@ -35,6 +35,8 @@ def render_evaluation(ev: Evaluation) -> str:
     out += [text_table(["绩效目标", "绩效指标", "指标性质", "年度指标值", "全年完成值", "分值", "得分系数", "得分"],
                   rows, right={5, 6, 7}), "", ev.weights.trail, ev.score.trail,
             f"总分：{ev.score_text()}   评价等级：{ev.grade_text()}", ""]
+    if ev.reviewed:  # the reviewed result is the result
+        out[-1:] = [f"复核得分：{ev.result_score_text()}   复核等级：{ev.result_grade_text()}（以复核结果为准）", ""]
     out += _monitoring_lines(ev)
     if ev.finding_items:
         out.append(f"发现的问题（{len(ev.finding_items)} 项）：")

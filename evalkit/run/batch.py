@@ -34,7 +34,7 @@ from .department import (
     run_overview,
 )
 from .engines import Crash, PoolEngine
-from .fingerprint import Stamps
+from .fingerprint import Stamps, run_score_text
 from .lock import output_lock
 from .stale import StaleFolder, mark_stale, produced_by, year_folders
 
@@ -85,7 +85,7 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[l
                                    error_kind="DuplicateDepartmentError", error=clashes[path]))
         elif stamps is not None and stamps.current_in(department_dir(out, d.year, d.id), ev):
             settled.append(Outcome(params=str(path), status="skipped", department_id=d.id, name=d.name, year=d.year,
-                                   score=ev.score_text(), grade=ev.grade_text(), findings=ev.severity_counts(),
+                                   score=run_score_text(ev), grade=ev.result_grade_text(), findings=ev.severity_counts(),
                                    out_dir=str(department_dir(out, d.year, d.id))))
         else:
             todo.append(path)

@@ -36,7 +36,7 @@ from ..outputs import APPENDIX_FORMATS, DOCUMENT_FORMATS, FORMATS
 from ..paths import department_dir, notebook_path
 from . import kernels
 from . import staging as stage
-from .fingerprint import stamp
+from .fingerprint import run_score_text, stamp
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
     outcome.status = "ok"
-    outcome.score, outcome.grade = ev.score_text(), ev.grade_text()
+    outcome.score, outcome.grade = run_score_text(ev), ev.result_grade_text()
     outcome.findings = ev.severity_counts()
     outcome.seconds = time.monotonic() - started
     return outcome

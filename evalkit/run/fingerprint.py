@@ -64,6 +64,13 @@ def fingerprint(ev: Evaluation, notebook: Path, formats: tuple[str, ...]) -> dic
     }
 
 
+def run_score_text(ev: Evaluation) -> str:
+    """The score a run reports: the 复核得分 once a review exists, with the computed score beside it."""
+    if not ev.reviewed:
+        return ev.score_text()
+    return f"{ev.result_score_text()}（复核；计算{ev.score_text()}）"
+
+
 def stamp(ev: Evaluation, notebook: Path, formats: tuple[str, ...]) -> dict:
     """The stamp of a finished department: its :func:`fingerprint`, its ``files`` (every file read,
     relative to the params file's folder, → size and sha256; every file looked for and absent →
@@ -73,7 +80,7 @@ def stamp(ev: Evaluation, notebook: Path, formats: tuple[str, ...]) -> dict:
     for path, digest in sorted(ev.files.items()):
         where = os.path.relpath(Path(path).resolve(), folder)
         files[where] = None if digest is None else {"size": Path(path).stat().st_size, "sha256": digest}
-    summary = {"name": ev.department.name, "score": ev.score_text(), "grade": ev.grade_text(),
+    summary = {"name": ev.department.name, "score": run_score_text(ev), "grade": ev.result_grade_text(),
                "findings": ev.severity_counts()}
     return {**fingerprint(ev, notebook, formats), "files": files, "summary": summary}
 

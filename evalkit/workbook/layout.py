@@ -22,7 +22,10 @@ INFO_LABELS = {"单位名称": "name", "部门名称": "name", "部门编码": "
 SHOWN_LABELS = ("主管部门", "方案名称")
 #: The header block as written: (label, field) pairs, two to a row.
 INFO_ROWS = ((("单位名称", "name"), ("主管部门", "parent")), (("年度", "year"), ("金额单位", "unit")),
-             (("部门编码", "id"), ("所属地区", "region")), (("评价方案", "scheme"), ("方案名称", "title")))
+             (("所属地区", "region"), ("方案名称", "title")), (("部门编码", "id"), ("评价方案", "scheme")))
+#: The header row holding identifiers (部门编码, the scheme's id) the reader needs and a department
+#: never reads: written in a hidden row, so the printed and displayed table shows no English ids.
+HIDDEN_INFO_ROW = 3
 
 SECTIONS = ("一、年度预算执行情况", "二、年度总体目标", "三、绩效指标完成情况", "四、评价结果")
 

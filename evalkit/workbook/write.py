@@ -54,6 +54,7 @@ from .layout import (
     GOALS_LEFT,
     GOALS_RIGHT,
     GRAND_TOTAL,
+    HIDDEN_INFO_ROW,
     INDICATOR_HEADERS,
     INFO_ROWS,
     LEFT_VALUE,
@@ -132,7 +133,7 @@ class _Form(Sheet):
         # the document's properties are plain XML text: a character XML cannot hold is left out
         d = self.ev.params.department
         self.book.properties.title = XML_UNSAFE.sub("", f"{d.name} {d.year} 年度{TITLE}")
-        self.book.properties.creator = "evalkit"
+        self.book.properties.creator = XML_UNSAFE.sub("", d.name)  # the department's file names no tool
         out = io.BytesIO()
         self.book.save(out)
         return save_values(out.getvalue(), FORM_PART, self.values)
@@ -159,6 +160,7 @@ class _Form(Sheet):
                 else:
                     self.put(row, start, values[field], style="input", kind=kinds.get(field), to=end, align=LEFT)
                     self.at[field] = f"{get_column_letter(start)}{row}"
+        self.sheet.row_dimensions[2 + HIDDEN_INFO_ROW + 1].hidden = True  # 部门编码 and the scheme's id
         self.formula(2, 1, formulas.year(self.at["year"]), f"（{d.year}年度）", number_format=None, to=COLUMNS,
                      style="section")
         self.sheet.cell(2, 1).alignment = CENTER
@@ -222,7 +224,7 @@ class _Form(Sheet):
         ev = self.ev
         self.put(row, 1, SECTIONS[2], style="section")
         row += 1
-        note = (f"说明：白色单元格由部门填写；灰色单元格由 evalkit 填写，其中的公式随填报内容自动计算（工作表受保护，不设密码）。"
+        note = (f"说明：白色单元格由部门填写；灰色单元格为自动计算或按评价方案显示的内容，其中的公式随填报内容自动计算（工作表受保护，不设密码）。"
                 f"指标性质选 {DIRECTION_CHOICES_TEXT}；定量指标的年度指标值、实际完成值填数字（百分比指标填 95，不填 95%），"
                 "实际完成值留空则该指标不计分；定性指标在达成程度中选择 达成、部分达成 或 未达成。分值、得分系数中的公式为"
                 "评价方案的默认值，填入数字即为自定的分值或系数。得分系数（定量指标）、得分和合计由公式计算，填入的数字不作为"
@@ -368,7 +370,7 @@ class _Form(Sheet):
         sheet.sheet_state = "hidden"
         text = params_yaml({"format": META_FORMAT, "params": params_to_mapping(ev.params), "written": self.written,
                             "objectives": objectives},
-                           header="由 evalkit 生成：导入时用来还原表格未显示的内容（叙述、报告数字、指标表述等）。请勿编辑。")
+                           header="导入时用来还原表格未显示的内容（叙述、报告数字、指标表述等）。请勿编辑。")
         # split at newlines only: str.splitlines() also splits at U+2028, U+0085 and the like, which YAML
         # keeps inside a quoted scalar, and the reader joins the rows with newlines
         for i, line in enumerate(text.removesuffix("\n").split("\n"), 1):

@@ -77,7 +77,9 @@ def test_the_stamp_names_every_file_read_and_every_file_looked_for(finished):
     assert read == {f"{DEMO}-2023.yaml", f"{DEMO}-2023.monthly.csv", f"{DEMO}-2023.projects.csv",
                     f"{DEMO}-2022.result.json", f"{DEMO}-2023.monitoring.yaml"}
     assert {k for k, v in files.items() if v is None} == {f"{DEMO}-2023.review.yaml", f"{DEMO}-2022.yaml",
-                                                          f"{DEMO}-2022.yml"}
+                                                          f"{DEMO}-2022.yml", "bureau.yaml", "bureau.yml",
+                                                          f"{DEMO}-2023.rectification.yaml",
+                                                          f"{DEMO}-2022.rectification.yaml"}
     assert files[path.name]["size"] == path.stat().st_size
 
 
