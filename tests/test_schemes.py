@@ -14,7 +14,7 @@ SCHEMES = Path(__file__).parent / "fixtures" / "schemes"
 
 
 def test_shipped_schemes():
-    assert shipped_schemes() == ["mof-2020", "seed-85-75-60"]
+    assert shipped_schemes() == ["mof-2020", "mof-2020-gt90", "seed-85-75-60"]
 
 
 @pytest.mark.parametrize(("scheme_id", "labels", "mins"), [

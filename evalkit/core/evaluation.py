@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..paths import display_path
-from . import provenance
+from . import project_checks, provenance
 from .budget import BudgetResult, compute_budget
 from .findings import SEVERITIES, Context, Finding, find_all
 from .frames import LabelledFrame
@@ -73,6 +73,8 @@ class Evaluation:
     #: for and did not find (a review, last year's files) → None. ``provenance`` names the files read
     #: as published pages do; an incremental run checks all of them (:mod:`evalkit.run.fingerprint`).
     files: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    #: The department's project tables (``kind: project`` files in its folder naming it), evaluated.
+    project_evaluations: tuple[Evaluation, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def department(self):
@@ -156,7 +158,7 @@ class Evaluation:
                       "total": to_float(s.total), "min": float(s.min), "max": float(s.max),
                       "complete": s.complete, "display": self.score_text(), "trail": s.trail},
             "grade": {"label": g.label, "min_label": g.min_label, "max_label": g.max_label,
-                      "possible": list(g.possible)},
+                      "possible": list(g.possible), "trail": g.trail},
             "weights": {"basis": self.weights.basis, "trail": self.weights.trail},
             "indicators": [{
                 "goal": x.goal, "name": x.indicator.name, "key": x.indicator.key, "tier": x.indicator.tier,
@@ -172,7 +174,18 @@ class Evaluation:
             "review": self.review.to_dict(),
             "previous_year": self.previous_year.to_dict() if self.previous_year else None,
             "provenance": self.provenance,
+            **self._kind_dict(),
         }
+
+    def _kind_dict(self) -> dict:
+        """A project's header and funds, or a department's 项目 section (only when there is one)."""
+        p = self.params
+        if p.kind == "project" and p.project is not None:
+            return {"kind": "project", "project": asdict(p.project),
+                    "sources": [{k: _plain(v) for k, v in asdict(s).items()} for s in p.budget.sources]}
+        if not self.project_evaluations:
+            return {}
+        return {"projects": [project_summary(ev) for ev in self.project_evaluations]}
 
 
 def _plain(value):
@@ -260,8 +273,62 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
         before = evaluate(last, scheme, history=False)
         previous = YearFigures.of(before)
         files.update(before.files)
+    projects, rolled = (), []
+    if base is not None and params.kind == "department":
+        projects, rolled = _department_projects(params, chosen if scheme else None, files)
     info = provenance.describe({display_path(path): digest for path, digest in files.items() if digest})
     info["scheme"] = {"id": chosen.id, "source": chosen.source if shipped else display_path(chosen.source),
                       "sha256": chosen.sha256}
-    return evaluate_params(params, chosen, provenance_info=info, review_input=decisions, previous=previous,
-                           files=files)
+    ev = evaluate_params(params, chosen, provenance_info=info, review_input=decisions, previous=previous,
+                         files=files)
+    return _with_projects(ev, projects, rolled) if projects or rolled else ev
+
+
+def _department_projects(params: Params, scheme: Scheme | None, files: dict) -> tuple[tuple, list]:
+    """Evaluate the department's project files (each under its own scheme unless ``scheme`` overrides)
+    and record them among the files read; returns the evaluations and the unreadable files' findings."""
+    from .project_files import department_projects
+
+    d = params.department
+    found, bad = department_projects(params.source, d.id, d.year)
+    evaluations = []
+    for project in found:
+        ev = evaluate(project, scheme, history=False)
+        files.update(ev.files)
+        evaluations.append(ev)
+    rolled = [project_checks.project_finding("project.unreadable", {"file": Path(path).name, "problem": text},
+                                             None, file=Path(path).name) for path, text in bad]
+    for path, _ in bad:
+        files[str(path)] = None
+    return tuple(evaluations), rolled
+
+
+def _with_projects(ev: Evaluation, projects: tuple, extra: list) -> Evaluation:
+    """``ev`` with its project tables and the roll-up's findings among its own."""
+    found = list(extra)
+    found += project_checks.rollup_findings(ev.params, ev.budget.execution_rate,
+                                            [(p.params, p) for p in projects])
+    for p in projects:
+        found += project_checks.project_grade_findings(p.params.project.name, p.score.total, p.grade.label,
+                                                       p.params.reported.grade, p.scheme)
+    items = tuple(sorted((*ev.finding_items, *found), key=lambda f: SEVERITIES.index(f.severity)))
+    return dataclasses.replace(ev, finding_items=items, project_evaluations=projects)
+
+
+def project_summary(ev: Evaluation) -> dict:
+    """One line of a department's 项目 section: name, code, score, grade, execution, findings."""
+    p = ev.params
+    return {"name": p.project.name, "code": p.project.code, "source": display_path(p.source),
+            "folder": project_folder_name(p), "adjusted": float(p.budget.adjusted),
+            "executed": float(p.budget.executed), "execution_rate": to_float(ev.budget.execution_rate),
+            "execution_rate_display": fmt_pct(ev.budget.execution_rate), "score": to_float(ev.score.total),
+            "score_display": ev.score_text(), "grade": ev.grade_text(), "reported_grade": p.reported.grade,
+            "findings": [f.to_dict() for f in ev.finding_items], "counts": ev.severity_counts()}
+
+
+def project_folder_name(params: Params) -> str:
+    """The folder of a project's outputs inside its department's: its code, else its name, made safe."""
+    import re
+
+    raw = params.project.code or params.project.name
+    return re.sub(r"[\\/:*?\"<>|\s]+", "_", raw).strip("._") or "project"
