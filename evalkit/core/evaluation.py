@@ -158,7 +158,7 @@ class Evaluation:
                       "total": to_float(s.total), "min": float(s.min), "max": float(s.max),
                       "complete": s.complete, "display": self.score_text(), "trail": s.trail},
             "grade": {"label": g.label, "min_label": g.min_label, "max_label": g.max_label,
-                      "possible": list(g.possible), "trail": g.trail},
+                      "possible": list(g.possible)},
             "weights": {"basis": self.weights.basis, "trail": self.weights.trail},
             "indicators": [{
                 "goal": x.goal, "name": x.indicator.name, "key": x.indicator.key, "tier": x.indicator.tier,
@@ -181,11 +181,12 @@ class Evaluation:
         """A project's header and funds, or a department's 项目 section (only when there is one)."""
         p = self.params
         if p.kind == "project" and p.project is not None:
-            return {"kind": "project", "project": asdict(p.project),
+            return {"kind": "project", "project": asdict(p.project), "grade_trail": self.grade.trail,
                     "sources": [{k: _plain(v) for k, v in asdict(s).items()} for s in p.budget.sources]}
         if not self.project_evaluations:
             return {}
-        return {"projects": [project_summary(ev) for ev in self.project_evaluations]}
+        return {"projects": [project_summary(ev) for ev in self.project_evaluations],
+                "projects_coverage": project_checks.coverage(p, len(self.project_evaluations))}
 
 
 def _plain(value):

@@ -7,9 +7,10 @@ labels, 整改建议 and evidence labels are in ``finding_wording.yaml`` with ev
 
 How a partial set of project tables is treated (the worked example lists 85 projects and ships a
 handful): when fewer tables than the line's ``count`` are present, only what a part can show is
-checked — the received tables' sums may not exceed the line, each received table must match its row
-of the department's project side table when there is one, and an info finding
-(``project.partial_set``) says how many were received. The sums are compared with the line to the
+checked — the received tables' sums may not exceed the line and each received table must match its
+row of the department's project side table when there is one. A partial set is not a finding (the
+department may file its tables in batches); the 项目 section says how many of how many were received
+(:func:`coverage`). The sums are compared with the line to the
 cent, and the department's execution rate recomputed, only when the set is complete (as many tables
 as ``count``, or every table when the line gives no count).
 """
@@ -152,9 +153,6 @@ def rollup_findings(department: Params, dept_execution_rate, projects: list[tupl
         found.append(project_finding("project.count_mismatch", {"reported": line.count, "listed": n},
                                      "budget.lines", count=line.count, found=n))
         complete = False
-    elif line is not None and line.count is not None and n < line.count:
-        found.append(project_finding("project.partial_set", {"reported": line.count, "listed": n},
-                                     "budget.lines", count=line.count, found=n))
     if line is not None:
         for field in ("adjusted", "executed"):
             added = sum((getattr(p.budget, field) for p, _ in projects), Decimal(0))
@@ -200,3 +198,11 @@ def project_grade_findings(name: str, score, computed: str | None, reported: str
         return []
     return [project_finding("project.grade_mismatch", {"project": name, "reported": reported, "computed": computed},
                             "reported.grade", project=name, score=fmt(score), computed=computed, reported=reported)]
+
+
+def coverage(department: Params, received: int) -> dict:
+    """How many project tables were received of how many the project line reports, and whether the
+    set is complete (so the sums were checked to the cent)."""
+    line = next((ln for ln in department.budget.lines if ln.kind == "project"), None)
+    count = None if line is None else line.count
+    return {"received": received, "count": count, "complete": count is None or received == count}

@@ -7,24 +7,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from ..exceptions import EvalkitError
+from ..paths import _KIND_PROJECT as KIND_PROJECT
+from ..paths import PARAMS_SUFFIXES, is_project_file  # noqa: F401  (re-exported for the core's callers)
 from .model import Params
-
-PARAMS_SUFFIXES = (".yaml", ".yml")
-#: A project file says so at the top level; read without parsing the YAML.
-KIND_PROJECT = re.compile(r"^kind:\s*['\"]?project['\"]?\s*(#.*)?$", re.MULTILINE)
-
-
-def is_project_file(path: str | Path) -> bool:
-    """Whether a params file declares ``kind: project`` (a cheap look at its text)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
-    except OSError:
-        return False
-    return bool(KIND_PROJECT.search(text))
 
 
 def project_candidates(folder: Path, department_id: str) -> list[Path]:

@@ -24,6 +24,7 @@ from ..core.numbers import chinese_numeral
 from ..iorw import write_atomic
 from .design import Design, base_design, catalogue, expected_score, finish, report
 from .plants import PLANTED, SEED_SCHEME
+from .projects import add_projects, project_file_names, projects_md
 from .render import (
     REGION,
     demo_md,
@@ -160,8 +161,9 @@ def generate(folder: Path, *, seed: int = 2023, count: int = 24, year: int = 202
     return written
 
 
-def render_files(designs: list[Design], *, seed: int, count: int, year: int) -> dict[str, str]:
-    """File name → text of every file of one generation, in writing order."""
+def render_files(designs: list[Design], *, seed: int, count: int, year: int, tables: bool = True) -> dict[str, str]:
+    """File name → text of every file of one generation, in writing order (``tables``: with the
+    departments' project tables, :mod:`.projects`)."""
     files: dict[str, str] = {}
     for d in designs:
         stem = f"{d.id}-{year}"
@@ -173,7 +175,9 @@ def render_files(designs: list[Design], *, seed: int, count: int, year: int) -> 
         if monthly:
             files[monthly] = monthly_csv(d)
     plan = plan_of(designs, seed=seed, count=count, year=year)
-    files["DEMO.md"] = demo_md(plan, designs)
+    if tables:
+        add_projects(files, plan, designs)
+    files["DEMO.md"] = demo_md(plan, designs) + ("\n".join(projects_md(plan, designs)) + "\n" if tables else "")
     files["demo-plan.json"] = plan_json(plan)
     return files
 
@@ -184,7 +188,8 @@ def previous_results(designs: list[Design]) -> dict[str, str]:
     generation has no time or machine of its own)."""
     files = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, text in render_files(designs, seed=designs[0].seed, count=len(designs), year=designs[0].year).items():
+        for name, text in render_files(designs, seed=designs[0].seed, count=len(designs), year=designs[0].year,
+                                       tables=False).items():
             (Path(tmp) / name).write_text(text, encoding="utf-8")
         for d in designs:
             doc = evaluate(Path(tmp) / f"{d.id}-{d.year}.yaml", history=False).to_dict()
@@ -198,4 +203,5 @@ def demo_file_names(year: int) -> set[str]:
     whatever the seed and count."""
     return {f"{spec['id']}-{y}{suffix}" for spec in catalogue()["departments"]
             for y, suffixes in ((year, (".yaml", ".projects.csv", ".monthly.csv")), (year - 1, (".result.json",)))
-            for suffix in suffixes}
+            for suffix in suffixes} | {name for spec in catalogue()["departments"]
+                                       for name in project_file_names(spec["id"], year)}
