@@ -23,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.properties import CalcProperties
 
@@ -36,7 +37,7 @@ from ..exceptions import WorkbookError
 from . import formulas
 from .cached import save_values
 from .cells import XML_UNSAFE
-from .layout import INDICATOR_HEADERS, MONEY, PERCENT, POINTS, TITLE_SIZE, WIDTHS
+from .layout import FONT, INDICATOR_HEADERS, MONEY, PERCENT, POINTS, TITLE_SIZE, WIDTHS
 from .page import set_up_pages
 from .sheet import CENTER, NUMBER, Sheet, plain
 
@@ -107,7 +108,7 @@ class _ProjectForm(Sheet):
     def _header(self) -> int:
         p, d = self.ev.params.project, self.ev.params.department
         title = self.put(1, 1, TITLE, style="section", to=COLUMNS, align=CENTER)
-        title.font = title.font.copy(size=TITLE_SIZE, bold=True)
+        title.font = Font(name=FONT, size=TITLE_SIZE, bold=True)
         self.put(2, 1, f"（{d.year}年度）", style="text", to=COLUMNS, align=CENTER)
         self.put(3, 1, "项目名称", style="label", to=2)
         self.entry_cell(3, 3, p.name, "project.name", to=COLUMNS)
