@@ -105,7 +105,7 @@ class Scheme:
         """Which band table graded a total: the scheme's title and its bands, for the trail.
 
         >>> load_scheme("mof-2020-gt90").grade_trail(90)
-        '评价等级按“财政部项目支出绩效自评（>90分为优）”等级表：得分 > 90 分为优；80 < 得分 ≤ 90 分为良；60 < 得分 ≤ 80 分为中；得分 ≤ 60 分为差；得分 90.00 为良'
+        '评价等级按“项目支出绩效自评（得分高于90分为优）”等级表：得分 > 90 分为优；80 < 得分 ≤ 90 分为良；60 < 得分 ≤ 80 分为中；得分 ≤ 60 分为差；得分 90.00 为良'
         """
         text = f"评价等级按“{self.title}”等级表：{'；'.join(self.band_texts())}"
         return text if total is None else f"{text}；得分 {fmt_number(total)} 为{self.grade_for(total)}"

@@ -100,6 +100,13 @@ def table_pdf(ev: Evaluation) -> bytes:
     return render_pdf(table_page(ev))
 
 
+def table_xlsx(ev: Evaluation) -> bytes:
+    """The 自评表 as ``项目支出绩效自评表.xlsx`` (:mod:`evalkit.workbook.project`)."""
+    from ..workbook.project import render_project_workbook
+
+    return render_project_workbook(ev)
+
+
 def table_docx(ev: Evaluation) -> bytes:
     """The 自评表 as a Word document: the same rows as the HTML, one Word table per block."""
     from docx import Document
@@ -218,4 +225,4 @@ def _linked_table(headers: list[str], rows: list[list], *, numeric: set[int]) ->
 
 
 __all__ = ["DIRECTION_LABELS", "PROJECTS_DIR", "appendix_page", "projects_block", "table_docx", "table_html",
-           "table_page", "table_pdf"]
+           "table_page", "table_pdf", "table_xlsx"]

@@ -21,7 +21,6 @@ TABLE = "项目支出绩效自评表"
 def write_project_outputs(ev: Evaluation, staging: Path, formats) -> list[Path]:
     """Write every project of ``ev`` into ``staging/项目/``; returns the project folders written."""
     from ..publish import project as pages
-    from ..workbook.project import render_project_workbook
 
     folders = []
     used: set[str] = set()
@@ -33,7 +32,7 @@ def write_project_outputs(ev: Evaluation, staging: Path, formats) -> list[Path]:
         folder = staging / PROJECTS_DIR / name
         folder.mkdir(parents=True, exist_ok=True)
         if "xlsx" in formats:
-            write_atomic(folder / f"{TABLE}.xlsx", render_project_workbook(project))
+            write_atomic(folder / f"{TABLE}.xlsx", pages.table_xlsx(project))
         if "docx" in formats:
             write_atomic(folder / f"{TABLE}.docx", pages.table_docx(project))
         if "pdf" in formats:

@@ -39,7 +39,6 @@ from .assembly import Assembly
 from .cells import Cells, unescape
 from .layout import META_FORMAT, META_SHEET
 from .locate import find_form
-from .project import import_project_workbook, is_project_workbook
 from .verify import check_typed
 
 #: The hidden sheet's text: evalkit writes about 10 KB and 6,000 YAML tokens for the worked example's
@@ -75,6 +74,8 @@ def import_workbook(table: str | Path, out: str | Path | None = None, *, overwri
     table = Path(table)
     if out is not None and Path(out).exists() and not overwrite:
         raise FileExistsError(f"{out} exists; choose another name or overwrite it explicitly")
+    from .project import import_project_workbook, is_project_workbook
+
     if is_project_workbook(table):  # a 项目支出绩效自评表 (kind: project)
         return _write_imported(import_project_workbook(table), out)
     mapping, cells, hidden = _read(table)
