@@ -114,6 +114,7 @@ def params_mapping(ex: Extracted) -> Mapped:
     m.scheme = scheme
     year = ex.year
     m.mapping["schema"] = "evalkit/v1"
+    m.mapping.update(project_header(ex, m))
     m.mapping["department"] = {"id": f"audit-{year or 'draft'}", "name": ex.department, "year": year}
     m.mapping["scheme"] = scheme.id
     m.mapping["unit"] = "万元"
@@ -194,6 +195,21 @@ def params_mapping(ex: Extracted) -> Mapped:
             if ind.get("actual") is None and ind.get("level") is None:
                 m.notes.setdefault(f"goals[{i}].indicators[{j}].actual", "报告未列全年完成值，请补充")
     return m
+
+
+def project_header(ex: Extracted, m: Mapped) -> dict:
+    """``kind: project`` and the project header for a 项目支出绩效自评表 (nothing for a department's
+    report): the project's name as the title gives it, its department the draft's own id (set when
+    the draft is written)."""
+    if ex.kind != "project":
+        return {}
+    name = re.sub(r"(项目)?支出绩效(单位)?(自评|评价)(表|报告)?.*$", "", ex.title or "")
+    name = re.sub(r"^[（(]?\d{4}年度?[）)]?|[（(]?\d{4}年度?[）)]?$", "", name).strip(" ：:-—")
+    name = None if name in ("", "部门预算", "部门预算项目", "项目") else name
+    if name is not None and not name.endswith(("项目", "经费", "资金")):
+        name += "项目"
+    m.notes["project.name"] = "据标题推断，请核对项目名称" if name else "报告未读出项目名称，请填写"
+    return {"kind": "project", "project": {"name": name, "department": None}}
 
 
 def _weights_usable(goals: list, scheme: Scheme) -> bool:
