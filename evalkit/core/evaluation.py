@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cached_property
@@ -299,8 +300,8 @@ def _department_projects(params: Params, scheme: Scheme | None, files: dict) -> 
         evaluations.append(ev)
     rolled = [project_checks.project_finding("project.unreadable", {"file": Path(path).name, "problem": text},
                                              None, file=Path(path).name) for path, text in bad]
-    for path, _ in bad:
-        files[str(path)] = None
+    for path, _ in bad:  # read, and a change to it reruns the department
+        files[str(path)] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     return tuple(evaluations), rolled
 
 

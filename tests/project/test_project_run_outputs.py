@@ -74,3 +74,15 @@ def test_a_changed_project_file_reruns_its_department(ran):
     run(folder, out)
     result = json.loads((out / "2023" / DEPT / "result.json").read_text(encoding="utf-8"))
     assert sum(f["id"] == "project.grade_mismatch" for f in result["findings"]) == 2
+
+
+def test_a_new_project_file_reruns_its_department(ran):
+    folder, out, _ = ran
+    from evalkit.run.fingerprint import Stamps
+
+    department = folder / f"{DEPT}-2023.yaml"
+    assert Stamps(out, ("html", "pdf", "docx", "xlsx")).unchanged(department) is not None
+    first = sorted(folder.glob("*.project-01.yaml"))[0]
+    (folder / f"{DEPT}-2023.project-09.yaml").write_text(
+        first.read_text(encoding="utf-8").replace("code: ", "code: X", 1), encoding="utf-8")
+    assert Stamps(out, ("html", "pdf", "docx", "xlsx")).unchanged(department) is None
