@@ -212,6 +212,28 @@ def projects_block(ev: Evaluation) -> HTML:
     return HTML("".join(parts))
 
 
+def overview_block(pf) -> HTML:
+    """The 项目 section of the district overview: per department, the project tables received (of how
+    many its line counts), their scores and grades, and the problems the tables and the roll-up show."""
+    rows = []
+    for dept_id, ev in pf.evaluations.items():
+        projects = ev.project_evaluations
+        if not projects:
+            continue
+        line = next((ln for ln in ev.params.budget.lines if ln.kind == "project"), None)
+        received = f"{len(projects)}/{line.count}" if line is not None and line.count is not None else str(len(projects))
+        scores = "、".join(f"{_project_name(p)}{p.score_text()}分（{p.grade_text()}）" for p in projects)
+        problems = sum(len(p.finding_items) for p in projects)
+        rolled = [f for f in ev.finding_items if f.id.startswith("project.")]
+        words = "；".join(f.message for f in rolled) or "—"
+        rows.append([(f"{dept_id}/appendix.html", ev.department.name), received, scores,
+                     f"{problems}项" if problems else "无", words])
+    if not rows:
+        return HTML("<p>各部门均未报送项目支出绩效自评表。</p>")
+    return HTML(_linked_table(["部门", "收到的项目自评表", "项目得分与等级", "项目自评表的问题", "与部门数据核对的问题"],
+                              rows, numeric={1}))
+
+
 def _linked_table(headers: list[str], rows: list[list], *, numeric: set[int]) -> str:
     """A table whose first cell is ``(href, text)``: a link to the project's appendix; every cell escaped."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
@@ -224,5 +246,5 @@ def _linked_table(headers: list[str], rows: list[list], *, numeric: set[int]) ->
     return f"<table class='evalkit-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-__all__ = ["DIRECTION_LABELS", "PROJECTS_DIR", "appendix_page", "projects_block", "table_docx", "table_html",
+__all__ = ["DIRECTION_LABELS", "PROJECTS_DIR", "appendix_page", "overview_block", "projects_block", "table_docx", "table_html",
            "table_page", "table_pdf", "table_xlsx"]

@@ -128,3 +128,10 @@ def test_the_demo_plants_a_roll_up_finding(pf, finding_id):
     assert planted == ["demo-market-regulation-bureau"]
     html = project_pages.projects_block(pf.department(planted[0])).data
     assert "自评表却评为" in html
+
+
+def test_the_overview_s_project_section(pf):
+    html = project_pages.overview_block(pf).data
+    assert "<a href='demo-market-regulation-bureau/appendix.html'>示例区市场监督管理局</a>" in html
+    assert "自评表却评为" in html and "3/85" in html  # the roll-up finding; the worked example's partial set
+    assert "示例区生态环境分局" not in html  # files none
