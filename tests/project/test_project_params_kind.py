@@ -82,3 +82,13 @@ def test_a_misplaced_form_key_is_still_an_unknown_key(tmp_path):
     text = PUBLISHED.replace("    outcome:", "    level2: 数量指标\n    outcome:")
     found = problems_of(tmp_path, text)
     assert found[0].key.startswith("goals[0]") and "level2" in str(found[0])
+
+
+def test_run_finds_departments_and_leaves_projects_to_them():
+    from evalkit.paths import params_files
+
+    found = params_files([PARAMS])
+    assert PARAMS / "dangzheng-office-2023.yaml" in found
+    assert not [p for p in found if ".project-" in p.name]
+    # naming a project file runs its department
+    assert params_files([PARAMS / "dangzheng-office-2023.project-02.yaml"]) == [PARAMS / "dangzheng-office-2023.yaml"]
