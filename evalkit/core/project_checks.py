@@ -59,7 +59,7 @@ def _level2_word(text: str) -> str:
     return text.strip().removesuffix("指标")
 
 
-@check
+@check("budget.adjusted", "budget.executed")
 def sources_add_up(ctx: Context) -> Iterator[Finding]:
     """The 年度资金总额 row against its 其中 rows, column by column."""
     b = ctx.params.budget
@@ -78,9 +78,9 @@ def sources_add_up(ctx: Context) -> Iterator[Finding]:
                                   difference=fmt(abs(added - total)))
 
 
-@check
+@check("budget.adjusted", "budget.executed")
 def low_execution_reason(ctx: Context) -> Iterator[Finding]:
-    r, low = ctx.budget.execution_rate, exact(ctx.scheme.thresholds["low_execution"])
+    r, low = (ctx.budget.execution_rate if ctx.budget else None), exact(ctx.scheme.thresholds["low_execution"])
     if not _is_project(ctx) or r is None or r >= low or ctx.params.budget.deviation:
         return
     yield project_finding("project.low_execution_without_reason",
@@ -88,11 +88,11 @@ def low_execution_reason(ctx: Context) -> Iterator[Finding]:
                           rate=fmt_pct(r), threshold=fmt_pct(low, 0))
 
 
-@check
+@check("goals")
 def deviation_explained(ctx: Context) -> Iterator[Finding]:
     if not _is_project(ctx):
         return
-    for s in ctx.scores:
+    for s in ctx.scores or ():
         if s.coefficient is not None and s.coefficient < 1 and not (s.indicator.deviation or "").strip():
             yield project_finding("project.deviation_missing",
                                   {"indicator": s.indicator.name, "coefficient": float(s.coefficient)},
@@ -100,7 +100,7 @@ def deviation_explained(ctx: Context) -> Iterator[Finding]:
                                   coefficient=fmt_pct(s.coefficient))
 
 
-@check
+@check("goals")
 def level2_under_tier(ctx: Context) -> Iterator[Finding]:
     if not _is_project(ctx):
         return
@@ -114,7 +114,7 @@ def level2_under_tier(ctx: Context) -> Iterator[Finding]:
                               allowed="、".join(f"“{a}”" for a in allowed))
 
 
-@check
+@check("goals")
 def execution_not_an_indicator(ctx: Context) -> Iterator[Finding]:
     if not _is_project(ctx):
         return
@@ -124,7 +124,7 @@ def execution_not_an_indicator(ctx: Context) -> Iterator[Finding]:
                                   indicator=ind.name)
 
 
-@check
+@check("goals")
 def satisfaction_has_survey(ctx: Context) -> Iterator[Finding]:
     if not _is_project(ctx):
         return
