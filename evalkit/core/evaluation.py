@@ -270,7 +270,7 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
         if review.is_file():
             decisions, files[str(review)] = load_review(review, params)
     last = None
-    if base is not None and history:
+    if base is not None and history and params.kind == "department":  # a project has no year-on-year file of its own
         d = params.department
         files.update((str(c), None) for c in previous_year_candidates(params.source, d.id, d.year))
         last = previous_year_file(params.source, d.id, d.year)

@@ -135,3 +135,9 @@ def test_the_overview_s_project_section(pf):
     assert "<a href='demo-market-regulation-bureau/appendix.html'>示例区市场监督管理局</a>" in html
     assert "自评表却评为" in html and "3/85" in html  # the roll-up finding; the worked example's partial set
     assert "示例区生态环境分局" not in html  # files none
+
+
+def test_a_project_is_not_compared_with_its_department_s_last_year():
+    ev = evalkit.evaluate(PARAMS / "demo-health-bureau-2023.project-01.yaml")
+    assert ev.previous_year is None
+    assert not [path for path in ev.files if "2022" in path]
