@@ -88,3 +88,14 @@ def test_messages_read_as_chinese_prose(clean):
     assert f.message.startswith("“食品安全事故”的二级指标“数量指标”不属于一级指标“效益”")
     assert "level2" not in f.message and "goals[" not in f.message
     assert evalkit.core.wording.finding_label(f.id) == "二级指标归类有误"
+
+
+def test_over_execution_is_capped_at_the_ten_points_and_flagged(clean):
+    b = clean.budget
+    over = dataclasses.replace(clean, budget=dataclasses.replace(
+        b, executed=Decimal("48.00"), sources=(dataclasses.replace(b.sources[0], executed=Decimal("44.80")),
+                                              b.sources[1])), reported=dataclasses.replace(clean.reported, score=None,
+                                                                                            grade=None))
+    ev = evaluate_params(over, load_scheme(over.scheme))
+    assert ev.budget.execution_score == 10 and ev.budget.execution_rate > 1
+    assert [f.id for f in ev.finding_items] == ["budget.over_execution"]
