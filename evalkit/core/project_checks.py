@@ -2,7 +2,11 @@
 project tables against its project line.
 
 The form checks are registered with :func:`evalkit.core.findings.check` like every other check and
-stay silent for a department file. Severities and messages are data (``project_wording.yaml``);
+stay silent for a department file. A check on what a reader may not have read (an audit of a published
+table does not read 偏差原因 or the survey basis) needs it known: ``goals.deviation``, ``goals.basis``
+and ``budget.deviation`` (the reason for low execution) are unknown in such a partial model and the
+check is skipped; ``goals.execution_scored`` is marked unknown by a reader that checks the execution rate
+scored twice itself, against the text (the audit's ``audit.execution_scored_twice``). Severities and messages are data (``project_wording.yaml``);
 labels, 整改建议 and evidence labels are in ``finding_wording.yaml`` with every other finding's.
 
 How a partial set of project tables is treated (the worked example lists 85 projects and ships a
@@ -78,7 +82,7 @@ def sources_add_up(ctx: Context) -> Iterator[Finding]:
                                   difference=fmt(abs(added - total)))
 
 
-@check("budget.adjusted", "budget.executed")
+@check("budget.adjusted", "budget.executed", "budget.deviation")
 def low_execution_reason(ctx: Context) -> Iterator[Finding]:
     r, low = (ctx.budget.execution_rate if ctx.budget else None), exact(ctx.scheme.thresholds["low_execution"])
     if not _is_project(ctx) or r is None or r >= low or ctx.params.budget.deviation:
@@ -88,7 +92,7 @@ def low_execution_reason(ctx: Context) -> Iterator[Finding]:
                           rate=fmt_pct(r), threshold=fmt_pct(low, 0))
 
 
-@check("goals")
+@check("goals.deviation")
 def deviation_explained(ctx: Context) -> Iterator[Finding]:
     if not _is_project(ctx):
         return
@@ -114,7 +118,7 @@ def level2_under_tier(ctx: Context) -> Iterator[Finding]:
                               allowed="、".join(f"“{a}”" for a in allowed))
 
 
-@check("goals")
+@check("goals.execution_scored")
 def execution_not_an_indicator(ctx: Context) -> Iterator[Finding]:
     if not _is_project(ctx):
         return
@@ -124,7 +128,7 @@ def execution_not_an_indicator(ctx: Context) -> Iterator[Finding]:
                                   indicator=ind.name)
 
 
-@check("goals")
+@check("goals.basis")
 def satisfaction_has_survey(ctx: Context) -> Iterator[Finding]:
     if not _is_project(ctx):
         return
