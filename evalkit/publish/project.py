@@ -65,7 +65,7 @@ def table_html(ev: Evaluation) -> str:
     rows = []
     for s in ev.indicator_scores:
         ind = s.indicator
-        rows.append([ind.tier or "", ind.level2 or "", ind.name, _value(ind.target, ind.unit),
+        rows.append([ind.tier or "", ind.level2 or "", ind.name, _target(ind),
                      _value(ind.actual, ind.unit), fmt(s.weight), fmt(s.score) if s.score is not None else "",
                      ind.deviation or ""])
     rows.append(["总分", "", "", "", "", fmt(sum(s.weight for s in ev.indicator_scores) + ev.budget.execution_weight),
@@ -79,13 +79,18 @@ def table_html(ev: Evaluation) -> str:
     return "".join(parts)
 
 
+def _target(ind) -> str:
+    """年度指标值 as the form prints it: ``≥90%``; a qualitative target as written."""
+    text = _value(ind.target, ind.unit)
+    return text if ind.direction == "qualitative" else f"{DIRECTION_LABELS[ind.direction]}{text}"
+
+
 def _value(value, unit: str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    direction_free = fmt_plain(value)
-    return f"{direction_free}{unit or ''}" if unit != "%" else f"{direction_free}%"
+    return f"{fmt_plain(value)}{unit or ''}"
 
 
 def table_page(ev: Evaluation) -> str:
@@ -130,11 +135,11 @@ def table_docx(ev: Evaluation) -> bytes:
     _docx_table(document, ["年度总体目标", "预期目标", "实际完成情况"],
                 [[g.name, g.objective or "", g.outcome or ""] for g in ev.params.goals])
     rows = [[s.indicator.tier or "", s.indicator.level2 or "", s.indicator.name,
-             _value(s.indicator.target, s.indicator.unit), _value(s.indicator.actual, s.indicator.unit),
+             _target(s.indicator), _value(s.indicator.actual, s.indicator.unit),
              fmt(s.weight), fmt(s.score) if s.score is not None else "", s.indicator.deviation or ""]
             for s in ev.indicator_scores]
-    rows.append(["总分", "", "", "", "", "100.00" if ev.scheme.execution_weight + ev.scheme.indicator_points == 100
-                 else "", ev.score_text(), f"评价等级：{ev.grade_text()}"])
+    rows.append(["总分", "", "", "", "", fmt(sum(s.weight for s in ev.indicator_scores) + ev.budget.execution_weight),
+                 ev.score_text(), f"评价等级：{ev.grade_text()}"])
     _docx_table(document, ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
                            "偏差原因分析及改进措施"], rows)
     document.add_paragraph("；".join(ev.scheme.band_texts()))
@@ -246,5 +251,5 @@ def _linked_table(headers: list[str], rows: list[list], *, numeric: set[int]) ->
     return f"<table class='evalkit-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-__all__ = ["DIRECTION_LABELS", "PROJECTS_DIR", "appendix_page", "overview_block", "projects_block", "table_docx", "table_html",
+__all__ = ["PROJECTS_DIR", "appendix_page", "overview_block", "projects_block", "table_docx", "table_html",
            "table_page", "table_pdf", "table_xlsx"]
