@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,10 +64,46 @@ def params_files(items) -> list[Path]:
         p = Path(item)
         if p.is_dir():
             found += sorted(x for x in p.iterdir() if x.suffix in PARAMS_SUFFIXES and not x.name.startswith(".")
-                            and Path(x.stem).suffix not in COMPANION_SUFFIXES and x.name not in NOT_PARAMS_NAMES)
+                            and Path(x.stem).suffix not in COMPANION_SUFFIXES and x.name not in NOT_PARAMS_NAMES
+                            and not is_project_file(x))
         else:
-            found.append(p)
+            found.append(_department_of_project(p) if p.suffix in PARAMS_SUFFIXES and is_project_file(p) else p)
     return list(dict.fromkeys(found))
+
+
+#: A project table's params file says ``kind: project`` at the top level (read without parsing YAML).
+_KIND_PROJECT = re.compile(r"^kind:\s*['\"]?project['\"]?\s*(#.*)?$", re.MULTILINE)
+
+
+def is_project_file(path: str | Path) -> bool:
+    """Whether a params file is a project table's (``kind: project``): it runs with its department,
+    never as a department of its own."""
+    try:
+        return bool(_KIND_PROJECT.search(Path(path).read_text(encoding="utf-8-sig", errors="replace")))
+    except OSError:
+        return False
+
+
+def _department_of_project(path: Path) -> Path:
+    """The department params file a named project file belongs to (same folder, ``department.id`` =
+    its ``project.department``), so ``evalkit run x.project.yaml`` reruns that department; the project
+    file itself when none is found (its run then says what is wrong)."""
+    import yaml
+
+    try:
+        want = yaml.safe_load(path.read_text(encoding="utf-8-sig"))["project"]["department"]
+    except Exception:  # an unreadable file is reported by the run itself
+        return path
+    for other in sorted(path.parent.iterdir()):
+        if other.suffix not in PARAMS_SUFFIXES or other == path or is_project_file(other):
+            continue
+        try:
+            text = other.read_text(encoding="utf-8-sig")
+        except OSError:
+            continue
+        if re.search(rf"\bid:\s*['\"]?{re.escape(str(want))}['\"]?\s*[,}}\n]", text):
+            return other
+    return path
 
 
 def inside(folder: str | Path, name: str) -> Path:

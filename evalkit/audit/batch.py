@@ -263,6 +263,8 @@ def write_drafts(records: list[dict], folder: Path) -> list[Path]:
             ident += "-x"
         used.add(ident)
         mapping = {**mapping, "department": {**mapping["department"], "id": ident}}
+        if "project" in mapping:  # a project table rolls up into the department the draft names
+            mapping["project"] = {**mapping["project"], "department": ident}
         text = draft_yaml(mapping, notes=r["draft"]["notes"], source=Path(r["source"]).name)
         written.append(write_atomic(folder / audit_draft_name(ident), text.encode("utf-8")))
     return written

@@ -118,6 +118,7 @@ def params_mapping(ex: Extracted) -> Mapped:
     m.scheme = scheme
     year = ex.year
     m.mapping["schema"] = "evalkit/v1"
+    m.mapping.update(project_header(ex, m))
     m.mapping["department"] = {"id": f"audit-{year or 'draft'}", "name": ex.department, "year": year}
     m.mapping["scheme"] = scheme.id
     m.mapping["unit"] = "万元"
@@ -200,6 +201,27 @@ def params_mapping(ex: Extracted) -> Mapped:
             if ind.get("actual") is None and ind.get("level") is None:
                 m.notes.setdefault(f"goals[{i}].indicators[{j}].actual", "报告未列全年完成值，请补充")
     return m
+
+
+def project_header(ex: Extracted, m: Mapped) -> dict:
+    """``kind: project`` and the project header for a 项目支出绩效自评表 (nothing for a department's
+    report): the project's name as the title gives it, its department the draft's own id (the same
+    placeholder as ``department.id`` here; both are set when the draft is written)."""
+    if ex.kind != "project":
+        return {}
+    name = re.sub(r"(项目)?支出绩效(单位)?(自评|评价)(表|报告)?.*$", "", ex.title or "")
+    name = re.sub(r"^[（(]?\d{4}年度?[）)]?|[（(]?\d{4}年度?[）)]?$", "", name).strip(" ：:-—")
+    name = None if name in ("", "部门预算", "部门预算项目", "项目") else name
+    if name is not None and not name.endswith(("项目", "经费", "资金")):
+        name += "项目"
+    m.notes["project.name"] = "据标题推断，请核对项目名称" if name else "报告未读出项目名称，请填写"
+    if name is None:
+        m.unknown["project.name"] = "报告未读出项目名称"
+    for key, why in (("budget.deviation", "未读取执行率偏低的原因说明"), ("goals.deviation", "未读取偏差原因分析"),
+                     ("goals.basis", "未读取满意度的调查依据"),
+                     ("goals.execution_scored", "执行率重复计分由审核按原文核对")):
+        m.unknown[key] = why  # what the reader does not read: the checks needing it are skipped
+    return {"kind": "project", "project": {"name": name, "department": f"audit-{ex.year or 'draft'}"}}
 
 
 def _weights_usable(goals: list, scheme: Scheme) -> bool:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -19,6 +20,7 @@ import pandas as pd
 from ..paths import display_path
 from . import (
     midyear,  # noqa: F401  (registers the monitoring checks)
+    project_checks,
     provenance,
 )
 from .budget import BudgetResult, compute_budget
@@ -84,6 +86,8 @@ class Evaluation:
     #: for and did not find (a review, last year's files) → None. ``provenance`` names the files read
     #: as published pages do; an incremental run checks all of them (:mod:`evalkit.run.fingerprint`).
     files: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    #: The department's project tables (``kind: project`` files in its folder naming it), evaluated.
+    project_evaluations: tuple[Evaluation, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def department(self):
@@ -215,7 +219,19 @@ class Evaluation:
             "previous_year": self.previous_year.to_dict() if self.previous_year else None,
             "provenance": self.provenance,
             **({"monitoring": self.monitoring.to_dict()} if self.monitoring else {}),  # only beside a monitoring file
+            **self._kind_dict(),
         }
+
+    def _kind_dict(self) -> dict:
+        """A project's header and funds, or a department's 项目 section (only when there is one)."""
+        p = self.params
+        if p.kind == "project" and p.project is not None:
+            return {"kind": "project", "project": asdict(p.project), "grade_trail": self.grade.trail,
+                    "sources": [{k: _plain(v) for k, v in asdict(s).items()} for s in p.budget.sources]}
+        if not self.project_evaluations:
+            return {}
+        return {"projects": [project_summary(ev) for ev in self.project_evaluations],
+                "projects_coverage": project_checks.coverage(p, len(self.project_evaluations))}
 
 
 def _plain(value):
@@ -332,7 +348,7 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
     monitoring = _monitoring_beside(params, files) if base is not None else None
     office, ledgers = _bureau_of(params, bureau, files), _ledgers_of(params, files, history)
     last = None
-    if base is not None and history:
+    if base is not None and history and params.kind == "department":  # a project has no year-on-year file of its own
         d = params.department
         files.update((str(c), None) for c in previous_year_candidates(params.source, d.id, d.year))
         last = previous_year_file(params.source, d.id, d.year)
@@ -342,11 +358,15 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
         before = evaluate(last, scheme, history=False)
         previous = YearFigures.of(before)
         files.update(before.files)
+    projects, rolled = (), []
+    if base is not None and params.kind == "department":
+        projects, rolled = _department_projects(params, chosen if scheme else None, files)
     info = provenance.describe({display_path(path): digest for path, digest in files.items() if digest})
     info["scheme"] = {"id": chosen.id, "source": chosen.source if shipped else display_path(chosen.source),
                       "sha256": chosen.sha256}
-    return evaluate_params(params, chosen, provenance_info=info, review_input=decisions, previous=previous,
-                           files=files, monitoring=monitoring, bureau=office, ledgers=ledgers)
+    ev = evaluate_params(params, chosen, provenance_info=info, review_input=decisions, previous=previous,
+                         files=files, monitoring=monitoring, bureau=office, ledgers=ledgers)
+    return _with_projects(ev, projects, rolled) if projects or rolled else ev
 
 
 def _monitoring_beside(params: Params, files: dict[str, str | None]) -> Monitoring | None:
@@ -391,3 +411,53 @@ def _ledgers_of(params: Params, files: dict, history: bool) -> tuple[Ledger, ...
             files[str(path)] = ledger.sha256
             ledgers.append(ledger)
     return tuple(ledgers)
+
+
+def _department_projects(params: Params, scheme: Scheme | None, files: dict) -> tuple[tuple, list]:
+    """Evaluate the department's project files (each under its own scheme unless ``scheme`` overrides)
+    and record them among the files read; returns the evaluations and the unreadable files' findings."""
+    from .project_files import department_projects
+
+    d = params.department
+    found, bad = department_projects(params.source, d.id, d.year)
+    evaluations = []
+    for project in found:
+        ev = evaluate(project, scheme, history=False)
+        files.update(ev.files)
+        evaluations.append(ev)
+    rolled = [project_checks.project_finding("project.unreadable", {"file": Path(path).name, "problem": text},
+                                             None, file=Path(path).name) for path, text in bad]
+    for path, _ in bad:  # read, and a change to it reruns the department
+        files[str(path)] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return tuple(evaluations), rolled
+
+
+def _with_projects(ev: Evaluation, projects: tuple, extra: list) -> Evaluation:
+    """``ev`` with its project tables and the roll-up's findings among its own."""
+    found = list(extra)
+    found += project_checks.rollup_findings(ev.params, ev.budget.execution_rate,
+                                            [(p.params, p) for p in projects])
+    for p in projects:
+        found += project_checks.project_grade_findings(p.params.project.name, p.score.total, p.grade.label,
+                                                       p.params.reported.grade, p.scheme)
+    items = tuple(sorted((*ev.finding_items, *found), key=lambda f: SEVERITIES.index(f.severity)))
+    return dataclasses.replace(ev, finding_items=items, project_evaluations=projects)
+
+
+def project_summary(ev: Evaluation) -> dict:
+    """One line of a department's 项目 section: name, code, score, grade, execution, findings."""
+    p = ev.params
+    return {"name": p.project.name, "code": p.project.code, "source": display_path(p.source),
+            "folder": project_folder_name(p), "adjusted": float(p.budget.adjusted),
+            "executed": float(p.budget.executed), "execution_rate": to_float(ev.budget.execution_rate),
+            "execution_rate_display": fmt_pct(ev.budget.execution_rate), "score": to_float(ev.score.total),
+            "score_display": ev.score_text(), "grade": ev.grade_text(), "reported_grade": p.reported.grade,
+            "findings": [f.to_dict() for f in ev.finding_items], "counts": ev.severity_counts()}
+
+
+def project_folder_name(params: Params) -> str:
+    """The folder of a project's outputs inside its department's: its code, else its name, made safe."""
+    import re
+
+    raw = params.project.code or params.project.name
+    return re.sub(r"[\\/:*?\"<>|\s]+", "_", raw).strip("._") or "project"

@@ -17,6 +17,10 @@ DIRECTION_LABELS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=", "qua
 TIERS = ("产出", "效益", "满意度", "成本")
 LEVELS = ("达成", "部分达成", "未达成")
 LINE_KINDS = ("basic", "project", "other")
+#: What a params file describes: a department as a whole (部门整体) or one project (项目支出).
+KINDS = ("department", "project")
+#: The funding rows of a 项目支出绩效自评表 (财预〔2020〕10号 and the Sichuan-style variant).
+FUND_SOURCES = ("当年财政拨款", "上年结转资金", "其他资金", "财政专户管理资金", "单位资金", "财政资金")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,27 @@ class Project:
 
 
 @dataclass(frozen=True)
+class FundSource:
+    """One 其中 row under a project's 年度资金总额: 当年财政拨款, 上年结转资金…"""
+
+    name: str
+    adjusted: Decimal
+    executed: Decimal
+    initial: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    """The header of a 项目支出绩效自评表 (``kind: project``)."""
+
+    name: str
+    department: str  # the 主管部门's department id: the project rolls up into that department
+    code: str | None = None
+    implementer: str | None = None  # 实施单位
+    manager: str | None = None  # 项目负责人
+
+
+@dataclass(frozen=True)
 class MonthlyPayment:
     month: int
     executed: Decimal
@@ -61,6 +86,8 @@ class Budget:
     lines: tuple[BudgetLine, ...] = ()
     projects: tuple[Project, ...] | None = None
     monthly: tuple[MonthlyPayment, ...] | None = None
+    sources: tuple[FundSource, ...] = ()  # a project's 其中 rows (当年财政拨款, 上年结转资金…)
+    deviation: str | None = None  # why execution fell short (执行率低于90%的原因), a project table's row
 
 
 @dataclass(frozen=True)
@@ -104,6 +131,8 @@ class Indicator:
     rule: Rule | None = None
     statement: str | None = None  # the indicator as worded in the report
     deviation: str | None = None  # 偏差原因分析
+    level2: str | None = None  # 二级指标 (数量指标, 社会效益指标…)
+    basis: str | None = None  # where the actual value comes from (问卷调查…), a project table's note
     reported: ReportedRow = field(default_factory=ReportedRow)
     key: str = ""  # key path in the params file, e.g. goals[2].indicators[1]
 
@@ -114,6 +143,7 @@ class Goal:
     indicators: tuple[Indicator, ...]
     objective: str | None = None
     number: str | None = None  # section number as printed, e.g. （十）
+    outcome: str | None = None  # 实际完成情况 beside the objective (预期目标)
 
 
 @dataclass(frozen=True)
@@ -166,6 +196,8 @@ class Params:
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     inputs: dict[str, str] = field(default_factory=dict, compare=False)  # path → sha256
     unknown: dict[str, str] = field(default_factory=dict, compare=False)  # key path → why it is unknown
+    kind: str = "department"  # department | project
+    project: ProjectInfo | None = None  # the project's header when kind is project
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:

@@ -33,6 +33,20 @@ CHANGE_WORDS = re.compile(r"增长|增幅|增速|增减|变化|变动|同比|环
 _DIRECTION_ALIASES = {"≥": ">=", "≤": "<=", "定性": "qualitative", "==": "="}
 
 TOP_KEYS = ("schema", "department", "scheme", "unit", "budget", "goals", "reported", "narrative")
+#: Top-level keys of the kind of file (``kind: project`` and its ``project`` header).
+KIND_KEYS = ("kind", "project")
+#: Keys the 项目支出绩效自评表 brought (either kind may use them), validated by ``_form_fields``.
+FORM_BUDGET_KEYS = ("sources", "deviation")
+FORM_GOAL_KEYS = ("outcome",)
+FORM_INDICATOR_KEYS = ("level2", "basis")
+PROJECT_KEYS = ("name", "code", "department", "implementer", "manager")
+#: 二级指标 allowed under each 一级指标 (tier), as the 财预〔2020〕10号 table lists them.
+LEVEL2_BY_TIER = {
+    "产出": ("数量指标", "质量指标", "时效指标", "成本指标"),
+    "成本": ("经济成本指标", "社会成本指标", "生态环境成本指标", "成本指标"),
+    "效益": ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
+    "满意度": ("服务对象满意度指标", "满意度指标"),
+}
 INDICATOR_KEYS = ("name", "statement", "direction", "target", "unit", "actual", "tier", "weight",
                   "level", "coefficient", "rule", "reported", "deviation")
 
@@ -106,10 +120,11 @@ def _build(doc: Located, problems: list[Problem], *, base: Path | None, inputs: 
            unknown: dict[str, str] | None = None) -> m.Params:
     c = Validator(doc, unknown)
     c.problems.extend(problems)
-    top = c.mapping("", doc.data, allowed=TOP_KEYS,
+    top = c.mapping("", doc.data, allowed=TOP_KEYS + KIND_KEYS,
                     required=("schema", "department", "scheme", "budget", "goals"))
     if top is None:
         raise ParamsError(c.problems)
+    top, extras = _split_form_keys(top)
     schema = top.get("schema")
     if schema is not MISSING and schema is not None and schema != SCHEMA:
         c.fail("schema", f"expected '{SCHEMA}', got {schema!r}")
@@ -122,11 +137,13 @@ def _build(doc: Located, problems: list[Problem], *, base: Path | None, inputs: 
     goals = _goals(c, top.get("goals"))
     reported = _reported(c, top.get("reported"), budget)
     narrative = _narrative(c, top.get("narrative"))
+    form = _form_fields(c, top, department, extras)
     if c.problems:
         raise ParamsError(c.problems, source=doc.path)
-    return m.Params(department=department, scheme=scheme, unit=unit, budget=budget, goals=goals,
-                    reported=reported, narrative=narrative, source=doc.path, lines=dict(doc.lines),
-                    inputs=inputs, unknown=dict(unknown or {}))
+    params = m.Params(department=department, scheme=scheme, unit=unit, budget=budget, goals=goals,
+                      reported=reported, narrative=narrative, source=doc.path, lines=dict(doc.lines),
+                      inputs=inputs, unknown=dict(unknown or {}))
+    return _with_form_fields(params, form)
 
 
 def _check_scheme_ref(c: Validator, ref: str, base: Path) -> None:
@@ -524,3 +541,113 @@ def _narrative(c: Validator, value) -> m.Narrative:
         measures=c.texts("narrative.measures", d.get("measures")),
         team=tuple(team),
     )
+
+
+# --- the 项目支出绩效自评表's fields (kind: project; 二级指标, 实际完成情况, 资金来源) --------------------
+
+def _split_form_keys(top: dict) -> tuple[dict, dict]:
+    """``top`` without the form's keys (budget.sources/deviation, goals[].outcome,
+    goals[].indicators[].level2/basis), and those keys by key path; the rest of the document is
+    validated exactly as before."""
+    extras: dict[str, object] = {}
+
+    def pick(mapping, key: str, names) -> object:
+        if not isinstance(mapping, dict) or not any(n in mapping for n in names):
+            return mapping
+        for n in names:
+            if n in mapping:
+                extras[f"{key}.{n}"] = mapping[n]
+        return {k: v for k, v in mapping.items() if k not in names}
+
+    top = dict(top)
+    if "budget" in top:
+        top["budget"] = pick(top["budget"], "budget", FORM_BUDGET_KEYS)
+    goals = top.get("goals")
+    if isinstance(goals, list):
+        new_goals = []
+        for i, goal in enumerate(goals):
+            goal = pick(goal, f"goals[{i}]", FORM_GOAL_KEYS)
+            if isinstance(goal, dict) and isinstance(goal.get("indicators"), list):
+                goal = dict(goal, indicators=[pick(ind, f"goals[{i}].indicators[{j}]", FORM_INDICATOR_KEYS)
+                                              for j, ind in enumerate(goal["indicators"])])
+            new_goals.append(goal)
+        top["goals"] = new_goals
+    return top, extras
+
+
+def _form_fields(c: Validator, top: dict, department: m.Department | None, extras: dict) -> dict:
+    """Validate the kind of file and the form's fields; what ``_with_form_fields`` adds to Params."""
+    kind = c.text("kind", top.get("kind", "department"), choices=m.KINDS) or "department"
+    project = None
+    if kind == "project":
+        project = _project_header(c, top.get("project"), department)
+    elif top.get("project") is not None:
+        c.fail("project", "a project header belongs in a project file; add 'kind: project' or remove it")
+    sources = []
+    raw_sources = extras.get("budget.sources")
+    for i, item in enumerate(c.items("budget.sources", raw_sources, optional=True) if raw_sources is not None else ()):
+        source = _fund_source(c, f"budget.sources[{i}]", item)
+        if source is not None:
+            if any(s.name == source.name for s in sources):
+                c.fail(f"budget.sources[{i}].name", f"duplicate source {source.name!r}; each source may appear once")
+            sources.append(source)
+    fields = {"kind": kind, "project": project, "sources": tuple(sources),
+              "budget.deviation": c.text("budget.deviation", extras.get("budget.deviation"), optional=True, long=True)}
+    for key, value in extras.items():
+        if key.endswith(".outcome"):
+            fields[key] = c.text(key, value, optional=True, long=True)
+        elif key.endswith(".level2"):
+            fields[key] = c.text(key, value, optional=True)
+        elif key.endswith(".basis"):
+            fields[key] = c.text(key, value, optional=True, long=True)
+    return fields
+
+
+def _project_header(c: Validator, value, department: m.Department | None) -> m.ProjectInfo | None:
+    d = c.mapping("project", value, allowed=PROJECT_KEYS, required=("name", "department"))
+    if d is None:
+        return None
+    dept_id = c.text("project.department", d.get("department"), pattern=DEPARTMENT_ID,
+                     what="the department id of the 主管部门 (its params file's department.id)")
+    if dept_id is not None and department is not None and department.id is not None and dept_id != department.id:
+        c.fail("project.department", f"names department {dept_id!r} but department.id is {department.id!r}; "
+                                     "a project file's department block is its 主管部门's")
+    name = c.text("project.name", d.get("name"))
+    _refuse_total(c, "project.name", name, "project")
+    code = d.get("code")
+    return m.ProjectInfo(
+        name=name, department=dept_id,
+        code=f"{code:f}" if isinstance(code, Decimal) else c.text("project.code", code, optional=True),
+        implementer=c.text("project.implementer", d.get("implementer"), optional=True),
+        manager=c.text("project.manager", d.get("manager"), optional=True))
+
+
+def _fund_source(c: Validator, key: str, value) -> m.FundSource | None:
+    d = c.mapping(key, value, allowed=("name", "initial", "adjusted", "executed"), required=("name",))
+    if d is None:
+        return None
+    name = c.text(f"{key}.name", d.get("name"), choices=m.FUND_SOURCES)
+    adjusted = _money(c, f"{key}.adjusted", d.get("adjusted", Decimal(0)))
+    executed = _money(c, f"{key}.executed", d.get("executed", Decimal(0)))
+    initial = _money(c, f"{key}.initial", d.get("initial"), optional=True)
+    if name is None or adjusted is None or executed is None:
+        return None
+    return m.FundSource(name=name, adjusted=adjusted, executed=executed, initial=initial)
+
+
+def _with_form_fields(params: m.Params, form: dict) -> m.Params:
+    """``params`` with the kind, the project header and the form's fields put in place."""
+    import dataclasses
+
+    goals = []
+    for i, goal in enumerate(params.goals):
+        indicators = tuple(
+            dataclasses.replace(ind, level2=form.get(f"{ind.key}.level2"), basis=form.get(f"{ind.key}.basis"))
+            if f"{ind.key}.level2" in form or f"{ind.key}.basis" in form else ind
+            for ind in goal.indicators)
+        goals.append(dataclasses.replace(goal, indicators=indicators, outcome=form.get(f"goals[{i}].outcome")))
+    budget = params.budget
+    if form["sources"] or form["budget.deviation"] is not None:
+        budget = dataclasses.replace(budget, sources=form["sources"], deviation=form["budget.deviation"])
+    return dataclasses.replace(params, goals=tuple(goals), budget=budget, kind=form["kind"],
+                               project=form["project"])

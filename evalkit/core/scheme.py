@@ -17,6 +17,7 @@ from ..exceptions import Problem, SchemeError
 from ..paths import inside
 from .model import LEVELS, TIERS
 from .numbers import Number, exact
+from .numbers import fmt as fmt_number
 from .validation import read_document
 
 DEFAULT_THRESHOLDS = {
@@ -64,6 +65,10 @@ class Scheme:
     thresholds: dict[str, Decimal]  # the file's ``checks:`` block: where findings start to fire
     tier_points: dict[str, Decimal] | None = None
     source: str = ""
+    #: ``inclusive`` (the default): a grade starts at its ``min`` (90.00 is 优 when 优 is min 90);
+    #: ``exclusive``: a grade needs more than its ``min`` (">90 为优": 90.00 is 良). The lowest band
+    #: (min 0) takes everything up to the next band's min either way.
+    grade_bounds: str = "inclusive"
     sha256: str = field(default="", compare=False)
     monitoring: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_MONITORING))
 
@@ -83,8 +88,11 @@ class Scheme:
         return a is not None and b is not None and (a == b or self.canonical_grade(a) == self.canonical_grade(b) is not None)
 
     def grade_for(self, total: Number) -> str:
-        """The first band whose ``min`` ≤ ``total`` (inclusive lower bounds)."""
+        """The first band whose ``min`` ≤ ``total`` (inclusive lower bounds; ``min`` < ``total`` when
+        the scheme's ``grade_bounds`` is exclusive)."""
         value = exact(total)
+        if self.grade_bounds == "exclusive":
+            return _exclusive_grade(self.grades, value)
         for grade in self.grades:
             if exact(grade.min) <= value:
                 return grade.label
@@ -92,6 +100,8 @@ class Scheme:
 
     def band_texts(self) -> list[str]:
         """The bands as the worked example writes them: ``得分 ≥ 85 分为优秀``, ``75 ≤ 得分 < 85 分为良好``…"""
+        if self.grade_bounds == "exclusive":
+            return _exclusive_band_texts(self.grades)
         texts = []
         for i, band in enumerate(self.grades):
             low = f"{band.min.normalize():f}"
@@ -104,8 +114,21 @@ class Scheme:
                 texts.append(f"{low} ≤ 得分 < {upper} 分为{band.label}")
         return texts
 
+    def grade_trail(self, total: Number | None = None) -> str:
+        """Which band table graded a total: the scheme's title and its bands, for the trail.
+
+        >>> load_scheme("mof-2020-gt90").grade_trail(90)
+        '评价等级按“项目支出绩效自评（得分高于90分为优）”等级表：得分 > 90 分为优；80 < 得分 ≤ 90 分为良；60 < 得分 ≤ 80 分为中；得分 ≤ 60 分为差；得分 90.00 为良'
+        """
+        text = f"评价等级按“{self.title}”等级表：{'；'.join(self.band_texts())}"
+        return text if total is None else f"{text}；得分 {fmt_number(total)} 为{self.grade_for(total)}"
+
     def grade_labels_between(self, low: Number, high: Number) -> list[str]:
         """Every grade a total in [low, high] can have, best first."""
+        if self.grade_bounds == "exclusive":
+            top, bottom = self.grade_for(high), self.grade_for(low)
+            labels = [g.label for g in self.grades]
+            return labels[labels.index(top):labels.index(bottom) + 1]
         labels = []
         for grade in self.grades:
             band_low = exact(grade.min)
@@ -114,6 +137,28 @@ class Scheme:
             if (band_high is None or exact(low) < band_high) and exact(high) >= band_low:
                 labels.append(grade.label)
         return labels
+
+
+def _exclusive_grade(grades: tuple[Grade, ...], value) -> str:
+    for grade in grades:
+        if exact(grade.min) < value or grade.min == 0:
+            return grade.label
+    return grades[-1].label
+
+
+def _exclusive_band_texts(grades: tuple[Grade, ...]) -> list[str]:
+    """``得分 > 90 分为优``, ``80 < 得分 ≤ 90 分为良``… ``得分 ≤ 60 分为差``."""
+    texts = []
+    for i, band in enumerate(grades):
+        low = f"{band.min.normalize():f}"
+        upper = f"{grades[i - 1].min.normalize():f}" if i else None
+        if upper is None:
+            texts.append(f"得分 > {low} 分为{band.label}")
+        elif band.min == 0:
+            texts.append(f"得分 ≤ {upper} 分为{band.label}")
+        else:
+            texts.append(f"{low} < 得分 ≤ {upper} 分为{band.label}")
+    return texts
 
 
 def shipped_schemes() -> list[str]:
@@ -180,7 +225,7 @@ def parse_scheme(text: str, *, path: str = "<memory>", sha256: str = "") -> Sche
     c, data = read_document(text, path, SchemeError)
     d = c.mapping("", data, allowed=("id", "title", "execution", "indicator_points", "tier_points",
                                          "reverse_rule", "qualitative", "qualitative_default", "grades", "checks",
-                                         "monitoring"),
+                                         "monitoring", "grade_bounds"),
                   required=("id", "title", "execution", "indicator_points", "grades"))
     if d is None:
         raise SchemeError(c.problems)
@@ -238,12 +283,14 @@ def parse_scheme(text: str, *, path: str = "<memory>", sha256: str = "") -> Sche
     reverse = c.text("reverse_rule", d.get("reverse_rule", "ratio"), choices=("ratio", "linear-2x"))
     weight = c.number("execution.weight", execution.get("weight"), minimum=0)
     points = c.number("indicator_points", d.get("indicator_points"), minimum=0)
+    bounds = c.text("grade_bounds", d.get("grade_bounds", "inclusive"), choices=("inclusive", "exclusive"))
     if c.problems:
         raise SchemeError(c.problems)
     return Scheme(id=scheme_id, title=c.text("title", d.get("title")), execution_weight=weight,
                   indicator_points=points, reverse_rule=reverse, qualitative=bands,
                   qualitative_default=defaults, grades=tuple(grades), thresholds=thresholds, tier_points=tiers,
-                  source=path, sha256=sha256, monitoring=monitoring)
+                  source=path, sha256=sha256, monitoring=monitoring,
+                  grade_bounds=bounds or "inclusive")
 
 
 def _monitoring_thresholds(c, value) -> dict[str, Decimal]:

@@ -72,6 +72,7 @@ class GradeResult:
     min_label: str
     max_label: str
     possible: tuple[str, ...]
+    trail: str = ""  # which band table graded the total (the scheme's title and its bands)
 
     @property
     def text(self) -> str:
@@ -292,4 +293,5 @@ def grade(summary: ScoreSummary, scheme: Scheme) -> GradeResult:
     """The grade at each end of the score interval (the same when the score is complete)."""
     low, high = scheme.grade_for(summary.min), scheme.grade_for(summary.max)
     return GradeResult(label=low if summary.complete else None, min_label=low, max_label=high,
-                       possible=tuple(scheme.grade_labels_between(summary.min, summary.max)))
+                       possible=tuple(scheme.grade_labels_between(summary.min, summary.max)),
+                       trail=scheme.grade_trail(summary.min if summary.complete else None))

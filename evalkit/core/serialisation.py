@@ -33,6 +33,7 @@ def params_to_mapping(params: m.Params) -> dict:
     d = params.department
     return _prune({
         "schema": SCHEMA,
+        **_kind(params),
         "department": {"id": d.id, "name": d.name, "year": d.year, "region": d.region, "city": d.city},
         "scheme": params.scheme,
         "unit": params.unit,
@@ -135,11 +136,12 @@ def _budget(b: m.Budget) -> dict:
                            for p in b.projects]
     if b.monthly is not None:
         out["monthly"] = [{"month": p.month, "executed": p.executed} for p in b.monthly]
+    out.update(_form_budget(b))
     return out
 
 
 def _goal(goal: m.Goal) -> dict:
-    return {"name": goal.name, "number": goal.number, "objective": goal.objective,
+    return {"name": goal.name, "number": goal.number, "objective": goal.objective, "outcome": goal.outcome,
             "indicators": [indicator_mapping(ind) for ind in goal.indicators]}
 
 
@@ -149,7 +151,27 @@ def indicator_mapping(ind: m.Indicator) -> dict:
     return {"name": ind.name, "statement": ind.statement, "direction": ind.direction, "target": ind.target,
             "unit": ind.unit, "actual": ind.actual, "tier": ind.tier, "weight": ind.weight, "level": ind.level,
             "coefficient": percent(ind.coefficient), "rule": _rule(ind.rule), "reported": reported,
-            "deviation": ind.deviation}
+            "deviation": ind.deviation, "level2": ind.level2, "basis": ind.basis}
+
+
+def _kind(params: m.Params) -> dict:
+    """``kind: project`` and the project header, for a project table's params (nothing for a department)."""
+    if params.kind != "project" or params.project is None:
+        return {}
+    p = params.project
+    return {"kind": "project", "project": {"name": p.name, "code": p.code, "department": p.department,
+                                           "implementer": p.implementer, "manager": p.manager}}
+
+
+def _form_budget(b: m.Budget) -> dict:
+    """A project table's 其中 rows and its reason for low execution (nothing when absent)."""
+    out = {}
+    if b.sources:
+        out["sources"] = [{"name": s.name, "initial": s.initial, "adjusted": s.adjusted, "executed": s.executed}
+                          for s in b.sources]
+    if b.deviation is not None:
+        out["deviation"] = b.deviation
+    return out
 
 
 def _rule(rule: m.Rule | None) -> dict | None:

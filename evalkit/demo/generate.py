@@ -25,6 +25,7 @@ from ..iorw import write_atomic
 from .design import Design, base_design, catalogue, expected_score, finish, report
 from .monitoring import Monitored, monitoring_md, monitoring_notes, monitoring_yaml, plant_monitoring
 from .plants import PLANTED, SEED_SCHEME
+from .projects import add_projects, project_file_names, projects_md
 from .render import (
     REGION,
     demo_md,
@@ -162,9 +163,10 @@ def generate(folder: Path, *, seed: int = 2023, count: int = 24, year: int = 202
 
 
 def render_files(designs: list[Design], *, seed: int, count: int, year: int,
-                 monitored: dict[str, Monitored] | None = None) -> dict[str, str]:
+                 monitored: dict[str, Monitored] | None = None, tables: bool = True) -> dict[str, str]:
     """File name → text of every file of one generation, in writing order (with each department's
-    ``.monitoring.yaml`` when ``monitored`` holds its 1–7月 monitoring)."""
+    ``.monitoring.yaml`` when ``monitored`` holds its 1–7月 monitoring; ``tables``: with the
+    departments' project tables, :mod:`.projects`)."""
     files: dict[str, str] = {}
     for d in designs:
         stem = f"{d.id}-{year}"
@@ -180,7 +182,10 @@ def render_files(designs: list[Design], *, seed: int, count: int, year: int,
     plan = plan_of(designs, seed=seed, count=count, year=year)
     if monitored:
         plan["monitoring"] = monitoring_notes(designs, monitored)
-    files["DEMO.md"] = demo_md(plan, designs) + (monitoring_md(plan, designs) if monitored else "")
+    if tables:
+        add_projects(files, plan, designs)
+    files["DEMO.md"] = (demo_md(plan, designs) + (monitoring_md(plan, designs) if monitored else "")
+                        + ("\n".join(projects_md(plan, designs)) + "\n" if tables else ""))
     files["demo-plan.json"] = plan_json(plan)
     return files
 
@@ -191,7 +196,8 @@ def previous_results(designs: list[Design]) -> dict[str, str]:
     generation has no time or machine of its own)."""
     files = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, text in render_files(designs, seed=designs[0].seed, count=len(designs), year=designs[0].year).items():
+        for name, text in render_files(designs, seed=designs[0].seed, count=len(designs), year=designs[0].year,
+                                       tables=False).items():
             (Path(tmp) / name).write_text(text, encoding="utf-8")
         for d in designs:
             doc = evaluate(Path(tmp) / f"{d.id}-{d.year}.yaml", history=False).to_dict()
@@ -206,4 +212,5 @@ def demo_file_names(year: int) -> set[str]:
     return {f"{spec['id']}-{y}{suffix}" for spec in catalogue()["departments"]
             for y, suffixes in ((year, (".yaml", ".projects.csv", ".monthly.csv", ".monitoring.yaml")),
                                 (year - 1, (".result.json",)))
-            for suffix in suffixes}
+            for suffix in suffixes} | {name for spec in catalogue()["departments"]
+                                       for name in project_file_names(spec["id"], year)}

@@ -96,7 +96,8 @@ def _folder_row(folder: Path) -> dict:
                 "score": score, "sort": float(r["score"]["min"]),
                 "sort_max": float(r["score"]["max"]), "grade": str(grade), "reported": r["reported"].get("score"),
                 "findings": counts, "sample": is_sample_region(r["department"].get("region")),
-                "light": result_light(r), **review_fields(r, counts)}
+                "light": result_light(r), **review_fields(r, counts),
+                "projects": _projects_of(folder.name, r)}
     except (KeyError, TypeError, ValueError, AttributeError):  # valid JSON of another shape
         return {**row, "status": "unreadable",
                 "note": f"结果文件 {outputs.RESULT.filename} 的内容不是本程序写出的格式（缺少得分等内容）。{NOTES['rerun']}"}
@@ -147,6 +148,21 @@ def _links(folder: Path, names: set[str] | None = None) -> dict[str, str]:
             if o.filename in names and (folder / o.filename).is_file()}
 
 
+def _projects_of(folder: str, result: dict) -> list[tuple[str, str, str]]:
+    """The department's project tables as its result lists them: (name, score and grade, link)."""
+    return [(str(p["name"]), f"{p['score_display']}分，{p['grade']}", f"{folder}/项目/{p['folder']}/appendix.html")
+            for p in result.get("projects") or () if isinstance(p, dict) and "folder" in p]
+
+
+def _project_links(row: dict) -> str:
+    """The department's projects under its files: each project's appendix, score and grade."""
+    projects = row.get("projects") or []
+    if not projects:
+        return ""
+    items = "".join(f"<li><a href='{escape(href)}'>{escape(name)}</a>（{escape(text)}）</li>" for name, text, href in projects)
+    return f"<details><summary>项目自评表{len(projects)}个</summary><ul>{items}</ul></details>"
+
+
 #: Rows that are not a finished result: their status text, row class and sort key (below every score).
 STATUS = {"failed": ("失败", "failed", -1), "unreadable": ("无法读取", "unsettled", -2),
           "incomplete": ("未完成", "unsettled", -2), "stale": ("已过期", "stale", -3)}
@@ -180,7 +196,7 @@ def render(rows: list[dict], *, year: int | str, overview: dict[str, str] | None
             f"<td>{escape(r['grade'])}<br><small>{escape(r['scheme'])}</small></td>"
             f"<td class='num'>{reported}</td>"
             f"<td class='num e' data-sort='{f['error']}'>{f['error']}</td><td class='num w'>{f['warning']}</td>"
-            f"<td class='num'>{f['info']}</td><td>{status}</td><td>{_link_list(r)}</td></tr>")
+            f"<td class='num'>{f['info']}</td><td>{status}</td><td>{_link_list(r)}{_project_links(r)}</td></tr>")
     for r in [*failed, *unsettled, *stale]:
         label, css, sort = STATUS[r["status"]]
         detail = " ".join(x for x in (r.get("error", "")[:400], r.get("note") or "") if x)

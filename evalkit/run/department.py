@@ -37,6 +37,7 @@ from ..paths import department_dir, notebook_path
 from . import kernels
 from . import staging as stage
 from .fingerprint import run_score_text, stamp
+from .projects import swap_in_projects, write_project_outputs
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +157,12 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
                      metadata={"department": d.id, "year": d.year})
         finally:
             documents.join()  # before anything else touches the staging folder or the evaluation
+        write_project_outputs(ev, staging, formats)
         write_atomic(staging / outputs.RESULT.filename,
                      json.dumps(ev.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
         write_atomic(staging / outputs.STAMP.filename,
                      json.dumps(stamp(ev, notebook, tuple(formats)), ensure_ascii=False, indent=2).encode("utf-8"))
+        swap_in_projects(staging, target)
         stage.swap_in(staging, target, stage.DEPARTMENT)
     except Exception as exc:  # one department's failure must not stop a batch
         outcome.error_kind, outcome.error = type(exc).__name__, error_text(exc, where=target)

@@ -153,4 +153,17 @@ class Stamps:
                     return None
         except (OSError, TypeError, KeyError):
             return None
+        if _new_project_table(base, folder.name, files):
+            return None
         return folder, summary
+
+
+def _new_project_table(base: Path, department_id: str, files: dict) -> bool:
+    """Whether a project table naming the department has appeared beside its params file since the
+    stamp (one that was there then is among the files read)."""
+    from ..core.project_files import project_candidates
+
+    try:
+        return any(p.name not in files for p in project_candidates(base, department_id))
+    except OSError:
+        return True

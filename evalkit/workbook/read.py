@@ -74,6 +74,10 @@ def import_workbook(table: str | Path, out: str | Path | None = None, *, overwri
     table = Path(table)
     if out is not None and Path(out).exists() and not overwrite:
         raise FileExistsError(f"{out} exists; choose another name or overwrite it explicitly")
+    from .project import import_project_workbook, is_project_workbook
+
+    if is_project_workbook(table):  # a 项目支出绩效自评表 (kind: project)
+        return _write_imported(import_project_workbook(table), out)
     mapping, cells, hidden = _read(table)
     base = Path(out).resolve().parent if out is not None else Path.cwd()
     _check_scheme(cells, mapping.get("scheme"), base)
@@ -83,6 +87,13 @@ def import_workbook(table: str | Path, out: str | Path | None = None, *, overwri
         params = _parse(_without_weights(mapping), table, cells)
     check_typed(cells, params, base)
     text = params_yaml(params, header=f"Imported from {table.name} by `evalkit import-xlsx` (schema {SCHEMA}).")
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(Path(out), text.encode("utf-8"))
+    return text
+
+
+def _write_imported(text: str, out: str | Path | None) -> str:
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         write_atomic(Path(out), text.encode("utf-8"))

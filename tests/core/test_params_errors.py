@@ -39,7 +39,7 @@ BAD_FILES = [
     ("year_out_of_range.yaml", "department.year", 6, "between 1990 and 2100, got 203"),
     ("fractional_year.yaml", "department.year", 6, "expected a whole number, got 2023.5"),
     ("wrong_schema.yaml", "schema", 2, "expected 'evalkit/v1', got 'evalkit/v2'"),
-    ("unknown_scheme.yaml", "scheme", 7, "unknown scheme 'mof-2021'; expected one of mof-2020, seed-85-75-60"),
+    ("unknown_scheme.yaml", "scheme", 7, "unknown scheme 'mof-2021'; expected one of mof-2020, mof-2020-gt90, seed-85-75-60"),
     ("bad_direction.yaml", f"{ID}.direction", 16, "expected one of >=, >, <=, <, =, qualitative; got '=>'"),
     ("unquoted_direction.yaml", "", 16, 'quote comparison operators, e.g. direction: ">="'),
     ("duplicate_key.yaml", "budget.executed", 12, "duplicate key"),

@@ -14,7 +14,7 @@ SCHEMES = FIXTURES / "schemes"
 
 
 def test_shipped_schemes():
-    assert shipped_schemes() == ["mof-2020", "seed-85-75-60"]
+    assert shipped_schemes() == ["mof-2020", "mof-2020-gt90", "seed-85-75-60"]
 
 
 @pytest.mark.parametrize(("scheme_id", "labels", "mins"), [
@@ -54,7 +54,7 @@ def test_grade_labels_between(scheme_id, low, high, labels):
 def test_unknown_scheme_id():
     with pytest.raises(SchemeError) as info:
         load_scheme("mof-2021")
-    assert "expected one of mof-2020, seed-85-75-60" in str(info.value)
+    assert "expected one of mof-2020, mof-2020-gt90, seed-85-75-60" in str(info.value)
     assert isinstance(info.value, evalkit.ParamsError)
 
 

@@ -14,6 +14,7 @@ from conftest import PARAMS, ROOT
 import evalkit
 from evalkit import cli
 from evalkit.demo.generate import MAX_COUNT, MIN_CLEAN, MIN_COUNT, REGION, generate
+from evalkit.paths import is_project_file
 from evalkit.portfolio.findings import load_portfolio_rules
 
 PLAN = json.loads((PARAMS / "demo-plan.json").read_text(encoding="utf-8"))

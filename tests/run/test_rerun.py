@@ -74,12 +74,15 @@ def test_the_stamp_names_every_file_read_and_every_file_looked_for(finished):
     path, _, folder = finished
     files = json.loads((folder / outputs.STAMP.filename).read_text(encoding="utf-8"))["files"]
     read = {k for k, v in files.items() if v is not None}
+    projects = {p.name for p in path.parent.glob(f"{DEMO}-2023.project-*.yaml")}  # its project tables
+    assert projects
     assert read == {f"{DEMO}-2023.yaml", f"{DEMO}-2023.monthly.csv", f"{DEMO}-2023.projects.csv",
-                    f"{DEMO}-2022.result.json", f"{DEMO}-2023.monitoring.yaml"}
+                    f"{DEMO}-2022.result.json", f"{DEMO}-2023.monitoring.yaml", *projects}
     assert {k for k, v in files.items() if v is None} == {f"{DEMO}-2023.review.yaml", f"{DEMO}-2022.yaml",
                                                           f"{DEMO}-2022.yml", "bureau.yaml", "bureau.yml",
                                                           f"{DEMO}-2023.rectification.yaml",
-                                                          f"{DEMO}-2022.rectification.yaml"}
+                                                          f"{DEMO}-2022.rectification.yaml",
+                                                          *(p.replace(".yaml", ".review.yaml") for p in projects)}
     assert files[path.name]["size"] == path.stat().st_size
 
 

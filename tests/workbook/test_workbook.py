@@ -41,6 +41,9 @@ def comparable(ev: evalkit.Evaluation) -> dict:
     out.pop("previous_year")
     out.pop("monitoring", None)
     out["findings"] = [f for f in out["findings"] if not f["id"].startswith("monitoring.")]
+    out.pop("projects", None)  # the project tables beside it (their own round trip: tests/project)
+    out.pop("projects_coverage", None)
+    out["findings"] = [f for f in out["findings"] if not f["id"].startswith("project.")]
     return out
 
 

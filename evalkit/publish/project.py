@@ -1,0 +1,255 @@
+"""The 项目支出绩效自评表's pages: the table itself as HTML, Word and PDF (the unit's document, in its
+voice), each project's appendix (the finance bureau's reading of it: scores, findings, evidence,
+整改建议), and the 项目 section of its department's appendix.
+
+>>> ev = evaluate("params/demo-health-bureau-2023.yaml")          # doctest: +SKIP
+>>> "卫生应急宣传培训经费" in projects_block(ev).data               # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import io
+from html import escape
+
+from IPython.display import HTML
+
+from ..core.evaluation import Evaluation, project_folder_name
+from ..core.model import DIRECTION_LABELS
+from ..core.numbers import fmt, fmt_pct, fmt_plain
+from ..core.sample import is_sample_region
+from ..core.wording import finding_label, tidy
+from . import appendix
+from .markup import html_table
+
+#: Where a department's project outputs go, inside its output folder.
+PROJECTS_DIR = "项目"
+TABLE_TITLE = "项目支出绩效自评表"
+_STYLE = """<style>
+@page { size: A4; margin: 18mm 15mm; }
+body { font-family: "Noto Sans CJK SC", "Noto Serif CJK SC", sans-serif; font-size: 10.5pt; line-height: 1.5; }
+h1 { font-size: 16pt; text-align: center; } h2 { font-size: 13pt; } h3 { font-size: 11pt; }
+table { border-collapse: collapse; width: 100%; margin: 6pt 0; }
+td, th { border: 1px solid #808080; padding: 2pt 4pt; vertical-align: middle; }
+th { background: #DCE6F1; } td.num { text-align: right; } .note { color: #555; font-size: 9pt; }
+</style>"""
+
+
+def _project_name(ev: Evaluation) -> str:
+    return ev.params.project.name
+
+
+def _rows(ev: Evaluation) -> list[list]:
+    """The 项目资金 rows: 年度资金总额 then the 其中 rows (no 分值 or 得分 on those)."""
+    b, res = ev.params.budget, ev.budget
+    initial = fmt(b.initial) if b.initial is not None else ""
+    rows = [["年度资金总额", initial, fmt(b.adjusted), fmt(b.executed), fmt_plain(ev.scheme.execution_weight),
+             fmt_pct(res.execution_rate), fmt(res.execution_score)]]
+    for i, s in enumerate(b.sources):
+        rate = fmt_pct(s.executed / s.adjusted) if s.adjusted else "—"
+        rows.append([("其中：" if i == 0 else "") + s.name, fmt(s.initial) if s.initial is not None else "",
+                     fmt(s.adjusted), fmt(s.executed), "—", rate, "—"])
+    return rows
+
+
+def table_html(ev: Evaluation) -> str:
+    """The 自评表 as an HTML fragment in the form's order (the unit's own figures and words)."""
+    p, d = ev.params.project, ev.params.department
+    head = html_table(["项目名称", "主管部门", "实施单位", "项目负责人"],
+                      [[p.name, d.name, p.implementer or "", p.manager or ""]])
+    funds = html_table(["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], _rows(ev),
+                       numeric={1, 2, 3, 4, 5, 6})
+    reason = ev.params.budget.deviation
+    goals = html_table(["年度总体目标", "预期目标", "实际完成情况"],
+                       [[g.name, g.objective or "", g.outcome or ""] for g in ev.params.goals])
+    rows = []
+    for s in ev.indicator_scores:
+        ind = s.indicator
+        rows.append([ind.tier or "", ind.level2 or "", ind.name, _target(ind),
+                     _value(ind.actual, ind.unit), fmt(s.weight), fmt(s.score) if s.score is not None else "",
+                     ind.deviation or ""])
+    rows.append(["总分", "", "", "", "", fmt(sum(s.weight for s in ev.indicator_scores) + ev.budget.execution_weight),
+                 ev.score_text(), f"评价等级：{ev.grade_text()}"])
+    indicators = html_table(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+                             "偏差原因分析及改进措施"], rows, numeric={5, 6})
+    parts = [f"<h1>{TABLE_TITLE}</h1>", f"<p style='text-align:center'>（{d.year}年度）</p>", head, funds]
+    if reason:
+        parts.append(f"<p>执行率低于90%的原因：{escape(reason)}</p>")
+    parts += [goals, indicators, f"<p class='note'>{escape('；'.join(ev.scheme.band_texts()))}</p>"]
+    return "".join(parts)
+
+
+def _target(ind) -> str:
+    """年度指标值 as the form prints it: ``≥90%``; a qualitative target as written."""
+    text = _value(ind.target, ind.unit)
+    return text if ind.direction == "qualitative" else f"{DIRECTION_LABELS[ind.direction]}{text}"
+
+
+def _value(value, unit: str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return f"{fmt_plain(value)}{unit or ''}"
+
+
+def table_page(ev: Evaluation) -> str:
+    """The 自评表 as a self-contained A4 HTML page (for the PDF)."""
+    return (f"<!DOCTYPE html><html lang='zh'><head><meta charset='utf-8'><title>{escape(_project_name(ev))}"
+            f" {TABLE_TITLE}</title>{_STYLE}</head><body>{table_html(ev)}</body></html>")
+
+
+def table_pdf(ev: Evaluation) -> bytes:
+    from .exporters import render_pdf
+
+    return render_pdf(table_page(ev))
+
+
+def table_xlsx(ev: Evaluation) -> bytes:
+    """The 自评表 as ``项目支出绩效自评表.xlsx`` (:mod:`evalkit.workbook.project`)."""
+    from ..workbook.project import render_project_workbook
+
+    return render_project_workbook(ev)
+
+
+def table_docx(ev: Evaluation) -> bytes:
+    """The 自评表 as a Word document: the same rows as the HTML, one Word table per block."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm, Pt
+
+    document = Document()
+    section = document.sections[0]
+    section.orientation, section.page_width, section.page_height = WD_ORIENT.LANDSCAPE, Mm(297), Mm(210)
+    style = document.styles["Normal"]
+    style.font.name, style.font.size = "宋体", Pt(10.5)
+    style.element.rPr.rFonts.set("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia", "宋体")
+    document.add_heading(TABLE_TITLE, level=1)
+    document.add_paragraph(f"（{ev.params.department.year}年度）")
+    p, d = ev.params.project, ev.params.department
+    _docx_table(document, ["项目名称", "主管部门", "实施单位", "项目负责人"],
+                [[p.name, d.name, p.implementer or "", p.manager or ""]])
+    _docx_table(document, ["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], _rows(ev))
+    if ev.params.budget.deviation:
+        document.add_paragraph(f"执行率低于90%的原因：{ev.params.budget.deviation}")
+    _docx_table(document, ["年度总体目标", "预期目标", "实际完成情况"],
+                [[g.name, g.objective or "", g.outcome or ""] for g in ev.params.goals])
+    rows = [[s.indicator.tier or "", s.indicator.level2 or "", s.indicator.name,
+             _target(s.indicator), _value(s.indicator.actual, s.indicator.unit),
+             fmt(s.weight), fmt(s.score) if s.score is not None else "", s.indicator.deviation or ""]
+            for s in ev.indicator_scores]
+    rows.append(["总分", "", "", "", "", fmt(sum(s.weight for s in ev.indicator_scores) + ev.budget.execution_weight),
+                 ev.score_text(), f"评价等级：{ev.grade_text()}"])
+    _docx_table(document, ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+                           "偏差原因分析及改进措施"], rows)
+    document.add_paragraph("；".join(ev.scheme.band_texts()))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _docx_table(document, headers: list[str], rows: list[list]) -> None:
+    table = document.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
+        cell.text = text
+    for values in rows:
+        for cell, value in zip(table.add_row().cells, values, strict=True):
+            cell.text = str(value)
+
+
+# --- the finance bureau's pages ----------------------------------------------------------------
+
+def appendix_page(ev: Evaluation) -> str:
+    """A project's appendix: the table's figures recomputed, the grade and which band table gave
+    it, and the findings with their evidence and 整改建议, as a self-contained HTML page."""
+    d, p = ev.params.department, ev.params.project
+    sample = "（示例数据）" if is_sample_region(d.region) else ""
+    findings = appendix.findings_block(ev).data
+    body = [f"<h1>{escape(p.name)}{d.year}年度项目支出绩效自评复核附件{sample}</h1>",
+            f"<p>主管部门：{escape(d.name)}；实施单位：{escape(p.implementer or d.name)}"
+            + (f"；项目编码：{escape(p.code)}" if p.code else "") + "</p>",
+            "<h2>一、项目资金执行情况</h2>",
+            html_table(["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], _rows(ev),
+                       numeric={1, 2, 3, 4, 5, 6}),
+            f"<p>{escape(ev.budget.trails.get('execution_score', ''))}</p>",
+            "<h2>二、绩效指标完成情况</h2>", appendix.indicator_table(ev).data,
+            "<h2>三、得分与评价等级</h2>",
+            f"<p>复核得分{escape(ev.score_text())}分，评价等级为“{escape(ev.grade_text())}”。"
+            + (f"自评表填报得分{fmt(ev.params.reported.score)}分。" if ev.params.reported.score is not None else "")
+            + (f"自评表填报等级为“{escape(ev.params.reported.grade)}”。" if ev.params.reported.grade else "") + "</p>",
+            f"<p>{escape(ev.grade.trail)}。</p>",
+            "<h2>四、发现的问题</h2>", findings,
+            "<h2>五、可复现信息</h2>", appendix.provenance_block(ev).data]
+    return (f"<!DOCTYPE html><html lang='zh'><head><meta charset='utf-8'><title>{escape(p.name)}</title>{_STYLE}"
+            f"</head><body>{''.join(body)}</body></html>")
+
+
+def projects_block(ev: Evaluation) -> HTML:
+    """The 项目 section of a department's appendix: each project table received, with its recomputed
+    score, grade, execution and findings, linked to its own appendix; then how many were received."""
+    projects = ev.project_evaluations
+    if not projects:
+        return HTML("<p>本部门未报送项目支出绩效自评表。</p>")
+    rows = []
+    for p in projects:
+        counts = p.severity_counts()
+        labels = "、".join(dict.fromkeys(finding_label(f.id) for f in p.finding_items)) or "未发现问题"
+        link = f"{PROJECTS_DIR}/{project_folder_name(p.params)}/appendix.html"
+        rows.append([(link, _project_name(p)), fmt(p.params.budget.adjusted),
+                     fmt(p.params.budget.executed), fmt_pct(p.budget.execution_rate), p.score_text(), p.grade_text(),
+                     p.params.reported.grade or "—",
+                     f"{counts['error']}项错误，{counts['warning']}项警告：{labels}" if any(counts.values()) else labels])
+    table = _linked_table(["项目名称", "全年预算数", "全年执行数", "执行率", "复核得分", "评价等级", "自评等级", "发现的问题"],
+                          rows, numeric={1, 2, 3, 4})
+    line = next((ln for ln in ev.params.budget.lines if ln.kind == "project"), None)
+    received = len(projects)
+    if line is not None and line.count is not None and received < line.count:
+        note = (f"部门报告专项预算项目{line.count}个，本次收到其中{received}个项目的自评表；项目资金只核对所收到的项目"
+                "不超过部门项目支出、与项目明细表一致，未按全部项目核对合计数。")
+    else:
+        note = f"收到项目自评表{received}个，项目资金合计已与部门项目支出逐项核对。"
+    rolled = [f for f in ev.finding_items if f.id.startswith("project.")]
+    parts = [table, f"<p>{escape(note)}</p>"]
+    if rolled:
+        parts.append("<p>项目自评表与部门数据核对发现的问题：</p><ol>"
+                     + "".join(f"<li>{escape(f.message)}</li>" for f in rolled) + "</ol>")
+    return HTML("".join(parts))
+
+
+def overview_block(pf) -> HTML:
+    """The 项目 section of the district overview: per department, the project tables received (of how
+    many its line counts), their scores and grades, and the problems the tables and the roll-up show."""
+    rows = []
+    for dept_id, ev in pf.evaluations.items():
+        projects = ev.project_evaluations
+        if not projects:
+            continue
+        line = next((ln for ln in ev.params.budget.lines if ln.kind == "project"), None)
+        received = f"{len(projects)}/{line.count}" if line is not None and line.count is not None else str(len(projects))
+        scores = "、".join(f"{_project_name(p)}{p.score_text()}分（{p.grade_text()}）" for p in projects)
+        problems = sum(len(p.finding_items) for p in projects)
+        rolled = [f for f in ev.finding_items if f.id.startswith("project.")]
+        words = "；".join(f.message for f in rolled) or "—"
+        rows.append([(f"{dept_id}/appendix.html", ev.department.name), received, scores,
+                     f"{problems}项" if problems else "无", words])
+    if not rows:
+        return HTML("<p>各部门均未报送项目支出绩效自评表。</p>")
+    return HTML(_linked_table(["部门", "收到的项目自评表", "项目得分与等级", "项目自评表的问题", "与部门数据核对的问题"],
+                              rows, numeric={1}))
+
+
+def _linked_table(headers: list[str], rows: list[list], *, numeric: set[int]) -> str:
+    """A table whose first cell is ``(href, text)``: a link to the project's appendix; every cell escaped."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = []
+    for (href, name), *rest in rows:
+        cells = [f"<td><a href='{escape(href)}'>{escape(tidy(name))}</a></td>"]
+        cells += [f"<td class='num'>{escape(tidy(str(v)))}</td>" if i in numeric else f"<td>{escape(tidy(str(v)))}</td>"
+                  for i, v in enumerate(rest, 1)]
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<table class='evalkit-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+__all__ = ["PROJECTS_DIR", "appendix_page", "overview_block", "projects_block", "table_docx", "table_html",
+           "table_page", "table_pdf", "table_xlsx"]

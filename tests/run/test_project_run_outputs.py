@@ -1,0 +1,88 @@
+"""``evalkit run`` of a department with its project tables: every project's table (xlsx, docx, pdf),
+result.json and appendix under the department's 项目 folder, its appendix and the index naming them;
+a changed project file reruns its department, an unchanged folder is skipped."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+from conftest import BIN, PARAMS
+
+pytestmark = pytest.mark.slow
+
+DEPT = "demo-market-regulation-bureau"
+
+
+def run(folder, out) -> str:
+    done = subprocess.run([str(BIN / "evalkit"), "run", str(folder), "--out", str(out), "--no-progress"],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode in (0, 1), done.stderr  # 1: the department carries errors (it is planted)
+    return done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("params")
+    for path in PARAMS.glob(f"{DEPT}-2023*"):
+        shutil.copy(path, folder / path.name)
+    out = tmp_path_factory.mktemp("reports")
+    log = run(folder, out)
+    return folder, out, log
+
+
+def test_every_project_gets_its_files(ran):
+    folder, out, _ = ran
+    dept = out / "2023" / DEPT
+    projects = sorted((dept / "项目").iterdir())
+    assert len(projects) == len(list(folder.glob("*.project-*.yaml"))) >= 3
+    for project in projects:
+        names = {p.name for p in project.iterdir()}
+        assert {"项目支出绩效自评表.xlsx", "项目支出绩效自评表.docx", "项目支出绩效自评表.pdf", "result.json",
+                "appendix.html"} <= names, project
+        result = json.loads((project / "result.json").read_text(encoding="utf-8"))
+        assert result["kind"] == "project" and result["project"]["department"] == DEPT
+        assert "等级表" in result["grade_trail"]
+
+
+def test_the_department_appendix_and_result_name_its_projects(ran):
+    _, out, _ = ran
+    dept = out / "2023" / DEPT
+    text = re.sub(r"<[^>]+>", " ", (dept / "appendix.html").read_text(encoding="utf-8"))
+    result = json.loads((dept / "result.json").read_text(encoding="utf-8"))
+    assert result["projects"] and result["projects_coverage"]["complete"] is False
+    for project in result["projects"]:
+        assert project["name"] in text
+    assert "project.grade_mismatch" in {f["id"] for f in result["findings"]}
+    assert "自评表却评为" in text  # the roll-up finding in the reviewer's findings
+
+
+def test_the_index_lists_projects_under_their_department(ran):
+    _, out, _ = ran
+    index = (out / "2023" / "index.html").read_text(encoding="utf-8")
+    assert "项目自评表" in index and f"{DEPT}/项目/" in index
+
+
+def test_a_changed_project_file_reruns_its_department(ran):
+    folder, out, _ = ran
+    assert re.search("skip|跳过|unchanged", run(folder, out), re.IGNORECASE)  # nothing changed: nothing rerun
+    table = sorted(folder.glob("*.project-02.yaml"))[0]
+    table.write_text(table.read_text(encoding="utf-8").replace("grade: 优秀", "grade: 良好", 1), encoding="utf-8")
+    run(folder, out)
+    result = json.loads((out / "2023" / DEPT / "result.json").read_text(encoding="utf-8"))
+    assert sum(f["id"] == "project.grade_mismatch" for f in result["findings"]) == 2
+
+
+def test_a_new_project_file_reruns_its_department(ran):
+    folder, out, _ = ran
+    from evalkit.run.fingerprint import Stamps
+
+    department = folder / f"{DEPT}-2023.yaml"
+    assert Stamps(out, ("html", "pdf", "docx", "xlsx")).unchanged(department) is not None
+    first = sorted(folder.glob("*.project-01.yaml"))[0]
+    (folder / f"{DEPT}-2023.project-09.yaml").write_text(
+        first.read_text(encoding="utf-8").replace("code: ", "code: X", 1), encoding="utf-8")
+    assert Stamps(out, ("html", "pdf", "docx", "xlsx")).unchanged(department) is None
