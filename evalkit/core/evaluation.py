@@ -398,8 +398,9 @@ def _bureau_of(params: Params, bureau, files: dict) -> Bureau:
 
 
 def _ledgers_of(params: Params, files: dict, history: bool) -> tuple[Ledger, ...]:
-    """Last year's 整改 ledger (when ``history``) and this year's, those that exist."""
-    if params.source == "<memory>":
+    """Last year's 整改 ledger (when ``history``) and this year's, those that exist (a department's:
+    a project table has none of its own, and its department's ledger is the department's)."""
+    if params.source == "<memory>" or params.kind == "project":
         return ()
     d = params.department
     ledgers = []

@@ -19,7 +19,7 @@ from evalkit.portfolio.findings import load_portfolio_rules
 
 PLAN = json.loads((PARAMS / "demo-plan.json").read_text(encoding="utf-8"))
 DEMO = sorted(p for p in PARAMS.glob("demo-*") if p.is_file())
-DEMO_PARAMS = [p for p in DEMO if p.suffix == ".yaml" and not p.name.endswith(".monitoring.yaml")]
+DEMO_PARAMS = [p for p in DEMO if p.suffix == ".yaml" and not p.name.endswith(".monitoring.yaml") and not is_project_file(p)]
 
 
 def core_finding_ids() -> set[str]:

@@ -82,7 +82,8 @@ def test_the_stamp_names_every_file_read_and_every_file_looked_for(finished):
                                                           f"{DEMO}-2022.yml", "bureau.yaml", "bureau.yml",
                                                           f"{DEMO}-2023.rectification.yaml",
                                                           f"{DEMO}-2022.rectification.yaml",
-                                                          *(p.replace(".yaml", ".review.yaml") for p in projects)}
+                                                          *(p.replace(".yaml", ".review.yaml") for p in projects),
+                                                          *(p.replace(".yaml", ".monitoring.yaml") for p in projects)}
     assert files[path.name]["size"] == path.stat().st_size
 
 
