@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..exceptions import EvalkitError
@@ -16,18 +17,48 @@ from .model import Params
 
 
 def project_candidates(folder: Path, department_id: str) -> list[Path]:
-    """The project files in ``folder`` that name ``department_id`` anywhere (checked properly on loading)."""
-    found = []
-    for path in sorted(folder.iterdir()):
-        if path.suffix not in PARAMS_SUFFIXES or path.name.startswith(".") or ".scheme." in path.name:
-            continue
+    """The project files in ``folder`` that name ``department_id`` (checked properly on loading).
+
+    The folder is read once per process and listing (:func:`_folder_index`): a folder of thousands
+    of departments is scanned once, not once per department."""
+    return [folder / name for name in _folder_index(folder).get(department_id, ())]
+
+
+#: folder → (its listing's signature, department id → project file names); see :func:`_folder_index`.
+_INDEX: dict[Path, tuple[tuple, dict[str, tuple[str, ...]]]] = {}
+_DEPARTMENT_LINE = re.compile(r"^\s*department:\s*['\"]?([a-z0-9][a-z0-9._-]*)['\"]?\s*(?:#.*)?$|"
+                              r"[{,]\s*department:\s*['\"]?([a-z0-9][a-z0-9._-]*)['\"]?\s*[,}]", re.MULTILINE)
+
+
+def _folder_index(folder: Path) -> dict[str, tuple[str, ...]]:
+    """Department id → the project files of ``folder`` naming it (``project.department`` as written,
+    in block or flow style), kept while the folder's listing (its modification time and its names)
+    is unchanged. A file edited in place to name another department is seen by the next process."""
+    folder = Path(folder)
+    try:
+        names = sorted(p.name for p in folder.iterdir() if p.suffix in PARAMS_SUFFIXES
+                       and not p.name.startswith(".") and ".scheme." not in p.name)
+        signature = (folder.stat().st_mtime_ns, len(names), hash(tuple(names)))
+    except OSError:
+        return {}
+    cached = _INDEX.get(folder)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    index: dict[str, list[str]] = {}
+    for name in names:
         try:
-            text = path.read_text(encoding="utf-8-sig", errors="replace")
+            text = (folder / name).read_text(encoding="utf-8-sig", errors="replace")
         except OSError:
             continue
-        if KIND_PROJECT.search(text) and department_id in text:
-            found.append(path)
-    return found
+        if not KIND_PROJECT.search(text):
+            continue
+        for match in _DEPARTMENT_LINE.finditer(text):
+            dept = match.group(1) or match.group(2)
+            if name not in index.setdefault(dept, []):
+                index[dept].append(name)
+    frozen = {k: tuple(v) for k, v in index.items()}
+    _INDEX[folder] = (signature, frozen)
+    return frozen
 
 
 def department_projects(department_source: str | Path, department_id: str, year: int
