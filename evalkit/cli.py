@@ -251,6 +251,7 @@ def _engine(args):
 def _cmd_audit(args) -> int:
     from .audit.batch import audit_paths
     from .audit.terminal import render_records, render_summary
+    from .core.source import visible
 
     run = audit_paths(args.paths, out=args.out, params_out=args.params_out, jobs=args.jobs, timeout=args.timeout)
     if args.json:
@@ -261,7 +262,7 @@ def _cmd_audit(args) -> int:
         print(render_records(run.records))
         print(render_summary(run))
     for r in run.failed:
-        print(f"error: {r['refused']['message']}", file=sys.stderr)
+        print(f"error: {visible(r['refused']['message'])}", file=sys.stderr)
     if args.out:
         print(f"wrote {len(run.written)} file(s) to {args.out}/", file=sys.stderr)
     if not run.records:
