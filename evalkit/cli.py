@@ -132,7 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder for <name>.audit.json and <name>.audit.html per document (and index.html)")
     p.add_argument("--params-out", help="folder for a draft evalkit/v1 params file per audited document")
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
-    p.add_argument("--timeout", type=float, default=60, help="seconds one document may take (default: 60)")
+    p.add_argument("--timeout", type=_timeout, default=60,
+                   help="seconds one document may take, 1 to 86400 (default: 60)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an index.html that is not an audit's, or existing params files under the drafts' names")
     p.set_defaults(func=_cmd_audit)
 
     p = sub.add_parser("import-xlsx", help="read a filled-in 绩效自评表.xlsx back into a params file")
@@ -172,7 +175,7 @@ def _timeout(text: str) -> float:
     try:
         return check_timeout(float(text))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds of at least 1, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a number of seconds from 1 to 86400 (a day), got {text!r}") from None
 
 
 @contextlib.contextmanager
@@ -253,7 +256,9 @@ def _cmd_audit(args) -> int:
     from .audit.terminal import render_records, render_summary
     from .core.source import visible
 
-    run = audit_paths(args.paths, out=args.out, params_out=args.params_out, jobs=args.jobs, timeout=args.timeout)
+    with _signals_stop_the_run():
+        run = audit_paths(args.paths, out=args.out, params_out=args.params_out, jobs=args.jobs,
+                          timeout=args.timeout, force=args.force)
     if args.json:
         doc = run.records[0] if len(run.records) == 1 else run.records
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)

@@ -39,11 +39,24 @@ OWN_PAGE_MARK = b"<meta name='generator' content='evalkit audit'>"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+def _special(path: Path) -> str:
+    """What a path that exists but is not a regular file is: ``a named pipe (FIFO)``, ``a folder``, …"""
+    import stat
+
+    mode = path.stat().st_mode
+    return ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "not a file")
+
+
 def read_document(path: str | Path, *, shown: str | None = None) -> Document:
     """Read ``path`` by its suffix; ``shown`` is the name errors and the result use (default: as given)."""
     path = Path(path)
     shown = shown or str(path)
     if not path.is_file():
+        if path.exists():  # a FIFO or a device would block or never end: never opened
+            raise DocumentRefused(shown, "unsupported", f"{_special(path)}, not a regular file; expected a .txt, "
+                                                        ".docx, .pdf or .html report")
         raise DocumentRefused(shown, "not_found", "no such file; expected a .txt, .docx, .pdf or .html report")
     size = path.stat().st_size
     if size > MAX_BYTES:

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 #: The shortest timeout a department may have, in seconds (a kernel alone takes about one to start).
 MIN_TIMEOUT = 1.0
+#: The longest ``timeout``, in seconds (a day): beyond it a bound is no bound (1e308 overflows the clock).
+MAX_TIMEOUT = 86_400.0
 #: What a write to a full or failing disk fails with.
 _WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EROFS)
 
@@ -86,16 +88,18 @@ def _disk_full(exc: BaseException) -> bool:
 
 
 def check_timeout(timeout) -> float:
-    """``timeout`` in seconds if it is a usable one (a number ≥ :data:`MIN_TIMEOUT`), else ``ValueError``.
+    """``timeout`` in seconds if it is a usable one (a number from :data:`MIN_TIMEOUT` to
+    :data:`MAX_TIMEOUT`), else ``ValueError``.
 
     >>> check_timeout(0.5)
     Traceback (most recent call last):
     ...
-    ValueError: timeout must be a number of seconds of at least 1, got 0.5
+    ValueError: timeout must be a number of seconds from 1 to 86400, got 0.5
     """
     ok = isinstance(timeout, int | float) and not isinstance(timeout, bool) and math.isfinite(timeout)
-    if not ok or timeout < MIN_TIMEOUT:
-        raise ValueError(f"timeout must be a number of seconds of at least {MIN_TIMEOUT:g}, got {timeout!r}")
+    if not ok or not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT:
+        raise ValueError(f"timeout must be a number of seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}, "
+                         f"got {timeout!r}")
     return float(timeout)
 
 
@@ -158,7 +162,7 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
         write_atomic(staging / outputs.RESULT.filename,
                      json.dumps(ev.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
         write_atomic(staging / outputs.STAMP.filename,
-                     json.dumps(stamp(ev, notebook, tuple(formats)), ensure_ascii=False, indent=2).encode("utf-8"))
+                     json.dumps(stamp(ev, notebook, tuple(formats), staging), ensure_ascii=False, indent=2).encode("utf-8"))
         stage.swap_in(staging, target, stage.DEPARTMENT)
     except Exception as exc:  # one department's failure must not stop a batch
         outcome.error_kind, outcome.error = type(exc).__name__, error_text(exc, where=target)
