@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run department notebooks and publish appendices (incremental, parallel)")
     p.add_argument("params", nargs="*", default=["params"], help="params files or folders (default: params/)")
     p.add_argument("--out", default="reports", help="output folder (default: reports/)")
-    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--jobs", "-j", type=_jobs, default=None, help="worker processes (default: CPU count)")
     p.add_argument("--force", action="store_true", help="re-run departments whose inputs are unchanged")
     p.add_argument("--formats", default="html,pdf,docx,xlsx", type=_formats,
                    help="outputs, comma-separated: html,pdf (appendix), docx (自评报告.docx and .html), "
@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the evalkit-audit/v1 record (a JSON list when there are several documents)")
     p.add_argument("--out", help="folder for <name>.audit.json and <name>.audit.html per document (and index.html)")
     p.add_argument("--params-out", help="folder for a draft evalkit/v1 params file per audited document")
-    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--jobs", "-j", type=_jobs, default=None, help="worker processes (default: CPU count)")
     p.add_argument("--timeout", type=_timeout, default=60,
                    help="seconds one document may take, 1 to 86400 (default: 60)")
     p.add_argument("--force", action="store_true",
@@ -167,6 +167,17 @@ def _formats(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(f"unknown format(s) {', '.join(unknown) or '(none)'}; "
                                          f"choose from {', '.join(FORMATS)}")
     return items
+
+
+def _jobs(text: str) -> int:
+    """``--jobs``: a whole number of workers, 1 to 256 (0 or -1 would start a pool with none)."""
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of workers, got {text!r}") from None
+    if not 1 <= jobs <= 256:
+        raise argparse.ArgumentTypeError(f"expected 1 to 256 workers, got {jobs}")
+    return jobs
 
 
 def _timeout(text: str) -> float:

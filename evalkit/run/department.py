@@ -10,6 +10,7 @@ Airflow's PapermillOperator); ``evalkit.run.batch.run_batch`` runs many in paral
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import logging
 import math
@@ -103,6 +104,14 @@ def check_timeout(timeout) -> float:
     return float(timeout)
 
 
+def stable_cell_ids(nb) -> None:
+    """Give the cell papermill injects (tagged ``injected-parameters``) an id derived from what it
+    says, instead of papermill's random one: identical inputs give identical notebooks and pages."""
+    for cell in nb.cells:
+        if "id" in cell and "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-" + hashlib.sha256(cell.source.encode("utf-8")).hexdigest()[:16]
+
+
 def _publish(nb, target: Path, notebook: outputs.Output, pages: tuple[outputs.Output, ...], *, formats,
              metadata: dict) -> None:
     """Save an executed notebook (its page header taken from the heading it shows) and export the
@@ -112,6 +121,7 @@ def _publish(nb, target: Path, notebook: outputs.Output, pages: tuple[outputs.Ou
     from ..publish.exporters import export_notebook, first_heading
 
     nb.metadata["evalkit"] = {"title": first_heading(nb), **metadata}
+    stable_cell_ids(nb)
     write_atomic(target / notebook.filename, nbformat.writes(nb).encode("utf-8"))
     stem = Path(notebook.filename).stem
     (target / outputs.partial_notebook(stem)).unlink(missing_ok=True)
