@@ -2,8 +2,8 @@
 
 Exit codes: 0 ok; 1 a department failed, a file has errors or cannot be written, another run
 holds the output folder, or (``audit``) a document could not be read or has error findings; 2 usage
-error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). An interrupted or terminated run stops
-its workers and their kernels before it exits.
+error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM); 129 hung up (SIGHUP: the terminal closed).
+An interrupted or terminated run (or audit) stops its workers and their kernels before it exits.
 """
 
 from __future__ import annotations
@@ -200,12 +200,16 @@ def _signals_stop_the_run():
     from .run.kernels import kill_kernels
 
     def stop(signum, frame):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for sig in stopping:
+            signal.signal(sig, signal.SIG_IGN)
         kill_kernels()
-        raise KeyboardInterrupt if signum == signal.SIGINT else _Terminated
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise _Terminated(signum)
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # a closed terminal (SIGHUP) stops the run as SIGTERM does: workers and kernels first
+    stopping = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
+    previous = {sig: signal.signal(sig, stop) for sig in stopping}
     try:
         yield
     finally:
@@ -322,10 +326,11 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: workers stopped; unfinished departments keep their previous files and run "
               "again next time", file=sys.stderr)
         return 130
-    except _Terminated:
-        print("terminated (SIGTERM): workers stopped; unfinished departments keep their previous files and "
-              "run again next time", file=sys.stderr)
-        return 143
+    except _Terminated as exc:
+        signum = exc.args[0] if exc.args else signal.SIGTERM
+        print(f"terminated ({signal.Signals(signum).name}): workers stopped; unfinished departments keep their "
+              "previous files and run again next time", file=sys.stderr)
+        return 128 + int(signum)
     except Exception as exc:
         if args.verbose:
             raise

@@ -213,12 +213,12 @@ def _die_with_parent(parent: int) -> None:
 
 @contextlib.contextmanager
 def _signals_held():
-    """Fork with SIGINT and SIGTERM ignored, so a worker never runs the parent's handlers (a Ctrl-C
+    """Fork with SIGINT, SIGTERM and SIGHUP ignored, so a worker never runs the parent's handlers (a Ctrl-C
     at the terminal reaches the whole process group: stopping the audit is the parent's business)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in _STOPPING}
     try:
         yield
     finally:
@@ -226,8 +226,13 @@ def _signals_held():
             signal.signal(sig, handler)
 
 
+#: The signals that stop an audit (the CLI's handlers); a worker is forked with them ignored.
+_STOPPING = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
+
+
 def _child(conn, path: str, shown: str, parent: int) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # SIGINT stays ignored
+    for sig in _STOPPING[1:]:  # SIGTERM and SIGHUP end a worker at once; SIGINT stays ignored
+        signal.signal(sig, signal.SIG_DFL)
     _die_with_parent(parent)
     _limit_memory()
     try:

@@ -213,7 +213,7 @@ def _start_hanging(tmp_path) -> tuple[subprocess.Popen, list[int]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)])
 def test_a_signal_ends_the_audit_and_its_workers_without_a_traceback(tmp_path, sig, code):
     proc, workers = _start_hanging(tmp_path)
     proc.send_signal(sig)
