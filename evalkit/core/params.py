@@ -44,6 +44,9 @@ def load_params(path: str | Path) -> m.Params:
     """
     path = Path(path)
     shown = str(path)
+    if path.exists() and not path.is_file():  # a FIFO or a device would block or never end: never opened
+        raise ParamsError([Problem(shown, "", None, "not a regular file (a folder, FIFO or device); expected a "
+                                                    "params YAML file")])
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -21,7 +21,7 @@ from .. import outputs
 from ..core.evaluation import evaluate
 from ..core.model import Department
 from ..core.params import DEPARTMENT_ID, YEARS, duplicate_departments
-from ..iorw import os_error_text, write_atomic
+from ..iorw import os_error_text, read_regular, write_atomic
 from ..outputs import FORMATS, INVALID_DIR
 from ..paths import department_dir, display_path, params_files
 from ..publish.index import write_index
@@ -46,7 +46,7 @@ def peek_identity(path: Path) -> tuple[str | None, int | None]:
     import yaml
 
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_regular(path, 2_000_000).decode("utf-8"))
         dept = data["department"]
         dept_id, year = str(dept["id"]), int(dept["year"])
     except Exception:  # anything unreadable simply has no identity
@@ -189,9 +189,9 @@ def _made_from(folder: Path, params: str | Path) -> bool | None:
     shown = display_path(params)
     for output, read in ((outputs.STAMP, lambda d: d.get("inputs")), (outputs.ERROR, lambda d: d.get("params"))):
         try:
-            data = json.loads((folder / output.filename).read_text(encoding="utf-8"))
+            data = json.loads(read_regular(folder / output.filename, 5_000_000).decode("utf-8"))
             named = read(data)
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, RecursionError):
             continue
         if isinstance(named, dict) and named:
             return shown in named

@@ -21,9 +21,12 @@ from pathlib import Path
 from .. import outputs
 from ..core.evaluation import Evaluation
 from ..core.provenance import version_of
+from ..iorw import read_regular
 from ..paths import display_path, notebook_path
 from .stale import department_folders
 
+#: Largest stamp read, in bytes (a stamp lists a department's few input files).
+MAX_STAMP = 5_000_000
 #: The parts of a stamp that say what the outputs were made from: equal means nothing to redo.
 FINGERPRINT_KEYS = ("params", "inputs", "scheme", "notebook", "evalkit", "formats")
 
@@ -138,9 +141,9 @@ class Stamps:
         self._by_params: dict[str, list[tuple[Path, dict]]] = {}
         self._by_folder: dict[Path, dict] = {}
         for folder in department_folders(out):
-            try:
-                data = json.loads((folder / outputs.STAMP.filename).read_bytes().decode("utf-8"))
-            except (OSError, ValueError):
+            try:  # a stamp that is a FIFO or a device is not read (it would block the run, lock held)
+                data = json.loads(read_regular(folder / outputs.STAMP.filename, MAX_STAMP).decode("utf-8"))
+            except (OSError, ValueError, RecursionError):
                 continue
             name = data.get("params") if isinstance(data, dict) else None
             if isinstance(name, str):

@@ -22,6 +22,7 @@ from evalkit import outputs
 from evalkit.outputs import FORMATS
 from evalkit.run import batch
 from evalkit.run.fingerprint import Stamps
+from evalkit.run.stale import producer
 
 STEM = "hostile-test-2023"
 PROJECTS_B = PROJECTS.replace("绿化提升,20,16", "绿化提升,20,2")
@@ -193,3 +194,34 @@ def test_an_error_goes_to_the_folder_of_the_file_that_failed(tmp_path):
     assert (b_folder / outputs.ERROR.filename).is_file()
     assert not (a_folder / outputs.ERROR.filename).exists()
     assert (a_folder / outputs.RESULT.filename).is_file() and (a_folder / outputs.APPENDIX_HTML.filename).is_file()
+
+
+def test_a_stamp_that_is_a_fifo_never_blocks_the_run(tmp_path):
+    path = department(tmp_path / "params")
+    folder = finish(path, tmp_path / "out")
+    (folder / outputs.STAMP.filename).unlink()
+    os.mkfifo(folder / outputs.STAMP.filename)
+    assert not settled_from_stamp(path, tmp_path / "out") and planned_to_run(path, tmp_path / "out")
+    with deadline(10):
+        assert producer(folder) is None
+
+
+def test_an_error_record_that_is_a_fifo_is_not_read(tmp_path):
+    path = department(tmp_path / "params")
+    folder = finish(path, tmp_path / "out")
+    (folder / outputs.STAMP.filename).unlink()
+    os.mkfifo(folder / outputs.ERROR.filename)
+    with deadline(10):
+        assert producer(folder) is None
+        assert planned_to_run(path, tmp_path / "out")
+
+
+def test_a_params_file_that_is_a_fifo_fails_located_without_blocking(tmp_path):
+    params = tmp_path / "params"
+    params.mkdir()
+    fifo = params / f"{STEM}.yaml"
+    os.mkfifo(fifo)
+    with deadline(20):
+        todo, settled = batch.plan_batch([fifo], tmp_path / "out", formats=FORMATS, force=False)
+    assert todo == [] and settled[0].status == "failed"
+    assert "not a regular file" in settled[0].error
