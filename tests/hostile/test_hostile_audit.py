@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, ROOT, run_cli
-from test_hostile_params import deadline
+from hostile_inputs import deadline
 
 from evalkit.audit.batch import audit_paths
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import run_cli
-from test_hostile_params import BASE, deadline
+from hostile_inputs import BASE, deadline
 
 import evalkit
 from evalkit import ParamsError

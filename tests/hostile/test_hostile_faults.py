@@ -21,7 +21,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import WORKED, run_cli
-from test_hostile_params import deadline
+from hostile_inputs import deadline, worked_table
 
 from evalkit.audit.batch import audit_paths
 from evalkit.exceptions import EngineError
@@ -135,9 +135,7 @@ def test_utf8_and_gb18030_reports_still_read(tmp_path, encoding):
     ("      objective: [x]", "goals[0].objective"),
 ])
 def test_a_bad_value_in_the_hidden_sheet_names_its_cell(tmp_path, row_text, key, capsys):
-    from test_workbook_hostile import base
-
-    book = openpyxl.load_workbook(io.BytesIO(base()))
+    book = openpyxl.load_workbook(io.BytesIO(worked_table()))
     ws = book["evalkit"]
     row = next(r for r in range(1, ws.max_row + 1) if (ws.cell(r, 1).value or "").strip().split(":")[0]
                == row_text.strip().split(":")[0])

@@ -15,8 +15,7 @@ import os
 from pathlib import Path
 
 import pytest
-from test_hostile_params import BASE, PROJECTS, SCHEME, deadline
-from test_rerun import finish
+from hostile_inputs import BASE, PROJECTS, SCHEME, deadline, finish
 
 from evalkit import outputs
 from evalkit.outputs import FORMATS
