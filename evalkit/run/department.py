@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .. import outputs
 from ..core.evaluation import evaluate
+from ..core.params import DEPARTMENT_ID, YEARS
 from ..exceptions import (
     CellExecutionError,
     EvalkitError,
@@ -31,7 +32,7 @@ from ..exceptions import (
     RunError,
     RunTimeoutError,
 )
-from ..iorw import os_error_text, write_atomic
+from ..iorw import os_error_text, read_regular, write_atomic
 from ..outputs import APPENDIX_FORMATS, DOCUMENT_FORMATS, FORMATS
 from ..paths import department_dir, notebook_path
 from . import kernels
@@ -332,3 +333,21 @@ def run_overview(folder: str | Path, out: str | Path, year: int, *, formats=APPE
             shutil.rmtree(staging, ignore_errors=True)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def peek_identity(path: Path) -> tuple[str | None, int | None]:
+    """A failing params file's department id and year, read leniently, so its error lands in its
+    own folder (and replaces any older appendix there)."""
+    import re
+
+    import yaml
+
+    try:
+        data = yaml.safe_load(read_regular(path, 2_000_000).decode("utf-8"))  # never a FIFO: it would block
+        dept = data["department"]
+        dept_id, year = str(dept["id"]), int(dept["year"])
+    except Exception:  # anything unreadable simply has no identity
+        return None, None
+    if not re.fullmatch(DEPARTMENT_ID, dept_id) or not YEARS[0] <= year <= YEARS[1]:
+        return None, None
+    return dept_id, year
