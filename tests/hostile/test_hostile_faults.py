@@ -238,3 +238,39 @@ def test_a_scheduler_that_does_not_speak_tls_is_named_so(pem, tmp_path, capsys):
         server.close()
     err = capsys.readouterr().err
     assert code == 1 and "did not answer in TLS" in err and "IOStream" not in err
+
+
+# --- the run's pool leaves no resource_tracker noise on the terminal ----------------------------------------
+
+POOL = """
+import os, signal, sys, time
+if __name__ == "__main__":
+    from evalkit.run.workers import spawning, start_pool, stop_pool
+    pool = start_pool(2)
+    with spawning():
+        futures = [pool.submit(time.sleep, 30) for _ in range(2)]
+    while len(pool._processes or {}) < 2:
+        time.sleep(0.1)
+    time.sleep(3)
+    if sys.argv[1] == "worker":
+        os.kill(next(iter(pool._processes)), signal.SIGKILL)
+        try:
+            futures[0].result(timeout=30)
+        except Exception as exc:
+            print("the run saw", type(exc).__name__, flush=True)
+        stop_pool(pool)
+        sys.exit(0)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("killed", ["worker", "run"])
+def test_a_killed_worker_or_run_leaves_no_resource_tracker_noise(killed):
+    from conftest import BIN, ROOT
+
+    proc = subprocess.Popen([str(BIN / "python"), "-c", POOL, killed], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate(timeout=120)  # returns once every holder of the pipes (the tracker too) is gone
+    assert ("the run saw BrokenProcessPool" in out) == (killed == "worker")
+    assert "resource_tracker" not in err and "Traceback" not in err and "leaked" not in err, err
