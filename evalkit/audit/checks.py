@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..core.evaluation import check_params
-from ..core.findings import SEVERITIES, Finding, Skipped, check, run_checks
+from ..core.findings import SEVERITIES, Finding, Skipped, check, run_scope
 from ..core.model import key_and_parents
 from ..core.numbers import decimals_of, exact, fmt_plain, jsonable, round_half_up
 from ..core.params import parse_params
@@ -54,11 +54,16 @@ def merge_quotes(quotes) -> list[dict]:
     return list(merged.values())
 
 
+def run_checks(ex: Extracted, mapped: Mapped) -> list[Finding]:
+    """The core's findings and the audit's own, errors first."""
+    return audit_checks(ex, mapped)[0]
+
+
 def audit_checks(ex: Extracted, mapped: Mapped) -> tuple[list[Finding], list[Skipped]]:
     """The core's findings and the audit's own, errors first; and the checks skipped for what the report
     does not state."""
     core, skipped = core_findings(ex, mapped)
-    own, _ = run_checks("document", ex, mapped)
+    own, _ = run_scope("document", ex, mapped)
     found = sorted(core + own, key=lambda f: SEVERITIES.index(f.severity))
     return found, skipped
 

@@ -90,8 +90,7 @@ def _provenance(path) -> dict:
 
 
 def _package_versions() -> dict[str, str]:
-    """The installed versions of evalkit and its readers (each looked up once per process: a batch's
-    warm-up looks them up before forking, so no worker searches the installed packages again)."""
+    """The installed versions of evalkit and its readers (looked up once per process, before forking)."""
     return {p: v for p in ("evalkit", "pdfplumber", "python-docx", "lxml") if (v := version_of(p))}
 
 

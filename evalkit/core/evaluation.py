@@ -215,8 +215,7 @@ def context_of(params: Params, scheme: Scheme) -> Context:
 
 
 def check_params(params: Params, scheme: Scheme) -> tuple[tuple[Finding, ...], tuple[Skipped, ...]]:
-    """The findings of every check ``params`` (complete or partial) allows, and the checks skipped, each
-    with the unknown inputs it needs and why they are unknown."""
+    """The findings of every check ``params`` (complete or partial) allows, and the checks it skips."""
     return check_context(context_of(params, scheme))
 
 

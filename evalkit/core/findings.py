@@ -104,7 +104,7 @@ def check(*needs: str, scope: str = "params"):
     return register
 
 
-def run_checks(scope: str, *args, unknown: Callable[[str], str | None] = lambda key: None
+def run_scope(scope: str, *args, unknown: Callable[[str], str | None] = lambda key: None
                ) -> tuple[list[Finding], list[Skipped]]:
     """Run the checks of ``scope`` on ``args``, skipping (and listing) those needing an ``unknown`` key;
     findings errors first, then warnings, then info, each in check order, their messages tidied."""
@@ -123,7 +123,7 @@ def run_checks(scope: str, *args, unknown: Callable[[str], str | None] = lambda 
 def check_context(ctx: Context) -> tuple[tuple[Finding, ...], tuple[Skipped, ...]]:
     """The findings of every params check on ``ctx``, and the checks skipped for unknown inputs."""
     p = ctx.params
-    found, skipped = run_checks("params", ctx, unknown=p.unknown_why)
+    found, skipped = run_scope("params", ctx, unknown=p.unknown_why)
     placed = [dataclasses.replace(f, where=tuple(ParamsPlace(w.key, p.source, p.line(w.key)) for w in
                                                  (f.where or at(*filter(None, [f.subject])))))
               for f in found]
