@@ -34,6 +34,18 @@ class _Terminated(BaseException):
     """SIGTERM, raised in the main thread so that the run stops its workers on the way out."""
 
 
+def _json_for_terminal(doc) -> str:
+    """JSON as ``json.dumps(ensure_ascii=False)`` writes it, with the characters a terminal would obey
+    rather than show (C1 controls such as CSI U+009B, direction overrides, line separators) escaped
+    as ``\\u009b``: still the same JSON, and a quoted report cannot drive the terminal."""
+    from .core.source import visible
+
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    if text.isascii():
+        return text
+    return "".join(json.dumps(ch)[1:-1] if visible(ch, newlines=True) != ch else ch for ch in text)
+
+
 def _cmd_score(args) -> int:
     from .core.evaluation import evaluate
     from .publish.terminal import render_evaluation
@@ -276,8 +288,7 @@ def _cmd_audit(args) -> int:
                           timeout=args.timeout, force=args.force)
     if args.json:
         doc = run.records[0] if len(run.records) == 1 else run.records
-        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(_json_for_terminal(doc) + "\n")
     else:
         print(render_records(run.records))
         print(render_summary(run))

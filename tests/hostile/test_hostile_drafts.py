@@ -9,6 +9,7 @@ sequence or direction override is shown, never obeyed, on the terminal and in th
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from dataclasses import dataclass
@@ -200,3 +201,12 @@ def test_a_hostile_file_name_is_shown_escaped(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1 and "REFUSED" in out
     assert "\x1b" not in out + err and "\\x1b[2J" in out and "\\x1b[2J" in err
+
+
+def test_the_json_record_on_the_terminal_escapes_what_a_terminal_obeys(hostile_report, capsys):
+    code, out = run_cli("audit", hostile_report, "--json")
+    capsys.readouterr()
+    assert code == 1 and not any(ch in out for ch in "\x1b\u202e\x07\x9b\u200f")
+    record = json.loads(out)  # the same JSON, only escaped
+    quoted = [q["snippet"] for f in record["findings"] for q in f.get("quotes", [])]
+    assert any("".join(HOSTILE_QUOTES) + "我局年初预算" in q for q in quoted)
