@@ -48,14 +48,14 @@ def _json_for_terminal(doc) -> str:
 
 def _cmd_score(args) -> int:
     from .core.evaluation import evaluate
+    from .core.source import visible
     from .publish.terminal import render_evaluation
 
     ev = evaluate(args.params, scheme=args.scheme)
     if args.json:
-        json.dump(ev.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(_json_for_terminal(ev.to_dict()) + "\n")
     else:
-        print(render_evaluation(ev))
+        print(visible(render_evaluation(ev), newlines=True))  # names are checked; this is the second line of defence
     return 0
 
 
