@@ -269,3 +269,22 @@ def test_a_side_table_name_that_passes_is_kept_as_written(tmp_path):
     params = build(projects("“绿化”提升 (二期)"), tmp_path, WITH_PROJECTS)
     ev = evalkit.evaluate(params)
     assert [p.name for p in ev.params.budget.projects] == ["道路养护", "“绿化”提升 (二期)"]
+
+
+@pytest.mark.parametrize(("name", "pattern"), [("道路养护\u200b", r"invisible character U\+200B"),
+                                               ("\u202e升提化绿", r"invisible character U\+202E"),
+                                               ("长" * 300, r"at most 200 characters, got 300")])
+def test_an_xlsx_side_table_name_passes_the_name_rules(name, pattern, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "项目"
+    for row in (["项目名称", "全年预算数", "全年执行数"], ["道路养护", 30, 28], [name, 20, 16]):
+        sheet.append(row)
+    book.save(tmp_path / "p.xlsx")
+    params = build({}, tmp_path, ("  executed: 99\n", "  executed: 99\n  projects: p.xlsx\n"))
+    with pytest.raises(ParamsError) as info:
+        evalkit.evaluate(params)
+    hits = [p for p in info.value.problems if "p.xlsx" in p.path and p.key == "name" and re.search(pattern, p.message)]
+    assert hits and hits[0].path.endswith("p.xlsx!项目") and hits[0].line == 3, str(info.value)
