@@ -2,8 +2,8 @@
 
 Exit codes: 0 ok; 1 a department failed, a file has errors or cannot be written, another run
 holds the output folder, or (``audit``) a document could not be read or has error findings; 2 usage
-error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). An interrupted or terminated run stops
-its workers and their kernels before it exits.
+error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM); 129 hung up (SIGHUP: the terminal closed).
+An interrupted or terminated run (or audit) stops its workers and their kernels before it exits.
 """
 
 from __future__ import annotations
@@ -34,16 +34,28 @@ class _Terminated(BaseException):
     """SIGTERM, raised in the main thread so that the run stops its workers on the way out."""
 
 
+def _json_for_terminal(doc) -> str:
+    """JSON as ``json.dumps(ensure_ascii=False)`` writes it, with the characters a terminal would obey
+    rather than show (C1 controls such as CSI U+009B, direction overrides, line separators) escaped
+    as ``\\u009b``: still the same JSON, and a quoted report cannot drive the terminal."""
+    from .core.source import visible
+
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    if text.isascii():
+        return text
+    return "".join(json.dumps(ch)[1:-1] if visible(ch, newlines=True) != ch else ch for ch in text)
+
+
 def _cmd_score(args) -> int:
     from .core.evaluation import evaluate
+    from .core.source import visible
     from .publish.terminal import render_evaluation
 
     ev = evaluate(args.params, scheme=args.scheme, bureau=args.bureau)
     if args.json:
-        json.dump(ev.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(_json_for_terminal(ev.to_dict()) + "\n")
     else:
-        print(render_evaluation(ev))
+        print(visible(render_evaluation(ev), newlines=True))  # names are checked; this is the second line of defence
     return 0
 
 
@@ -116,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run department notebooks and publish appendices (incremental, parallel)")
     p.add_argument("params", nargs="*", default=["params"], help="params files or folders (default: params/)")
     p.add_argument("--out", default="reports", help="output folder (default: reports/)")
-    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--jobs", "-j", type=_jobs, default=None, help="worker processes (default: CPU count)")
     p.add_argument("--force", action="store_true", help="re-run departments whose inputs are unchanged")
     p.add_argument("--formats", default="html,pdf,docx,xlsx", type=_formats,
                    help="outputs, comma-separated: html,pdf (appendix), docx (自评报告 and 复核意见书 as .docx, .html, .pdf), "
@@ -144,8 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the evalkit-audit/v1 record (a JSON list when there are several documents)")
     p.add_argument("--out", help="folder for <name>.audit.json and <name>.audit.html per document (and index.html)")
     p.add_argument("--params-out", help="folder for a draft evalkit/v1 params file per audited document")
-    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
-    p.add_argument("--timeout", type=float, default=60, help="seconds one document may take (default: 60)")
+    p.add_argument("--jobs", "-j", type=_jobs, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--timeout", type=_timeout, default=60,
+                   help="seconds one document may take, 1 to 86400 (default: 60)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an index.html that is not an audit's, or existing params files under the drafts' names")
     p.set_defaults(func=_cmd_audit)
 
     p = sub.add_parser("import-xlsx", help="read a filled-in 绩效自评表.xlsx back into a params file")
@@ -212,13 +227,24 @@ def _formats(text: str) -> tuple[str, ...]:
     return items
 
 
+def _jobs(text: str) -> int:
+    """``--jobs``: a whole number of workers, 1 to 256 (0 or -1 would start a pool with none)."""
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of workers, got {text!r}") from None
+    if not 1 <= jobs <= 256:
+        raise argparse.ArgumentTypeError(f"expected 1 to 256 workers, got {jobs}")
+    return jobs
+
+
 def _timeout(text: str) -> float:
     from .run.department import check_timeout
 
     try:
         return check_timeout(float(text))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds of at least 1, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a number of seconds from 1 to 86400 (a day), got {text!r}") from None
 
 
 @contextlib.contextmanager
@@ -232,12 +258,16 @@ def _signals_stop_the_run():
     from .run.kernels import kill_kernels
 
     def stop(signum, frame):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for sig in stopping:
+            signal.signal(sig, signal.SIG_IGN)
         kill_kernels()
-        raise KeyboardInterrupt if signum == signal.SIGINT else _Terminated
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise _Terminated(signum)
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # a closed terminal (SIGHUP) stops the run as SIGTERM does: workers and kernels first
+    stopping = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
+    previous = {sig: signal.signal(sig, stop) for sig in stopping}
     try:
         yield
     finally:
@@ -309,17 +339,19 @@ def _engine(args):
 def _cmd_audit(args) -> int:
     from .audit.batch import audit_paths
     from .audit.terminal import render_records, render_summary
+    from .core.source import visible
 
-    run = audit_paths(args.paths, out=args.out, params_out=args.params_out, jobs=args.jobs, timeout=args.timeout)
+    with _signals_stop_the_run():
+        run = audit_paths(args.paths, out=args.out, params_out=args.params_out, jobs=args.jobs,
+                          timeout=args.timeout, force=args.force)
     if args.json:
         doc = run.records[0] if len(run.records) == 1 else run.records
-        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(_json_for_terminal(doc) + "\n")
     else:
         print(render_records(run.records))
         print(render_summary(run))
     for r in run.failed:
-        print(f"error: {r['refused']['message']}", file=sys.stderr)
+        print(f"error: {visible(r['refused']['message'])}", file=sys.stderr)
     if args.out:
         print(f"wrote {len(run.written)} file(s) to {args.out}/", file=sys.stderr)
     if not run.records:
@@ -363,10 +395,11 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: workers stopped; unfinished departments keep their previous files and run "
               "again next time", file=sys.stderr)
         return 130
-    except _Terminated:
-        print("terminated (SIGTERM): workers stopped; unfinished departments keep their previous files and "
-              "run again next time", file=sys.stderr)
-        return 143
+    except _Terminated as exc:
+        signum = exc.args[0] if exc.args else signal.SIGTERM
+        print(f"terminated ({signal.Signals(signum).name}): workers stopped; unfinished departments keep their "
+              "previous files and run again next time", file=sys.stderr)
+        return 128 + int(signum)
     except Exception as exc:
         if args.verbose:
             raise

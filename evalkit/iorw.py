@@ -91,3 +91,30 @@ def _refuse_special(target: Path) -> None:
 def _cannot_write(exc: OSError, target: Path) -> OSError:
     """The same kind of error (``ENOSPC`` stays ``ENOSPC``), naming ``target`` and saying it was a write."""
     return OSError(exc.errno, f"cannot write: {exc.strerror or exc}", str(target))
+
+
+def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
+    """The bytes of the regular file ``path`` (at most ``limit`` + 1 of them when ``limit`` is given,
+    so a caller can tell "too large"), opened without blocking: a FIFO, a device, a socket or a folder
+    under the name is refused with an ``OSError`` saying what it is, never waited on or read forever.
+
+    >>> read_regular("/dev/zero")
+    Traceback (most recent call last):
+    ...
+    OSError: [Errno 22] it is a character device, not a regular file: '/dev/zero'
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _SPECIAL if test(mode)), "not a regular file")
+            raise OSError(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL,
+                          f"it is {kind}, not a regular file", str(path))
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=True) as handle:
+            fd = -1
+            return handle.read() if limit is None else handle.read(limit + 1)
+    finally:
+        if fd >= 0:
+            os.close(fd)

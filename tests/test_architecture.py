@@ -182,12 +182,16 @@ def test_there_is_one_finding_class():
     assert classes == ["evalkit/core/findings.py:" + classes[0].rsplit(":", 1)[1]], classes
 
 
+#: Test folders that cut across the package: the hostile-input suites try every surface at once.
+CROSS_CUTTING = {"hostile"}
+
+
 def test_tests_are_laid_out_like_the_package():
     """A module's tests are found from its path: tests/<subpackage>/test_*.py, cross-cutting ones at the top;
     test modules are imported by basename, so basenames are unique."""
     tests = sorted((ROOT / "tests").rglob("test_*.py"))
     folders = {p.parent.name for p in tests if p.parent != ROOT / "tests"}
-    assert folders <= {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}, folders
+    assert folders <= {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()} | CROSS_CUTTING, folders
     names = [p.name for p in tests if "fixtures" not in p.parts]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
 

@@ -11,10 +11,17 @@ refused record; one that needs more memory than the worker may use gets one too;
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import json
+import math
 import multiprocessing
 import os
 import resource
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,19 +89,64 @@ def _own_page(path: Path) -> bool:
 
 def audit_paths(items, *, out: str | Path | None = None, params_out: str | Path | None = None,
                 jobs: int | None = None, timeout: float = TIMEOUT,
-                on_record: Callable[[dict], None] | None = None) -> AuditRun:
+                on_record: Callable[[dict], None] | None = None, force: bool = False) -> AuditRun:
     """Audit every document ``items`` name (files or folders); write the records and pages to ``out``
-    and draft params files to ``params_out`` when given. Returns the :class:`AuditRun`."""
+    and draft params files to ``params_out`` when given. Returns the :class:`AuditRun`.
+
+    Nothing is written over a document being audited; an ``index.html`` that is not an audit's own
+    page, or an existing params file under a draft's name, is replaced only with ``force``
+    (``FileExistsError`` naming it otherwise, as ``import-xlsx``). ``ValueError`` for a ``timeout``
+    that is not a number of seconds from 1 to :data:`MAX_TIMEOUT`."""
+    check_timeout(timeout)
     started = time.perf_counter()
     docs = documents(items)
+    index = len(docs) > 1 or any(Path(i).is_dir() for i in items)
+    if out is not None:
+        _refuse_overwrite(docs, Path(out), index=index, force=force)
     records = _run(docs, jobs=jobs or os.cpu_count() or 1, timeout=timeout, on_record=on_record)
     run = AuditRun(records)
     if out is not None:
-        run.written += write_outputs(records, Path(out), index=len(records) > 1 or any(Path(i).is_dir() for i in items))
+        run.written += write_outputs(records, Path(out), index=index)
     if params_out is not None:
-        run.written += write_drafts(records, Path(params_out))
+        run.written += write_drafts(records, Path(params_out), inputs=[p for p, _ in docs], force=force)
     run.seconds = time.perf_counter() - started
     return run
+
+
+#: The longest ``timeout`` accepted, in seconds (a day): beyond it a bound is no bound.
+MAX_TIMEOUT = 86_400.0
+
+
+def check_timeout(timeout) -> float:
+    """``timeout`` when it is a number of seconds from 1 to :data:`MAX_TIMEOUT`, else ``ValueError``.
+
+    >>> check_timeout(float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: timeout must be a number of seconds from 1 to 86400, got nan
+    """
+    ok = isinstance(timeout, int | float) and not isinstance(timeout, bool) and math.isfinite(timeout)
+    if not ok or not 1 <= timeout <= MAX_TIMEOUT:
+        raise ValueError(f"timeout must be a number of seconds from 1 to {MAX_TIMEOUT:g}, got {timeout!r}")
+    return float(timeout)
+
+
+def _refuse_overwrite(docs, out: Path, *, index: bool, force: bool) -> None:
+    """Before anything runs: no output may land on a document being audited (``--out`` the reports'
+    own folder holding an ``index.html``), and an ``index.html`` that is not an audit's page is
+    replaced only with ``force``."""
+    inputs = {p.resolve() for p, _ in docs}
+    names = _names([{"source": shown} for _, shown in docs])
+    targets = [out / f(n) for n in names.values() for f in (audit_json_name, audit_page_name)]
+    targets += [out / AUDIT_INDEX.filename] if index else []
+    for target in targets:
+        if target.resolve() in inputs:
+            raise FileExistsError(errno.EEXIST, "is a report being audited; the audit would write over it: "
+                                                "choose another --out folder", str(target))
+    page = out / AUDIT_INDEX.filename
+    if index and not force and (page.exists() or page.is_symlink()) and not _own_page(page):
+        raise FileExistsError(errno.EEXIST, "exists and is not an audit index page; use --force to replace it "
+                                            "or choose another --out folder", str(page))
 
 
 # --- workers -------------------------------------------------------------------------------------
@@ -148,7 +200,41 @@ def _limit_memory() -> None:
         pass
 
 
-def _child(conn, path: str, shown: str) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this worker when the audit dies (SIGKILL, a crash): no worker outlives
+    it, past the timeout only the parent enforces (Linux ``prctl(PR_SET_PDEATHSIG)``)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Fork with SIGINT, SIGTERM and SIGHUP ignored, so a worker never runs the parent's handlers (a Ctrl-C
+    at the terminal reaches the whole process group: stopping the audit is the parent's business)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in _STOPPING}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+#: The signals that stop an audit (the CLI's handlers); a worker is forked with them ignored.
+_STOPPING = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
+
+
+def _child(conn, path: str, shown: str, parent: int) -> None:
+    for sig in _STOPPING[1:]:  # SIGTERM and SIGHUP end a worker at once; SIGINT stays ignored
+        signal.signal(sig, signal.SIG_DFL)
+    _die_with_parent(parent)
     _limit_memory()
     try:
         record = audit_document(path, shown=shown)
@@ -174,13 +260,26 @@ def _run(docs, *, jobs: int, timeout: float, on_record) -> list[dict]:
     _warm()
     results: list[dict | None] = [None] * len(docs)
     pending = list(enumerate(docs))
-    running: dict = {}  # connection → (index, process, deadline, chunks)
+    running: dict = {}  # connection → (index, process, deadline)
+    try:
+        _audit_all(ctx, docs, pending, running, results, jobs=jobs, timeout=timeout, on_record=on_record)
+    finally:  # Ctrl-C, SIGTERM or an error here: the workers go first, none is left behind
+        for conn, (_, proc, _) in running.items():
+            proc.kill()
+            proc.join(1)
+            conn.close()
+    return [r for r in results if r is not None]
+
+
+def _audit_all(ctx, docs, pending, running, results, *, jobs: int, timeout: float, on_record) -> None:
+    parent = os.getpid()
     while pending or running:
         while pending and len(running) < max(1, jobs):
             i, (path, shown) = pending.pop(0)
             receiver, sender = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(sender, str(path), shown), daemon=True)
-            proc.start()
+            proc = ctx.Process(target=_child, args=(sender, str(path), shown, parent), daemon=True)
+            with _signals_held():
+                proc.start()
             sender.close()
             running[receiver] = (i, proc, time.monotonic() + timeout)
         now = time.monotonic()
@@ -208,7 +307,6 @@ def _run(docs, *, jobs: int, timeout: float, on_record) -> list[dict]:
                 results[i] = _settle(refused_record(shown, "timeout", f"reading it took longer than {timeout:g} s; "
                                                                       "the audit stopped it", path=docs[i][0]),
                                      on_record)
-    return [r for r in results if r is not None]
 
 
 def _settle(record: dict, on_record) -> dict:
@@ -250,10 +348,11 @@ def write_outputs(records: list[dict], out: Path, *, index: bool) -> list[Path]:
     return written
 
 
-def write_drafts(records: list[dict], folder: Path) -> list[Path]:
-    """A draft params file per audited document: ``<department-id>.yaml``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written, used = [], set()
+def write_drafts(records: list[dict], folder: Path, *, inputs=(), force: bool = False) -> list[Path]:
+    """A draft params file per audited document: ``<department-id>.yaml``. An existing file under a
+    draft's name (a department's real params file, an analyst's finished draft) is replaced only with
+    ``force``, a document in ``inputs`` never: ``FileExistsError`` naming them, and nothing written."""
+    drafts, used = [], set()
     for r in records:
         if r["status"] != "audited":
             continue
@@ -266,6 +365,13 @@ def write_drafts(records: list[dict], folder: Path) -> list[Path]:
         if "project" in mapping:  # a project table rolls up into the department the draft names
             mapping["project"] = {**mapping["project"], "department": ident}
         text = draft_yaml(mapping, notes=r["draft"]["notes"], source=Path(r["source"]).name)
-        written.append(write_atomic(folder / audit_draft_name(ident), text.encode("utf-8")))
-    return written
+        drafts.append((folder / audit_draft_name(ident), text))
+    documents_read = {Path(p).resolve() for p in inputs}
+    taken = [t for t, _ in drafts if t.resolve() in documents_read or (not force and (t.exists() or t.is_symlink()))]
+    if taken:
+        more = f" and {len(taken) - 1} more" if len(taken) > 1 else ""
+        raise FileExistsError(errno.EEXIST, f"exists{more}; the drafts were not written: use --force to replace "
+                                            "them or choose another --params-out folder", str(taken[0]))
+    folder.mkdir(parents=True, exist_ok=True)
+    return [write_atomic(target, text.encode("utf-8")) for target, text in drafts]
 

@@ -29,8 +29,11 @@ from .document import Document, Table
 from .readers import MARKER
 from .text import DATE, NUMBER, OCR_NOISE, Normalised, chinese_numeral, make_date, normalise, number, to_wan
 
-AMOUNT = re.compile(rf"(?<![0-9.A-Za-z])(?P<n>-?{NUMBER})(?P<u>亿元|万元|元)")
-PERCENT = re.compile(rf"(?<![0-9.A-Za-z])(?P<n>-?{NUMBER})%")
+#: Not the exponent of ``1e-999%`` (read as 999%), nor a run of 16 or more digits (no budget figure has
+#: them: ``99999999999999999999万元`` is not read rather than read as 1e20).
+_PLAIN = r"(?<![0-9.A-Za-z])(?<![A-Za-z][-+])(?!-?[0-9]{16})"
+AMOUNT = re.compile(rf"{_PLAIN}(?P<n>-?{NUMBER})(?P<u>亿元|万元|元)")
+PERCENT = re.compile(rf"{_PLAIN}(?P<n>-?{NUMBER})%")
 #: A heading number: （一） 一、 1. — the ones the duplicate check and the goals read.
 SECTION = re.compile(r"^[（(](?P<n>[一二三四五六七八九十]{1,3})[）)]")
 TOP_SECTION = re.compile(r"^(?P<n>[一二三四五六七八九十]{1,3})、")

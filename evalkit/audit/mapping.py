@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import cache
 
 from ..core.scheme import Scheme, load_scheme
-from ..core.serialisation import params_yaml
+from ..core.serialisation import escaped, params_yaml
 from .extract import Extracted, IndicatorRow, Quote, parse_target, patterns
 from .text import normalise, number
 
@@ -256,7 +256,7 @@ def draft_yaml(mapping: dict, *, notes: dict[str, str] | None = None, source: st
       adjusted: 10.5
     <BLANKLINE>
     """
-    header = HEADER.format(source=source or "a report", required=", ".join(REQUIRED))
+    header = HEADER.format(source=escaped(source or "a report", quotes=False), required=", ".join(REQUIRED))
     return params_yaml(mapping, header=header, notes=notes, unread="报告未读出，请填写")
 
 

@@ -9,12 +9,13 @@ and versions appear only in the last section, 可复现信息.
 from __future__ import annotations
 
 from functools import cache
-from html import escape
+from html import escape as _html_escape
 from importlib import resources
 
 import yaml
 
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
+from ..core.source import visible
 from ..core.wording import evidence_text, finding_advice, finding_label, show, tidy
 from ..publish.markup import PAGE_CSP
 from .checks import key_words
@@ -39,6 +40,12 @@ blockquote .where{display:block;font-size:.85em;color:#666;white-space:normal}ma
 padding:0 .1em}.advice{color:#333}.evidence{color:#444;font-size:.95em}.small{font-size:.85em;color:#555}
 .refused{border:2px solid #b22222;padding:.8em;background:#fff5f5}
 """
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """HTML-escaped, with control and formatting characters shown as escapes (``\\u202e``): a quoted
+    direction override cannot reverse the text after it, a NUL cannot cut it."""
+    return _html_escape(visible(str(text), newlines=True), quote)
 
 
 @cache

@@ -12,6 +12,7 @@ with one reason. Time is bounded by the caller (``batch`` runs each document in 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import zipfile
 from dataclasses import replace
@@ -39,11 +40,24 @@ OWN_PAGE_MARK = b"<meta name='generator' content='evalkit audit'>"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+def _special(path: Path) -> str:
+    """What a path that exists but is not a regular file is: ``a named pipe (FIFO)``, ``a folder``, …"""
+    import stat
+
+    mode = path.stat().st_mode
+    return ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "not a file")
+
+
 def read_document(path: str | Path, *, shown: str | None = None) -> Document:
     """Read ``path`` by its suffix; ``shown`` is the name errors and the result use (default: as given)."""
     path = Path(path)
     shown = shown or str(path)
     if not path.is_file():
+        if path.exists():  # a FIFO or a device would block or never end: never opened
+            raise DocumentRefused(shown, "unsupported", f"{_special(path)}, not a regular file; expected a .txt, "
+                                                        ".docx, .pdf or .html report")
         raise DocumentRefused(shown, "not_found", "no such file; expected a .txt, .docx, .pdf or .html report")
     size = path.stat().st_size
     if size > MAX_BYTES:
@@ -64,14 +78,52 @@ def read_document(path: str | Path, *, shown: str | None = None) -> Document:
 def _decode(raw: bytes, shown: str) -> str:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return raw.decode(encoding)[:MAX_CHARS]
+            text = raw.decode(encoding)[:MAX_CHARS]
         except UnicodeDecodeError:
             continue
+        if encoding == "gb18030" and _big5(raw):
+            raise DocumentRefused(shown, "corrupt", "the text looks like Big5 (traditional Chinese), which the audit "
+                                                    "does not read; save the report as UTF-8")
+        return text
     raise DocumentRefused(shown, "corrupt", "the text is neither UTF-8 nor GB18030")
+
+
+def _utf16(raw: bytes) -> bool:
+    """Text saved as UTF-16 (Windows Notepad's "Unicode"): a byte-order mark, or NUL bytes nearly all on
+    one side of the byte pairs of a text that decodes so."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = raw[:4096]
+    if len(head) < 4 or b"\x00" not in head:
+        return False
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if min(even, odd) * 10 > max(even, odd):  # a character such as U+4E00 puts a NUL on the other side
+        return False
+    try:
+        raw[: len(raw) // 2 * 2].decode("utf-16-be" if even > odd else "utf-16-le")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _big5(raw: bytes) -> bool:
+    """Bytes that decode as GB18030 only into rare characters, and as Big5 cleanly: a Big5 file."""
+    from ..core.side_tables import decode_table
+
+    if decode_table(raw[:65536]) is not None:
+        return False
+    try:
+        raw.decode("big5")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _read_txt(path: Path, shown: str) -> Document:
     raw = path.read_bytes()
+    if _utf16(raw):
+        raise DocumentRefused(shown, "corrupt", "the text is UTF-16 (Windows \"Unicode\"), which the audit does not "
+                                                "read; save the report as UTF-8")
     if raw.startswith((b"%PDF", b"PK\x03\x04", OLE_MAGIC)) or b"\x00" in raw[:4096]:
         raise DocumentRefused(shown, "corrupt", "the file is binary, not text; expected a UTF-8 text report")
     return read_text(_decode(raw, shown), shown)
@@ -200,7 +252,12 @@ def _docx_blocks(xml: bytes, shown: str) -> Document:
         if child.tag == f"{W}p":
             blocks.append(Paragraph(_docx_text(child), Location()))
         elif child.tag == f"{W}tbl":
-            blocks.append(Table(_docx_rows(child), Location()))
+            try:
+                blocks.append(Table(_docx_rows(child), Location()))
+            except ValueError as exc:
+                number = sum(isinstance(b, Table) for b in blocks) + 1
+                raise DocumentRefused(shown, "corrupt", f"table {number} of the Word document is damaged: "
+                                                        f"{exc}") from None
     return _finish(shown, "docx", blocks)
 
 
@@ -222,9 +279,24 @@ def _docx_rows(tbl) -> tuple[tuple[str, ...], ...]:
             continued = merged is not None and merged.get(f"{W}val") != "restart"
             text = "" if continued else "\n".join(_docx_text(p) for p in tc.findall(f"{W}p")).strip()
             cells.append(text)
-            cells += [""] * (int(span.get(f"{W}val", "1")) - 1 if span is not None else 0)
+            cells += [""] * (_grid_span(span.get(f"{W}val", "1"), len(rows) + 1, len(cells)) - 1
+                             if span is not None else 0)
         rows.append(tuple(cells))
     return tuple(rows)
+
+
+#: Most columns a Word table may have (Word itself stops at 63).
+MAX_GRID_SPAN = 63
+
+
+def _grid_span(value: str, row: int, column: int) -> int:
+    """A cell's ``w:gridSpan``: a whole number of columns from 1 to :data:`MAX_GRID_SPAN`, else
+    ``ValueError`` saying which cell and what it holds."""
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_GRID_SPAN:
+        raise ValueError(f"the cell in row {row}, column {column} spans {text[:20]!r} columns (w:gridSpan); "
+                         f"expected a whole number from 1 to {MAX_GRID_SPAN}")
+    return int(text)
 
 
 # --- PDF ----------------------------------------------------------------------------------------
@@ -247,11 +319,12 @@ def _read_pdf(path: Path, shown: str) -> Document:
                or "encrypt" in type(c).__name__.lower() for c in causes if c is not None):
             raise DocumentRefused(shown, "encrypted", "the PDF is encrypted; audit an unprotected copy") from None
         raise DocumentRefused(shown, "corrupt", f"the PDF cannot be opened ({type(exc).__name__})") from None
-    with pdf:
+    with _closing(pdf):
         try:
             count = len(pdf.pages)
         except Exception as exc:
-            raise DocumentRefused(shown, "corrupt", f"the PDF's pages cannot be read ({type(exc).__name__})") from None
+            why = "; a page's size (MediaBox) is damaged" if _in_page_box(exc) else ""
+            raise DocumentRefused(shown, "corrupt", f"the PDF's pages cannot be read ({type(exc).__name__}{why})") from None
         if count > MAX_PAGES:
             raise DocumentRefused(shown, "too_many_pages", f"the PDF has {count} pages; the audit reads up to "
                                                            f"{MAX_PAGES}")
@@ -269,6 +342,33 @@ def _read_pdf(path: Path, shown: str) -> Document:
             raise DocumentRefused(shown, "no_text", f"the PDF's {count} page(s) have no text layer (a scan); "
                                                     "run OCR first or audit the original document")
     return _finish(shown, "pdf", blocks, pages=count)
+
+
+def _in_page_box(exc: BaseException) -> bool:
+    """Whether ``exc`` rose while pdfplumber read a page's box (MediaBox, CropBox: a size of 1e30, a
+    missing corner, a name where a number belongs)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "_normalize_box":
+            return True
+        tb = tb.tb_next
+    return "bounding box" in str(exc).lower()
+
+
+@contextlib.contextmanager
+def _closing(pdf):
+    """``pdf`` closed on the way out, even when closing it fails: pdfplumber's ``close`` builds every
+    page again, and a page with a damaged MediaBox (``1e30``, a missing corner) raises there, which
+    would replace the reason the document was refused."""
+    try:
+        yield pdf
+    finally:
+        try:
+            pdf.close()
+        except Exception:  # the page that failed to build fails again; the file still gets closed
+            stream = getattr(pdf, "stream", None)
+            if stream is not None:
+                stream.close()
 
 
 def _pdf_page(page, number: int) -> tuple[list, int]:

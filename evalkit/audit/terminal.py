@@ -4,12 +4,18 @@ the quoted text (findings are in Chinese, the rest in English)."""
 from __future__ import annotations
 
 from ..core.findings import SEVERITIES
+from ..core.source import visible
 
 MARKS = {"error": "ERROR", "warning": "WARN ", "info": "info "}
 
 
 def render_records(records: list[dict], *, quotes: bool = True) -> str:
-    """The terminal report of audit records."""
+    """The terminal report of audit records; a report's text is shown, never obeyed (an ESC sequence
+    in a quote is printed as ``\\x1b``, as ``--json`` writes it)."""
+    return "\n".join(visible(line) for line in _lines(records, quotes))
+
+
+def _lines(records: list[dict], quotes: bool) -> list[str]:
     out = []
     for r in records:
         if r["status"] != "audited":
@@ -30,7 +36,7 @@ def render_records(records: list[dict], *, quotes: bool = True) -> str:
                         text += f"{snippet[at:a]}【{snippet[a:b]}】"
                         at = b
                 out.append(f"        “{_short(text + snippet[at:], q['mark'][0])}”")
-    return "\n".join(out)
+    return out
 
 
 def _short(text: str, around: int, limit: int = 90) -> str:

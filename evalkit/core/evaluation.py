@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..paths import display_path
+from ..exceptions import ParamsError, Problem
+from ..paths import display_path, inside
 from . import (
     midyear,  # noqa: F401  (registers the monitoring checks)
     project_checks,
@@ -34,7 +35,6 @@ from .history import (
     compare,
     load_previous_result,
     previous_year_candidates,
-    previous_year_file,
 )
 from .lights import MonitoringResult, assess_monitoring
 from .model import Params
@@ -308,6 +308,55 @@ def check_params(params: Params, scheme: Scheme) -> tuple[tuple[Finding, ...], t
     return check_context(context_of(params, scheme))
 
 
+def companion_file(path: Path, params: Params, what: str) -> bool:
+    """Whether a file that joins a params file from beside it (its review, last year's params or
+    result) is there. Such a file is confined like a side table: a link out of the params folder, a
+    link back to this year's params file, a folder, device or FIFO under its name is refused with a
+    located ``ParamsError``, never read."""
+    if not path.exists() and not path.is_symlink():
+        return False
+    shown = str(path)
+    try:
+        inside(path.parent, path.name)
+    except ValueError as exc:
+        raise ParamsError([Problem(shown, "", None, f"cannot read {what}: {exc}; expected a file in the "
+                                                    "params file's folder")]) from None
+    if not path.is_file():
+        raise ParamsError([Problem(shown, "", None, f"cannot read {what}: {_not_a_file(path)}; expected a "
+                                                    "regular file")])
+    if path.resolve() == Path(params.source).resolve():
+        raise ParamsError([Problem(shown, "", None, f"cannot read {what}: it is this year's params file "
+                                                    f"{display_path(params.source)} under another name")])
+    return True
+
+
+def _not_a_file(path: Path) -> str:
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "it does not exist (a broken link?)"
+    return ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+
+
+def check_previous_params(before: Params, path: Path, params: Params) -> None:
+    """Last year's params must be this department's, of the year before: a file named
+    ``<id>-<year-1>.yaml`` that says otherwise is refused, located at the key it got wrong."""
+    d, p = params.department, before.department
+    problems = []
+    if p.id != d.id:
+        problems.append(Problem(str(path), "department.id", before.lines.get("department.id"),
+                                f"expected this department's id '{d.id}', got '{p.id}': last year's file of "
+                                "another department"))
+    if p.year != d.year - 1:
+        problems.append(Problem(str(path), "department.year", before.lines.get("department.year"),
+                                f"expected {d.year - 1} (the year before {d.year}), got {p.year}"))
+    if problems:
+        raise ParamsError(problems)
+
+
 def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | None = None, *,
              history: bool = True, bureau: str | Path | Bureau | None = None) -> Evaluation:
     """Evaluate a params file (or ``Params``, or a params mapping) under its scheme or ``scheme``.
@@ -343,19 +392,21 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
     if base is not None:
         review = review_path(params.source)
         files[str(review)] = None
-        if review.is_file():
+        if companion_file(review, params, "the review (复核) file"):
             decisions, files[str(review)] = load_review(review, params)
     monitoring = _monitoring_beside(params, files) if base is not None else None
     office, ledgers = _bureau_of(params, bureau, files), _ledgers_of(params, files, history)
     last = None
     if base is not None and history and params.kind == "department":  # a project has no year-on-year file of its own
         d = params.department
-        files.update((str(c), None) for c in previous_year_candidates(params.source, d.id, d.year))
-        last = previous_year_file(params.source, d.id, d.year)
+        candidates = previous_year_candidates(params.source, d.id, d.year)
+        files.update((str(c), None) for c in candidates)
+        last = next((c for c in candidates if companion_file(c, params, "last year's file")), None)
     if last is not None and last.name.endswith(RESULT_SUFFIX):
-        previous, files[str(last)] = load_previous_result(last)
+        previous, files[str(last)] = load_previous_result(last, params.department.id, params.department.year)
     elif last is not None:
         before = evaluate(last, scheme, history=False)
+        check_previous_params(before.params, last, params)
         previous = YearFigures.of(before)
         files.update(before.files)
     projects, rolled = (), []

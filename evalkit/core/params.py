@@ -19,8 +19,8 @@ from . import model as m
 from .numbers import NumberFormatError, parse_number, short
 from .scheme import shipped_schemes
 from .side_tables import MONTHLY_COLUMNS, PROJECT_COLUMNS, SIDE_TABLE_SUFFIXES, read_table
-from .source import Located, load_yaml
-from .validation import MISSING, Validator
+from .source import Located, load_yaml, unreadable_character
+from .validation import MAX_NAME, MISSING, Validator
 
 SCHEMA = "evalkit/v1"
 HUNDRED = Decimal(100)
@@ -58,6 +58,9 @@ def load_params(path: str | Path) -> m.Params:
     """
     path = Path(path)
     shown = str(path)
+    if path.exists() and not path.is_file():  # a FIFO or a device would block or never end: never opened
+        raise ParamsError([Problem(shown, "", None, "not a regular file (a folder, FIFO or device); expected a "
+                                                    "params YAML file")])
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -308,18 +311,37 @@ def _unknown_columns(c: Validator, where: str, record: dict, columns) -> None:
                                       f"unknown column; expected {', '.join(columns)}"))
 
 
+def _cell_name(c: Validator, where: str, value) -> str | None:
+    """A project's name from a side table, under the rules of a name in YAML (one line, at most
+    ``MAX_NAME`` characters, no control or invisible character), located at the table's file, row
+    and column."""
+    path, _, line = where.rpartition(":")
+    shown_line = int(line) if line.isdigit() else None
+    text = "" if value is None else str(value).strip()
+    if not text:
+        c.problems.append(Problem(path, "name", shown_line, "expected a project name"))
+        return None
+    if len(text) > MAX_NAME:
+        c.problems.append(Problem(path, "name", shown_line, f"expected a project name of at most {MAX_NAME} "
+                                                            f"characters, got {len(text)} ({short(text)})"))
+        return None
+    bad = unreadable_character(text)
+    if bad:
+        c.problems.append(Problem(path, "name", shown_line, f"contains {bad}; delete it (got {short(text)})"))
+        return None
+    return text
+
+
 def _project(c: Validator, where, key, record, columns) -> m.Project | None:
     _unknown_columns(c, where, record, columns)
-    name = record.get("name")
+    name = _cell_name(c, where, record.get("name"))
     path, _, line = where.rpartition(":")
-    if not name:
-        c.problems.append(Problem(path, "name", int(line) if line.isdigit() else None, "expected a project name"))
     adjusted = _cell_number(c, where, "adjusted", record.get("adjusted"))
     executed = _cell_number(c, where, "executed", record.get("executed"))
     initial = _cell_number(c, where, "initial", record.get("initial"), optional=True)
     if not name or adjusted is None or executed is None:
         return None
-    return m.Project(name=str(name).strip(), adjusted=adjusted, executed=executed, initial=initial,
+    return m.Project(name=name, adjusted=adjusted, executed=executed, initial=initial,
                      line=int(line) if line.isdigit() else None)
 
 

@@ -20,7 +20,6 @@ unit: "万元: 元"
 
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal
 
@@ -55,7 +54,7 @@ def params_yaml(params_or_mapping: m.Params | dict, *, header: str | None = None
     mapping = params_or_mapping
     if isinstance(params_or_mapping, m.Params):
         mapping = params_to_mapping(params_or_mapping)
-    lines = [f"# {line}".rstrip() for line in (header or "").splitlines()]
+    lines = [f"# {escaped(line, quotes=False)}".rstrip() for line in (header or "").splitlines()]
     _emit(mapping, "", 0, lines, notes or {}, unread)
     return "\n".join(lines) + "\n"
 
@@ -63,7 +62,6 @@ def params_yaml(params_or_mapping: m.Params | dict, *, header: str | None = None
 _PLAIN_TEXT = re.compile(r"^[\u4e00-\u9fff（“][^:#,\[\]{}&*!|>'\"%@`\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*$")
 _PLAIN_WORD = re.compile(r"^[a-z][a-z0-9./-]*$")
 _YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "y", "n", "nan", "inf"}
-_NOT_YAML_PRINTABLE = re.compile("[\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def scalar(value) -> str:
@@ -83,9 +81,44 @@ def scalar(value) -> str:
     if isinstance(value, Decimal):
         return f"{value:f}"
     text = str(value)
-    if (_PLAIN_TEXT.match(text) and not text.endswith(" ")) or (_PLAIN_WORD.match(text) and text not in _YAML_WORDS):
+    quoted = escaped(text)
+    if quoted == text and ((_PLAIN_TEXT.match(text) and not text.endswith(" "))
+                           or (_PLAIN_WORD.match(text) and text not in _YAML_WORDS)):
         return text
-    return json.dumps(text, ensure_ascii=bool(_NOT_YAML_PRINTABLE.search(text)))
+    return f'"{quoted}"'
+
+
+def escaped(text: str, *, quotes: bool = True) -> str:
+    """``text`` as the inside of a YAML double-quoted scalar on one line (``quotes``), or as the text of
+    a comment: every character YAML would take as a line break, refuse as unprintable or strip
+    (controls, NEL, U+2028/U+2029, a BOM, lone surrogates) written as an escape, so text read from a
+    report or a table can never end the line it is on, close a comment and add keys.
+
+    >>> escaped('见附件\\n rule: {type: steps} # "x"\\u2028')
+    '见附件\\\\n rule: {type: steps} # \\\\"x\\\\"\\\\u2028'
+    >>> escaped('a "b"\\x1b', quotes=False)
+    'a "b"\\\\x1b'
+    """
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in '"\\' and quotes:
+            out.append("\\" + ch)
+        elif ch in _NAMED:
+            out.append(_NAMED[ch])
+        elif 0x20 <= code < 0x7F or (0xA0 <= code <= 0xFFFD and code not in _UNSAFE) or code > 0xFFFF:
+            out.append(ch)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)
+
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: Characters in the printable range YAML still treats specially: line and paragraph separators,
+#: a byte-order mark, and lone surrogates (which no UTF-8 file can hold).
+_UNSAFE = frozenset({0x2028, 0x2029, 0xFEFF, *range(0xD800, 0xE000)})
 
 
 def _emit(value, key: str, indent: int, lines: list[str], notes: dict, unread: str | None) -> None:
@@ -113,7 +146,7 @@ def _entry(lead: str, name, v, path: str, inner: int, lines: list[str], notes: d
         lines.append(f"{lead}{key}: {'[]' if isinstance(v, list) else '{}'}")
     else:
         why = notes.get(path) or (unread if v is None else None)
-        lines.append(f"{lead}{key}: {scalar(v)}" + (f"  # 待核对：{why}" if why else ""))
+        lines.append(f"{lead}{key}: {scalar(v)}" + (f"  # 待核对：{escaped(str(why), quotes=False)}" if why else ""))
 
 
 def percent(fraction: Decimal | None) -> Decimal | None:

@@ -84,6 +84,31 @@ def unreadable_character(text: str, *, newlines: bool = False) -> str | None:
     return None
 
 
+#: Unicode categories a terminal or page would obey or hide rather than show: controls, formatting
+#: characters, private use, unassigned, surrogates, line and paragraph separators.
+_HIDDEN = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp"})
+
+
+def visible(text: str, *, newlines: bool = False) -> str:
+    r"""``text`` with every character :func:`unreadable_character` would name written as an escape
+    (``\x1b``, ``\u202e``), so a terminal or a page shows it instead of obeying it: an ESC sequence
+    cannot clear the screen or recolour a line, a direction override cannot reverse what follows.
+
+    >>> visible("甲\x1b[2J乙\u202e丙"), visible("甲\n乙", newlines=True)
+    ('甲\\x1b[2J乙\\u202e丙', '甲\n乙')
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) not in _HIDDEN or (newlines and ch in "\n\t"):
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+    return "".join(out)
+
+
 def load_yaml(text: str, path: str) -> tuple[Located | None, list[Problem]]:
     """Compose ``text`` safely; return the located document or the problems."""
     if len(text) > MAX_BYTES:

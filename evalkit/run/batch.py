@@ -21,9 +21,9 @@ from .. import outputs
 from ..core.evaluation import evaluate
 from ..core.model import Department
 from ..core.params import duplicate_departments
-from ..iorw import os_error_text, write_atomic
+from ..iorw import os_error_text, read_regular, write_atomic
 from ..outputs import FORMATS, INVALID_DIR
-from ..paths import department_dir, params_files
+from ..paths import department_dir, display_path, params_files
 from ..publish.index import write_index
 from .department import (
     Outcome,
@@ -158,10 +158,29 @@ def _failure_folder(o: Outcome, out: Path, settled: list[Outcome], todo: list[Pa
     taken = {department_dir(out, s.year, s.department_id).resolve() for s in settled
              if s.department_id and s.year is not None}
     taken |= {department_dir(out, y, d).resolve() for d, y in map(peek_identity, todo) if d and y is not None}
-    folder = next((f for f in produced_by(out, Path(o.params).name) if f.resolve() not in taken), None)
+    folder = next((f for f in produced_by(out, Path(o.params).name)
+                   if f.resolve() not in taken and _made_from(f, o.params) is not False), None)
     if folder is not None:
         o.department_id, o.year = folder.name, int(folder.parent.name)
     return folder
+
+
+def _made_from(folder: Path, params: str | Path) -> bool | None:
+    """Whether ``folder`` was made from the params file ``params`` itself (not from a file of the same
+    name in another params folder): its stamp's inputs or its ``error.json`` name the file's path;
+    None when neither says."""
+    shown = display_path(params)
+    for output, read in ((outputs.STAMP, lambda d: d.get("inputs")), (outputs.ERROR, lambda d: d.get("params"))):
+        try:
+            data = json.loads(read_regular(folder / output.filename, 5_000_000).decode("utf-8"))
+            named = read(data)
+        except (OSError, ValueError, AttributeError, RecursionError):
+            continue
+        if isinstance(named, dict) and named:
+            return shown in named
+        if isinstance(named, str) and named:
+            return display_path(named) == shown
+    return None
 
 
 def _crashed(path: Path, out: Path, error: str, kind: str) -> Outcome:

@@ -10,6 +10,7 @@ Airflow's PapermillOperator); ``evalkit.run.batch.run_batch`` runs many in paral
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import logging
 import math
@@ -31,7 +32,7 @@ from ..exceptions import (
     RunError,
     RunTimeoutError,
 )
-from ..iorw import os_error_text, write_atomic
+from ..iorw import os_error_text, read_regular, write_atomic
 from ..outputs import APPENDIX_FORMATS, DOCUMENT_FORMATS, FORMATS
 from ..paths import department_dir, notebook_path
 from . import kernels
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 
 #: The shortest timeout a department may have, in seconds (a kernel alone takes about one to start).
 MIN_TIMEOUT = 1.0
+#: The longest ``timeout``, in seconds (a day): beyond it a bound is no bound (1e308 overflows the clock).
+MAX_TIMEOUT = 86_400.0
 #: What a write to a full or failing disk fails with.
 _WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EROFS)
 
@@ -88,17 +91,27 @@ def _disk_full(exc: BaseException) -> bool:
 
 
 def check_timeout(timeout) -> float:
-    """``timeout`` in seconds if it is a usable one (a number ≥ :data:`MIN_TIMEOUT`), else ``ValueError``.
+    """``timeout`` in seconds if it is a usable one (a number from :data:`MIN_TIMEOUT` to
+    :data:`MAX_TIMEOUT`), else ``ValueError``.
 
     >>> check_timeout(0.5)
     Traceback (most recent call last):
     ...
-    ValueError: timeout must be a number of seconds of at least 1, got 0.5
+    ValueError: timeout must be a number of seconds from 1 to 86400, got 0.5
     """
     ok = isinstance(timeout, int | float) and not isinstance(timeout, bool) and math.isfinite(timeout)
-    if not ok or timeout < MIN_TIMEOUT:
-        raise ValueError(f"timeout must be a number of seconds of at least {MIN_TIMEOUT:g}, got {timeout!r}")
+    if not ok or not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT:
+        raise ValueError(f"timeout must be a number of seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}, "
+                         f"got {timeout!r}")
     return float(timeout)
+
+
+def stable_cell_ids(nb) -> None:
+    """Give the cell papermill injects (tagged ``injected-parameters``) an id derived from what it
+    says, instead of papermill's random one: identical inputs give identical notebooks and pages."""
+    for cell in nb.cells:
+        if "id" in cell and "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-" + hashlib.sha256(cell.source.encode("utf-8")).hexdigest()[:16]
 
 
 def _publish(nb, target: Path, notebook: outputs.Output, pages: tuple[outputs.Output, ...], *, formats,
@@ -110,6 +123,7 @@ def _publish(nb, target: Path, notebook: outputs.Output, pages: tuple[outputs.Ou
     from ..publish.exporters import export_notebook, first_heading
 
     nb.metadata["evalkit"] = {"title": first_heading(nb), **metadata}
+    stable_cell_ids(nb)
     write_atomic(target / notebook.filename, nbformat.writes(nb).encode("utf-8"))
     stem = Path(notebook.filename).stem
     (target / outputs.partial_notebook(stem)).unlink(missing_ok=True)
@@ -161,7 +175,7 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
         write_atomic(staging / outputs.RESULT.filename,
                      json.dumps(ev.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
         write_atomic(staging / outputs.STAMP.filename,
-                     json.dumps(stamp(ev, notebook, tuple(formats)), ensure_ascii=False, indent=2).encode("utf-8"))
+                     json.dumps(stamp(ev, notebook, tuple(formats), staging), ensure_ascii=False, indent=2).encode("utf-8"))
         swap_in_projects(staging, target)
         stage.swap_in(staging, target, stage.DEPARTMENT)
     except Exception as exc:  # one department's failure must not stop a batch
@@ -332,7 +346,7 @@ def peek_identity(path: Path) -> tuple[str | None, int | None]:
     import yaml
 
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_regular(path, 2_000_000).decode("utf-8"))  # never a FIFO: it would block
         dept = data["department"]
         dept_id, year = str(dept["id"]), int(dept["year"])
     except Exception:  # anything unreadable simply has no identity

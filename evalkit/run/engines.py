@@ -127,6 +127,28 @@ def _check_tls(cluster: str, tls: dict) -> None:
     missing = [f"{name} {path}" for name, path in tls.items() if path and not Path(path).is_file()]
     if missing:
         raise EngineError(f"TLS file(s) not found: {', '.join(missing)}")
+    _check_tls_files(tls)
+
+
+def _check_tls_files(tls: dict) -> None:
+    """Load the TLS files as Python's ``ssl`` would, so a file that is not a key, a certificate or a
+    CA is named as the user's mistake here, not as a Dask internal later."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if tls.get("cert") and tls.get("key"):
+        try:
+            context.load_cert_chain(tls["cert"], tls["key"])
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            raise EngineError(f"--tls-cert {tls['cert']} and --tls-key {tls['key']} are not a PEM certificate and "
+                              f"its private key ({exc.__class__.__name__}: {getattr(exc, 'reason', None) or exc}); "
+                              "pass this client's certificate and the key it was made with") from None
+    if tls.get("ca_file"):
+        try:
+            context.load_verify_locations(cafile=tls["ca_file"])
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            raise EngineError(f"--tls-ca-file {tls['ca_file']} is not a PEM CA certificate "
+                              f"({exc.__class__.__name__}: {getattr(exc, 'reason', None) or exc})") from None
 
 
 def task_key(path: Path, identity: tuple) -> str:
@@ -134,6 +156,17 @@ def task_key(path: Path, identity: tuple) -> str:
     dept_id, year = identity
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
     return f"evalkit-{year}-{dept_id}-{digest}"
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """Why a connection failed, in the user's terms where Dask's words are its internals'."""
+    text = " ".join(str(e) for e in (exc, exc.__cause__, exc.__context__) if e is not None)
+    if "cannot convert to SSL" in text or "WRONG_VERSION_NUMBER" in text or "record layer failure" in text:
+        return ("the server did not answer in TLS: it is not a tls:// Dask scheduler (a plain tcp:// one, or "
+                "another service on that port?)")
+    if "TLS expects a `ssl_context`" in text:
+        return "the TLS settings could not be used; check --tls-ca-file, --tls-cert and --tls-key"
+    return error_text(exc)
 
 
 class DaskEngine:
@@ -144,6 +177,8 @@ class DaskEngine:
     def __init__(self, jobs: int = 1, *, cluster: str | None = None, tls: dict | None = None,
                  allow_insecure: bool = False, connect_timeout: float = CONNECT_TIMEOUT,
                  allowed_failures: int = 1):
+        if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+            raise EngineError(f"--jobs must be a whole number of workers of at least 1, got {jobs!r}")
         if cluster is not None:
             check_cluster_address(cluster, allow_insecure=allow_insecure)
             _check_tls(cluster, tls or {})
@@ -189,7 +224,7 @@ class DaskEngine:
             self.client = Client(self.cluster, security=security, timeout=self.connect_timeout)
         except Exception as exc:  # OSError, TimeoutError, a refused TLS handshake, …
             raise EngineError(f"cannot reach the Dask scheduler at {self.cluster} within "
-                              f"{self.connect_timeout:g} s: {error_text(exc)}") from None
+                              f"{self.connect_timeout:g} s: {_connect_reason(exc)}") from None
 
     def _check_workers(self) -> None:
         """Every worker runs the client's evalkit and notebook and offers the ``kernel`` resource."""

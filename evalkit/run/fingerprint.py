@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -20,9 +21,12 @@ from pathlib import Path
 from .. import outputs
 from ..core.evaluation import Evaluation
 from ..core.provenance import version_of
+from ..iorw import read_regular
 from ..paths import display_path, notebook_path
 from .stale import department_folders
 
+#: Largest stamp read, in bytes (a stamp lists a department's few input files).
+MAX_STAMP = 5_000_000
 #: The parts of a stamp that say what the outputs were made from: equal means nothing to redo.
 FINGERPRINT_KEYS = ("params", "inputs", "scheme", "notebook", "evalkit", "formats")
 
@@ -71,18 +75,51 @@ def run_score_text(ev: Evaluation) -> str:
     return f"{ev.result_score_text()}（复核；计算{ev.score_text()}）"
 
 
-def stamp(ev: Evaluation, notebook: Path, formats: tuple[str, ...]) -> dict:
+def stamp(ev: Evaluation, notebook: Path, formats: tuple[str, ...], made: Path | None = None) -> dict:
     """The stamp of a finished department: its :func:`fingerprint`, its ``files`` (every file read,
-    relative to the params file's folder, → size and sha256; every file looked for and absent →
-    None) and its ``summary`` (name, score, grade and finding counts, as the run reports them)."""
-    folder = Path(ev.params.source).resolve().parent
+    by the path the params file names it with, relative to its folder, → size, sha256 and the file
+    that path led to; every file looked for and absent → None), its ``summary`` (name, score, grade
+    and finding counts, as the run reports them) and, given the folder the outputs were ``made`` in,
+    their ``outputs`` (name → sha256): a link re-pointed or an output truncated re-runs it."""
+    named_folder = Path(ev.params.source).absolute().parent
+    folder = named_folder.resolve()
     files = {}
     for path, digest in sorted(ev.files.items()):
-        where = os.path.relpath(Path(path).resolve(), folder)
-        files[where] = None if digest is None else {"size": Path(path).stat().st_size, "sha256": digest}
+        where = os.path.relpath(Path(path).absolute(), named_folder)
+        files[where] = None if digest is None else {"size": Path(path).stat().st_size, "sha256": digest,
+                                                    "target": os.path.relpath(Path(path).resolve(), folder)}
     summary = {"name": ev.department.name, "score": run_score_text(ev), "grade": ev.result_grade_text(),
                "findings": ev.severity_counts()}
-    return {**fingerprint(ev, notebook, formats), "files": files, "summary": summary}
+    made_of = {} if made is None else {"outputs": output_digests(made, formats)}
+    return {**fingerprint(ev, notebook, formats), "files": files, "summary": summary, **made_of}
+
+
+def output_digests(folder: Path, formats) -> dict[str, str]:
+    """sha256 of each output a department run leaves for ``formats`` in ``folder``."""
+    return {o.filename: file_digest(folder / o.filename) for o in outputs.department_outputs(formats)
+            if (folder / o.filename).is_file()}
+
+
+def outputs_intact(folder: Path, data: dict, expected: list[str]) -> bool:
+    """Whether every output ``expected`` is in ``folder`` as the stamp ``data`` recorded it (a regular
+    file of the recorded sha256): a truncated or replaced result.json is not the run's output."""
+    recorded = data.get("outputs")
+    if not isinstance(recorded, dict):
+        return False
+    for name in expected:
+        path = Path(folder) / name
+        if not _regular(path) or recorded.get(name) != file_digest(path):
+            return False
+    return True
+
+
+def _regular(path: Path) -> bool:
+    """A regular file (following links): never a device, a FIFO or a folder, which a read would hang
+    on or exhaust memory with."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def same_fingerprint(stamp_data: dict, current: dict) -> bool:
@@ -111,9 +148,9 @@ class Stamps:
         self._by_params: dict[str, list[tuple[Path, dict]]] = {}
         self._by_folder: dict[Path, dict] = {}
         for folder in department_folders(out):
-            try:
-                data = json.loads((folder / outputs.STAMP.filename).read_bytes().decode("utf-8"))
-            except (OSError, ValueError):
+            try:  # a stamp that is a FIFO or a device is not read (it would block the run, lock held)
+                data = json.loads(read_regular(folder / outputs.STAMP.filename, MAX_STAMP).decode("utf-8"))
+            except (OSError, ValueError, RecursionError):
                 continue
             name = data.get("params") if isinstance(data, dict) else None
             if isinstance(name, str):
@@ -124,7 +161,7 @@ class Stamps:
         """Whether ``folder``'s stamp records exactly ``ev``'s :func:`fingerprint` and every output is
         there: the last successful run used these inputs (decided for a params file evaluated anyway)."""
         data = self._by_folder.get(Path(folder))
-        return (data is not None and all((Path(folder) / name).is_file() for name in self.expected)
+        return (data is not None and outputs_intact(Path(folder), data, self.expected)
                 and same_fingerprint(data, fingerprint(ev, notebook_path("department"), tuple(self.formats))))
 
     def unchanged(self, path: Path) -> tuple[Path, dict] | None:
@@ -140,18 +177,22 @@ class Stamps:
             return None
         if any(data.get(k) != v for k, v in self.current.items()):
             return None
-        if not all((folder / name).is_file() for name in self.expected):
+        if not outputs_intact(folder, data, self.expected):
             return None
         base = Path(path).parent
         try:
             for where, seen in files.items():
-                candidate = base / where
+                candidate = _beside(base, where)
+                if candidate is None:
+                    return None
                 if seen is None:
                     if candidate.is_file():
                         return None
-                elif candidate.stat().st_size != seen["size"] or file_digest(candidate) != seen["sha256"]:
+                elif (not _regular(candidate) or candidate.stat().st_size != seen["size"]
+                      or os.path.relpath(candidate.resolve(), base.resolve()) != seen["target"]
+                      or file_digest(candidate) != seen["sha256"]):
                     return None
-        except (OSError, TypeError, KeyError):
+        except (OSError, TypeError, KeyError, ValueError):
             return None
         if _new_project_table(base, folder.name, files):
             return None
@@ -167,3 +208,14 @@ def _new_project_table(base: Path, department_id: str, files: dict) -> bool:
         return any(p.name not in files for p in project_candidates(base, department_id))
     except OSError:
         return True
+
+
+def _beside(base: Path, where: object) -> Path | None:
+    """``base / where`` when ``where`` (read from a stamp, so not trusted) is a relative path that
+    stays in ``base``; None for an absolute path (``/dev/zero``), a ``..`` or a non-text."""
+    if not isinstance(where, str) or not where or "\0" in where:
+        return None
+    relative = Path(where)
+    if relative.is_absolute() or ".." in relative.parts:
+        return None
+    return base / relative

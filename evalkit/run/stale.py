@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .. import outputs
 from ..core.params import YEARS
-from ..iorw import os_error_text, write_atomic
+from ..iorw import os_error_text, read_regular, write_atomic
 from ..paths import department_dirs
 
 
@@ -55,9 +55,9 @@ def producer(folder: Path) -> str | None:
     """The name of the params file that produced ``folder``, from its stamp or its ``error.json``;
     None if neither says (or neither can be read)."""
     for output in (outputs.STAMP, outputs.ERROR):
-        try:
-            name = json.loads((folder / output.filename).read_text(encoding="utf-8")).get("params")
-        except (OSError, ValueError, AttributeError):
+        try:  # never a FIFO or a device under the name: it would block the run
+            name = json.loads(read_regular(folder / output.filename, 5_000_000).decode("utf-8")).get("params")
+        except (OSError, ValueError, AttributeError, RecursionError):
             continue
         if isinstance(name, str) and name:
             return Path(name).name

@@ -31,8 +31,36 @@ GRACE = 5.0
 
 def start_pool(jobs: int) -> ProcessPoolExecutor:
     """A pool of ``jobs`` spawned worker processes, set up as the module docstring says."""
+    quiet_resource_tracker()
     return ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_start_worker,
                                initargs=(os.getpid(),))
+
+
+def quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (the process that frees a pool's semaphores when the
+    run is gone) with its stderr on ``/dev/null``: when a worker or the run itself is killed, it still
+    frees them, but no longer prints "leaked semaphore objects" warnings or its own KeyError
+    tracebacks on the user's terminal after the run has said what happened. Nothing happens when the
+    tracker is already running."""
+    import sys
+    from multiprocessing import resource_tracker
+
+    if threading.current_thread() is not threading.main_thread():
+        resource_tracker.ensure_running()
+        return
+    try:
+        sys.stderr.flush()
+        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError):  # no stderr to redirect: start it as it is
+        resource_tracker.ensure_running()
+        return
+    try:
+        os.dup2(devnull, 2)
+        resource_tracker.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 @contextlib.contextmanager

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from xml.parsers import expat
 
 from ..exceptions import Problem, WorkbookError
+from ..iorw import read_regular
 from .layout import INDICATOR_HEADERS, SHEET
 
 #: The file and what it may inflate to: the table evalkit writes is about 30 KB and 200 KB inflated.
@@ -101,8 +102,7 @@ def column_letter(col: int) -> str:
 def read_table_bytes(path, shown: str) -> bytes:
     """The file's bytes, read no further than :data:`MAX_FILE_BYTES` (a FIFO or a device never ends)."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+        data = read_regular(path, MAX_FILE_BYTES)
     except OSError as exc:
         raise _unreadable(shown, f"cannot read the file: {exc.strerror or exc}") from None
     if len(data) > MAX_FILE_BYTES:

@@ -72,6 +72,8 @@ class Cells:
         # openpyxl computes these over every cell on each call: once here, or reading is quadratic
         self.max_row, self.max_column = sheet.max_row, sheet.max_column
         self.uncached = uncached  # (row, column) of formula cells with no saved value
+        #: params key → the hidden sheet's cell its value was read from (``evalkit!A28``)
+        self.hidden: dict[str, str] = {}
         self.formulas = formulas  # (row, column) of every formula cell
         self.typed: list[Typed] = []  # values typed where evalkit's formula stands, checked after scoring
         self.problems: list[Problem] = []
@@ -111,6 +113,8 @@ class Cells:
         while key:
             if key in self.where:
                 return Problem(self.shown, self.where[key], None, problem.message)
+            if key in self.hidden:  # a value only the hidden sheet keeps: its row there
+                return Problem(self.shown, self.hidden[key], None, f"{problem.key} (hidden sheet): {problem.message}")
             cut = max(key.rfind("."), key.rfind("["))
             key = key[:cut] if cut > 0 else ""
         return Problem(self.shown, problem.key, None, problem.message)

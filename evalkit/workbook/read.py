@@ -158,6 +158,8 @@ def _meta(book, cells: Cells) -> dict:
         cells.fail_at(f"{META_SHEET}!A1", f"the hidden sheet is not evalkit's ({META_FORMAT}); delete the sheet "
                                           "to import the visible table alone")
         return {}
+    cells.hidden = {key.removeprefix("params."): f"{META_SHEET}!A{line}" for key, line in doc.lines.items()
+                    if key.startswith("params.")}
     return _shaped(doc.data)
 
 

@@ -229,17 +229,18 @@ def test_the_lock_refuses_a_run_before_it_touches_anything(tmp_path):
     assert (out / "_invalid" / "broken.json").is_file()
 
 
-@pytest.mark.parametrize("value", ["0.5", "0", "-3", "nan", "inf", "soon"])
+@pytest.mark.parametrize("value", ["0.5", "0", "-3", "nan", "inf", "soon", "1e308", "86401"])
 def test_a_timeout_below_one_second_is_a_usage_error(value, capsys):
     with pytest.raises(SystemExit) as caught:
         run_cli("run", "--timeout", value)
     assert caught.value.code == 2
-    assert f"argument --timeout: expected a number of seconds of at least 1, got '{value}'" in capsys.readouterr().err
+    assert (f"argument --timeout: expected a number of seconds from 1 to 86400 (a day), got '{value}'"
+            in capsys.readouterr().err)
 
 
 @pytest.mark.parametrize("fn", [batch.run_batch, batch.run_job])
 def test_the_library_refuses_a_timeout_below_one_second_before_touching_anything(fn, tmp_path):
-    with pytest.raises(ValueError, match="timeout must be a number of seconds of at least 1, got 0.5"):
+    with pytest.raises(ValueError, match="timeout must be a number of seconds from 1 to 86400, got 0.5"):
         fn([WORKED], out=tmp_path / "reports", timeout=0.5)
     assert not (tmp_path / "reports").exists()
 

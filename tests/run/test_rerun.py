@@ -35,7 +35,7 @@ def copy_department(folder: Path, stem: str = f"{DEMO}-2023") -> Path:
 
 def finish(path: Path, out: Path, formats=FORMATS) -> Path:
     """Leave ``path``'s folder as a finished run leaves it: every output, result.json and the stamp
-    (the outputs' content is not what an incremental run looks at, only that they are there)."""
+    (an incremental run looks at the outputs' sha256, which the stamp records, not at what they say)."""
     ev = evalkit.evaluate(path)
     folder = department_dir(out, ev.department.year, ev.department.id)
     folder.mkdir(parents=True, exist_ok=True)
@@ -43,7 +43,7 @@ def finish(path: Path, out: Path, formats=FORMATS) -> Path:
         (folder / o.filename).write_bytes(b"output")
     (folder / outputs.RESULT.filename).write_text(json.dumps(ev.to_dict(), ensure_ascii=False), encoding="utf-8")
     (folder / outputs.STAMP.filename).write_text(
-        json.dumps(stamp(ev, notebook_path("department"), tuple(formats)), ensure_ascii=False), encoding="utf-8")
+        json.dumps(stamp(ev, notebook_path("department"), tuple(formats), folder), ensure_ascii=False), encoding="utf-8")
     return folder
 
 

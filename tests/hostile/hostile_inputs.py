@@ -1,0 +1,87 @@
+"""What the hostile suites of ``tests/hostile/`` share: a small valid params file to break, its side
+tables and scheme, a deadline for every case, and a department left as a finished run leaves it.
+
+Kept here rather than imported from the older suites' test modules, so each hostile test file runs
+on its own from any folder.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from contextlib import contextmanager
+from pathlib import Path
+
+import evalkit
+from evalkit import outputs
+from evalkit.paths import department_dir, notebook_path
+from evalkit.run.fingerprint import stamp
+
+BASE = """\
+schema: evalkit/v1
+department: {id: hostile-test, name: 测试局, year: 2023, region: 测试区}
+scheme: mof-2020
+unit: 万元
+budget:
+  initial: 100
+  adjusted: 110
+  executed: 99
+  lines:
+    - {name: 基本支出, kind: basic, adjusted: 60, executed: 55}
+    - {name: 项目支出, kind: project, adjusted: 50, executed: 44}
+goals:
+  - name: 综合管理
+    objective: 做好综合管理工作
+    indicators:
+      - {name: 文件办理数量, direction: ">=", target: 100, unit: 件, actual: 95}
+      - {name: 群众满意度, direction: ">=", target: 90, unit: "%", actual: 92}
+      - {name: 经费增长率, direction: "<=", target: 5, unit: "%", actual: 3}
+reported:
+  score: 90
+  grade: 优
+  evaluation_period: ["2024-03-01", "2024-04-30"]
+  report_date: "2024-05-10"
+narrative:
+  summary: 本部门负责综合管理。
+"""
+PROJECTS = "name,adjusted,executed\n道路养护,30,28\n绿化提升,20,16\n"
+SCHEME = (Path(evalkit.__file__).parent / "schemes" / "mof-2020.yaml").read_text(encoding="utf-8")
+
+
+@contextmanager
+def deadline(seconds: int):
+    """Fail a case that takes longer than ``seconds`` (a hang is a defect, not a slow test)."""
+    def expire(signum, frame):
+        raise TimeoutError(f"took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def finish(path: Path, out: Path, formats=outputs.FORMATS) -> Path:
+    """Leave ``path``'s folder as a finished run leaves it: every output (placeholder bytes),
+    result.json and the stamp recording their sha256 (no notebook runs)."""
+    ev = evalkit.evaluate(path)
+    folder = department_dir(out, ev.department.year, ev.department.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    for o in outputs.department_outputs(formats):
+        (folder / o.filename).write_bytes(b"output")
+    (folder / outputs.RESULT.filename).write_text(json.dumps(ev.to_dict(), ensure_ascii=False), encoding="utf-8")
+    (folder / outputs.STAMP.filename).write_text(
+        json.dumps(stamp(ev, notebook_path("department"), tuple(formats), folder), ensure_ascii=False),
+        encoding="utf-8")
+    return folder
+
+
+def worked_table() -> bytes:
+    """The worked example's 绩效自评表.xlsx, as ``evalkit run`` writes it (with its hidden sheet)."""
+    from conftest import WORKED
+
+    from evalkit.workbook.write import render_workbook
+
+    return render_workbook(evalkit.evaluate(WORKED))
