@@ -731,16 +731,26 @@ def _table(table: Table, ex: Extracted) -> None:
             t = normalise(cell).text
             if any(word(w) in t for w in p["template"]):
                 ex.template.append(_cell_quote(table, r, c))
-    for h, header in enumerate(table.rows[:3]):
-        ind = _columns(header, p["indicator_columns"])
-        if "name" in ind and "target" in ind:
-            _indicator_table(table, h, ind, ex)
-            return
-        bud = _columns(header, p["budget_columns"])
-        if "executed" in bud and ("adjusted" in bud or "initial" in bud):
-            _budget_table(table, h, bud, ex)
-            return
-    _key_values(table, ex)
+    from .tables import blocks, header_columns
+
+    found = blocks(table.rows)
+    read = False
+    for blk in found:
+        header = table.rows[blk.header]
+        if blk.kind == "indicators":
+            ind = header_columns(header, p["indicator_columns"])
+            if "name" in ind and ("target" in ind or "actual" in ind):
+                _indicator_table(table, blk.header, ind, ex, end=blk.end)
+                read = True
+        elif blk.kind == "funds":
+            bud = header_columns(header, p["budget_columns"])
+            if "executed" in bud and ("adjusted" in bud or "initial" in bud):
+                _budget_table(table, blk.header, bud, ex, end=blk.end)
+                read = True
+    if not read:
+        _key_values(table, ex)
+    elif found[0].header > 0:  # the form's head: 项目名称 | … | 主管部门 | … above its first block
+        _key_values(Table(table.rows[: found[0].header], table.location), ex)
 
 
 def _component_key(text: str) -> str | None:
@@ -753,9 +763,9 @@ def _component_key(text: str) -> str | None:
     return best[0] if best else None
 
 
-def _budget_table(table: Table, h: int, cols: dict, ex: Extracted) -> None:
+def _budget_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:
     rows = []
-    for r in range(h + 1, len(table.rows)):
+    for r in range(h + 1, len(table.rows) if end is None else end):
         row = table.rows[r]
         label = " ".join(c for c in row[: min(cols.values())] if c) or row[0]
         total = _is_total((label,)) or (not rows and _component_key(label) is None)
@@ -776,11 +786,13 @@ def _budget_table(table: Table, h: int, cols: dict, ex: Extracted) -> None:
     # the parts against the total row are checked as budget components (checks.component_sums)
 
 
-def _indicator_table(table: Table, h: int, cols: dict, ex: Extracted) -> None:
+def _indicator_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:
     header = table.rows[h]
     tier1 = tier2 = ""
     sums = []
-    for r in range(h + 1, len(table.rows)):
+    for r in range(h + 1, len(table.rows) if end is None else end):
+        if sums and sums[-1][2]:
+            break  # rows under 总分 (填表人, 填报日期) are not indicators
         row = table.rows[r] + ("",) * (len(header) - len(table.rows[r]))
 
         def cell(key, row=row):
@@ -794,6 +806,8 @@ def _indicator_table(table: Table, h: int, cols: dict, ex: Extracted) -> None:
         name = cell("name")
         if not name or name == normalise(header[cols["name"]]).text:
             continue
+        if not any(cell(k) for k in ("target", "actual", "weight", "score")):
+            continue  # a label row inside the block (a sub-heading), not an indicator
         weight, score = _num(cell("weight")), _num(cell("score"))
         coef = _num(cell("coefficient"))
         ir = IndicatorRow(name=re.sub(r"\s+", "", name), target=cell("target"), actual=cell("actual") or None,

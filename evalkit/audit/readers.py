@@ -19,6 +19,7 @@ from pathlib import Path
 from statistics import median
 
 from .document import Document, DocumentRefused, Location, Paragraph, Table
+from .tables import from_cell_lines, header_run, split_line
 
 #: Largest file read at all (a published report with scans stays well below).
 MAX_BYTES = 64 * 1024 * 1024
@@ -78,21 +79,20 @@ def _read_txt(path: Path, shown: str) -> Document:
 
 
 def _is_table_line(line: str) -> bool:
-    return line.count("\t") >= 2 or (line.count("|") >= 3 and line.strip().startswith("|"))
+    return split_line(line) is not None
 
 
 def _cells(line: str) -> tuple[str, ...]:
-    if "\t" in line:
-        return tuple(c.strip() for c in line.split("\t"))
-    return tuple(c.strip() for c in line.strip().strip("|").split("|"))
+    return split_line(line) or (line.strip(),)
 
 
-def read_text(text: str, shown: str) -> Document:
+def read_text(text: str, shown: str, fmt: str = "txt") -> Document:
     """Paragraphs (blank-line separated, or a line that opens a numbered item) and tables (lines of
-    tab- or ``|``-separated cells) of plain text, located by line."""
+    cells separated by `` | ``, tabs or runs of spaces; or one cell per line under a header of a form's
+    column words), located by line."""
     blocks: list = []
     para: list[tuple[int, str]] = []
-    table: list[tuple[int, tuple[str, ...]]] = []
+    table: list[tuple[int, tuple[str, ...], bool]] = []
 
     def flush_para():
         if para:
@@ -102,14 +102,23 @@ def read_text(text: str, shown: str) -> Document:
 
     def flush_table():
         if table:
-            rows = tuple(r for _, r in table if not all(set(c) <= set("-: ") for c in r))
-            blocks.append(Table(rows, Location(line=table[0][0])))
+            if len(table) == 1 and table[0][2]:  # one line of spaced words is prose, not a table
+                para.append((table[0][0], text_lines[table[0][0] - 1].rstrip()))
+                flush_para()
+            else:
+                rows = tuple(r for _, r, _ in table if not all(set(c) <= set("-: ") for c in r))
+                blocks.append(Table(rows, Location(line=table[0][0])))
             table.clear()
 
-    for number, line in enumerate(text.splitlines(), 1):
-        if _is_table_line(line):
+    text_lines = text.splitlines()
+    for number, line in enumerate(text_lines, 1):
+        cells = split_line(line)
+        if cells is not None:
             flush_para()
-            table.append((number, _cells(line)))
+            spaced = "|" not in line and "\t" not in line
+            if table and table[-1][2] != spaced:
+                flush_table()
+            table.append((number, cells, spaced))
             continue
         flush_table()
         if not line.strip():
@@ -121,7 +130,47 @@ def read_text(text: str, shown: str) -> Document:
             para.append((number, line.rstrip()))
     flush_para()
     flush_table()
-    return _finish(shown, "txt", blocks)
+    return _finish(shown, fmt, _cell_per_line(blocks))
+
+
+def _cell_per_line(blocks: list) -> list:
+    """Paragraphs that are a table copied one cell per line (a header of a form's column words, then
+    the cells) become that table."""
+    out: list = []
+    i = 0
+    while i < len(blocks):
+        b = blocks[i]
+        if not isinstance(b, Paragraph):
+            out.append(b)
+            i += 1
+            continue
+        # one cell per line: the paragraph's own lines, or single-line paragraphs one after another
+        lines, owners = [], []
+        j = i
+        while j < len(blocks) and isinstance(blocks[j], Paragraph) and (j == i or "\n" not in blocks[j].text):
+            parts = blocks[j].text.split("\n")
+            if any(len(p.strip()) > 90 for p in parts):
+                break
+            for k, part in enumerate(parts):
+                lines.append(part.strip())
+                owners.append((j, blocks[j].lines[k] if k < len(blocks[j].lines) else None))
+            j += 1
+        start = next((k for k in range(min(len(lines), 4)) if header_run(lines, k) >= 3), None)
+        if start is None:
+            out.append(b)
+            i += 1
+            continue
+        rows = from_cell_lines(lines[start:])
+        if len(rows) < 2:
+            out.append(b)
+            i += 1
+            continue
+        if start:
+            head = blocks[i]
+            out.append(Paragraph("\n".join(lines[:start]), head.location, head.lines[:start]))
+        out.append(Table(tuple(rows), Location()))  # rows rebuilt: no one source line per row
+        i = j
+    return out
 
 
 def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> Document:
@@ -285,7 +334,7 @@ def _pdf_page(page, number: int) -> tuple[list, int]:
     items = sorted([(ln["top"], "line", ln) for ln in lines] + [(top, "table", t) for top, t in found],
                    key=lambda x: x[0])
     pitches = [b["top"] - a["top"] for a, b in zip(lines, lines[1:], strict=False) if 0 < b["top"] - a["top"] < 60]
-    pitch = median(pitches) if pitches else 16
+    pitch = _line_pitch(pitches)
     left = min((ln["x0"] for ln in lines), default=0)
     blocks: list = []
     current: list[str] = []
@@ -309,6 +358,19 @@ def _pdf_page(page, number: int) -> tuple[list, int]:
     return blocks, len(page.chars)
 
 
+def _line_pitch(pitches: list[float]) -> float:
+    """The distance between two lines of one paragraph: the smallest gap that recurs (a text with many
+    short paragraphs has more paragraph gaps than line gaps, so the median is a paragraph gap)."""
+    if not pitches:
+        return 16
+    counts: dict[float, int] = {}
+    for p in pitches:
+        key = int(p * 2 + 0.5) / 2  # half a point apart is the same gap
+        counts[key] = counts.get(key, 0) + 1
+    recurring = [k for k, c in counts.items() if c >= 2]
+    return min(recurring) if recurring else median(pitches)
+
+
 # --- HTML ---------------------------------------------------------------------------------------
 
 BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "dt", "dd", "caption"}
@@ -322,7 +384,7 @@ def _read_html(path: Path, shown: str) -> Document:
     if OWN_PAGE_MARK in raw[:4096]:
         raise DocumentRefused(shown, "not_self_evaluation", "this is a page `evalkit audit` wrote, not a report")
     try:
-        root = lxml.html.document_fromstring(raw)
+        root = lxml.html.document_fromstring(raw, parser=lxml.html.HTMLParser(encoding=_html_encoding(raw)))
     except (etree.ParserError, ValueError) as exc:
         raise DocumentRefused(shown, "corrupt", f"the HTML cannot be parsed ({exc})") from None
     blocks: list = []
@@ -332,15 +394,10 @@ def _read_html(path: Path, shown: str) -> Document:
         if tag in ("script", "style", "head", "template", "noscript"):
             return
         if tag == "table":
-            rows = []
-            for tr in el.iter("tr"):
-                cells = []
-                for td in tr:
-                    if td.tag in ("td", "th"):
-                        cells.append(" ".join(td.text_content().split()))
-                        cells += [""] * (int(td.get("colspan", "1")) - 1 if td.get("colspan", "1").isdigit() else 0)
-                rows.append(tuple(cells))
-            blocks.append(Table(tuple(rows), Location()))
+            blocks.append(Table(html_grid(el), Location()))
+            return
+        if tag == "pre":  # a text copy kept as printed: read it as a .txt file is read
+            blocks.extend(read_text(el.text_content(), shown, "html").blocks)
             return
         if tag in BLOCK_TAGS:
             blocks.append(Paragraph(el.text_content().strip(), Location()))
@@ -354,3 +411,56 @@ def _read_html(path: Path, shown: str) -> Document:
 
     walk(root)
     return _finish(shown, "html", blocks)
+
+
+def _html_encoding(raw: bytes) -> str | None:
+    """The page's declared charset, else UTF-8 when it decodes, else GB18030 (a page saved without a
+    charset is not Latin-1, whatever a browser's default)."""
+    m = re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", raw[:4096])
+    if m:
+        return None  # lxml reads the declaration itself
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def html_grid(table) -> tuple[tuple[str, ...], ...]:
+    """A ``<table>``'s cells on its grid: a ``colspan`` cell leaves '' to its right, a ``rowspan`` cell
+    '' below it (as a merged Word cell reads), so the name above is carried down by the block's reader."""
+    rows: list[list[str]] = []
+    pending: dict[int, int] = {}  # column → rows still covered by a rowspan from above
+    for tr in table.iter("tr"):
+        if next(tr.iterancestors("table"), None) is not table:
+            continue  # a row of a table nested in a cell
+        row: list[str] = []
+        col = 0
+
+        def skip_covered():
+            nonlocal col
+            while pending.get(col, 0) > 0:
+                row.append("")
+                pending[col] -= 1
+                col += 1
+
+        for td in tr:
+            if td.tag not in ("td", "th"):
+                continue
+            skip_covered()
+            span = _span(td.get("colspan"))
+            down = _span(td.get("rowspan"))
+            row.append(" ".join(td.text_content().split()))
+            row += [""] * (span - 1)
+            for k in range(col, col + span):
+                if down > 1:
+                    pending[k] = down - 1
+            col += span
+        skip_covered()
+        rows.append(row)
+    return tuple(tuple(r) for r in rows)
+
+
+def _span(value) -> int:
+    text = (value or "1").strip()
+    return max(1, min(int(text), 200)) if text.isdigit() else 1

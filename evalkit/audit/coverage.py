@@ -1,0 +1,138 @@
+"""What a document is and how much of it was read, the way a person reads a form.
+
+:func:`identify` sets the kind (department | project | special) from the title and then the form, the
+evaluated year from 年度 in the title (never from 填报日期, which is the year after), and the unit
+without a web page's breadcrumb. :func:`coverage` says what was read against what the document lists:
+``{indicators_read, indicators_listed, budget_read, truncated, partial}`` and the words a page prints
+(“读出指标24项，表中列有41项”, “部分读取”, “文档在总分之前截断”). A count is never stated as fact when the
+reading was partial: :func:`count_words` says so.
+
+>>> from .readers import read_text
+>>> from .extract import extract
+>>> doc = read_text("首页 > 信息公开 > 某县农业农村局2019年度项目支出绩效自评表\\n\\n填报日期：2020年3月1日", "x.txt")
+>>> ex = extract(doc); identify(doc, ex); (ex.kind, ex.year, ex.department)
+('project', 2019, '某县农业农村局')
+"""
+
+from __future__ import annotations
+
+import re
+
+from .document import Document, Table
+from .extract import Extracted, patterns
+from .tables import blocks
+from .text import fold, normalise
+
+YEAR_OF = re.compile(r"(?P<y>(?:19|20)[0-9]{2})年度")
+DATED = re.compile(r"(?:填报日期|填表日期|报告日期|报送日期|日期)[:：]?\s*(?:19|20)[0-9]{2}年")
+CRUMB_SEPARATORS = (">", "›", "»", "＞", "→", "/")
+
+
+def identify(doc: Document, ex: Extracted) -> None:
+    """Kind, evaluated year and unit of ``doc`` (sets them on ``ex``)."""
+    head = fold(normalise(doc.text()[:6000]).text)
+    title = fold(normalise(ex.title).text) if ex.title else ""
+    ex.kind = _kind(title, head, doc)
+    year = _title_year(doc)
+    if year is not None:
+        ex.year = year
+    if ex.department:
+        ex.department = strip_breadcrumb(ex.department)
+
+
+def _kind(title: str, head: str, doc: Document) -> str:
+    kinds = patterns()["kinds"]
+    for text in (title, head[:1500], head):
+        if not text:
+            continue
+        best = None
+        for kind in ("special", "project", "department"):
+            for w in kinds[kind]:
+                i = text.find(fold(normalise(w).text))
+                if i >= 0 and (best is None or i < best[0]):
+                    best = (i, kind)
+        if best:
+            return best[1]
+    # no title words: a form with 项目名称 and a funds block is a project's
+    if "项目名称" in head and any(b.kind == "funds" for t in doc.tables for b in blocks(t.rows)):
+        return "project"
+    return "department"
+
+
+def _title_year(doc: Document) -> int | None:
+    """The year a report evaluates: 年度 in its title or first lines, never the date it was filed."""
+    for block in doc.blocks[:12]:
+        text = block.text if not isinstance(block, Table) else "\n".join(" ".join(r) for r in block.rows[:4])
+        norm = fold(normalise(text).text)
+        for m in YEAR_OF.finditer(norm):
+            before = norm[max(0, m.start() - 8): m.start()]
+            if not DATED.search(before + m.group(0)):
+                return int(m.group("y"))
+    return None
+
+
+def strip_breadcrumb(name: str) -> str:
+    """A unit's name without the trail a web page prints before it (首页 > 信息公开 > 某局)."""
+    for sep in CRUMB_SEPARATORS:
+        if sep in name:
+            name = name.rsplit(sep, 1)[-1]
+    for w in patterns()["breadcrumb"]:
+        if name.startswith(w):
+            name = name[len(w):]
+    return name.strip(" :：-—|")
+
+
+def coverage(doc: Document, ex: Extracted) -> dict:
+    """What was read against what the document lists; ``words`` is what a page prints."""
+    listed = 0
+    has_form = False
+    total_row = False
+    for t in doc.tables:
+        for b in blocks(t.rows):
+            if b.kind != "indicators":
+                continue
+            has_form = True
+            for row in t.rows[b.header + 1: b.end]:
+                cells = [normalise(c).text for c in row if c and c.strip()]
+                if not cells:
+                    continue
+                if any(any(w in c for w in ("总分", "合计", "总计")) for c in cells[:2]):
+                    total_row = True
+                    break
+                if len(cells) >= 3:
+                    listed += 1
+    read = len(ex.indicators)
+    table_read = sum(1 for i in ex.indicators if i.tier1 is not None or i.cells.get("weight") is not None)
+    prose_read = read - table_read
+    indicators_listed = max(listed + prose_read, read) if has_form else read
+    budget_read = any(f.key.startswith("budget.") for f in ex.figures)
+    score_stated = any(f.key in ("reported.score", "table.total_score") for f in ex.figures)
+    truncated = has_form and not total_row and not score_stated
+    partial = truncated or read < indicators_listed or (_funds_listed(doc) and not budget_read)
+    return {"indicators_read": read, "indicators_listed": indicators_listed, "budget_read": budget_read,
+            "truncated": truncated, "partial": partial, "words": coverage_words(read, indicators_listed,
+                                                                                truncated, partial)}
+
+
+def _funds_listed(doc: Document) -> bool:
+    return any(b.kind == "funds" for t in doc.tables for b in blocks(t.rows))
+
+
+def coverage_words(read: int, listed: int, truncated: bool, partial: bool) -> str:
+    """“读出指标24项，表中列有41项；部分读取” — what a page says about how much was read."""
+    if listed > read:
+        words = f"读出指标{read}项，表中列有{listed}项"
+    else:
+        words = f"读出指标{read}项"
+    if truncated:
+        words += "；文档在总分之前截断"
+    if partial:
+        words += "；部分读取"
+    return words
+
+
+def count_words(what: str, n: int, cov: dict | None) -> str:
+    """A count as a page may state it: as fact only when the whole document was read."""
+    if cov and cov.get("partial"):
+        return f"{what}：读出{n}项（部分读取，实际可能更多）"
+    return f"{what}：{n}"
