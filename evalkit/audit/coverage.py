@@ -36,8 +36,28 @@ def identify(doc: Document, ex: Extracted) -> None:
     year = _title_year(doc)
     if year is not None:
         ex.year = year
+    unit = _form_unit(doc)
+    if unit and (ex.kind != "department" or not ex.department):
+        ex.department = unit
     if ex.department:
         ex.department = strip_breadcrumb(ex.department)
+
+
+#: The labels a form names its unit by, the most specific first (a project's unit is the one carrying it out).
+UNIT_LABELS = ("实施单位", "资金使用单位", "单位名称", "部门名称", "部门（单位）名称", "填报单位", "预算单位", "主管部门")
+
+
+def _form_unit(doc: Document) -> str | None:
+    """The unit a form names (实施单位 before 主管部门), without its budget code (219001-某镇人民政府)."""
+    found = {}
+    for t in doc.tables[:3]:
+        for row in t.rows[:6]:
+            for c in range(len(row) - 1):
+                label = re.sub(r"[（(]盖章[）)]|[:：\s]", "", fold(row[c]))
+                value = next((v for v in row[c + 1:] if v.strip()), "")
+                if label in UNIT_LABELS and value and label not in found:
+                    found[label] = re.sub(r"^[0-9A-Za-z]+[-－—]", "", value.strip())
+    return next((found[k] for k in UNIT_LABELS if k in found), None)
 
 
 def _kind(title: str, head: str, doc: Document) -> str:

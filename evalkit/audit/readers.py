@@ -19,7 +19,7 @@ from pathlib import Path
 from statistics import median
 
 from .document import Document, DocumentRefused, Location, Paragraph, Table
-from .tables import from_cell_lines, header_run, split_line
+from .tables import HEAD_LABELS, cells_to_tables, header_run, split_line
 
 #: Largest file read at all (a published report with scans stays well below).
 MAX_BYTES = 64 * 1024 * 1024
@@ -134,8 +134,8 @@ def read_text(text: str, shown: str, fmt: str = "txt") -> Document:
 
 
 def _cell_per_line(blocks: list) -> list:
-    """Paragraphs that are a table copied one cell per line (a header of a form's column words, then
-    the cells) become that table."""
+    """Paragraphs that are a form copied one cell per line (blank lines between), or run together on one
+    line, become its tables: the head, the funds block and the indicator block."""
     out: list = []
     i = 0
     while i < len(blocks):
@@ -144,33 +144,61 @@ def _cell_per_line(blocks: list) -> list:
             out.append(b)
             i += 1
             continue
-        # one cell per line: the paragraph's own lines, or single-line paragraphs one after another
-        lines, owners = [], []
+        cells, owners = [], []
         j = i
-        while j < len(blocks) and isinstance(blocks[j], Paragraph) and (j == i or "\n" not in blocks[j].text):
-            parts = blocks[j].text.split("\n")
-            if any(len(p.strip()) > 90 for p in parts):
+        while j < len(blocks) and isinstance(blocks[j], Paragraph):
+            parts = _cells_of(blocks[j].text)
+            if parts is None:
                 break
-            for k, part in enumerate(parts):
-                lines.append(part.strip())
-                owners.append((j, blocks[j].lines[k] if k < len(blocks[j].lines) else None))
+            cells += parts
+            owners += [j] * len(parts)
             j += 1
-        start = next((k for k in range(min(len(lines), 4)) if header_run(lines, k) >= 3), None)
+        start = next((k for k in range(len(cells)) if header_run(cells, k) >= 3), None)
         if start is None:
             out.append(b)
             i += 1
             continue
-        rows = from_cell_lines(lines[start:])
-        if len(rows) < 2:
+        head = max((k for k in range(start) if _word_starts(cells[k], HEAD_LABELS)), default=None)
+        first = min(start, head - 1 if head is not None and head > 0 else start)
+        first = next((k for k in range(first + 1) if _word_starts(cells[k], HEAD_LABELS)), first)
+        tables, used = cells_to_tables(cells[first:])
+        if not tables:
             out.append(b)
             i += 1
             continue
-        if start:
-            head = blocks[i]
-            out.append(Paragraph("\n".join(lines[:start]), head.location, head.lines[:start]))
-        out.append(Table(tuple(rows), Location()))  # rows rebuilt: no one source line per row
-        i = j
+        before = owners[first] if first < len(owners) else j
+        out.extend(blocks[i:before])  # paragraphs before the form stay paragraphs
+        if first and owners[first - 1] == owners[first]:  # a title on the same line as the form
+            lead = " ".join(cells[k] for k in range(first) if owners[k] == owners[first])
+            out.append(Paragraph(lead, blocks[owners[first]].location, blocks[owners[first]].lines[:1]))
+        out.extend(Table(tuple(rows), Location()) for rows in tables)  # rows rebuilt: no source line per row
+        last = first + used
+        rest = owners[last] if last < len(owners) else j
+        if last < len(owners) and owners[last - 1] == owners[last]:  # text after the form on its last line
+            tail = " ".join(cells[k] for k in range(last, len(cells)) if owners[k] == owners[last])
+            out.append(Paragraph(tail, blocks[rest].location, blocks[rest].lines[:1]))
+            rest += 1
+        i = max(rest, i + 1)
     return out
+
+
+def _cells_of(text: str) -> list[str] | None:
+    """A paragraph as cells: its lines (short ones, a cell each), or one long line run together whose
+    words are cells; None for a paragraph of prose."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    if len(lines) == 1 and len(lines[0]) > 60:
+        words = lines[0].split()
+        if len(words) >= 12 and sum(1 for w in words if header_run(words, words.index(w)) >= 1) >= 3:
+            return words
+    if any(len(ln) > 90 for ln in lines):
+        return None
+    return lines
+
+
+def _word_starts(cell: str, words) -> bool:
+    from .text import normalise
+
+    return normalise(cell).text.startswith(words)
 
 
 def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> Document:

@@ -148,91 +148,149 @@ def split_line(line: str) -> tuple[str, ...] | None:
 
 
 def header_run(lines: list[str], start: int) -> int:
-    """How many lines from ``start`` are header words of one block (one cell per line)."""
-    words = {_word(w) for spec in _patterns()["form_blocks"].values() for w in spec["words"]}
-    words |= {_word(w) for w in ("三级指标", "指标名称", "绩效指标", "年度指标值", "实际完成值", "偏差原因分析及改进措施",
-                                 "自评得分", "权重", "年度目标值", "全年完成值", "预算执行率", "偏差原因分析", "全年预算数",
-                                 "项目资金", "项目资金(万元)", "资金(万元)")}
+    """How many cells from ``start`` are header words of one block (one cell per line); a unit note such
+    as ``(万元)`` inside the header counts with it."""
+    words = _header_words()
     n = 0
-    while start + n < len(lines) and any(_word(lines[start + n]).startswith(w) for w in words) \
-            and len(_word(lines[start + n])) <= 20:
+    while start + n < len(lines):
+        cell = _word(lines[start + n])
+        if re.fullmatch(r"\((?:万元|元|分)\)", cell):
+            n += 1
+            continue
+        if not (any(cell.startswith(w) for w in words) and len(cell) <= 20):
+            break
         n += 1
     return n
 
 
+@cache
+def _header_words() -> frozenset[str]:
+    words = {_word(w) for spec in _patterns()["form_blocks"].values() for w in spec["words"]
+             if w not in ("预期目标", "实际完成情况", "年度目标", "总体目标", "年度总体目标")}
+    words |= {_word(w) for w in ("三级指标", "指标名称", "绩效指标", "年度指标值", "实际完成值", "偏差原因分析及改进措施",
+                                 "自评得分", "权重", "年度目标值", "全年完成值", "预算执行率", "偏差原因分析", "全年预算数",
+                                 "项目资金", "资金(万元)", "指标性质", "度量单位", "计量单位", "未完成原因分析", "调整后预算数",
+                                 "预算执行数", "年初预算", "原因")}
+    return frozenset(words)
+
+
 def _is_tier(cell: str, level: int) -> bool:
     names = _patterns()["tier1_names" if level == 1 else "tier2_names"]
-    return _word(cell) in {_word(n) for n in names}
+    bare = re.sub(r"\([0-9.]+分?\)$", "", _word(cell))
+    return bare in {_word(n) for n in names}
+
+
+#: Labels of a form's head (项目名称 | … | 主管部门 | …) copied one cell per line: each is followed by its value.
+HEAD_LABELS = ("项目名称", "主管部门", "实施单位", "单位名称", "部门名称", "资金使用单位", "填报单位")
+#: Cells that end a funds block copied one cell per line (the goals block follows it).
+GOALS_START = ("年度总体目标", "总体目标", "年度目标", "项目年度目标", "当年绩效目标", "年初绩效目标")
+
+
+def cells_to_tables(cells: list[str]) -> tuple[list[list[tuple[str, ...]]], int]:
+    """Tables rebuilt from cells copied one per line (or run together on one line): the form's head as
+    label | value rows, the funds block and the indicator block, each under its own header. Returns the
+    tables and how many cells they used (the rest is text after the form)."""
+    tables: list[list[tuple[str, ...]]] = []
+    head: list[tuple[str, ...]] = []
+    i, used = 0, 0
+    while i < len(cells):
+        n = header_run(cells, i)
+        if n >= 3:
+            header = tuple(c for c in cells[i:i + n] if not re.fullmatch(r"\((?:万元|元|分)\)", _word(c)))
+            end = _block_end(cells, i + n)
+            rows, taken = _block_rows(header, cells[i + n:end])
+            if rows:
+                tables.append([header, *rows])
+                i = used = i + n + taken
+                continue
+        label = _word(cells[i])
+        if any(label.startswith(w) for w in HEAD_LABELS) and i + 1 < len(cells) and not tables:
+            head.append((cells[i], cells[i + 1]))
+            i += 2
+            used = i
+            continue
+        i += 1
+    if head:
+        tables.insert(0, head)
+    return tables, used
+
+
+def _block_end(cells: list[str], start: int) -> int:
+    for j in range(start, len(cells)):
+        if header_run(cells, j) >= 3 or _word(cells[j]).startswith(GOALS_START):
+            return j
+    return len(cells)
+
+
+def _block_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[str, ...]], int]:
+    from .extract import patterns
+
+    cols = header_columns(header, patterns()["indicator_columns"])
+    if "weight" in cols and "score" in cols and "name" in cols:
+        return _indicator_rows(header, cols, cells)
+    return _funds_rows(header, cells)
 
 
 def from_cell_lines(lines: list[str]) -> list[tuple[str, ...]]:
-    """A table copied one cell per line: its header (the first lines, header words) and the rows below,
-    each anchored on its last two numbers (分值 and 得分) and laid out in the header's columns; a merged
-    一级/二级 name printed once stays at the row it opens. Returns the rows, the header first."""
-    from .extract import patterns
+    """The first block of a table copied one cell per line, its header first."""
+    tables, _ = cells_to_tables(lines)
+    blocks_found = [t for t in tables if len(t[0]) > 2 or len(t) > 1 and len(t[0]) != 2]
+    return blocks_found[0] if blocks_found else []
 
-    n = header_run(lines, 0)
-    header = tuple(lines[:n])
-    if n < 3:
-        return []
-    spec = patterns()["indicator_columns"]
-    cols = header_columns(header, spec)
-    cells = lines[n:]
-    if "weight" not in cols or "score" not in cols or "name" not in cols:
-        return [header] + _funds_rows(header, cells)
-    rows: list[tuple[str, ...]] = [header]
-    pairs = []
-    i = 0
-    while i + 1 < len(cells):
-        if PURE_NUMBER.match(cells[i]) and PURE_NUMBER.match(cells[i + 1]) and not (
-                i + 2 < len(cells) and PURE_NUMBER.match(cells[i + 2])):
-            pairs.append(i)
-            i += 2
-        else:
+
+def _indicator_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
+    """Indicator rows anchored on their numbers: the text cells since the last row are the name (and the
+    target and actual when they are words); a run of numbers fills the missing target/actual, then 分值
+    and 得分 (a number after them is the deviation cell). A merged 一级/二级 name printed once stays at the
+    row it opens; the block ends after its 总分 (or 合计) row."""
+    order = [k for k in ("name", "target", "actual") if k in cols]
+    rows: list[tuple[str, ...]] = []
+    prev = taken = i = 0
+    while i < len(cells):
+        if not PURE_NUMBER.match(cells[i]):
             i += 1
-    prev = 0
-    order = [k for k in ("tier1", "tier2", "name", "target", "actual") if k in cols]
-    for p in pairs:
-        segment = cells[prev:p]
-        row = [""] * len(header)
-        row[cols["weight"]], row[cols["score"]] = cells[p], cells[p + 1]
-        if segment and _word(segment[-1]).startswith(("总分", "合计", "总计")) or (
-                segment and any(_word(s).startswith(("总分", "合计")) for s in segment[-2:])):
-            row[0] = next(s for s in segment if _word(s).startswith(("总分", "合计", "总计")))
-            rows.append(tuple(row))
-            prev = p + 2
             continue
-        tiers = []
-        if prev and len(segment) >= 1 and "deviation" in cols:
-            body = [s for s in segment if not (_is_tier(s, 1) or _is_tier(s, 2))]
-            if len(body) > len([k for k in order if k not in ("tier1", "tier2")]):
-                row[cols["deviation"]] = segment[0]
-                segment = segment[1:]
-        for s in list(segment):
-            if _is_tier(s, 1) and "tier1" in cols and not tiers:
-                row[cols["tier1"]] = s
-                tiers.append(s)
-                segment = segment[1:]
-            elif _is_tier(s, 2) and "tier2" in cols and len(tiers) < 2:
-                row[cols["tier2"]] = s
-                tiers.append(s)
-                segment = segment[1:]
-            else:
-                break
-        body_keys = [k for k in order if k not in ("tier1", "tier2")]
-        for key, value in zip(body_keys[-len(segment):] if len(segment) < len(body_keys) else body_keys,
-                              segment[-len(body_keys):], strict=False):
+        run_end = i
+        while run_end < len(cells) and PURE_NUMBER.match(cells[run_end]):
+            run_end += 1
+        run = cells[i:run_end]
+        segment = cells[prev:i]
+        tiers = [s for s in segment if _is_tier(s, 1) or _is_tier(s, 2)]
+        texts = [s for s in segment if s not in tiers]
+        row = [""] * len(header)
+        if texts and _word(texts[-1]).startswith(("总分", "合计", "总计")):
+            row[0] = texts[-1]
+            row[cols["weight"]] = run[0]
+            if len(run) > 1:
+                row[cols["score"]] = run[1]
+            rows.append(tuple(row))
+            return rows, i + min(len(run), 2)
+        if rows and "deviation" in cols and len(texts) > len(order):
+            last = list(rows[-1])
+            last[cols["deviation"]] = texts[0]
+            rows[-1] = tuple(last)
+        # numbers fill the target and actual first (the name is always words); one more is a deviation
+        missing = min(len(order) - 1, len(run) - 2) if len(run) >= 2 else 0
+        missing = max(missing, len(order) - len(texts))
+        if len(run) < missing + 2 or not texts:
+            i = run_end  # numbers inside a name or a goal: not a row's 分值 and 得分
+            continue
+        for s in tiers:
+            key = "tier2" if _is_tier(s, 2) and (not _is_tier(s, 1) or row[cols.get("tier1", 0)]) else "tier1"
+            if key in cols:
+                row[cols[key]] = s
+        values = texts[-(len(order) - missing):] + run[:missing] if len(order) > missing else run[:missing]
+        for key, value in zip(order, values, strict=False):
             row[cols[key]] = value
+        row[cols["weight"]], row[cols["score"]] = run[missing], run[missing + 1]
+        if len(run) > missing + 2 and "deviation" in cols:
+            row[cols["deviation"]] = run[missing + 2]
         rows.append(tuple(row))
-        prev = p + 2
-    if prev < len(cells) and "deviation" in cols and rows[1:]:
-        last = list(rows[-1])
-        last[cols["deviation"]] = cells[prev]
-        rows[-1] = tuple(last)
-    return rows
+        prev = taken = i = run_end
+    return rows, taken
 
 
-def _funds_rows(header: tuple[str, ...], cells: list[str]) -> list[tuple[str, ...]]:
+def _funds_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[str, ...]], int]:
     """The funds block copied one cell per line: a label, then its amounts in the header's order."""
     rows, current = [], None
     for c in cells:
@@ -245,4 +303,6 @@ def _funds_rows(header: tuple[str, ...], cells: list[str]) -> list[tuple[str, ..
         current = [c]
     if current is not None:
         rows.append(tuple(current))
-    return [r + ("",) * (len(header) - len(r)) if len(r) < len(header) else r for r in rows]
+    width = len([h for h in header if not re.fullmatch(r"\((?:万元|元|分)\)", _word(h))])
+    out = [r + ("",) * (width - len(r)) if len(r) < width else r for r in rows]
+    return out, len(cells)
