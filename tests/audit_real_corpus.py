@@ -202,6 +202,8 @@ def _flat(text) -> str:
 def _same_number(a, b) -> bool:
     from decimal import Decimal
 
+    if a is None and b is None:
+        return True
     try:
         return a is not None and b is not None and abs(Decimal(str(a)) - Decimal(str(b))) < Decimal("0.0005")
     except ArithmeticError:

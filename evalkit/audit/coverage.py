@@ -156,3 +156,13 @@ def count_words(what: str, n: int, cov: dict | None) -> str:
     if cov and cov.get("partial"):
         return f"{what}：读出{n}项（部分读取，实际可能更多）"
     return f"{what}：{n}"
+
+
+def drop_cut_row(doc: Document, ex: Extracted, cov: dict) -> dict:
+    """A document cut off inside its last indicator row: that row (no actual, 分值 or 得分) is not read as
+    an indicator; the coverage is counted again."""
+    last = ex.indicators[-1] if ex.indicators else None
+    if cov["truncated"] and last is not None and last.actual is None and last.weight is None and last.score is None:
+        ex.indicators.pop()
+        return coverage(doc, ex)
+    return cov

@@ -19,7 +19,7 @@ from pathlib import Path
 from statistics import median
 
 from .document import Document, DocumentRefused, Location, Paragraph, Table
-from .tables import HEAD_LABELS, cells_to_tables, header_run, split_line
+from .tables import HEAD_LABELS, align_spaced, cells_to_tables, header_run, split_line
 
 #: Largest file read at all (a published report with scans stays well below).
 MAX_BYTES = 64 * 1024 * 1024
@@ -106,7 +106,10 @@ def read_text(text: str, shown: str, fmt: str = "txt") -> Document:
                 para.append((table[0][0], text_lines[table[0][0] - 1].rstrip()))
                 flush_para()
             else:
-                rows = tuple(r for _, r, _ in table if not all(set(c) <= set("-: ") for c in r))
+                if table[0][2]:  # laid out with spaces: cells by their column positions
+                    rows = tuple(align_spaced([text_lines[n - 1] for n, _, _ in table]))
+                else:
+                    rows = tuple(r for _, r, _ in table if not all(set(c) <= set("-: ") for c in r))
                 blocks.append(Table(rows, Location(line=table[0][0])))
             table.clear()
 

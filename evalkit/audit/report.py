@@ -24,10 +24,11 @@ from pathlib import Path
 from ..core.findings import SEVERITIES
 from .checks import run_checks
 from .document import REASONS, DocumentRefused
-from .coverage import coverage, identify
+from .coverage import coverage, drop_cut_row, identify
 from .extract import extract
 from .mapping import params_mapping
 from .readers import MAX_BYTES, read_document
+from .table_checks import table_findings, withheld
 from .tables import blocks
 from .text import fold
 
@@ -50,9 +51,11 @@ def audit_document(path: str | Path, *, shown: str | None = None) -> dict:
         return refused_record(shown, exc.reason, str(exc), path=path)
     ex = extract(doc)
     identify(doc, ex)
-    cov = coverage(doc, ex)
+    cov = drop_cut_row(doc, ex, coverage(doc, ex))
     mapped = params_mapping(ex)
     findings = run_checks(ex, mapped)
+    findings = withheld(findings + table_findings(doc, ex, cov, findings), cov)
+    findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     return {
         "schema": AUDIT_SCHEMA,
         "source": shown,

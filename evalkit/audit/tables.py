@@ -142,9 +142,44 @@ def split_line(line: str) -> tuple[str, ...] | None:
         cells = tuple(c.strip() for c in line.rstrip("\r\n ").split("\t"))
         return cells if sum(1 for c in cells if c) >= 2 else None
     parts = [c for c in re.split(r"(?: {2,}|\u3000+)", s) if c.strip()]
-    if len(parts) >= 3 and not PROSE.search(s) and all(len(c) <= 40 for c in parts):
+    indented = line.startswith(("  ", "\u3000"))  # a row whose first cells are merged (blank)
+    if (len(parts) >= 3 or (indented and len(parts) >= 2)) and not PROSE.search(s) and all(len(c) <= 60 for c in parts):
         return tuple(c.strip() for c in parts)
     return None
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a fixed-width layout (a Chinese character takes two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def align_spaced(lines: list[str]) -> list[tuple[str, ...]]:
+    """Rows of a table laid out with spaces (a PDF's text layer, a page's ``<pre>``): each cell goes to
+    the column its start position falls in, so a blank (merged) cell stays blank instead of pulling the
+    next cell left."""
+    cells_at: list[list[tuple[int, str]]] = []
+    starts: set[int] = set()
+    for line in lines:
+        found = []
+        for m in re.finditer(r"\S+(?: \S+)*", line.replace("\u3000", "  ")):
+            col = display_width(line[: m.start()])
+            found.append((col, m.group(0)))
+            starts.add(col)
+        cells_at.append(found)
+    columns: list[int] = []
+    for col in sorted(starts):
+        if not columns or col - columns[-1] > 1:
+            columns.append(col)
+    rows = []
+    for found in cells_at:
+        row = [""] * len(columns)
+        for col, text in found:
+            k = max(i for i, c in enumerate(columns) if c <= col + 1)
+            row[k] = (row[k] + " " + text).strip()
+        rows.append(tuple(row))
+    return rows
 
 
 def header_run(lines: list[str], start: int) -> int:

@@ -1,0 +1,197 @@
+"""Checks on what a form's tables hold, beside the core's rules (``checks``): the funds block's total row
+against its sources, the execution score against 分值 × min(执行率, 100%) to the cent and over-execution
+scored in full, a row that scores the budget execution again, staff against posts, a low execution rate
+described as normal, a report dated before the year it evaluates has ended. Checks that add a table's
+rows up are withheld when the document was read only in part (:func:`withheld`), so a truncated copy
+never gives a false error.
+
+>>> words = [f.id for f in withheld([type("F", (), {"id": "weights.sum_mismatch"})()], {"truncated": True})]
+>>> words
+[]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from ..core.numbers import exact, round_half_up
+from .checks import AuditFinding
+from .document import Document, Table
+from .extract import Extracted, Quote, _cell_quote, parse_target, patterns
+from .tables import blocks, header_columns
+from .text import NUMBER, fold, normalise, number
+
+#: Findings that add a table's rows or weights up: withheld when the document was not read whole.
+TOTAL_DEPENDENT = ("weights.sum_mismatch", "audit.total_score_mismatch", "audit.total_row_mismatch",
+                   "audit.weight_concentration", "table.total_vs_rows")
+#: Words that call the year's work normal or well done.
+CALLED_NORMAL = ("运转正常", "暂无问题", "较好地完成", "圆满完成", "全面完成", "完全符合预期", "顺利完成", "达到预期")
+#: Below this execution rate (%), calling the year normal is a contradiction.
+LOW_RATE = Decimal(60)
+
+
+def _n(value) -> str:
+    if isinstance(value, Fraction):
+        value = round_half_up(value, 2)
+    text = f"{value:f}" if isinstance(value, Decimal) else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list[AuditFinding]:
+    """The table checks' findings for one document (``found``: the findings already made)."""
+    ids = {f.id for f in found}
+    out: list[AuditFinding] = []
+    for fn in (funds_total_row, execution_score_exact, execution_scored_again, staff_over_posts,
+               low_execution_called_normal, report_dated_in_year):
+        out.extend(fn(doc, ex, ids))
+    return out
+
+
+def withheld(findings: list, cov: dict) -> list:
+    """``findings`` without those that add up a table the document did not give whole."""
+    if not cov.get("truncated"):
+        return list(findings)
+    return [f for f in findings if f.id not in TOTAL_DEPENDENT]
+
+
+# --- the funds block --------------------------------------------------------------------------------
+
+def _funds_rows(table: Table, header: int, end: int):
+    """(row index, label, {measure: (value, column)}) of each row of a funds block."""
+    cols = header_columns(table.rows[header], {k: v for k, v in patterns()["budget_columns"].items()
+                                               if k in ("initial", "adjusted", "executed")})
+    first = min(cols.values(), default=1)
+    for r in range(header + 1, end):
+        row = table.rows[r]
+        label = "".join(c for c in row[:first] if c).strip()
+        values = {}
+        for key, c in cols.items():
+            if c < len(row):
+                t = normalise(row[c]).text
+                if re.fullmatch(NUMBER, t):
+                    values[key] = (number(t), c)
+        if label:
+            yield r, label, values
+
+
+def funds_total_row(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+    """年度资金总额 against 其中 当年财政拨款 + 上年结转 + 其他资金, column by column."""
+    for table in doc.tables:
+        for blk in blocks(table.rows):
+            if blk.kind != "funds":
+                continue
+            rows = list(_funds_rows(table, blk.header, blk.end))
+            if len(rows) < 2:
+                continue
+            r0, label0, total = rows[0]
+            parts = [(r, v) for r, label, v in rows[1:] if v]
+            for key, (stated, c) in total.items():
+                values = [v[key][0] for _, v in parts if key in v]
+                if not values:
+                    continue
+                added = sum(values, Decimal(0))
+                if abs(added - stated) >= Decimal("0.01"):
+                    what = {"initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数"}[key]
+                    yield AuditFinding("table.total_row_vs_parts", "error",
+                                       f"资金表“{normalise(label0).text.rstrip(':：')}”一行{what}为{_n(stated)}万元，"
+                                       f"其下各项资金来源合计{_n(added)}万元，二者不符（相差{_n(added - stated)}万元）",
+                                       {"measure": key, "stated": stated, "sum": added},
+                                       (_cell_quote(table, r0, c),))
+                    break
+
+
+# --- the execution score ----------------------------------------------------------------------------
+
+def execution_score_exact(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+    """分值 × min(执行率, 100%) to the cent, and over-execution scored in full."""
+    stated = ex.first("execution.score")
+    weight = ex.value("execution.weight")
+    adjusted, executed = ex.value("budget.adjusted"), ex.value("budget.executed")
+    if stated is None or weight is None or not adjusted or executed is None:
+        return
+    rate = exact(executed) / exact(adjusted)
+    if rate > 1 and stated.value >= weight:
+        yield AuditFinding("table.over_execution_full_score", "warning",
+                           f"全年执行数{_n(executed)}万元超过全年预算数{_n(adjusted)}万元，执行率"
+                           f"{_n(round_half_up(rate * 100, 2))}%，超预算执行仍得满分{_n(stated.value)}分",
+                           {"rate": rate, "score": stated.value}, (stated.quote,))
+        return
+    expected = exact(weight) * min(rate, Fraction(1))
+    if "audit.execution_score_mismatch" in ids:
+        return
+    if abs(Fraction(stated.value) - expected) >= Fraction(1, 200):
+        yield AuditFinding("table.execution_score_rounded", "warning",
+                           f"预算执行得分应为分值{_n(weight)}分×执行率{_n(round_half_up(rate * 100, 2))}%"
+                           f"={_n(expected)}分，报告填{_n(stated.value)}分",
+                           {"stated": stated.value, "computed": expected}, (stated.quote,))
+
+
+def execution_scored_again(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+    """An indicator whose target and actual are the budget and the spending: the execution again."""
+    if "audit.execution_scored_twice" in ids:
+        return
+    adjusted, executed = ex.value("budget.adjusted"), ex.value("budget.executed")
+    if not adjusted or executed is None or adjusted == executed:
+        return
+    for r in ex.indicators:
+        _, target, _ = parse_target(r.target)
+        actual = number(normalise(r.actual or "").text.rstrip("万元")) if r.actual else None
+        if target == adjusted and actual == executed:
+            yield AuditFinding("table.execution_scored_again", "warning",
+                               f"“{r.name}”以全年预算数{_n(adjusted)}万元为指标值、以全年执行数{_n(executed)}万元为"
+                               "完成值，与预算执行率重复计分",
+                               {"indicator": r.name}, (r.cells.get("actual", r.quote),))
+            return
+
+
+# --- people, words and dates ------------------------------------------------------------------------
+
+def staff_over_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+    """More staff serving than posts authorised."""
+    authorised, serving = ex.first("staff.authorised"), ex.first("staff.serving")
+    if authorised and serving and serving.value > authorised.value and "audit.staff_with_retirees" not in ids:
+        yield AuditFinding("table.staff_over_posts", "warning",
+                           f"在职{serving.value}人多于核定编制{authorised.value}人，超编{serving.value - authorised.value}人",
+                           {"authorised": authorised.value, "serving": serving.value},
+                           (serving.quote, authorised.quote))
+
+
+def low_execution_called_normal(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+    """An execution rate below 60 % while the report calls the year normal."""
+    adjusted, executed = ex.value("budget.adjusted"), ex.value("budget.executed")
+    rate = (exact(executed) / exact(adjusted) * 100) if adjusted and executed is not None else None
+    if rate is None and ex.value("budget.rate") is not None:
+        rate = Fraction(ex.value("budget.rate"))
+    if rate is None or rate >= LOW_RATE:
+        return
+    for p in doc.paragraphs:
+        text = fold(normalise(p.text).text)
+        word = next((w for w in CALLED_NORMAL if w in text), None)
+        if word:
+            i = text.find(word)
+            from .extract import _Para
+
+            para = _Para(p.text, p.location_at)
+            yield AuditFinding("table.low_execution_called_normal", "warning",
+                               f"预算执行率仅{_n(round_half_up(rate, 2))}%，报告却称“{word}”",
+                               {"rate": rate, "words": word}, (para.quote(i, i + len(word)),))
+            return
+
+
+def report_dated_in_year(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+    """A report dated on or before the last day of the year it evaluates."""
+    when = ex.first("reported.report_date")
+    if when is None or ex.year is None or not isinstance(when.value, date):
+        return
+    if when.value <= date(ex.year, 12, 31):
+        yield AuditFinding("table.report_dated_in_year", "error",
+                           f"报告日期{when.value.year}年{when.value.month}月{when.value.day}日不晚于所评价的"
+                           f"{ex.year}年年末，全年执行数与完成值当时尚无法确定",
+                           {"date": when.value, "year": ex.year}, (when.quote,))
+
+
+__all__ = ["TOTAL_DEPENDENT", "table_findings", "withheld", "Quote"]
