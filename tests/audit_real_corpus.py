@@ -176,7 +176,7 @@ def render_real(docs: list[dict], folder: Path, formats=FORMATS) -> dict[tuple[s
                 path.write_text(to_html(doc), encoding="utf-8")
             elif fmt in ("docx", "pdf"):
                 docx_path = folder / f"{doc['id']}.docx"
-                if not docx_path.exists():
+                if docx_path not in docx_paths:
                     to_docx(doc, docx_path)
                     docx_paths.append(docx_path)
             out[doc["id"], fmt] = path

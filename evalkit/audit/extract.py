@@ -33,6 +33,8 @@ PERCENT = re.compile(rf"(?<![0-9.A-Za-z])(?P<n>-?{NUMBER})%")
 #: A heading number: （一） 一、 1. — the ones the duplicate check and the goals read.
 SECTION = re.compile(r"^[（(](?P<n>[一二三四五六七八九十]{1,3})[）)]")
 TOP_SECTION = re.compile(r"^(?P<n>[一二三四五六七八九十]{1,3})、")
+#: A whole cell an OCR engine garbled: IO for 10, M.8万元 for 14.8万元.
+OCR_CELL = re.compile(r"(?=[0-9.]*[OolI]|[A-Z]\.)(?:[0-9OolI]{2,4}|[A-Z]\.[0-9]+)(?:万元|元|%|分|人|个)?")
 UNITS = ("%", "万元", "元", "件", "次", "天", "个", "人次", "人", "篇", "项", "小时", "分钟", "家", "户", "场", "期",
          "份", "台", "套", "所", "批", "条", "名", "分", "年", "月", "日", "周", "公里", "平方米", "亩", "册", "宗")
 UPPER = ("≥", ">=", "不低于", "不少于", "大于等于", "及以上", "以上", "达到", "超过", "高于")
@@ -321,6 +323,8 @@ def _component_at(text: str, ex: Extracted | None = None) -> str | None:
     for key, spec in patterns()["components"].items():
         for name in spec["names"]:
             i = head.find(name)
+            if i > 0 and any(head[:i].endswith(w) for w in patterns().get("component_not_after", ())):
+                continue
             if i >= 0 and (best is None or i < best[0] or (i == best[0] and len(name) > len(best[2]))):
                 best = (i, key, name)
     if best and ex is not None:
@@ -581,21 +585,16 @@ def _marker_kind(text: str) -> str:
 
 
 def _lists(para: _Para, ex: Extracted) -> None:
-    """A total followed by 其中 and the amounts of its parts, in one sentence."""
+    """A total followed by 其中 and the amounts of its parts, in one sentence and one level of brackets
+    (``lists.list_claims``)."""
+    from .lists import list_claims
+
     text = para.norm.text
     budget_words = [word(w) for ws in patterns()["budget"].values() for w in ws]
-    for a, b in _segments(text):
-        seg = text[a:b]
-        i = seg.find("其中")
-        if i < 0:
-            continue
-        totals = [m for m in AMOUNT.finditer(seg) if m.end() <= i]
-        parts = [m for m in AMOUNT.finditer(seg) if m.start() > i]
-        if not totals or len(parts) < 2:
-            continue
-        if any(w in seg[i:] for w in budget_words):
+    for _, _, (total, parts, a) in list_claims(text):
+        listed = text[a + total.end(): a + parts[-1].end()]
+        if any(w in listed for w in budget_words):
             continue  # budget parts are checked as components
-        total = totals[-1]
         values = tuple(to_wan(Decimal(m.group("n")), m.group("u")) for m in parts)
         ex.claims.append(Claim("list_total", to_wan(Decimal(total.group("n")), total.group("u")), values,
                                para.quote(a + total.start(), a + parts[-1].end()),
@@ -613,8 +612,8 @@ def parse_target(text: str) -> tuple[str, Decimal | None, str | None]:
     """
     t = normalise(text).text
     m = re.search(NUMBER, t)
-    if not m:
-        return "qualitative", None, None
+    if not m or re.search(r"(?:19|20)[0-9]{2}年[0-9]{1,2}月|[A-Za-z]\.?[0-9]|[0-9][A-Za-z]", t):
+        return "qualitative", None, None  # a date (2021年12月完成) or OCR noise (M.8万元) is not a number
     rest = t[m.end():]
     unit = next((u for u in sorted(UNITS, key=len, reverse=True) if rest.startswith(u)), None)
     if unit is None and rest[:1] and "\u4e00" <= rest[0] <= "\u9fff" and not rest.startswith(("及", "以")):
@@ -728,6 +727,8 @@ def _table(table: Table, ex: Extracted) -> None:
         for c, cell in enumerate(row):
             for m in OCR_NOISE.finditer(normalise(cell).text):
                 ex.unreadable.append(Figure("unreadable", None, m.group(0), _cell_quote(table, r, c)))
+            if OCR_CELL.fullmatch(normalise(cell).text) and not OCR_NOISE.search(normalise(cell).text):
+                ex.unreadable.append(Figure("unreadable", None, cell.strip(), _cell_quote(table, r, c)))
             t = normalise(cell).text
             if any(word(w) in t for w in p["template"]):
                 ex.template.append(_cell_quote(table, r, c))

@@ -54,7 +54,7 @@ def audit_document(path: str | Path, *, shown: str | None = None) -> dict:
     cov = drop_cut_row(doc, ex, coverage(doc, ex))
     mapped = params_mapping(ex)
     findings = run_checks(ex, mapped)
-    findings = withheld(findings + table_findings(doc, ex, cov, findings), cov)
+    findings = withheld(findings + table_findings(doc, ex, cov, findings), cov, ex)
     findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     return {
         "schema": AUDIT_SCHEMA,

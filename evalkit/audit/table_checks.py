@@ -45,17 +45,20 @@ def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list
     """The table checks' findings for one document (``found``: the findings already made)."""
     ids = {f.id for f in found}
     out: list[AuditFinding] = []
-    for fn in (funds_total_row, execution_score_exact, execution_scored_again, staff_over_posts,
-               low_execution_called_normal, report_dated_in_year):
+    for fn in (funds_total_row, execution_score_exact, execution_scored_again, execution_row_underscored,
+               staff_over_posts, low_execution_called_normal, report_dated_in_year):
         out.extend(fn(doc, ex, ids))
     return out
 
 
-def withheld(findings: list, cov: dict) -> list:
-    """``findings`` without those that add up a table the document did not give whole."""
-    if not cov.get("truncated"):
-        return list(findings)
-    return [f for f in findings if f.id not in TOTAL_DEPENDENT]
+def withheld(findings: list, cov: dict, ex: Extracted | None = None) -> list:
+    """``findings`` without those that add up a table the document did not give whole, and without
+    “scored twice” when the form scores the execution only as an indicator row (no 分值 in its funds block)."""
+    kept = [f for f in findings if not (cov.get("truncated") and f.id in TOTAL_DEPENDENT)]
+    if ex is not None and ex.first("execution.weight") is None and ex.first("execution.score") is None \
+            and ex.first("reported.execution_score") is None and not ex.value("budget.rate") is None:
+        kept = [f for f in kept if f.id != "audit.execution_scored_twice"]
+    return kept
 
 
 # --- the funds block --------------------------------------------------------------------------------
@@ -146,6 +149,25 @@ def execution_scored_again(doc: Document, ex: Extracted, ids: set) -> Iterator[A
                                "完成值，与预算执行率重复计分",
                                {"indicator": r.name}, (r.cells.get("actual", r.quote),))
             return
+
+
+def execution_row_underscored(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+    """An indicator row that scores the execution rate: 分值 × min(rate, 100 %) is its rule."""
+    words = [normalise(w).text for w in patterns()["execution_indicator"]]
+    for r in ex.indicators:
+        if r.weight is None or r.score is None or not any(w in normalise(r.name).text for w in words):
+            continue
+        actual = normalise(r.actual or "").text
+        if not re.fullmatch(NUMBER + "%", actual) or parse_target(r.target)[0] != "qualitative":
+            continue  # a row with a target of its own (≥95%) is scored by that target
+        rate = Fraction(number(actual[:-1])) / 100
+        expected = exact(r.weight) * min(rate, Fraction(1))
+        if abs(Fraction(r.score) - expected) >= Fraction(1, 200):
+            yield AuditFinding("table.row_score_vs_rule", "error",
+                               f"“{r.name}”完成值{actual}，按分值{_n(r.weight)}分×{actual}应得{_n(expected)}分，"
+                               f"表中填{_n(r.score)}分",
+                               {"indicator": r.name, "stated": r.score, "computed": expected},
+                               (r.cells.get("score", r.quote),))
 
 
 # --- people, words and dates ------------------------------------------------------------------------

@@ -281,6 +281,8 @@ def _indicator_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
     order = [k for k in ("name", "target", "actual") if k in cols]
     rows: list[tuple[str, ...]] = []
     prev = taken = i = 0
+    # a copy whose 得分 (and 完成值) cells are all blank has one number per row: its 分值
+    weights_only = not any(PURE_NUMBER.match(a) and PURE_NUMBER.match(b) for a, b in zip(cells, cells[1:], strict=False))
     while i < len(cells):
         if not PURE_NUMBER.match(cells[i]):
             i += 1
@@ -305,6 +307,18 @@ def _indicator_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
             last[cols["deviation"]] = texts[0]
             rows[-1] = tuple(last)
         # numbers fill the target and actual first (the name is always words); one more is a deviation
+        if weights_only and texts:
+            for s in tiers:
+                key = "tier2" if _is_tier(s, 2) and (not _is_tier(s, 1) or row[cols.get("tier1", 0)]) else "tier1"
+                if key in cols:
+                    row[cols[key]] = s
+            values = texts[-min(len(order), 2):] if len(texts) >= 2 else texts
+            for key, value in zip(order, values, strict=False):
+                row[cols[key]] = value
+            row[cols["weight"]] = run[0]
+            rows.append(tuple(row))
+            prev = taken = i = i + 1
+            continue
         missing = min(len(order) - 1, len(run) - 2) if len(run) >= 2 else 0
         missing = max(missing, len(order) - len(texts))
         if len(run) < missing + 2 or not texts:
