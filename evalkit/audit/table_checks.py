@@ -27,7 +27,7 @@ from .text import NUMBER, fold, normalise, number
 
 #: Findings that add a table's rows or weights up: withheld when the document was not read whole.
 TOTAL_DEPENDENT = ("weights.sum_mismatch", "audit.total_score_mismatch", "audit.total_row_mismatch",
-                   "audit.weight_concentration", "table.total_vs_rows")
+                   "audit.weight_concentration", "audit.total_vs_rows")
 #: Words that call the year's work normal or well done.
 CALLED_NORMAL = ("运转正常", "暂无问题", "较好地完成", "圆满完成", "全面完成", "完全符合预期", "顺利完成", "达到预期")
 #: Below this execution rate (%), calling the year normal is a contradiction.
@@ -99,7 +99,7 @@ def funds_total_row(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFin
                 added = sum(values, Decimal(0))
                 if abs(added - stated) >= Decimal("0.01"):
                     what = {"initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数"}[key]
-                    yield AuditFinding("table.total_row_vs_parts", "error",
+                    yield AuditFinding("audit.total_row_vs_parts", "error",
                                        f"资金表“{normalise(label0).text.rstrip(':：')}”一行{what}为{_n(stated)}万元，"
                                        f"其下各项资金来源合计{_n(added)}万元，二者不符（相差{_n(added - stated)}万元）",
                                        {"measure": key, "stated": stated, "sum": added},
@@ -118,19 +118,19 @@ def execution_score_exact(doc: Document, ex: Extracted, ids: set) -> Iterator[Au
         return
     rate = exact(executed) / exact(adjusted)
     if rate > 1 and stated.value >= weight:
-        yield AuditFinding("table.over_execution_full_score", "warning",
+        yield AuditFinding("audit.over_execution_full_score", "warning",
                            f"全年执行数{_n(executed)}万元超过全年预算数{_n(adjusted)}万元，执行率"
                            f"{_n(round_half_up(rate * 100, 2))}%，超预算执行仍得满分{_n(stated.value)}分",
-                           {"rate": rate, "score": stated.value}, (stated.quote,))
+                           {"rate": f"{_n(round_half_up(rate * 100, 2))}%", "score": stated.value}, (stated.quote,))
         return
     expected = exact(weight) * min(rate, Fraction(1))
     if "audit.execution_score_mismatch" in ids:
         return
     if abs(Fraction(stated.value) - expected) >= Fraction(1, 200):
-        yield AuditFinding("table.execution_score_rounded", "warning",
+        yield AuditFinding("audit.execution_score_rounded", "warning",
                            f"预算执行得分应为分值{_n(weight)}分×执行率{_n(round_half_up(rate * 100, 2))}%"
                            f"={_n(expected)}分，报告填{_n(stated.value)}分",
-                           {"stated": stated.value, "computed": expected}, (stated.quote,))
+                           {"stated": stated.value, "computed": round_half_up(expected, 2)}, (stated.quote,))
 
 
 def execution_scored_again(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
@@ -144,7 +144,7 @@ def execution_scored_again(doc: Document, ex: Extracted, ids: set) -> Iterator[A
         _, target, _ = parse_target(r.target)
         actual = number(normalise(r.actual or "").text.rstrip("万元")) if r.actual else None
         if target == adjusted and actual == executed:
-            yield AuditFinding("table.execution_scored_again", "warning",
+            yield AuditFinding("audit.execution_scored_again", "warning",
                                f"“{r.name}”以全年预算数{_n(adjusted)}万元为指标值、以全年执行数{_n(executed)}万元为"
                                "完成值，与预算执行率重复计分",
                                {"indicator": r.name}, (r.cells.get("actual", r.quote),))
@@ -163,10 +163,10 @@ def execution_row_underscored(doc: Document, ex: Extracted, ids: set) -> Iterato
         rate = Fraction(number(actual[:-1])) / 100
         expected = exact(r.weight) * min(rate, Fraction(1))
         if abs(Fraction(r.score) - expected) >= Fraction(1, 200):
-            yield AuditFinding("table.row_score_vs_rule", "error",
+            yield AuditFinding("audit.row_score_vs_rule", "error",
                                f"“{r.name}”完成值{actual}，按分值{_n(r.weight)}分×{actual}应得{_n(expected)}分，"
                                f"表中填{_n(r.score)}分",
-                               {"indicator": r.name, "stated": r.score, "computed": expected},
+                               {"indicator": r.name, "stated": r.score, "computed": round_half_up(expected, 2)},
                                (r.cells.get("score", r.quote),))
 
 
@@ -176,7 +176,7 @@ def staff_over_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFi
     """More staff serving than posts authorised."""
     authorised, serving = ex.first("staff.authorised"), ex.first("staff.serving")
     if authorised and serving and serving.value > authorised.value and "audit.staff_with_retirees" not in ids:
-        yield AuditFinding("table.staff_over_posts", "warning",
+        yield AuditFinding("audit.staff_over_posts", "warning",
                            f"在职{serving.value}人多于核定编制{authorised.value}人，超编{serving.value - authorised.value}人",
                            {"authorised": authorised.value, "serving": serving.value},
                            (serving.quote, authorised.quote))
@@ -198,9 +198,9 @@ def low_execution_called_normal(doc: Document, ex: Extracted, ids: set) -> Itera
             from .extract import _Para
 
             para = _Para(p.text, p.location_at)
-            yield AuditFinding("table.low_execution_called_normal", "warning",
+            yield AuditFinding("audit.low_execution_called_normal", "warning",
                                f"预算执行率仅{_n(round_half_up(rate, 2))}%，报告却称“{word}”",
-                               {"rate": rate, "words": word}, (para.quote(i, i + len(word)),))
+                               {"rate": f"{_n(round_half_up(rate, 2))}%", "words": word}, (para.quote(i, i + len(word)),))
             return
 
 
@@ -210,10 +210,10 @@ def report_dated_in_year(doc: Document, ex: Extracted, ids: set) -> Iterator[Aud
     if when is None or ex.year is None or not isinstance(when.value, date):
         return
     if when.value <= date(ex.year, 12, 31):
-        yield AuditFinding("table.report_dated_in_year", "error",
+        yield AuditFinding("audit.report_dated_in_year", "error",
                            f"报告日期{when.value.year}年{when.value.month}月{when.value.day}日不晚于所评价的"
                            f"{ex.year}年年末，全年执行数与完成值当时尚无法确定",
-                           {"date": when.value, "year": ex.year}, (when.quote,))
+                           {"date": when.value.isoformat(), "year": str(ex.year)}, (when.quote,))
 
 
 __all__ = ["TOTAL_DEPENDENT", "table_findings", "withheld", "Quote"]
