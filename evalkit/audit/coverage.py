@@ -107,11 +107,16 @@ def coverage(doc: Document, ex: Extracted) -> dict:
     listed = 0
     has_form = False
     total_row = False
+    cut = False
     for t in doc.tables:
         for b in blocks(t.rows):
             if b.kind != "indicators":
                 continue
             has_form = True
+            body = [r for r in t.rows[b.header + 1: b.end] if any(c.strip() for c in r)]
+            # the last row of the table holds a name and nothing else: the copy stops inside the form
+            cut = cut or (b.end == len(t.rows) and len(body) >= 2 and sum(1 for c in body[-1] if c.strip()) <= 1
+                          and sum(1 for c in body[-2] if c.strip()) >= 4)
             for row in t.rows[b.header + 1: b.end]:
                 cells = [normalise(c).text for c in row if c and c.strip()]
                 if not cells:
@@ -127,7 +132,7 @@ def coverage(doc: Document, ex: Extracted) -> dict:
     indicators_listed = max(listed + prose_read, read) if has_form else read
     budget_read = any(f.key.startswith("budget.") for f in ex.figures)
     score_stated = any(f.key in ("reported.score", "table.total_score") for f in ex.figures)
-    truncated = has_form and not total_row and not score_stated
+    truncated = has_form and not total_row and (not score_stated or cut)
     partial = truncated or read < indicators_listed or (_funds_listed(doc) and not budget_read)
     return {"indicators_read": read, "indicators_listed": indicators_listed, "budget_read": budget_read,
             "truncated": truncated, "partial": partial, "words": coverage_words(read, indicators_listed,

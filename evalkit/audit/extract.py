@@ -840,7 +840,8 @@ UNIT_LABELS = ("部门名称", "单位名称", "实施单位", "主管部门", "
 KEY_VALUE = {"自评得分": "reported.score", "自评总分": "reported.score", "总分": "reported.score",
              "评价等级": "reported.grade", "自评等级": "reported.grade", "年初预算数": "budget.initial",
              "全年预算数": "budget.adjusted", "全年执行数": "budget.executed", "预算执行率": "budget.rate",
-             "编制人数": "staff.authorised", "在职人数": "staff.serving", "离退休人数": "staff.retired"}
+             "编制人数": "staff.authorised", "在职人数": "staff.serving", "离退休人数": "staff.retired",
+             "人员编制": "staff.authorised", "编制数": "staff.authorised", "实有人数": "staff.serving"}
 
 
 def _key_values(table: Table, ex: Extracted) -> None:

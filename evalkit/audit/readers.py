@@ -19,7 +19,7 @@ from pathlib import Path
 from statistics import median
 
 from .document import Document, DocumentRefused, Location, Paragraph, Table
-from .tables import HEAD_LABELS, align_spaced, cells_to_tables, header_run, split_line
+from .tables import HEAD_LABELS, align_spaced, cells_to_tables, header_run, pairs_table, split_line
 
 #: Largest file read at all (a published report with scans stays well below).
 MAX_BYTES = 64 * 1024 * 1024
@@ -158,8 +158,14 @@ def _cell_per_line(blocks: list) -> list:
             j += 1
         start = next((k for k in range(len(cells)) if header_run(cells, k) >= 3), None)
         if start is None:
-            out.append(b)
-            i += 1
+            found = pairs_table(cells)
+            if found is None or owners[found[0]] != i:
+                out.append(b)
+                i += 1
+                continue
+            first, end, pairs = found
+            out.append(Table(tuple(pairs), Location()))
+            i = owners[end - 1] + 1
             continue
         head = max((k for k in range(start) if _word_starts(cells[k], HEAD_LABELS)), default=None)
         first = min(start, head - 1 if head is not None and head > 0 else start)

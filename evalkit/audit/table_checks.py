@@ -29,6 +29,9 @@ from .text import NUMBER, fold, normalise, number
 TOTAL_DEPENDENT = ("weights.sum_mismatch", "audit.total_score_mismatch", "audit.total_row_mismatch",
                    "audit.weight_concentration", "audit.total_vs_rows")
 #: Words that call the year's work normal or well done.
+#: Words that say every target was met.
+CALLED_COMPLETE = ("已按计划完成目标", "全部完成", "均已完成", "均按要求完成", "达到预期效果", "圆满完成", "全面完成",
+                   "完全符合预期", "均已达到")
 CALLED_NORMAL = ("运转正常", "暂无问题", "较好地完成", "圆满完成", "全面完成", "完全符合预期", "顺利完成", "达到预期")
 #: Below this execution rate (%), calling the year normal is a contradiction.
 LOW_RATE = Decimal(60)
@@ -46,7 +49,7 @@ def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list
     ids = {f.id for f in found}
     out: list[AuditFinding] = []
     for fn in (funds_total_row, execution_score_exact, execution_scored_again, execution_row_underscored,
-               staff_over_posts, low_execution_called_normal, report_dated_in_year):
+               staff_over_posts, low_execution_called_normal, target_missed_called_complete, report_dated_in_year):
         out.extend(fn(doc, ex, ids))
     return out
 
@@ -201,6 +204,36 @@ def low_execution_called_normal(doc: Document, ex: Extracted, ids: set) -> Itera
             yield AuditFinding("audit.low_execution_called_normal", "warning",
                                f"预算执行率仅{_n(round_half_up(rate, 2))}%，报告却称“{word}”",
                                {"rate": f"{_n(round_half_up(rate, 2))}%", "words": word}, (para.quote(i, i + len(word)),))
+            return
+
+
+def _missed(r) -> bool:
+    direction, target, _ = parse_target(r.target)
+    text = normalise(r.actual or "").text
+    m = re.match(NUMBER, text)
+    if target is None or not m or direction == "qualitative":
+        return False
+    actual = Decimal(m.group(0))
+    return actual < target if direction in (">=", ">", "=") else actual > target if direction in ("<=", "<") else False
+
+
+def target_missed_called_complete(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+    """A target missed while the report says every target was met."""
+    missed = [r for r in ex.indicators if _missed(r)]
+    if not missed:
+        return
+    from .extract import _Para
+
+    for p in doc.paragraphs:
+        text = fold(normalise(p.text).text)
+        word = next((w for w in CALLED_COMPLETE if w in text), None)
+        if word:
+            r = missed[0]
+            i = text.find(word)
+            yield AuditFinding("audit.target_missed_called_complete", "warning",
+                               f"“{r.name}”年度指标值{r.target}，完成{r.actual}，未达到目标，报告却称“{word}”",
+                               {"indicator": r.name, "target": r.target, "actual": r.actual, "words": word},
+                               (r.cells.get("actual", r.quote), _Para(p.text, p.location_at).quote(i, i + len(word))))
             return
 
 

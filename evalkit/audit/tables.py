@@ -64,7 +64,7 @@ def header_score(row: tuple[str, ...], kind: str) -> int:
     hits = set()
     for w in spec["words"]:
         ww = _word(w)
-        if any(c == ww or (c.startswith(ww) and len(c) <= len(ww) + 12) for c in cells):
+        if any(c == ww or (ww in c and len(c) <= len(ww) + 12) for c in cells):
             hits.add(ww)
     # a word inside a longer one (指标值 in 年度指标值) counts once
     return sum(1 for h in hits if not any(h != o and h in o for o in hits))
@@ -118,7 +118,7 @@ def header_columns(header: tuple[str, ...], spec: dict, *, below: tuple[str, ...
             ww = _word(w)
             hit = next((i for i, c in enumerate(cells) if i not in found.values() and
                         (c == ww or (key != "score" and c.startswith(ww) and len(c) <= len(ww) + 14)
-                         or (key == "score" and c in ("得分", "自评得分", "评价得分")))), None)
+                         or (key == "score" and re.sub(r"\(分\)$", "", c) in ("得分", "自评得分", "评价得分", "指标得分", "执行率得分")))), None)
             if hit is not None:
                 found[key] = hit
                 break
@@ -217,6 +217,9 @@ def _is_tier(cell: str, level: int) -> bool:
 
 #: Labels of a form's head (项目名称 | … | 主管部门 | …) copied one cell per line: each is followed by its value.
 HEAD_LABELS = ("项目名称", "主管部门", "实施单位", "单位名称", "部门名称", "资金使用单位", "填报单位")
+#: Labels whose value follows them in a copy one cell per line (人员编制 / 21 / 实有人数 / 21).
+PAIR_LABELS = HEAD_LABELS + ("人员编制", "编制人数", "编制数", "实有人数", "在职人数", "离退休人数", "自评得分", "自评总分",
+                             "评价等级", "自评等级", "联系人", "联络电话", "联系电话", "预算编码")
 #: Cells that end a funds block copied one cell per line (the goals block follows it).
 GOALS_START = ("年度总体目标", "总体目标", "年度目标", "项目年度目标", "当年绩效目标", "年初绩效目标")
 
@@ -248,6 +251,23 @@ def cells_to_tables(cells: list[str]) -> tuple[list[list[tuple[str, ...]]], int]
     if head:
         tables.insert(0, head)
     return tables, used
+
+
+def pairs_table(cells: list[str]) -> tuple[int, int, list[tuple[str, str]]] | None:
+    """A run of label / value cells (at least two labels a form knows): (first, end, pairs)."""
+    pairs, first, end = [], None, 0
+    i = 0
+    while i + 1 < len(cells):
+        if any(_word(cells[i]).startswith(w) for w in PAIR_LABELS) and len(cells[i]) <= 12:
+            first = i if first is None else first
+            pairs.append((cells[i], cells[i + 1]))
+            i += 2
+            end = i
+            continue
+        if first is not None:
+            break
+        i += 1
+    return (first, end, pairs) if len(pairs) >= 2 else None
 
 
 def _block_end(cells: list[str], start: int) -> int:
