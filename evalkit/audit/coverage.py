@@ -126,6 +126,8 @@ def coverage(doc: Document, ex: Extracted) -> dict:
                     break
                 if len(cells) >= 3:
                     listed += 1
+    if has_form and not total_row and not cut:
+        cut = _ends_after_form(doc)
     read = len(ex.indicators)
     table_read = sum(1 for i in ex.indicators if i.tier1 is not None or i.cells.get("weight") is not None)
     prose_read = read - table_read
@@ -137,6 +139,17 @@ def coverage(doc: Document, ex: Extracted) -> dict:
     return {"indicators_read": read, "indicators_listed": indicators_listed, "budget_read": budget_read,
             "truncated": truncated, "partial": partial, "words": coverage_words(read, indicators_listed,
                                                                                 truncated, partial)}
+
+
+def _ends_after_form(doc: Document) -> bool:
+    """The document ends with its indicator table (or one short fragment after it): the copy stops inside
+    the form."""
+    last = max((i for i, b in enumerate(doc.blocks) if isinstance(b, Table)
+                and any(k.kind == "indicators" for k in blocks(b.rows))), default=None)
+    if last is None:
+        return False
+    after = doc.blocks[last + 1:]
+    return len(after) == 0 or (len(after) == 1 and not isinstance(after[0], Table) and len(after[0].text.strip()) <= 10)
 
 
 def _funds_listed(doc: Document) -> bool:

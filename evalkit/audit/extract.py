@@ -359,11 +359,16 @@ def _budget(para: _Para, ex: Extracted) -> None:
         floor = 0
         for m in AMOUNT.finditer(seg):
             measure = _label_before(seg, m.start(), labels, floor=floor)
+            # a list of parts in one clause (人员经费支出…，公用经费支出…): each amount takes the part named
+            # between it and the amount before it
+            lead = re.split(r"[,:、]", seg[floor:m.start()])[-1][-16:]
+            named = _component_at(lead, ex) if floor else None
+            local = f"component.{named}" if named else prefix
             floor = m.end()
             if measure is None:
                 continue
             value = to_wan(Decimal(m.group("n")), m.group("u"))
-            ex.figures.append(Figure(f"{prefix}.{measure}", value, para.norm.original(para.text, a + m.start(), a + m.end()),
+            ex.figures.append(Figure(f"{local}.{measure}", value, para.norm.original(para.text, a + m.start(), a + m.end()),
                                      para.quote(a + m.start(), a + m.end()), "万元"))
         for m in PERCENT.finditer(seg):
             if _label_before(seg, m.start(), rate_labels, window=6) and not re.search(r"结转结余率", seg[max(0, m.start() - 8):m.start()]):
