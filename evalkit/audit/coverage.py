@@ -36,6 +36,10 @@ def identify(doc: Document, ex: Extracted) -> None:
     year = _title_year(doc)
     if year is not None:
         ex.year = year
+    elif ex.year is not None and (period := _period_year(doc)) is not None:
+        ex.year = period
+    if ex.department is None:
+        ex.department = _prose_unit(doc)
     unit = _form_unit(doc)
     if unit and (ex.kind != "department" or not ex.department):
         ex.department = unit
@@ -80,7 +84,11 @@ def _kind(title: str, head: str, doc: Document) -> str:
 
 
 def _title_year(doc: Document) -> int | None:
-    """The year a report evaluates: 年度 in its title or first lines, never the date it was filed."""
+    """The year a report evaluates: 年度 in its title or first lines (评价年度：2024 on a cover), never
+    the date it was filed."""
+    cover = COVER_YEAR.search(fold(doc.text()[:1500]))
+    if cover:
+        return int(cover.group("y"))
     for block in doc.blocks[:12]:
         text = block.text if not isinstance(block, Table) else "\n".join(" ".join(r) for r in block.rows[:4])
         norm = fold(normalise(text).text)
@@ -88,6 +96,29 @@ def _title_year(doc: Document) -> int | None:
             before = norm[max(0, m.start() - 8): m.start()]
             if not DATED.search(before + m.group(0)):
                 return int(m.group("y"))
+    return None
+
+
+#: The year a cover states (评价年度：2024) or a project's period (2020年元月起至2020年12月止).
+COVER_YEAR = re.compile(r"(?:评价年度|所属年度|年度)[:：]\s*(?P<y>(?:19|20)[0-9]{2})")
+PERIOD = re.compile(r"(?P<y>(?:19|20)[0-9]{2})年[^至]{0,8}至(?P=y)年12月")
+#: A cover's or a form's label of the unit, with the unit after it.
+PROSE_UNIT = re.compile(r"(?:项目单位|评价单位|实施单位|单位名称|部门[（(]单位[)）]名称)(?:[（(]公章[)）])?[:：][ \u3000]*"
+                        r"(?P<u>[^\s，。；]{2,40})")
+
+
+def _period_year(doc: Document) -> int | None:
+    text = fold(doc.text()[:4000])
+    m = COVER_YEAR.search(text) or PERIOD.search(text)
+    return int(m.group("y")) if m else None
+
+
+def _prose_unit(doc: Document) -> str | None:
+    """The unit a cover names (评价单位（公章）：某乡人民政府), as printed."""
+    for p in doc.paragraphs[:15]:
+        m = PROSE_UNIT.search(fold(p.text))
+        if m:
+            return p.text[m.start("u"):m.end("u")]
     return None
 
 

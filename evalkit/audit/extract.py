@@ -35,6 +35,8 @@ SECTION = re.compile(r"^[（(](?P<n>[一二三四五六七八九十]{1,3})[）)]
 TOP_SECTION = re.compile(r"^(?P<n>[一二三四五六七八九十]{1,3})、")
 #: A whole cell an OCR engine garbled: IO for 10, M.8万元 for 14.8万元.
 OCR_CELL = re.compile(r"(?=[0-9.]*[OolI]|[A-Z]\.)(?:[0-9OolI]{2,4}|[A-Z]\.[0-9]+)(?:万元|元|%|分|人|个)?")
+#: A number whose separators are garbled (7,00.0,77): neither thousands nor decimals read.
+MALFORMED = re.compile(r"[0-9]+(?:,[0-9]+)*\.[0-9]+,[0-9]+|[0-9]+,[0-9]{1,2}\.[0-9]+(?:,[0-9]+)?")
 UNITS = ("%", "万元", "元", "件", "次", "天", "个", "人次", "人", "篇", "项", "小时", "分钟", "家", "户", "场", "期",
          "份", "台", "套", "所", "批", "条", "名", "分", "年", "月", "日", "周", "公里", "平方米", "亩", "册", "宗")
 UPPER = ("≥", ">=", "不低于", "不少于", "大于等于", "及以上", "以上", "达到", "超过", "高于")
@@ -335,13 +337,15 @@ def _component_at(text: str, ex: Extracted | None = None) -> str | None:
 def _label_before(text: str, pos: int, labels, *, window: int = 14, floor: int = 0) -> str | None:
     """The label that ends closest before ``pos`` (within ``window`` characters, after ``floor``)."""
     best = None
-    lo = max(floor, pos - window - 12)
+    lo = max(floor, pos - window - 44)
     chunk = text[lo:pos]
     for word, key in labels:
         i = chunk.rfind(word)
         if i >= 0:
             end = lo + i + len(word)
-            if pos - end <= window and (best is None or end > best[0] or (end == best[0] and len(word) > best[2])):
+            # a quoted name between the label and the amount (年初预算安排“某工程”项目174万元) does not count
+            quoted = sum(len(q) for q in re.findall(r"“[^”]{1,30}”", text[end:pos]))
+            if pos - end - quoted <= window and (best is None or end > best[0] or (end == best[0] and len(word) > best[2])):
                 best = (end, key, len(word))
     return best[1] if best else None
 
@@ -732,7 +736,8 @@ def _table(table: Table, ex: Extracted) -> None:
         for c, cell in enumerate(row):
             for m in OCR_NOISE.finditer(normalise(cell).text):
                 ex.unreadable.append(Figure("unreadable", None, m.group(0), _cell_quote(table, r, c)))
-            if OCR_CELL.fullmatch(normalise(cell).text) and not OCR_NOISE.search(normalise(cell).text):
+            if (OCR_CELL.fullmatch(normalise(cell).text) or MALFORMED.fullmatch(normalise(cell).text)) \
+                    and not OCR_NOISE.search(normalise(cell).text):
                 ex.unreadable.append(Figure("unreadable", None, cell.strip(), _cell_quote(table, r, c)))
             t = normalise(cell).text
             if any(word(w) in t for w in p["template"]):

@@ -27,7 +27,8 @@ from .text import NUMBER, fold, normalise, number
 
 #: Findings that add a table's rows or weights up: withheld when the document was not read whole.
 TOTAL_DEPENDENT = ("weights.sum_mismatch", "audit.total_score_mismatch", "audit.total_row_mismatch",
-                   "audit.weight_concentration", "audit.total_vs_rows")
+                   "audit.weight_concentration", "audit.total_vs_rows", "audit.count_mismatch", "score.mismatch",
+                   "score.unverifiable", "grade.mismatch", "grade.inconsistent_with_reported_score")
 #: Words that call the year's work normal or well done.
 #: Words that say every target was met.
 CALLED_COMPLETE = ("已按计划完成目标", "全部完成", "均已完成", "均按要求完成", "达到预期效果", "圆满完成", "全面完成",
@@ -48,7 +49,7 @@ def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list
     """The table checks' findings for one document (``found``: the findings already made)."""
     ids = {f.id for f in found}
     out: list[AuditFinding] = []
-    for fn in (funds_total_row, execution_score_exact, execution_scored_again, execution_row_underscored,
+    for fn in (retirees_in_posts, funds_total_row, execution_score_exact, execution_scored_again, execution_row_underscored,
                staff_over_posts, low_execution_called_normal, target_missed_called_complete, report_dated_in_year):
         out.extend(fn(doc, ex, ids))
     return out
@@ -58,6 +59,10 @@ def withheld(findings: list, cov: dict, ex: Extracted | None = None) -> list:
     """``findings`` without those that add up a table the document did not give whole, and without
     “scored twice” when the form scores the execution only as an indicator row (no 分值 in its funds block)."""
     kept = [f for f in findings if not (cov.get("truncated") and f.id in TOTAL_DEPENDENT)]
+    if ex is not None:  # a row whose 分值 was not read is not scored against a weight made up for it
+        unweighted = [f"“{r.name}”" for r in ex.indicators if r.weight is None]
+        kept = [f for f in kept if not (f.id == "indicator.reported_score_mismatch"
+                                        and any(f.message.startswith(n) for n in unweighted))]
     if ex is not None and ex.first("execution.weight") is None and ex.first("execution.score") is None \
             and ex.first("reported.execution_score") is None and not ex.value("budget.rate") is None:
         kept = [f for f in kept if f.id != "audit.execution_scored_twice"]
@@ -183,6 +188,26 @@ def staff_over_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFi
                            f"在职{serving.value}人多于核定编制{authorised.value}人，超编{serving.value - authorised.value}人",
                            {"authorised": authorised.value, "serving": serving.value},
                            (serving.quote, authorised.quote))
+
+
+#: 编制…人。其中…离休/退休…人: the posts counted with the retirees.
+RETIREES_IN_POSTS = re.compile(r"编制(?:人员|人数|数)?(?:为|共)?(?P<n>[0-9]+)人[。,;]?其中[^。]*?(?P<w>离休|退休)(?:人员)?[0-9]+人")
+
+
+def retirees_in_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+    """“编制人员205人。其中，在职113人、离休2人、退休75人”: the posts counted with the retirees."""
+    if "audit.staff_with_retirees" in ids:
+        return
+    from .extract import _Para
+
+    for i, p in enumerate(doc.paragraphs):
+        para = _Para(p.text + (doc.paragraphs[i + 1].text if i + 1 < len(doc.paragraphs) else ""), p.location_at)
+        m = RETIREES_IN_POSTS.search(fold(para.norm.text))
+        if m:
+            yield AuditFinding("audit.staff_with_retirees", "warning",
+                               f"编制{m.group('n')}人中列入了{m.group('w')}人员，编制数应只含在编在岗人员",
+                               {"authorised": int(m.group("n"))}, (para.quote(m.start(), m.end()),))
+            return
 
 
 def low_execution_called_normal(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:

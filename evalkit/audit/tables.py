@@ -117,8 +117,9 @@ def header_columns(header: tuple[str, ...], spec: dict, *, below: tuple[str, ...
         for w in words:
             ww = _word(w)
             hit = next((i for i, c in enumerate(cells) if i not in found.values() and
-                        (c == ww or (key != "score" and c.startswith(ww) and len(c) <= len(ww) + 14)
-                         or (key == "score" and re.sub(r"\(分\)$", "", c) in ("得分", "自评得分", "评价得分", "指标得分", "执行率得分")))), None)
+                        (c == ww or (key != "score" and (c.startswith(ww) or (ww in c and len(ww) >= 3))
+                                     and len(c) <= len(ww) + 14)
+                         or (key == "score" and re.sub(r"\(分\)$", "", c) in ("得分", "自评得分", "自评分", "评价得分", "指标得分", "执行率得分")))), None)
             if hit is not None:
                 found[key] = hit
                 break
