@@ -222,11 +222,21 @@ def measure(doc: dict, record: dict) -> dict:
     neither plants nor accepts), and whether the document was refused."""
     truth = doc["truth"]
     figures, rows, flaws = truth.get("figures") or {}, truth.get("rows") or [], truth.get("flaws") or []
-    out = {"figures": len(figures), "figures_ok": 0, "rows": len(rows), "rows_ok": 0, "flaws": len(flaws),
+    out = {"identity": 0, "identity_ok": 0, "figures": len(figures), "figures_ok": 0, "rows": len(rows), "rows_ok": 0, "flaws": len(flaws),
            "flaws_found": 0, "false_alarms": [], "refused": record["status"] != "audited", "missed": []}
     if out["refused"]:
         out["missed"] = [f"refused: {record['refused']['reason']}"]
         return out
+    document = record["document"]
+    for key, got in (("kind", document["kind"]), ("year", document["year"]), ("unit", document["department"])):
+        want = doc.get(key)
+        if want is None and key == "unit":
+            continue
+        out["identity"] += 1
+        if (want is None and got is None) or (want is not None and _flat(got) == _flat(want)):
+            out["identity_ok"] += 1
+        else:
+            out["missed"].append(f"{key}: {got!r} != {want!r}")
     read = {}
     for f in record["extracted"]["figures"]:
         read.setdefault(f["key"], f["value"])

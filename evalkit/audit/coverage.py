@@ -29,7 +29,11 @@ CRUMB_SEPARATORS = (">", "›", "»", "＞", "→", "/")
 
 
 def identify(doc: Document, ex: Extracted) -> None:
-    """Kind, evaluated year and unit of ``doc`` (sets them on ``ex``)."""
+    """Kind, evaluated year and unit of ``doc`` (sets them on ``ex``): the unit as a cover or form labels
+    it, else as the title names it (without a breadcrumb, a kind word or a budget code)."""
+    line = _title_line(doc)
+    if line:
+        ex.title = line
     head = fold(normalise(doc.text()[:6000]).text)
     title = fold(normalise(ex.title).text) if ex.title else ""
     ex.kind = _kind(title, head, doc)
@@ -38,20 +42,47 @@ def identify(doc: Document, ex: Extracted) -> None:
         ex.year = year
     elif ex.year is not None and (period := _period_year(doc)) is not None:
         ex.year = period
-    if ex.department is None:
-        ex.department = _prose_unit(doc)
-    unit = _form_unit(doc)
-    if unit and (ex.kind != "department" or not ex.department):
-        ex.department = unit
-    if ex.department:
-        ex.department = strip_breadcrumb(ex.department)
+    named = _title_unit(line) if line else ex.department
+    unit = _prose_unit(doc) or _form_unit(doc, department=ex.kind == "department") or named
+    ex.department = strip_breadcrumb(unit) if unit else None
+
+
+#: A title: a short line naming the evaluation (绩效 … 自评/评价/报告/表).
+TITLE = re.compile(r"绩效.{0,12}(?:自评|评价|报告|表)|自评(?:报告|表|结果)")
+KIND_WORDS = re.compile(r"(?:中央转移支付|转移支付|专项资金|部门整体|整体支出|项目支出|部门预算|机关整体|部门)$")
+
+
+def _title_line(doc: Document) -> str | None:
+    """The line of the first paragraphs that names the evaluation, as printed (spaces dropped)."""
+    for p in doc.paragraphs[:12]:
+        for raw in p.text.split("\n"):
+            text = fold(normalise(raw).text)
+            if 6 <= len(text) <= 70 and TITLE.search(text) and not text.startswith(("按", "根据", "为")):
+                return re.sub(r"\s+", "", raw)
+    return None
+
+
+def _title_unit(line: str) -> str | None:
+    """The unit a title names before its year or its kind (岳阳县2020年度… → 岳阳县)."""
+    text = fold(line)
+    m = re.search(r"(?:19|20)[0-9]{2}年度?|[（(]?(?:19|20)[0-9]{2}", text)
+    cut = m.start() if m else len(text)
+    k = re.search(r"部门整体|整体支出|项目支出|机关整体|部门预算|绩效|自评|中央转移支付|专项资金", text)
+    if k and k.start() < cut:
+        cut = k.start()
+    name = line[:cut].strip("（(：: ")
+    if not name and m and k and k.start() > m.end():  # 2023年度某局部门整体支出…: the name follows the year
+        name = line[m.end():k.start()].strip("（(）)：: ")
+    while KIND_WORDS.search(fold(name)):
+        name = name[: KIND_WORDS.search(fold(name)).start()]
+    return name if len(name) >= 2 else None
 
 
 #: The labels a form names its unit by, the most specific first (a project's unit is the one carrying it out).
 UNIT_LABELS = ("实施单位", "资金使用单位", "单位名称", "部门名称", "部门（单位）名称", "填报单位", "预算单位", "主管部门")
 
 
-def _form_unit(doc: Document) -> str | None:
+def _form_unit(doc: Document, *, department: bool = False) -> str | None:
     """The unit a form names (实施单位 before 主管部门), without its budget code (219001-某镇人民政府)."""
     found = {}
     for t in doc.tables[:3]:
@@ -61,7 +92,8 @@ def _form_unit(doc: Document) -> str | None:
                 value = next((v for v in row[c + 1:] if v.strip()), "")
                 if label in UNIT_LABELS and value and label not in found:
                     found[label] = re.sub(r"^[0-9A-Za-z]+[-－—]", "", value.strip())
-    return next((found[k] for k in UNIT_LABELS if k in found), None)
+    order = ("单位名称", "部门名称", "部门（单位）名称", "主管部门") + UNIT_LABELS if department else UNIT_LABELS
+    return next((found[k] for k in order if k in found), None)
 
 
 def _kind(title: str, head: str, doc: Document) -> str:
