@@ -54,8 +54,13 @@ KIND_WORDS = re.compile(r"(?:中央转移支付|转移支付|专项资金|部门
 
 def _title_line(doc: Document) -> str | None:
     """The line of the first paragraphs that names the evaluation, as printed (spaces dropped)."""
-    for p in doc.paragraphs[:12]:
-        for raw in p.text.split("\n"):
+    paras = doc.paragraphs[:12]
+    for i, p in enumerate(paras):
+        joined = re.sub(r"\s*\n\s*", "", p.text)  # a title a page wrapped onto two lines (or paragraphs)
+        pair = joined + re.sub(r"\s*\n\s*", "", paras[i + 1].text) if i + 1 < len(paras) else ""
+        wrapped = [pair] if (len(joined) <= 30 and len(pair) <= 70 and re.search(r"(?:19|20)[0-9]{2}", joined)
+                             and not TITLE.search(fold(normalise(joined).text))) else []
+        for raw in wrapped + ([joined] if len(joined) <= 70 else []) + p.text.split("\n"):
             text = fold(normalise(raw).text)
             if 6 <= len(text) <= 70 and TITLE.search(text) and not text.startswith(("按", "根据", "为")):
                 return re.sub(r"\s+", "", raw)

@@ -211,9 +211,17 @@ def _word_starts(cell: str, words) -> bool:
 
 
 def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> Document:
-    """Join paragraphs a page break split, number paragraphs and tables, drop empty ones."""
+    """Join paragraphs a page break split, and the rows of a table a page break split (a table on the
+    next page with the same columns and no header of its own); number paragraphs and tables, drop empty
+    ones."""
     joined: list = []
     for b in blocks:
+        prev = joined[-1] if joined else None
+        if fmt == "pdf" and isinstance(b, Table) and isinstance(prev, Table) and b.location.page \
+                and prev.location.page and b.location.page == prev.location.page + 1 and b.rows and prev.rows \
+                and len(b.rows[0]) == len(prev.rows[0]) and not _has_header(b):
+            joined[-1] = Table(prev.rows + b.rows, prev.location)
+            continue
         if isinstance(b, Paragraph) and not b.text.strip():
             continue
         prev = joined[-1] if joined else None
@@ -230,6 +238,12 @@ def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> Doc
             n_table += 1
             out.append(replace(b, location=replace(b.location, table=n_table)))
     return Document(shown, fmt, tuple(out), pages)
+
+
+def _has_header(table: Table) -> bool:
+    from .tables import blocks as form_blocks
+
+    return any(b.header <= 1 for b in form_blocks(table.rows))
 
 
 def _continues(before: str, after: str) -> bool:
@@ -366,7 +380,8 @@ def _pdf_page(page, number: int) -> tuple[list, int]:
         rows = tuple(tuple(re.sub(r"\s*\n\s*", "", c or "").strip() for c in row) for row in t.extract())
         if rows and max(len(r) for r in rows) >= 2:
             found.append((t.bbox[1], Table(rows, Location(page=number))))
-            outside = outside.outside_bbox(t.bbox)
+            x0, top, x1, bottom = t.bbox  # a line set tight under the table's bottom border is not the table's
+            outside = outside.outside_bbox((x0 + 1, top + 1, x1 - 1, bottom - 2))
     lines = outside.extract_text_lines(return_chars=False)
     items = sorted([(ln["top"], "line", ln) for ln in lines] + [(top, "table", t) for top, t in found],
                    key=lambda x: x[0])
