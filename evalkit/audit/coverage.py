@@ -62,7 +62,8 @@ def _title_line(doc: Document) -> str | None:
                              and not TITLE.search(fold(normalise(joined).text))) else []
         for raw in wrapped + ([joined] if len(joined) <= 70 else []) + p.text.split("\n"):
             text = fold(normalise(raw).text)
-            if 6 <= len(text) <= 70 and TITLE.search(text) and not text.startswith(("按", "根据", "为")):
+            crumb = any(sep in text for sep in CRUMB_SEPARATORS[:4]) or text.startswith(tuple(patterns()["breadcrumb"]))
+            if 6 <= len(text) <= 70 and TITLE.search(text) and not crumb and not text.startswith(("按", "根据", "为")):
                 return re.sub(r"\s+", "", raw)
     return None
 
@@ -92,6 +93,10 @@ def _form_unit(doc: Document, *, department: bool = False) -> str | None:
     found = {}
     for t in doc.tables[:3]:
         for row in t.rows[:6]:
+            for cell in row:  # 单位名称：某局 in one cell
+                m = PROSE_UNIT.search(fold(cell))
+                if m and "单位名称" not in found:
+                    found["单位名称"] = cell[m.start("u"):m.end("u")]
             for c in range(len(row) - 1):
                 label = re.sub(r"[（(]盖章[）)]|[:：\s]", "", fold(row[c]))
                 value = next((v for v in row[c + 1:] if v.strip()), "")

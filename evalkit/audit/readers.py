@@ -116,6 +116,8 @@ def read_text(text: str, shown: str, fmt: str = "txt") -> Document:
     text_lines = text.splitlines()
     for number, line in enumerate(text_lines, 1):
         cells = split_line(line)
+        if cells is None and table and table[-1][2] and line.startswith("    ") and line.strip():
+            cells = (line.strip(),)  # an indented line inside a table laid out with spaces: a row of one cell
         if cells is not None:
             flush_para()
             spaced = "|" not in line and "\t" not in line

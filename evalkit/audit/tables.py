@@ -139,12 +139,13 @@ def split_line(line: str) -> tuple[str, ...] | None:
     if s.count("|") >= 2 or (s.count(" | ") >= 1):
         cells = tuple(c.strip() for c in s.strip("|").split("|"))
         return cells if len(cells) >= 2 else None
-    if "\t" in s:  # empty cells kept: a merged 一级/二级 cell is a leading tab
+    if "\t" in s or line.count("\t") >= 2:  # empty cells kept: a merged 一级/二级 cell is a leading tab
         cells = tuple(c.strip() for c in line.rstrip("\r\n ").split("\t"))
-        return cells if sum(1 for c in cells if c) >= 2 else None
+        return cells if sum(1 for c in cells if c) >= 2 or line.count("\t") >= 2 else None
     parts = [c for c in re.split(r"(?: {2,}|\u3000+)", s) if c.strip()]
     indented = line.startswith(("  ", "\u3000"))  # a row whose first cells are merged (blank)
-    if (len(parts) >= 3 or (indented and len(parts) >= 2)) and not PROSE.search(s) and all(len(c) <= 60 for c in parts):
+    if (len(parts) >= 3 or (indented and len(parts) >= 2)) and (len(parts) >= 4 or not PROSE.search(s)) \
+            and all(len(c) <= 60 for c in parts):
         return tuple(c.strip() for c in parts)
     return None
 
