@@ -17,6 +17,7 @@ reading was partial: :func:`count_words` says so.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .document import Document, Table
 from .extract import Extracted, patterns
@@ -42,13 +43,18 @@ def identify(doc: Document, ex: Extracted) -> None:
         ex.year = year
     elif ex.year is not None and (period := _period_year(doc)) is not None:
         ex.year = period
+    if ex.kind != "department":  # a project's 项目支出 is its whole budget, not a department's part
+        have = {f.key for f in ex.figures}
+        ex.figures = [replace(f, key="budget." + f.key.removeprefix("component.project."))
+                      if f.key.startswith("component.project.") and "budget." + f.key.removeprefix("component.project.")
+                      not in have else f for f in ex.figures]
     named = _title_unit(line) if line else ex.department
     unit = _prose_unit(doc) or _form_unit(doc, department=ex.kind == "department") or named
     ex.department = strip_breadcrumb(unit) if unit else None
 
 
 #: A title: a short line naming the evaluation (绩效 … 自评/评价/报告/表).
-TITLE = re.compile(r"绩效.{0,12}(?:自评|评价|报告|表)|自评(?:报告|表|结果)")
+TITLE = re.compile(r"绩效.{0,12}(?:自评|评价|报告|表)|自评(?:报告|表|结果)|(?:19|20)[0-9]{2}年度.{0,12}决算$")
 KIND_WORDS = re.compile(r"(?:中央转移支付|转移支付|专项资金|部门整体|整体支出|项目支出|部门预算|机关整体|部门)$")
 
 
@@ -58,11 +64,14 @@ def _title_line(doc: Document) -> str | None:
     for i, p in enumerate(paras):
         joined = re.sub(r"\s*\n\s*", "", p.text)  # a title a page wrapped onto two lines (or paragraphs)
         pair = joined + re.sub(r"\s*\n\s*", "", paras[i + 1].text) if i + 1 < len(paras) else ""
+        nxt = paras[i + 1].text.lstrip() if i + 1 < len(paras) else ""
         wrapped = [pair] if (len(joined) <= 30 and len(pair) <= 70 and re.search(r"(?:19|20)[0-9]{2}", joined)
+                             and not re.match(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分|[（(]", nxt)
                              and not TITLE.search(fold(normalise(joined).text))) else []
         for raw in wrapped + ([joined] if len(joined) <= 70 else []) + p.text.split("\n"):
             text = fold(normalise(raw).text)
-            crumb = any(sep in text for sep in CRUMB_SEPARATORS[:4]) or text.startswith(tuple(patterns()["breadcrumb"]))
+            crumb = any(sep in text for sep in CRUMB_SEPARATORS[:4]) or text.startswith(tuple(patterns()["breadcrumb"])) \
+                or re.match(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分", text)
             if 6 <= len(text) <= 70 and TITLE.search(text) and not crumb and not text.startswith(("按", "根据", "为")):
                 return re.sub(r"\s+", "", raw)
     return None
@@ -81,7 +90,15 @@ def _title_unit(line: str) -> str | None:
         name = line[m.end():k.start()].strip("（(）)：: ")
     while KIND_WORDS.search(fold(name)):
         name = name[: KIND_WORDS.search(fold(name)).start()]
+    suffixes = list(UNIT_SUFFIX.finditer(fold(name)))
+    if suffixes:  # 某指挥部乡村振兴项目资金 → 某指挥部: the unit ends with its last unit word
+        name = name[: suffixes[-1].end()]
     return name if len(name) >= 2 else None
+
+
+#: How a unit's name ends (局, 中心, 指挥部 …).
+UNIT_SUFFIX = re.compile(r"(?:指挥部|委员会|办公室|人民政府|政府|中心|局|院|所|站|队|馆|学校|中学|小学|大学|学院|政协|残联|妇联|"
+                         r"团委|委|办|处|厅|部|社|会)(?=[^局院所站队馆委办处厅部社会]|$)")
 
 
 #: The labels a form names its unit by, the most specific first (a project's unit is the one carrying it out).
