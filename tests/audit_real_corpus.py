@@ -224,8 +224,11 @@ def measure(doc: dict, record: dict) -> dict:
     figures, rows, flaws = truth.get("figures") or {}, truth.get("rows") or [], truth.get("flaws") or []
     out = {"identity": 0, "identity_ok": 0, "figures": len(figures), "figures_ok": 0, "rows": len(rows), "rows_ok": 0, "flaws": len(flaws),
            "flaws_found": 0, "false_alarms": [], "refused": record["status"] != "audited", "missed": []}
-    if out["refused"]:
-        out["missed"] = [f"refused: {record['refused']['reason']}"]
+    expected = truth.get("refused")  # a document that is not a self-evaluation is refused, rightly
+    if out["refused"] or expected:
+        out["refused"] = out["refused"] and record["refused"]["reason"] != expected
+        if out["refused"] or not record["status"] == "refused" and expected:
+            out["missed"] = [f"refused: {record.get('refused', {}).get('reason')} (expected {expected})"]
         return out
     document = record["document"]
     for key, got in (("kind", document["kind"]), ("year", document["year"]), ("unit", document["department"])):

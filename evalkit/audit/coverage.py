@@ -54,7 +54,9 @@ def identify(doc: Document, ex: Extracted) -> None:
 
 
 #: A title: a short line naming the evaluation (绩效 … 自评/评价/报告/表).
-TITLE = re.compile(r"绩效.{0,12}(?:自评|评价|报告|表)|自评(?:报告|表|结果)|(?:19|20)[0-9]{2}年度.{0,12}决算$")
+TITLE = re.compile(r"绩效.{0,12}(?:自评|评价|报告|表)|自评(?:报告|表|结果)|(?:19|20)[0-9]{2}年度?.{0,12}决算")
+#: The year a title names: 2019年度 or 2019年 before what the document is (决算, 绩效, 自评).
+TITLE_YEAR = re.compile(r"(?P<y>(?:19|20)[0-9]{2})年度?(?=.{0,16}(?:决算|绩效|自评|评价))")
 KIND_WORDS = re.compile(r"(?:中央转移支付|转移支付|专项资金|部门整体|整体支出|项目支出|部门预算|机关整体|部门)$")
 
 
@@ -85,7 +87,7 @@ def _title_unit(line: str) -> str | None:
     k = re.search(r"部门整体|整体支出|项目支出|机关整体|部门预算|绩效|自评|中央转移支付|专项资金", text)
     if k and k.start() < cut:
         cut = k.start()
-    name = line[:cut].strip("（(：: ")
+    name = re.split(r"[0-9A-Za-z:：]+", line[:cut])[-1].strip("（(：: ")  # not an index code before the title
     if not name and m and k and k.start() > m.end():  # 2023年度某局部门整体支出…: the name follows the year
         name = line[m.end():k.start()].strip("（(）)：: ")
     while KIND_WORDS.search(fold(name)):
@@ -93,6 +95,8 @@ def _title_unit(line: str) -> str | None:
     suffixes = list(UNIT_SUFFIX.finditer(fold(name)))
     if suffixes:  # 某指挥部乡村振兴项目资金 → 某指挥部: the unit ends with its last unit word
         name = name[: suffixes[-1].end()]
+    elif re.search(r"资金|经费|项目|工程", fold(name)):
+        return None  # the title names a fund or a project, not the unit
     return name if len(name) >= 2 else None
 
 
@@ -148,6 +152,10 @@ def _title_year(doc: Document) -> int | None:
     cover = COVER_YEAR.search(fold(doc.text()[:1500]))
     if cover:
         return int(cover.group("y"))
+    line = _title_line(doc)
+    titled = TITLE_YEAR.search(fold(normalise(line).text)) if line else None
+    if titled:
+        return int(titled.group("y"))
     for block in doc.blocks[:12]:
         text = block.text if not isinstance(block, Table) else "\n".join(" ".join(r) for r in block.rows[:4])
         norm = fold(normalise(text).text)
