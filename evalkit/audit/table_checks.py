@@ -49,7 +49,7 @@ def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list
     """The table checks' findings for one document (``found``: the findings already made)."""
     ids = {f.id for f in found}
     out: list[AuditFinding] = []
-    for fn in (retirees_in_posts, funds_total_row, execution_score_exact, execution_scored_again, execution_row_underscored,
+    for fn in (unit_slip, retirees_in_posts, funds_total_row, execution_score_exact, execution_scored_again, execution_row_underscored,
                staff_over_posts, low_execution_called_normal, target_missed_called_complete, report_dated_in_year):
         out.extend(fn(doc, ex, ids))
     return out
@@ -192,6 +192,25 @@ def staff_over_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFi
 
 #: 编制…人。其中…离休/退休…人: the posts counted with the retirees.
 RETIREES_IN_POSTS = re.compile(r"编制(?:人员|人数|数)?(?:为|共)?(?P<n>[0-9]+)人[。,;]?其中[^。]*?(?P<w>离休|退休)(?:人员)?[0-9]+人")
+
+
+def unit_slip(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+    """A part printed in 元 that adds up only when read in 万元 (3.6元 for 3.6万元)."""
+    for c in ex.claims:
+        if c.kind != "list_total":
+            continue
+        added = sum(c.parts, Decimal(0))
+        if abs(added - c.stated) < Decimal("0.01"):
+            continue
+        for printed, value in zip(c.detail["printed"], c.parts, strict=False):
+            if printed.endswith("元") and not printed.endswith(("万元", "亿元")):
+                as_wan = value * 10000
+                if abs(added - value + as_wan - c.stated) < Decimal("0.01"):
+                    yield AuditFinding("audit.unit_slip", "warning",
+                                       f"“其中”各项合计应为{_n(c.stated)}万元，只有把“{printed}”读作“{printed[:-1]}万元”"
+                                       "才能相加一致，单位疑为笔误",
+                                       {"items": c.detail["printed"], "total": c.stated}, (c.quote,))
+                    break
 
 
 def retirees_in_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:

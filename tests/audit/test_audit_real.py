@@ -271,6 +271,19 @@ def test_a_target_missed_while_the_report_says_all_was_done(tmp_path):
     assert "audit.target_missed_called_complete" in found
 
 
+def test_a_unit_slip_is_found_from_the_arithmetic(tmp_path):
+    text = "某局项目支出绩效自评报告\n\n全年安排培训经费共计12.6万元，其中师资费9万元，教材费3.6元。\n"
+    found = {f["id"] for f in audit_document(_write(tmp_path, "u.txt", text))["findings"]}
+    assert "audit.unit_slip" in found
+
+
+def test_row_scores_under_a_stated_total_are_found(tmp_path):
+    rows = ("产出指标\t数量指标\t培训人次\t≥500人次\t520人次\t40\t40\n\t质量指标\t合格率\t≥95%\t97%\t30\t30\n"
+            "效益指标\t社会效益指标\t群众满意度\t≥90%\t92%\t20\t14\n总分\t\t\t\t\t100\t98")
+    record = audit_document(_write(tmp_path, "t.txt", _form("年度资金总额\t100\t100\t100\t10\t100%\t10", rows)))
+    assert {"audit.total_row_mismatch", "audit.total_score_mismatch"} & {f["id"] for f in record["findings"]}
+
+
 # --- the seed as it is published --------------------------------------------------------------------
 
 @pytest.mark.slow
