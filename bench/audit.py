@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from audit_corpus import load_corpus, render, seed_path  # noqa: E402
 from audit_real_corpus import FORMATS as REAL_FORMATS  # noqa: E402
-from audit_real_corpus import load_real, measure, render_real  # noqa: E402
+from audit_real_corpus import SHAPES, load_real, measure, render_real, to_text  # noqa: E402
 
 from evalkit.audit import audit_paths  # noqa: E402
 
@@ -143,6 +143,24 @@ def real_accuracy(folder: Path) -> None:
               f"{t['false_alarms']:>12} {t['refused']:>8}")
     if alarms["all"]:
         print("  false alarms by finding: " + ", ".join(f"{k} {v}" for k, v in alarms["all"].most_common()))
+    # every document with a table as a text copy in every shape a page gives
+    from evalkit.audit.report import audit_document
+
+    tabled = [d for d in docs if any("table" in b for b in d["blocks"])]
+    print(f"\n  text copies of the {len(tabled)} documents with tables, in every shape:")
+    for shape in SHAPES:
+        t = Counter()
+        for doc in tabled:
+            path = folder / f"{doc['id']}.{shape}.txt"
+            path.write_text(to_text(doc, shape), encoding="utf-8")
+            m = measure(doc, audit_document(path))
+            for k in keys:
+                t[k] += m[k]
+            t["false_alarms"] += len(m["false_alarms"])
+            t["refused"] += m["refused"]
+        print(f"  {shape:12} {pct(t['figures_ok'], t['figures']):>22} {pct(t['rows_ok'], t['rows']):>20} "
+              f"{pct(t['identity_ok'], t['identity']):>18} {pct(t['flaws_found'], t['flaws']):>18} "
+              f"{t['false_alarms']:>12} {t['refused']:>8}")
     print()
 
 

@@ -210,6 +210,16 @@ def _same_number(a, b) -> bool:
         return False
 
 
+def _same_target(indicator: dict, target) -> bool:
+    """The target as printed, or the same number (30 in its cell, ≤30万元 in a copy that ran cells together)."""
+    if _flat(indicator["target"]) == _flat(target):
+        return True
+    from evalkit.audit.extract import parse_target
+
+    value = parse_target(str(target))[1]
+    return value is not None and _same_number(indicator.get("target_value"), value)
+
+
 def flaw_ids(flaw: dict) -> list[str]:
     """The finding ids that count as finding ``flaw`` (one id, or a list of acceptable ids)."""
     ids = flaw["id"]
@@ -250,7 +260,7 @@ def measure(doc: dict, record: dict) -> dict:
             out["missed"].append(f"figure {key}: {read.get(key)!r} != {value!r}")
     indicators = record["extracted"]["indicators"]
     for name, target, actual, weight, score in rows:
-        hit = any(_flat(i["name"]) == _flat(name) and _flat(i["target"]) == _flat(target)
+        hit = any(_flat(i["name"]) == _flat(name) and _same_target(i, target)
                   and _flat(i["actual"]) == _flat(actual) and _same_number(i["weight"], weight)
                   and _same_number(i["score"], score) for i in indicators)
         out["rows_ok"] += hit

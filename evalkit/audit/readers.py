@@ -170,7 +170,7 @@ def _cell_per_line(blocks: list) -> list:
             i = owners[end - 1] + 1
             continue
         head = max((k for k in range(start) if _word_starts(cells[k], HEAD_LABELS)), default=None)
-        first = min(start, head - 1 if head is not None and head > 0 else start)
+        first = head if head is not None else start
         first = next((k for k in range(first + 1) if _word_starts(cells[k], HEAD_LABELS)), first)
         tables, used = cells_to_tables(cells[first:])
         if not tables:

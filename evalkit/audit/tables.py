@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .text import normalise
 
@@ -72,6 +72,11 @@ def header_score(row: tuple[str, ...], kind: str) -> int:
 
 def blocks(rows: tuple[tuple[str, ...], ...]) -> list[Block]:
     """Every block of a table, by the row that holds its header words (the first of a run of header rows)."""
+    return list(_blocks(tuple(tuple(r) for r in rows)))
+
+
+@lru_cache(maxsize=512)
+def _blocks(rows: tuple[tuple[str, ...], ...]) -> tuple[Block, ...]:
     need = {k: v["need"] for k, v in _patterns()["form_blocks"].items()}
     starts: list[tuple[int, str]] = []
     for r, row in enumerate(rows):
@@ -92,7 +97,7 @@ def blocks(rows: tuple[tuple[str, ...], ...]) -> list[Block]:
     for i, (r, kind) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else len(rows)
         found.append(Block(kind, r, end))
-    return found
+    return tuple(found)
 
 
 def _names_indicator(row) -> bool:
@@ -237,6 +242,8 @@ def cells_to_tables(cells: list[str]) -> tuple[list[list[tuple[str, ...]]], int]
         n = header_run(cells, i)
         if n >= 3:
             header = tuple(c for c in cells[i:i + n] if not re.fullmatch(r"\((?:万元|元|分)\)", _word(c)))
+            if _is_value_header(header[0]):  # the label column has no header cell of its own
+                header = ("",) + header
             end = _block_end(cells, i + n)
             rows, taken = _block_rows(header, cells[i + n:end])
             if rows:
@@ -244,7 +251,7 @@ def cells_to_tables(cells: list[str]) -> tuple[list[list[tuple[str, ...]]], int]
                 i = used = i + n + taken
                 continue
         label = _word(cells[i])
-        if any(label.startswith(w) for w in HEAD_LABELS) and i + 1 < len(cells) and not tables:
+        if any(label.startswith(w) for w in PAIR_LABELS) and len(label) <= 12 and i + 1 < len(cells) and not tables:
             head.append((cells[i], cells[i + 1]))
             i += 2
             used = i
@@ -270,6 +277,15 @@ def pairs_table(cells: list[str]) -> tuple[int, int, list[tuple[str, str]]] | No
             break
         i += 1
     return (first, end, pairs) if len(pairs) >= 2 else None
+
+
+def _is_value_header(cell: str) -> bool:
+    """A header cell over values (年初预算, 全年执行数 …), not over the rows' labels."""
+    from .extract import patterns
+
+    words = [_word(w) for k, ws in patterns()["budget_columns"].items() for w in ws if k != "weight"]
+    c = _word(cell)
+    return any(c.startswith(w) for w in words) and not c.startswith(("项目资金", "资金", "预算执行情况"))
 
 
 def _block_end(cells: list[str], start: int) -> int:
@@ -300,6 +316,7 @@ def _indicator_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
     target and actual when they are words); a run of numbers fills the missing target/actual, then 分值
     and 得分 (a number after them is the deviation cell). A merged 一级/二级 name printed once stays at the
     row it opens; the block ends after its 总分 (or 合计) row."""
+    cells = _join_targets(cells) if "direction" in cols or "unit" in cols else cells
     order = [k for k in ("name", "target", "actual") if k in cols]
     rows: list[tuple[str, ...]] = []
     prev = taken = i = 0
@@ -361,19 +378,51 @@ def _indicator_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
     return rows, taken
 
 
+def _join_targets(cells: list[str]) -> list[str]:
+    """指标性质 | 指标值 | 度量单位 copied one per line (≤ / 30 / 万元) read as one target (≤30万元)."""
+    out, i = [], 0
+    while i < len(cells):
+        c = cells[i].strip()
+        if c in ("≥", "≤", "=", ">", "<", "＝") and i + 1 < len(cells) and PURE_NUMBER.match(cells[i + 1]):
+            unit = cells[i + 2].strip() if i + 2 < len(cells) and re.fullmatch(r"%|[\u4e00-\u9fff]{1,3}", cells[i + 2].strip()) \
+                and not _is_tier(cells[i + 2], 1) and not _is_tier(cells[i + 2], 2) else ""
+            out.append(c + cells[i + 1].strip() + unit)
+            i += 3 if unit else 2
+            continue
+        out.append(cells[i])
+        i += 1
+    return out
+
+
 def _funds_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[str, ...]], int]:
-    """The funds block copied one cell per line: a label, then its amounts in the header's order."""
-    rows, current = [], None
+    """The funds block copied one cell per line: a label (or none, when the label cell was blank), then
+    its values; a value with % is set in the header's 执行率 column and the others around it (blank cells
+    vanish from such a copy, so values are aligned by what they are)."""
+    from .extract import patterns
+
+    raw, current = [], None
     for c in cells:
-        if PURE_NUMBER.match(c) or c.strip() in ("—", "-", "/", "－") or c.strip().endswith("%"):
-            if current is not None:
-                current.append(c)
+        value = PURE_NUMBER.match(c) or c.strip() in ("—", "-", "/", "－") or c.strip().endswith("%")
+        if value:
+            if current is None:
+                current = [""]
+            current.append(c)
             continue
         if current is not None:
-            rows.append(tuple(current))
+            raw.append(current)
         current = [c]
     if current is not None:
-        rows.append(tuple(current))
-    width = len([h for h in header if not re.fullmatch(r"\((?:万元|元|分)\)", _word(h))])
-    out = [r + ("",) * (width - len(r)) if len(r) < width else r for r in rows]
+        raw.append(current)
+    width = len(header)
+    rate = header_columns(header, {"rate": patterns()["budget_columns"]["rate"]}).get("rate")
+    out = []
+    for r in raw:
+        label, values = r[0], r[1:]
+        row = [label] + [""] * (width - 1)
+        p = next((k for k, v in enumerate(values) if v.strip().endswith("%")), None)
+        start = rate - p if rate is not None and p is not None and rate - p >= 1 else 1
+        for k, v in enumerate(values):
+            if start + k < width:
+                row[start + k] = v
+        out.append(tuple(row))
     return out, len(cells)
