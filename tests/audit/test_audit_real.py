@@ -126,6 +126,20 @@ def test_accuracy_on_text_copies_word_files_and_pages(tmp_path):
     _assert_accurate(_accuracy(("txt", "docx", "html"), tmp_path))
 
 
+@pytest.mark.parametrize("shape", ["pipes", "tabs", "spaces"])
+def test_accuracy_on_every_form_copied_with_separators(tmp_path, shape):
+    """Every document with a table, copied with ` | `, tabs or aligned spaces (one cell per line and
+    cells run together are measured by bench/audit.py: they read less, see the README)."""
+    totals = Counter()
+    for doc in (d for d in REAL if any("table" in b for b in d["blocks"])):
+        m = measure(doc, audit_document(_write(tmp_path, f"{doc['id']}.txt", to_text(doc, shape))))
+        for key in ("figures", "figures_ok", "rows", "rows_ok", "flaws", "flaws_found", "identity", "identity_ok"):
+            totals[key] += m[key]
+        totals["false_alarms"] += len(m["false_alarms"])
+        totals["refused"] += m["refused"]
+    _assert_accurate({shape: totals})
+
+
 @pytest.mark.slow
 def test_accuracy_on_pdfs_made_by_libreoffice(tmp_path):
     if not shutil.which("soffice"):
