@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
     p.add_argument("--force", action="store_true", help="re-run departments whose inputs are unchanged")
     p.add_argument("--formats", default="html,pdf,docx,xlsx", type=_formats,
-                   help="outputs, comma-separated: html,pdf (appendix), docx (自评报告.docx and .html), "
+                   help="outputs, comma-separated: html,pdf (appendix), docx (自评报告 and 复核意见书 as .docx, .html, .pdf), "
                         "xlsx (绩效自评表.xlsx) (default: all four)")
     p.add_argument("--timeout", type=_timeout, default=600,
                    help="seconds one department may take, at least 1 (default: 600)")

@@ -25,7 +25,7 @@ class Output:
 
     filename: str
     format: str | None
-    writer: str  # runner | exporters | documents | batch | audit
+    writer: str  # the module that writes it: department, batch (run/), exporters, documents (publish/), audit
     kind: str = ""
     label: str | None = None
 
@@ -35,8 +35,8 @@ class Output:
 
 
 # --- one department: reports/<year>/<department-id>/ --------------------------------------------
-NOTEBOOK = Output("evaluation.ipynb", None, "runner", label="notebook")
-RESULT = Output("result.json", None, "runner", label="result.json")
+NOTEBOOK = Output("evaluation.ipynb", None, "department", label="notebook")
+RESULT = Output("result.json", None, "department", label="result.json")
 APPENDIX_HTML = Output("appendix.html", "html", "exporters", "html", "HTML 附件")
 APPENDIX_PDF = Output("appendix.pdf", "pdf", "exporters", "pdf", "PDF 附件")
 # the department's voice: its report and the table it files
@@ -49,10 +49,10 @@ OPINION_HTML = Output("复核意见书.html", "docx", "documents", "opinion_html
 OPINION_PDF = Output("复核意见书.pdf", "docx", "documents", "opinion_pdf", "复核意见书（PDF）")
 TABLE_XLSX = Output("绩效自评表.xlsx", "xlsx", "documents", "xlsx", "自评表")
 #: A failed department's record; with the partial notebook, the only thing a failure leaves.
-ERROR = Output("error.json", None, "runner", label="错误记录")
+ERROR = Output("error.json", None, "department", label="错误记录")
 #: The fingerprint of the last successful run (incremental runs compare against it); it also names
 #: the params file that produced the folder (``params``, its name inside the params folder).
-STAMP = Output(".evalkit-run.json", None, "runner")
+STAMP = Output(".evalkit-run.json", None, "department")
 #: Marks a folder that no params file of the latest run produced (deleted or renamed file, changed
 #: ``department.id``): ``{"reason": one of STALE_REASONS, "params": "x.yaml" | null}``. The index lists it
 #: as 已过期 outside the ranking; the next run that produces the folder again removes it.
@@ -70,10 +70,10 @@ DEPARTMENT = (APPENDIX_HTML, APPENDIX_PDF, RESULT, NOTEBOOK, REPORT_DOCX, REPORT
 
 # --- one year: reports/<year>/ --------------------------------------------------------------------
 INDEX = Output("index.html", None, "batch")
-OVERVIEW_NOTEBOOK = Output("overview.ipynb", None, "runner")
+OVERVIEW_NOTEBOOK = Output("overview.ipynb", None, "department")
 OVERVIEW_HTML = Output("overview.html", "html", "exporters", "html", "全区总览（HTML）")
 OVERVIEW_PDF = Output("overview.pdf", "pdf", "exporters", "pdf", "全区总览（PDF）")
-OVERVIEW_ERROR = Output("overview.error.json", None, "runner", label="全区总览生成失败：错误记录")
+OVERVIEW_ERROR = Output("overview.error.json", None, "department", label="全区总览生成失败：错误记录")
 OVERVIEW = (OVERVIEW_HTML, OVERVIEW_PDF, OVERVIEW_ERROR)
 
 #: Every ``--formats`` value, in the order the CLI lists them.

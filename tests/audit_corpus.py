@@ -1,6 +1,6 @@
 """The audit corpus rendered from its one source per document (``tests/fixtures/audit/corpus/*.yaml``) as
 .txt, .html, .docx (python-docx) and .pdf (WeasyPrint from the HTML; its text is extractable).
-Shared by ``tests/test_audit*.py`` and ``bench/audit.py``.
+Shared by ``tests/audit/test_audit*.py`` and ``bench/audit.py``.
 
 >>> docs = load_corpus()                 # doctest: +SKIP
 >>> render(docs[0], Path("/tmp/x"))      # doctest: +SKIP

@@ -4,17 +4,16 @@ import json
 import subprocess
 import sys
 from fractions import Fraction
-from pathlib import Path
 from types import ModuleType
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, WORKED
+from conftest import FIXTURES, ROOT, WORKED
 
 import evalkit
 
-CLEAN = Path(__file__).parent / "fixtures" / "findings" / "clean.yaml"
+CLEAN = FIXTURES / "findings" / "clean.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ public surface. Each failure names the offending file and line."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -133,3 +134,70 @@ def test_notebook_display_blocks_are_declared_public(module):
     functions = {n for n, v in vars(mod).items() if callable(v) and getattr(v, "__module__", None) == module
                  and not n.startswith("_") and not isinstance(v, type)}
     assert functions == set(mod.__all__), f"public functions not in __all__: {sorted(functions - set(mod.__all__))}"
+
+
+def module_imports(path: Path) -> set[str]:
+    """The evalkit modules ``path`` imports (``evalkit.run.department``), those inside functions too."""
+    name = ".".join(("evalkit", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__")
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    modules = {".".join(("evalkit", *p.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__")
+               for p in SOURCES}
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            found |= {next((c for c in (f"{base}.{a.name}", base) if c in modules), "") for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name in modules}
+    return found - {"", name}
+
+
+def test_no_import_cycle_inside_a_subpackage():
+    """Modules of one subpackage import each other one way only (a cycle hides which is the lower one)."""
+    graph = {p: module_imports(p) for p in SOURCES}
+    by_name = {".".join(("evalkit", *p.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__"): p
+               for p in SOURCES}
+
+    def reaches(start: str, goal: str, seen: set) -> bool:
+        for nxt in graph[by_name[start]]:
+            if nxt == goal or (nxt not in seen and not seen.add(nxt) and reaches(nxt, goal, seen)):
+                return True
+        return False
+
+    cycles = [f"{a} <-> {b}" for a, p in by_name.items() for b in graph[p]
+              if a < b and a.rsplit(".", 1)[0] == b.rsplit(".", 1)[0] != "evalkit" and reaches(b, a, set())]
+    assert not cycles, cycles
+
+
+def test_there_is_one_finding_class():
+    """The core's ``Finding`` (with its ``where``) is every part's finding; subclasses of it are fine."""
+    classes = [f"{p.relative_to(ROOT)}:{node.lineno}" for p in SOURCES
+               for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+               if isinstance(node, ast.ClassDef) and node.name.endswith("Finding")
+               and not any(getattr(b, "id", "").endswith("Finding") for b in node.bases)]
+    assert classes == ["evalkit/core/findings.py:" + classes[0].rsplit(":", 1)[1]], classes
+
+
+def test_tests_are_laid_out_like_the_package():
+    """A module's tests are found from its path: tests/<subpackage>/test_*.py, cross-cutting ones at the top;
+    test modules are imported by basename, so basenames are unique."""
+    tests = sorted((ROOT / "tests").rglob("test_*.py"))
+    folders = {p.parent.name for p in tests if p.parent != ROOT / "tests"}
+    assert folders <= {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}, folders
+    names = [p.name for p in tests if "fixtures" not in p.parts]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+def test_there_is_one_params_writer():
+    """Params YAML is written by ``core.serialisation`` alone (its ``params_yaml`` and, for the demo's own
+    layout, its ``scalar``): no other module dumps YAML, quotes a scalar its own way or marks a 待核对."""
+    found = []
+    for p in SOURCES:
+        text = p.read_text(encoding="utf-8")
+        for number, line in enumerate(text.splitlines(), 1):
+            if re.search(r"yaml\.(safe_)?dump|def _?scalar\((?!node)|[\"']\s*# 待核对", line):
+                found.append(f"{p.relative_to(PACKAGE)}:{number}")
+    assert found and all(f.startswith("core/serialisation.py:") for f in found), found

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..iorw import write_atomic
 from ..outputs import AUDIT_INDEX, audit_draft_name, audit_json_name, audit_page_name
+from .mapping import department_id, draft_yaml
 from .readers import OWN_PAGE_MARK, SUFFIXES
 from .report import audit_document, refused_record
 
@@ -117,7 +118,7 @@ def _warm() -> None:
     import lxml.etree  # noqa: F401
     import lxml.html  # noqa: F401
 
-    from .checks import run_checks
+    from .checks import audit_checks
     from .extract import extract, parse_target
     from .mapping import params_mapping
     from .page import audit_page
@@ -125,7 +126,7 @@ def _warm() -> None:
     from .report import _provenance
 
     ex = extract(read_text(_WARM_UP, "warm-up.txt"))
-    run_checks(ex, params_mapping(ex))
+    audit_checks(ex, params_mapping(ex))
     parse_target("≥1件")
     audit_page({"source": "x", "status": "refused", "refused": {"reason": "failed", "reason_words": "",
                                                                "message": ""}, "findings": []})
@@ -251,8 +252,6 @@ def write_outputs(records: list[dict], out: Path, *, index: bool) -> list[Path]:
 
 def write_drafts(records: list[dict], folder: Path) -> list[Path]:
     """A draft params file per audited document: ``<department-id>.yaml``."""
-    from .draft import department_id, draft_yaml
-
     folder.mkdir(parents=True, exist_ok=True)
     written, used = [], set()
     for r in records:

@@ -9,39 +9,34 @@ dates as 2024年6月11日).
 
 from __future__ import annotations
 
-import copy
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 
-from ..core.evaluation import evaluate_params
-from ..core.findings import SEVERITIES
-from ..core.numbers import decimals_of, exact, fmt_plain, round_half_up
+from ..core.evaluation import check_params
+from ..core.findings import SEVERITIES, Finding, Skipped, check, run_scope
+from ..core.model import key_and_parents
+from ..core.numbers import decimals_of, exact, fmt_plain, jsonable, round_half_up
 from ..core.params import parse_params
+from ..core.places import ParamsPlace, Quote
 from ..exceptions import ParamsError
-from .extract import Extracted, Quote, parse_target, patterns
+from .extract import Extracted, parse_target, patterns
 from .extract import word as pattern_word
 from .mapping import Mapped
 from .text import normalise
 
 
-@dataclass(frozen=True)
-class AuditFinding:
-    """One finding of an audit: what is wrong, in Chinese, with the numbers and the quoted text."""
-
-    id: str
-    severity: str
-    message: str
-    evidence: dict = field(default_factory=dict)
-    quotes: tuple[Quote, ...] = ()
-
-    def to_dict(self) -> dict:
-        location = ({**self.quotes[0].location.to_dict(), "where": self.quotes[0].location.words(),
-                     "snippet": self.quotes[0].snippet} if self.quotes else {"where": "全文"})
-        return {"id": self.id, "severity": self.severity, "message": self.message, "evidence": _jsonable(self.evidence),
-                "location": location, "quotes": merge_quotes(self.quotes)}
+def finding_dict(f: Finding) -> dict:
+    """A finding as the ``evalkit-audit/v1`` record gives it: ``location`` (its first quote), ``quotes``
+    (one per passage, figures marked) and ``where`` (every place it points at: page or paragraph, table
+    row and column, the quote)."""
+    quotes = [q for q in f.where if isinstance(q, Quote)]
+    location = ({**quotes[0].location.to_dict(), "where": quotes[0].location.words(),
+                 "snippet": quotes[0].snippet} if quotes else {"where": "全文"})
+    return {"id": f.id, "severity": f.severity, "message": f.message, "evidence": jsonable(f.evidence),
+            "location": location, "quotes": merge_quotes(quotes),
+            "where": [{**q.location.to_dict(), "quote": q.snippet} for q in quotes]}
 
 
 def merge_quotes(quotes) -> list[dict]:
@@ -59,19 +54,18 @@ def merge_quotes(quotes) -> list[dict]:
     return list(merged.values())
 
 
-Check = Callable[[Extracted, Mapped], Iterator[AuditFinding]]
-CHECKS: list[Check] = []
-
-
-def check(fn: Check) -> Check:
-    CHECKS.append(fn)
-    return fn
-
-
-def run_checks(ex: Extracted, mapped: Mapped) -> list[AuditFinding]:
+def run_checks(ex: Extracted, mapped: Mapped) -> list[Finding]:
     """The core's findings and the audit's own, errors first."""
-    found = core_findings(ex, mapped) + [f for fn in CHECKS for f in fn(ex, mapped)]
-    return sorted(found, key=lambda f: SEVERITIES.index(f.severity))
+    return audit_checks(ex, mapped)[0]
+
+
+def audit_checks(ex: Extracted, mapped: Mapped) -> tuple[list[Finding], list[Skipped]]:
+    """The core's findings and the audit's own, errors first; and the checks skipped for what the report
+    does not state."""
+    core, skipped = core_findings(ex, mapped)
+    own, _ = run_scope("document", ex, mapped)
+    found = sorted(core + own, key=lambda f: SEVERITIES.index(f.severity))
+    return found, skipped
 
 
 # --- wording ---------------------------------------------------------------------------------------
@@ -83,96 +77,27 @@ def _n(value) -> str:
     return fmt_plain(value)
 
 
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Decimal | Fraction):
-        return float(value)
-    return value
-
-
 # --- the core's findings ---------------------------------------------------------------------------
 
-#: Core findings that say nothing when the model had to stand in for what the report does not state.
-_NEEDS = {"budget": ("budget.", "score.", "grade.mismatch", "grade.outside_interval"),
-          "initial": ("budget.high_adjustment", "budget.adjustment_rate_mismatch"),
-          "goals": ("score.", "grade.mismatch", "grade.outside_interval", "indicator.", "weights."),
-          "year": ("timeline.",)}
-
-
-def core_findings(ex: Extracted, mapped: Mapped) -> list[AuditFinding]:
-    """The core's checks on the params model made from the report, each pointed at the quoted text."""
-    mapping, dropped = copy.deepcopy(mapped.mapping), []
-    budget, dept = mapping["budget"], mapping["department"]
-    if budget.get("adjusted") is None or budget.get("executed") is None:
-        budget.update(initial=Decimal(1), adjusted=Decimal(1), executed=Decimal(1))
-        budget.pop("lines", None)
-        mapping["reported"].pop("execution_rate", None)
-        mapping["reported"].pop("line_execution_rates", None)
-        dropped += _NEEDS["budget"] + _NEEDS["initial"]
-    elif budget.get("initial") is None:
-        budget["initial"] = budget["adjusted"]
-        dropped += _NEEDS["initial"]
-    if not mapping["goals"]:
-        mapping["goals"] = [{"name": "（未识别）", "indicators": [{"name": "（未识别）", "direction": "qualitative",
-                                                                   "target": "—", "actual": "达成"}]}]
-        dropped += _NEEDS["goals"]
-    if dept.get("year") is None:
-        dept["year"] = 2000
-        dropped += _NEEDS["year"]
-    dept["name"] = dept.get("name") or "（未识别单位）"
+def core_findings(ex: Extracted, mapped: Mapped) -> tuple[list[Finding], list[Skipped]]:
+    """The core's checks on the partial params model the report's figures make (what it does not state
+    is unknown, and the checks needing it are skipped), each finding pointed at the quoted text."""
     try:
-        params = parse_params(mapping, path="<audit>")
-        ev = evaluate_params(params, mapped.scheme)
+        params = parse_params(mapped.mapping, path="<audit>", unknown=mapped.unknown)
+        found, skipped = check_params(params, mapped.scheme)
     except ParamsError as exc:
-        return [AuditFinding("audit.not_scored", "info",
-                             "报告中的部分数字无法组成完整的评价数据，未能按评分规则逐项核对",
-                             {"problems": [p.message for p in exc.problems][:5]})]
-    non_numeric = _non_numeric_keys(mapped)
-    out = []
-    for f in ev.finding_items:
-        if f.id.startswith(tuple(dropped)):
-            continue
-        if f.id == "indicator.reported_without_actual" and f.subject in non_numeric:
-            continue  # said better by audit.non_numeric_actual
-        out.append(AuditFinding(f.id, f.severity, f.message, dict(f.evidence), _quotes_for(f, ex, mapped)))
-    return out
+        return [Finding("audit.not_scored", "info", "报告中的部分数字无法组成完整的评价数据，未能按评分规则逐项核对",
+                        {"problems": [p.message for p in exc.problems][:5]})], []
+    return [_quoted(f, mapped) for f in found], list(skipped)
 
 
-def _non_numeric_keys(mapped: Mapped) -> set[str]:
-    """The params key paths of the indicators whose actual is words where a number was due."""
-    keys = [f"goals[{i}].indicators[{j}]" for i, g in enumerate(mapped.mapping["goals"])
-            for j in range(len(g["indicators"]))]
-    return {keys[i] for i in mapped.non_numeric if i < len(keys)}
-
-
-def _quotes_for(f, ex: Extracted, mapped: Mapped) -> tuple[Quote, ...]:
-    subjects = mapped.subjects
-    subject = f.subject or ""
-    if f.id in ("indicator.reported_score_mismatch", "indicator.reported_coefficient_mismatch"):
-        cell = "score" if f.id == "indicator.reported_score_mismatch" else "coefficient"
-        return tuple(subjects.get(f"{subject}.{cell}", subjects.get(subject, [])))
-    if f.id.startswith("budget.") and "rate_mismatch" in f.id:
-        return tuple(subjects.get(subject, []) + subjects.get("budget.adjusted", []) + subjects.get("budget.executed", []))
-    if f.id.startswith("budget.line_") and "line" in f.evidence:
-        return tuple(subjects.get(f"budget.lines.{f.evidence['line']}", []))
-    if f.id in ("budget.over_execution", "budget.low_execution"):
-        return tuple(subjects.get("budget.executed", []) + subjects.get("reported.execution_rate", []))
-    if f.id == "indicator.missing_actual":
-        names = set(f.evidence.get("indicators", []))
-        rows = [r for r in ex.indicators if r.name in names]
-        return tuple(r.cells.get("actual", r.quote) for r in rows[:6])
-    if f.id == "report.duplicate_section_number":
-        number = f.evidence.get("number")
-        return tuple(q for n_, num, q in ex.goals if num == number)
-    if f.id == "weights.sum_mismatch":
-        return tuple(r.cells["weight"] for r in ex.indicators if "weight" in r.cells)[:3]
-    if f.id.startswith(("score.", "grade.")):
-        return tuple(subjects.get("reported.score" if f.id.startswith("score.") else "reported.grade", [])
-                     + (subjects.get("reported.score", []) if f.id == "grade.inconsistent_with_reported_score" else []))
-    return tuple(subjects.get(subject, []))
+def _quoted(f: Finding, mapped: Mapped) -> Finding:
+    """``f`` with each params place it points at replaced by the text it was read from."""
+    quotes: list[Quote] = []
+    for place in f.where:
+        if isinstance(place, ParamsPlace):
+            quotes += next((mapped.subjects[k] for k in key_and_parents(place.key) if k in mapped.subjects), [])
+    return Finding(f.id, f.severity, f.message, dict(f.evidence), f.subject, tuple(dict.fromkeys(quotes)))
 
 
 # --- the audit's own checks -----------------------------------------------------------------------
@@ -194,8 +119,8 @@ def _label(part: str, ex: Extracted | None = None) -> str:
 MEASURES = {"initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数"}
 
 
-@check
-def component_sums(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
+@check(scope="document")
+def component_sums(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
     """Parts of a budget against the total they make: 基本支出 + 项目支出, 人员经费 + 公用经费, 财政拨款 + 其他资金."""
     for whole, parts in (("budget", ("basic", "project")), ("basic", ("personnel", "public")),
                          ("budget", ("fiscal", "other"))):
@@ -208,12 +133,12 @@ def component_sums(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
             if _same(added, total.value):
                 continue
             names = "、".join(_label(p, ex) for p in parts)
-            yield AuditFinding("audit.parts_do_not_add_up", "error",
+            yield Finding("audit.parts_do_not_add_up", "error",
                                f"{names}的{word}合计{_n(added)}万元，与报告的{_label(whole, ex)}{word}{_n(total.value)}万元"
                                f"不符（相差{_n(added - total.value)}万元）",
                                {"measure": word, "parts": {_label(p, ex): x.value for p, x in zip(parts, figs, strict=True)},
                                 "sum": added, "total": total.value},
-                               (total.quote, *(x.quote for x in figs)))
+                               where=(total.quote, *(x.quote for x in figs)))
 
 
 #: Keys whose figures must agree wherever the report states them.
@@ -238,8 +163,8 @@ def key_words(key: str) -> str:
     return key
 
 
-@check
-def stated_twice(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
+@check(scope="document")
+def stated_twice(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
     """The same quantity stated twice with different values."""
     seen: dict[str, list] = {}
     for f in ex.figures:
@@ -251,11 +176,11 @@ def stated_twice(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
         if other is None:
             continue
         unit = first.unit if first.unit in ("万元", "%", "分", "人", "个") else ""
-        yield AuditFinding("audit.stated_twice", "error",
+        yield Finding("audit.stated_twice", "error",
                            f"报告两处所列{key_words(key)}不一致：{first.location.words()}为“{first.printed}”，"
                            f"{other.location.words()}为“{other.printed}”",
                            {"quantity": key_words(key), "values": [f"{_show(first.value)}{unit}", f"{_show(other.value)}{unit}"]},
-                           (first.quote, other.quote))
+                           where=(first.quote, other.quote))
 
 
 def _agree(a, b) -> bool:
@@ -268,8 +193,8 @@ def _show(value) -> str:
     return _n(value) if isinstance(value, Decimal | Fraction) else str(value)
 
 
-@check
-def part_rates(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
+@check(scope="document")
+def part_rates(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
     """A part's stated execution rate against its own amounts (the core checks the parts it was given)."""
     given = set(mapped.mapping["reported"].get("line_execution_rates", {}) or {})
     names = {"basic": ex.part_names.get("basic", "基本支出"), "project": ex.part_names.get("project", "项目支出")}
@@ -283,28 +208,28 @@ def part_rates(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
         computed = round_half_up(exact(executed.value) / exact(adjusted.value) * 100, decimals_of(rate.value))
         if computed == rate.value:
             continue
-        yield AuditFinding("budget.line_rate_mismatch", "error",
+        yield Finding("budget.line_rate_mismatch", "error",
                            f"报告的{_label(part, ex)}执行率{_n(rate.value)}%与重新计算的{computed}%不符"
                            f"（{_n(executed.value)}÷{_n(adjusted.value)}={computed}%）",
                            {"line": _label(part, ex), "reported": rate.value, "computed": exact(executed.value) / exact(adjusted.value)},
-                           (rate.quote, adjusted.quote, executed.quote))
+                           where=(rate.quote, adjusted.quote, executed.quote))
 
 
-@check
-def claims(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
+@check(scope="document")
+def claims(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
     """Counts against lists, totals against their parts, changes against their percentages, total rows."""
     for c in ex.claims:
         if c.kind == "count" and c.parts[0] != int(c.stated):
-            yield AuditFinding("audit.count_mismatch", "warning",
+            yield Finding("audit.count_mismatch", "warning",
                                f"报告称共{int(c.stated)}{c.detail['what']}，其后列出{c.parts[0]}项",
-                               {"stated": int(c.stated), "listed": c.parts[0]}, (c.quote,))
+                               {"stated": int(c.stated), "listed": c.parts[0]}, where=(c.quote,))
         elif c.kind == "list_total":
             added = sum(c.parts, Decimal(0))
             if not _same(added, c.stated):
-                yield AuditFinding("audit.list_does_not_add_up", "error",
+                yield Finding("audit.list_does_not_add_up", "error",
                                    f"“其中”所列{len(c.parts)}项金额合计{_n(added)}万元，与所称总额{c.detail['total_printed']}"
                                    f"不符（相差{_n(added - c.stated)}万元）",
-                                   {"items": c.detail["printed"], "sum": added, "total": c.stated}, (c.quote,))
+                                   {"items": c.detail["printed"], "sum": added, "total": c.stated}, where=(c.quote,))
         elif c.kind == "total_row":
             added = sum(c.parts, Decimal(0))
             part = c.detail.get("indicator_table")
@@ -314,37 +239,37 @@ def claims(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
             if execution is not None and _same(added + execution, c.stated):
                 continue  # 总分 rows of the MoF table count the execution part too
             if not _same(added, c.stated):
-                yield AuditFinding("audit.total_row_mismatch", "error",
+                yield Finding("audit.total_row_mismatch", "error",
                                    f"表中“{c.detail['column']}”一栏合计行为{_n(c.stated)}，各行相加为{_n(added)}"
                                    f"（相差{_n(added - c.stated)}）",
-                                   {"column": c.detail["column"], "stated": c.stated, "sum": added}, (c.quote,))
+                                   {"column": c.detail["column"], "stated": c.stated, "sum": added}, where=(c.quote,))
         elif c.kind == "change":
             yield from _change(c)
 
 
-def _change(c) -> Iterator[AuditFinding]:
+def _change(c) -> Iterator[Finding]:
     current, delta = c.detail["current"], c.stated
     previous, percent = c.detail.get("previous"), c.detail.get("percent")
     what = key_words(c.detail["subject"])
     if previous is not None and not _same(current - previous, delta):
-        yield AuditFinding("audit.change_mismatch", "error",
+        yield Finding("audit.change_mismatch", "error",
                            f"{what}本年{_n(current)}万元、上年{_n(previous)}万元，相差{_n(current - previous)}万元，"
                            f"报告却称变动{_n(delta)}万元",
-                           {"current": current, "previous": previous, "stated_change": delta}, (c.quote,))
+                           {"current": current, "previous": previous, "stated_change": delta}, where=(c.quote,))
         return
     base = current - delta
     if percent is not None and base != 0:
         computed = round_half_up(exact(delta) / exact(base) * 100, decimals_of(percent))
         if computed != percent:
-            yield AuditFinding("audit.change_mismatch", "error",
+            yield Finding("audit.change_mismatch", "error",
                                f"{what}比上年变动{_n(delta)}万元，按上年{_n(base)}万元计算变动幅度为{computed}%，"
                                f"报告却写{_n(percent)}%",
                                {"current": current, "previous": base, "stated_change": delta,
-                                "stated_percent": percent, "computed_percent": computed}, (c.quote,))
+                                "stated_percent": percent, "computed_percent": computed}, where=(c.quote,))
 
 
-@check
-def execution_score(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
+@check(scope="document")
+def execution_score(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
     """The stated execution score against weight × min(execution rate, 100%)."""
     stated = ex.first("execution.score")
     if stated is None:
@@ -360,14 +285,14 @@ def execution_score(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
         return
     expected = exact(weight) * min(r, Fraction(1))
     if round_half_up(expected, decimals_of(stated.value)) != stated.value:
-        yield AuditFinding("audit.execution_score_mismatch", "error",
+        yield Finding("audit.execution_score_mismatch", "error",
                            f"预算执行得分应为分值{_n(weight)}分×执行率（{how}，超过100%按100%计）"
                            f"={_n(expected)}分，报告却为{_n(stated.value)}分",
-                           {"stated": stated.value, "computed": expected, "weight": weight}, (stated.quote,))
+                           {"stated": stated.value, "computed": expected, "weight": weight}, where=(stated.quote,))
 
 
-@check
-def stated_total(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
+@check(scope="document")
+def stated_total(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
     """The stated total against the stated execution score plus the stated row scores."""
     total, execution = ex.first("reported.score"), ex.first("execution.score")
     rows = [r for r in ex.indicators if r.score is not None]
@@ -375,15 +300,15 @@ def stated_total(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
         return
     added = execution.value + sum((r.score for r in rows), Decimal(0))
     if not _same(added, total.value):
-        yield AuditFinding("audit.total_score_mismatch", "error",
+        yield Finding("audit.total_score_mismatch", "error",
                            f"预算执行得分{_n(execution.value)}分加各指标得分合计"
                            f"{_n(added - execution.value)}分为{_n(added)}分，与报告的自评得分{_n(total.value)}分不符",
                            {"execution": execution.value, "indicators": added - execution.value, "sum": added,
-                            "stated": total.value}, (total.quote, execution.quote))
+                            "stated": total.value}, where=(total.quote, execution.quote))
 
 
-@check
-def indicator_rows(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
+@check(scope="document")
+def indicator_rows(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
     """Rows the rules cannot score as stated: words for a numeric actual, a blank score, full marks for
     what cannot be measured, the execution rate scored again, one indicator holding most of the weight."""
     execution_words = [pattern_word(w) for w in patterns()["execution_indicator"]]
@@ -392,45 +317,45 @@ def indicator_rows(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
         direction, target, _ = parse_target(r.target)
         quote = r.cells.get("actual", r.quote)
         if i in mapped.non_numeric:
-            yield AuditFinding("audit.non_numeric_actual", "warning",
+            yield Finding("audit.non_numeric_actual", "warning",
                                f"“{r.name}”的年度指标值为“{r.target}”，完成值却填“{r.actual}”，无法按数值计分",
-                               {"indicator": r.name, "target": r.target, "actual": r.actual}, (quote,))
+                               {"indicator": r.name, "target": r.target, "actual": r.actual}, where=(quote,))
         if r.actual and r.score is None and "score" in r.cells:
-            yield AuditFinding("audit.blank_score", "warning", f"“{r.name}”已填完成值“{r.actual}”，得分栏却空白",
-                               {"indicator": r.name}, (r.cells["score"],))
+            yield Finding("audit.blank_score", "warning", f"“{r.name}”已填完成值“{r.actual}”，得分栏却空白",
+                               {"indicator": r.name}, where=(r.cells["score"],))
         measurable = direction != "qualitative" and i not in mapped.non_numeric and r.actual
         if r.score is not None and r.weight and r.score >= r.weight and not measurable:
             why = "年度指标值没有可衡量的数值" if direction == "qualitative" else "没有可核对的数值完成值"
-            yield AuditFinding("audit.unmeasured_full_score", "warning",
+            yield Finding("audit.unmeasured_full_score", "warning",
                                f"“{r.name}”{why}，却得满分{_n(r.score)}分",
                                {"indicator": r.name, "target": r.target, "actual": r.actual, "score": r.score},
-                               (r.cells.get("score", r.quote),))
+                               where=(r.cells.get("score", r.quote),))
         if any(w in normalise(r.name).text for w in execution_words):
-            yield AuditFinding("audit.execution_scored_twice", "warning",
+            yield Finding("audit.execution_scored_twice", "warning",
                                f"“{r.name}”已在预算执行部分计分，又作为绩效指标重复计分",
-                               {"indicator": r.name}, (r.quote,))
+                               {"indicator": r.name}, where=(r.quote,))
     if len(weights) >= 3 and len(weights) == len(ex.indicators):
         total = sum(weights, Decimal(0))
         top = max(ex.indicators, key=lambda r: r.weight)
         limit = Decimal(str(patterns()["thresholds"]["weight_concentration"]))
         if total and top.weight / total > limit:
             share = round_half_up(exact(top.weight) / exact(total) * 100, 1)
-            yield AuditFinding("audit.weight_concentration", "warning",
+            yield Finding("audit.weight_concentration", "warning",
                                f"“{top.name}”一项指标分值{_n(top.weight)}分，占全部指标分值{_n(total)}分的{share}%，"
                                "权重过于集中，其余指标难以反映绩效",
                                {"indicator": top.name, "weight": top.weight, "total": total},
-                               (top.cells.get("weight", top.quote),))
+                               where=(top.cells.get("weight", top.quote),))
 
 
-@check
-def income_and_carryover(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
+@check(scope="document")
+def income_and_carryover(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
     """Spending above income with no carry-over stated; low execution with a carry-over rate of 0."""
     income, spending = ex.first("income.income"), ex.first("income.spending")
     if income and spending and spending.value > income.value and not ex.first("income.carryover"):
-        yield AuditFinding("audit.spending_above_income", "warning",
+        yield Finding("audit.spending_above_income", "warning",
                            f"支出合计{_n(spending.value)}万元超过收入合计{_n(income.value)}万元，"
                            f"报告未说明年初结转结余等弥补来源",
-                           {"income": income.value, "spending": spending.value}, (spending.quote, income.quote))
+                           {"income": income.value, "spending": spending.value}, where=(spending.quote, income.quote))
     zero = ex.first("income.carryover_rate")
     adjusted, executed = ex.value("budget.adjusted"), ex.value("budget.executed")
     rate = (exact(executed) / exact(adjusted) if adjusted and executed is not None
@@ -438,42 +363,42 @@ def income_and_carryover(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding
     low = mapped.scheme.thresholds["low_execution"]
     if zero and zero.value == 0 and rate is not None and rate < exact(low):
         shown = round_half_up(rate * 100, 2)
-        yield AuditFinding("audit.zero_carryover_low_execution", "warning",
+        yield Finding("audit.zero_carryover_low_execution", "warning",
                            f"预算执行率仅{shown}%，结转结余率却为0，二者矛盾",
-                           {"execution_rate": float(rate), "carryover_rate": zero.value}, (zero.quote,))
+                           {"execution_rate": float(rate), "carryover_rate": zero.value}, where=(zero.quote,))
 
 
-@check
-def staffing(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
+@check(scope="document")
+def staffing(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
     """编制 counted with the retirees."""
     authorised, serving, retired = (ex.first(f"staff.{k}") for k in ("authorised", "serving", "retired"))
     flagged = ex.first("staff.includes_retired")
     if flagged:
-        yield AuditFinding("audit.staff_with_retirees", "warning", "编制人数中计入了离退休人员，编制数应只含在编在岗人员",
-                           {}, (flagged.quote,))
+        yield Finding("audit.staff_with_retirees", "warning", "编制人数中计入了离退休人员，编制数应只含在编在岗人员",
+                           {}, where=(flagged.quote,))
     elif authorised and serving and retired and retired.value > 0 and authorised.value == serving.value + retired.value:
-        yield AuditFinding("audit.staff_with_retirees", "warning",
+        yield Finding("audit.staff_with_retirees", "warning",
                            f"编制{authorised.value}人恰为在职{serving.value}人与离退休{retired.value}人之和，"
                            "编制数似计入了离退休人员",
                            {"authorised": authorised.value, "serving": serving.value, "retired": retired.value},
-                           (authorised.quote, retired.quote))
+                           where=(authorised.quote, retired.quote))
 
 
-@check
-def template_and_noise(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
+@check(scope="document")
+def template_and_noise(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
     """Template instructions left in place; numbers OCR made unreadable."""
     for q in ex.template[:5]:
         marked = q.snippet[q.mark[0]:q.mark[1]]
-        yield AuditFinding("audit.template_text", "warning", f"报告中保留了模板填写说明“{marked}”，未按实际情况填写",
-                           {"text": marked}, (q,))
+        yield Finding("audit.template_text", "warning", f"报告中保留了模板填写说明“{marked}”，未按实际情况填写",
+                           {"text": marked}, where=(q,))
     for f in ex.unreadable[:10]:
-        yield AuditFinding("audit.unreadable_number", "warning",
+        yield Finding("audit.unreadable_number", "warning",
                            f"“{f.printed}”中混有字母（如把0识别成O），无法确认数值，未予采用",
-                           {"text": f.printed}, (f.quote,))
+                           {"text": f.printed}, where=(f.quote,))
 
 
-@check
-def nothing_read(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
+@check(scope="document")
+def nothing_read(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
     """What the audit could not find at all, so a reader knows what was not checked."""
     missing = []
     if ex.first("budget.adjusted") is None or ex.first("budget.executed") is None:
@@ -483,6 +408,6 @@ def nothing_read(ex: Extracted, mapped: Mapped) -> Iterator[AuditFinding]:
     if ex.first("reported.score") is None:
         missing.append("自评得分")
     if missing:
-        yield AuditFinding("audit.not_found", "info", f"未能从报告中读出{'、'.join(missing)}，相关内容未作核对",
+        yield Finding("audit.not_found", "info", f"未能从报告中读出{'、'.join(missing)}，相关内容未作核对",
                            {"missing": missing})
 

@@ -1,42 +1,16 @@
 """A report as read: paragraphs and tables in document order, each with where it is.
 
->>> loc = Location(page=2, paragraph=5)
->>> loc.words()
-'第2页第5段'
->>> Location(table=1, row=3, column=4, line=40).words()
-'第40行，表1第3行第4列'
+Locations (:class:`~evalkit.core.places.Location`) are the core's, so a finding can quote the document.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 
+from ..core.places import Location
 from ..exceptions import EvalkitError
 
-
-@dataclass(frozen=True)
-class Location:
-    """Where something stands in a document; every field is optional (1-based numbers)."""
-
-    page: int | None = None
-    paragraph: int | None = None
-    line: int | None = None
-    table: int | None = None
-    row: int | None = None
-    column: int | None = None
-
-    def words(self) -> str:
-        """The location as the page states it: ``第2页第5段``, ``表1第3行第4列``."""
-        head = "".join(f"第{v}{u}" for v, u in ((self.page, "页"), (self.line, "行")) if v)
-        if self.table:
-            cell = f"表{self.table}" + "".join(f"第{v}{u}" for v, u in ((self.row, "行"), (self.column, "列")) if v)
-            return f"{head}，{cell}" if head else cell
-        if self.paragraph and not self.line:
-            head += f"第{self.paragraph}段"
-        return head or "全文"
-
-    def to_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+__all__ = ["REASONS", "Block", "Document", "DocumentRefused", "Location", "Paragraph", "Table"]
 
 
 @dataclass(frozen=True)

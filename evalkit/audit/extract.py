@@ -24,7 +24,8 @@ from importlib import resources
 
 import yaml
 
-from .document import Document, Location, Table
+from ..core.places import Location, Quote
+from .document import Document, Table
 from .readers import MARKER
 from .text import DATE, NUMBER, OCR_NOISE, Normalised, chinese_numeral, make_date, normalise, number, to_wan
 
@@ -47,19 +48,6 @@ LOWER = ("≤", "<=", "不高于", "不超过", "不多于", "小于等于", "�
 def patterns() -> dict:
     """``patterns.yaml``: the words figures are read by."""
     return yaml.safe_load((resources.files("evalkit.audit") / "patterns.yaml").read_text(encoding="utf-8"))
-
-
-@dataclass(frozen=True)
-class Quote:
-    """Text as printed around a figure: ``snippet`` with ``mark`` = (start, end) of the figure in it."""
-
-    snippet: str
-    mark: tuple[int, int]
-    location: Location
-
-    def to_dict(self) -> dict:
-        return {"snippet": self.snippet, "mark": list(self.mark), "location": self.location.to_dict(),
-                "where": self.location.words()}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""From what a report states to an ``evalkit/v1`` params mapping: the draft the analyst goes on with,
-and the model the core's findings run on.
+"""From what a report states to an ``evalkit/v1`` params mapping: the draft params file the analyst goes
+on with (``evalkit audit --params-out``), and the partial model the core's checks run on.
 
 :func:`params_mapping` keeps what could not be read as ``None`` and lists it in ``missing``; ``subjects``
 maps each params key path to the quotes it came from, so a core finding about ``reported.score`` or
@@ -15,9 +15,12 @@ from decimal import Decimal
 from functools import cache
 
 from ..core.scheme import Scheme, load_scheme
+from ..core.serialisation import params_yaml
 from .extract import Extracted, IndicatorRow, Quote, parse_target, patterns
 from .text import normalise, number
 
+#: An indicator row's cells by their params key under the indicator, where it differs.
+CELL_KEYS = {"score": "reported.score", "coefficient": "reported.coefficient"}
 #: Params keys the schema requires; a draft leaves them null when the report does not state them.
 REQUIRED = ("department.name", "department.year", "budget.initial", "budget.adjusted", "budget.executed")
 
@@ -31,6 +34,7 @@ class Mapped:
     subjects: dict[str, list[Quote]] = field(default_factory=dict)
     scheme: Scheme | None = None
     notes: dict[str, str] = field(default_factory=dict)  # key → why it is null or doubtful (Chinese)
+    unknown: dict[str, str] = field(default_factory=dict)  # key → why the core cannot know it (Chinese)
     non_numeric: list[int] = field(default_factory=list)  # indicator indexes whose actual is words
 
 
@@ -100,7 +104,7 @@ def _indicator(row: IndicatorRow, key: str, m: Mapped, index: int, scheme: Schem
         item["actual"] = actual
     elif row.actual:
         m.non_numeric.append(index)
-        m.notes[f"{key}.actual"] = f"完成值“{row.actual}”不是数值，请核对"
+        m.notes[f"{key}.actual"] = m.unknown[f"{key}.actual"] = f"完成值“{row.actual}”不是数值，请核对"
     if row.weight is not None:
         item["weight"] = row.weight
     if row.score is not None:
@@ -158,8 +162,9 @@ def params_mapping(ex: Extracted) -> Mapped:
         key = f"goals[{g_index}].indicators[{len(goals[gkey]['indicators'])}]"
         goals[gkey]["indicators"].append(_indicator(row, key, m, i, scheme))
         m.subjects[key] = [row.quote]
+        m.subjects.setdefault(f"goals[{g_index}]", [q for _, num, q in ex.goals if num and num == row.goal_number])
         for cell, quote in row.cells.items():
-            m.subjects[f"{key}.{cell}"] = [quote]
+            m.subjects[f"{key}.{CELL_KEYS.get(cell, cell)}"] = [quote]
     m.mapping["goals"] = list(goals.values())
     if not _weights_usable(m.mapping["goals"], scheme):
         for g in m.mapping["goals"]:
@@ -196,6 +201,7 @@ def params_mapping(ex: Extracted) -> Mapped:
     m.missing = [k for k in REQUIRED if _get(m.mapping, k) is None]
     if not m.mapping["goals"]:
         m.missing.append("goals")
+    m.unknown |= {k: m.notes.get(k, "报告未读出") for k in m.missing}
     for i, (_, g) in enumerate(goals.items()):
         for j, ind in enumerate(g["indicators"]):
             if ind.get("actual") is None and ind.get("level") is None:
@@ -216,3 +222,30 @@ def _get(mapping: dict, key: str):
             return None
         value = value.get(part)
     return value
+
+
+HEADER = """evalkit/v1 params draft made by `evalkit audit` from {source}
+Check every figure against the report before use. Values marked 待核对 could not be read and are
+null; fill in these before `evalkit run`: {required}.
+"""
+
+
+def draft_yaml(mapping: dict, *, notes: dict[str, str] | None = None, source: str = "") -> str:
+    """The draft params file: what the report did not state is ``null`` with a ``# 待核对`` comment saying
+    what to fill in. It loads with :func:`evalkit.load_params` once the nulls of :data:`REQUIRED` are
+    filled (and there is a goal with an indicator); other nulls (an ``actual``) may stay.
+
+    >>> print(draft_yaml({"budget": {"initial": None, "adjusted": 10.5}}).split("\\n", 3)[-1])
+    budget:
+      initial: null  # 待核对：报告未读出，请填写
+      adjusted: 10.5
+    <BLANKLINE>
+    """
+    header = HEADER.format(source=source or "a report", required=", ".join(REQUIRED))
+    return params_yaml(mapping, header=header, notes=notes, unread="报告未读出，请填写")
+
+
+def department_id(stem: str, year) -> str:
+    """A department id for a draft, from the file's name: ``000_80b251a7`` → ``000-80b251a7-2023``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:60] or "report"
+    return f"{slug}-{year}" if year else slug

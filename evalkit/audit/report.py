@@ -7,7 +7,8 @@
 A record has ``schema``, ``source`` (the path as given), ``status`` (``audited`` or ``refused``),
 ``format``, ``document`` (title, kind, department, year), ``extracted`` (every figure with its
 location and quote, the indicators, what could not be read), ``findings`` (``id``, ``severity``,
-``message``, ``evidence``, ``location``, ``quotes``), ``counts`` by severity, ``draft`` (the params
+``message``, ``evidence``, ``location``, ``quotes``, ``where``), ``counts`` by severity, ``skipped`` (the core's
+checks that need what the report does not state: ``check`` and its ``unknown`` keys with why), ``draft`` (the params
 mapping, the keys left null and why) and ``provenance`` (sha256 of the file, versions). A refused
 document has ``refused`` {``reason``, ``reason_words``, ``message``} instead of the figures.
 """
@@ -16,13 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import platform
+from dataclasses import asdict
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
 from ..core.findings import SEVERITIES
-from .checks import run_checks
+from ..core.provenance import version_of
+from .checks import audit_checks, finding_dict
 from .document import REASONS, DocumentRefused
 from .coverage import coverage, drop_cut_row, identify
 from .extract import extract
@@ -53,7 +55,7 @@ def audit_document(path: str | Path, *, shown: str | None = None) -> dict:
     identify(doc, ex)
     cov = drop_cut_row(doc, ex, coverage(doc, ex))
     mapped = params_mapping(ex)
-    findings = run_checks(ex, mapped)
+    findings, skipped = audit_checks(ex, mapped)
     findings = withheld(findings + table_findings(doc, ex, cov, findings), cov, ex)
     findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     return {
@@ -66,8 +68,9 @@ def audit_document(path: str | Path, *, shown: str | None = None) -> dict:
                      "scheme": mapped.scheme.id},
         "extracted": ex.to_dict(),
         "coverage": cov,
-        "findings": [f.to_dict() for f in findings],
+        "findings": [finding_dict(f) for f in findings],
         "counts": {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES},
+        "skipped": [asdict(s) for s in skipped],
         "draft": {"params": _jsonable(mapped.mapping), "missing": mapped.missing, "notes": mapped.notes},
         "provenance": _provenance(path),
     }
@@ -100,19 +103,9 @@ def _provenance(path) -> dict:
     return info
 
 
-@cache
 def _package_versions() -> dict[str, str]:
-    """The installed versions of evalkit and its readers, looked up once per process (a batch's warm-up
-    looks them up before forking, so no worker searches the installed packages again)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {}
-    for package in ("evalkit", "pdfplumber", "python-docx", "lxml"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            continue
-    return found
+    """The installed versions of evalkit and its readers (looked up once per process, before forking)."""
+    return {p: v for p in ("evalkit", "pdfplumber", "python-docx", "lxml") if (v := version_of(p))}
 
 
 def _jsonable(value):

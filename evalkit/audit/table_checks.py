@@ -19,9 +19,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..core.numbers import exact, round_half_up
-from .checks import AuditFinding
+from ..core.findings import Finding
 from .document import Document, Table
-from .extract import Extracted, Quote, _cell_quote, parse_target, patterns
+from .extract import Extracted, _cell_quote, parse_target, patterns
 from .tables import blocks, header_columns
 from .text import NUMBER, fold, normalise, number
 
@@ -45,10 +45,10 @@ def _n(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list[AuditFinding]:
+def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list[Finding]:
     """The table checks' findings for one document (``found``: the findings already made)."""
     ids = {f.id for f in found}
-    out: list[AuditFinding] = []
+    out: list[Finding] = []
     for fn in (unit_slip, retirees_in_posts, funds_total_row, execution_score_exact, execution_scored_again, execution_row_underscored,
                staff_over_posts, low_execution_called_normal, target_missed_called_complete, report_dated_in_year):
         out.extend(fn(doc, ex, ids))
@@ -89,7 +89,7 @@ def _funds_rows(table: Table, header: int, end: int):
             yield r, label, values
 
 
-def funds_total_row(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+def funds_total_row(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
     """年度资金总额 against 其中 当年财政拨款 + 上年结转 + 其他资金, column by column."""
     for table in doc.tables:
         for blk in blocks(table.rows):
@@ -107,17 +107,17 @@ def funds_total_row(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFin
                 added = sum(values, Decimal(0))
                 if abs(added - stated) >= Decimal("0.01"):
                     what = {"initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数"}[key]
-                    yield AuditFinding("audit.total_row_vs_parts", "error",
+                    yield Finding("audit.total_row_vs_parts", "error",
                                        f"资金表“{normalise(label0).text.rstrip(':：')}”一行{what}为{_n(stated)}万元，"
                                        f"其下各项资金来源合计{_n(added)}万元，二者不符（相差{_n(added - stated)}万元）",
                                        {"measure": key, "stated": stated, "sum": added},
-                                       (_cell_quote(table, r0, c),))
+                                       None, (_cell_quote(table, r0, c),))
                     break
 
 
 # --- the execution score ----------------------------------------------------------------------------
 
-def execution_score_exact(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+def execution_score_exact(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
     """分值 × min(执行率, 100%) to the cent, and over-execution scored in full."""
     stated = ex.first("execution.score")
     weight = ex.value("execution.weight")
@@ -126,22 +126,22 @@ def execution_score_exact(doc: Document, ex: Extracted, ids: set) -> Iterator[Au
         return
     rate = exact(executed) / exact(adjusted)
     if rate > 1 and stated.value >= weight:
-        yield AuditFinding("audit.over_execution_full_score", "warning",
+        yield Finding("audit.over_execution_full_score", "warning",
                            f"全年执行数{_n(executed)}万元超过全年预算数{_n(adjusted)}万元，执行率"
                            f"{_n(round_half_up(rate * 100, 2))}%，超预算执行仍得满分{_n(stated.value)}分",
-                           {"rate": f"{_n(round_half_up(rate * 100, 2))}%", "score": stated.value}, (stated.quote,))
+                           {"rate": f"{_n(round_half_up(rate * 100, 2))}%", "score": stated.value}, None, (stated.quote,))
         return
     expected = exact(weight) * min(rate, Fraction(1))
     if "audit.execution_score_mismatch" in ids:
         return
     if abs(Fraction(stated.value) - expected) >= Fraction(1, 200):
-        yield AuditFinding("audit.execution_score_rounded", "warning",
+        yield Finding("audit.execution_score_rounded", "warning",
                            f"预算执行得分应为分值{_n(weight)}分×执行率{_n(round_half_up(rate * 100, 2))}%"
                            f"={_n(expected)}分，报告填{_n(stated.value)}分",
-                           {"stated": stated.value, "computed": round_half_up(expected, 2)}, (stated.quote,))
+                           {"stated": stated.value, "computed": round_half_up(expected, 2)}, None, (stated.quote,))
 
 
-def execution_scored_again(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+def execution_scored_again(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
     """An indicator whose target and actual are the budget and the spending: the execution again."""
     if "audit.execution_scored_twice" in ids:
         return
@@ -152,14 +152,14 @@ def execution_scored_again(doc: Document, ex: Extracted, ids: set) -> Iterator[A
         _, target, _ = parse_target(r.target)
         actual = number(normalise(r.actual or "").text.rstrip("万元")) if r.actual else None
         if target == adjusted and actual == executed:
-            yield AuditFinding("audit.execution_scored_again", "warning",
+            yield Finding("audit.execution_scored_again", "warning",
                                f"“{r.name}”以全年预算数{_n(adjusted)}万元为指标值、以全年执行数{_n(executed)}万元为"
                                "完成值，与预算执行率重复计分",
-                               {"indicator": r.name}, (r.cells.get("actual", r.quote),))
+                               {"indicator": r.name}, None, (r.cells.get("actual", r.quote),))
             return
 
 
-def execution_row_underscored(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+def execution_row_underscored(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
     """An indicator row that scores the execution rate: 分值 × min(rate, 100 %) is its rule."""
     words = [normalise(w).text for w in patterns()["execution_indicator"]]
     for r in ex.indicators:
@@ -171,30 +171,30 @@ def execution_row_underscored(doc: Document, ex: Extracted, ids: set) -> Iterato
         rate = Fraction(number(actual[:-1])) / 100
         expected = exact(r.weight) * min(rate, Fraction(1))
         if abs(Fraction(r.score) - expected) >= Fraction(1, 200):
-            yield AuditFinding("audit.row_score_vs_rule", "error",
+            yield Finding("audit.row_score_vs_rule", "error",
                                f"“{r.name}”完成值{actual}，按分值{_n(r.weight)}分×{actual}应得{_n(expected)}分，"
                                f"表中填{_n(r.score)}分",
                                {"indicator": r.name, "stated": r.score, "computed": round_half_up(expected, 2)},
-                               (r.cells.get("score", r.quote),))
+                               None, (r.cells.get("score", r.quote),))
 
 
 # --- people, words and dates ------------------------------------------------------------------------
 
-def staff_over_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+def staff_over_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
     """More staff serving than posts authorised."""
     authorised, serving = ex.first("staff.authorised"), ex.first("staff.serving")
     if authorised and serving and serving.value > authorised.value and "audit.staff_with_retirees" not in ids:
-        yield AuditFinding("audit.staff_over_posts", "warning",
+        yield Finding("audit.staff_over_posts", "warning",
                            f"在职{serving.value}人多于核定编制{authorised.value}人，超编{serving.value - authorised.value}人",
                            {"authorised": authorised.value, "serving": serving.value},
-                           (serving.quote, authorised.quote))
+                           None, (serving.quote, authorised.quote))
 
 
 #: 编制…人。其中…离休/退休…人: the posts counted with the retirees.
 RETIREES_IN_POSTS = re.compile(r"编制(?:人员|人数|数)?(?:为|共)?(?P<n>[0-9]+)人[。,;]?其中[^。]*?(?P<w>离休|退休)(?:人员)?[0-9]+人")
 
 
-def unit_slip(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+def unit_slip(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
     """A part printed in 元 that adds up only when read in 万元 (3.6元 for 3.6万元)."""
     for c in ex.claims:
         if c.kind != "list_total":
@@ -206,14 +206,14 @@ def unit_slip(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
             if printed.endswith("元") and not printed.endswith(("万元", "亿元")):
                 as_wan = value * 10000
                 if abs(added - value + as_wan - c.stated) < Decimal("0.01"):
-                    yield AuditFinding("audit.unit_slip", "warning",
+                    yield Finding("audit.unit_slip", "warning",
                                        f"“其中”各项合计应为{_n(c.stated)}万元，只有把“{printed}”读作“{printed[:-1]}万元”"
                                        "才能相加一致，单位疑为笔误",
-                                       {"items": c.detail["printed"], "total": c.stated}, (c.quote,))
+                                       {"items": c.detail["printed"], "total": c.stated}, None, (c.quote,))
                     break
 
 
-def retirees_in_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+def retirees_in_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
     """“编制人员205人。其中，在职113人、离休2人、退休75人”: the posts counted with the retirees."""
     if "audit.staff_with_retirees" in ids:
         return
@@ -223,13 +223,13 @@ def retirees_in_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditF
         para = _Para(p.text + (doc.paragraphs[i + 1].text if i + 1 < len(doc.paragraphs) else ""), p.location_at)
         m = RETIREES_IN_POSTS.search(fold(para.norm.text))
         if m:
-            yield AuditFinding("audit.staff_with_retirees", "warning",
+            yield Finding("audit.staff_with_retirees", "warning",
                                f"编制{m.group('n')}人中列入了{m.group('w')}人员，编制数应只含在编在岗人员",
-                               {"authorised": int(m.group("n"))}, (para.quote(m.start(), m.end()),))
+                               {"authorised": int(m.group("n"))}, None, (para.quote(m.start(), m.end()),))
             return
 
 
-def low_execution_called_normal(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+def low_execution_called_normal(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
     """An execution rate below 60 % while the report calls the year normal."""
     adjusted, executed = ex.value("budget.adjusted"), ex.value("budget.executed")
     rate = (exact(executed) / exact(adjusted) * 100) if adjusted and executed is not None else None
@@ -245,9 +245,9 @@ def low_execution_called_normal(doc: Document, ex: Extracted, ids: set) -> Itera
             from .extract import _Para
 
             para = _Para(p.text, p.location_at)
-            yield AuditFinding("audit.low_execution_called_normal", "warning",
+            yield Finding("audit.low_execution_called_normal", "warning",
                                f"预算执行率仅{_n(round_half_up(rate, 2))}%，报告却称“{word}”",
-                               {"rate": f"{_n(round_half_up(rate, 2))}%", "words": word}, (para.quote(i, i + len(word)),))
+                               {"rate": f"{_n(round_half_up(rate, 2))}%", "words": word}, None, (para.quote(i, i + len(word)),))
             return
 
 
@@ -261,7 +261,7 @@ def _missed(r) -> bool:
     return actual < target if direction in (">=", ">", "=") else actual > target if direction in ("<=", "<") else False
 
 
-def target_missed_called_complete(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+def target_missed_called_complete(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
     """A target missed while the report says every target was met."""
     missed = [r for r in ex.indicators if _missed(r)]
     if not missed:
@@ -274,23 +274,23 @@ def target_missed_called_complete(doc: Document, ex: Extracted, ids: set) -> Ite
         if word:
             r = missed[0]
             i = text.find(word)
-            yield AuditFinding("audit.target_missed_called_complete", "warning",
+            yield Finding("audit.target_missed_called_complete", "warning",
                                f"“{r.name}”年度指标值{r.target}，完成{r.actual}，未达到目标，报告却称“{word}”",
                                {"indicator": r.name, "target": r.target, "actual": r.actual, "words": word},
-                               (r.cells.get("actual", r.quote), _Para(p.text, p.location_at).quote(i, i + len(word))))
+                               None, (r.cells.get("actual", r.quote), _Para(p.text, p.location_at).quote(i, i + len(word))))
             return
 
 
-def report_dated_in_year(doc: Document, ex: Extracted, ids: set) -> Iterator[AuditFinding]:
+def report_dated_in_year(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
     """A report dated on or before the last day of the year it evaluates."""
     when = ex.first("reported.report_date")
     if when is None or ex.year is None or not isinstance(when.value, date):
         return
     if when.value <= date(ex.year, 12, 31):
-        yield AuditFinding("audit.report_dated_in_year", "error",
+        yield Finding("audit.report_dated_in_year", "error",
                            f"报告日期{when.value.year}年{when.value.month}月{when.value.day}日不晚于所评价的"
                            f"{ex.year}年年末，全年执行数与完成值当时尚无法确定",
-                           {"date": when.value.isoformat(), "year": str(ex.year)}, (when.quote,))
+                           {"date": when.value.isoformat(), "year": str(ex.year)}, None, (when.quote,))
 
 
-__all__ = ["TOTAL_DEPENDENT", "table_findings", "withheld", "Quote"]
+__all__ = ["TOTAL_DEPENDENT", "table_findings", "withheld"]

@@ -37,9 +37,12 @@ PROSE = re.compile(r"[。！？]|[，,][^，,]{12,}[，,]")
 
 @cache
 def _patterns() -> dict:
-    from .extract import patterns
+    """``patterns.yaml`` (read here too, so that the reader of text copies needs nothing of ``extract``)."""
+    from importlib import resources
 
-    return patterns()
+    import yaml
+
+    return yaml.safe_load((resources.files("evalkit.audit") / "patterns.yaml").read_text(encoding="utf-8"))
 
 
 @cache
@@ -281,9 +284,7 @@ def pairs_table(cells: list[str]) -> tuple[int, int, list[tuple[str, str]]] | No
 
 def _is_value_header(cell: str) -> bool:
     """A header cell over values (年初预算, 全年执行数 …), not over the rows' labels."""
-    from .extract import patterns
-
-    words = [_word(w) for k, ws in patterns()["budget_columns"].items() for w in ws if k != "weight"]
+    words = [_word(w) for k, ws in _patterns()["budget_columns"].items() for w in ws if k != "weight"]
     c = _word(cell)
     return any(c.startswith(w) for w in words) and not c.startswith(("项目资金", "资金", "预算执行情况"))
 
@@ -296,9 +297,7 @@ def _block_end(cells: list[str], start: int) -> int:
 
 
 def _block_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[str, ...]], int]:
-    from .extract import patterns
-
-    cols = header_columns(header, patterns()["indicator_columns"])
+    cols = header_columns(header, _patterns()["indicator_columns"])
     if "weight" in cols and "score" in cols and "name" in cols:
         return _indicator_rows(header, cols, cells)
     return _funds_rows(header, cells)
@@ -398,8 +397,6 @@ def _funds_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[s
     """The funds block copied one cell per line: a label (or none, when the label cell was blank), then
     its values; a value with % is set in the header's 执行率 column and the others around it (blank cells
     vanish from such a copy, so values are aligned by what they are)."""
-    from .extract import patterns
-
     raw, current = [], None
     for c in cells:
         value = PURE_NUMBER.match(c) or c.strip() in ("—", "-", "/", "－") or c.strip().endswith("%")
@@ -414,7 +411,7 @@ def _funds_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[s
     if current is not None:
         raw.append(current)
     width = len(header)
-    rate = header_columns(header, {"rate": patterns()["budget_columns"]["rate"]}).get("rate")
+    rate = header_columns(header, {"rate": _patterns()["budget_columns"]["rate"]}).get("rate")
     out = []
     for r in raw:
         label, values = r[0], r[1:]

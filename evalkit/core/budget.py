@@ -24,7 +24,7 @@ class LineResult:
 
 @dataclass(frozen=True)
 class BudgetResult:
-    initial: Fraction
+    initial: Fraction | None  # None only in a partial model
     adjusted: Fraction
     executed: Fraction
     execution_rate: Fraction | None
@@ -51,7 +51,8 @@ def rate_trail(numerator, denominator) -> str:
 def compute_budget(budget: Budget, scheme: Scheme) -> BudgetResult:
     """Execution rate, adjustment rate, execution score and per-line rates, each with its trail."""
     execution_rate = rate(budget.executed, budget.adjusted)
-    adjustment_rate = rate(exact(budget.adjusted) - exact(budget.initial), budget.initial)
+    known = budget.initial is not None  # a partial model may not know the initial budget
+    adjustment_rate = rate(exact(budget.adjusted) - exact(budget.initial), budget.initial) if known else None
     weight = exact(scheme.execution_weight)
     capped = min(execution_rate, Fraction(1)) if execution_rate is not None else Fraction(0)
     score = weight * capped
@@ -60,7 +61,7 @@ def compute_budget(budget: Budget, scheme: Scheme) -> BudgetResult:
         "execution_rate": f"预算执行率 = 全年执行数 ÷ 全年预算数 = {rate_trail(budget.executed, budget.adjusted)}",
         "adjustment_rate": (f"预算调整率 = (全年预算数 − 年初预算数) ÷ 年初预算数 = "
                             f"({fmt_plain(budget.adjusted)} − {fmt_plain(budget.initial)}) ÷ "
-                            f"{fmt_plain(budget.initial)} = {adj_text}"),
+                            f"{fmt_plain(budget.initial)} = {adj_text}" if known else "年初预算数未知，无法计算"),
         "execution_score": (f"预算执行得分 = 分值 × min(预算执行率, 100%) = {fmt_plain(scheme.execution_weight)} × "
                             f"{fmt_pct(capped)} = {fmt(score)}"
                             if execution_rate is not None else "预算执行率无法计算，得 0 分"),
@@ -72,7 +73,7 @@ def compute_budget(budget: Budget, scheme: Scheme) -> BudgetResult:
                    count=line.count, initial=None if line.initial is None else exact(line.initial))
         for line in budget.lines
     )
-    return BudgetResult(initial=exact(budget.initial), adjusted=exact(budget.adjusted),
+    return BudgetResult(initial=exact(budget.initial) if known else None, adjusted=exact(budget.adjusted),
                         executed=exact(budget.executed), execution_rate=execution_rate,
                         adjustment_rate=adjustment_rate, execution_score=score, execution_weight=weight,
                         lines=lines, trails=trails)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pandas as pd
 from ..paths import display_path
 from . import provenance
 from .budget import BudgetResult, compute_budget
-from .findings import SEVERITIES, Context, Finding, find_all
+from .findings import BUDGET, SEVERITIES, Context, Finding, Skipped, check_context
 from .frames import LabelledFrame
 from .history import (
     RESULT_SUFFIX,
@@ -30,7 +29,7 @@ from .history import (
     previous_year_file,
 )
 from .model import Params
-from .numbers import fmt_pct, to_float
+from .numbers import fmt_pct, jsonable, to_float
 from .params import TOTAL, load_params, parse_params
 from .payments import MonthlyProfile, ProjectProfile, monthly_profile, project_profile
 from .review import Review, ReviewInput, load_review, review_path
@@ -168,7 +167,7 @@ class Evaluation:
                              "coefficient": to_float(x.indicator.reported.coefficient)},
             } for x in self.indicator_scores],
             "findings": [f.to_dict() for f in self.finding_items],
-            "reported": _jsonable(reported),
+            "reported": jsonable(reported),
             "review": self.review.to_dict(),
             "previous_year": self.previous_year.to_dict() if self.previous_year else None,
             "provenance": self.provenance,
@@ -181,37 +180,43 @@ def _plain(value):
     return float(value)
 
 
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, date):
-        return value.isoformat()
-    return float(value)
-
-
 def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | None = None,
                     review_input: ReviewInput | None = None, previous: YearFigures | None = None,
                     files: dict[str, str | None] | None = None) -> Evaluation:
     """The pure core: no file is opened. Score ``params`` under ``scheme`` (review it with the
-    reviewer's decisions, when there are any, and compare it with ``previous``, last year's figures)."""
-    budget = compute_budget(params.budget, scheme)
-    plan, scores = score_indicators(params, scheme)
-    refuse_excess_weights(params, plan, scheme)
-    summary = summarise(budget.execution_score, scores)
-    graded = grade(summary, scheme)
-    monthly, projects = monthly_profile(params.budget), project_profile(params.budget)
-    ctx = Context(params=params, scheme=scheme, budget=budget, plan=plan, scores=scores, summary=summary, grade=graded,
-                  monthly=monthly, projects=projects)
-    ev = Evaluation(params=params, scheme=scheme, budget=budget, weights=plan, indicator_scores=scores,
-                    score=summary, grade=graded, finding_items=find_all(ctx), provenance=provenance_info or {},
-                    monthly=monthly, projects=projects, review_input=review_input, files=files or {})
+    reviewer's decisions, when there are any, and compare it with ``previous``, last year's figures).
+    ``params`` must be complete (a partial model is checked with :func:`check_params`)."""
+    if params.unknown:
+        raise ValueError(f"cannot evaluate a partial model (unknown: {', '.join(params.unknown)}); use check_params")
+    ctx = context_of(params, scheme)
+    findings, _ = check_context(ctx)
+    ev = Evaluation(params=params, scheme=scheme, budget=ctx.budget, weights=ctx.plan, indicator_scores=ctx.scores,
+                    score=ctx.summary, grade=ctx.grade, finding_items=findings, provenance=provenance_info or {},
+                    monthly=ctx.monthly, projects=ctx.projects, review_input=review_input, files=files or {})
     if previous is None:
         return ev
     return dataclasses.replace(ev, previous_year=compare(previous, YearFigures.of(ev)))
+
+
+def context_of(params: Params, scheme: Scheme) -> Context:
+    """Everything the checks look at that ``params`` allows: no budget figures without the budget's
+    totals, no scores without goals, no total or grade without both."""
+    budget = None if any(params.unknown_why(k) for k in BUDGET) else compute_budget(params.budget, scheme)
+    plan = scores = summary = graded = None
+    if not params.unknown_why("goals"):
+        plan, scores = score_indicators(params, scheme)
+        refuse_excess_weights(params, plan, scheme)
+    if budget is not None and scores is not None:
+        summary = summarise(budget.execution_score, scores)
+        graded = grade(summary, scheme)
+    monthly, projects = (monthly_profile(params.budget), project_profile(params.budget)) if budget else (None, None)
+    return Context(params=params, scheme=scheme, budget=budget, plan=plan, scores=scores, summary=summary, grade=graded,
+                   monthly=monthly, projects=projects)
+
+
+def check_params(params: Params, scheme: Scheme) -> tuple[tuple[Finding, ...], tuple[Skipped, ...]]:
+    """The findings of every check ``params`` (complete or partial) allows, and the checks it skips."""
+    return check_context(context_of(params, scheme))
 
 
 def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | None = None, *,

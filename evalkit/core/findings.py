@@ -29,6 +29,7 @@ from .numbers import (
     rounding_eq_decimal,
 )
 from .payments import MonthlyProfile, ProjectProfile
+from .places import ParamsPlace, Place, at
 from .scheme import Scheme
 from .scoring import GradeResult, IndicatorScore, ScoreSummary, WeightPlan
 from .wording import tidy
@@ -39,11 +40,16 @@ SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 @dataclass(frozen=True)
 class Finding:
+    """One finding: what looks wrong, in Chinese, with its evidence and where it is. ``subject`` is the
+    params key path it is about (a finding's identity across years, with ``id``); ``where`` the places
+    it points at: params places (file, line, key path) or quotes of a published document."""
+
     id: str
     severity: str
     message: str
     evidence: dict = field(default_factory=dict)
-    subject: str | None = None  # the params key path the finding is about, if one
+    subject: str | None = None
+    where: tuple[Place, ...] = ()
 
     def to_dict(self) -> dict:
         return {"id": self.id, "severity": self.severity, "message": self.message,
@@ -52,36 +58,82 @@ class Finding:
 
 @dataclass(frozen=True)
 class Context:
+    """What the params checks look at. In a partial model what cannot be computed is ``None``: the
+    budget without the budget's totals, the scores without goals, the total and grade without either."""
+
     params: Params
     scheme: Scheme
-    budget: BudgetResult
-    plan: WeightPlan
-    scores: tuple[IndicatorScore, ...]
-    summary: ScoreSummary
-    grade: GradeResult
+    budget: BudgetResult | None
+    plan: WeightPlan | None
+    scores: tuple[IndicatorScore, ...] | None
+    summary: ScoreSummary | None
+    grade: GradeResult | None
     monthly: MonthlyProfile | None = None
     projects: ProjectProfile | None = None
 
 
-Check = Callable[[Context], Iterator[Finding]]
+@dataclass(frozen=True)
+class Check:
+    """A registered check: its function, the params key paths it needs known, and its scope (``params``:
+    called with a :class:`Context`; ``document``: the audit's, called with what it read)."""
+
+    name: str
+    run: Callable[..., Iterator[Finding]]
+    needs: tuple[str, ...] = ()
+    scope: str = "params"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A check that did not run: the inputs it needs that are unknown, each with why."""
+
+    check: str
+    unknown: dict[str, str]
+
+
+#: Every check, the core's and the audit's, in the order they run.
 CHECKS: list[Check] = []
+BUDGET = ("budget.adjusted", "budget.executed")  # what the budget's rates and the execution score need
 
 
-def check(fn: Check) -> Check:
-    CHECKS.append(fn)
-    return fn
+def check(*needs: str, scope: str = "params"):
+    """Register a check needing the params key paths ``needs``."""
+    def register(fn):
+        CHECKS.append(Check(fn.__name__, fn, needs, scope))
+        return fn
+    return register
+
+
+def run_scope(scope: str, *args, unknown: Callable[[str], str | None] = lambda key: None
+               ) -> tuple[list[Finding], list[Skipped]]:
+    """Run the checks of ``scope`` on ``args``, skipping (and listing) those needing an ``unknown`` key;
+    findings errors first, then warnings, then info, each in check order, their messages tidied."""
+    found, skipped = [], []
+    for c in CHECKS:
+        if c.scope != scope:
+            continue
+        missing = {k: why for k in c.needs if (why := unknown(k)) is not None}
+        if missing:
+            skipped.append(Skipped(c.name, missing))
+            continue
+        found += [dataclasses.replace(f, message=tidy(f.message)) for f in c.run(*args)]
+    return sorted(found, key=lambda f: SEVERITIES.index(f.severity)), skipped
+
+
+def check_context(ctx: Context) -> tuple[tuple[Finding, ...], tuple[Skipped, ...]]:
+    """The findings of every params check on ``ctx``, and the checks skipped for unknown inputs."""
+    p = ctx.params
+    found, skipped = run_scope("params", ctx, unknown=p.unknown_why)
+    placed = [dataclasses.replace(f, where=tuple(ParamsPlace(w.key, p.source, p.line(w.key)) for w in
+                                                 (f.where or at(*filter(None, [f.subject])))))
+              for f in found]
+    return tuple(placed), tuple(skipped)
 
 
 @cache
 def vocabulary() -> dict[str, list[str]]:
     text = (resources.files("evalkit.core") / "vocabulary.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
-
-
-def find_all(ctx: Context) -> tuple[Finding, ...]:
-    """Run every check; errors first, then warnings, then info, each in check order."""
-    found = [dataclasses.replace(f, message=tidy(f.message)) for fn in CHECKS for f in fn(ctx)]
-    return tuple(sorted(found, key=lambda f: SEVERITIES.index(f.severity)))
 
 
 def _printed_matches(computed: Fraction | None, printed) -> bool:
@@ -91,7 +143,7 @@ def _printed_matches(computed: Fraction | None, printed) -> bool:
 
 # --- budget -----------------------------------------------------------------------------------
 
-@check
+@check(*BUDGET)
 def reported_rates(ctx: Context) -> Iterator[Finding]:
     rep, b = ctx.params.reported, ctx.budget
     if rep.execution_rate is not None and not _printed_matches(b.execution_rate, rep.execution_rate):
@@ -100,7 +152,8 @@ def reported_rates(ctx: Context) -> Iterator[Finding]:
                       f"{fmt_pct(b.execution_rate, decimals_of(rep.execution_rate)) if b.execution_rate is not None else '—'} 不符"
                       f"（{b.trails['execution_rate']}）",
                       {"reported": float(rep.execution_rate), "computed": _f(b.execution_rate),
-                       "trail": b.trails["execution_rate"]}, "reported.execution_rate")
+                       "trail": b.trails["execution_rate"]}, "reported.execution_rate",
+                      at("reported.execution_rate", *BUDGET))
     lines = {line.name: line for line in b.lines}
     for name, printed in rep.line_execution_rates:
         line = lines.get(name)
@@ -109,15 +162,21 @@ def reported_rates(ctx: Context) -> Iterator[Finding]:
                           f"报告的{name}执行率 {fmt_plain(printed)}% 与重新计算的 "
                           f"{fmt_pct(line.execution_rate, decimals_of(printed)) if line.execution_rate is not None else '—'} 不符（{line.trail}）",
                           {"line": name, "reported": float(printed), "computed": _f(line.execution_rate),
-                           "trail": line.trail}, f"reported.line_execution_rates.{name}")
+                           "trail": line.trail}, f"reported.line_execution_rates.{name}",
+                          at(f"reported.line_execution_rates.{name}", *BUDGET))
+
+
+@check("budget.initial", *BUDGET)
+def reported_adjustment_rate(ctx: Context) -> Iterator[Finding]:
+    rep, b = ctx.params.reported, ctx.budget
     if rep.adjustment_rate is not None and not _printed_matches(b.adjustment_rate, rep.adjustment_rate):
         yield Finding("budget.adjustment_rate_mismatch", "error",
                       f"报告的预算调整率 {fmt_plain(rep.adjustment_rate)}% 与重新计算的结果不符（{b.trails['adjustment_rate']}）",
                       {"reported": float(rep.adjustment_rate), "computed": _f(b.adjustment_rate)},
-                      "reported.adjustment_rate")
+                      "reported.adjustment_rate", at("reported.adjustment_rate", *BUDGET))
 
 
-@check
+@check(*BUDGET)
 def execution_level(ctx: Context) -> Iterator[Finding]:
     r, low = ctx.budget.execution_rate, ctx.scheme.thresholds["low_execution"]
     if r is None:
@@ -126,23 +185,26 @@ def execution_level(ctx: Context) -> Iterator[Finding]:
     if r > 1:
         yield Finding("budget.over_execution", "error",
                       f"执行数超过全年预算数，预算执行率 {fmt_pct(r)}（{ctx.budget.trails['execution_rate']}）",
-                      {"execution_rate": float(r)}, "budget.executed")
+                      {"execution_rate": float(r)}, "budget.executed", at("budget.executed", "reported.execution_rate"))
     elif r < exact(low):
         yield Finding("budget.low_execution", "warning",
                       f"预算执行率 {fmt_pct(r)} 低于 {fmt_pct(low, 0)}（{ctx.budget.trails['execution_rate']}）",
-                      {"execution_rate": float(r), "threshold": float(low)}, "budget.executed")
+                      {"execution_rate": float(r), "threshold": float(low)}, "budget.executed",
+                      at("budget.executed", "reported.execution_rate"))
     for line in ctx.budget.lines:
         if line.execution_rate is not None and line.execution_rate > 1:
             yield Finding("budget.line_over_execution", "error",
                           f"{line.name}执行数超过预算数（{line.trail}）",
-                          {"line": line.name, "execution_rate": float(line.execution_rate)}, "budget.lines")
+                          {"line": line.name, "execution_rate": float(line.execution_rate)}, "budget.lines",
+                          at(f"budget.lines.{line.name}"))
         elif line.execution_rate is not None and line.execution_rate < exact(low):
             yield Finding("budget.line_low_execution", "warning",
                           f"{line.name}执行率低于 {fmt_pct(low, 0)}（{line.trail}）",
-                          {"line": line.name, "execution_rate": float(line.execution_rate)}, "budget.lines")
+                          {"line": line.name, "execution_rate": float(line.execution_rate)}, "budget.lines",
+                          at(f"budget.lines.{line.name}"))
 
 
-@check
+@check("budget.initial", *BUDGET)
 def adjustment_level(ctx: Context) -> Iterator[Finding]:
     r, limit = ctx.budget.adjustment_rate, ctx.scheme.thresholds["high_adjustment"]
     if r is not None and abs(r) > exact(limit):
@@ -151,7 +213,7 @@ def adjustment_level(ctx: Context) -> Iterator[Finding]:
                       {"adjustment_rate": float(r), "threshold": float(limit)}, "budget.adjusted")
 
 
-@check
+@check(*BUDGET)
 def side_table_totals(ctx: Context) -> Iterator[Finding]:
     budget = ctx.params.budget
     project_lines = [line for line in budget.lines if line.kind == "project"]
@@ -177,7 +239,7 @@ def side_table_totals(ctx: Context) -> Iterator[Finding]:
                           {"monthly_total": float(paid), "executed": float(budget.executed)}, "budget.monthly")
 
 
-@check
+@check(*BUDGET)
 def year_end_spending(ctx: Context) -> Iterator[Finding]:
     profile = ctx.monthly
     if profile is None or profile.december_share is None:
@@ -192,7 +254,7 @@ def year_end_spending(ctx: Context) -> Iterator[Finding]:
                        "december_threshold": float(dec_limit), "q4_threshold": float(q4_limit)}, "budget.monthly")
 
 
-@check
+@check(*BUDGET)
 def project_concentration(ctx: Context) -> Iterator[Finding]:
     profile = ctx.projects
     limit = exact(ctx.scheme.thresholds["project_concentration"])
@@ -206,7 +268,7 @@ def project_concentration(ctx: Context) -> Iterator[Finding]:
                        "projects": profile.count}, "budget.projects")
 
 
-@check
+@check(*BUDGET)
 def project_execution(ctx: Context) -> Iterator[Finding]:
     projects = ctx.params.budget.projects or ()
     limit = exact(ctx.scheme.thresholds["project_low_execution"])
@@ -223,7 +285,7 @@ def project_execution(ctx: Context) -> Iterator[Finding]:
 
 # --- score and grade --------------------------------------------------------------------------
 
-@check
+@check(*BUDGET, "goals")
 def reported_score(ctx: Context) -> Iterator[Finding]:
     printed, s = ctx.params.reported.score, ctx.summary
     if printed is None:
@@ -252,43 +314,60 @@ def reported_score(ctx: Context) -> Iterator[Finding]:
                       evidence | {"unscored": unscored}, "reported.score")
 
 
-@check
+@check()
 def reported_grade(ctx: Context) -> Iterator[Finding]:
-    printed, g = ctx.params.reported.grade, ctx.grade
+    """The printed grade against the scheme's words (the computed grade: :func:`grade_against_score`)."""
+    printed = ctx.params.reported.grade
     if printed is None:
         return
     labels = [x.label for x in ctx.scheme.grades]
-    evidence = {"reported": printed, "computed": g.label, "possible": list(g.possible)}
     canonical = ctx.scheme.canonical_grade(printed)
     if canonical is None:
         yield Finding("grade.unknown", "error",
                       f"报告的评价等级“{printed}”不在评价方案“{ctx.scheme.title}”的等级中：{'、'.join(labels)}",
-                      evidence, "reported.grade")
-        return
-    if canonical != printed:
+                      _grade_evidence(ctx, printed), "reported.grade")
+    elif canonical != printed:
         yield Finding("grade.synonym", "info",
                       f"报告的评价等级“{printed}”即评价方案中的“{canonical}”，宜统一使用方案用语",
-                      evidence | {"scheme_word": canonical}, "reported.grade")
-        printed = canonical
-    if g.label is not None and printed != g.label:
+                      _grade_evidence(ctx, printed) | {"scheme_word": canonical}, "reported.grade")
+
+
+def _grade_evidence(ctx: Context, printed: str) -> dict:
+    g = ctx.grade
+    return {"reported": printed, "computed": g.label if g else None, "possible": list(g.possible) if g else []}
+
+
+@check(*BUDGET, "goals")
+def grade_against_score(ctx: Context) -> Iterator[Finding]:
+    printed, g = ctx.params.reported.grade, ctx.grade
+    canonical = ctx.scheme.canonical_grade(printed) if printed is not None else None
+    if canonical is None:
+        return
+    if g.label is not None and canonical != g.label:
         yield Finding("grade.mismatch", "error",
-                      f"报告的评价等级“{printed}”与按得分计算的“{g.label}”不符", evidence, "reported.grade")
-    elif g.label is None and printed not in g.possible:
-        yield Finding("grade.outside_interval", "error",
-                      f"报告的评价等级“{printed}”超出得分区间可能对应的等级（{'、'.join(g.possible)}）",
-                      evidence, "reported.grade")
-    score = ctx.params.reported.score
-    expected = ctx.scheme.grade_for(score) if score is not None else None
-    if expected and expected != printed:
-        yield Finding("grade.inconsistent_with_reported_score", "error",
-                      f"自评得分 {fmt_plain(ctx.params.reported.score)} 分按方案应为“{expected}”，报告却写“{printed}”",
-                      {"reported_score": float(ctx.params.reported.score), "reported": printed, "expected": expected},
+                      f"报告的评价等级“{canonical}”与按得分计算的“{g.label}”不符", _grade_evidence(ctx, printed),
                       "reported.grade")
+    elif g.label is None and canonical not in g.possible:
+        yield Finding("grade.outside_interval", "error",
+                      f"报告的评价等级“{canonical}”超出得分区间可能对应的等级（{'、'.join(g.possible)}）",
+                      _grade_evidence(ctx, printed), "reported.grade")
+
+
+@check()
+def grade_against_reported_score(ctx: Context) -> Iterator[Finding]:
+    printed, score = ctx.params.reported.grade, ctx.params.reported.score
+    canonical = ctx.scheme.canonical_grade(printed) if printed is not None else None
+    expected = ctx.scheme.grade_for(score) if score is not None and canonical is not None else None
+    if expected and expected != canonical:
+        yield Finding("grade.inconsistent_with_reported_score", "error",
+                      f"自评得分 {fmt_plain(score)} 分按方案应为“{expected}”，报告却写“{canonical}”",
+                      {"reported_score": float(score), "reported": canonical, "expected": expected},
+                      "reported.grade", at("reported.grade", "reported.score"))
 
 
 # --- indicators -------------------------------------------------------------------------------
 
-@check
+@check("goals")
 def missing_actuals(ctx: Context) -> Iterator[Finding]:
     missing = [s for s in ctx.scores if not s.scored]
     if missing:
@@ -297,10 +376,11 @@ def missing_actuals(ctx: Context) -> Iterator[Finding]:
                       f"{len(ctx.scores)} 项绩效指标中 {len(missing)} 项未填报全年完成值（或达成程度），无法计分："
                       + "、".join(names[:8]) + ("等" if len(names) > 8 else ""),
                       {"count": len(missing), "of": len(ctx.scores), "indicators": names,
-                       "points": float(sum(s.weight for s in missing))})
+                       "points": float(sum(s.weight for s in missing))},
+                      None, at(*(f"{s.indicator.key}.actual" for s in missing[:6])))
 
 
-@check
+@check("goals")
 def weights_sum(ctx: Context) -> Iterator[Finding]:
     """Explicit weights that add up to less than the scheme's indicator points (more is refused
     before scoring: :func:`~evalkit.core.scoring.refuse_excess_weights`)."""
@@ -308,15 +388,18 @@ def weights_sum(ctx: Context) -> Iterator[Finding]:
     if plan.basis == "explicit" and plan.explicit_sum != points:
         yield Finding("weights.sum_mismatch", "error",
                       f"各指标分值合计 {fmt(plan.explicit_sum)} 分，与评价方案的指标总分 {fmt(points)} 分不符",
-                      {"sum": float(plan.explicit_sum), "expected": float(points)}, "goals")
+                      {"sum": float(plan.explicit_sum), "expected": float(points)}, "goals",
+                      at(*[f"{ind.key}.weight" for ind in ctx.params.indicators if ind.weight is not None][:3]))
 
 
-@check
+@check("goals")
 def reported_rows(ctx: Context) -> Iterator[Finding]:
     for s in ctx.scores:
         rep, ind = s.indicator.reported, s.indicator
         if rep.score is None and rep.coefficient is None:
             continue
+        if not s.scored and ctx.params.unknown_why(f"{ind.key}.actual"):
+            continue  # an actual that was stated but could not be read is not a missing one
         if not s.scored:
             claimed = f"{fmt_plain(rep.score)} 分" if rep.score is not None else f"系数 {fmt_pct(rep.coefficient)}"
             yield Finding("indicator.reported_without_actual", "warning",
@@ -327,17 +410,17 @@ def reported_rows(ctx: Context) -> Iterator[Finding]:
             yield Finding("indicator.reported_score_mismatch", "error",
                           f"“{ind.name}”自评 {fmt_plain(rep.score)} 分，按其规则应得 {fmt(s.score)} 分（{s.trail}）",
                           {"indicator": ind.name, "reported": float(rep.score), "computed": float(s.score),
-                           "trail": s.trail}, ind.key)
+                           "trail": s.trail}, ind.key, at(f"{ind.key}.reported.score"))
         # the coefficient is stored as a fraction (96.15 → 0.9615): two of its decimals are the percent's
         places = max(0, decimals_of(rep.coefficient) - 2) if rep.coefficient is not None else 0
         if rep.coefficient is not None and round_half_up(s.coefficient * 100, places) != rep.coefficient * 100:
             yield Finding("indicator.reported_coefficient_mismatch", "error",
                           f"“{ind.name}”自评得分系数 {fmt_pct(rep.coefficient)}，按其规则应为 {fmt_pct(s.coefficient)}（{s.trail}）",
                           {"indicator": ind.name, "reported": float(rep.coefficient), "computed": float(s.coefficient)},
-                          ind.key)
+                          ind.key, at(f"{ind.key}.reported.coefficient"))
 
 
-@check
+@check("goals")
 def qualitative_bands(ctx: Context) -> Iterator[Finding]:
     for s in ctx.scores:
         ind = s.indicator
@@ -365,7 +448,7 @@ def _direction_words(text: str) -> tuple[bool, bool]:
     return upper, lower
 
 
-@check
+@check("goals")
 def direction_wording(ctx: Context) -> Iterator[Finding]:
     for s in ctx.scores:
         ind = s.indicator
@@ -383,7 +466,7 @@ def direction_wording(ctx: Context) -> Iterator[Finding]:
                           {"indicator": ind.name, "statement": text, "direction": ind.direction}, ind.key)
 
 
-@check
+@check("goals")
 def vague_targets(ctx: Context) -> Iterator[Finding]:
     words = vocabulary()["vague_words"]
     for s in ctx.scores:
@@ -397,7 +480,7 @@ def vague_targets(ctx: Context) -> Iterator[Finding]:
                       {"indicator": ind.name, "target": ind.target, "vague_words": used}, ind.key)
 
 
-@check
+@check("goals")
 def percent_units(ctx: Context) -> Iterator[Finding]:
     v = vocabulary()
     for s in ctx.scores:
@@ -419,7 +502,7 @@ def percent_units(ctx: Context) -> Iterator[Finding]:
                           {"indicator": ind.name, "target": float(ind.target)}, ind.key)
 
 
-@check
+@check("goals")
 def overshoot(ctx: Context) -> Iterator[Finding]:
     ratio = exact(ctx.scheme.thresholds["overshoot_ratio"])
     for s in ctx.scores:
@@ -442,7 +525,7 @@ def overshoot(ctx: Context) -> Iterator[Finding]:
 
 # --- report text and dates --------------------------------------------------------------------
 
-@check
+@check("department.year")
 def timeline(ctx: Context) -> Iterator[Finding]:
     year, rep = ctx.params.department.year, ctx.params.reported
     year_end = date(year, 12, 31)
@@ -474,27 +557,19 @@ def timeline(ctx: Context) -> Iterator[Finding]:
                           {"report_date": when.isoformat()}, "reported.report_date")
 
 
-@check
+@check("goals")
 def section_numbers(ctx: Context) -> Iterator[Finding]:
-    seen: dict[str, list[str]] = {}
-    for goal in ctx.params.goals:
+    seen: dict[str, list[int]] = {}
+    for i, goal in enumerate(ctx.params.goals):
         if goal.number:
-            seen.setdefault(goal.number, []).append(goal.name)
-    for number, names in seen.items():
-        if len(names) > 1:
+            seen.setdefault(goal.number, []).append(i)
+    for number, indexes in seen.items():
+        if len(indexes) > 1:
+            names = [ctx.params.goals[i].name for i in indexes]
             yield Finding("report.duplicate_section_number", "info",
                           f"报告中绩效目标序号“{number}”重复使用：{'、'.join(names)}",
-                          {"number": number, "goals": names}, "goals")
+                          {"number": number, "goals": names}, "goals", at(*(f"goals[{i}]" for i in indexes)))
 
 
 def _f(value) -> float | None:
     return None if value is None else float(value)
-
-
-def findings_by_subject(findings: tuple[Finding, ...]) -> dict[str, list[str]]:
-    """The messages of the findings that name a subject, by subject (a params key), in order."""
-    out: dict[str, list[str]] = {}
-    for f in findings:
-        if f.subject:
-            out.setdefault(f.subject, []).append(f.message)
-    return out

@@ -22,8 +22,8 @@ LINE_KINDS = ("basic", "project", "other")
 @dataclass(frozen=True)
 class Department:
     id: str
-    name: str
-    year: int
+    name: str | None  # None only in a partial model (``Params.unknown``)
+    year: int | None
     region: str | None = None  # the lowest level: a district or county (县区)
     city: str | None = None  # the level above (市), when a portfolio spans several
 
@@ -55,9 +55,9 @@ class MonthlyPayment:
 
 @dataclass(frozen=True)
 class Budget:
-    initial: Decimal
-    adjusted: Decimal
-    executed: Decimal
+    initial: Decimal | None  # None only in a partial model (``Params.unknown``)
+    adjusted: Decimal | None
+    executed: Decimal | None
     lines: tuple[BudgetLine, ...] = ()
     projects: tuple[Project, ...] | None = None
     monthly: tuple[MonthlyPayment, ...] | None = None
@@ -151,7 +151,9 @@ class Narrative:
 
 @dataclass(frozen=True)
 class Params:
-    """One department-year, validated."""
+    """One department-year, validated. A params file gives every required value; a partial model (the
+    audit's, made from what a report states) may leave some unknown: ``None``, with the reason in
+    ``unknown`` (key path → why), and the checks that need them are skipped."""
 
     department: Department
     scheme: str
@@ -163,10 +165,15 @@ class Params:
     source: str = "<memory>"
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     inputs: dict[str, str] = field(default_factory=dict, compare=False)  # path → sha256
+    unknown: dict[str, str] = field(default_factory=dict, compare=False)  # key path → why it is unknown
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:
         return tuple(ind for goal in self.goals for ind in goal.indicators)
+
+    def unknown_why(self, key: str) -> str | None:
+        """Why ``key`` (or a parent of it) is unknown; ``None`` when it is known."""
+        return next((self.unknown[k] for k in key_and_parents(key) if k in self.unknown), None)
 
     def line(self, key: str) -> int | None:
         """Line of ``key`` (else of its closest parent) in the params file, if it came from one."""

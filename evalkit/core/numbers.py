@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
@@ -146,6 +147,17 @@ def fmt_plain(value: Decimal | Number) -> str:
     d = Decimal(value)
     text = f"{d:f}"
     return text
+
+
+def jsonable(value):
+    """``value`` for JSON: exact numbers as unrounded floats, dates as ISO text, tuples as lists."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    return value.isoformat() if isinstance(value, date) else float(value)
 
 
 def to_float(value: Number | None) -> float | None:

@@ -82,9 +82,12 @@ def duplicate_departments(found) -> dict:
     return clashes
 
 
-def parse_params(data: dict, *, path: str = "<memory>") -> m.Params:
-    """Validate params given as a Python mapping (as YAML would load it); side tables inline."""
-    return _build(Located(path, _decimalise(data)), [], base=None, inputs={})
+def parse_params(data: dict, *, path: str = "<memory>", unknown: dict[str, str] | None = None) -> m.Params:
+    """Validate params given as a Python mapping (as YAML would load it); side tables inline.
+
+    ``unknown`` (key path → why) makes a partial model: those keys may be null or absent (``goals`` may
+    be empty), everything else is validated as in a file."""
+    return _build(Located(path, _decimalise(data)), [], base=None, inputs={}, unknown=unknown or {})
 
 
 def _decimalise(value):
@@ -99,8 +102,9 @@ def _decimalise(value):
     return value
 
 
-def _build(doc: Located, problems: list[Problem], *, base: Path | None, inputs: dict) -> m.Params:
-    c = Validator(doc)
+def _build(doc: Located, problems: list[Problem], *, base: Path | None, inputs: dict,
+           unknown: dict[str, str] | None = None) -> m.Params:
+    c = Validator(doc, unknown)
     c.problems.extend(problems)
     top = c.mapping("", doc.data, allowed=TOP_KEYS,
                     required=("schema", "department", "scheme", "budget", "goals"))
@@ -122,7 +126,7 @@ def _build(doc: Located, problems: list[Problem], *, base: Path | None, inputs: 
         raise ParamsError(c.problems, source=doc.path)
     return m.Params(department=department, scheme=scheme, unit=unit, budget=budget, goals=goals,
                     reported=reported, narrative=narrative, source=doc.path, lines=dict(doc.lines),
-                    inputs=inputs)
+                    inputs=inputs, unknown=dict(unknown or {}))
 
 
 def _check_scheme_ref(c: Validator, ref: str, base: Path) -> None:
@@ -319,7 +323,7 @@ def _month(c: Validator, where, key, record, columns) -> m.MonthlyPayment | None
 def _goals(c: Validator, value) -> tuple[m.Goal, ...]:
     goals = []
     items = c.items("goals", value)
-    if isinstance(value, list) and not value:
+    if isinstance(value, list) and not value and not c.reported_missing("goals"):
         c.fail("goals", "expected at least one goal (绩效目标) with indicators")
     for i, item in enumerate(items):
         key = f"goals[{i}]"

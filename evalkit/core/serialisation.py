@@ -1,4 +1,6 @@
-"""Params back to text: the ``evalkit/v1`` mapping of a validated ``Params`` and its YAML.
+"""Params back to text: the ``evalkit/v1`` mapping of a validated ``Params`` and its YAML. The one
+params writer: ``evalkit import-xlsx``, the workbook's hidden sheet, ``evalkit audit --params-out``
+(nulls kept, each marked ``# 待核对`` with why) and, for its values, ``evalkit demo-data``.
 
 The inverse of :func:`evalkit.core.params.parse_params`: ``parse_params(params_to_mapping(p))``
 gives a ``Params`` that evaluates exactly like ``p``. Numbers stay ``Decimal`` as written;
@@ -8,13 +10,19 @@ coefficients go back to percent (the params convention); side tables are written
 >>> text = params_yaml(load_params("params/dangzheng-office-2023.yaml"))   # doctest: +SKIP
 >>> text.splitlines()[0]                                                   # doctest: +SKIP
 'schema: evalkit/v1'
+>>> print(params_yaml({"department": {"id": "x", "name": None}, "unit": "万元: 元"},
+...                   notes={"department.name": "报告未读出"}), end="")
+department:
+  id: x
+  name: null  # 待核对：报告未读出
+unit: "万元: 元"
 """
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import Decimal
-
-import yaml
 
 from . import model as m
 from .params import HUNDRED, SCHEMA
@@ -35,18 +43,76 @@ def params_to_mapping(params: m.Params) -> dict:
     })
 
 
-def params_yaml(params_or_mapping: m.Params | dict, *, header: str | None = None) -> str:
-    """YAML text of a params mapping (or of ``Params``), loadable with ``load_params``.
+def params_yaml(params_or_mapping: m.Params | dict, *, header: str | None = None,
+                notes: dict[str, str] | None = None, unread: str | None = None) -> str:
+    """YAML text of a params mapping (or of ``Params``), loadable with ``load_params``: block style,
+    every string quoted where it could be misread (:func:`scalar`).
 
-    ``header`` becomes comment lines at the top of the file.
+    ``header`` becomes comment lines at the top of the file; a key path in ``notes`` gets a
+    ``# 待核对：<note>`` comment, and so does every null when ``unread`` says why it is null.
     """
     mapping = params_or_mapping
     if isinstance(params_or_mapping, m.Params):
         mapping = params_to_mapping(params_or_mapping)
-    text = yaml.dump(mapping, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096,
-                     default_flow_style=False)
-    comments = "".join(f"# {line}\n" for line in (header or "").splitlines())
-    return comments + text
+    lines = [f"# {line}".rstrip() for line in (header or "").splitlines()]
+    _emit(mapping, "", 0, lines, notes or {}, unread)
+    return "\n".join(lines) + "\n"
+
+
+_PLAIN_TEXT = re.compile(r"^[\u4e00-\u9fff（“][^:#,\[\]{}&*!|>'\"%@`\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*$")
+_PLAIN_WORD = re.compile(r"^[a-z][a-z0-9./-]*$")
+_YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "y", "n", "nan", "inf"}
+_NOT_YAML_PRINTABLE = re.compile("[\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def scalar(value) -> str:
+    """A YAML scalar: plain when that cannot be misread, else double-quoted (JSON syntax is valid YAML).
+
+    >>> [scalar(v) for v in (None, Decimal("8779.840"), "示例区", "yes", "a: b")]
+    ['null', '8779.840', '示例区', '"yes"', '"a: b"']
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return repr(value)
+    if isinstance(value, float):  # through Decimal: YAML 1.1 reads 1e+16 as text
+        value = Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    text = str(value)
+    if (_PLAIN_TEXT.match(text) and not text.endswith(" ")) or (_PLAIN_WORD.match(text) and text not in _YAML_WORDS):
+        return text
+    return json.dumps(text, ensure_ascii=bool(_NOT_YAML_PRINTABLE.search(text)))
+
+
+def _emit(value, key: str, indent: int, lines: list[str], notes: dict, unread: str | None) -> None:
+    pad = "  " * indent
+    pairs = value.items() if isinstance(value, dict) else enumerate(value)
+    for k, v in pairs:
+        path = f"{key}[{k}]" if isinstance(value, list) else f"{key}.{k}" if key else str(k)
+        lead = f"{pad}- " if isinstance(value, list) else pad
+        if isinstance(value, list) and isinstance(v, dict) and v:
+            for i, (name, item) in enumerate(v.items()):
+                _entry(f"{pad}- " if i == 0 else f"{pad}  ", name, item, f"{path}.{name}", indent + 2, lines, notes,
+                       unread)
+        elif isinstance(value, list):
+            lines.append(f"{lead}{scalar(v)}" if not isinstance(v, dict | list) else f"{lead}{'[]' if v == [] else '{}'}")
+        else:
+            _entry(lead, k, v, path, indent + 1, lines, notes, unread)
+
+
+def _entry(lead: str, name, v, path: str, inner: int, lines: list[str], notes: dict, unread: str | None) -> None:
+    key = str(name) if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(name)) else scalar(str(name))
+    if isinstance(v, dict | list) and v:
+        lines.append(f"{lead}{key}:")
+        _emit(v, path, inner, lines, notes, unread)
+    elif isinstance(v, dict | list):
+        lines.append(f"{lead}{key}: {'[]' if isinstance(v, list) else '{}'}")
+    else:
+        why = notes.get(path) or (unread if v is None else None)
+        lines.append(f"{lead}{key}: {scalar(v)}" + (f"  # 待核对：{why}" if why else ""))
 
 
 def percent(fraction: Decimal | None) -> Decimal | None:
@@ -129,20 +195,3 @@ def _prune(value, key: str = ""):
     if isinstance(value, list):
         return [_prune(v) for v in value]
     return value
-
-
-class _Dumper(yaml.SafeDumper):
-    """Decimals as plain YAML numbers written exactly (``8779.84``, never ``8779.84000000001``);
-    list items indented under their key, as people write them."""
-
-    def increase_indent(self, flow=False, indentless=False):
-        return super().increase_indent(flow, False)
-
-
-def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
-    text = f"{value:f}"
-    tag = "tag:yaml.org,2002:int" if "." not in text else "tag:yaml.org,2002:float"
-    return dumper.represent_scalar(tag, text)
-
-
-_Dumper.add_representer(Decimal, _represent_decimal)

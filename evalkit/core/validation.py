@@ -53,10 +53,11 @@ def read_document(text: str, path: str, error: type = ParamsError) -> tuple[Vali
 class Validator:
     """Reads values out of a located document, recording a problem for each bad one."""
 
-    def __init__(self, doc: Located):
+    def __init__(self, doc: Located, unknown: dict[str, str] | None = None):
         self.doc = doc
         self.problems: list[Problem] = []
-        self.missing: set[str] = set()  # key paths already reported as a missing required key
+        #: key paths already reported as a missing required key, and those a partial model leaves unknown
+        self.missing: set[str] = set(unknown or ())
 
     def fail(self, key: str, message: str) -> None:
         self.problems.append(self.doc.problem(key, message))
@@ -80,7 +81,7 @@ class Validator:
                 hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(allowed)}"
                 self.fail(f"{key}.{name}" if key else name, f"unknown key; {hint}")
         for name in required:
-            if value.get(name, MISSING) is MISSING:
+            if value.get(name, MISSING) is MISSING and not self.reported_missing(f"{key}.{name}" if key else name):
                 self.fail(key, f"missing required key '{name}'")
                 self.missing.add(f"{key}.{name}" if key else name)
         return value

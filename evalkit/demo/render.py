@@ -6,32 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
-from decimal import Decimal
 
 from ..core.numbers import fmt
+from ..core.serialisation import scalar
 from .design import BASIC, PROJECT_LINE, Design, Row, money
 
 REGION = "示例区（示例数据）"
-_PLAIN_TEXT = re.compile(r"^[\u4e00-\u9fff（“][^:#,\[\]{}&*!|>'\"%@`\\]*$")
-_PLAIN_WORD = re.compile(r"^[a-z][a-z0-9.-]*$")
-_YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "y", "n", "nan", "inf"}
-
-
-def scalar(value) -> str:
-    """A YAML scalar: plain when that cannot be misread, else double-quoted (JSON syntax is valid YAML)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    text = str(value)
-    if (_PLAIN_TEXT.match(text) and not text.endswith(" ")) or (_PLAIN_WORD.match(text) and text not in _YAML_WORDS):
-        return text
-    return json.dumps(text, ensure_ascii=False)
 
 
 def flow(pairs: list[tuple[str, object]]) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from .. import outputs
 from ..core.evaluation import evaluate
 from ..core.model import Department
-from ..core.params import DEPARTMENT_ID, YEARS, duplicate_departments
+from ..core.params import duplicate_departments
 from ..iorw import os_error_text, write_atomic
 from ..outputs import FORMATS, INVALID_DIR
 from ..paths import department_dir, params_files
@@ -29,6 +29,7 @@ from .department import (
     Outcome,
     check_timeout,
     error_text,
+    peek_identity,
     record_failure,
     run_overview,
 )
@@ -36,24 +37,6 @@ from .engines import Crash, PoolEngine
 from .fingerprint import Stamps
 from .lock import output_lock
 from .stale import StaleFolder, mark_stale, produced_by, year_folders
-
-
-def peek_identity(path: Path) -> tuple[str | None, int | None]:
-    """A failing params file's department id and year, read leniently, so its error lands in its
-    own folder (and replaces any older appendix there)."""
-    import re
-
-    import yaml
-
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        dept = data["department"]
-        dept_id, year = str(dept["id"]), int(dept["year"])
-    except Exception:  # anything unreadable simply has no identity
-        return None, None
-    if not re.fullmatch(DEPARTMENT_ID, dept_id) or not YEARS[0] <= year <= YEARS[1]:
-        return None, None
-    return dept_id, year
 
 
 def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[list[Path], list[Outcome]]:

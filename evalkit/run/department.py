@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .. import outputs
 from ..core.evaluation import evaluate
+from ..core.params import DEPARTMENT_ID, YEARS
 from ..exceptions import (
     CellExecutionError,
     EvalkitError,
@@ -318,3 +319,21 @@ def run_overview(folder: str | Path, out: str | Path, year: int, *, formats=APPE
             shutil.rmtree(staging, ignore_errors=True)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def peek_identity(path: Path) -> tuple[str | None, int | None]:
+    """A failing params file's department id and year, read leniently, so its error lands in its
+    own folder (and replaces any older appendix there)."""
+    import re
+
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        dept = data["department"]
+        dept_id, year = str(dept["id"]), int(dept["year"])
+    except Exception:  # anything unreadable simply has no identity
+        return None, None
+    if not re.fullmatch(DEPARTMENT_ID, dept_id) or not YEARS[0] <= year <= YEARS[1]:
+        return None, None
+    return dept_id, year

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..exceptions import EngineError
 from ..paths import notebook_path
-from .department import error_text, run_department
+from .department import error_text, peek_identity, run_department
 from .workers import spawning, start_pool, stop_pool
 
 #: Seconds to wait for a scheduler (connection and TLS handshake) before giving up.
@@ -217,8 +217,6 @@ class DaskEngine:
         from distributed import as_completed as dask_completed
         from distributed.client import FutureCancelledError
         from distributed.scheduler import KilledWorker
-
-        from .batch import peek_identity
 
         futures = {}
         for path in paths:

@@ -2,15 +2,15 @@
 
 from decimal import Decimal
 from fractions import Fraction as F
-from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 import evalkit
 from evalkit import SchemeError, load_scheme, shipped_schemes
 from evalkit.core.scheme import parse_scheme
 
-SCHEMES = Path(__file__).parent / "fixtures" / "schemes"
+SCHEMES = FIXTURES / "schemes"
 
 
 def test_shipped_schemes():

@@ -30,7 +30,7 @@ from xml.sax.saxutils import escape
 import openpyxl
 import pytest
 from conftest import WORKED
-from test_workbook import formula_problems, formulas_of
+from workbook_sheets import formula_problems, formulas_of
 
 import evalkit
 from evalkit.core.serialisation import params_to_mapping

@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import FIXTURES, ROOT, WORKED
-from test_workbook import edited, find, formulas_of, insert_rows
+from workbook_sheets import edited, find, formulas_of, insert_rows
 
 import evalkit
 from evalkit.core.serialisation import params_to_mapping

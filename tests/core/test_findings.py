@@ -1,13 +1,13 @@
 """Findings: one fixture per behaviour, each expected to raise exactly the findings listed."""
 
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 import evalkit
 
-FINDINGS = Path(__file__).parent / "fixtures" / "findings"
+FINDINGS = FIXTURES / "findings"
 IND0, IND1 = "goals[0].indicators[0]", "goals[0].indicators[1]"
 
 # fixture, the complete set of (id, severity, subject) it must produce

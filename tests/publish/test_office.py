@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from conftest import PARAMS, WORKED
 from pypdf import PdfReader
-from test_workbook import WORKBOOK_FIXTURES, formulas_of
+from workbook_sheets import WORKBOOK_FIXTURES, formulas_of
 
 import evalkit
 from evalkit import outputs

@@ -17,7 +17,7 @@ import pytest
 from conftest import WORKED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_workbook import formula_problems
+from workbook_sheets import formula_problems
 
 import evalkit
 from evalkit.core.model import DIRECTIONS, LEVELS, LINE_KINDS, TIERS
