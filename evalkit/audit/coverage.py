@@ -247,7 +247,7 @@ def _ends_after_form(doc: Document) -> bool:
     if last is None:
         return False
     after = doc.blocks[last + 1:]
-    return len(after) == 0 or (len(after) == 1 and not isinstance(after[0], Table) and len(after[0].text.strip()) <= 10)
+    return len(after) <= 3 and all(not isinstance(b, Table) and len(b.text.strip()) <= 10 for b in after)
 
 
 def _funds_listed(doc: Document) -> bool:

@@ -64,7 +64,8 @@ def withheld(findings: list, cov: dict, ex: Extracted | None = None) -> list:
         kept = [f for f in kept if not (f.id == "indicator.reported_score_mismatch"
                                         and any(f.message.startswith(n) for n in unweighted))]
     if ex is not None and ex.first("execution.weight") is None and ex.first("execution.score") is None \
-            and ex.first("reported.execution_score") is None and not ex.value("budget.rate") is None:
+            and ex.first("reported.execution_score") is None and (ex.value("budget.rate") is not None
+                                                               or ex.kind != "department"):
         kept = [f for f in kept if f.id != "audit.execution_scored_twice"]
     return kept
 

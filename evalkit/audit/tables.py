@@ -215,7 +215,9 @@ def _header_words() -> frozenset[str]:
     words |= {_word(w) for w in ("三级指标", "指标名称", "绩效指标", "年度指标值", "实际完成值", "偏差原因分析及改进措施",
                                  "自评得分", "权重", "年度目标值", "全年完成值", "预算执行率", "偏差原因分析", "全年预算数",
                                  "项目资金", "资金(万元)", "指标性质", "度量单位", "计量单位", "未完成原因分析", "调整后预算数",
-                                 "预算执行数", "年初预算", "原因")}
+                                 "预算执行数", "年初预算", "原因", "全年实际值", "实际值", "年终完成值", "年初指标值",
+                                 "调整指标值", "得分系数", "指标权重", "指标得分", "是否核心指标", "执行率权重",
+                                 "执行率得分", "全年(调整)预算数", "执行率(%)")}
     return frozenset(words)
 
 
@@ -315,7 +317,23 @@ def _indicator_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
     target and actual when they are words); a run of numbers fills the missing target/actual, then 分值
     and 得分 (a number after them is the deviation cell). A merged 一级/二级 name printed once stays at the
     row it opens; the block ends after its 总分 (or 合计) row."""
-    cells = _join_targets(cells) if "direction" in cols or "unit" in cols else cells
+    # each cell keeps the original position after it, so that what the rows used is counted in the copy
+    tagged = list(zip(cells, range(1, len(cells) + 1), strict=True))
+    if "direction" in cols or "unit" in cols:
+        tagged = _join_targets(tagged)
+    if any("是否" in _word(h) for h in header):  # 是否核心指标: a 是/否 cell after each row's 得分
+        tagged = [(c, k) for c, k in tagged if c.strip() not in ("是", "否")]
+    if "unit" in cols or "direction" in cols or "coefficient" in cols:
+        tagged = _drop_kinds(tagged, coefficient="coefficient" in cols)
+    cells, ends = [c for c, _ in tagged], [k for _, k in tagged]
+    if "weight" in cols and "target" in cols and cols["weight"] < cols["target"]:
+        rows, taken = _weight_first_rows(header, cols, cells)
+    else:
+        rows, taken = _anchored_rows(header, cols, cells)
+    return rows, ends[taken - 1] if taken else 0
+
+
+def _anchored_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
     order = [k for k in ("name", "target", "actual") if k in cols]
     rows: list[tuple[str, ...]] = []
     prev = taken = i = 0
@@ -377,18 +395,81 @@ def _indicator_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
     return rows, taken
 
 
-def _join_targets(cells: list[str]) -> list[str]:
+#: A 计量单位 or 指标性质 cell copied on its own line (%, 篇, 定量指标 …): not a target or an actual.
+KIND_CELL = re.compile(r"%|[\u4e00-\u9fff]{1,2}|定量(?:指标)?|定性(?:指标)?|正向|反向")
+
+
+def _drop_kinds(tagged: list, *, coefficient: bool) -> list:
+    """Cells without the unit and nature cells of the indicator rows (%, 篇, 定量指标 after a name or a
+    target), and without the 得分系数 (a % right before 分值 and 得分), so that each row reads name,
+    target, actual, 分值, 得分."""
+    cells = [c for c, _ in tagged]
+    out = []
+    for k, (c, end) in enumerate(tagged):
+        t = c.strip()
+        if KIND_CELL.fullmatch(t) and not _is_tier(t, 1) and not _is_tier(t, 2) and t not in ("高", "好", "优", "良", "中", "差"):
+            if k and not PURE_NUMBER.match(cells[k - 1]) and not _word(cells[k - 1]).startswith(("总分", "合计")):
+                continue
+        if coefficient and re.fullmatch(r"[0-9.]+%", t) and k + 2 < len(cells) and PURE_NUMBER.match(cells[k + 1]) \
+                and PURE_NUMBER.match(cells[k + 2]):
+            continue  # 得分系数（%）between the actual and the 分值
+        out.append((c, end))
+    return out
+
+
+def _weight_first_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
+    """Rows of a table whose 分值 comes before the target (一级 | 二级 | 三级 | 分值 | 指标值 | 实际值 | 得分):
+    a name, then its 分值, target, actual and 得分, one cell each."""
+    rows: list[tuple[str, ...]] = []
+    i = taken = 0
+    tiers: list[str] = []
+    while i < len(cells):
+        c = cells[i]
+        if _word(c).startswith(("总分", "合计")):
+            row = [""] * len(header)
+            row[0] = c
+            if i + 1 < len(cells) and PURE_NUMBER.match(cells[i + 1]):
+                row[cols["weight"]] = cells[i + 1]
+            rows.append(tuple(row))
+            return rows, i + 2
+        if _is_tier(c, 1) or _is_tier(c, 2) or re.search(r"\([0-9.]+分\)$", _word(c)):
+            tiers.append(c)
+            i += 1
+            continue
+        if i + 4 < len(cells) and PURE_NUMBER.match(cells[i + 1]) and not PURE_NUMBER.match(c):
+            row = [""] * len(header)
+            row[cols["name"]], row[cols["weight"]] = c, cells[i + 1]
+            row[cols["target"]] = cells[i + 2]
+            if "actual" in cols:
+                row[cols["actual"]] = cells[i + 3]
+            if "score" in cols:
+                row[cols["score"]] = cells[i + 4]
+            for t in tiers[-2:]:
+                key = "tier2" if _is_tier(t, 2) or not _is_tier(t, 1) and tiers.index(t) else "tier1"
+                if key in cols:
+                    row[cols[key]] = t
+            tiers = []
+            rows.append(tuple(row))
+            i = taken = i + 5
+            continue
+        i += 1
+    return rows, taken
+
+
+def _join_targets(tagged: list) -> list:
     """指标性质 | 指标值 | 度量单位 copied one per line (≤ / 30 / 万元) read as one target (≤30万元)."""
     out, i = [], 0
+    cells = [c for c, _ in tagged]
     while i < len(cells):
         c = cells[i].strip()
         if c in ("≥", "≤", "=", ">", "<", "＝") and i + 1 < len(cells) and PURE_NUMBER.match(cells[i + 1]):
             unit = cells[i + 2].strip() if i + 2 < len(cells) and re.fullmatch(r"%|[\u4e00-\u9fff]{1,3}", cells[i + 2].strip()) \
                 and not _is_tier(cells[i + 2], 1) and not _is_tier(cells[i + 2], 2) else ""
-            out.append(c + cells[i + 1].strip() + unit)
-            i += 3 if unit else 2
+            step = 3 if unit else 2
+            out.append((c + cells[i + 1].strip() + unit, tagged[i + step - 1][1]))
+            i += step
             continue
-        out.append(cells[i])
+        out.append(tagged[i])
         i += 1
     return out
 
