@@ -490,18 +490,10 @@ def html_grid(table) -> tuple[tuple[str, ...], ...]:
             continue  # a row of a table nested in a cell
         row: list[str] = []
         col = 0
-
-        def skip_covered():
-            nonlocal col
-            while pending.get(col, 0) > 0:
-                row.append("")
-                pending[col] -= 1
-                col += 1
-
         for td in tr:
             if td.tag not in ("td", "th"):
                 continue
-            skip_covered()
+            col = _skip_covered(row, col, pending)
             span = _span(td.get("colspan"))
             down = _span(td.get("rowspan"))
             row.append(" ".join(td.text_content().split()))
@@ -510,9 +502,18 @@ def html_grid(table) -> tuple[tuple[str, ...], ...]:
                 if down > 1:
                     pending[k] = down - 1
             col += span
-        skip_covered()
+        _skip_covered(row, col, pending)
         rows.append(row)
     return tuple(tuple(r) for r in rows)
+
+
+def _skip_covered(row: list[str], col: int, pending: dict[int, int]) -> int:
+    """Blank cells for the columns a rowspan from above still covers; the next free column."""
+    while pending.get(col, 0) > 0:
+        row.append("")
+        pending[col] -= 1
+        col += 1
+    return col
 
 
 def _span(value) -> int:

@@ -25,8 +25,8 @@ from pathlib import Path
 from ..core.findings import SEVERITIES
 from ..core.provenance import version_of
 from .checks import audit_checks, finding_dict
-from .document import REASONS, DocumentRefused
 from .coverage import coverage, drop_cut_row, identify
+from .document import REASONS, DocumentRefused
 from .extract import extract
 from .mapping import params_mapping
 from .readers import MAX_BYTES, read_document

@@ -18,8 +18,8 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from ..core.numbers import exact, round_half_up
 from ..core.findings import Finding
+from ..core.numbers import exact, round_half_up
 from .document import Document, Table
 from .extract import Extracted, _cell_quote, parse_target, patterns
 from .tables import blocks, header_columns
