@@ -49,7 +49,7 @@ def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list
     """The table checks' findings for one document (``found``: the findings already made)."""
     ids = {f.id for f in found}
     out: list[Finding] = []
-    for fn in (unit_slip, retirees_in_posts, funds_total_row, execution_score_exact, execution_scored_again, execution_row_underscored,
+    for fn in (completion_against_plan, project_counts, unit_slip, retirees_in_posts, funds_total_row, execution_score_exact, execution_scored_again, execution_row_underscored,
                staff_over_posts, low_execution_called_normal, target_missed_called_complete, report_dated_in_year):
         out.extend(fn(doc, ex, ids))
     return out
@@ -193,6 +193,59 @@ def staff_over_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding
 
 #: 编制…人。其中…离休/退休…人: the posts counted with the retirees.
 RETIREES_IN_POSTS = re.compile(r"编制(?:人员|人数|数)?(?:为|共)?(?P<n>[0-9]+)人[。,;]?其中[^。]*?(?P<w>离休|退休)(?:人员)?[0-9]+人")
+
+
+#: “共实施项目15个 … 年初批复预算8个项目 … 年中新增8个项目”: a count and the two counts it is made of.
+PROJECTS_TOTAL = re.compile(r"共(?:实施|有|安排)?项目(?P<n>[0-9]+)个|共(?:实施|有|安排)(?P<m>[0-9]+)个项目")
+PROJECTS_START = re.compile(r"年初(?:批复|安排)?(?:预算)?(?P<n>[0-9]+)个项目")
+PROJECTS_ADDED = re.compile(r"(?:年中|年内)?(?:新增|增加|追加)(?P<n>[0-9]+)个项目")
+
+
+def project_counts(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """A number of projects against the projects approved at the start of the year and added during it."""
+    if "audit.count_mismatch" in ids:
+        return
+    from .extract import _Para
+
+    for p in doc.paragraphs:
+        para = _Para(p.text, p.location_at)
+        text = fold(para.norm.text)
+        total, start, added = PROJECTS_TOTAL.search(text), PROJECTS_START.search(text), PROJECTS_ADDED.search(text)
+        if not (total and start and added):
+            continue
+        stated = int(total.group("n") or total.group("m"))
+        listed = int(start.group("n")) + int(added.group("n"))
+        if listed != stated:
+            yield Finding("audit.count_mismatch", "warning",
+                          f"报告称共有项目{stated}个，年初批复{start.group('n')}个、年中新增{added.group('n')}个，"
+                          f"合计{listed}个，二者不符",
+                          {"stated": stated, "listed": listed}, None,
+                          (para.quote(total.start(), total.end()), para.quote(added.start(), added.end())))
+            return
+
+
+#: “实施养护工程380公里 … 完成200.031公里，完工率100%”: one clause's plan, what it says was done, and 100 %.
+PLANNED = re.compile(r"(?:实施|计划)[^;。]{0,20}?(?P<p>[0-9]+(?:\.[0-9]+)?)(?P<u>公里|千米|座|个|户|亩|平方米|人次|人)")
+DONE_FULLY = re.compile(r"完成(?P<d>[0-9]+(?:\.[0-9]+)?)(?P<u>公里|千米|座|个|户|亩|平方米|人次|人)[^;。]{0,12}?完工率(?:为)?100%")
+
+
+def completion_against_plan(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """A clause that plans one quantity and calls a different one done at 100 %."""
+    from .extract import _Para
+
+    for p in doc.paragraphs:
+        para = _Para(p.text, p.location_at)
+        text = fold(para.norm.text)
+        for clause in re.finditer(r"[^;。]+", text):
+            plan, done = PLANNED.search(clause.group(0)), DONE_FULLY.search(clause.group(0))
+            if plan and done and plan.group("u") == done.group("u") and Decimal(plan.group("p")) != Decimal(done.group("d")):
+                a = clause.start()
+                yield Finding("audit.stated_twice", "warning",
+                              f"同一项工作计划{plan.group('p')}{plan.group('u')}，却称完成{done.group('d')}{done.group('u')}、"
+                              "完工率100%，数字前后不一",
+                              {"values": [plan.group("p") + plan.group("u"), done.group("d") + done.group("u")]}, None,
+                              (para.quote(a + plan.start("p"), a + plan.end("u")), para.quote(a + done.start(), a + done.end())))
+                return
 
 
 def unit_slip(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:

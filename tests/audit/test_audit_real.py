@@ -119,7 +119,7 @@ def _assert_accurate(totals: dict[str, Counter]) -> None:
         assert t["figures_ok"] >= 0.95 * t["figures"], (fmt, t["figures_ok"], t["figures"])
         assert t["rows_ok"] >= 0.90 * t["rows"], (fmt, t["rows_ok"], t["rows"])
         assert t["identity_ok"] >= 0.90 * t["identity"], (fmt, t["identity_ok"], t["identity"])
-        assert t["flaws_found"] >= 0.75 * t["flaws"], (fmt, t["flaws_found"], t["flaws"])
+        assert t["flaws_found"] >= 0.85 * t["flaws"], (fmt, t["flaws_found"], t["flaws"])
 
 
 def test_accuracy_on_text_copies_word_files_and_pages(tmp_path):
@@ -283,6 +283,24 @@ def test_a_target_missed_while_the_report_says_all_was_done(tmp_path):
             "1.发放燃油补贴人次数：年初指标值不低于180人，全年实际完成值164人。\n")
     found = {f["id"] for f in audit_document(_write(tmp_path, "t.txt", text))["findings"]}
     assert "audit.target_missed_called_complete" in found
+
+
+@pytest.mark.parametrize("text, found", [
+    ("共实施项目15个，年初批复预算8个项目，年中新增8个项目。", True),
+    ("共实施项目16个，年初批复预算8个项目，年中新增8个项目。", False),
+])
+def test_a_count_of_projects_against_its_two_parts(tmp_path, text, found):
+    record = audit_document(_write(tmp_path, "c.txt", f"某中心2024年度项目支出绩效自评报告\n\n{text}\n"))
+    assert ("audit.count_mismatch" in {f["id"] for f in record["findings"]}) is found
+
+
+@pytest.mark.parametrize("text, found", [
+    ("实施养护工程380公里，完成总投资5964万元，至9月底完成200.031公里，完工率100%。", True),
+    ("实施养护工程380公里，完成总投资5964万元，至9月底完成380公里，完工率100%。", False),
+])
+def test_a_plan_called_done_with_another_quantity(tmp_path, text, found):
+    record = audit_document(_write(tmp_path, "p.txt", f"某局2021年度项目支出绩效自评报告\n\n{text}\n"))
+    assert ("audit.stated_twice" in {f["id"] for f in record["findings"]}) is found
 
 
 def test_a_unit_slip_is_found_from_the_arithmetic(tmp_path):
