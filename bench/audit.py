@@ -1,6 +1,12 @@
-"""Benchmark `evalkit audit`: seconds for 100 documents, and precision/recall per finding type on the corpus.
+"""Benchmark `evalkit audit`: seconds for 100 documents, precision/recall per finding type on the corpus,
+and accuracy on the corpus modelled on published documents.
 
-    python bench/audit.py [--count 100] [--jobs N] [--out bench/out/audit]
+    python bench/audit.py [--count 100] [--jobs N] [--out bench/out/audit] [--real-only]
+
+The accuracy part renders every document of tests/fixtures/audit/real/*.yaml as .txt (in the text-copy
+shape its page gives), .docx (real merged cells), .pdf (LibreOffice from that .docx) and .html, audits
+each, and prints per format and overall: figures read correctly (value and role), indicator rows read
+correctly, kind/year/unit, flaws found, false alarms and documents refused, against each document's truth.
 
 The documents are the corpus (tests/fixtures/audit/corpus/*.yaml) rendered as .txt, .docx, .pdf and
 .html, plus the shared seed report when it is there, repeated up to --count. Rendering is not timed;
@@ -26,6 +32,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from audit_corpus import load_corpus, render, seed_path  # noqa: E402
+from audit_real_corpus import FORMATS as REAL_FORMATS  # noqa: E402
+from audit_real_corpus import SHAPES, load_real, measure, render_real, to_text  # noqa: E402
 
 from evalkit.audit import audit_paths  # noqa: E402
 
@@ -38,9 +46,13 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "audit"))
+    parser.add_argument("--real-only", action="store_true", help="only the accuracy on published documents")
     args = parser.parse_args()
     out = Path(args.out)
     shutil.rmtree(out, ignore_errors=True)
+    real_accuracy(out / "real")
+    if args.real_only:
+        return
     source = out / "corpus"
     corpus = load_corpus()
     started = time.perf_counter()
@@ -90,6 +102,66 @@ def main() -> None:
     total_tp, total_fp, total_fn = sum(tp.values()), sum(fp.values()), sum(fn.values())
     print(f"  {'all':42} {total_tp:>4} {total_fp:>4} {total_fn:>4} "
           f"{total_tp / max(1, total_tp + total_fp):>9.2f} {total_tp / max(1, total_tp + total_fn):>7.2f}")
+
+
+def real_accuracy(folder: Path) -> None:
+    """Accuracy on the corpus modelled on published documents, per format and overall."""
+    docs = load_real()
+    started = time.perf_counter()
+    made = render_real(docs, folder, REAL_FORMATS)
+    print(f"rendered {len(made)} documents modelled on published ones in {time.perf_counter() - started:.1f}s")
+    by_id = {d["id"]: d for d in docs}
+    keys = ("figures_ok", "figures", "rows_ok", "rows", "identity_ok", "identity", "flaws_found", "flaws")
+    totals: dict[str, Counter] = {}
+    alarms: dict[str, Counter] = {}
+    for (doc_id, fmt), path in sorted(made.items()):
+        from evalkit.audit.report import audit_document
+
+        m = measure(by_id[doc_id], audit_document(path))
+        t = totals.setdefault(fmt, Counter())
+        for k in keys:
+            t[k] += m[k]
+        t["documents"] += 1
+        t["refused"] += m["refused"]
+        t["false_alarms"] += len(m["false_alarms"])
+        alarms.setdefault(fmt, Counter()).update(m["false_alarms"])
+    totals["all"] = sum(totals.values(), Counter())
+    alarms["all"] = sum(alarms.values(), Counter())
+
+    def pct(a: int, b: int) -> str:
+        return f"{a}/{b} ({a / b * 100:.1f} %)" if b else "—"
+
+    print(f"\naccuracy on {len(docs)} documents modelled on published ones (tests/fixtures/audit/real)")
+    print(f"  {'format':6} {'figures (value, role)':>22} {'indicator rows':>20} {'kind/year/unit':>18} "
+          f"{'flaws found':>18} {'false alarms':>12} {'refused':>8}")
+    for fmt in (*REAL_FORMATS, "all"):
+        t = totals.get(fmt)
+        if not t:
+            continue
+        print(f"  {fmt:6} {pct(t['figures_ok'], t['figures']):>22} {pct(t['rows_ok'], t['rows']):>20} "
+              f"{pct(t['identity_ok'], t['identity']):>18} {pct(t['flaws_found'], t['flaws']):>18} "
+              f"{t['false_alarms']:>12} {t['refused']:>8}")
+    if alarms["all"]:
+        print("  false alarms by finding: " + ", ".join(f"{k} {v}" for k, v in alarms["all"].most_common()))
+    # every document with a table as a text copy in every shape a page gives
+    from evalkit.audit.report import audit_document
+
+    tabled = [d for d in docs if any("table" in b for b in d["blocks"])]
+    print(f"\n  text copies of the {len(tabled)} documents with tables, in every shape:")
+    for shape in SHAPES:
+        t = Counter()
+        for doc in tabled:
+            path = folder / f"{doc['id']}.{shape}.txt"
+            path.write_text(to_text(doc, shape), encoding="utf-8")
+            m = measure(doc, audit_document(path))
+            for k in keys:
+                t[k] += m[k]
+            t["false_alarms"] += len(m["false_alarms"])
+            t["refused"] += m["refused"]
+        print(f"  {shape:12} {pct(t['figures_ok'], t['figures']):>22} {pct(t['rows_ok'], t['rows']):>20} "
+              f"{pct(t['identity_ok'], t['identity']):>18} {pct(t['flaws_found'], t['flaws']):>18} "
+              f"{t['false_alarms']:>12} {t['refused']:>8}")
+    print()
 
 
 if __name__ == "__main__":

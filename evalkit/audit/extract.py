@@ -37,6 +37,10 @@ PERCENT = re.compile(rf"{_PLAIN}(?P<n>-?{NUMBER})%")
 #: A heading number: （一） 一、 1. — the ones the duplicate check and the goals read.
 SECTION = re.compile(r"^[（(](?P<n>[一二三四五六七八九十]{1,3})[）)]")
 TOP_SECTION = re.compile(r"^(?P<n>[一二三四五六七八九十]{1,3})、")
+#: A whole cell an OCR engine garbled: IO for 10, M.8万元 for 14.8万元.
+OCR_CELL = re.compile(r"(?=[0-9.]*[OolI]|[A-Z]\.)(?:[0-9OolI]{2,4}|[A-Z]\.[0-9]+)(?:万元|元|%|分|人|个)?")
+#: A number whose separators are garbled (7,00.0,77): neither thousands nor decimals read.
+MALFORMED = re.compile(r"[0-9]+(?:,[0-9]+)*\.[0-9]+,[0-9]+|[0-9]+,[0-9]{1,2}\.[0-9]+(?:,[0-9]+)?")
 UNITS = ("%", "万元", "元", "件", "次", "天", "个", "人次", "人", "篇", "项", "小时", "分钟", "家", "户", "场", "期",
          "份", "台", "套", "所", "批", "条", "名", "分", "年", "月", "日", "周", "公里", "平方米", "亩", "册", "宗")
 UPPER = ("≥", ">=", "不低于", "不少于", "大于等于", "及以上", "以上", "达到", "超过", "高于")
@@ -312,6 +316,8 @@ def _component_at(text: str, ex: Extracted | None = None) -> str | None:
     for key, spec in patterns()["components"].items():
         for name in spec["names"]:
             i = head.find(name)
+            if i > 0 and any(head[:i].endswith(w) for w in patterns().get("component_not_after", ())):
+                continue
             if i >= 0 and (best is None or i < best[0] or (i == best[0] and len(name) > len(best[2]))):
                 best = (i, key, name)
     if best and ex is not None:
@@ -322,13 +328,15 @@ def _component_at(text: str, ex: Extracted | None = None) -> str | None:
 def _label_before(text: str, pos: int, labels, *, window: int = 14, floor: int = 0) -> str | None:
     """The label that ends closest before ``pos`` (within ``window`` characters, after ``floor``)."""
     best = None
-    lo = max(floor, pos - window - 12)
+    lo = max(floor, pos - window - 44)
     chunk = text[lo:pos]
     for word, key in labels:
         i = chunk.rfind(word)
         if i >= 0:
             end = lo + i + len(word)
-            if pos - end <= window and (best is None or end > best[0] or (end == best[0] and len(word) > best[2])):
+            # a quoted name between the label and the amount (年初预算安排“某工程”项目174万元) does not count
+            quoted = sum(len(q) for q in re.findall(r"“[^”]{1,30}”", text[end:pos]))
+            if pos - end - quoted <= window and (best is None or end > best[0] or (end == best[0] and len(word) > best[2])):
                 best = (end, key, len(word))
     return best[1] if best else None
 
@@ -346,11 +354,16 @@ def _budget(para: _Para, ex: Extracted) -> None:
         floor = 0
         for m in AMOUNT.finditer(seg):
             measure = _label_before(seg, m.start(), labels, floor=floor)
+            # a list of parts in one clause (人员经费支出…，公用经费支出…): each amount takes the part named
+            # between it and the amount before it
+            lead = re.split(r"[,:、]", seg[floor:m.start()])[-1][-16:]
+            named = _component_at(lead, ex) if floor else None
+            local = f"component.{named}" if named else prefix
             floor = m.end()
             if measure is None:
                 continue
             value = to_wan(Decimal(m.group("n")), m.group("u"))
-            ex.figures.append(Figure(f"{prefix}.{measure}", value, para.norm.original(para.text, a + m.start(), a + m.end()),
+            ex.figures.append(Figure(f"{local}.{measure}", value, para.norm.original(para.text, a + m.start(), a + m.end()),
                                      para.quote(a + m.start(), a + m.end()), "万元"))
         for m in PERCENT.finditer(seg):
             if _label_before(seg, m.start(), rate_labels, window=6) and not re.search(r"结转结余率", seg[max(0, m.start() - 8):m.start()]):
@@ -572,21 +585,16 @@ def _marker_kind(text: str) -> str:
 
 
 def _lists(para: _Para, ex: Extracted) -> None:
-    """A total followed by 其中 and the amounts of its parts, in one sentence."""
+    """A total followed by 其中 and the amounts of its parts, in one sentence and one level of brackets
+    (``lists.list_claims``)."""
+    from .lists import list_claims
+
     text = para.norm.text
     budget_words = [word(w) for ws in patterns()["budget"].values() for w in ws]
-    for a, b in _segments(text):
-        seg = text[a:b]
-        i = seg.find("其中")
-        if i < 0:
-            continue
-        totals = [m for m in AMOUNT.finditer(seg) if m.end() <= i]
-        parts = [m for m in AMOUNT.finditer(seg) if m.start() > i]
-        if not totals or len(parts) < 2:
-            continue
-        if any(w in seg[i:] for w in budget_words):
+    for _, _, (total, parts, a) in list_claims(text):
+        listed = text[a + total.end(): a + parts[-1].end()]
+        if any(w in listed for w in budget_words):
             continue  # budget parts are checked as components
-        total = totals[-1]
         values = tuple(to_wan(Decimal(m.group("n")), m.group("u")) for m in parts)
         ex.claims.append(Claim("list_total", to_wan(Decimal(total.group("n")), total.group("u")), values,
                                para.quote(a + total.start(), a + parts[-1].end()),
@@ -604,8 +612,8 @@ def parse_target(text: str) -> tuple[str, Decimal | None, str | None]:
     """
     t = normalise(text).text
     m = re.search(NUMBER, t)
-    if not m:
-        return "qualitative", None, None
+    if not m or re.search(r"(?:19|20)[0-9]{2}年[0-9]{1,2}月|[A-Za-z]\.?[0-9]|[0-9][A-Za-z]", t):
+        return "qualitative", None, None  # a date (2021年12月完成) or OCR noise (M.8万元) is not a number
     rest = t[m.end():]
     unit = next((u for u in sorted(UNITS, key=len, reverse=True) if rest.startswith(u)), None)
     if unit is None and rest[:1] and "\u4e00" <= rest[0] <= "\u9fff" and not rest.startswith(("及", "以")):
@@ -719,19 +727,32 @@ def _table(table: Table, ex: Extracted) -> None:
         for c, cell in enumerate(row):
             for m in OCR_NOISE.finditer(normalise(cell).text):
                 ex.unreadable.append(Figure("unreadable", None, m.group(0), _cell_quote(table, r, c)))
+            if (OCR_CELL.fullmatch(normalise(cell).text) or MALFORMED.fullmatch(normalise(cell).text)) \
+                    and not OCR_NOISE.search(normalise(cell).text):
+                ex.unreadable.append(Figure("unreadable", None, cell.strip(), _cell_quote(table, r, c)))
             t = normalise(cell).text
             if any(word(w) in t for w in p["template"]):
                 ex.template.append(_cell_quote(table, r, c))
-    for h, header in enumerate(table.rows[:3]):
-        ind = _columns(header, p["indicator_columns"])
-        if "name" in ind and "target" in ind:
-            _indicator_table(table, h, ind, ex)
-            return
-        bud = _columns(header, p["budget_columns"])
-        if "executed" in bud and ("adjusted" in bud or "initial" in bud):
-            _budget_table(table, h, bud, ex)
-            return
-    _key_values(table, ex)
+    from .tables import blocks, header_columns
+
+    found = blocks(table.rows)
+    read = False
+    for blk in found:
+        header = table.rows[blk.header]
+        if blk.kind == "indicators":
+            ind = header_columns(header, p["indicator_columns"])
+            if "name" in ind and ("target" in ind or "actual" in ind):
+                _indicator_table(table, blk.header, ind, ex, end=blk.end)
+                read = True
+        elif blk.kind == "funds":
+            bud = header_columns(header, p["budget_columns"])
+            if "executed" in bud and ("adjusted" in bud or "initial" in bud):
+                _budget_table(table, blk.header, bud, ex, end=blk.end)
+                read = True
+    if not read:
+        _key_values(table, ex)
+    elif found[0].header > 0:  # the form's head: 项目名称 | … | 主管部门 | … above its first block
+        _key_values(Table(table.rows[: found[0].header], table.location), ex)
 
 
 def _component_key(text: str) -> str | None:
@@ -744,9 +765,9 @@ def _component_key(text: str) -> str | None:
     return best[0] if best else None
 
 
-def _budget_table(table: Table, h: int, cols: dict, ex: Extracted) -> None:
+def _budget_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:
     rows = []
-    for r in range(h + 1, len(table.rows)):
+    for r in range(h + 1, len(table.rows) if end is None else end):
         row = table.rows[r]
         label = " ".join(c for c in row[: min(cols.values())] if c) or row[0]
         total = _is_total((label,)) or (not rows and _component_key(label) is None)
@@ -767,11 +788,13 @@ def _budget_table(table: Table, h: int, cols: dict, ex: Extracted) -> None:
     # the parts against the total row are checked as budget components (checks.component_sums)
 
 
-def _indicator_table(table: Table, h: int, cols: dict, ex: Extracted) -> None:
+def _indicator_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:
     header = table.rows[h]
     tier1 = tier2 = ""
     sums = []
-    for r in range(h + 1, len(table.rows)):
+    for r in range(h + 1, len(table.rows) if end is None else end):
+        if sums and sums[-1][2]:
+            break  # rows under 总分 (填表人, 填报日期) are not indicators
         row = table.rows[r] + ("",) * (len(header) - len(table.rows[r]))
 
         def cell(key, row=row):
@@ -785,6 +808,8 @@ def _indicator_table(table: Table, h: int, cols: dict, ex: Extracted) -> None:
         name = cell("name")
         if not name or name == normalise(header[cols["name"]]).text:
             continue
+        if not any(cell(k) for k in ("target", "actual", "weight", "score")):
+            continue  # a label row inside the block (a sub-heading), not an indicator
         weight, score = _num(cell("weight")), _num(cell("score"))
         coef = _num(cell("coefficient"))
         ir = IndicatorRow(name=re.sub(r"\s+", "", name), target=cell("target"), actual=cell("actual") or None,
@@ -816,7 +841,8 @@ UNIT_LABELS = ("部门名称", "单位名称", "实施单位", "主管部门", "
 KEY_VALUE = {"自评得分": "reported.score", "自评总分": "reported.score", "总分": "reported.score",
              "评价等级": "reported.grade", "自评等级": "reported.grade", "年初预算数": "budget.initial",
              "全年预算数": "budget.adjusted", "全年执行数": "budget.executed", "预算执行率": "budget.rate",
-             "编制人数": "staff.authorised", "在职人数": "staff.serving", "离退休人数": "staff.retired"}
+             "编制人数": "staff.authorised", "在职人数": "staff.serving", "离退休人数": "staff.retired",
+             "人员编制": "staff.authorised", "编制数": "staff.authorised", "实有人数": "staff.serving"}
 
 
 def _key_values(table: Table, ex: Extracted) -> None:

@@ -65,6 +65,13 @@ def _level(actual: str | None) -> str | None:
     return None
 
 
+def _restates(row: IndicatorRow) -> str | None:
+    """达成 when a qualitative actual repeats its target word for word (符合相关文件要求 → 符合相关文件要求)."""
+    if row.actual and normalise(row.actual).text == normalise(row.target).text:
+        return "达成"
+    return None
+
+
 def _indicator(row: IndicatorRow, key: str, m: Mapped, index: int, scheme: Scheme) -> dict:
     direction, target, unit = parse_target(row.target)
     unit = row.unit or unit
@@ -83,7 +90,7 @@ def _indicator(row: IndicatorRow, key: str, m: Mapped, index: int, scheme: Schem
             item["tier"] = tier
     if direction == "qualitative":
         item["target"] = row.target
-        level = _level(row.actual)
+        level = _level(row.actual) or _restates(row)
         if level:
             item["level"] = level
             if row.score is not None and row.weight:

@@ -143,10 +143,17 @@ def _figures(record: dict) -> str:
         f = next(x for x in figures if x["key"] == key)
         rows.append(f"<tr><td>{escape(key_words(key))}</td><td>{escape(_printed(f['printed']))}</td>"
                     f"<td>{escape(f['where'])}</td></tr>")
-    n = len(record["extracted"]["indicators"])
-    rows.append(f"<tr><td>绩效指标</td><td>{n}项</td><td>—</td></tr>")
+    rows.append(f"<tr><td>绩效指标</td><td>{escape(_indicator_words(record))}</td><td>—</td></tr>")
     return ("<table><thead><tr><th>项目</th><th>报告所列</th><th>出处</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
+
+
+def _indicator_words(record: dict) -> str:
+    """How many indicators were read, said as fact only when the whole document was read."""
+    cov = record.get("coverage")
+    if not cov:
+        return f"{len(record['extracted']['indicators'])}项"
+    return cov["words"].removeprefix("读出指标") if not cov["partial"] else cov["words"]
 
 
 def _printed(text: str) -> str:
@@ -191,7 +198,7 @@ def audit_page(record: dict) -> str:
                 + _reproduction({**record, "findings": []}))
         return _page(f"审核意见：{name}", body)
     doc = record["document"]
-    kind = "项目支出绩效自评" if doc["kind"] == "project" else "部门整体支出绩效自评"
+    kind = {"project": "项目支出绩效自评", "special": "专项资金绩效自评"}.get(doc["kind"], "部门整体支出绩效自评")
     title = doc["title"] or name
     body = (f"<h1>绩效自评材料审核意见</h1><p class='meta'>被审核材料：{escape(name)}<br>"
             f"{escape(title)}（{kind}{'，' + str(doc['year']) + '年度' if doc['year'] else ''}）</p>"
@@ -217,15 +224,16 @@ def index_page(records: list[dict], links: dict[str, str]) -> str:
             doc = r["document"]
             status = "已审核"
             unit, year = doc.get("department") or "—", f"{doc['year']}年度" if doc.get("year") else "—"
+            read = (r.get("coverage") or {}).get("words", "—")
         else:
-            status, unit, year = f"无法审核：{r['refused']['reason_words']}", "—", "—"
+            status, unit, year, read = f"无法审核：{r['refused']['reason_words']}", "—", "—", "—"
         c = r["counts"]
         rows.append(f"<tr><td class='num'>{n}</td><td>{shown}</td><td>{escape(unit)}</td><td>{escape(year)}</td>"
                     f"<td class='num'>{c['error']}</td><td class='num'>{c['warning']}</td><td class='num'>{c['info']}</td>"
-                    f"<td>{escape(status)}</td></tr>")
+                    f"<td>{escape(read)}</td><td>{escape(status)}</td></tr>")
     audited = sum(1 for r in records if r["status"] == "audited")
     body = ("<h1>绩效自评材料审核汇总</h1>"
             f"<p class='meta'>共{len(records)}份材料，已审核{audited}份，无法审核{len(records) - audited}份；按错误数排序</p>"
             "<table><thead><tr><th>序号</th><th>材料</th><th>单位</th><th>年度</th><th>错误</th><th>警告</th><th>提示</th>"
-            "<th>状态</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+            "<th>读取情况</th><th>状态</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
     return _page("绩效自评材料审核汇总", body)

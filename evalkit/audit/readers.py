@@ -20,6 +20,7 @@ from pathlib import Path
 from statistics import median
 
 from .document import Document, DocumentRefused, Location, Paragraph, Table
+from .tables import HEAD_LABELS, align_spaced, cells_to_tables, header_run, pairs_table, split_line
 
 #: Largest file read at all (a published report with scans stays well below).
 MAX_BYTES = 64 * 1024 * 1024
@@ -130,21 +131,20 @@ def _read_txt(path: Path, shown: str) -> Document:
 
 
 def _is_table_line(line: str) -> bool:
-    return line.count("\t") >= 2 or (line.count("|") >= 3 and line.strip().startswith("|"))
+    return split_line(line) is not None
 
 
 def _cells(line: str) -> tuple[str, ...]:
-    if "\t" in line:
-        return tuple(c.strip() for c in line.split("\t"))
-    return tuple(c.strip() for c in line.strip().strip("|").split("|"))
+    return split_line(line) or (line.strip(),)
 
 
-def read_text(text: str, shown: str) -> Document:
+def read_text(text: str, shown: str, fmt: str = "txt") -> Document:
     """Paragraphs (blank-line separated, or a line that opens a numbered item) and tables (lines of
-    tab- or ``|``-separated cells) of plain text, located by line."""
+    cells separated by `` | ``, tabs or runs of spaces; or one cell per line under a header of a form's
+    column words), located by line."""
     blocks: list = []
     para: list[tuple[int, str]] = []
-    table: list[tuple[int, tuple[str, ...]]] = []
+    table: list[tuple[int, tuple[str, ...], bool]] = []
 
     def flush_para():
         if para:
@@ -154,14 +154,28 @@ def read_text(text: str, shown: str) -> Document:
 
     def flush_table():
         if table:
-            rows = tuple(r for _, r in table if not all(set(c) <= set("-: ") for c in r))
-            blocks.append(Table(rows, Location(line=table[0][0])))
+            if len(table) == 1 and table[0][2]:  # one line of spaced words is prose, not a table
+                para.append((table[0][0], text_lines[table[0][0] - 1].rstrip()))
+                flush_para()
+            else:
+                if table[0][2]:  # laid out with spaces: cells by their column positions
+                    rows = tuple(align_spaced([text_lines[n - 1] for n, _, _ in table]))
+                else:
+                    rows = tuple(r for _, r, _ in table if not all(set(c) <= set("-: ") for c in r))
+                blocks.append(Table(rows, Location(line=table[0][0])))
             table.clear()
 
-    for number, line in enumerate(text.splitlines(), 1):
-        if _is_table_line(line):
+    text_lines = text.splitlines()
+    for number, line in enumerate(text_lines, 1):
+        cells = split_line(line)
+        if cells is None and table and table[-1][2] and line.startswith("    ") and line.strip():
+            cells = (line.strip(),)  # an indented line inside a table laid out with spaces: a row of one cell
+        if cells is not None:
             flush_para()
-            table.append((number, _cells(line)))
+            spaced = "|" not in line and "\t" not in line
+            if table and table[-1][2] != spaced:
+                flush_table()
+            table.append((number, cells, spaced))
             continue
         flush_table()
         if not line.strip():
@@ -173,13 +187,95 @@ def read_text(text: str, shown: str) -> Document:
             para.append((number, line.rstrip()))
     flush_para()
     flush_table()
-    return _finish(shown, "txt", blocks)
+    return _finish(shown, fmt, _cell_per_line(blocks))
+
+
+def _cell_per_line(blocks: list) -> list:
+    """Paragraphs that are a form copied one cell per line (blank lines between), or run together on one
+    line, become its tables: the head, the funds block and the indicator block."""
+    out: list = []
+    i = 0
+    while i < len(blocks):
+        b = blocks[i]
+        if not isinstance(b, Paragraph):
+            out.append(b)
+            i += 1
+            continue
+        cells, owners = [], []
+        j = i
+        while j < len(blocks) and isinstance(blocks[j], Paragraph):
+            parts = _cells_of(blocks[j].text)
+            if parts is None:
+                break
+            cells += parts
+            owners += [j] * len(parts)
+            j += 1
+        start = next((k for k in range(len(cells)) if header_run(cells, k) >= 3), None)
+        if start is None:
+            found = pairs_table(cells)
+            if found is None or owners[found[0]] != i:
+                out.append(b)
+                i += 1
+                continue
+            first, end, pairs = found
+            out.append(Table(tuple(pairs), Location()))
+            i = owners[end - 1] + 1
+            continue
+        head = max((k for k in range(start) if _word_starts(cells[k], HEAD_LABELS)), default=None)
+        first = head if head is not None else start
+        first = next((k for k in range(first + 1) if _word_starts(cells[k], HEAD_LABELS)), first)
+        tables, used = cells_to_tables(cells[first:])
+        if not tables:
+            out.append(b)
+            i += 1
+            continue
+        before = owners[first] if first < len(owners) else j
+        out.extend(blocks[i:before])  # paragraphs before the form stay paragraphs
+        if first and owners[first - 1] == owners[first]:  # a title on the same line as the form
+            lead = " ".join(cells[k] for k in range(first) if owners[k] == owners[first])
+            out.append(Paragraph(lead, blocks[owners[first]].location, blocks[owners[first]].lines[:1]))
+        out.extend(Table(tuple(rows), Location()) for rows in tables)  # rows rebuilt: no source line per row
+        last = first + used
+        rest = owners[last] if last < len(owners) else j
+        if last < len(owners) and owners[last - 1] == owners[last]:  # text after the form on its last line
+            tail = " ".join(cells[k] for k in range(last, len(cells)) if owners[k] == owners[last])
+            out.append(Paragraph(tail, blocks[rest].location, blocks[rest].lines[:1]))
+            rest += 1
+        i = max(rest, i + 1)
+    return out
+
+
+def _cells_of(text: str) -> list[str] | None:
+    """A paragraph as cells: its lines (short ones, a cell each), or one long line run together whose
+    words are cells; None for a paragraph of prose."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    if len(lines) == 1 and len(lines[0]) > 60:
+        words = lines[0].split()
+        if len(words) >= 12 and sum(1 for w in words if header_run(words, words.index(w)) >= 1) >= 3:
+            return words
+    if any(len(ln) > 90 for ln in lines):
+        return None
+    return lines
+
+
+def _word_starts(cell: str, words) -> bool:
+    from .text import normalise
+
+    return normalise(cell).text.startswith(words)
 
 
 def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> Document:
-    """Join paragraphs a page break split, number paragraphs and tables, drop empty ones."""
+    """Join paragraphs a page break split, and the rows of a table a page break split (a table on the
+    next page with the same columns and no header of its own); number paragraphs and tables, drop empty
+    ones."""
     joined: list = []
     for b in blocks:
+        prev = joined[-1] if joined else None
+        if fmt == "pdf" and isinstance(b, Table) and isinstance(prev, Table) and b.location.page \
+                and prev.location.page and b.location.page == prev.location.page + 1 and b.rows and prev.rows \
+                and len(b.rows[0]) == len(prev.rows[0]) and not _has_header(b):
+            joined[-1] = Table(prev.rows + b.rows, prev.location)
+            continue
         if isinstance(b, Paragraph) and not b.text.strip():
             continue
         prev = joined[-1] if joined else None
@@ -196,6 +292,12 @@ def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> Doc
             n_table += 1
             out.append(replace(b, location=replace(b.location, table=n_table)))
     return Document(shown, fmt, tuple(out), pages)
+
+
+def _has_header(table: Table) -> bool:
+    from .tables import blocks as form_blocks
+
+    return any(b.header <= 1 for b in form_blocks(table.rows))
 
 
 def _continues(before: str, after: str) -> bool:
@@ -380,12 +482,13 @@ def _pdf_page(page, number: int) -> tuple[list, int]:
         rows = tuple(tuple(re.sub(r"\s*\n\s*", "", c or "").strip() for c in row) for row in t.extract())
         if rows and max(len(r) for r in rows) >= 2:
             found.append((t.bbox[1], Table(rows, Location(page=number))))
-            outside = outside.outside_bbox(t.bbox)
+            x0, top, x1, bottom = t.bbox  # a line set tight under the table's bottom border is not the table's
+            outside = outside.outside_bbox((x0 + 1, top + 1, x1 - 1, bottom - 2))
     lines = outside.extract_text_lines(return_chars=False)
     items = sorted([(ln["top"], "line", ln) for ln in lines] + [(top, "table", t) for top, t in found],
                    key=lambda x: x[0])
     pitches = [b["top"] - a["top"] for a, b in zip(lines, lines[1:], strict=False) if 0 < b["top"] - a["top"] < 60]
-    pitch = median(pitches) if pitches else 16
+    pitch = _line_pitch(pitches)
     left = min((ln["x0"] for ln in lines), default=0)
     blocks: list = []
     current: list[str] = []
@@ -409,6 +512,19 @@ def _pdf_page(page, number: int) -> tuple[list, int]:
     return blocks, len(page.chars)
 
 
+def _line_pitch(pitches: list[float]) -> float:
+    """The distance between two lines of one paragraph: the smallest gap that recurs (a text with many
+    short paragraphs has more paragraph gaps than line gaps, so the median is a paragraph gap)."""
+    if not pitches:
+        return 16
+    counts: dict[float, int] = {}
+    for p in pitches:
+        key = int(p * 2 + 0.5) / 2  # half a point apart is the same gap
+        counts[key] = counts.get(key, 0) + 1
+    recurring = [k for k, c in counts.items() if c >= 2]
+    return min(recurring) if recurring else median(pitches)
+
+
 # --- HTML ---------------------------------------------------------------------------------------
 
 BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "dt", "dd", "caption"}
@@ -422,7 +538,7 @@ def _read_html(path: Path, shown: str) -> Document:
     if OWN_PAGE_MARK in raw[:4096]:
         raise DocumentRefused(shown, "not_self_evaluation", "this is a page `evalkit audit` wrote, not a report")
     try:
-        root = lxml.html.document_fromstring(raw)
+        root = lxml.html.document_fromstring(raw, parser=lxml.html.HTMLParser(encoding=_html_encoding(raw)))
     except (etree.ParserError, ValueError) as exc:
         raise DocumentRefused(shown, "corrupt", f"the HTML cannot be parsed ({exc})") from None
     blocks: list = []
@@ -432,15 +548,10 @@ def _read_html(path: Path, shown: str) -> Document:
         if tag in ("script", "style", "head", "template", "noscript"):
             return
         if tag == "table":
-            rows = []
-            for tr in el.iter("tr"):
-                cells = []
-                for td in tr:
-                    if td.tag in ("td", "th"):
-                        cells.append(" ".join(td.text_content().split()))
-                        cells += [""] * (int(td.get("colspan", "1")) - 1 if td.get("colspan", "1").isdigit() else 0)
-                rows.append(tuple(cells))
-            blocks.append(Table(tuple(rows), Location()))
+            blocks.append(Table(html_grid(el), Location()))
+            return
+        if tag == "pre":  # a text copy kept as printed: read it as a .txt file is read
+            blocks.extend(read_text(el.text_content(), shown, "html").blocks)
             return
         if tag in BLOCK_TAGS:
             blocks.append(Paragraph(el.text_content().strip(), Location()))
@@ -454,3 +565,57 @@ def _read_html(path: Path, shown: str) -> Document:
 
     walk(root)
     return _finish(shown, "html", blocks)
+
+
+def _html_encoding(raw: bytes) -> str | None:
+    """The page's declared charset, else UTF-8 when it decodes, else GB18030 (a page saved without a
+    charset is not Latin-1, whatever a browser's default)."""
+    m = re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", raw[:4096])
+    if m:
+        return None  # lxml reads the declaration itself
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def html_grid(table) -> tuple[tuple[str, ...], ...]:
+    """A ``<table>``'s cells on its grid: a ``colspan`` cell leaves '' to its right, a ``rowspan`` cell
+    '' below it (as a merged Word cell reads), so the name above is carried down by the block's reader."""
+    rows: list[list[str]] = []
+    pending: dict[int, int] = {}  # column → rows still covered by a rowspan from above
+    for tr in table.iter("tr"):
+        if next(tr.iterancestors("table"), None) is not table:
+            continue  # a row of a table nested in a cell
+        row: list[str] = []
+        col = 0
+        for td in tr:
+            if td.tag not in ("td", "th"):
+                continue
+            col = _skip_covered(row, col, pending)
+            span = _span(td.get("colspan"))
+            down = _span(td.get("rowspan"))
+            row.append(" ".join(td.text_content().split()))
+            row += [""] * (span - 1)
+            for k in range(col, col + span):
+                if down > 1:
+                    pending[k] = down - 1
+            col += span
+        _skip_covered(row, col, pending)
+        rows.append(row)
+    return tuple(tuple(r) for r in rows)
+
+
+def _skip_covered(row: list[str], col: int, pending: dict[int, int]) -> int:
+    """Blank cells for the columns a rowspan from above still covers; the next free column."""
+    while pending.get(col, 0) > 0:
+        row.append("")
+        pending[col] -= 1
+        col += 1
+    return col
+
+
+def _span(value) -> int:
+    text = (value or "1").strip()
+    return max(1, min(int(text), 200)) if text.isdigit() else 1

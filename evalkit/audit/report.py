@@ -25,10 +25,14 @@ from pathlib import Path
 from ..core.findings import SEVERITIES
 from ..core.provenance import version_of
 from .checks import audit_checks, finding_dict
+from .coverage import coverage, drop_cut_row, identify
 from .document import REASONS, DocumentRefused
 from .extract import extract
 from .mapping import params_mapping
 from .readers import MAX_BYTES, read_document
+from .table_checks import table_findings, withheld
+from .tables import blocks
+from .text import fold
 
 AUDIT_SCHEMA = "evalkit-audit/v1"
 #: Words a self-evaluation cannot do without; a document with none of them is refused.
@@ -40,16 +44,20 @@ def audit_document(path: str | Path, *, shown: str | None = None) -> dict:
     shown = shown or str(path)
     try:
         doc = read_document(path, shown=shown)
-        head = doc.text()[:6000]
-        if not all(any(w in head for w in group) for group in SELF_EVALUATION_WORDS):
+        head = fold(doc.text()[:6000])
+        if not all(any(w in head for w in group) for group in SELF_EVALUATION_WORDS) and not _is_form(doc):
             raise DocumentRefused(shown, "not_self_evaluation",
                                   "this does not look like a performance self-evaluation (no 绩效 … 自评/评价 in "
                                   "its opening); expected a 部门整体支出 or 项目支出 绩效自评 report or table")
     except DocumentRefused as exc:
         return refused_record(shown, exc.reason, str(exc), path=path)
     ex = extract(doc)
+    identify(doc, ex)
+    cov = drop_cut_row(doc, ex, coverage(doc, ex))
     mapped = params_mapping(ex)
     findings, skipped = audit_checks(ex, mapped)
+    findings = withheld(findings + table_findings(doc, ex, cov, findings), cov, ex)
+    findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     return {
         "schema": AUDIT_SCHEMA,
         "source": shown,
@@ -59,12 +67,18 @@ def audit_document(path: str | Path, *, shown: str | None = None) -> dict:
         "document": {"title": ex.title, "kind": ex.kind, "department": ex.department, "year": ex.year,
                      "scheme": mapped.scheme.id},
         "extracted": ex.to_dict(),
+        "coverage": cov,
         "findings": [finding_dict(f) for f in findings],
         "counts": {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES},
         "skipped": [asdict(s) for s in skipped],
         "draft": {"params": _jsonable(mapped.mapping), "missing": mapped.missing, "notes": mapped.notes},
         "provenance": _provenance(path),
     }
+
+
+def _is_form(doc) -> bool:
+    """A 自评表 without the words in its opening (单位名称：… 填报日期：…) is still a form: an indicator block."""
+    return any(b.kind == "indicators" for t in doc.tables for b in blocks(t.rows))
 
 
 def refused_record(shown: str, reason: str, message: str, *, path=None) -> dict:

@@ -23,10 +23,9 @@ def _lines(records: list[dict], quotes: bool) -> list[str]:
             continue
         c, doc = r["counts"], r["document"]
         what = " ".join(x for x in (doc.get("department") or "", f"{doc['year']}" if doc.get("year") else "",
-                                    "project" if doc["kind"] == "project" else "department") if x)
+                                    doc["kind"]) if x)
         out.append(f"{r['source']} ({r['format']}, {what}): {c['error']} error, {c['warning']} warning, "
-                   f"{c['info']} info; {len(r['extracted']['figures'])} figures, "
-                   f"{len(r['extracted']['indicators'])} indicators read")
+                   f"{c['info']} info; {len(r['extracted']['figures'])} figures, {_read(r)}")
         for f in sorted(r["findings"], key=lambda f: SEVERITIES.index(f["severity"])):
             out.append(f"  {MARKS[f['severity']]} [{f['location']['where']}] {f['message']}")
             for q in f.get("quotes", [])[:2] if quotes else ():
@@ -37,6 +36,16 @@ def _lines(records: list[dict], quotes: bool) -> list[str]:
                         at = b
                 out.append(f"        “{_short(text + snippet[at:], q['mark'][0])}”")
     return out
+
+
+def _read(record: dict) -> str:
+    """How many indicators were read, as fact only when the document was read whole."""
+    cov, n = record.get("coverage") or {}, len(record["extracted"]["indicators"])
+    if not cov.get("partial"):
+        return f"{n} indicators read"
+    listed = f" of {cov['indicators_listed']} listed" if cov.get("indicators_listed", n) > n else ""
+    cut = ", the copy stops before 总分" if cov.get("truncated") else ""
+    return f"{n} indicators read{listed} (partial reading{cut})"
 
 
 def _short(text: str, around: int, limit: int = 90) -> str:

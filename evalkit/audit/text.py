@@ -23,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from ..core.numbers import NumberFormatError, parse_number
 
@@ -66,7 +67,7 @@ def normalise(text: str) -> Normalised:
             mapped = mapped if len(mapped) == 1 else ch
         out.append(mapped)
         where.append(i)
-    joined = "".join(out)
+    joined = fold("".join(out))
     # thousands separators inside a number: 9,593.18 → 9593.18 (keep the offsets aligned)
     keep = [True] * len(joined)
     for m in re.finditer(r"(?<![0-9.])[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", joined):
@@ -76,6 +77,26 @@ def normalise(text: str) -> Normalised:
     text_out = "".join(c for c, k in zip(joined, keep, strict=True) if k)
     offsets = tuple(w for w, k in zip(where, keep, strict=True) if k)
     return Normalised(text_out, offsets)
+
+
+@cache
+def _traditional() -> dict[int, str]:
+    from importlib import resources
+
+    import yaml
+
+    data = yaml.safe_load((resources.files("evalkit.audit") / "patterns.yaml").read_text(encoding="utf-8"))
+    return {ord(pair[0]): pair[1] for pair in data["traditional"].split()}
+
+
+def fold(text: str) -> str:
+    """Traditional characters folded to simplified, one for one (offsets stay aligned): for matching
+    words only; a quote is always the text as printed.
+
+    >>> fold("項目支出績效自評表")
+    '项目支出绩效自评表'
+    """
+    return text.translate(_traditional())
 
 
 NUMBER = r"[0-9]+(?:\.[0-9]+)?"

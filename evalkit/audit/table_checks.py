@@ -1,0 +1,350 @@
+"""Checks on what a form's tables hold, beside the core's rules (``checks``): the funds block's total row
+against its sources, the execution score against 分值 × min(执行率, 100%) to the cent and over-execution
+scored in full, a row that scores the budget execution again, staff against posts, a low execution rate
+described as normal, a report dated before the year it evaluates has ended. Checks that add a table's
+rows up are withheld when the document was read only in part (:func:`withheld`), so a truncated copy
+never gives a false error.
+
+>>> words = [f.id for f in withheld([type("F", (), {"id": "weights.sum_mismatch"})()], {"truncated": True})]
+>>> words
+[]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from ..core.findings import Finding
+from ..core.numbers import exact, round_half_up
+from .document import Document, Table
+from .extract import Extracted, _cell_quote, parse_target, patterns
+from .tables import blocks, header_columns
+from .text import NUMBER, fold, normalise, number
+
+#: Findings that add a table's rows or weights up: withheld when the document was not read whole.
+TOTAL_DEPENDENT = ("weights.sum_mismatch", "audit.total_score_mismatch", "audit.total_row_mismatch",
+                   "audit.weight_concentration", "audit.total_vs_rows", "audit.count_mismatch", "score.mismatch",
+                   "score.unverifiable", "grade.mismatch", "grade.inconsistent_with_reported_score")
+#: Words that call the year's work normal or well done.
+#: Words that say every target was met.
+CALLED_COMPLETE = ("已按计划完成目标", "全部完成", "均已完成", "均按要求完成", "达到预期效果", "圆满完成", "全面完成",
+                   "完全符合预期", "均已达到")
+CALLED_NORMAL = ("运转正常", "暂无问题", "较好地完成", "圆满完成", "全面完成", "完全符合预期", "顺利完成", "达到预期")
+#: Below this execution rate (%), calling the year normal is a contradiction.
+LOW_RATE = Decimal(60)
+
+
+def _n(value) -> str:
+    if isinstance(value, Fraction):
+        value = round_half_up(value, 2)
+    text = f"{value:f}" if isinstance(value, Decimal) else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list[Finding]:
+    """The table checks' findings for one document (``found``: the findings already made)."""
+    ids = {f.id for f in found}
+    out: list[Finding] = []
+    for fn in (completion_against_plan, project_counts, unit_slip, retirees_in_posts, funds_total_row, execution_score_exact, execution_scored_again, execution_row_underscored,
+               staff_over_posts, low_execution_called_normal, target_missed_called_complete, report_dated_in_year):
+        out.extend(fn(doc, ex, ids))
+    return out
+
+
+def withheld(findings: list, cov: dict, ex: Extracted | None = None) -> list:
+    """``findings`` without those that add up a table the document did not give whole, and without
+    “scored twice” when the form scores the execution only as an indicator row (no 分值 in its funds block)."""
+    kept = [f for f in findings if not (cov.get("truncated") and f.id in TOTAL_DEPENDENT)]
+    if ex is not None:  # a row whose 分值 was not read is not scored against a weight made up for it
+        unweighted = [f"“{r.name}”" for r in ex.indicators if r.weight is None]
+        kept = [f for f in kept if not (f.id == "indicator.reported_score_mismatch"
+                                        and any(f.message.startswith(n) for n in unweighted))]
+    if ex is not None and ex.first("execution.weight") is None and ex.first("execution.score") is None \
+            and ex.first("reported.execution_score") is None and (ex.value("budget.rate") is not None
+                                                               or ex.kind != "department"):
+        kept = [f for f in kept if f.id != "audit.execution_scored_twice"]
+    return kept
+
+
+# --- the funds block --------------------------------------------------------------------------------
+
+def _funds_rows(table: Table, header: int, end: int):
+    """(row index, label, {measure: (value, column)}) of each row of a funds block."""
+    cols = header_columns(table.rows[header], {k: v for k, v in patterns()["budget_columns"].items()
+                                               if k in ("initial", "adjusted", "executed")})
+    first = min(cols.values(), default=1)
+    for r in range(header + 1, end):
+        row = table.rows[r]
+        label = "".join(c for c in row[:first] if c).strip()
+        values = {}
+        for key, c in cols.items():
+            if c < len(row):
+                t = normalise(row[c]).text
+                if re.fullmatch(NUMBER, t):
+                    values[key] = (number(t), c)
+        if label:
+            yield r, label, values
+
+
+def funds_total_row(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """年度资金总额 against 其中 当年财政拨款 + 上年结转 + 其他资金, column by column."""
+    for table in doc.tables:
+        for blk in blocks(table.rows):
+            if blk.kind != "funds":
+                continue
+            rows = list(_funds_rows(table, blk.header, blk.end))
+            if len(rows) < 2:
+                continue
+            r0, label0, total = rows[0]
+            parts = [(r, v) for r, label, v in rows[1:] if v]
+            for key, (stated, c) in total.items():
+                values = [v[key][0] for _, v in parts if key in v]
+                if not values:
+                    continue
+                added = sum(values, Decimal(0))
+                if abs(added - stated) >= Decimal("0.01"):
+                    what = {"initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数"}[key]
+                    yield Finding("audit.total_row_vs_parts", "error",
+                                       f"资金表“{normalise(label0).text.rstrip(':：')}”一行{what}为{_n(stated)}万元，"
+                                       f"其下各项资金来源合计{_n(added)}万元，二者不符（相差{_n(added - stated)}万元）",
+                                       {"measure": key, "stated": stated, "sum": added},
+                                       None, (_cell_quote(table, r0, c),))
+                    break
+
+
+# --- the execution score ----------------------------------------------------------------------------
+
+def execution_score_exact(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """分值 × min(执行率, 100%) to the cent, and over-execution scored in full."""
+    stated = ex.first("execution.score")
+    weight = ex.value("execution.weight")
+    adjusted, executed = ex.value("budget.adjusted"), ex.value("budget.executed")
+    if stated is None or weight is None or not adjusted or executed is None:
+        return
+    rate = exact(executed) / exact(adjusted)
+    if rate > 1 and stated.value >= weight:
+        yield Finding("audit.over_execution_full_score", "warning",
+                           f"全年执行数{_n(executed)}万元超过全年预算数{_n(adjusted)}万元，执行率"
+                           f"{_n(round_half_up(rate * 100, 2))}%，超预算执行仍得满分{_n(stated.value)}分",
+                           {"rate": f"{_n(round_half_up(rate * 100, 2))}%", "score": stated.value}, None, (stated.quote,))
+        return
+    expected = exact(weight) * min(rate, Fraction(1))
+    if "audit.execution_score_mismatch" in ids:
+        return
+    if abs(Fraction(stated.value) - expected) >= Fraction(1, 200):
+        yield Finding("audit.execution_score_rounded", "warning",
+                           f"预算执行得分应为分值{_n(weight)}分×执行率{_n(round_half_up(rate * 100, 2))}%"
+                           f"={_n(expected)}分，报告填{_n(stated.value)}分",
+                           {"stated": stated.value, "computed": round_half_up(expected, 2)}, None, (stated.quote,))
+
+
+def execution_scored_again(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """An indicator whose target and actual are the budget and the spending: the execution again."""
+    if "audit.execution_scored_twice" in ids:
+        return
+    adjusted, executed = ex.value("budget.adjusted"), ex.value("budget.executed")
+    if not adjusted or executed is None or adjusted == executed:
+        return
+    for r in ex.indicators:
+        _, target, _ = parse_target(r.target)
+        actual = number(normalise(r.actual or "").text.rstrip("万元")) if r.actual else None
+        if target == adjusted and actual == executed:
+            yield Finding("audit.execution_scored_again", "warning",
+                               f"“{r.name}”以全年预算数{_n(adjusted)}万元为指标值、以全年执行数{_n(executed)}万元为"
+                               "完成值，与预算执行率重复计分",
+                               {"indicator": r.name}, None, (r.cells.get("actual", r.quote),))
+            return
+
+
+def execution_row_underscored(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """An indicator row that scores the execution rate: 分值 × min(rate, 100 %) is its rule."""
+    words = [normalise(w).text for w in patterns()["execution_indicator"]]
+    for r in ex.indicators:
+        if r.weight is None or r.score is None or not any(w in normalise(r.name).text for w in words):
+            continue
+        actual = normalise(r.actual or "").text
+        if not re.fullmatch(NUMBER + "%", actual) or parse_target(r.target)[0] != "qualitative":
+            continue  # a row with a target of its own (≥95%) is scored by that target
+        rate = Fraction(number(actual[:-1])) / 100
+        expected = exact(r.weight) * min(rate, Fraction(1))
+        if abs(Fraction(r.score) - expected) >= Fraction(1, 200):
+            yield Finding("audit.row_score_vs_rule", "error",
+                               f"“{r.name}”完成值{actual}，按分值{_n(r.weight)}分×{actual}应得{_n(expected)}分，"
+                               f"表中填{_n(r.score)}分",
+                               {"indicator": r.name, "stated": r.score, "computed": round_half_up(expected, 2)},
+                               None, (r.cells.get("score", r.quote),))
+
+
+# --- people, words and dates ------------------------------------------------------------------------
+
+def staff_over_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """More staff serving than posts authorised."""
+    authorised, serving = ex.first("staff.authorised"), ex.first("staff.serving")
+    if authorised and serving and serving.value > authorised.value and "audit.staff_with_retirees" not in ids:
+        yield Finding("audit.staff_over_posts", "warning",
+                           f"在职{serving.value}人多于核定编制{authorised.value}人，超编{serving.value - authorised.value}人",
+                           {"authorised": authorised.value, "serving": serving.value},
+                           None, (serving.quote, authorised.quote))
+
+
+#: 编制…人。其中…离休/退休…人: the posts counted with the retirees.
+RETIREES_IN_POSTS = re.compile(r"编制(?:人员|人数|数)?(?:为|共)?(?P<n>[0-9]+)人[。,;]?其中[^。]*?(?P<w>离休|退休)(?:人员)?[0-9]+人")
+
+
+#: “共实施项目15个 … 年初批复预算8个项目 … 年中新增8个项目”: a count and the two counts it is made of.
+PROJECTS_TOTAL = re.compile(r"共(?:实施|有|安排)?项目(?P<n>[0-9]+)个|共(?:实施|有|安排)(?P<m>[0-9]+)个项目")
+PROJECTS_START = re.compile(r"年初(?:批复|安排)?(?:预算)?(?P<n>[0-9]+)个项目")
+PROJECTS_ADDED = re.compile(r"(?:年中|年内)?(?:新增|增加|追加)(?P<n>[0-9]+)个项目")
+
+
+def project_counts(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """A number of projects against the projects approved at the start of the year and added during it."""
+    if "audit.count_mismatch" in ids:
+        return
+    from .extract import _Para
+
+    for p in doc.paragraphs:
+        para = _Para(p.text, p.location_at)
+        text = fold(para.norm.text)
+        total, start, added = PROJECTS_TOTAL.search(text), PROJECTS_START.search(text), PROJECTS_ADDED.search(text)
+        if not (total and start and added):
+            continue
+        stated = int(total.group("n") or total.group("m"))
+        listed = int(start.group("n")) + int(added.group("n"))
+        if listed != stated:
+            yield Finding("audit.count_mismatch", "warning",
+                          f"报告称共有项目{stated}个，年初批复{start.group('n')}个、年中新增{added.group('n')}个，"
+                          f"合计{listed}个，二者不符",
+                          {"stated": stated, "listed": listed}, None,
+                          (para.quote(total.start(), total.end()), para.quote(added.start(), added.end())))
+            return
+
+
+#: “实施养护工程380公里 … 完成200.031公里，完工率100%”: one clause's plan, what it says was done, and 100 %.
+PLANNED = re.compile(r"(?:实施|计划)[^;。]{0,20}?(?P<p>[0-9]+(?:\.[0-9]+)?)(?P<u>公里|千米|座|个|户|亩|平方米|人次|人)")
+DONE_FULLY = re.compile(r"完成(?P<d>[0-9]+(?:\.[0-9]+)?)(?P<u>公里|千米|座|个|户|亩|平方米|人次|人)[^;。]{0,12}?完工率(?:为)?100%")
+
+
+def completion_against_plan(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """A clause that plans one quantity and calls a different one done at 100 %."""
+    from .extract import _Para
+
+    for p in doc.paragraphs:
+        para = _Para(p.text, p.location_at)
+        text = fold(para.norm.text)
+        for clause in re.finditer(r"[^;。]+", text):
+            plan, done = PLANNED.search(clause.group(0)), DONE_FULLY.search(clause.group(0))
+            if plan and done and plan.group("u") == done.group("u") and Decimal(plan.group("p")) != Decimal(done.group("d")):
+                a = clause.start()
+                yield Finding("audit.stated_twice", "warning",
+                              f"同一项工作计划{plan.group('p')}{plan.group('u')}，却称完成{done.group('d')}{done.group('u')}、"
+                              "完工率100%，数字前后不一",
+                              {"values": [plan.group("p") + plan.group("u"), done.group("d") + done.group("u")]}, None,
+                              (para.quote(a + plan.start("p"), a + plan.end("u")), para.quote(a + done.start(), a + done.end())))
+                return
+
+
+def unit_slip(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """A part printed in 元 that adds up only when read in 万元 (3.6元 for 3.6万元)."""
+    for c in ex.claims:
+        if c.kind != "list_total":
+            continue
+        added = sum(c.parts, Decimal(0))
+        if abs(added - c.stated) < Decimal("0.01"):
+            continue
+        for printed, value in zip(c.detail["printed"], c.parts, strict=False):
+            if printed.endswith("元") and not printed.endswith(("万元", "亿元")):
+                as_wan = value * 10000
+                if abs(added - value + as_wan - c.stated) < Decimal("0.01"):
+                    yield Finding("audit.unit_slip", "warning",
+                                       f"“其中”各项合计应为{_n(c.stated)}万元，只有把“{printed}”读作“{printed[:-1]}万元”"
+                                       "才能相加一致，单位疑为笔误",
+                                       {"items": c.detail["printed"], "total": c.stated}, None, (c.quote,))
+                    break
+
+
+def retirees_in_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """“编制人员205人。其中，在职113人、离休2人、退休75人”: the posts counted with the retirees."""
+    if "audit.staff_with_retirees" in ids:
+        return
+    from .extract import _Para
+
+    for i, p in enumerate(doc.paragraphs):
+        para = _Para(p.text + (doc.paragraphs[i + 1].text if i + 1 < len(doc.paragraphs) else ""), p.location_at)
+        m = RETIREES_IN_POSTS.search(fold(para.norm.text))
+        if m:
+            yield Finding("audit.staff_with_retirees", "warning",
+                               f"编制{m.group('n')}人中列入了{m.group('w')}人员，编制数应只含在编在岗人员",
+                               {"authorised": int(m.group("n"))}, None, (para.quote(m.start(), m.end()),))
+            return
+
+
+def low_execution_called_normal(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """An execution rate below 60 % while the report calls the year normal."""
+    adjusted, executed = ex.value("budget.adjusted"), ex.value("budget.executed")
+    rate = (exact(executed) / exact(adjusted) * 100) if adjusted and executed is not None else None
+    if rate is None and ex.value("budget.rate") is not None:
+        rate = Fraction(ex.value("budget.rate"))
+    if rate is None or rate >= LOW_RATE:
+        return
+    for p in doc.paragraphs:
+        text = fold(normalise(p.text).text)
+        word = next((w for w in CALLED_NORMAL if w in text), None)
+        if word:
+            i = text.find(word)
+            from .extract import _Para
+
+            para = _Para(p.text, p.location_at)
+            yield Finding("audit.low_execution_called_normal", "warning",
+                               f"预算执行率仅{_n(round_half_up(rate, 2))}%，报告却称“{word}”",
+                               {"rate": f"{_n(round_half_up(rate, 2))}%", "words": word}, None, (para.quote(i, i + len(word)),))
+            return
+
+
+def _missed(r) -> bool:
+    direction, target, _ = parse_target(r.target)
+    text = normalise(r.actual or "").text
+    m = re.match(NUMBER, text)
+    if target is None or not m or direction == "qualitative":
+        return False
+    actual = Decimal(m.group(0))
+    return actual < target if direction in (">=", ">", "=") else actual > target if direction in ("<=", "<") else False
+
+
+def target_missed_called_complete(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """A target missed while the report says every target was met."""
+    missed = [r for r in ex.indicators if _missed(r)]
+    if not missed:
+        return
+    from .extract import _Para
+
+    for p in doc.paragraphs:
+        text = fold(normalise(p.text).text)
+        word = next((w for w in CALLED_COMPLETE if w in text), None)
+        if word:
+            r = missed[0]
+            i = text.find(word)
+            yield Finding("audit.target_missed_called_complete", "warning",
+                               f"“{r.name}”年度指标值{r.target}，完成{r.actual}，未达到目标，报告却称“{word}”",
+                               {"indicator": r.name, "target": r.target, "actual": r.actual, "words": word},
+                               None, (r.cells.get("actual", r.quote), _Para(p.text, p.location_at).quote(i, i + len(word))))
+            return
+
+
+def report_dated_in_year(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """A report dated on or before the last day of the year it evaluates."""
+    when = ex.first("reported.report_date")
+    if when is None or ex.year is None or not isinstance(when.value, date):
+        return
+    if when.value <= date(ex.year, 12, 31):
+        yield Finding("audit.report_dated_in_year", "error",
+                           f"报告日期{when.value.year}年{when.value.month}月{when.value.day}日不晚于所评价的"
+                           f"{ex.year}年年末，全年执行数与完成值当时尚无法确定",
+                           {"date": when.value.isoformat(), "year": str(ex.year)}, None, (when.quote,))
+
+
+__all__ = ["TOTAL_DEPENDENT", "table_findings", "withheld"]
