@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..core.evaluation import check_params
-from ..core.findings import SEVERITIES, Finding, Skipped, check, run_scope
+from ..core.findings import SEVERITIES, WHOLE, Finding, Skipped, check, run_scope
 from ..core.model import key_and_parents
 from ..core.numbers import decimals_of, exact, fmt_plain, jsonable, round_half_up
 from ..core.params import parse_params
@@ -63,7 +63,7 @@ def audit_checks(ex: Extracted, mapped: Mapped) -> tuple[list[Finding], list[Ski
     """The core's findings and the audit's own, errors first; and the checks skipped for what the report
     does not state."""
     core, skipped = core_findings(ex, mapped)
-    own, _ = run_scope("document", ex, mapped)
+    own, _ = run_scope("document", ex, mapped, unknown=mapped.unknown.get)
     found = sorted(core + own, key=lambda f: SEVERITIES.index(f.severity))
     return found, skipped
 
@@ -219,6 +219,8 @@ def part_rates(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
 def claims(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
     """Counts against lists, totals against their parts, changes against their percentages, total rows."""
     for c in ex.claims:
+        if c.kind in ("count", "total_row") and WHOLE in mapped.unknown:
+            continue  # a list or a table the copy cut short is not added up
         if c.kind == "count" and c.parts[0] != int(c.stated):
             yield Finding("audit.count_mismatch", "warning",
                                f"报告称共{int(c.stated)}{c.detail['what']}，其后列出{c.parts[0]}项",
@@ -291,7 +293,7 @@ def execution_score(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
                            {"stated": stated.value, "computed": expected, "weight": weight}, where=(stated.quote,))
 
 
-@check(scope="document")
+@check(WHOLE, scope="document")
 def stated_total(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
     """The stated total against the stated execution score plus the stated row scores."""
     total, execution = ex.first("reported.score"), ex.first("execution.score")
@@ -313,6 +315,11 @@ def indicator_rows(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
     what cannot be measured, the execution rate scored again, one indicator holding most of the weight."""
     execution_words = [pattern_word(w) for w in patterns()["execution_indicator"]]
     weights = [r.weight for r in ex.indicators if r.weight is not None]
+    # a form that scores the execution only as an indicator row (no 分值 or 得分 in its funds block)
+    # does not score it twice
+    scored_in_funds = not (ex.first("execution.weight") is None and ex.first("execution.score") is None
+                           and ex.first("reported.execution_score") is None
+                           and (ex.value("budget.rate") is not None or ex.kind != "department"))
     for i, r in enumerate(ex.indicators):
         direction, target, _ = parse_target(r.target)
         quote = r.cells.get("actual", r.quote)
@@ -330,11 +337,11 @@ def indicator_rows(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
                                f"“{r.name}”{why}，却得满分{_n(r.score)}分",
                                {"indicator": r.name, "target": r.target, "actual": r.actual, "score": r.score},
                                where=(r.cells.get("score", r.quote),))
-        if any(w in normalise(r.name).text for w in execution_words):
+        if scored_in_funds and any(w in normalise(r.name).text for w in execution_words):
             yield Finding("audit.execution_scored_twice", "warning",
                                f"“{r.name}”已在预算执行部分计分，又作为绩效指标重复计分",
                                {"indicator": r.name}, where=(r.quote,))
-    if len(weights) >= 3 and len(weights) == len(ex.indicators):
+    if len(weights) >= 3 and len(weights) == len(ex.indicators) and WHOLE not in mapped.unknown:
         total = sum(weights, Decimal(0))
         top = max(ex.indicators, key=lambda r: r.weight)
         limit = Decimal(str(patterns()["thresholds"]["weight_concentration"]))

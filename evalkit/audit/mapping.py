@@ -107,6 +107,8 @@ def _indicator(row: IndicatorRow, key: str, m: Mapped, index: int, scheme: Schem
         m.notes[f"{key}.actual"] = m.unknown[f"{key}.actual"] = f"完成值“{row.actual}”不是数值，请核对"
     if row.weight is not None:
         item["weight"] = row.weight
+    else:  # the core splits the points for it, but does not hold its stated score against that split
+        m.unknown[f"{key}.weight"] = "报告未读出该指标分值"
     if row.score is not None:
         item["reported"] = {"score": row.score}
     if row.coefficient is not None and direction != "qualitative":

@@ -22,7 +22,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from ..core.findings import SEVERITIES
+from ..core.findings import SEVERITIES, WHOLE
 from ..core.provenance import version_of
 from .checks import audit_checks, finding_dict
 from .coverage import coverage, drop_cut_row, identify
@@ -30,7 +30,7 @@ from .document import REASONS, DocumentRefused
 from .extract import extract
 from .mapping import params_mapping
 from .readers import MAX_BYTES, read_document
-from .table_checks import table_findings, withheld
+from .table_checks import table_findings
 from .tables import blocks
 from .text import fold
 
@@ -55,8 +55,10 @@ def audit_document(path: str | Path, *, shown: str | None = None) -> dict:
     identify(doc, ex)
     cov = drop_cut_row(doc, ex, coverage(doc, ex))
     mapped = params_mapping(ex)
+    if cov.get("truncated"):  # what adds every row up is skipped, with why
+        mapped.unknown[WHOLE] = "文档在总分之前截断，指标未读全"
     findings, skipped = audit_checks(ex, mapped)
-    findings = withheld(findings + table_findings(doc, ex, cov, findings), cov, ex)
+    findings += table_findings(doc, ex, cov, findings)
     findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     return {
         "schema": AUDIT_SCHEMA,

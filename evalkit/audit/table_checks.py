@@ -1,13 +1,10 @@
 """Checks on what a form's tables hold, beside the core's rules (``checks``): the funds block's total row
 against its sources, the execution score against 分值 × min(执行率, 100%) to the cent and over-execution
 scored in full, a row that scores the budget execution again, staff against posts, a low execution rate
-described as normal, a report dated before the year it evaluates has ended. Checks that add a table's
-rows up are withheld when the document was read only in part (:func:`withheld`), so a truncated copy
-never gives a false error.
-
->>> words = [f.id for f in withheld([type("F", (), {"id": "weights.sum_mismatch"})()], {"truncated": True})]
->>> words
-[]
+described as normal, a report dated before the year it evaluates has ended. A check that adds a
+table's rows up does not run when the document was read only in part (the core's checks that need the
+whole indicator list are skipped the same way: :data:`evalkit.core.findings.WHOLE`), so a truncated
+copy never gives a false error.
 """
 
 from __future__ import annotations
@@ -25,10 +22,6 @@ from .extract import Extracted, _cell_quote, parse_target, patterns
 from .tables import blocks, header_columns
 from .text import NUMBER, fold, normalise, number
 
-#: Findings that add a table's rows or weights up: withheld when the document was not read whole.
-TOTAL_DEPENDENT = ("weights.sum_mismatch", "audit.total_score_mismatch", "audit.total_row_mismatch",
-                   "audit.weight_concentration", "audit.total_vs_rows", "audit.count_mismatch", "score.mismatch",
-                   "score.unverifiable", "grade.mismatch", "grade.inconsistent_with_reported_score")
 #: Words that call the year's work normal or well done.
 #: Words that say every target was met.
 CALLED_COMPLETE = ("已按计划完成目标", "全部完成", "均已完成", "均按要求完成", "达到预期效果", "圆满完成", "全面完成",
@@ -49,25 +42,11 @@ def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list
     """The table checks' findings for one document (``found``: the findings already made)."""
     ids = {f.id for f in found}
     out: list[Finding] = []
-    for fn in (completion_against_plan, project_counts, unit_slip, retirees_in_posts, funds_total_row, execution_score_exact, execution_scored_again, execution_row_underscored,
+    whole = not cov.get("truncated")  # counting a list the copy cut short gives a false error
+    for fn in (completion_against_plan, *([project_counts] if whole else []), unit_slip, retirees_in_posts, funds_total_row, execution_score_exact, execution_scored_again, execution_row_underscored,
                staff_over_posts, low_execution_called_normal, target_missed_called_complete, report_dated_in_year):
         out.extend(fn(doc, ex, ids))
     return out
-
-
-def withheld(findings: list, cov: dict, ex: Extracted | None = None) -> list:
-    """``findings`` without those that add up a table the document did not give whole, and without
-    “scored twice” when the form scores the execution only as an indicator row (no 分值 in its funds block)."""
-    kept = [f for f in findings if not (cov.get("truncated") and f.id in TOTAL_DEPENDENT)]
-    if ex is not None:  # a row whose 分值 was not read is not scored against a weight made up for it
-        unweighted = [f"“{r.name}”" for r in ex.indicators if r.weight is None]
-        kept = [f for f in kept if not (f.id == "indicator.reported_score_mismatch"
-                                        and any(f.message.startswith(n) for n in unweighted))]
-    if ex is not None and ex.first("execution.weight") is None and ex.first("execution.score") is None \
-            and ex.first("reported.execution_score") is None and (ex.value("budget.rate") is not None
-                                                               or ex.kind != "department"):
-        kept = [f for f in kept if f.id != "audit.execution_scored_twice"]
-    return kept
 
 
 # --- the funds block --------------------------------------------------------------------------------
@@ -347,4 +326,4 @@ def report_dated_in_year(doc: Document, ex: Extracted, ids: set) -> Iterator[Fin
                            {"date": when.value.isoformat(), "year": str(ex.year)}, None, (when.quote,))
 
 
-__all__ = ["TOTAL_DEPENDENT", "table_findings", "withheld"]
+__all__ = ["table_findings"]

@@ -99,6 +99,8 @@ class Skipped:
 #: Every check, the core's and the audit's, in the order they run.
 CHECKS: list[Check] = []
 BUDGET = ("budget.adjusted", "budget.executed")  # what the budget's rates and the execution score need
+#: The indicator list is whole: what adds every row up needs it (a copy cut before 总分 leaves it unknown).
+WHOLE = "goals.complete"
 
 
 def check(*needs: str, scope: str = "params"):
@@ -290,7 +292,7 @@ def project_execution(ctx: Context) -> Iterator[Finding]:
 
 # --- score and grade --------------------------------------------------------------------------
 
-@check(*BUDGET, "goals")
+@check(*BUDGET, "goals", WHOLE)
 def reported_score(ctx: Context) -> Iterator[Finding]:
     printed, s = ctx.params.reported.score, ctx.summary
     if printed is None:
@@ -342,7 +344,7 @@ def _grade_evidence(ctx: Context, printed: str) -> dict:
     return {"reported": printed, "computed": g.label if g else None, "possible": list(g.possible) if g else []}
 
 
-@check(*BUDGET, "goals")
+@check(*BUDGET, "goals", WHOLE)
 def grade_against_score(ctx: Context) -> Iterator[Finding]:
     printed, g = ctx.params.reported.grade, ctx.grade
     canonical = ctx.scheme.canonical_grade(printed) if printed is not None else None
@@ -358,7 +360,7 @@ def grade_against_score(ctx: Context) -> Iterator[Finding]:
                       _grade_evidence(ctx, printed), "reported.grade")
 
 
-@check()
+@check(WHOLE)
 def grade_against_reported_score(ctx: Context) -> Iterator[Finding]:
     printed, score = ctx.params.reported.grade, ctx.params.reported.score
     canonical = ctx.scheme.canonical_grade(printed) if printed is not None else None
@@ -385,7 +387,7 @@ def missing_actuals(ctx: Context) -> Iterator[Finding]:
                       None, at(*(f"{s.indicator.key}.actual" for s in missing[:6])))
 
 
-@check("goals")
+@check("goals", WHOLE)
 def weights_sum(ctx: Context) -> Iterator[Finding]:
     """Explicit weights that add up to less than the scheme's indicator points (more is refused
     before scoring: :func:`~evalkit.core.scoring.refuse_excess_weights`)."""
@@ -405,6 +407,8 @@ def reported_rows(ctx: Context) -> Iterator[Finding]:
             continue
         if not s.scored and ctx.params.unknown_why(f"{ind.key}.actual"):
             continue  # an actual that was stated but could not be read is not a missing one
+        if ctx.params.unknown_why(f"{ind.key}.weight"):
+            continue  # a row whose 分值 was not read is not scored against a weight made up for it
         if not s.scored:
             claimed = f"{fmt_plain(rep.score)} 分" if rep.score is not None else f"系数 {fmt_pct(rep.coefficient)}"
             yield Finding("indicator.reported_without_actual", "warning",

@@ -54,8 +54,9 @@ def test_checks_needing_an_unknown_input_are_skipped_with_the_reason_and_the_oth
     assert {"timeline.period_before_year_end", "grade.synonym"} <= ids
     assert not any(i.startswith(("budget.", "score.", "indicator.", "weights.")) for i in ids)
     by_check = {s.check: s.unknown for s in skipped}
+    # the indicator list being whole (goals.complete) is unknown with the goals
     assert by_check["reported_score"] == {"budget.adjusted": "报告未读出", "budget.executed": "报告未读出",
-                                          "goals": "报告未列绩效指标"}
+                                          "goals": "报告未列绩效指标", "goals.complete": "报告未列绩效指标"}
     assert by_check["adjustment_level"]["budget.initial"] == "报告未列年初预算数"
     assert "timeline" not in by_check and "reported_grade" not in by_check
     needing = {c.name for c in CHECKS if c.scope == "params" and c.needs and c.needs != ("department.year",)}
