@@ -29,7 +29,7 @@ setup: system $(VENV)/.installed
 demo: setup
 	$(VENV)/bin/evalkit run params/ --out $(OUT)
 	$(VENV)/bin/evalkit run params/review-demo/ --out $(OUT)/review-demo
-	@echo "Open the index page(s) above in a browser; they work offline: $$(ls $(OUT)/*/index.html | tr '\n' ' ')"
+	@echo "Open the index page(s) above in a browser; they work offline: $$(ls $(OUT)/*/index.html $(OUT)/review-demo/*/index.html | tr '\n' ' ')"
 
 ## Set up, then run the whole test suite (notebooks included)
 test: setup

@@ -57,7 +57,13 @@ def test_run_produces_exactly_the_expected_files(worked_example):
     assert sorted(p.name for p in worked_example.iterdir()) == sorted(
         [".evalkit-run.json", "appendix.html", "appendix.pdf", "evaluation.ipynb", "result.json",
          "自评报告.docx", "自评报告.html", "自评报告.pdf", "复核意见书.docx", "复核意见书.html", "复核意见书.pdf",
-         "绩效自评表.xlsx"])
+         "绩效自评表.xlsx", "项目"])
+    # the worked example's three illustrative project tables, each in a folder named by its code
+    projects = worked_example / "项目"
+    assert sorted(p.name for p in projects.iterdir()) == ["2023-dzb-01", "2023-dzb-02", "2023-dzb-03"]
+    for folder in projects.iterdir():
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            ["appendix.html", "result.json", "项目支出绩效自评表.docx", "项目支出绩效自评表.pdf", "项目支出绩效自评表.xlsx"])
 
 
 def test_executed_notebook_has_outputs_and_no_errors(worked_example):

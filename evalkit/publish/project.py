@@ -217,9 +217,10 @@ def projects_block(ev: Evaluation) -> HTML:
     return HTML("".join(parts))
 
 
-def overview_block(pf) -> HTML:
+def overview_block(pf, *, limit: int = 30) -> HTML:
     """The 项目 section of the district overview: per department, the project tables received (of how
-    many its line counts), their scores and grades, and the problems the tables and the roll-up show."""
+    many its line counts), their scores and grades, and the problems the tables and the roll-up show;
+    the ``limit`` departments with most problems (a province's overview stays a few pages)."""
     rows = []
     for dept_id, ev in pf.evaluations.items():
         projects = ev.project_evaluations
@@ -231,12 +232,15 @@ def overview_block(pf) -> HTML:
         problems = sum(len(p.finding_items) for p in projects)
         rolled = [f for f in ev.finding_items if f.id.startswith("project.")]
         words = "；".join(f.message for f in rolled) or "—"
-        rows.append([(f"{dept_id}/appendix.html", ev.department.name), received, scores,
-                     f"{problems}项" if problems else "无", words])
+        rows.append((len(rolled) + problems, [(f"{dept_id}/appendix.html", ev.department.name), received, scores,
+                                              f"{problems}项" if problems else "无", words]))
     if not rows:
         return HTML("<p>各部门均未报送项目支出绩效自评表。</p>")
-    return HTML(_linked_table(["部门", "收到的项目自评表", "项目得分与等级", "项目自评表的问题", "与部门数据核对的问题"],
-                              rows, numeric={1}))
+    shown = [r for _, r in sorted(rows, key=lambda x: -x[0])[:limit]] if len(rows) > limit else [r for _, r in rows]
+    more = (f"<p>报送项目自评表的部门共{len(rows)}个，按问题多少列出前{len(shown)}个，另有{len(rows) - len(shown)}个部门未列出；"
+            "各部门的项目自评表见其计算附件。</p>") if len(shown) < len(rows) else ""
+    return HTML(more + _linked_table(["部门", "收到的项目自评表", "项目得分与等级", "项目自评表的问题", "与部门数据核对的问题"],
+                                     shown, numeric={1}))
 
 
 def _linked_table(headers: list[str], rows: list[list], *, numeric: set[int]) -> str:

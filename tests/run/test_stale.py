@@ -38,7 +38,7 @@ def rows(out: Path) -> dict[str, str]:
 
 def summary(out: Path) -> str:
     html = (out / "2023" / "index.html").read_text(encoding="utf-8")
-    return re.search(r"<p>(共.*?)无错误的部门", html).group(1)
+    return re.search(r"<p>(共.*?(?:失败\d+个。|未完成\d+个。)(?:另有.*?不参加排名。)?)", html).group(1)
 
 
 # --- end to end: two departments run once, then their params files change ---------------------
