@@ -46,6 +46,7 @@ from pathlib import Path
 
 from ..exceptions import ParamsError, Problem
 from .numbers import fmt, fmt_pct, fmt_plain
+from .source import read_utf8
 from .validation import read_document
 from .wording import finding_wording
 
@@ -140,11 +141,7 @@ def load_bureau(ref: str | Path) -> Bureau:
     if not path.is_file():
         raise ParamsError([Problem(str(ref), "", None, "no such bureau file; expected a path or one of the "
                                                        f"examples {', '.join(sorted(bureau_presets()))}")])
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ParamsError([Problem(str(path), "", None, "not UTF-8 text; save the file as UTF-8")]) from None
+    raw, text = read_utf8(path, str(path))
     c, data = read_document(text, str(path))
     keys = ("schema", "name", "recipients", "number", "basis", "severity", "over_execution",
             "over_execution_points", "rectification_days", "application")

@@ -36,7 +36,7 @@ from ..paths import inside
 from .model import Params
 from .numbers import NumberFormatError, parse_number
 from .params import _decimalise
-from .source import Located
+from .source import Located, read_utf8
 from .validation import Validator, read_document
 
 MONITORING_SCHEMA = "evalkit-monitoring/v1"
@@ -124,15 +124,7 @@ def load_monitoring(path: str | Path, params: Params | None = None) -> Monitorin
     except ValueError as exc:
         raise ParamsError([Problem(shown, "", None, f"cannot read the monitoring file: {exc}; keep "
                                                     "it as a plain file beside the params file")]) from None
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ParamsError([Problem(shown, "", None, f"cannot read: {exc.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ParamsError([Problem(shown, "", line, "not UTF-8 text; save the file as UTF-8")]) from None
+    raw, text = read_utf8(path, shown)
     c, data = read_document(text, shown)
     return _build(c, data, params, sha256=hashlib.sha256(raw).hexdigest())
 

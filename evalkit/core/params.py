@@ -19,7 +19,7 @@ from . import model as m
 from .numbers import NumberFormatError, parse_number, short
 from .scheme import shipped_schemes
 from .side_tables import MONTHLY_COLUMNS, PROJECT_COLUMNS, SIDE_TABLE_SUFFIXES, read_table
-from .source import Located, load_yaml, unreadable_character
+from .source import Located, load_yaml, read_utf8, unreadable_character
 from .validation import MAX_NAME, MISSING, Validator
 
 SCHEMA = "evalkit/v1"
@@ -61,15 +61,7 @@ def load_params(path: str | Path) -> m.Params:
     if path.exists() and not path.is_file():  # a FIFO or a device would block or never end: never opened
         raise ParamsError([Problem(shown, "", None, "not a regular file (a folder, FIFO or device); expected a "
                                                     "params YAML file")])
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ParamsError([Problem(shown, "", None, f"cannot read: {exc.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ParamsError([Problem(shown, "", line, "not UTF-8 text; save the file as UTF-8")]) from None
+    raw, text = read_utf8(path, shown)
     doc, problems = load_yaml(text, shown)
     if doc is None:
         raise ParamsError(problems)

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ..exceptions import ParamsError, Problem
+from ..exceptions import ParamsError
 from .findings import Finding
+from .source import read_utf8
 from .validation import read_document
 from .wording import finding_label, finding_wording
 
@@ -79,11 +80,7 @@ def rectification_path(params_path: str | Path, department_id: str | None = None
 def load_ledger(path: str | Path, year: int) -> Ledger:
     """Read and validate a ledger; ``ParamsError`` lists every problem with file, key and line."""
     path = Path(path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ParamsError([Problem(str(path), "", None, "not UTF-8 text; save the file as UTF-8")]) from None
+    raw, text = read_utf8(path, str(path))
     c, data = read_document(text, str(path))
     top = c.mapping("", data, allowed=("schema", "items"), required=("schema", "items"))
     if top is None:

@@ -35,12 +35,13 @@ from pathlib import Path
 
 import yaml
 
-from ..exceptions import ParamsError, Problem
+from ..exceptions import ParamsError
 from .findings import Finding
 from .model import LEVELS, Params
 from .numbers import fmt, fmt_pct, fmt_plain
 from .scheme import Scheme
 from .scoring import GradeResult, IndicatorScore, ScoreSummary, grade, summarise
+from .source import read_utf8
 from .validation import read_document
 
 REVIEW_SCHEMA = "evalkit-review/v1"
@@ -178,11 +179,7 @@ def load_review(path: str | Path, params: Params) -> tuple[ReviewInput, str]:
     missing severity, a duplicate that names no indicator, two decisions on one indicator.
     """
     path = Path(path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ParamsError([Problem(str(path), "", None, "not UTF-8 text; save the file as UTF-8")]) from None
+    raw, text = read_utf8(path, str(path))
     c, data = read_document(text, str(path))
     top = c.mapping("", data, allowed=("schema", "reviewer", "date", "basis", "decisions"),
                     required=("schema", "decisions"))

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import yaml
 
-from ..exceptions import Problem
+from ..exceptions import ParamsError, Problem
 from .model import key_and_parents
 
 #: libyaml's safe loader where PyYAML was built with it (tens of times faster; the same marks).
@@ -107,6 +107,20 @@ def visible(text: str, *, newlines: bool = False) -> str:
             code = ord(ch)
             out.append(f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
     return "".join(out)
+
+
+def read_utf8(path, shown: str) -> tuple[bytes, str]:
+    """A params or companion file's bytes and its text; ``ParamsError`` naming the file (and the line
+    of the first byte that is not UTF-8) when it cannot be read or is not UTF-8 text."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ParamsError([Problem(shown, "", None, f"cannot read: {exc.strerror}")]) from None
+    try:
+        return raw, raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ParamsError([Problem(shown, "", line, "not UTF-8 text; save the file as UTF-8")]) from None
 
 
 def load_yaml(text: str, path: str) -> tuple[Located | None, list[Problem]]:
