@@ -123,7 +123,8 @@ def run_scope(scope: str, *args, unknown: Callable[[str], str | None] = lambda k
         if missing:
             skipped.append(Skipped(c.name, missing))
             continue
-        found += [dataclasses.replace(f, message=tidy(f.message)) for f in c.run(*args)]
+        found += [f if (text := tidy(f.message)) == f.message else dataclasses.replace(f, message=text)
+                  for f in c.run(*args)]
     return sorted(found, key=lambda f: SEVERITIES.index(f.severity)), skipped
 
 

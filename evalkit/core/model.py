@@ -205,10 +205,14 @@ class Params:
 
     def unknown_why(self, key: str) -> str | None:
         """Why ``key`` (or a parent of it) is unknown; ``None`` when it is known."""
+        if not self.unknown:  # a whole params file: nothing is unknown
+            return None
         return next((self.unknown[k] for k in key_and_parents(key) if k in self.unknown), None)
 
     def line(self, key: str) -> int | None:
         """Line of ``key`` (else of its closest parent) in the params file, if it came from one."""
+        if not self.lines:  # params given as a mapping: no lines to find
+            return None
         return next((self.lines[k] for k in key_and_parents(key) if k in self.lines), None)
 
 

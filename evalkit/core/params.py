@@ -100,8 +100,11 @@ def parse_params(data: dict, *, path: str = "<memory>", unknown: dict[str, str] 
 
 
 def _decimalise(value):
+    kind = type(value)
+    if kind is str or value is None or kind is bool:  # most of a params file, decided without isinstance
+        return value
     if isinstance(value, dict):
-        return {str(k): _decimalise(v) for k, v in value.items()}
+        return {k if type(k) is str else str(k): _decimalise(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_decimalise(v) for v in value]
     if isinstance(value, float):

@@ -64,6 +64,8 @@ class Validator:
 
     def reported_missing(self, key: str) -> bool:
         """Whether ``key`` or a parent was already reported as a missing required key."""
+        if not self.missing:  # the usual case: nothing reported missing, nothing to look up
+            return False
         return any(k in self.missing for k in key_and_parents(key))
 
     def mapping(self, key: str, value: object, *, allowed: tuple[str, ...],
