@@ -389,6 +389,19 @@ def _offline_fetcher_class():
     return OfflineURLFetcher
 
 
+_EXPORTERS = threading.local()
+
+
+def _html_exporter() -> OfflineHTMLExporter:
+    """One exporter per thread (a Dask worker runs departments in several): its Jinja environment
+    compiles the templates once (about half a second), not once per department. It keeps no state
+    between notebooks."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        exporter = _EXPORTERS.html = OfflineHTMLExporter()
+    return exporter
+
+
 def export_notebook(
     nb_path: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -438,13 +451,23 @@ def export_notebook(
         raise ValueError(f"basename must be a plain file name, got {basename!r}.")
 
     nb_path = Path(nb_path)
-    out_dir = Path(out_dir)
-    nb = nbformat.read(nb_path, as_version=4)
+    return export_node(nbformat.read(nb_path, as_version=4), nb_path, out_dir, formats, basename=basename)
+
+
+def export_node(nb, nb_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
+                formats: Iterable[str] = ("html", "pdf"), *, basename: str = "appendix") -> dict[str, Path]:
+    """:func:`export_notebook` of a notebook already in memory (``nb``, saved as ``nb_path``): what
+    ``evalkit run`` calls with the notebook it has just executed, instead of reading it back."""
+    formats = tuple(dict.fromkeys(formats))
+    unknown = [name for name in formats if name not in EXTENSIONS]
+    if unknown:
+        raise ValueError(f"Unknown appendix format(s) {unknown}; choose from {sorted(EXTENSIONS)}.")
+    nb_path, out_dir = Path(nb_path), Path(out_dir)
     resources: dict[str, Any] = {
         "metadata": {"name": nb_path.stem, "path": str(nb_path.parent)},
     }
 
-    html, _ = OfflineHTMLExporter().from_notebook_node(nb, resources=resources)
+    html, _ = _html_exporter().from_notebook_node(nb, resources=resources)
     rendered: dict[str, bytes] = {}
     if "html" in formats:
         rendered["html"] = html.encode("utf-8")
