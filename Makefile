@@ -44,8 +44,9 @@ lint: setup
 	$(VENV)/bin/pip install --quiet ruff
 	$(VENV)/bin/ruff check evalkit tests bench
 
-## Set up, then benchmark `evalkit run` against the naive loop, Dask against the pool, one department's phases, `evalkit audit`, province scale and unchanged reruns (about 40 min)
+## Set up, then benchmark CPU per department per output and make demo's time, `evalkit run` against the naive loop, Dask against the pool, one department's phases, `evalkit audit`, province scale and unchanged reruns (about 40 min)
 bench: setup
+	$(PY) bench/outputs_cpu.py --demo
 	$(PY) bench/run_vs_naive.py
 	$(PY) bench/engines.py
 	$(PY) bench/department_phases.py
