@@ -398,8 +398,9 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
     d = c.mapping(key, value, allowed=INDICATOR_KEYS, required=("name", "direction", "target"))
     if d is None:
         return None
-    direction = _direction(c, f"{key}.direction", d.get("direction"))
-    unit = c.text(f"{key}.unit", d.get("unit"), optional=True)
+    get = d.get  # an optional key left out (most of them) is None without building its key path
+    direction = _direction(c, f"{key}.direction", get("direction"))
+    unit = None if get("unit") is None else c.text(f"{key}.unit", get("unit"), optional=True)
     qualitative = direction == "qualitative"
     if qualitative:
         target = d.get("target")
@@ -418,12 +419,12 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
     if unit == "%" and isinstance(actual, Decimal) and actual < 0 and not CHANGE_WORDS.search(name or ""):
         c.fail(f"{key}.actual", f"expected a percentage ≥ 0, got {actual:f}; only an indicator that measures a "
                                 "change (增长率, 同比, 下降率…) can be negative")
-    level = c.text(f"{key}.level", d.get("level"), optional=True, choices=m.LEVELS)
+    level = None if get("level") is None else c.text(f"{key}.level", get("level"), optional=True, choices=m.LEVELS)
     if qualitative and level is None and actual in m.LEVELS:
         level = actual  # "actual: 达成" says the level outright
     if level is not None and not qualitative:
         c.fail(f"{key}.level", "a level (达成/部分达成/未达成) applies to qualitative indicators only")
-    coefficient = _percent(c, f"{key}.coefficient", d.get("coefficient"))
+    coefficient = None if get("coefficient") is None else _percent(c, f"{key}.coefficient", get("coefficient"))
     rp = d.get("reported")
     reported = m.ReportedRow()
     if rp is not None:
@@ -435,12 +436,16 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
                 coefficient=_percent(c, f"{key}.reported.coefficient", r.get("coefficient")))
     return m.Indicator(
         name=name, direction=direction, target=target, unit=unit,
-        actual=actual, tier=c.text(f"{key}.tier", d.get("tier"), optional=True, choices=m.TIERS),
-        weight=c.number(f"{key}.weight", d.get("weight"), minimum=0, optional=True, what="points (分值)",
-                        allow_percent=False),
-        level=level, coefficient=coefficient, rule=_rule(c, f"{key}.rule", d.get("rule"), direction),
-        statement=c.text(f"{key}.statement", d.get("statement"), optional=True, long=True),
-        deviation=c.text(f"{key}.deviation", d.get("deviation"), optional=True, long=True),
+        actual=actual,
+        tier=None if get("tier") is None else c.text(f"{key}.tier", get("tier"), optional=True, choices=m.TIERS),
+        weight=None if get("weight") is None else c.number(f"{key}.weight", get("weight"), minimum=0, optional=True,
+                                                            what="points (分值)", allow_percent=False),
+        level=level, coefficient=coefficient,
+        rule=None if get("rule") is None else _rule(c, f"{key}.rule", get("rule"), direction),
+        statement=None if get("statement") is None else c.text(f"{key}.statement", get("statement"), optional=True,
+                                                                long=True),
+        deviation=None if get("deviation") is None else c.text(f"{key}.deviation", get("deviation"), optional=True,
+                                                                long=True),
         reported=reported, key=key)
 
 
