@@ -206,3 +206,17 @@ def test_there_is_one_params_writer():
             if re.search(r"yaml\.(safe_)?dump|def _?scalar\((?!node)|[\"']\s*# 待核对", line):
                 found.append(f"{p.relative_to(PACKAGE)}:{number}")
     assert found and all(f.startswith("core/serialisation.py:") for f in found), found
+
+
+#: Module names that meant two things (audit's and publish's terminal output, audit's pages and the
+#: workbook's page set-up, audit's and run's batches, the core's and the portfolio's findings): each now
+#: names one module.
+ONE_MEANING = ("terminal", "page", "batch", "findings")
+
+
+def test_a_module_name_says_one_thing():
+    stems: dict[str, list[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        stems.setdefault(path.stem, []).append(str(path.relative_to(ROOT)))
+    shared = {stem: sorted(paths) for stem, paths in stems.items() if stem in ONE_MEANING and len(paths) > 1}
+    assert not shared, f"one name, several modules: {shared}"

@@ -33,7 +33,7 @@ from ..core.scheme import Scheme, load_scheme
 from ..core.wording import finding_label, finding_wording, tidy
 from ..exceptions import DataError, EvalkitError, ParamsError, Problem
 from ..paths import params_files
-from .findings import (
+from .cross_checks import (
     PortfolioFinding,
     PortfolioRules,
     all_full_score_findings,

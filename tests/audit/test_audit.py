@@ -17,7 +17,7 @@ from audit_corpus import load_corpus, render, seed_path
 from conftest import run_cli
 
 from evalkit.audit import audit_document, audit_paths
-from evalkit.audit import batch as batch_module
+from evalkit.audit import runner as batch_module
 
 SEED = seed_path()
 CORPUS = load_corpus()

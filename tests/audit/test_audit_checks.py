@@ -17,7 +17,7 @@ def test_every_audit_finding_id_has_wording_and_advice():
     import ast
 
     from evalkit.audit.document import REASONS
-    from evalkit.audit.page import _wording
+    from evalkit.audit.review_pages import _wording
 
     ids, keys = set(), set()
     for path in (ROOT / "evalkit" / "audit").glob("*.py"):

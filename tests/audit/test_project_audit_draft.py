@@ -4,7 +4,7 @@ The text is the 大英县 2023 安可替代补助资金 table's figures (source 
 tests/fixtures/project/daying-anke-2023.yaml), its prose reworded into running text."""
 
 import evalkit
-from evalkit.audit.batch import audit_paths
+from evalkit.audit.runner import audit_paths
 
 REPORT = """2023年全县安可替代补助资金项目支出绩效自评表
 

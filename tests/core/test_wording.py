@@ -18,7 +18,7 @@ from evalkit.core.wording import (
     finding_wording,
     show,
 )
-from evalkit.portfolio.findings import load_portfolio_rules
+from evalkit.portfolio.cross_checks import load_portfolio_rules
 from evalkit.publish import appendix, markup
 
 
@@ -37,7 +37,7 @@ def raised_ids(module: str) -> set[str]:
 
 def test_every_finding_id_has_a_chinese_label():
     core = raised_ids("core/findings.py")
-    portfolio = raised_ids("portfolio/findings.py") | {f"portfolio.outlier_{m.key}" for m in load_portfolio_rules().metrics}
+    portfolio = raised_ids("portfolio/cross_checks.py") | {f"portfolio.outlier_{m.key}" for m in load_portfolio_rules().metrics}
     assert len(core) >= 40 and "indicator.percent_on_count" in core  # the conditional id is seen
     assert {"portfolio.copied_targets", "portfolio.outlier_q4_share"} <= portfolio
     missing = sorted(i for i in core | portfolio if i not in finding_wording().findings)
@@ -49,7 +49,7 @@ def test_every_finding_id_has_a_chinese_label():
 
 def test_every_finding_id_has_its_advice():
     """The 复核意见书 prints an 整改建议 beside every finding: one per finding type, kept as data."""
-    ids = raised_ids("core/findings.py") | raised_ids("portfolio/findings.py") | {
+    ids = raised_ids("core/findings.py") | raised_ids("portfolio/cross_checks.py") | {
         f"portfolio.outlier_{m.key}" for m in load_portfolio_rules().metrics}
     missing = sorted(i for i in ids if i not in finding_wording().advice)
     assert not missing, f"add an 整改建议 to evalkit/core/finding_wording.yaml (advice:) for {missing}"

@@ -15,7 +15,7 @@ import evalkit
 from evalkit import cli
 from evalkit.demo.generate import MAX_COUNT, MIN_CLEAN, MIN_COUNT, REGION, generate
 from evalkit.paths import is_project_file
-from evalkit.portfolio.findings import load_portfolio_rules
+from evalkit.portfolio.cross_checks import load_portfolio_rules
 
 PLAN = json.loads((PARAMS / "demo-plan.json").read_text(encoding="utf-8"))
 DEMO = sorted(p for p in PARAMS.glob("demo-*") if p.is_file())

@@ -17,7 +17,7 @@ import pytest
 from conftest import BIN, ROOT, run_cli
 from hostile_inputs import deadline
 
-from evalkit.audit.batch import audit_paths
+from evalkit.audit.runner import audit_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from audit_corpus import load_corpus, to_html, to_text  # noqa: E402
@@ -170,7 +170,7 @@ def test_a_twenty_digit_amount_is_not_read_as_1e20(tmp_path):
 
 HANGING_AUDIT = """
 import sys, time
-from evalkit.audit import batch
+from evalkit.audit import runner as batch
 def hang(path, *, shown=None):
     time.sleep(120)
 batch.audit_document = hang  # the forked workers run this copy: every document hangs

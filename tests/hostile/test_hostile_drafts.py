@@ -21,7 +21,7 @@ from conftest import run_cli
 
 import evalkit
 from evalkit import ParamsError
-from evalkit.audit.batch import audit_paths
+from evalkit.audit.runner import audit_paths
 from evalkit.audit.mapping import draft_yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -23,7 +23,7 @@ import pytest
 from conftest import WORKED, run_cli
 from hostile_inputs import deadline, worked_table
 
-from evalkit.audit.batch import audit_paths
+from evalkit.audit.runner import audit_paths
 from evalkit.exceptions import EngineError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -18,7 +18,7 @@ from conftest import PARAMS, ROOT
 import evalkit
 from evalkit.core.findings import Finding
 from evalkit.exceptions import ParamsError, SchemeError
-from evalkit.portfolio.findings import (
+from evalkit.portfolio.cross_checks import (
     PortfolioFinding,
     all_full_score_findings,
     copied_indicator_findings,

@@ -173,7 +173,7 @@ def _warm() -> None:
     from .checks import audit_checks
     from .extract import extract, parse_target
     from .mapping import params_mapping
-    from .page import audit_page
+    from .review_pages import audit_page
     from .readers import read_text
     from .report import _provenance
 
@@ -333,7 +333,7 @@ def _names(records: list[dict]) -> dict[str, str]:
 
 def write_outputs(records: list[dict], out: Path, *, index: bool) -> list[Path]:
     """Per document ``<name>.audit.json`` and ``<name>.audit.html``; with ``index``, ``index.html``."""
-    from .page import audit_page, index_page
+    from .review_pages import audit_page, index_page
 
     out.mkdir(parents=True, exist_ok=True)
     names, written, links = _names(records), [], {}
