@@ -25,7 +25,8 @@ class Output:
 
     filename: str
     format: str | None
-    writer: str  # the module that writes it: department, batch (run/), exporters, documents (publish/), audit
+    writer: str  # the module that writes it: department, stale, lock (run/), exporters, documents, index (publish/),
+    # runner (audit/)
     kind: str = ""
     label: str | None = None
 
@@ -56,7 +57,7 @@ STAMP = Output(".evalkit-run.json", None, "department")
 #: Marks a folder that no params file of the latest run produced (deleted or renamed file, changed
 #: ``department.id``): ``{"reason": one of STALE_REASONS, "params": "x.yaml" | null}``. The index lists it
 #: as 已过期 outside the ranking; the next run that produces the folder again removes it.
-STALE = Output("stale.json", None, "batch")
+STALE = Output("stale.json", None, "stale")
 #: Why a folder is stale: its params file is not in the run, now produces another department, or the
 #: folder does not say which params file produced it.
 STALE_REASONS = ("absent", "reassigned", "unknown")
@@ -69,7 +70,7 @@ DEPARTMENT = (APPENDIX_HTML, APPENDIX_PDF, RESULT, NOTEBOOK, REPORT_DOCX, REPORT
               OPINION_HTML, OPINION_PDF, TABLE_XLSX)
 
 # --- one year: reports/<year>/ --------------------------------------------------------------------
-INDEX = Output("index.html", None, "batch")
+INDEX = Output("index.html", None, "index")
 OVERVIEW_NOTEBOOK = Output("overview.ipynb", None, "department")
 OVERVIEW_HTML = Output("overview.html", "html", "exporters", "html", "全区总览（HTML）")
 OVERVIEW_PDF = Output("overview.pdf", "pdf", "exporters", "pdf", "全区总览（PDF）")
@@ -86,12 +87,12 @@ DOCUMENT_FORMATS = tuple(f for f in FORMATS if any(o.format == f and o.writer ==
 INVALID_DIR = "_invalid"
 #: The lock of an output folder (``<out>/.evalkit-run.lock``, holding the running ``evalkit run``'s pid):
 #: one run at a time writes there.
-LOCK = Output(".evalkit-run.lock", None, "batch")
+LOCK = Output(".evalkit-run.lock", None, "lock")
 
 
 # --- `evalkit audit`: per document, and a folder's index --------------------------------------------
 #: The index page of an audit run over several documents, ranking them by errors.
-AUDIT_INDEX = Output("index.html", None, "audit")
+AUDIT_INDEX = Output("index.html", None, "runner")
 AUDIT_SUFFIXES = {"json": ".audit.json", "html": ".audit.html"}
 
 

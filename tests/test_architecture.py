@@ -220,3 +220,12 @@ def test_a_module_name_says_one_thing():
         stems.setdefault(path.stem, []).append(str(path.relative_to(ROOT)))
     shared = {stem: sorted(paths) for stem, paths in stems.items() if stem in ONE_MEANING and len(paths) > 1}
     assert not shared, f"one name, several modules: {shared}"
+
+
+def test_every_output_names_the_module_that_writes_it():
+    from evalkit import outputs
+
+    registered = [value for value in vars(outputs).values() if isinstance(value, outputs.Output)]
+    modules = {path.stem for path in PACKAGE.rglob("*.py")}
+    assert len(registered) > 10
+    assert not [o.filename for o in registered if o.writer not in modules]
