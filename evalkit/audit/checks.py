@@ -240,7 +240,15 @@ def claims(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
                 execution = mapped.scheme.execution_weight
             if execution is not None and _same(added + execution, c.stated):
                 continue  # 总分 rows of the MoF table count the execution part too
-            if not _same(added, c.stated):
+            if execution is not None and abs(added + execution - c.stated) < abs(added - c.stated):
+                # the 总分 row counts the funds block's execution part: say the sum with it
+                with_execution = added + execution
+                yield Finding("audit.total_row_mismatch", "error",
+                                   f"表中“{c.detail['column']}”一栏合计行为{_n(c.stated)}，各行相加{_n(added)}、"
+                                   f"加预算执行{_n(execution)}为{_n(with_execution)}（相差{_n(with_execution - c.stated)}）",
+                                   {"column": c.detail["column"], "stated": c.stated, "sum": with_execution},
+                                   where=(c.quote,))
+            elif not _same(added, c.stated):
                 yield Finding("audit.total_row_mismatch", "error",
                                    f"表中“{c.detail['column']}”一栏合计行为{_n(c.stated)}，各行相加为{_n(added)}"
                                    f"（相差{_n(added - c.stated)}）",

@@ -54,7 +54,7 @@ def identify(doc: Document, ex: Extracted) -> None:
 
 
 #: A title: a short line naming the evaluation (绩效 … 自评/评价/报告/表).
-TITLE = re.compile(r"绩效.{0,12}(?:自评|评价|报告|表)|自评(?:报告|表|结果)|(?:19|20)[0-9]{2}年度?.{0,12}决算")
+TITLE = re.compile(r"绩效.{0,12}(?:自评|评价|报告|表)|自评(?:报告|表|结果)|(?:19|20)[0-9]{2}年度?.{0,24}决算")
 #: The year a title names: 2019年度 or 2019年 before what the document is (决算, 绩效, 自评).
 TITLE_YEAR = re.compile(r"(?P<y>(?:19|20)[0-9]{2})年度?(?=.{0,16}(?:决算|绩效|自评|评价))")
 KIND_WORDS = re.compile(r"(?:中央转移支付|转移支付|专项资金|部门整体|整体支出|项目支出|部门预算|机关整体|部门)$")
@@ -70,7 +70,8 @@ def _title_line(doc: Document) -> str | None:
         wrapped = [pair] if (len(joined) <= 30 and len(pair) <= 70 and re.search(r"(?:19|20)[0-9]{2}", joined)
                              and not re.match(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分|[（(]", nxt)
                              and not TITLE.search(fold(normalise(joined).text))) else []
-        for raw in wrapped + ([joined] if len(joined) <= 70 else []) + p.text.split("\n"):
+        first = p.text.strip().split("\n")[0]  # a title line with a date line under it in one paragraph
+        for raw in wrapped + [first] + ([joined] if len(joined) <= 70 else []) + p.text.split("\n"):
             text = fold(normalise(raw).text)
             crumb = any(sep in text for sep in CRUMB_SEPARATORS[:4]) or text.startswith(tuple(patterns()["breadcrumb"])) \
                 or re.match(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分", text)
@@ -84,7 +85,7 @@ def _title_unit(line: str) -> str | None:
     text = fold(line)
     m = re.search(r"(?:19|20)[0-9]{2}年度?|[（(]?(?:19|20)[0-9]{2}", text)
     cut = m.start() if m else len(text)
-    k = re.search(r"部门整体|整体支出|项目支出|机关整体|部门预算|绩效|自评|中央转移支付|专项资金", text)
+    k = re.search(r"部门整体|整体支出|项目支出|机关整体|部门预算|绩效|自评|中央转移支付|专项资金|部门决算|单位决算|决算", text)
     if k and k.start() < cut:
         cut = k.start()
     name = re.split(r"[0-9A-Za-z:：]+", line[:cut])[-1].strip("（(：: ")  # not an index code before the title
@@ -275,10 +276,14 @@ def count_words(what: str, n: int, cov: dict | None) -> str:
 
 
 def drop_cut_row(doc: Document, ex: Extracted, cov: dict) -> dict:
-    """A document cut off inside its last indicator row: that row (no actual, 分值 or 得分) is not read as
-    an indicator; the coverage is counted again."""
+    """A document cut off inside its last indicator row: that row is not read as an indicator (cut before
+    its actual, 分值 and 得分, or, where the rows above it are scored, before its 得分); the coverage is
+    counted again."""
     last = ex.indicators[-1] if ex.indicators else None
-    if cov["truncated"] and last is not None and last.actual is None and last.weight is None and last.score is None:
+    if not cov["truncated"] or last is None or last.score is not None:
+        return cov
+    scored_above = any(r.score is not None for r in ex.indicators[:-1])
+    if (last.actual is None and last.weight is None) or scored_above:
         ex.indicators.pop()
         return coverage(doc, ex)
     return cov

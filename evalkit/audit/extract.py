@@ -221,7 +221,8 @@ def extract(doc: Document) -> Extracted:
         _sections(para, ex)
         top = TOP_SECTION.match(text)
         if top:
-            in_goals = "目标" in text and "实现" not in text
+            # 二、绩效目标 lists the goals; 三、绩效目标完成情况分析 reports on them
+            in_goals = "目标" in text and not any(w in text for w in ("实现", "完成情况", "分析"))
         sub = SECTION.match(text)
         if sub:
             name = re.sub(r"[:：。]$", "", text[sub.end():])
@@ -452,10 +453,17 @@ def _scores(para: _Para, ex: Extracted) -> None:
 def _staff(para: _Para, ex: Extracted) -> None:
     text = para.norm.text
     labels = _labels(patterns()["staff"])
-    for m in re.finditer(r"(?P<n>[0-9]+)(?:人|名)", text):
-        key = _label_before(text, m.start(), labels, window=6)
-        if key:
-            ex.figures.append(Figure(f"staff.{key}", int(m.group("n")), m.group(0), para.quote(m.start(), m.end()), "人"))
+    for a, b in _segments(text):
+        found = []
+        for m in re.finditer(r"(?P<n>[0-9]+)(?:人|名)", text[a:b]):
+            key = _label_before(text[a:b], m.start(), labels, window=6)
+            if key:
+                found.append((key, a + m.start(), a + m.end(), int(m.group("n"))))
+        keys = [k for k, *_ in found]
+        for key, start, end, n in found:
+            if keys.count(key) > 1:
+                continue  # 政法专项编制247人、行政工勤编制15人: kinds of posts in one sentence, not one count twice
+            ex.figures.append(Figure(f"staff.{key}", n, text[start:end], para.quote(start, end), "人"))
     m = re.search(r"编制[^。;]{0,20}(?:含|包括)离退休", text)
     if m:
         ex.figures.append(Figure("staff.includes_retired", True, m.group(0), para.quote(m.start(), m.end())))
@@ -785,7 +793,21 @@ def _budget_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int |
                 unit = {"rate": "%", "weight": "分", "score": "分"}.get(key, "万元")
                 ex.figures.append(Figure(name, v, row[c], _cell_quote(table, r, c), unit))
         rows.append((r, prefix, values))
+    _weight_in_header(table, h, cols, ex)
     # the parts against the total row are checked as budget components (checks.component_sums)
+
+
+def _weight_in_header(table: Table, h: int, cols: dict, ex: Extracted) -> None:
+    """A funds block with no 分值 column that prints its weight in its header (“预算执行情况（20分）”,
+    “得分（20分×执行率）”): that is the execution weight."""
+    if "weight" in cols or "score" not in cols or any(f.key == "execution.weight" for f in ex.figures):
+        return
+    header = table.rows[h]
+    for c in (cols["score"], 0):
+        if c < len(header) and (m := re.search(r"[(（](?P<n>[0-9]+(?:\.[0-9]+)?)分", header[c])):
+            ex.figures.append(Figure("execution.weight", Decimal(m.group("n")), m.group("n") + "分",
+                                     _cell_quote(table, h, c), "分"))
+            return
 
 
 def _indicator_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:

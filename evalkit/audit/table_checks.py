@@ -314,16 +314,40 @@ def target_missed_called_complete(doc: Document, ex: Extracted, ids: set) -> Ite
             return
 
 
+#: A sentence that counts the year's spending up to a date (截至2022年12月8日已拨付…).
+CUT_OFF = re.compile(r"(?:截至|截止|截止到|截至到)(?P<y>(?:19|20)[0-9]{2})年(?P<m>1[0-2]|0?[1-9])月(?P<d>3[01]|[12][0-9]|0?[1-9])日"
+                     r"[^。;]{0,40}?(?:拨付|支付|支出|执行|使用)")
+
+
 def report_dated_in_year(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
-    """A report dated on or before the last day of the year it evaluates."""
+    """A report dated on or before the last day of the year it evaluates, or one that counts the year's
+    spending only up to a day before that year's end (截至2022年12月8日已拨付…)."""
     when = ex.first("reported.report_date")
-    if when is None or ex.year is None or not isinstance(when.value, date):
+    if ex.year is None:
+        return
+    if when is None or not isinstance(when.value, date):
+        yield from _counted_before_year_end(doc, ex)
         return
     if when.value <= date(ex.year, 12, 31):
         yield Finding("audit.report_dated_in_year", "error",
                            f"报告日期{when.value.year}年{when.value.month}月{when.value.day}日不晚于所评价的"
                            f"{ex.year}年年末，全年执行数与完成值当时尚无法确定",
                            {"date": when.value.isoformat(), "year": str(ex.year)}, None, (when.quote,))
+
+
+def _counted_before_year_end(doc: Document, ex: Extracted) -> Iterator[Finding]:
+    from .extract import _Para
+
+    for p in doc.paragraphs:
+        para = _Para(p.text, p.location_at)
+        for m in CUT_OFF.finditer(para.norm.text):
+            cut = date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+            if int(m.group("y")) == ex.year and cut < date(ex.year, 12, 31):
+                yield Finding("audit.report_dated_in_year", "error",
+                              f"报告把{ex.year}年的资金执行只统计到{cut.year}年{cut.month}月{cut.day}日，所评价的年度尚未结束，"
+                              "全年执行数与完成值当时尚无法确定",
+                              {"date": cut.isoformat(), "year": str(ex.year)}, None, (para.quote(m.start(), m.end()),))
+                return
 
 
 __all__ = ["table_findings"]

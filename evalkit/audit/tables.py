@@ -127,7 +127,8 @@ def header_columns(header: tuple[str, ...], spec: dict, *, below: tuple[str, ...
             hit = next((i for i, c in enumerate(cells) if i not in found.values() and
                         (c == ww or (key != "score" and (c.startswith(ww) or (ww in c and len(ww) >= 3))
                                      and len(c) <= len(ww) + 14)
-                         or (key == "score" and re.sub(r"\(分\)$", "", c) in ("得分", "自评得分", "自评分", "评价得分", "指标得分", "执行率得分")))), None)
+                         or (key == "score" and (re.sub(r"\(分\)$", "", c) in ("得分", "自评得分", "自评分", "评价得分", "指标得分", "执行率得分")
+                                          or re.fullmatch(r"得分\([0-9.]+分[×*x]执行率\)", c))))), None)
             if hit is not None:
                 found[key] = hit
                 break
@@ -217,7 +218,7 @@ def _header_words() -> frozenset[str]:
                                  "项目资金", "资金(万元)", "指标性质", "度量单位", "计量单位", "未完成原因分析", "调整后预算数",
                                  "预算执行数", "年初预算", "原因", "全年实际值", "实际值", "年终完成值", "年初指标值",
                                  "调整指标值", "得分系数", "指标权重", "指标得分", "是否核心指标", "执行率权重",
-                                 "执行率得分", "全年(调整)预算数", "执行率(%)")}
+                                 "执行率得分", "全年(调整)预算数", "执行率(%)", "年初目标值")}
     return frozenset(words)
 
 
@@ -462,7 +463,7 @@ def _join_targets(tagged: list) -> list:
     cells = [c for c, _ in tagged]
     while i < len(cells):
         c = cells[i].strip()
-        if c in ("≥", "≤", "=", ">", "<", "＝") and i + 1 < len(cells) and PURE_NUMBER.match(cells[i + 1]):
+        if _word(c) in ("≥", "≤", "=", ">", "<") and i + 1 < len(cells) and PURE_NUMBER.match(cells[i + 1]):
             unit = cells[i + 2].strip() if i + 2 < len(cells) and re.fullmatch(r"%|[\u4e00-\u9fff]{1,3}", cells[i + 2].strip()) \
                 and not _is_tier(cells[i + 2], 1) and not _is_tier(cells[i + 2], 2) else ""
             step = 3 if unit else 2
