@@ -23,7 +23,7 @@ from ..core.places import ParamsPlace, Quote
 from ..exceptions import ParamsError
 from .extract import Extracted, parse_target, patterns
 from .extract import word as pattern_word
-from .mapping import Mapped
+from .mapping import Mapped, _deadline_level
 from .text import normalise
 
 
@@ -338,7 +338,8 @@ def indicator_rows(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
         if r.actual and r.score is None and "score" in r.cells:
             yield Finding("audit.blank_score", "warning", f"“{r.name}”已填完成值“{r.actual}”，得分栏却空白",
                                {"indicator": r.name}, where=(r.cells["score"],))
-        measurable = direction != "qualitative" and i not in mapped.non_numeric and r.actual
+        measurable = (direction != "qualitative" and i not in mapped.non_numeric and r.actual) \
+            or _deadline_level(r) is not None  # a deadline met by a date is measured
         if r.score is not None and r.weight and r.score >= r.weight and not measurable:
             why = "年度指标值没有可衡量的数值" if direction == "qualitative" else "没有可核对的数值完成值"
             yield Finding("audit.unmeasured_full_score", "warning",

@@ -75,7 +75,10 @@ def _title_line(doc: Document) -> str | None:
             text = fold(normalise(raw).text)
             crumb = any(sep in text for sep in CRUMB_SEPARATORS[:4]) or text.startswith(tuple(patterns()["breadcrumb"])) \
                 or re.match(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分", text)
-            if 6 <= len(text) <= 70 and TITLE.search(text) and not crumb and not text.startswith(("按", "根据", "为")):
+            sentence = "," in text or text.endswith("。")  # a notice's sentence names the evaluation too
+            sentence = sentence or text.startswith("索引号") or "发布机构" in text  # a site's info box
+            if 6 <= len(text) <= 70 and TITLE.search(text) and not crumb and not sentence \
+                    and not text.startswith(("按", "根据", "为")):
                 return re.sub(r"\s+", "", raw)
     return None
 

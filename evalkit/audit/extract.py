@@ -349,7 +349,7 @@ def _budget(para: _Para, ex: Extracted) -> None:
     for a, b in _segments(text):
         seg = text[a:b]
         part = _component_at(seg, ex)
-        if part is None and not any(w in seg for w, _ in labels):
+        if part is None and not any(w in seg for w, _ in labels + rate_labels):
             continue
         prefix = f"component.{part}" if part else "budget"
         floor = 0

@@ -43,7 +43,7 @@ def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list
     ids = {f.id for f in found}
     out: list[Finding] = []
     whole = not cov.get("truncated")  # counting a list the copy cut short gives a false error
-    for fn in (completion_against_plan, *([project_counts] if whole else []), unit_slip, retirees_in_posts, funds_total_row, execution_score_exact, execution_scored_again, execution_row_underscored,
+    for fn in (completion_against_plan, *([project_counts] if whole else []), unit_slip, retirees_in_posts, funds_total_row, list_table_total, execution_score_exact, execution_scored_again, execution_row_underscored,
                staff_over_posts, low_execution_called_normal, target_missed_called_complete, report_dated_in_year):
         out.extend(fn(doc, ex, ids))
     return out
@@ -93,6 +93,38 @@ def funds_total_row(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]
                                        {"measure": key, "stated": stated, "sum": added},
                                        None, (_cell_quote(table, r0, c),))
                     break
+
+
+#: The first cell of a list table's total row (支出合计, 合计, 总计).
+TOTAL_LABEL = re.compile(r"(?:支出|收入|资金)?(?:合计|总计)")
+
+
+def list_table_total(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """A table that lists amounts (支出内容 | 计划支出数 | 实际支出数) and ends with a 合计 row: each amount
+    column's items against that row. Only a plain list is added up: every row above the total has a label
+    of its own and no 其中 or 小计 row sits among them."""
+    for table in doc.tables:
+        if blocks(table.rows):
+            continue  # a form's funds and indicator blocks are checked by their own rules
+        rows = [tuple(normalise(c).text for c in r) for r in table.rows]
+        total = next((i for i, r in enumerate(rows) if r and TOTAL_LABEL.fullmatch(r[0])), None)
+        if total is None:
+            continue
+        header = next((i for i in range(total) if any("万元" in c or c.endswith(("数", "金额")) for c in rows[i][1:])), None)
+        body = rows[header + 1:total] if header is not None else []
+        if len(body) < 2 or any(not r[0] or r[0].startswith("其中") or "小计" in r[0] for r in body):
+            continue
+        for c in range(1, len(rows[total])):
+            cells = [r[c] if c < len(r) else "" for r in body]
+            if not re.fullmatch(NUMBER, rows[total][c]) or not all(re.fullmatch(NUMBER, x) for x in cells if x):
+                continue
+            stated, added = number(rows[total][c]), sum((number(x) for x in cells if x), Decimal(0))
+            if abs(added - stated) >= Decimal("0.01"):
+                column = table.rows[header][c].strip() if c < len(table.rows[header]) else ""
+                yield Finding("audit.total_row_mismatch", "error",
+                              f"表中“{column}”一栏{len([x for x in cells if x])}项相加为{_n(added)}，"
+                              f"“{table.rows[total][0]}”一行却为{_n(stated)}（相差{_n(added - stated)}）",
+                              {"column": column, "stated": stated, "sum": added}, None, (_cell_quote(table, total, c),))
 
 
 # --- the execution score ----------------------------------------------------------------------------
