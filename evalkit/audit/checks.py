@@ -409,7 +409,9 @@ def template_and_noise(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
                            {"text": marked}, where=(q,))
     for f in ex.unreadable[:10]:
         yield Finding("audit.unreadable_number", "warning",
-                           f"“{f.printed}”中混有字母（如把0识别成O），无法确认数值，未予采用",
+                           (f"“{f.printed}”中混有字母（如把0识别成O），无法确认数值，未予采用"
+                            if re.search(r"[OolI]", f.printed) else
+                            f"“{f.printed}”疑为文字识别错误（如把“≥”识别成2、数字后多出字母），无法确认数值，未予采用"),
                            {"text": f.printed}, where=(f.quote,))
 
 

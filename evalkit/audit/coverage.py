@@ -125,6 +125,8 @@ def _form_unit(doc: Document, *, department: bool = False) -> str | None:
             for c in range(len(row) - 1):
                 label = re.sub(r"[（(]盖章[）)]|[:：\s]", "", fold(row[c]))
                 value = next((v for v in row[c + 1:] if v.strip()), "")
+                if label.endswith(("单位名称", "部门名称")) and label not in UNIT_LABELS:
+                    label = "单位名称"  # 区级预算单位名称, 县级部门名称
                 if label in UNIT_LABELS and value and label not in found:
                     found[label] = re.sub(r"^[0-9A-Za-z]+[-－—]", "", value.strip())
     order = ("单位名称", "部门名称", "部门（单位）名称", "主管部门") + UNIT_LABELS if department else UNIT_LABELS
@@ -174,7 +176,7 @@ def _title_year(doc: Document) -> int | None:
 COVER_YEAR = re.compile(r"(?:评价年度|所属年度|年度)[:：]\s*(?P<y>(?:19|20)[0-9]{2})")
 PERIOD = re.compile(r"(?P<y>(?:19|20)[0-9]{2})年[^至]{0,8}至(?P=y)年12月")
 #: A cover's or a form's label of the unit, with the unit after it.
-PROSE_UNIT = re.compile(r"(?:项目单位|评价单位|实施单位|单位名称|部门[（(]单位[)）]名称)(?:[（(]公章[)）])?[:：][ \u3000]*"
+PROSE_UNIT = re.compile(r"(?:项目单位|评价单位|实施单位|单位名称|部门[（(]单位[)）]名称)(?:[（(]公章[)）])?(?:[:：]|[ \t\u3000]{2,})[ \u3000]*"
                         r"(?P<u>[^\s，。；]{2,40})")
 
 
@@ -184,12 +186,22 @@ def _period_year(doc: Document) -> int | None:
     return int(m.group("y")) if m else None
 
 
+#: A unit the opening introduces by a short name: 湖北残疾人联合会（以下简称“省残联”）.
+NAMED_UNIT = re.compile(r"(?:^|[，,。；;、\s])(?P<u>[^，,。；;、\s（(《》“”]{2,30}?)[（(](?:以下)?简称")
+
+
 def _prose_unit(doc: Document) -> str | None:
-    """The unit a cover names (评价单位（公章）：某乡人民政府), as printed."""
+    """The unit a cover names (评价单位（公章）：某乡人民政府), or the one the opening introduces by a short
+    name (某联合会（以下简称“省残联”）), as printed."""
     for p in doc.paragraphs[:15]:
         m = PROSE_UNIT.search(fold(p.text))
         if m:
             return p.text[m.start("u"):m.end("u")]
+    for p in doc.paragraphs[:6]:
+        for m in NAMED_UNIT.finditer(p.text):
+            name = m.group("u")
+            if UNIT_SUFFIX.search(fold(name)) and UNIT_SUFFIX.search(fold(name)).end() == len(name):
+                return name
     return None
 
 

@@ -27,7 +27,7 @@ import yaml
 from ..core.places import Location, Quote
 from .document import Document, Table
 from .readers import MARKER
-from .text import DATE, NUMBER, OCR_NOISE, Normalised, chinese_numeral, make_date, normalise, number, to_wan
+from .text import DATE, NUMBER, OCR_NOISE, OCR_SLIP, Normalised, chinese_numeral, make_date, normalise, number, to_wan
 
 #: Not the exponent of ``1e-999%`` (read as 999%), nor a run of 16 or more digits (no budget figure has
 #: them: ``99999999999999999999万元`` is not read rather than read as 1e20).
@@ -271,7 +271,7 @@ def _sections(para: _Para, ex: Extracted) -> None:
 
 
 def _noise(para: _Para, ex: Extracted) -> None:
-    for m in OCR_NOISE.finditer(para.norm.text):
+    for m in (*OCR_NOISE.finditer(para.norm.text), *OCR_SLIP.finditer(para.norm.text)):
         ex.unreadable.append(Figure("unreadable", None, para.norm.original(para.text, m.start(), m.end()),
                                     para.quote(m.start(), m.end())))
 
@@ -733,7 +733,7 @@ def _table(table: Table, ex: Extracted) -> None:
     p = patterns()
     for r, row in enumerate(table.rows):
         for c, cell in enumerate(row):
-            for m in OCR_NOISE.finditer(normalise(cell).text):
+            for m in (*OCR_NOISE.finditer(normalise(cell).text), *OCR_SLIP.finditer(normalise(cell).text)):
                 ex.unreadable.append(Figure("unreadable", None, m.group(0), _cell_quote(table, r, c)))
             if (OCR_CELL.fullmatch(normalise(cell).text) or MALFORMED.fullmatch(normalise(cell).text)) \
                     and not OCR_NOISE.search(normalise(cell).text):
@@ -773,8 +773,15 @@ def _component_key(text: str) -> str | None:
     return best[0] if best else None
 
 
+def _in_yuan(table: Table, h: int, cols: dict) -> bool:
+    """A funds block whose header says its amounts are in 元 (项目资金（元）): they are read in 万元."""
+    cells = [normalise(c).text for c in table.rows[h][: min(cols.values()) + 1]]
+    return any(re.search(r"\(元\)", c) for c in cells) and not any("万元" in c for c in cells)
+
+
 def _budget_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:
     rows = []
+    yuan = _in_yuan(table, h, cols)
     for r in range(h + 1, len(table.rows) if end is None else end):
         row = table.rows[r]
         label = " ".join(c for c in row[: min(cols.values())] if c) or row[0]
@@ -786,6 +793,8 @@ def _budget_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int |
         values = {}
         for key, c in cols.items():
             if c < len(row) and (v := _num(row[c])) is not None:
+                if yuan and key in ("initial", "adjusted", "executed"):
+                    v = to_wan(v, "元")
                 values[key] = v
                 name = {"weight": "execution.weight", "score": "execution.score"}.get(key, f"{prefix}.{key}")
                 if key in ("weight", "score") and prefix != "budget":

@@ -76,10 +76,11 @@ def funds_total_row(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]
             if blk.kind != "funds":
                 continue
             rows = list(_funds_rows(table, blk.header, blk.end))
-            if len(rows) < 2:
-                continue
+            if len(rows) < 2 or sum(1 for _, label, _ in rows if re.match(r"按.{1,8}分", normalise(label).text)) >= 2:
+                continue  # two breakdowns of one total (按收入性质分, 按支出性质分): a copy cannot tell their parts apart
             r0, label0, total = rows[0]
-            parts = [(r, v) for r, label, v in rows[1:] if v]
+            # 按收入性质分 / 按支出性质分: each heading restates the total it then breaks down
+            parts = [(r, v) for r, label, v in rows[1:] if v and not re.match(r"按.{1,8}分", normalise(label).text)]
             for key, (stated, c) in total.items():
                 values = [v[key][0] for _, v in parts if key in v]
                 if not values:

@@ -257,7 +257,8 @@ def cells_to_tables(cells: list[str]) -> tuple[list[list[tuple[str, ...]]], int]
                 i = used = i + n + taken
                 continue
         label = _word(cells[i])
-        if any(label.startswith(w) for w in PAIR_LABELS) and len(label) <= 12 and i + 1 < len(cells) and not tables:
+        if (any(label.startswith(w) for w in PAIR_LABELS) or label.endswith("单位名称")) and len(label) <= 12 \
+                and i + 1 < len(cells) and not tables:
             head.append((cells[i], cells[i + 1]))
             i += 2
             used = i
