@@ -232,7 +232,7 @@ def claims(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
                                    f"“其中”所列{len(c.parts)}项金额合计{_n(added)}万元，与所称总额{c.detail['total_printed']}"
                                    f"不符（相差{_n(added - c.stated)}万元）",
                                    {"items": c.detail["printed"], "sum": added, "total": c.stated}, where=(c.quote,))
-        elif c.kind == "total_row":
+        elif c.kind == "total_row" and c.parts:  # a total row with no row read above it is a reading gap
             added = sum(c.parts, Decimal(0))
             part = c.detail.get("indicator_table")
             execution = ex.value(f"execution.{part}") if part else None

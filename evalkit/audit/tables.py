@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from .text import normalise
+from .text import normalise, number
 
 #: A cell holding only a number (a 分值, 得分 or an amount), as printed.
 PURE_NUMBER = re.compile(r"^[-−]?[0-9０-９][0-9０-９,，]*(?:[.．][0-9０-９]+)?\s*(?:分|万元)?$")
@@ -386,10 +386,13 @@ def _anchored_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
             key = "tier2" if _is_tier(s, 2) and (not _is_tier(s, 1) or row[cols.get("tier1", 0)]) else "tier1"
             if key in cols:
                 row[cols[key]] = s
-        values = texts[-(len(order) - missing):] + run[:missing] if len(order) > missing else run[:missing]
-        for key, value in zip(order, values, strict=False):
+        words = texts[-(len(order) - missing):] if len(order) > missing else []
+        for key, value in zip(order, words, strict=False):
             row[cols[key]] = value
-        row[cols["weight"]], row[cols["score"]] = run[missing], run[missing + 1]
+        # the numbers fill their columns in the header's order (指标值 | 指标权重 | 全年完成值 | 指标得分)
+        numeric = sorted(order[len(order) - missing:] + ["weight", "score"], key=lambda k: cols[k])
+        for key, value in zip(numeric, run, strict=False):
+            row[cols[key]] = value
         if len(run) > missing + 2 and "deviation" in cols:
             row[cols["deviation"]] = run[missing + 2]
         rows.append(tuple(row))
@@ -406,10 +409,12 @@ def _drop_kinds(tagged: list, *, coefficient: bool) -> list:
     target), and without the 得分系数 (a % right before 分值 and 得分), so that each row reads name,
     target, actual, 分值, 得分."""
     cells = [c for c, _ in tagged]
+    levels = {_word(w) for ws in _patterns()["levels"].values() for w in ws}  # 完成, 达到: an actual, not a unit
     out = []
     for k, (c, end) in enumerate(tagged):
         t = c.strip()
-        if KIND_CELL.fullmatch(t) and not _is_tier(t, 1) and not _is_tier(t, 2) and t not in ("高", "好", "优", "良", "中", "差"):
+        if KIND_CELL.fullmatch(t) and not _is_tier(t, 1) and not _is_tier(t, 2) \
+                and t not in ("高", "好", "优", "良", "中", "差") and _word(t) not in levels:
             if k and not PURE_NUMBER.match(cells[k - 1]) and not _word(cells[k - 1]).startswith(("总分", "合计")):
                 continue
         if coefficient and re.fullmatch(r"[0-9.]+%", t) and k + 2 < len(cells) and PURE_NUMBER.match(cells[k + 1]) \
@@ -476,6 +481,15 @@ def _join_targets(tagged: list) -> list:
     return out
 
 
+def _rate_weight_score(values: list[str], tail: int) -> bool:
+    """Values that fill a funds header's last columns from 执行率 on: a rate, a weight, a score no higher
+    than that weight."""
+    if len(values) != tail or tail != 3 or not all(PURE_NUMBER.match(v) for v in values):
+        return False
+    rate, weight, score = (number(_word(v)) for v in values)
+    return None not in (rate, weight, score) and 0 <= rate <= 100 and 0 < weight <= 100 and 0 <= score <= weight
+
+
 def _funds_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[str, ...]], int]:
     """The funds block copied one cell per line: a label (or none, when the label cell was blank), then
     its values; a value with % is set in the header's 执行率 column and the others around it (blank cells
@@ -501,6 +515,8 @@ def _funds_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[s
         row = [label] + [""] * (width - 1)
         p = next((k for k, v in enumerate(values) if v.strip().endswith("%")), None)
         start = rate - p if rate is not None and p is not None and rate - p >= 1 else 1
+        if p is None and rate is not None and _rate_weight_score(values, width - rate):
+            start = rate  # blank amounts lost in the copy: the values are 执行率, 权重, 得分 (79.27 / 10 / 7.93)
         for k, v in enumerate(values):
             if start + k < width:
                 row[start + k] = v
