@@ -172,7 +172,11 @@ def stated_twice(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
             seen.setdefault(f.key, []).append(f)
     for key, figs in seen.items():
         first = figs[0]
-        other = next((g for g in figs[1:] if not _agree(first.value, g.value)), None)
+        # an amount is one figure: 173.65万元 and later 174万元 is the same allocation rounded differently;
+        # a rate or a score may be shown to fewer places
+        other = next((g for g in figs[1:] if not (first.value == g.value if first.unit == "万元" == g.unit
+                                                   and isinstance(g.value, Decimal) else _agree(first.value, g.value))),
+                     None)
         if other is None:
             continue
         unit = first.unit if first.unit in ("万元", "%", "分", "人", "个") else ""

@@ -99,8 +99,8 @@ def _title_unit(line: str) -> str | None:
     suffixes = list(UNIT_SUFFIX.finditer(fold(name)))
     if suffixes:  # 某指挥部乡村振兴项目资金 → 某指挥部: the unit ends with its last unit word
         name = name[: suffixes[-1].end()]
-    elif re.search(r"资金|经费|项目|工程", fold(name)):
-        return None  # the title names a fund or a project, not the unit
+    elif re.search(r"资金|经费|项目|工程", fold(name)) or not re.search(r"(?:省|市|州|县|区|旗|镇|乡|街道|村)$", fold(name)):
+        return None  # the title names a fund or a project (or 预算绩效评价…), not the unit
     return name if len(name) >= 2 else None
 
 
