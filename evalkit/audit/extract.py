@@ -222,7 +222,7 @@ def extract(doc: Document) -> Extracted:
         top = TOP_SECTION.match(text)
         if top:
             # 二、绩效目标 lists the goals; 三、绩效目标完成情况分析 reports on them
-            in_goals = "目标" in text and not any(w in text for w in ("实现", "完成情况", "分析"))
+            in_goals = "目标" in text and not any(w in text for w in ("实现", "分析"))
         sub = SECTION.match(text)
         if sub:
             name = re.sub(r"[:：。]$", "", text[sub.end():])
@@ -349,7 +349,10 @@ def _budget(para: _Para, ex: Extracted) -> None:
     for a, b in _segments(text):
         seg = text[a:b]
         part = _component_at(seg, ex)
-        if part is None and not any(w in seg for w, _ in labels + rate_labels):
+        # a sentence with only a rate in it: the budget's (预算执行率100%), not an indicator's (…执行率：目标值…)
+        rate_only = any(w in seg for w in ("预算执行率", "资金执行率", "资金支付率")) and \
+            not re.search(r"目标值|指标值|完成值", seg)
+        if part is None and not rate_only and not any(w in seg for w, _ in labels):
             continue
         prefix = f"component.{part}" if part else "budget"
         floor = 0
