@@ -221,9 +221,11 @@ def _cell_per_line(blocks: list) -> list:
             out.append(Table(tuple(pairs), Location()))
             i = owners[end - 1] + 1
             continue
-        head = max((k for k in range(start) if _word_starts(cells[k], HEAD_LABELS)), default=None)
+        # a head label in a cell of its own (项目名称 / 某项目), not a line that holds its value too
+        # (单位名称：某院　填报日期：…), which stays a paragraph before the form
+        head = max((k for k in range(start) if _head_label(cells[k])), default=None)
         first = head if head is not None else start
-        first = next((k for k in range(first + 1) if _word_starts(cells[k], HEAD_LABELS)), first)
+        first = next((k for k in range(first + 1) if _head_label(cells[k])), first)
         tables, used = cells_to_tables(cells[first:])
         if not tables:
             out.append(b)
@@ -243,6 +245,10 @@ def _cell_per_line(blocks: list) -> list:
             rest += 1
         i = max(rest, i + 1)
     return out
+
+
+def _head_label(cell: str) -> bool:
+    return _word_starts(cell, HEAD_LABELS) and len(cell.strip()) <= 12
 
 
 def _cells_of(text: str) -> list[str] | None:

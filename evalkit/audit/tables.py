@@ -304,7 +304,41 @@ def _block_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[s
     cols = header_columns(header, _patterns()["indicator_columns"])
     if "weight" in cols and "score" in cols and "name" in cols:
         return _indicator_rows(header, cols, cells)
+    if "score" in cols and "name" in cols and ("target" in cols or "actual" in cols) and not _is_value_header(header[0]):
+        return _score_only_rows(header, cols, cells)
     return _funds_rows(header, cells)
+
+
+def _score_only_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
+    """Indicator rows of a form with a 得分 column and no 分值 one (年初目标值 | 实际完成值 | 得分): each run of
+    numbers ends with the row's score; the numbers before it are its target and actual when those are
+    numbers, the words since the last row its name (and its words target and actual)."""
+    order = [k for k in ("name", "target", "actual") if k in cols]
+    rows: list[tuple[str, ...]] = []
+    prev = taken = i = 0
+    while i < len(cells):
+        if not PURE_NUMBER.match(cells[i]):
+            i += 1
+            continue
+        end = i
+        while end < len(cells) and PURE_NUMBER.match(cells[end]):
+            end += 1
+        segment = cells[prev:i]
+        tiers = [c for c in segment if _is_tier(c, 1) or _is_tier(c, 2)]
+        values = [c for c in segment if c not in tiers] + cells[i:end - 1]
+        if _word(values[-1] if values else "").startswith(("总分", "合计", "总计")) or len(values) < len(order):
+            break
+        row = [""] * len(header)
+        for c in tiers:
+            key = "tier2" if _is_tier(c, 2) and (not _is_tier(c, 1) or row[cols.get("tier1", 0)]) else "tier1"
+            if key in cols:
+                row[cols[key]] = c
+        for key, value in zip(order, values[-len(order):], strict=True):
+            row[cols[key]] = value
+        row[cols["score"]] = cells[end - 1]
+        rows.append(tuple(row))
+        prev = taken = i = end
+    return rows, taken
 
 
 def from_cell_lines(lines: list[str]) -> list[tuple[str, ...]]:
