@@ -60,6 +60,9 @@ TITLE_YEAR = re.compile(r"(?P<y>(?:19|20)[0-9]{2})年度?(?=.{0,16}(?:决算|绩
 KIND_WORDS = re.compile(r"(?:中央转移支付|转移支付|专项资金|部门整体|整体支出|项目支出|部门预算|机关整体|部门)$")
 
 
+MARKER_LINE = re.compile(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分|[（(]")
+
+
 def _title_line(doc: Document) -> str | None:
     """The line of the first paragraphs that names the evaluation, as printed (spaces dropped)."""
     paras = doc.paragraphs[:12]
@@ -67,16 +70,24 @@ def _title_line(doc: Document) -> str | None:
         joined = re.sub(r"\s*\n\s*", "", p.text)  # a title a page wrapped onto two lines (or paragraphs)
         pair = joined + re.sub(r"\s*\n\s*", "", paras[i + 1].text) if i + 1 < len(paras) else ""
         nxt = paras[i + 1].text.lstrip() if i + 1 < len(paras) else ""
-        wrapped = [pair] if (len(joined) <= 30 and len(pair) <= 70 and re.search(r"(?:19|20)[0-9]{2}", joined)
+        wrapped = [pair] if (len(joined) <= 30 and len(pair) <= 70 and re.search(r"(?:19|20)[0-9]{2}", pair)
                              and not re.match(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分|[（(]", nxt)
                              and not TITLE.search(fold(normalise(joined).text))) else []
+        after = re.sub(r"\s*\n\s*", "", paras[i + 2].text) if i + 2 < len(paras) else ""
+        if len(joined) <= 30 and len(pair) <= 64 and 0 < len(after) <= 6 and not MARKER_LINE.match(nxt) \
+                and not TITLE.search(fold(normalise(joined).text)):
+            wrapped = [pair + after] + wrapped  # a PDF title over three lines, its last a word's tail (报 / 告)
         first = p.text.strip().split("\n")[0]  # a title line with a date line under it in one paragraph
-        for raw in wrapped + [first] + ([joined] if len(joined) <= 70 else []) + p.text.split("\n"):
+        lines = [ln.strip() for ln in p.text.split("\n") if ln.strip()]
+        # inside a longer paragraph (a PDF's info box run into it), a title a line break cut in two
+        halves = [a + b for a, b in zip(lines, lines[1:], strict=False)
+                  if not TITLE.search(fold(normalise(a).text)) and len(a) <= 40 and len(b) <= 20]
+        for raw in wrapped + [first] + ([joined] if len(joined) <= 70 else []) + halves + p.text.split("\n"):
             text = fold(normalise(raw).text)
             crumb = any(sep in text for sep in CRUMB_SEPARATORS[:4]) or text.startswith(tuple(patterns()["breadcrumb"])) \
                 or re.match(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分", text)
             sentence = "," in text or text.endswith("。")  # a notice's sentence names the evaluation too
-            sentence = sentence or text.startswith("索引号") or "发布机构" in text  # a site's info box
+            sentence = sentence or text.startswith("索引号") or "发布机" in text  # a site's info box (發布機構)
             if 6 <= len(text) <= 70 and TITLE.search(text) and not crumb and not sentence \
                     and not text.startswith(("按", "根据", "为")):
                 return re.sub(r"\s+", "", raw)
@@ -198,7 +209,7 @@ def _prose_unit(doc: Document) -> str | None:
         if m:
             return p.text[m.start("u"):m.end("u")]
     for p in doc.paragraphs[:6]:
-        for m in NAMED_UNIT.finditer(p.text):
+        for m in NAMED_UNIT.finditer(re.sub(r"\s*\n\s*", "", p.text)):  # a name a line break cut
             name = m.group("u")
             if UNIT_SUFFIX.search(fold(name)) and UNIT_SUFFIX.search(fold(name)).end() == len(name):
                 return name

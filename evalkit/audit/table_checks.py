@@ -111,7 +111,9 @@ def list_table_total(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding
         total = next((i for i, r in enumerate(rows) if r and TOTAL_LABEL.fullmatch(r[0])), None)
         if total is None:
             continue
-        header = next((i for i in range(total) if any("万元" in c or c.endswith(("数", "金额")) for c in rows[i][1:])), None)
+        # the nearest header above the total (a PDF may run two tables into one)
+        header = max((i for i in range(total) if any(("万元" in c or c.endswith(("数", "金额"))) and not re.search(NUMBER, c)
+                                                     for c in rows[i][1:])), default=None)
         body = rows[header + 1:total] if header is not None else []
         if len(body) < 2 or any(not r[0] or r[0].startswith("其中") or "小计" in r[0] for r in body):
             continue

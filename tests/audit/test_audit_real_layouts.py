@@ -196,3 +196,28 @@ def test_a_unit_the_opening_introduces_by_its_short_name(tmp_path):
                          ("r31_hubei_disabled_fund_2018", "湖北省残疾人联合会")):
         record = audit_document(_write(tmp_path, f"{doc_id}.txt", to_text(REAL[doc_id])))
         assert record["document"]["department"] == unit
+
+
+# --- a title as a PDF's text layer breaks it -------------------------------------------------------------
+
+def _identified(paragraphs: list[str]):
+    from evalkit.audit.coverage import identify
+
+    doc = _finish("x.pdf", "pdf", [Paragraph(t, Location(page=1)) for t in paragraphs], pages=1)
+    ex = extract(doc)
+    identify(doc, ex)
+    return ex
+
+
+def test_a_title_over_three_lines_whose_last_is_a_word_tail():
+    ex = _identified(["中央补助地方公共文化服务体系建设", "全民健身补短板工程项目绩效自评报", "告",
+                      "按省财政厅的通知，现将我市全民健身补短板工程项目自评情况报告如下："])
+    assert ex.title == "中央补助地方公共文化服务体系建设全民健身补短板工程项目绩效自评报告" and ex.kind == "special"
+
+
+def test_a_title_cut_by_a_line_break_inside_a_site_info_box_paragraph():
+    ex = _identified(["索引号：20240913-201210-563 发布机构：红河州卫生健康委员会 发布日期：\n2024-03-20\n"
+                      "红河州第二人民医院国家基本公共卫生服务项目州级补助资金2023\n年度绩效自评报告",
+                      "一、绩效目标完成情况分析"])
+    assert ex.title == "红河州第二人民医院国家基本公共卫生服务项目州级补助资金2023年度绩效自评报告"
+    assert ex.year == 2023 and ex.department == "红河州第二人民医院"
