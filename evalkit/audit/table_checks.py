@@ -43,7 +43,7 @@ def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list
     ids = {f.id for f in found}
     out: list[Finding] = []
     whole = not cov.get("truncated")  # counting a list the copy cut short gives a false error
-    for fn in (completion_against_plan, *([project_counts] if whole else []), unit_slip, retirees_in_posts, funds_total_row, list_table_total, execution_score_exact, execution_scored_again, execution_row_underscored,
+    for fn in (completion_against_plan, *([project_counts] if whole else []), unit_slip, retirees_in_posts, funds_total_row, list_table_total, paid_share, execution_score_exact, execution_scored_again, execution_row_underscored,
                staff_over_posts, low_execution_called_normal, target_missed_called_complete, report_dated_in_year):
         out.extend(fn(doc, ex, ids))
     return out
@@ -128,6 +128,32 @@ def list_table_total(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding
                               f"表中“{column}”一栏{len([x for x in cells if x])}项相加为{_n(added)}，"
                               f"“{table.rows[total][0]}”一行却为{_n(stated)}（相差{_n(added - stated)}）",
                               {"column": column, "stated": stated, "sum": added}, None, (_cell_quote(table, total, c),))
+
+
+#: One sentence with what was paid, what is still unpaid and the share paid (已支付…万元，尚未支付…万元，支付率95%).
+PAID_SHARE = re.compile(r"(?:已|共)?(?:支付|拨付|支出)(?P<a>" + NUMBER + r")万元[^。;]{0,8}?(?:尚)?未(?:支付|拨付|支出)"
+                        r"(?P<b>" + NUMBER + r")万元[^。;]{0,8}?(?:支付率|执行率|拨付率)(?:为|达)?(?P<r>" + NUMBER + r")%")
+
+
+def paid_share(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """The share paid a sentence states against what it says was paid and is still unpaid."""
+    from .extract import _Para
+
+    for p in doc.paragraphs:
+        para = _Para(p.text, p.location_at)
+        for m in PAID_SHARE.finditer(para.norm.text):
+            paid, unpaid, stated = number(m.group("a")), number(m.group("b")), number(m.group("r"))
+            if paid + unpaid == 0:
+                continue
+            places = len(m.group("r").split(".")[1]) if "." in m.group("r") else 0
+            computed = round_half_up(exact(paid) / exact(paid + unpaid) * 100, places)
+            if computed != stated:
+                yield Finding("audit.paid_share_mismatch", "error",
+                              f"已支付{_n(paid)}万元、尚未支付{_n(unpaid)}万元，支付率应为{_n(paid)}÷"
+                              f"{_n(paid + unpaid)}={_n(round_half_up(exact(paid) / exact(paid + unpaid) * 100, 2))}%，"
+                              f"报告写{_n(stated)}%",
+                              {"paid": paid, "unpaid": unpaid, "stated_percent": stated, "computed_percent": computed}, None,
+                              (para.quote(m.start(), m.end()),))
 
 
 # --- the execution score ----------------------------------------------------------------------------

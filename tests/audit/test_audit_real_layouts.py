@@ -221,3 +221,12 @@ def test_a_title_cut_by_a_line_break_inside_a_site_info_box_paragraph():
                       "一、绩效目标完成情况分析"])
     assert ex.title == "红河州第二人民医院国家基本公共卫生服务项目州级补助资金2023年度绩效自评报告"
     assert ex.year == 2023 and ex.department == "红河州第二人民医院"
+
+
+def test_a_share_paid_against_what_the_same_sentence_says_was_paid_and_unpaid(tmp_path):
+    head = "某县乡村振兴项目绩效自评报告\n\n资金已支付18501.096万元，尚未支付703万元，支付率"
+    wrong = audit_document(_write(tmp_path, "a.txt", head + "95%。\n"))
+    found = [f for f in wrong["findings"] if f["id"] == "audit.paid_share_mismatch"]
+    assert found and "96.34%" in found[0]["message"]
+    assert "audit.paid_share_mismatch" not in _ids(audit_document(_write(tmp_path, "b.txt", head + "96.34%。\n")))
+    assert "audit.paid_share_mismatch" not in _ids(audit_document(_write(tmp_path, "c.txt", head + "96%。\n")))
