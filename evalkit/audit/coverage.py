@@ -201,6 +201,11 @@ def _period_year(doc: Document) -> int | None:
 NAMED_UNIT = re.compile(r"(?:^|[，,。；;、\s])(?P<u>[^，,。；;、\s（(《》“”]{2,30}?)[（(](?:以下)?简称")
 
 
+#: A unit the opening names as the one that evaluated the year (某局对2021年度…开展了绩效自评).
+SUBJECT_UNIT = re.compile(r"(?:^|[，,。；;：:\s])(?P<u>[^，,。；;：:\s“”]{2,30}?)对(?:19|20)[0-9]{2}年度?[^。]{0,40}?"
+                          r"(?:开展|进行)了?[^。]{0,8}?(?:自评|评价)")
+
+
 def _prose_unit(doc: Document) -> str | None:
     """The unit a cover names (评价单位（公章）：某乡人民政府), or the one the opening introduces by a short
     name (某联合会（以下简称“省残联”）), as printed."""
@@ -209,10 +214,13 @@ def _prose_unit(doc: Document) -> str | None:
         if m:
             return p.text[m.start("u"):m.end("u")]
     for p in doc.paragraphs[:6]:
-        for m in NAMED_UNIT.finditer(re.sub(r"\s*\n\s*", "", p.text)):  # a name a line break cut
-            name = m.group("u")
-            if UNIT_SUFFIX.search(fold(name)) and UNIT_SUFFIX.search(fold(name)).end() == len(name):
-                return name
+        for rx in (NAMED_UNIT, SUBJECT_UNIT):
+            for m in rx.finditer(re.sub(r"\s*\n\s*", "", p.text)):  # a name a line break cut
+                name = m.group("u")
+                if name.startswith(("我", "本", "该", "各")) or len(name) < 3:
+                    continue  # 我局对2021年度…: the report speaking of itself, not naming the unit
+                if UNIT_SUFFIX.search(fold(name)) and UNIT_SUFFIX.search(fold(name)).end() == len(name):
+                    return name
     return None
 
 

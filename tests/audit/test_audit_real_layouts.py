@@ -230,3 +230,11 @@ def test_a_share_paid_against_what_the_same_sentence_says_was_paid_and_unpaid(tm
     assert found and "96.34%" in found[0]["message"]
     assert "audit.paid_share_mismatch" not in _ids(audit_document(_write(tmp_path, "b.txt", head + "96.34%。\n")))
     assert "audit.paid_share_mismatch" not in _ids(audit_document(_write(tmp_path, "c.txt", head + "96%。\n")))
+
+
+def test_the_unit_the_opening_names_as_the_one_that_evaluated_the_year_but_not_we(tmp_path):
+    doc = REAL["r18_rural_roads_2021"]
+    assert audit_document(_write(tmp_path, "r18.txt", to_text(doc)))["document"]["department"] == "市交通运输局"
+    ours = audit_document(_write(tmp_path, "we.txt", "2021年度“四好农村路”建设项目绩效自评报告\n\n"
+                                 "我局对2021年度项目实施情况开展了绩效自评，现报告如下。\n"))
+    assert ours["document"]["department"] != "我局"
