@@ -356,6 +356,7 @@ def _budget(para: _Para, ex: Extracted) -> None:
             continue
         prefix = f"component.{part}" if part else "budget"
         floor = 0
+        last = None  # the measure of the amount before, in this clause
         for m in AMOUNT.finditer(seg):
             measure = _label_before(seg, m.start(), labels, floor=floor)
             # a list of parts in one clause (人员经费支出…，公用经费支出…): each amount takes the part named
@@ -364,6 +365,9 @@ def _budget(para: _Para, ex: Extracted) -> None:
             named = _component_at(lead, ex) if floor else None
             local = f"component.{named}" if named else prefix
             floor = m.end()
+            if measure is None and last == "executed" and named and re.search(r"支出(?:为)?$", lead):
+                measure = "executed"  # …公用经费支出77.4万元，项目支出286.83万元: the list goes on spending
+            last = measure
             if measure is None:
                 continue
             value = to_wan(Decimal(m.group("n")), m.group("u"))
