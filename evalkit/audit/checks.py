@@ -23,7 +23,7 @@ from ..core.places import ParamsPlace, Quote
 from ..exceptions import ParamsError
 from .extract import Extracted, parse_target, patterns
 from .extract import word as pattern_word
-from .mapping import Mapped
+from .mapping import Mapped, _deadline_level
 from .text import normalise
 
 
@@ -172,7 +172,11 @@ def stated_twice(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
             seen.setdefault(f.key, []).append(f)
     for key, figs in seen.items():
         first = figs[0]
-        other = next((g for g in figs[1:] if not _agree(first.value, g.value)), None)
+        # an amount is one figure: 173.65万元 and later 174万元 is the same allocation rounded differently;
+        # a rate or a score may be shown to fewer places
+        other = next((g for g in figs[1:] if not (first.value == g.value if first.unit == "万元" == g.unit
+                                                   and isinstance(g.value, Decimal) else _agree(first.value, g.value))),
+                     None)
         if other is None:
             continue
         unit = first.unit if first.unit in ("万元", "%", "分", "人", "个") else ""
@@ -232,7 +236,7 @@ def claims(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
                                    f"“其中”所列{len(c.parts)}项金额合计{_n(added)}万元，与所称总额{c.detail['total_printed']}"
                                    f"不符（相差{_n(added - c.stated)}万元）",
                                    {"items": c.detail["printed"], "sum": added, "total": c.stated}, where=(c.quote,))
-        elif c.kind == "total_row":
+        elif c.kind == "total_row" and c.parts:  # a total row with no row read above it is a reading gap
             added = sum(c.parts, Decimal(0))
             part = c.detail.get("indicator_table")
             execution = ex.value(f"execution.{part}") if part else None
@@ -240,7 +244,15 @@ def claims(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
                 execution = mapped.scheme.execution_weight
             if execution is not None and _same(added + execution, c.stated):
                 continue  # 总分 rows of the MoF table count the execution part too
-            if not _same(added, c.stated):
+            if execution is not None and abs(added + execution - c.stated) < abs(added - c.stated):
+                # the 总分 row counts the funds block's execution part: say the sum with it
+                with_execution = added + execution
+                yield Finding("audit.total_row_mismatch", "error",
+                                   f"表中“{c.detail['column']}”一栏合计行为{_n(c.stated)}，各行相加{_n(added)}、"
+                                   f"加预算执行{_n(execution)}为{_n(with_execution)}（相差{_n(with_execution - c.stated)}）",
+                                   {"column": c.detail["column"], "stated": c.stated, "sum": with_execution},
+                                   where=(c.quote,))
+            elif not _same(added, c.stated):
                 yield Finding("audit.total_row_mismatch", "error",
                                    f"表中“{c.detail['column']}”一栏合计行为{_n(c.stated)}，各行相加为{_n(added)}"
                                    f"（相差{_n(added - c.stated)}）",
@@ -330,7 +342,8 @@ def indicator_rows(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
         if r.actual and r.score is None and "score" in r.cells:
             yield Finding("audit.blank_score", "warning", f"“{r.name}”已填完成值“{r.actual}”，得分栏却空白",
                                {"indicator": r.name}, where=(r.cells["score"],))
-        measurable = direction != "qualitative" and i not in mapped.non_numeric and r.actual
+        measurable = (direction != "qualitative" and i not in mapped.non_numeric and r.actual) \
+            or _deadline_level(r) is not None  # a deadline met by a date is measured
         if r.score is not None and r.weight and r.score >= r.weight and not measurable:
             why = "年度指标值没有可衡量的数值" if direction == "qualitative" else "没有可核对的数值完成值"
             yield Finding("audit.unmeasured_full_score", "warning",
@@ -400,7 +413,9 @@ def template_and_noise(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
                            {"text": marked}, where=(q,))
     for f in ex.unreadable[:10]:
         yield Finding("audit.unreadable_number", "warning",
-                           f"“{f.printed}”中混有字母（如把0识别成O），无法确认数值，未予采用",
+                           (f"“{f.printed}”中混有字母（如把0识别成O），无法确认数值，未予采用"
+                            if re.search(r"[OolI]", f.printed) else
+                            f"“{f.printed}”疑为文字识别错误（如把“≥”识别成2、数字后多出字母），无法确认数值，未予采用"),
                            {"text": f.printed}, where=(f.quote,))
 
 

@@ -54,10 +54,13 @@ def identify(doc: Document, ex: Extracted) -> None:
 
 
 #: A title: a short line naming the evaluation (绩效 … 自评/评价/报告/表).
-TITLE = re.compile(r"绩效.{0,12}(?:自评|评价|报告|表)|自评(?:报告|表|结果)|(?:19|20)[0-9]{2}年度?.{0,12}决算")
+TITLE = re.compile(r"绩效.{0,12}(?:自评|评价|报告|表)|自评(?:报告|表|结果)|(?:19|20)[0-9]{2}年度?.{0,24}决算")
 #: The year a title names: 2019年度 or 2019年 before what the document is (决算, 绩效, 自评).
 TITLE_YEAR = re.compile(r"(?P<y>(?:19|20)[0-9]{2})年度?(?=.{0,16}(?:决算|绩效|自评|评价))")
 KIND_WORDS = re.compile(r"(?:中央转移支付|转移支付|专项资金|部门整体|整体支出|项目支出|部门预算|机关整体|部门)$")
+
+
+MARKER_LINE = re.compile(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分|[（(]")
 
 
 def _title_line(doc: Document) -> str | None:
@@ -67,14 +70,26 @@ def _title_line(doc: Document) -> str | None:
         joined = re.sub(r"\s*\n\s*", "", p.text)  # a title a page wrapped onto two lines (or paragraphs)
         pair = joined + re.sub(r"\s*\n\s*", "", paras[i + 1].text) if i + 1 < len(paras) else ""
         nxt = paras[i + 1].text.lstrip() if i + 1 < len(paras) else ""
-        wrapped = [pair] if (len(joined) <= 30 and len(pair) <= 70 and re.search(r"(?:19|20)[0-9]{2}", joined)
+        wrapped = [pair] if (len(joined) <= 30 and len(pair) <= 70 and re.search(r"(?:19|20)[0-9]{2}", pair)
                              and not re.match(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分|[（(]", nxt)
                              and not TITLE.search(fold(normalise(joined).text))) else []
-        for raw in wrapped + ([joined] if len(joined) <= 70 else []) + p.text.split("\n"):
+        after = re.sub(r"\s*\n\s*", "", paras[i + 2].text) if i + 2 < len(paras) else ""
+        if len(joined) <= 30 and len(pair) <= 64 and 0 < len(after) <= 6 and not MARKER_LINE.match(nxt) \
+                and not TITLE.search(fold(normalise(joined).text)):
+            wrapped = [pair + after] + wrapped  # a PDF title over three lines, its last a word's tail (报 / 告)
+        first = p.text.strip().split("\n")[0]  # a title line with a date line under it in one paragraph
+        lines = [ln.strip() for ln in p.text.split("\n") if ln.strip()]
+        # inside a longer paragraph (a PDF's info box run into it), a title a line break cut in two
+        halves = [a + b for a, b in zip(lines, lines[1:], strict=False)
+                  if not TITLE.search(fold(normalise(a).text)) and len(a) <= 40 and len(b) <= 20]
+        for raw in wrapped + [first] + ([joined] if len(joined) <= 70 else []) + halves + p.text.split("\n"):
             text = fold(normalise(raw).text)
             crumb = any(sep in text for sep in CRUMB_SEPARATORS[:4]) or text.startswith(tuple(patterns()["breadcrumb"])) \
                 or re.match(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分", text)
-            if 6 <= len(text) <= 70 and TITLE.search(text) and not crumb and not text.startswith(("按", "根据", "为")):
+            sentence = "," in text or text.endswith("。")  # a notice's sentence names the evaluation too
+            sentence = sentence or text.startswith("索引号") or "发布机" in text  # a site's info box (發布機構)
+            if 6 <= len(text) <= 70 and TITLE.search(text) and not crumb and not sentence \
+                    and not text.startswith(("按", "根据", "为")):
                 return re.sub(r"\s+", "", raw)
     return None
 
@@ -84,7 +99,7 @@ def _title_unit(line: str) -> str | None:
     text = fold(line)
     m = re.search(r"(?:19|20)[0-9]{2}年度?|[（(]?(?:19|20)[0-9]{2}", text)
     cut = m.start() if m else len(text)
-    k = re.search(r"部门整体|整体支出|项目支出|机关整体|部门预算|绩效|自评|中央转移支付|专项资金", text)
+    k = re.search(r"部门整体|整体支出|项目支出|机关整体|部门预算|绩效|自评|中央转移支付|专项资金|部门决算|单位决算|决算", text)
     if k and k.start() < cut:
         cut = k.start()
     name = re.split(r"[0-9A-Za-z:：]+", line[:cut])[-1].strip("（(：: ")  # not an index code before the title
@@ -95,8 +110,8 @@ def _title_unit(line: str) -> str | None:
     suffixes = list(UNIT_SUFFIX.finditer(fold(name)))
     if suffixes:  # 某指挥部乡村振兴项目资金 → 某指挥部: the unit ends with its last unit word
         name = name[: suffixes[-1].end()]
-    elif re.search(r"资金|经费|项目|工程", fold(name)):
-        return None  # the title names a fund or a project, not the unit
+    elif re.search(r"资金|经费|项目|工程", fold(name)) or not re.search(r"(?:省|市|州|县|区|旗|镇|乡|街道|村)$", fold(name)):
+        return None  # the title names a fund or a project (or 预算绩效评价…), not the unit
     return name if len(name) >= 2 else None
 
 
@@ -121,6 +136,8 @@ def _form_unit(doc: Document, *, department: bool = False) -> str | None:
             for c in range(len(row) - 1):
                 label = re.sub(r"[（(]盖章[）)]|[:：\s]", "", fold(row[c]))
                 value = next((v for v in row[c + 1:] if v.strip()), "")
+                if label.endswith(("单位名称", "部门名称")) and label not in UNIT_LABELS:
+                    label = "单位名称"  # 区级预算单位名称, 县级部门名称
                 if label in UNIT_LABELS and value and label not in found:
                     found[label] = re.sub(r"^[0-9A-Za-z]+[-－—]", "", value.strip())
     order = ("单位名称", "部门名称", "部门（单位）名称", "主管部门") + UNIT_LABELS if department else UNIT_LABELS
@@ -170,7 +187,7 @@ def _title_year(doc: Document) -> int | None:
 COVER_YEAR = re.compile(r"(?:评价年度|所属年度|年度)[:：]\s*(?P<y>(?:19|20)[0-9]{2})")
 PERIOD = re.compile(r"(?P<y>(?:19|20)[0-9]{2})年[^至]{0,8}至(?P=y)年12月")
 #: A cover's or a form's label of the unit, with the unit after it.
-PROSE_UNIT = re.compile(r"(?:项目单位|评价单位|实施单位|单位名称|部门[（(]单位[)）]名称)(?:[（(]公章[)）])?[:：][ \u3000]*"
+PROSE_UNIT = re.compile(r"(?:项目单位|评价单位|实施单位|单位名称|部门[（(]单位[)）]名称)(?:[（(]公章[)）])?(?:[:：]|[ \t\u3000]{2,})[ \u3000]*"
                         r"(?P<u>[^\s，。；]{2,40})")
 
 
@@ -180,12 +197,30 @@ def _period_year(doc: Document) -> int | None:
     return int(m.group("y")) if m else None
 
 
+#: A unit the opening introduces by a short name: 湖北残疾人联合会（以下简称“省残联”）.
+NAMED_UNIT = re.compile(r"(?:^|[，,。；;、\s])(?P<u>[^，,。；;、\s（(《》“”]{2,30}?)[（(](?:以下)?简称")
+
+
+#: A unit the opening names as the one that evaluated the year (某局对2021年度…开展了绩效自评).
+SUBJECT_UNIT = re.compile(r"(?:^|[，,。；;：:\s])(?P<u>[^，,。；;：:\s“”]{2,30}?)对(?:19|20)[0-9]{2}年度?[^。]{0,40}?"
+                          r"(?:开展|进行)了?[^。]{0,8}?(?:自评|评价)")
+
+
 def _prose_unit(doc: Document) -> str | None:
-    """The unit a cover names (评价单位（公章）：某乡人民政府), as printed."""
+    """The unit a cover names (评价单位（公章）：某乡人民政府), or the one the opening introduces by a short
+    name (某联合会（以下简称“省残联”）), as printed."""
     for p in doc.paragraphs[:15]:
         m = PROSE_UNIT.search(fold(p.text))
         if m:
             return p.text[m.start("u"):m.end("u")]
+    for p in doc.paragraphs[:6]:
+        for rx in (NAMED_UNIT, SUBJECT_UNIT):
+            for m in rx.finditer(re.sub(r"\s*\n\s*", "", p.text)):  # a name a line break cut
+                name = m.group("u")
+                if name.startswith(("我", "本", "该", "各")) or len(name) < 3:
+                    continue  # 我局对2021年度…: the report speaking of itself, not naming the unit
+                if UNIT_SUFFIX.search(fold(name)) and UNIT_SUFFIX.search(fold(name)).end() == len(name):
+                    return name
     return None
 
 
@@ -275,10 +310,14 @@ def count_words(what: str, n: int, cov: dict | None) -> str:
 
 
 def drop_cut_row(doc: Document, ex: Extracted, cov: dict) -> dict:
-    """A document cut off inside its last indicator row: that row (no actual, 分值 or 得分) is not read as
-    an indicator; the coverage is counted again."""
+    """A document cut off inside its last indicator row: that row is not read as an indicator (cut before
+    its actual, 分值 and 得分, or, where the rows above it are scored, before its 得分); the coverage is
+    counted again."""
     last = ex.indicators[-1] if ex.indicators else None
-    if cov["truncated"] and last is not None and last.actual is None and last.weight is None and last.score is None:
+    if not cov["truncated"] or last is None or last.score is not None:
+        return cov
+    scored_above = any(r.score is not None for r in ex.indicators[:-1])
+    if (last.actual is None and last.weight is None) or scored_above:
         ex.indicators.pop()
         return coverage(doc, ex)
     return cov

@@ -27,7 +27,7 @@ import yaml
 from ..core.places import Location, Quote
 from .document import Document, Table
 from .readers import MARKER
-from .text import DATE, NUMBER, OCR_NOISE, Normalised, chinese_numeral, make_date, normalise, number, to_wan
+from .text import DATE, NUMBER, OCR_NOISE, OCR_SLIP, Normalised, chinese_numeral, make_date, normalise, number, to_wan
 
 #: Not the exponent of ``1e-999%`` (read as 999%), nor a run of 16 or more digits (no budget figure has
 #: them: ``99999999999999999999万元`` is not read rather than read as 1e20).
@@ -221,7 +221,8 @@ def extract(doc: Document) -> Extracted:
         _sections(para, ex)
         top = TOP_SECTION.match(text)
         if top:
-            in_goals = "目标" in text and "实现" not in text
+            # 二、绩效目标 lists the goals; 三、绩效目标完成情况分析 reports on them
+            in_goals = "目标" in text and not any(w in text for w in ("实现", "分析"))
         sub = SECTION.match(text)
         if sub:
             name = re.sub(r"[:：。]$", "", text[sub.end():])
@@ -270,7 +271,7 @@ def _sections(para: _Para, ex: Extracted) -> None:
 
 
 def _noise(para: _Para, ex: Extracted) -> None:
-    for m in OCR_NOISE.finditer(para.norm.text):
+    for m in (*OCR_NOISE.finditer(para.norm.text), *OCR_SLIP.finditer(para.norm.text)):
         ex.unreadable.append(Figure("unreadable", None, para.norm.original(para.text, m.start(), m.end()),
                                     para.quote(m.start(), m.end())))
 
@@ -348,10 +349,14 @@ def _budget(para: _Para, ex: Extracted) -> None:
     for a, b in _segments(text):
         seg = text[a:b]
         part = _component_at(seg, ex)
-        if part is None and not any(w in seg for w, _ in labels):
+        # a sentence with only a rate in it: the budget's (预算执行率100%), not an indicator's (…执行率：目标值…)
+        rate_only = any(w in seg for w in ("预算执行率", "资金执行率", "资金支付率")) and \
+            not re.search(r"目标值|指标值|完成值", seg)
+        if part is None and not rate_only and not any(w in seg for w, _ in labels):
             continue
         prefix = f"component.{part}" if part else "budget"
         floor = 0
+        last = None  # the measure of the amount before, in this clause
         for m in AMOUNT.finditer(seg):
             measure = _label_before(seg, m.start(), labels, floor=floor)
             # a list of parts in one clause (人员经费支出…，公用经费支出…): each amount takes the part named
@@ -360,6 +365,9 @@ def _budget(para: _Para, ex: Extracted) -> None:
             named = _component_at(lead, ex) if floor else None
             local = f"component.{named}" if named else prefix
             floor = m.end()
+            if measure is None and last == "executed" and named and re.search(r"支出(?:为)?$", lead):
+                measure = "executed"  # …公用经费支出77.4万元，项目支出286.83万元: the list goes on spending
+            last = measure
             if measure is None:
                 continue
             value = to_wan(Decimal(m.group("n")), m.group("u"))
@@ -452,10 +460,17 @@ def _scores(para: _Para, ex: Extracted) -> None:
 def _staff(para: _Para, ex: Extracted) -> None:
     text = para.norm.text
     labels = _labels(patterns()["staff"])
-    for m in re.finditer(r"(?P<n>[0-9]+)(?:人|名)", text):
-        key = _label_before(text, m.start(), labels, window=6)
-        if key:
-            ex.figures.append(Figure(f"staff.{key}", int(m.group("n")), m.group(0), para.quote(m.start(), m.end()), "人"))
+    for a, b in _segments(text):
+        found = []
+        for m in re.finditer(r"(?P<n>[0-9]+)(?:人|名)", text[a:b]):
+            key = _label_before(text[a:b], m.start(), labels, window=6)
+            if key:
+                found.append((key, a + m.start(), a + m.end(), int(m.group("n"))))
+        keys = [k for k, *_ in found]
+        for key, start, end, n in found:
+            if keys.count(key) > 1:
+                continue  # 政法专项编制247人、行政工勤编制15人: kinds of posts in one sentence, not one count twice
+            ex.figures.append(Figure(f"staff.{key}", n, text[start:end], para.quote(start, end), "人"))
     m = re.search(r"编制[^。;]{0,20}(?:含|包括)离退休", text)
     if m:
         ex.figures.append(Figure("staff.includes_retired", True, m.group(0), para.quote(m.start(), m.end())))
@@ -725,7 +740,7 @@ def _table(table: Table, ex: Extracted) -> None:
     p = patterns()
     for r, row in enumerate(table.rows):
         for c, cell in enumerate(row):
-            for m in OCR_NOISE.finditer(normalise(cell).text):
+            for m in (*OCR_NOISE.finditer(normalise(cell).text), *OCR_SLIP.finditer(normalise(cell).text)):
                 ex.unreadable.append(Figure("unreadable", None, m.group(0), _cell_quote(table, r, c)))
             if (OCR_CELL.fullmatch(normalise(cell).text) or MALFORMED.fullmatch(normalise(cell).text)) \
                     and not OCR_NOISE.search(normalise(cell).text):
@@ -765,8 +780,15 @@ def _component_key(text: str) -> str | None:
     return best[0] if best else None
 
 
+def _in_yuan(table: Table, h: int, cols: dict) -> bool:
+    """A funds block whose header says its amounts are in 元 (项目资金（元）): they are read in 万元."""
+    cells = [normalise(c).text for c in table.rows[h][: min(cols.values()) + 1]]
+    return any(re.search(r"\(元\)", c) for c in cells) and not any("万元" in c for c in cells)
+
+
 def _budget_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:
     rows = []
+    yuan = _in_yuan(table, h, cols)
     for r in range(h + 1, len(table.rows) if end is None else end):
         row = table.rows[r]
         label = " ".join(c for c in row[: min(cols.values())] if c) or row[0]
@@ -778,6 +800,8 @@ def _budget_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int |
         values = {}
         for key, c in cols.items():
             if c < len(row) and (v := _num(row[c])) is not None:
+                if yuan and key in ("initial", "adjusted", "executed"):
+                    v = to_wan(v, "元")
                 values[key] = v
                 name = {"weight": "execution.weight", "score": "execution.score"}.get(key, f"{prefix}.{key}")
                 if key in ("weight", "score") and prefix != "budget":
@@ -785,7 +809,21 @@ def _budget_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int |
                 unit = {"rate": "%", "weight": "分", "score": "分"}.get(key, "万元")
                 ex.figures.append(Figure(name, v, row[c], _cell_quote(table, r, c), unit))
         rows.append((r, prefix, values))
+    _weight_in_header(table, h, cols, ex)
     # the parts against the total row are checked as budget components (checks.component_sums)
+
+
+def _weight_in_header(table: Table, h: int, cols: dict, ex: Extracted) -> None:
+    """A funds block with no 分值 column that prints its weight in its header (“预算执行情况（20分）”,
+    “得分（20分×执行率）”): that is the execution weight."""
+    if "weight" in cols or "score" not in cols or any(f.key == "execution.weight" for f in ex.figures):
+        return
+    header = table.rows[h]
+    for c in (cols["score"], 0):
+        if c < len(header) and (m := re.search(r"[(（](?P<n>[0-9]+(?:\.[0-9]+)?)分", header[c])):
+            ex.figures.append(Figure("execution.weight", Decimal(m.group("n")), m.group("n") + "分",
+                                     _cell_quote(table, h, c), "分"))
+            return
 
 
 def _indicator_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:

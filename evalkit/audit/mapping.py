@@ -72,8 +72,28 @@ def _restates(row: IndicatorRow) -> str | None:
     return None
 
 
+#: A deadline as a target or an actual: 2023年12月, 2023年12月底, 2023年10月15日前.
+DEADLINE = re.compile(r"(?P<y>(?:19|20)[0-9]{2})年(?P<m>1[0-2]|0?[1-9])月(?:(?P<d>3[01]|[12][0-9]|0?[1-9])日)?(?:底|末|前|之前|以前)?")
+
+
+def _deadline_level(row: IndicatorRow) -> str | None:
+    """达成 when a deadline target (2023年12月) is met by an actual date no later than it, 未达成 when the
+    actual date is later; None when either is not a date."""
+    target = DEADLINE.fullmatch(normalise(row.target or "").text)
+    actual = DEADLINE.fullmatch(normalise(row.actual or "").text)
+    if not target or not actual:
+        return None
+
+    def key(m):
+        return int(m.group("y")), int(m.group("m")), int(m.group("d") or 31)
+
+    return "达成" if key(actual) <= key(target) else "未达成"
+
+
 def _indicator(row: IndicatorRow, key: str, m: Mapped, index: int, scheme: Scheme) -> dict:
     direction, target, unit = parse_target(row.target)
+    if _deadline_level(row):  # a date is not a quantity: the deadline is met or it is not
+        direction = "qualitative"
     unit = row.unit or unit
     if row.direction_cell:
         cell = normalise(row.direction_cell).text
@@ -90,7 +110,7 @@ def _indicator(row: IndicatorRow, key: str, m: Mapped, index: int, scheme: Schem
             item["tier"] = tier
     if direction == "qualitative":
         item["target"] = row.target
-        level = _level(row.actual) or _restates(row)
+        level = _deadline_level(row) or _level(row.actual) or _restates(row)
         if level:
             item["level"] = level
             if row.score is not None and row.weight:

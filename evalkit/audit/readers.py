@@ -221,9 +221,11 @@ def _cell_per_line(blocks: list) -> list:
             out.append(Table(tuple(pairs), Location()))
             i = owners[end - 1] + 1
             continue
-        head = max((k for k in range(start) if _word_starts(cells[k], HEAD_LABELS)), default=None)
+        # a head label in a cell of its own (项目名称 / 某项目), not a line that holds its value too
+        # (单位名称：某院　填报日期：…), which stays a paragraph before the form
+        head = max((k for k in range(start) if _head_label(cells[k])), default=None)
         first = head if head is not None else start
-        first = next((k for k in range(first + 1) if _word_starts(cells[k], HEAD_LABELS)), first)
+        first = next((k for k in range(first + 1) if _head_label(cells[k])), first)
         tables, used = cells_to_tables(cells[first:])
         if not tables:
             out.append(b)
@@ -243,6 +245,10 @@ def _cell_per_line(blocks: list) -> list:
             rest += 1
         i = max(rest, i + 1)
     return out
+
+
+def _head_label(cell: str) -> bool:
+    return _word_starts(cell, HEAD_LABELS) and len(cell.strip()) <= 12
 
 
 def _cells_of(text: str) -> list[str] | None:
@@ -269,13 +275,22 @@ def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> Doc
     next page with the same columns and no header of its own); number paragraphs and tables, drop empty
     ones."""
     joined: list = []
+    last_page = None  # the page the last joined table ends on (it may run over several)
     for b in blocks:
         prev = joined[-1] if joined else None
         if fmt == "pdf" and isinstance(b, Table) and isinstance(prev, Table) and b.location.page \
-                and prev.location.page and b.location.page == prev.location.page + 1 and b.rows and prev.rows \
+                and last_page and b.location.page == last_page + 1 and b.rows and prev.rows \
                 and len(b.rows[0]) == len(prev.rows[0]) and not _has_header(b):
-            joined[-1] = Table(prev.rows + b.rows, prev.location)
+            rows = b.rows
+            if _row_continues(prev.rows[-1], rows[0]):  # a row the page break split: its cells run on
+                tail = tuple((a + c) if c.strip() else a for a, c in zip(prev.rows[-1], rows[0], strict=True))
+                joined[-1] = Table(prev.rows[:-1] + (tail,) + rows[1:], prev.location)
+            else:
+                joined[-1] = Table(prev.rows + rows, prev.location)
+            last_page = b.location.page
             continue
+        if isinstance(b, Table):
+            last_page = b.location.page
         if isinstance(b, Paragraph) and not b.text.strip():
             continue
         prev = joined[-1] if joined else None
@@ -292,6 +307,19 @@ def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> Doc
             n_table += 1
             out.append(replace(b, location=replace(b.location, table=n_table)))
     return Document(shown, fmt, tuple(out), pages)
+
+
+def _row_continues(last: tuple[str, ...], first: tuple[str, ...]) -> bool:
+    """Whether the first row of a table's next page is the rest of the last row of the page before (a row
+    a page break split): it fills only cells that row has text in, fewer of them, and no number of its own
+    (the short cells, 分值 and 得分, ended on the first page)."""
+    filled = [c for c, t in enumerate(first) if t.strip()]
+    before = [c for c, t in enumerate(last) if t.strip()]
+    if not filled or len(filled) >= len(before) or not set(filled) <= set(before):
+        return False
+    if any(re.fullmatch(r"[-−]?[0-9]+(?:\.[0-9]+)?%?", first[c].strip()) for c in filled):
+        return False
+    return not re.match(r"(?:指标\s*[0-9]+|[一二三四五六七八九十]+[、.])", first[filled[0]].strip())
 
 
 def _has_header(table: Table) -> bool:

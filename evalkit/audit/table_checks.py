@@ -43,7 +43,7 @@ def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list
     ids = {f.id for f in found}
     out: list[Finding] = []
     whole = not cov.get("truncated")  # counting a list the copy cut short gives a false error
-    for fn in (completion_against_plan, *([project_counts] if whole else []), unit_slip, retirees_in_posts, funds_total_row, execution_score_exact, execution_scored_again, execution_row_underscored,
+    for fn in (completion_against_plan, *([project_counts] if whole else []), unit_slip, retirees_in_posts, funds_total_row, list_table_total, paid_share, execution_score_exact, execution_scored_again, execution_row_underscored,
                staff_over_posts, low_execution_called_normal, target_missed_called_complete, report_dated_in_year):
         out.extend(fn(doc, ex, ids))
     return out
@@ -76,10 +76,11 @@ def funds_total_row(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]
             if blk.kind != "funds":
                 continue
             rows = list(_funds_rows(table, blk.header, blk.end))
-            if len(rows) < 2:
-                continue
+            if len(rows) < 2 or sum(1 for _, label, _ in rows if re.match(r"按.{1,8}分", normalise(label).text)) >= 2:
+                continue  # two breakdowns of one total (按收入性质分, 按支出性质分): a copy cannot tell their parts apart
             r0, label0, total = rows[0]
-            parts = [(r, v) for r, label, v in rows[1:] if v]
+            # 按收入性质分 / 按支出性质分: each heading restates the total it then breaks down
+            parts = [(r, v) for r, label, v in rows[1:] if v and not re.match(r"按.{1,8}分", normalise(label).text)]
             for key, (stated, c) in total.items():
                 values = [v[key][0] for _, v in parts if key in v]
                 if not values:
@@ -93,6 +94,66 @@ def funds_total_row(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]
                                        {"measure": key, "stated": stated, "sum": added},
                                        None, (_cell_quote(table, r0, c),))
                     break
+
+
+#: The first cell of a list table's total row (支出合计, 合计, 总计).
+TOTAL_LABEL = re.compile(r"(?:支出|收入|资金)?(?:合计|总计)")
+
+
+def list_table_total(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """A table that lists amounts (支出内容 | 计划支出数 | 实际支出数) and ends with a 合计 row: each amount
+    column's items against that row. Only a plain list is added up: every row above the total has a label
+    of its own and no 其中 or 小计 row sits among them."""
+    for table in doc.tables:
+        if blocks(table.rows):
+            continue  # a form's funds and indicator blocks are checked by their own rules
+        rows = [tuple(normalise(c).text for c in r) for r in table.rows]
+        total = next((i for i, r in enumerate(rows) if r and TOTAL_LABEL.fullmatch(r[0])), None)
+        if total is None:
+            continue
+        # the nearest header above the total (a PDF may run two tables into one)
+        header = max((i for i in range(total) if any(("万元" in c or c.endswith(("数", "金额"))) and not re.search(NUMBER, c)
+                                                     for c in rows[i][1:])), default=None)
+        body = rows[header + 1:total] if header is not None else []
+        if len(body) < 2 or any(not r[0] or r[0].startswith("其中") or "小计" in r[0] for r in body):
+            continue
+        for c in range(1, len(rows[total])):
+            cells = [r[c] if c < len(r) else "" for r in body]
+            if not re.fullmatch(NUMBER, rows[total][c]) or not all(re.fullmatch(NUMBER, x) for x in cells if x):
+                continue
+            stated, added = number(rows[total][c]), sum((number(x) for x in cells if x), Decimal(0))
+            if abs(added - stated) >= Decimal("0.01"):
+                column = table.rows[header][c].strip() if c < len(table.rows[header]) else ""
+                yield Finding("audit.total_row_mismatch", "error",
+                              f"表中“{column}”一栏{len([x for x in cells if x])}项相加为{_n(added)}，"
+                              f"“{table.rows[total][0]}”一行却为{_n(stated)}（相差{_n(added - stated)}）",
+                              {"column": column, "stated": stated, "sum": added}, None, (_cell_quote(table, total, c),))
+
+
+#: One sentence with what was paid, what is still unpaid and the share paid (已支付…万元，尚未支付…万元，支付率95%).
+PAID_SHARE = re.compile(r"(?:已|共)?(?:支付|拨付|支出)(?P<a>" + NUMBER + r")万元[^。;]{0,8}?(?:尚)?未(?:支付|拨付|支出)"
+                        r"(?P<b>" + NUMBER + r")万元[^。;]{0,8}?(?:支付率|执行率|拨付率)(?:为|达)?(?P<r>" + NUMBER + r")%")
+
+
+def paid_share(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+    """The share paid a sentence states against what it says was paid and is still unpaid."""
+    from .extract import _Para
+
+    for p in doc.paragraphs:
+        para = _Para(p.text, p.location_at)
+        for m in PAID_SHARE.finditer(para.norm.text):
+            paid, unpaid, stated = number(m.group("a")), number(m.group("b")), number(m.group("r"))
+            if paid + unpaid == 0:
+                continue
+            places = len(m.group("r").split(".")[1]) if "." in m.group("r") else 0
+            computed = round_half_up(exact(paid) / exact(paid + unpaid) * 100, places)
+            if computed != stated:
+                yield Finding("audit.paid_share_mismatch", "error",
+                              f"已支付{_n(paid)}万元、尚未支付{_n(unpaid)}万元，支付率应为{_n(paid)}÷"
+                              f"{_n(paid + unpaid)}={_n(round_half_up(exact(paid) / exact(paid + unpaid) * 100, 2))}%，"
+                              f"报告写{_n(stated)}%",
+                              {"paid": paid, "unpaid": unpaid, "stated_percent": stated, "computed_percent": computed}, None,
+                              (para.quote(m.start(), m.end()),))
 
 
 # --- the execution score ----------------------------------------------------------------------------
@@ -314,16 +375,40 @@ def target_missed_called_complete(doc: Document, ex: Extracted, ids: set) -> Ite
             return
 
 
+#: A sentence that counts the year's spending up to a date (截至2022年12月8日已拨付…).
+CUT_OFF = re.compile(r"(?:截至|截止|截止到|截至到)(?P<y>(?:19|20)[0-9]{2})年(?P<m>1[0-2]|0?[1-9])月(?P<d>3[01]|[12][0-9]|0?[1-9])日"
+                     r"[^。;]{0,40}?(?:拨付|支付|支出|执行|使用)")
+
+
 def report_dated_in_year(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
-    """A report dated on or before the last day of the year it evaluates."""
+    """A report dated on or before the last day of the year it evaluates, or one that counts the year's
+    spending only up to a day before that year's end (截至2022年12月8日已拨付…)."""
     when = ex.first("reported.report_date")
-    if when is None or ex.year is None or not isinstance(when.value, date):
+    if ex.year is None:
+        return
+    if when is None or not isinstance(when.value, date):
+        yield from _counted_before_year_end(doc, ex)
         return
     if when.value <= date(ex.year, 12, 31):
         yield Finding("audit.report_dated_in_year", "error",
                            f"报告日期{when.value.year}年{when.value.month}月{when.value.day}日不晚于所评价的"
                            f"{ex.year}年年末，全年执行数与完成值当时尚无法确定",
                            {"date": when.value.isoformat(), "year": str(ex.year)}, None, (when.quote,))
+
+
+def _counted_before_year_end(doc: Document, ex: Extracted) -> Iterator[Finding]:
+    from .extract import _Para
+
+    for p in doc.paragraphs:
+        para = _Para(p.text, p.location_at)
+        for m in CUT_OFF.finditer(para.norm.text):
+            cut = date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+            if int(m.group("y")) == ex.year and cut < date(ex.year, 12, 31):
+                yield Finding("audit.report_dated_in_year", "error",
+                              f"报告把{ex.year}年的资金执行只统计到{cut.year}年{cut.month}月{cut.day}日，所评价的年度尚未结束，"
+                              "全年执行数与完成值当时尚无法确定",
+                              {"date": cut.isoformat(), "year": str(ex.year)}, None, (para.quote(m.start(), m.end()),))
+                return
 
 
 __all__ = ["table_findings"]

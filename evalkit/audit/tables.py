@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from .text import normalise
+from .text import normalise, number
 
 #: A cell holding only a number (a 分值, 得分 or an amount), as printed.
 PURE_NUMBER = re.compile(r"^[-−]?[0-9０-９][0-9０-９,，]*(?:[.．][0-9０-９]+)?\s*(?:分|万元)?$")
@@ -127,7 +127,8 @@ def header_columns(header: tuple[str, ...], spec: dict, *, below: tuple[str, ...
             hit = next((i for i, c in enumerate(cells) if i not in found.values() and
                         (c == ww or (key != "score" and (c.startswith(ww) or (ww in c and len(ww) >= 3))
                                      and len(c) <= len(ww) + 14)
-                         or (key == "score" and re.sub(r"\(分\)$", "", c) in ("得分", "自评得分", "自评分", "评价得分", "指标得分", "执行率得分")))), None)
+                         or (key == "score" and (re.sub(r"\(分\)$", "", c) in ("得分", "自评得分", "自评分", "评价得分", "指标得分", "执行率得分")
+                                          or re.fullmatch(r"得分\([0-9.]+分[×*x]执行率\)", c))))), None)
             if hit is not None:
                 found[key] = hit
                 break
@@ -217,7 +218,7 @@ def _header_words() -> frozenset[str]:
                                  "项目资金", "资金(万元)", "指标性质", "度量单位", "计量单位", "未完成原因分析", "调整后预算数",
                                  "预算执行数", "年初预算", "原因", "全年实际值", "实际值", "年终完成值", "年初指标值",
                                  "调整指标值", "得分系数", "指标权重", "指标得分", "是否核心指标", "执行率权重",
-                                 "执行率得分", "全年(调整)预算数", "执行率(%)")}
+                                 "执行率得分", "全年(调整)预算数", "执行率(%)", "年初目标值")}
     return frozenset(words)
 
 
@@ -256,7 +257,8 @@ def cells_to_tables(cells: list[str]) -> tuple[list[list[tuple[str, ...]]], int]
                 i = used = i + n + taken
                 continue
         label = _word(cells[i])
-        if any(label.startswith(w) for w in PAIR_LABELS) and len(label) <= 12 and i + 1 < len(cells) and not tables:
+        if (any(label.startswith(w) for w in PAIR_LABELS) or label.endswith("单位名称")) and len(label) <= 12 \
+                and i + 1 < len(cells) and not tables:
             head.append((cells[i], cells[i + 1]))
             i += 2
             used = i
@@ -302,7 +304,41 @@ def _block_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[s
     cols = header_columns(header, _patterns()["indicator_columns"])
     if "weight" in cols and "score" in cols and "name" in cols:
         return _indicator_rows(header, cols, cells)
+    if "score" in cols and "name" in cols and ("target" in cols or "actual" in cols) and not _is_value_header(header[0]):
+        return _score_only_rows(header, cols, cells)
     return _funds_rows(header, cells)
+
+
+def _score_only_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
+    """Indicator rows of a form with a 得分 column and no 分值 one (年初目标值 | 实际完成值 | 得分): each run of
+    numbers ends with the row's score; the numbers before it are its target and actual when those are
+    numbers, the words since the last row its name (and its words target and actual)."""
+    order = [k for k in ("name", "target", "actual") if k in cols]
+    rows: list[tuple[str, ...]] = []
+    prev = taken = i = 0
+    while i < len(cells):
+        if not PURE_NUMBER.match(cells[i]):
+            i += 1
+            continue
+        end = i
+        while end < len(cells) and PURE_NUMBER.match(cells[end]):
+            end += 1
+        segment = cells[prev:i]
+        tiers = [c for c in segment if _is_tier(c, 1) or _is_tier(c, 2)]
+        values = [c for c in segment if c not in tiers] + cells[i:end - 1]
+        if _word(values[-1] if values else "").startswith(("总分", "合计", "总计")) or len(values) < len(order):
+            break
+        row = [""] * len(header)
+        for c in tiers:
+            key = "tier2" if _is_tier(c, 2) and (not _is_tier(c, 1) or row[cols.get("tier1", 0)]) else "tier1"
+            if key in cols:
+                row[cols[key]] = c
+        for key, value in zip(order, values[-len(order):], strict=True):
+            row[cols[key]] = value
+        row[cols["score"]] = cells[end - 1]
+        rows.append(tuple(row))
+        prev = taken = i = end
+    return rows, taken
 
 
 def from_cell_lines(lines: list[str]) -> list[tuple[str, ...]]:
@@ -384,10 +420,13 @@ def _anchored_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
             key = "tier2" if _is_tier(s, 2) and (not _is_tier(s, 1) or row[cols.get("tier1", 0)]) else "tier1"
             if key in cols:
                 row[cols[key]] = s
-        values = texts[-(len(order) - missing):] + run[:missing] if len(order) > missing else run[:missing]
-        for key, value in zip(order, values, strict=False):
+        words = texts[-(len(order) - missing):] if len(order) > missing else []
+        for key, value in zip(order, words, strict=False):
             row[cols[key]] = value
-        row[cols["weight"]], row[cols["score"]] = run[missing], run[missing + 1]
+        # the numbers fill their columns in the header's order (指标值 | 指标权重 | 全年完成值 | 指标得分)
+        numeric = sorted(order[len(order) - missing:] + ["weight", "score"], key=lambda k: cols[k])
+        for key, value in zip(numeric, run, strict=False):
+            row[cols[key]] = value
         if len(run) > missing + 2 and "deviation" in cols:
             row[cols["deviation"]] = run[missing + 2]
         rows.append(tuple(row))
@@ -404,10 +443,12 @@ def _drop_kinds(tagged: list, *, coefficient: bool) -> list:
     target), and without the 得分系数 (a % right before 分值 and 得分), so that each row reads name,
     target, actual, 分值, 得分."""
     cells = [c for c, _ in tagged]
+    levels = {_word(w) for ws in _patterns()["levels"].values() for w in ws}  # 完成, 达到: an actual, not a unit
     out = []
     for k, (c, end) in enumerate(tagged):
         t = c.strip()
-        if KIND_CELL.fullmatch(t) and not _is_tier(t, 1) and not _is_tier(t, 2) and t not in ("高", "好", "优", "良", "中", "差"):
+        if KIND_CELL.fullmatch(t) and not _is_tier(t, 1) and not _is_tier(t, 2) \
+                and t not in ("高", "好", "优", "良", "中", "差") and _word(t) not in levels:
             if k and not PURE_NUMBER.match(cells[k - 1]) and not _word(cells[k - 1]).startswith(("总分", "合计")):
                 continue
         if coefficient and re.fullmatch(r"[0-9.]+%", t) and k + 2 < len(cells) and PURE_NUMBER.match(cells[k + 1]) \
@@ -462,7 +503,7 @@ def _join_targets(tagged: list) -> list:
     cells = [c for c, _ in tagged]
     while i < len(cells):
         c = cells[i].strip()
-        if c in ("≥", "≤", "=", ">", "<", "＝") and i + 1 < len(cells) and PURE_NUMBER.match(cells[i + 1]):
+        if _word(c) in ("≥", "≤", "=", ">", "<") and i + 1 < len(cells) and PURE_NUMBER.match(cells[i + 1]):
             unit = cells[i + 2].strip() if i + 2 < len(cells) and re.fullmatch(r"%|[\u4e00-\u9fff]{1,3}", cells[i + 2].strip()) \
                 and not _is_tier(cells[i + 2], 1) and not _is_tier(cells[i + 2], 2) else ""
             step = 3 if unit else 2
@@ -472,6 +513,15 @@ def _join_targets(tagged: list) -> list:
         out.append(tagged[i])
         i += 1
     return out
+
+
+def _rate_weight_score(values: list[str], tail: int) -> bool:
+    """Values that fill a funds header's last columns from 执行率 on: a rate, a weight, a score no higher
+    than that weight."""
+    if len(values) != tail or tail != 3 or not all(PURE_NUMBER.match(v) for v in values):
+        return False
+    rate, weight, score = (number(_word(v)) for v in values)
+    return None not in (rate, weight, score) and 0 <= rate <= 100 and 0 < weight <= 100 and 0 <= score <= weight
 
 
 def _funds_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[str, ...]], int]:
@@ -499,6 +549,8 @@ def _funds_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[s
         row = [label] + [""] * (width - 1)
         p = next((k for k, v in enumerate(values) if v.strip().endswith("%")), None)
         start = rate - p if rate is not None and p is not None and rate - p >= 1 else 1
+        if p is None and rate is not None and _rate_weight_score(values, width - rate):
+            start = rate  # blank amounts lost in the copy: the values are 执行率, 权重, 得分 (79.27 / 10 / 7.93)
         for k, v in enumerate(values):
             if start + k < width:
                 row[start + k] = v

@@ -30,7 +30,7 @@ from ..core.numbers import NumberFormatError, parse_number
 #: Characters kept as they are although NFKC would change them (Chinese punctuation carries meaning).
 _KEEP = set("，。；：、（）“”")
 _PUNCT = {"，": ",", "：": ":", "；": ";", "（": "(", "）": ")", "．": ".", "％": "%", "～": "~", "－": "-",
-          "—": "-", "–": "-", "〇": "0"}
+          "—": "-", "–": "-", "〇": "0", "≧": "≥", "≦": "≤", "═": "="}
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,9 @@ NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 #: A number whose digits are mixed with letters an OCR engine confuses with them (O for 0, l for 1).
 OCR_NOISE = re.compile(r"(?<![A-Za-z0-9.])(?=[0-9.OolI]*[0-9])(?=[0-9.]*[OolI])[0-9OolI]+(?:\.[0-9OolI]+)?"
                        r"(?=万元|元|%|分|个|项|人|次|件|天)")
+#: OCR slips a number keeps its digits through: a stray letter after a percentage (70%o), or “≥” read as
+#: a 2 before a rate that cannot pass 100 % (接种率290% for 接种率≥90%).
+OCR_SLIP = re.compile(r"[0-9]%[a-z](?![A-Za-z])|(?:接种率|完成率|覆盖率|合格率|满意度|知晓率|达标率)2[0-9]{2}%")
 
 
 def number(text: str) -> Decimal | None:

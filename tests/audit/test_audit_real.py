@@ -36,7 +36,7 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 # --- the corpus itself -------------------------------------------------------------------------------
 
 def test_every_document_names_the_published_one_and_holds_its_truth():
-    assert len(REAL) >= 20
+    assert len(REAL) >= 60
     ids = [d["id"] for d in REAL]
     assert len(ids) == len(set(ids))
     for doc in REAL:
@@ -49,7 +49,8 @@ def test_every_document_names_the_published_one_and_holds_its_truth():
         for row in truth["rows"]:
             assert len(row) == 5, (doc["id"], row)
     kinds = Counter(d["kind"] for d in REAL)
-    assert kinds["project"] >= 8 and kinds["department"] >= 6 and kinds["special"] >= 3, kinds
+    assert kinds["project"] >= 25 and kinds["department"] >= 20 and kinds["special"] >= 10, kinds
+    assert len({d["source"] for d in REAL}) >= 60  # each modelled on a published document of its own
     assert set(SHAPES) <= {d["shape"] for d in REAL}
 
 
