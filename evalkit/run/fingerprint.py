@@ -47,6 +47,16 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def notebooks_digest(notebook: Path) -> str:
+    """The digest of the notebooks a department run executes: ``notebook`` alone as before, or, when
+    the project notebook is shipped, sha256 over both (a changed project notebook reruns departments)."""
+    try:
+        project = notebook_path("project")
+    except FileNotFoundError:
+        return file_digest(notebook)
+    return hashlib.sha256(f"{file_digest(notebook)} {file_digest(project)}".encode()).hexdigest()
+
+
 def fingerprint(ev: Evaluation, notebook: Path, formats: tuple[str, ...]) -> dict:
     """Everything a department's outputs depend on; equal fingerprints mean nothing to redo.
 
@@ -62,7 +72,7 @@ def fingerprint(ev: Evaluation, notebook: Path, formats: tuple[str, ...]) -> dic
         "params": Path(params.source).name,
         "inputs": dict(sorted(ev.provenance.get("inputs", {}).items())),
         "scheme": {"id": scheme.id, "sha256": scheme.sha256},
-        "notebook": file_digest(notebook),
+        "notebook": notebooks_digest(notebook),
         "evalkit": {"version": version_of("evalkit"), "code": package_digest()},
         "formats": sorted(formats),
     }
@@ -142,7 +152,7 @@ class Stamps:
         self.formats = sorted(formats)
         self.expected = [o.filename for o in outputs.department_outputs(formats)]
         #: This run's notebook, evalkit and formats, as a stamp records them.
-        self.current = {"notebook": file_digest(notebook_path("department")),
+        self.current = {"notebook": notebooks_digest(notebook_path("department")),
                         "evalkit": {"version": version_of("evalkit"), "code": package_digest()},
                         "formats": self.formats}
         self._by_params: dict[str, list[tuple[Path, dict]]] = {}

@@ -1,6 +1,7 @@
 """``evalkit run`` of a department with its project tables: every project's table (xlsx, docx, pdf),
-result.json and appendix under the department's 项目 folder, its appendix and the index naming them;
-a changed project file reruns its department, an unchanged folder is skipped."""
+result.json and appendix (notebooks/project.ipynb executed by papermill, exported to HTML and PDF)
+under the department's 项目 folder, its appendix and the index naming them; a changed project file
+reruns its department, an unchanged folder is skipped."""
 
 from __future__ import annotations
 
@@ -42,10 +43,47 @@ def test_every_project_gets_its_files(ran):
     for project in projects:
         names = {p.name for p in project.iterdir()}
         assert {"项目支出绩效自评表.xlsx", "项目支出绩效自评表.docx", "项目支出绩效自评表.pdf", "result.json",
-                "appendix.html"} <= names, project
+                "appendix.html", "appendix.pdf", "evaluation.ipynb"} <= names, project
+        assert not any(".partial." in n for n in names), project
         result = json.loads((project / "result.json").read_text(encoding="utf-8"))
         assert result["kind"] == "project" and result["project"]["department"] == DEPT
         assert "等级表" in result["grade_trail"]
+
+
+def test_each_project_appendix_is_its_executed_notebook(ran):
+    """The project's own params file was injected into notebooks/project.ipynb, which ran on a namespace
+    reset to a fresh kernel's (counts from 1) after the department's; the pages are its export."""
+    import nbformat
+    from pypdf import PdfReader
+
+    folder, out, _ = ran
+    for project in sorted((out / "2023" / DEPT / "项目").iterdir()):
+        result = json.loads((project / "result.json").read_text(encoding="utf-8"))
+        nb = nbformat.read(project / "evaluation.ipynb", as_version=4)
+        injected = next(c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+        source = next(p for p in folder.glob("*.project-*.yaml") if result["project"]["name"] in p.read_text(encoding="utf-8"))
+        assert source.name in injected
+        counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+        assert counts == list(range(1, len(counts) + 1))
+        assert nb.metadata["evalkit"]["title"] == f"{result['project']['name']}2023年度项目支出绩效自评复核附件"
+        html = (project / "appendix.html").read_text(encoding="utf-8")
+        assert "<code" not in html.split("可复现信息")[0]  # no code inputs before the reproduction notes
+        reader = PdfReader(project / "appendix.pdf")
+        text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
+        assert result["project"]["name"] in text and "五、发现的问题" in text and "第1页/共" in text
+        box = reader.pages[0].mediabox
+        assert abs(float(box.width) - 595.28) < 1 and abs(float(box.height) - 841.89) < 1  # A4
+        descriptors = [d.get_object() for page in reader.pages for d in _font_descriptors(page)]
+        assert descriptors and all(any(k in d for k in ("/FontFile", "/FontFile2", "/FontFile3")) for d in descriptors)
+        assert any("CJK" in str(d.get("/FontName")) for d in descriptors)
+
+
+def _font_descriptors(page):
+    for font in (page["/Resources"].get("/Font") or {}).values():
+        font = font.get_object()
+        for f in [font, *[d.get_object() for d in font.get("/DescendantFonts", [])]]:
+            if f.get("/FontDescriptor") is not None:
+                yield f["/FontDescriptor"]
 
 
 def test_the_department_appendix_and_result_name_its_projects(ran):
