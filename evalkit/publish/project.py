@@ -19,7 +19,6 @@ from ..core.model import DIRECTION_LABELS
 from ..core.numbers import fmt, fmt_pct, fmt_plain
 from ..core.sample import is_sample_region
 from ..core.wording import finding_label, tidy
-from . import appendix
 from .markup import html_table, markdown
 
 #: Where a department's project outputs go, inside its output folder.

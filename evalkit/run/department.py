@@ -174,7 +174,7 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
         finally:
             documents.join()  # before anything else touches the staging folder or the evaluation
         write_project_outputs(ev, staging, formats)
-        projects.publish(formats)
+        projects.publish(formats, _publish)
         write_atomic(staging / outputs.RESULT.filename,
                      json.dumps(ev.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
         write_atomic(staging / outputs.STAMP.filename,

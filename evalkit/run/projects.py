@@ -112,13 +112,12 @@ class ProjectNotebooks:
                     cell=str(exc.source)) from None
             self.executed.append((nb, folder, project))
 
-    def publish(self, formats) -> None:
-        """Save each executed notebook as ``evaluation.ipynb`` and export ``appendix.html``/``.pdf``."""
-        from .department import _publish
-
+    def publish(self, formats, publish) -> None:
+        """Save each executed notebook as ``evaluation.ipynb`` and export ``appendix.html``/``.pdf``
+        with ``publish``, the department's own (:func:`evalkit.run.department._publish`)."""
         for nb, folder, project in self.executed:
             p = project.params.project
-            _publish(nb, folder, outputs.NOTEBOOK, (outputs.APPENDIX_HTML, outputs.APPENDIX_PDF), formats=formats,
+            publish(nb, folder, outputs.NOTEBOOK, (outputs.APPENDIX_HTML, outputs.APPENDIX_PDF), formats=formats,
                      metadata={"department": self.department.id, "project": p.code or p.name,
                                "year": self.department.year})
 
