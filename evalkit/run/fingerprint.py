@@ -23,6 +23,7 @@ from ..core.evaluation import Evaluation
 from ..core.provenance import version_of
 from ..iorw import read_regular
 from ..paths import display_path, notebook_path
+from .projects import PROJECTS_DIR
 from .stale import department_folders
 
 #: Largest stamp read, in bytes (a stamp lists a department's few input files).
@@ -105,18 +106,28 @@ def stamp(ev: Evaluation, notebook: Path, formats: tuple[str, ...], made: Path |
 
 
 def output_digests(folder: Path, formats) -> dict[str, str]:
-    """sha256 of each output a department run leaves for ``formats`` in ``folder``."""
-    return {o.filename: file_digest(folder / o.filename) for o in outputs.department_outputs(formats)
-            if (folder / o.filename).is_file()}
+    """sha256 of each output a department run leaves for ``formats`` in ``folder``, its projects'
+    (``项目/<name>/<file>``) included."""
+    digests = {o.filename: file_digest(folder / o.filename) for o in outputs.department_outputs(formats)
+               if (folder / o.filename).is_file()}
+    projects = folder / PROJECTS_DIR
+    if projects.is_dir():
+        for path in sorted(projects.glob("*/*")):
+            if path.is_file() and not path.is_symlink():
+                digests[path.relative_to(folder).as_posix()] = file_digest(path)
+    return digests
 
 
 def outputs_intact(folder: Path, data: dict, expected: list[str]) -> bool:
-    """Whether every output ``expected`` is in ``folder`` as the stamp ``data`` recorded it (a regular
-    file of the recorded sha256): a truncated or replaced result.json is not the run's output."""
+    """Whether every output ``expected``, and every project file the stamp ``data`` recorded, is in
+    ``folder`` as recorded (a regular file of the recorded sha256): a truncated or replaced result.json
+    or project appendix is not the run's output."""
     recorded = data.get("outputs")
     if not isinstance(recorded, dict):
         return False
-    for name in expected:
+    projects = [name for name in recorded if isinstance(name, str) and name.startswith(f"{PROJECTS_DIR}/")
+                and ".." not in Path(name).parts]  # a project's files, as the run recorded them
+    for name in [*expected, *projects]:
         path = Path(folder) / name
         if not _regular(path) or recorded.get(name) != file_digest(path):
             return False

@@ -10,15 +10,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import PARAMS
+from conftest import PARAMS, ROOT
 from nbformat.v4 import new_code_cell, new_notebook
 
 import evalkit
 from evalkit.exceptions import CellExecutionError
 from evalkit.run import kernels
 from evalkit.run.projects import PARTIAL, PROJECTS_DIR, ProjectNotebooks, leave_projects, project_folders
-
-pytestmark = pytest.mark.slow
 
 DEPARTMENT = PARAMS / "demo-health-bureau-2023.yaml"
 
@@ -44,6 +42,37 @@ def run_code(kernel, code: str) -> None:
     assert reply["content"]["status"] == "ok"
 
 
+def test_the_project_notebook_is_committed_without_outputs_and_takes_the_runner_s_parameters():
+    import papermill as pm
+
+    path = ROOT / "notebooks" / "project.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code")
+    assert set(pm.inspect_notebook(str(path))) == {"params_file", "scheme"}
+    assert (PARAMS.parent / pm.inspect_notebook(str(path))["params_file"]["default"].strip('"')).is_file()
+
+
+@pytest.mark.slow
+def test_plain_papermill_runs_the_project_notebook(tmp_path):
+    """``papermill notebooks/project.ipynb out.ipynb -p params_file <project file>``, and nbconvert's
+    evalkit_html of it, as for the department's notebook."""
+    import subprocess
+
+    from conftest import BIN
+
+    project = PARAMS / "demo-health-bureau-2023.project-01.yaml"
+    out = tmp_path / "out.ipynb"
+    done = subprocess.run([BIN / "papermill", ROOT / "notebooks" / "project.ipynb", out, "-p", "params_file",
+                           str(project), "--cwd", str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    done = subprocess.run([BIN / "jupyter", "nbconvert", "--to", "evalkit_html", out], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    html = (tmp_path / "out.html").read_text(encoding="utf-8")
+    assert "卫生应急宣传培训经费2023年度项目支出绩效自评复核附件" in html and "相差1.00万元" in html
+    assert "evalkit.evaluate(" not in html  # code hidden
+
+
 @pytest.fixture
 def kernel():
     k = kernels.start_kernel()
@@ -51,6 +80,7 @@ def kernel():
     kernels.discard(k)
 
 
+@pytest.mark.slow
 def test_each_project_runs_alone_on_the_department_s_kernel(tmp_path, kernel):
     ev = evalkit.evaluate(DEPARTMENT)
     assert len(ev.project_evaluations) >= 3
@@ -69,6 +99,7 @@ def test_each_project_runs_alone_on_the_department_s_kernel(tmp_path, kernel):
         assert (folder / PARTIAL).is_file()
 
 
+@pytest.mark.slow
 def test_a_failing_project_notebook_names_the_project_and_leaves_its_partial(tmp_path, kernel):
     ev = evalkit.evaluate(DEPARTMENT)
     second = ev.project_evaluations[1]

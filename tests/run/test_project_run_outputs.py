@@ -104,6 +104,28 @@ def test_the_index_lists_projects_under_their_department(ran):
     assert "项目自评表" in index and f"{DEPT}/项目/" in index
 
 
+def test_a_damaged_project_output_reruns_its_department(ran):
+    """The stamp records each project's files as it records the department's: one truncated is not the
+    run's output, and the department is not "unchanged" until it is rewritten."""
+    from evalkit.run.fingerprint import Stamps
+
+    folder, out, _ = ran
+    department = folder / f"{DEPT}-2023.yaml"
+    formats = ("html", "pdf", "docx", "xlsx")
+    stamp = json.loads((out / "2023" / DEPT / ".evalkit-run.json").read_text(encoding="utf-8"))
+    recorded = [name for name in stamp["outputs"] if name.startswith("项目/")]
+    assert {name.rsplit("/", 1)[-1] for name in recorded} >= {"appendix.pdf", "evaluation.ipynb", "result.json"}
+    assert Stamps(out, formats).unchanged(department) is not None
+    pdf = sorted((out / "2023" / DEPT / "项目").glob("*/appendix.pdf"))[0]
+    whole = pdf.read_bytes()
+    pdf.write_bytes(whole[: len(whole) // 2])
+    try:
+        assert Stamps(out, formats).unchanged(department) is None
+    finally:
+        pdf.write_bytes(whole)
+    assert Stamps(out, formats).unchanged(department) is not None
+
+
 def test_a_changed_project_file_reruns_its_department(ran):
     folder, out, _ = ran
     assert re.search("skip|跳过|unchanged", run(folder, out), re.IGNORECASE)  # nothing changed: nothing rerun
