@@ -122,17 +122,21 @@ class ProjectNotebooks:
                                "year": self.department.year})
 
 
-def reset_kernel(km) -> None:
+def reset_kernel(km, *, timeout: float = 60) -> None:
     """Reset the namespace and execution count of the kernel ``km`` runs, as a fresh kernel's (the
-    modules it imported stay loaded: that is what the reuse saves)."""
+    modules it imported stay loaded: that is what the reuse saves). Only a shell channel is opened and
+    only the reply awaited: the request is silent and prints nothing."""
     from jupyter_core.utils import run_sync
 
     client = km.client()
-    client.start_channels()
+    client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
     try:
-        run_sync(client.wait_for_ready)(timeout=60)
-        reply = run_sync(client.execute_interactive)("get_ipython().reset(new_session=True)", store_history=False,
-                                                     allow_stdin=False, timeout=60, output_hook=lambda msg: None)
+        msg_id = client.execute("get_ipython().reset(new_session=True)", silent=True, store_history=False,
+                                allow_stdin=False)
+        while True:
+            reply = run_sync(client.get_shell_msg)(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
     finally:
         client.stop_channels()
     if reply["content"].get("status") != "ok":
