@@ -104,6 +104,19 @@ def test_the_index_lists_projects_under_their_department(ran):
     assert "项目自评表" in index and f"{DEPT}/项目/" in index
 
 
+def test_the_index_links_a_project_s_pdf_when_the_run_wrote_no_html(ran, tmp_path):
+    from evalkit.publish import index
+
+    _, out, _ = ran
+    copy = tmp_path / "reports"
+    shutil.copytree(out / "2023" / DEPT, copy / "2023" / DEPT)
+    for page in (copy / "2023" / DEPT / "项目").glob("*/appendix.html"):
+        page.unlink()  # as `evalkit run --formats pdf` leaves it
+    html = index.write_index(copy, 2023).read_text(encoding="utf-8")
+    links = re.findall(rf"href='({DEPT}/项目/[^']+)'", html)
+    assert links and all(link.endswith("/appendix.pdf") and (copy / "2023" / link).is_file() for link in links)
+
+
 def test_a_damaged_project_output_reruns_its_department(ran):
     """The stamp records each project's files as it records the department's: one truncated is not the
     run's output, and the department is not "unchanged" until it is rewritten."""
