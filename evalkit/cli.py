@@ -63,7 +63,7 @@ def _cmd_validate(args) -> int:
     from .core.evaluation import evaluate
     from .paths import params_files
 
-    failed = 0
+    failed, departments = 0, set()
     for path in params_files(args.params):
         try:
             ev = evaluate(path, scheme=args.scheme, bureau=args.bureau)
@@ -77,7 +77,53 @@ def _cmd_validate(args) -> int:
             continue
         counts = ev.severity_counts()
         print(f"ok   {path}  ({counts['error']} error, {counts['warning']} warning, {counts['info']} info findings)")
+        departments.add((Path(path).resolve().parent, ev.params.department.id, ev.params.department.year))
+    failed += _validate_projects(args, departments)
     return 1 if failed else 0
+
+
+def _validate_projects(args, departments: set) -> int:
+    """``evalkit validate`` of the project tables (``kind: project``) among ``args.params``: each is
+    validated and scored on its own, and must belong to a department validated beside it (same folder,
+    its ``project.department`` and year), or no run would ever check or publish it. Returns how many failed."""
+    from .core.evaluation import evaluate
+    from .paths import project_params_files
+
+    failed = 0
+    for path in project_params_files(args.params):
+        try:
+            ev = evaluate(path, scheme=args.scheme, bureau=args.bureau)
+        except EvalkitError as exc:
+            failed += 1
+            print(f"FAIL {exc}", file=sys.stderr)
+            continue
+        except Exception as exc:  # one unreadable file must not hide the verdict on the others
+            failed += 1
+            print(f"FAIL {path}: unexpected {type(exc).__name__}: {exc} (please report this)", file=sys.stderr)
+            continue
+        d = ev.params.department
+        if (Path(path).resolve().parent, d.id, d.year) not in departments:
+            failed += 1
+            print(f"FAIL {path}{_key_line(path, 'department')} project.department: {d.id!r} ({d.year}) names no "
+                  f"department params file in {Path(path).parent} that validates with year {d.year}; a project "
+                  f"table is checked and published only with its department's", file=sys.stderr)
+            continue
+        counts = ev.severity_counts()
+        print(f"ok   {path}  (project of {d.id}: {counts['error']} error, {counts['warning']} warning, "
+              f"{counts['info']} info findings)")
+    return failed
+
+
+def _key_line(path, key: str) -> str:
+    """``:N``, the first line of ``path`` that sets ``key`` inside a mapping, else ``:``."""
+    import re
+
+    try:
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ":"
+    pattern = re.compile(rf"^\s+{re.escape(key)}\s*:|[{{,]\s*{re.escape(key)}\s*:")
+    return next((f":{i}" for i, line in enumerate(lines, 1) if pattern.search(line)), ":")
 
 
 def _cmd_demo_data(args) -> int:

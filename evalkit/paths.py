@@ -71,6 +71,21 @@ def params_files(items) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def project_params_files(items) -> list[Path]:
+    """The project tables' params files (``kind: project``) ``items`` name: those of a folder, sorted,
+    and a project file named directly; each once. (:func:`params_files` lists their departments.)"""
+    found: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found += sorted(x for x in p.iterdir() if x.suffix in PARAMS_SUFFIXES and not x.name.startswith(".")
+                            and Path(x.stem).suffix not in COMPANION_SUFFIXES and x.name not in NOT_PARAMS_NAMES
+                            and is_project_file(x))
+        elif p.suffix in PARAMS_SUFFIXES and is_project_file(p):
+            found.append(p)
+    return list(dict.fromkeys(found))
+
+
 #: A project table's params file says ``kind: project`` at the top level (read without parsing YAML).
 _KIND_PROJECT = re.compile(r"^kind:\s*['\"]?project['\"]?\s*(#.*)?$", re.MULTILINE)
 

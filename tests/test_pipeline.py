@@ -63,7 +63,8 @@ def test_run_produces_exactly_the_expected_files(worked_example):
     assert sorted(p.name for p in projects.iterdir()) == ["2023-dzb-01", "2023-dzb-02", "2023-dzb-03"]
     for folder in projects.iterdir():
         assert sorted(p.name for p in folder.iterdir()) == sorted(
-            ["appendix.html", "result.json", "项目支出绩效自评表.docx", "项目支出绩效自评表.pdf", "项目支出绩效自评表.xlsx"])
+            ["appendix.html", "appendix.pdf", "evaluation.ipynb", "result.json", "项目支出绩效自评表.docx",
+             "项目支出绩效自评表.pdf", "项目支出绩效自评表.xlsx"])
 
 
 def test_executed_notebook_has_outputs_and_no_errors(worked_example):

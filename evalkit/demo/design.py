@@ -78,6 +78,7 @@ class Design:
     basic: Project | None = None
     projects: list[Project] = field(default_factory=list)
     listed: list[Project] | None = None  # the project table as written; None: every project
+    filed: list[Project] | None = None  # project tables filed for projects its budget does not show (a plant)
     side_tables: bool = True
     month_profile: tuple[float, ...] = MONTH_PROFILE
     monthly: list[int] = field(default_factory=list)

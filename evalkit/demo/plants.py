@@ -225,8 +225,9 @@ def culture_tourism(d: Design) -> None:
 
 def ecology_environment(d: Design) -> None:
     """A zero budget (the branch is funded by the city), two indicators without actuals, one of them
-    scored anyway."""
+    scored anyway; its project tables, with funds, roll up into a project line of none."""
     d.basic = Project(d.basic.name, 0, 0, 0)
+    d.filed = d.projects  # the branch still files tables for the city-funded projects it runs (demo/projects.py)
     d.projects, d.side_tables = [], False
     d.explicit = True
     petitions, public = d.row("环境信访办结率"), d.row("公众生态环境满意度")

@@ -45,6 +45,12 @@ PROJECT_PLANTS = {
 }
 
 
+#: What a department whose budget shows no project line (``Design.filed``: the branch funded by the city,
+#: in every county of a province) raises by filing its tables all the same, and the note on it.
+UNFUNDED = (["project.budget_exceeds_line", "project.count_mismatch"],
+            "部门整体支出中专项预算项目为0个、0.00万元，却报送了{}张列有项目资金的项目自评表")
+
+
 def project_file_names(department_id: str, year: int) -> list[str]:
     return [f"{department_id}-{year}.project-{i:02d}.yaml" for i in range(1, MAX_PROJECTS + 1)]
 
@@ -52,9 +58,11 @@ def project_file_names(department_id: str, year: int) -> list[str]:
 def chosen_projects(d: Design) -> list[Project]:
     """The department's projects that get a table (3 to 8 of them, as many for every seed): listed in
     its project table and executed 90–100 %; a department whose projects mostly fall short (its own
-    planted problem) files the short ones too."""
+    planted problem) files the short ones too, and the branch whose budget shows none (its own planted
+    problem) files the tables of the projects it runs with the city's money."""
     listed = {p.name for p in d.listed} if d.listed is not None else None
-    usable = [p for p in d.projects if p.adjusted > 0 and (listed is None or p.name in listed)]
+    projects = d.projects if d.filed is None else d.filed  # a branch funded by the city files tables all the same
+    usable = [p for p in projects if p.adjusted > 0 and (listed is None or p.name in listed)]
     fit = [p for p in usable if Fraction(9, 10) <= Fraction(p.executed, p.adjusted) <= 1]
     if len(fit) < MIN_PROJECTS:
         fit = usable
@@ -62,13 +70,13 @@ def chosen_projects(d: Design) -> list[Project]:
     return fit[:n] if len(fit) >= MIN_PROJECTS else []
 
 
-def project_files(d: Design) -> tuple[dict[str, str], dict[str, list[str]], list[str], list[tuple[str, str]]]:
+def project_files(d: Design) -> tuple[dict[str, str], dict[str, list[str]], dict[str, str], list[tuple[str, str]]]:
     """The project files of one department: name → text, the planted project findings by file name,
-    the roll-up findings planted in the department, and (file name, note) for DEMO.md."""
+    the roll-up findings planted in the department (id → note), and (file name, note) for DEMO.md."""
     files: dict[str, str] = {}
     planted: dict[str, list[str]] = {}
     notes: list[tuple[str, str]] = []
-    rolled: list[str] = []
+    rolled: dict[str, str] = {}
     plant = PROJECT_PLANTS.get(d.id)
     reason_missing = False
     for i, project in enumerate(chosen_projects(d)):
@@ -91,13 +99,15 @@ def project_files(d: Design) -> tuple[dict[str, str], dict[str, list[str]], list
                 mapping["budget"]["deviation"] = "项目实施方案调整，部分资金未能在年内支付，已申请结转下年使用。"
         if kind:
             found += plant[1]
-            rolled += plant[2]
+            rolled.update(dict.fromkeys(plant[2], f"项目“{project.name}”：{plant[3]}"))
             notes.append((name, plant[3]))
         if found:
             planted[name] = sorted(set(found))
         files[name] = params_yaml(mapping, header=(
             f"{d.name}“{project.name}”{d.year}年度项目支出绩效自评表 —— 示例数据：虚构的项目和数字，"
             f"由 `evalkit demo-data --seed {d.seed}` 生成。\n埋设了哪些问题见同目录的 DEMO.md 和 demo-plan.json。"))
+    if d.filed is not None and files:
+        rolled.update(dict.fromkeys(UNFUNDED[0], UNFUNDED[1].format(len(files))))
     return files, planted, rolled, notes
 
 
@@ -190,16 +200,10 @@ def add_projects(files: dict[str, str], plan: dict, designs: list[Design]) -> No
         plan["projects"].update(planted)
         for name, note in notes:
             plan["project_notes"].setdefault(name, []).append(note)
-        for finding in rolled:
+        for finding, note in rolled.items():
             plan["departments"][d.id] = sorted({*plan["departments"][d.id], finding})
-            plan["notes"].setdefault(d.id, {})[finding] = f"项目“{written and _first_name(written)}”：{PROJECT_PLANTS[d.id][3]}"
+            plan["notes"].setdefault(d.id, {})[finding] = note
             plan["notes"][d.id] = dict(sorted(plan["notes"][d.id].items()))
-
-
-def _first_name(written: dict[str, str]) -> str:
-    import yaml
-
-    return yaml.safe_load(next(iter(written.values())))["project"]["name"]
 
 
 def projects_md(plan: dict, designs: list[Design]) -> list[str]:
@@ -209,8 +213,9 @@ def projects_md(plan: dict, designs: list[Design]) -> list[str]:
              (f"{total} project files (`<id>-<year>.project-NN.yaml`), 3 to 8 per department, each one of the "
               "department's listed projects with its own figures, so they roll up into its 专项预算项目 line. "
               "Fewer tables than the line's count is a partial set: evalkit checks that the received tables "
-              "do not exceed the line and match the project table, not the sums to the cent. A department "
-              "whose budget is all zeros (示例区生态环境分局) files none."), "",
+              "do not exceed the line and match the project table, not the sums to the cent. The department "
+              "whose budget is all zeros (示例区生态环境分局) files tables with funds all the same: its "
+              "project line of none is exceeded (a roll-up finding in the department)."), "",
              "| project file | planted findings | how |", "|---|---|---|"]
     for name, ids in plan["projects"].items():
         how = "；".join(plan["project_notes"].get(name, []))

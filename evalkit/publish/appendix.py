@@ -275,7 +275,8 @@ def findings_block(ev: Evaluation) -> HTML:
     return HTML("".join(parts))
 
 
-def provenance_block(ev: Evaluation) -> HTML:
+def provenance_block(ev: Evaluation, *, notebook: str = "department") -> HTML:
+    """输入文件的 SHA-256, versions and how to reproduce the page with ``notebooks/<notebook>.ipynb``."""
     p = ev.provenance
     rows = [[path, digest] for path, digest in p.get("inputs", {}).items()]
     rows.append([f"评价方案 {ev.scheme.id}", ev.scheme.sha256 or "（随 evalkit 发布）"])
@@ -285,7 +286,7 @@ def provenance_block(ev: Evaluation) -> HTML:
             f"{escape(versions)}</p>",
             f"<p>生成日期：{escape(generated_date(p))}</p>",
             "<p>复现方法：使用相同版本的 evalkit 运行 <code>evalkit score &lt;参数文件&gt; --json</code>，"
-            "或 <code>papermill notebooks/department.ipynb out.ipynb -p params_file &lt;参数文件&gt;</code>；"
+            f"或 <code>papermill notebooks/{escape(notebook)}.ipynb out.ipynb -p params_file &lt;参数文件&gt;</code>；"
             "输入文件的 SHA-256 相同，则全部数字相同。</p>"]
     return HTML("".join(html))
 

@@ -97,7 +97,7 @@ def _folder_row(folder: Path) -> dict:
                 "sort_max": float(r["score"]["max"]), "grade": str(grade), "reported": r["reported"].get("score"),
                 "findings": counts, "sample": is_sample_region(r["department"].get("region")),
                 "light": result_light(r), **review_fields(r, counts),
-                "projects": _projects_of(folder.name, r)}
+                "projects": _projects_of(folder.name, r, folder)}
     except (KeyError, TypeError, ValueError, AttributeError):  # valid JSON of another shape
         return {**row, "status": "unreadable",
                 "note": f"结果文件 {outputs.RESULT.filename} 的内容不是本程序写出的格式（缺少得分等内容）。{NOTES['rerun']}"}
@@ -148,9 +148,15 @@ def _links(folder: Path, names: set[str] | None = None) -> dict[str, str]:
             if o.filename in names and (folder / o.filename).is_file()}
 
 
-def _projects_of(folder: str, result: dict) -> list[tuple[str, str, str]]:
-    """The department's project tables as its result lists them: (name, score and grade, link)."""
-    return [(str(p["name"]), f"{p['score_display']}分，{p['grade']}", f"{folder}/项目/{p['folder']}/appendix.html")
+def _projects_of(folder: str, result: dict, path: Path | None = None) -> list[tuple[str, str, str]]:
+    """The department's project tables as its result lists them: (name, score and grade, link to the
+    project's appendix: its HTML page, or its PDF when the run wrote no HTML)."""
+    def page(name: str) -> str:
+        html = f"项目/{name}/{outputs.APPENDIX_HTML.filename}"
+        pdf = f"项目/{name}/{outputs.APPENDIX_PDF.filename}"
+        return pdf if path is not None and not (path / html).is_file() and (path / pdf).is_file() else html
+
+    return [(str(p["name"]), f"{p['score_display']}分，{p['grade']}", f"{folder}/{page(str(p['folder']))}")
             for p in result.get("projects") or () if isinstance(p, dict) and "folder" in p]
 
 

@@ -1,6 +1,6 @@
 """The 项目支出绩效自评表's pages: the table itself as HTML, Word and PDF (the unit's document, in its
-voice), each project's appendix (the finance bureau's reading of it: scores, findings, evidence,
-整改建议), and the 项目 section of its department's appendix.
+voice), the blocks of each project's appendix, ``notebooks/project.ipynb`` (the finance bureau's reading
+of it: scores, findings, evidence, 整改建议), and the 项目 section of its department's appendix.
 
 >>> ev = evaluate("params/demo-health-bureau-2023.yaml")          # doctest: +SKIP
 >>> "卫生应急宣传培训经费" in projects_block(ev).data               # doctest: +SKIP
@@ -12,15 +12,14 @@ from __future__ import annotations
 import io
 from html import escape
 
-from IPython.display import HTML
+from IPython.display import HTML, Markdown
 
 from ..core.evaluation import Evaluation, project_folder_name
 from ..core.model import DIRECTION_LABELS
 from ..core.numbers import fmt, fmt_pct, fmt_plain
 from ..core.sample import is_sample_region
 from ..core.wording import finding_label, tidy
-from . import appendix
-from .markup import html_table
+from .markup import html_table, markdown
 
 #: Where a department's project outputs go, inside its output folder.
 PROJECTS_DIR = "项目"
@@ -160,29 +159,53 @@ def _docx_table(document, headers: list[str], rows: list[list]) -> None:
 
 # --- the finance bureau's pages ----------------------------------------------------------------
 
-def appendix_page(ev: Evaluation) -> str:
-    """A project's appendix: the table's figures recomputed, the grade and which band table gave
-    it, and the findings with their evidence and 整改建议, as a self-contained HTML page."""
+def _appendix_title(ev: Evaluation) -> str:
+    return f"{ev.params.project.name}{ev.params.department.year}年度项目支出绩效自评复核附件"
+
+
+def header(ev: Evaluation) -> Markdown:
+    """The project appendix's title (the page's running header) and who filed the table: the
+    first block of ``notebooks/project.ipynb``, the finance bureau's reading of one project table."""
     d, p = ev.params.department, ev.params.project
-    sample = "（示例数据）" if is_sample_region(d.region) else ""
-    findings = appendix.findings_block(ev).data
-    body = [f"<h1>{escape(p.name)}{d.year}年度项目支出绩效自评复核附件{sample}</h1>",
-            f"<p>主管部门：{escape(d.name)}；实施单位：{escape(p.implementer or d.name)}"
-            + (f"；项目编码：{escape(p.code)}" if p.code else "") + "</p>",
-            "<h2>一、项目资金执行情况</h2>",
-            html_table(["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], _rows(ev),
-                       numeric={1, 2, 3, 4, 5, 6}),
-            f"<p>{escape(ev.budget.trails.get('execution_score', ''))}</p>",
-            "<h2>二、绩效指标完成情况</h2>", appendix.indicator_table(ev).data,
-            "<h2>三、得分与评价等级</h2>",
-            f"<p>复核得分{escape(ev.score_text())}分，评价等级为“{escape(ev.grade_text())}”。"
-            + (f"自评表填报得分{fmt(ev.params.reported.score)}分。" if ev.params.reported.score is not None else "")
-            + (f"自评表填报等级为“{escape(ev.params.reported.grade)}”。" if ev.params.reported.grade else "") + "</p>",
-            f"<p>{escape(ev.grade.trail)}。</p>",
-            "<h2>四、发现的问题</h2>", findings,
-            "<h2>五、可复现信息</h2>", appendix.provenance_block(ev).data]
-    return (f"<!DOCTYPE html><html lang='zh'><head><meta charset='utf-8'><title>{escape(p.name)}</title>{_STYLE}"
-            f"</head><body>{''.join(body)}</body></html>")
+    counts = ev.severity_counts()
+    lines = [markdown("# {}", _appendix_title(ev)), ""]
+    if is_sample_region(d.region):
+        lines += ["> **示例数据**：本附件由虚构的示例数据生成，仅用于演示，不代表任何真实项目。", ""]
+    lines += [markdown("- 项目名称：{}", p.name) + (markdown("（项目编码{}）", p.code) if p.code else ""),
+              markdown("- 主管部门：{}；实施单位：{}", d.name, p.implementer or d.name)
+              + (markdown("；项目负责人：{}", p.manager) if p.manager else ""),
+              markdown("- 评价年度：{}年；金额单位：{}", d.year, ev.params.unit),
+              markdown("- 复核得分：**{}**分　评价等级：**{}**　发现问题：错误{}项、警告{}项、提示{}项",
+                       ev.score_text(), ev.grade_text(), counts["error"], counts["warning"], counts["info"])]
+    return Markdown("\n".join(lines))
+
+
+def funds_block(ev: Evaluation) -> HTML:
+    """一、项目资金: the form's funds rows recomputed, how the execution score came, and the reason the
+    table gives for execution below 90 %."""
+    parts = [html_table(["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], _rows(ev),
+                        numeric={1, 2, 3, 4, 5, 6}),
+             f"<p class='evalkit-note'>{escape(tidy(ev.budget.trails.get('execution_score', '')))}</p>"]
+    if ev.params.budget.deviation:
+        parts.append(f"<p>自评表说明的执行率低于90%的原因：{escape(ev.params.budget.deviation)}</p>")
+    return HTML("".join(parts))
+
+
+def goals_block(ev: Evaluation) -> HTML | Markdown:
+    """二、年度总体目标: 预期目标 beside 实际完成情况, as the table states them."""
+    goals = [[g.name, g.objective or "未填写", g.outcome or "未填写"] for g in ev.params.goals]
+    if not goals:
+        return Markdown("（自评表未填写年度总体目标。）")
+    return HTML(html_table(["年度总体目标", "预期目标", "实际完成情况"], goals))
+
+
+def score_block(ev: Evaluation) -> HTML:
+    """四、得分与评价等级: the recomputed score and grade, what the table claimed, and which band table graded it."""
+    rep = ev.params.reported
+    claimed = "".join([f"自评表填报得分{fmt(rep.score)}分。" if rep.score is not None else "",
+                       f"自评表填报等级为“{escape(rep.grade)}”。" if rep.grade else ""])
+    return HTML(f"<p>复核得分{escape(ev.score_text())}分，评价等级为“{escape(ev.grade_text())}”。{claimed}</p>"
+                f"<p>{escape(tidy(ev.grade.trail))}。</p>")
 
 
 def projects_block(ev: Evaluation) -> HTML:
@@ -255,5 +278,5 @@ def _linked_table(headers: list[str], rows: list[list], *, numeric: set[int]) ->
     return f"<table class='evalkit-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-__all__ = ["PROJECTS_DIR", "appendix_page", "overview_block", "projects_block", "table_docx", "table_html",
-           "table_page", "table_pdf", "table_xlsx"]
+__all__ = ["PROJECTS_DIR", "funds_block", "goals_block", "header", "overview_block", "projects_block",
+           "score_block", "table_docx", "table_html", "table_page", "table_pdf", "table_xlsx"]

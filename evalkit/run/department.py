@@ -39,7 +39,7 @@ from ..paths import department_dir, notebook_path
 from . import kernels
 from . import staging as stage
 from .fingerprint import run_score_text, stamp
-from .projects import swap_in_projects, write_project_outputs
+from .projects import ProjectNotebooks, leave_projects, swap_in_projects, write_project_outputs
 
 log = logging.getLogger(__name__)
 
@@ -163,16 +163,19 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
     try:
         staging = stage.open_staging(target)
         documents = _Documents(ev, staging, [f for f in formats if f in DOCUMENT_FORMATS])
+        projects = ProjectNotebooks(ev, staging, timeout=timeout)
         try:
             nb = _execute(notebook, staging / stage.DEPARTMENT.partial,
                           {"params_file": os.path.relpath(Path(params_path).resolve()), "scheme": None},
-                          timeout=timeout, label=d.id, start_retries=start_retries)
+                          timeout=timeout, label=d.id, start_retries=start_retries,
+                          then=projects.execute if projects else None)
             kernels.start_spare()  # the next department's kernel starts up while this one is exported
             _publish(nb, staging, outputs.NOTEBOOK, (outputs.APPENDIX_HTML, outputs.APPENDIX_PDF), formats=formats,
                      metadata={"department": d.id, "year": d.year})
         finally:
             documents.join()  # before anything else touches the staging folder or the evaluation
         write_project_outputs(ev, staging, formats)
+        projects.publish(formats, _publish)
         write_atomic(staging / outputs.RESULT.filename,
                      json.dumps(ev.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
         write_atomic(staging / outputs.STAMP.filename,
@@ -181,6 +184,7 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
         stage.swap_in(staging, target, stage.DEPARTMENT)
     except Exception as exc:  # one department's failure must not stop a batch
         outcome.error_kind, outcome.error = type(exc).__name__, error_text(exc, where=target)
+        leave_projects(staging, target, keep_previous=not isinstance(exc, CellExecutionError))
         record_failure(target, outcome, staging=staging, keep_previous=not isinstance(exc, CellExecutionError),
                        disk_full=_disk_full(exc))
         outcome.seconds = time.monotonic() - started
@@ -243,11 +247,14 @@ def record_failure(target: Path, outcome: Outcome, *, staging: Path | None = Non
     return target
 
 
-def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float, label: str, start_retries: int):
+def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float, label: str, start_retries: int,
+             then=None):
     """papermill on a fresh kernel of this department's own (:mod:`.kernels`: the worker's spare if
     it has one); one retry on a new kernel when the kernel dies at start.
 
     ``partial`` receives the notebook as it executes; a failure leaves it there for inspection.
+    ``then(kernel)``, if given, runs on the same kernel, under the same deadline, once the notebook
+    has run (the department's project notebooks: :class:`.projects.ProjectNotebooks`).
     """
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -268,11 +275,14 @@ def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float,
             watchdog.start()
             kernel = kernels.take_kernel() if attempt == 0 else kernels.start_kernel()
             watchdog.watch(kernel)
-            return pm.execute_notebook(
+            nb = pm.execute_notebook(
                 str(notebook), str(partial), parameters=parameters, kernel_name="python3", km=kernel.manager,
                 engine_name=_engine(),
                 progress_bar=False, log_output=False, execution_timeout=math.ceil(timeout), start_timeout=60,
                 cwd=None)
+            if then is not None:
+                then(kernel)
+            return nb
         except pm.PapermillExecutionError as exc:
             raise CellExecutionError(
                 f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}", department=department,

@@ -23,6 +23,7 @@ from ..core.evaluation import Evaluation
 from ..core.provenance import version_of
 from ..iorw import read_regular
 from ..paths import display_path, notebook_path
+from .projects import PROJECTS_DIR
 from .stale import department_folders
 
 #: Largest stamp read, in bytes (a stamp lists a department's few input files).
@@ -47,6 +48,16 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def notebooks_digest(notebook: Path) -> str:
+    """The digest of the notebooks a department run executes: ``notebook`` alone as before, or, when
+    the project notebook is shipped, sha256 over both (a changed project notebook reruns departments)."""
+    try:
+        project = notebook_path("project")
+    except FileNotFoundError:
+        return file_digest(notebook)
+    return hashlib.sha256(f"{file_digest(notebook)} {file_digest(project)}".encode()).hexdigest()
+
+
 def fingerprint(ev: Evaluation, notebook: Path, formats: tuple[str, ...]) -> dict:
     """Everything a department's outputs depend on; equal fingerprints mean nothing to redo.
 
@@ -62,7 +73,7 @@ def fingerprint(ev: Evaluation, notebook: Path, formats: tuple[str, ...]) -> dic
         "params": Path(params.source).name,
         "inputs": dict(sorted(ev.provenance.get("inputs", {}).items())),
         "scheme": {"id": scheme.id, "sha256": scheme.sha256},
-        "notebook": file_digest(notebook),
+        "notebook": notebooks_digest(notebook),
         "evalkit": {"version": version_of("evalkit"), "code": package_digest()},
         "formats": sorted(formats),
     }
@@ -95,18 +106,28 @@ def stamp(ev: Evaluation, notebook: Path, formats: tuple[str, ...], made: Path |
 
 
 def output_digests(folder: Path, formats) -> dict[str, str]:
-    """sha256 of each output a department run leaves for ``formats`` in ``folder``."""
-    return {o.filename: file_digest(folder / o.filename) for o in outputs.department_outputs(formats)
-            if (folder / o.filename).is_file()}
+    """sha256 of each output a department run leaves for ``formats`` in ``folder``, its projects'
+    (``项目/<name>/<file>``) included."""
+    digests = {o.filename: file_digest(folder / o.filename) for o in outputs.department_outputs(formats)
+               if (folder / o.filename).is_file()}
+    projects = folder / PROJECTS_DIR
+    if projects.is_dir():
+        for path in sorted(projects.glob("*/*")):
+            if path.is_file() and not path.is_symlink():
+                digests[path.relative_to(folder).as_posix()] = file_digest(path)
+    return digests
 
 
 def outputs_intact(folder: Path, data: dict, expected: list[str]) -> bool:
-    """Whether every output ``expected`` is in ``folder`` as the stamp ``data`` recorded it (a regular
-    file of the recorded sha256): a truncated or replaced result.json is not the run's output."""
+    """Whether every output ``expected``, and every project file the stamp ``data`` recorded, is in
+    ``folder`` as recorded (a regular file of the recorded sha256): a truncated or replaced result.json
+    or project appendix is not the run's output."""
     recorded = data.get("outputs")
     if not isinstance(recorded, dict):
         return False
-    for name in expected:
+    projects = [name for name in recorded if isinstance(name, str) and name.startswith(f"{PROJECTS_DIR}/")
+                and ".." not in Path(name).parts]  # a project's files, as the run recorded them
+    for name in [*expected, *projects]:
         path = Path(folder) / name
         if not _regular(path) or recorded.get(name) != file_digest(path):
             return False
@@ -142,7 +163,7 @@ class Stamps:
         self.formats = sorted(formats)
         self.expected = [o.filename for o in outputs.department_outputs(formats)]
         #: This run's notebook, evalkit and formats, as a stamp records them.
-        self.current = {"notebook": file_digest(notebook_path("department")),
+        self.current = {"notebook": notebooks_digest(notebook_path("department")),
                         "evalkit": {"version": version_of("evalkit"), "code": package_digest()},
                         "formats": self.formats}
         self._by_params: dict[str, list[tuple[Path, dict]]] = {}

@@ -134,7 +134,9 @@ def test_the_overview_s_project_section(pf):
     html = project_pages.overview_block(pf).data
     assert "<a href='demo-market-regulation-bureau/appendix.html'>示例区市场监督管理局</a>" in html
     assert "自评表却评为" in html and "3/85" in html  # the roll-up finding; the worked example's partial set
-    assert "示例区生态环境分局" not in html  # files none
+    # the branch whose budget shows no project line: its tables received, 4 of none, and the line exceeded
+    assert re.search(r"示例区生态环境分局</a></td><td class='num'>\d/0</td>", html), html
+    assert "已超过部门项目支出的0.00万元" in html
 
 
 def test_a_project_is_not_compared_with_its_department_s_last_year():

@@ -135,7 +135,9 @@ def test_year_moves_every_date(tmp_path):
 def test_validate_accepts_the_whole_folder(capsys):
     assert cli.main(["validate", str(PARAMS)]) == 0  # planted problems are findings, not params errors
     out = capsys.readouterr().out
-    assert out.count("ok   ") == len(evalkit.paths.params_files([PARAMS]))
+    projects = evalkit.paths.project_params_files([PARAMS])
+    assert projects and out.count("ok   ") == len(evalkit.paths.params_files([PARAMS])) + len(projects)
+    assert out.count(" (project of ") == len(projects)
 
 
 @pytest.mark.parametrize("path", DEMO_PARAMS, ids=lambda p: p.stem)

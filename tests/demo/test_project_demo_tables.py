@@ -1,6 +1,7 @@
-"""The illustrative district's project tables: 3 to 8 per department (none for the department whose
-budget is all zeros), each one of its department's listed projects, every planted project finding
-found on exactly its file and every other project table clean; ``demo-data --count N`` scales them."""
+"""The illustrative district's project tables: 3 to 8 per department (the department whose budget is
+all zeros files them too, and its empty project line is exceeded), each one of its department's listed
+projects, every planted project finding found on exactly its file and every other project table clean;
+``demo-data --count N`` scales them."""
 
 import json
 
@@ -18,8 +19,17 @@ PROJECT_FILES = sorted(p for p in PARAMS.glob("demo-*.yaml") if is_project_file(
 def test_three_to_eight_per_department():
     counts = {d: len(files) for d, files in PLAN["project_files"].items()}
     assert len(PROJECT_FILES) == sum(counts.values()) >= 25
-    assert all(3 <= n <= 8 for d, n in counts.items() if d != "demo-ecology-environment-bureau")
-    assert counts["demo-ecology-environment-bureau"] == 0
+    departments = {p.name.removesuffix("-2023.yaml") for p in PARAMS.glob("demo-*-2023.yaml")}
+    assert set(counts) == departments and all(3 <= n <= 8 for n in counts.values()), counts
+
+
+def test_the_branch_without_a_budget_exceeds_its_empty_project_line(pf):
+    ev = pf.department("demo-ecology-environment-bureau")
+    line = next(ln for ln in ev.params.budget.lines if ln.kind == "project")
+    assert line.count == 0 and line.adjusted == 0 and len(ev.project_evaluations) >= 3
+    rolled = sorted({f.id for f in ev.finding_items if f.id.startswith("project.")})
+    assert rolled == ["project.budget_exceeds_line", "project.count_mismatch"]
+    assert all(not p.finding_items for p in ev.project_evaluations)  # the tables themselves are clean
 
 
 @pytest.mark.parametrize("path", PROJECT_FILES, ids=lambda p: p.stem)
@@ -50,3 +60,6 @@ def test_a_larger_count_scales_the_project_tables(tmp_path):
     assert len(files) == sum(len(v) for v in plan["project_files"].values()) > len(PROJECT_FILES)
     departments = {p.name.split(".project-")[0] for p in files}
     assert all((tmp_path / f"{d}.yaml").is_file() for d in departments)
+    every = {p.name.removesuffix(".yaml") for p in tmp_path.glob("*-2023.yaml") if not is_project_file(p)}
+    assert departments == every  # every department of the larger district files 3 to 8
+    assert all(3 <= len(v) <= 8 for v in plan["project_files"].values())

@@ -26,12 +26,20 @@ def test_the_word_table_has_the_form_s_rows():
 
 
 def test_the_appendix_speaks_for_the_reviewer():
+    """The blocks notebooks/project.ipynb shows, in its order: the reviewer's reading of the table."""
+    from evalkit.publish import appendix
+
     ev = evalkit.evaluate(HEALTH)
-    text = re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", pages.appendix_page(ev), flags=re.S))
-    assert "复核附件（示例数据）" in text and "整改建议" in text and "相差1.00万元" in text
-    prose = text.split("五、可复现信息")[0]
-    assert "project." not in prose and "budget." not in prose and "goals[" not in prose
-    assert "评价等级按" in prose and "等级表" in prose
+    blocks = [pages.header(ev), pages.funds_block(ev), pages.goals_block(ev), appendix.indicator_table(ev),
+              pages.score_block(ev), appendix.findings_block(ev)]
+    text = re.sub(r"<[^>]+>", " ", "".join(b.data for b in blocks))
+    assert text.startswith("# 卫生应急宣传培训经费2023年度项目支出绩效自评复核附件")
+    assert "示例数据" in text and "整改建议" in text and "相差1.00万元" in text
+    assert "10 × 97.51% = 9.75" in text and "主管部门：示例区卫生健康局" in text
+    assert "project." not in text and "budget." not in text and "goals[" not in text
+    assert "评价等级按" in text and "等级表" in text
+    reproduce = appendix.provenance_block(ev, notebook="project").data
+    assert "papermill notebooks/project.ipynb" in reproduce and "department.ipynb" not in reproduce
 
 
 @pytest.mark.slow
