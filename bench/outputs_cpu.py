@@ -72,7 +72,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="evalkit-bench-cpu-"))
     try:
         six = copy_departments(work / "six", DEPARTMENTS)
-        one = copy_departments(work / "one", DEPARTMENTS[1:2])
+        copy_departments(work / "one", DEPARTMENTS[1:2])
         print(f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} at the start; evalkit run --jobs {args.jobs}, "
               f"{six} departments (with their project tables), a fresh output folder each run", flush=True)
         print(f"{'formats':<22}{'wall':>9}{'CPU':>9}{'CPU per department':>21}{'added by the output':>22}")

@@ -383,8 +383,8 @@ def _engine(args):
 
 
 def _cmd_audit(args) -> int:
-    from .audit.runner import audit_paths
     from .audit.printout import render_records, render_summary
+    from .audit.runner import audit_paths
     from .core.source import visible
 
     with _signals_stop_the_run():

@@ -14,7 +14,7 @@ modules (``exceptions``, ``iorw``, ``outputs``, ``paths``); only the CLI imports
 libraries are imported inside the functions that read those formats.
 """
 
-from .runner import AuditRun, audit_paths
 from .report import AUDIT_SCHEMA, audit_document
+from .runner import AuditRun, audit_paths
 
 __all__ = ["AUDIT_SCHEMA", "AuditRun", "audit_document", "audit_paths"]

@@ -173,9 +173,9 @@ def _warm() -> None:
     from .checks import audit_checks
     from .extract import extract, parse_target
     from .mapping import params_mapping
-    from .review_pages import audit_page
     from .readers import read_text
     from .report import _provenance
+    from .review_pages import audit_page
 
     ex = extract(read_text(_WARM_UP, "warm-up.txt"))
     audit_checks(ex, params_mapping(ex))

@@ -10,7 +10,6 @@ Airflow's PapermillOperator); ``evalkit.run.batch.run_batch`` runs many in paral
 from __future__ import annotations
 
 import errno
-import functools
 import hashlib
 import json
 import logging
@@ -277,7 +276,7 @@ def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float,
             watchdog.watch(kernel)
             nb = pm.execute_notebook(
                 str(notebook), str(partial), parameters=parameters, kernel_name="python3", km=kernel.manager,
-                engine_name=_engine(),
+                engine_name=kernels.papermill_engine(),
                 progress_bar=False, log_output=False, execution_timeout=math.ceil(timeout), start_timeout=60,
                 cwd=None)
             if then is not None:
@@ -310,38 +309,6 @@ def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float,
             watchdog.cancel()
             if kernel is not None:
                 kernels.discard(kernel)
-
-
-#: How often, in seconds, the notebook being executed is saved to its partial file (besides at its
-#: start and end): papermill saves it before and after every cell, which is most of a department's
-#: processor time outside the kernel once charts make it large.
-SAVE_EVERY = 5.0
-
-
-@functools.cache
-def _engine() -> str:
-    """Register (once) and name papermill's nbclient engine saving the partial notebook at its start,
-    at most every :data:`SAVE_EVERY` seconds while it runs, and at its end, whatever happened."""
-    from papermill.engines import NBClientEngine, papermill_engines
-
-    class SavingNowAndThen(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
-            save, last = nb_man.save, [time.monotonic()]
-
-            def now_and_then(**kw):
-                if time.monotonic() - last[0] >= SAVE_EVERY:
-                    save(**kw)
-                    last[0] = time.monotonic()
-
-            nb_man.save = now_and_then
-            try:
-                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
-            finally:  # papermill's own last save (after this returns or raises) writes the whole notebook
-                del nb_man.save
-
-    papermill_engines.register("evalkit", SavingNowAndThen)
-    return "evalkit"
 
 
 def _any_executed(path: Path) -> bool:

@@ -27,6 +27,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,3 +223,35 @@ def _kill(km) -> None:
             process.kill()
     except OSError:  # already gone
         pass
+
+
+#: How often, in seconds, the notebook being executed is saved to its partial file (besides at its
+#: start and end): papermill saves it before and after every cell, which is most of a department's
+#: processor time outside the kernel once charts make it large.
+SAVE_EVERY = 5.0
+
+
+@functools.cache
+def papermill_engine() -> str:
+    """Register (once) and name papermill's nbclient engine saving the partial notebook at its start,
+    at most every :data:`SAVE_EVERY` seconds while it runs, and at its end, whatever happened."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class SavingNowAndThen(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            save, last = nb_man.save, [time.monotonic()]
+
+            def now_and_then(**kw):
+                if time.monotonic() - last[0] >= SAVE_EVERY:
+                    save(**kw)
+                    last[0] = time.monotonic()
+
+            nb_man.save = now_and_then
+            try:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            finally:  # papermill's own last save (after this returns or raises) writes the whole notebook
+                del nb_man.save
+
+    papermill_engines.register("evalkit", SavingNowAndThen)
+    return "evalkit"

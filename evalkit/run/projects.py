@@ -25,6 +25,7 @@ from ..core.evaluation import Evaluation, project_folder_name
 from ..exceptions import CellExecutionError, RunError
 from ..iorw import write_atomic
 from ..paths import display_path, notebook_path
+from .kernels import papermill_engine
 
 PROJECTS_DIR = "项目"
 TABLE = "项目支出绩效自评表"
@@ -102,7 +103,8 @@ class ProjectNotebooks:
                 nb = pm.execute_notebook(
                     str(self.notebook), str(folder / PARTIAL),
                     parameters={"params_file": os.path.relpath(source.resolve()), "scheme": None},
-                    kernel_name="python3", km=kernel.manager, progress_bar=False, log_output=False,
+                    kernel_name="python3", km=kernel.manager, engine_name=papermill_engine(), progress_bar=False,
+                    log_output=False,
                     execution_timeout=math.ceil(self.timeout), start_timeout=60, cwd=None)
             except pm.PapermillExecutionError as exc:
                 raise CellExecutionError(

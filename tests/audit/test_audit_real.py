@@ -19,9 +19,9 @@ from conftest import ROOT
 from evalkit.audit import audit_paths
 from evalkit.audit.coverage import coverage
 from evalkit.audit.extract import extract
-from evalkit.audit.review_pages import audit_page, index_page
 from evalkit.audit.readers import read_text
 from evalkit.audit.report import audit_document
+from evalkit.audit.review_pages import audit_page, index_page
 
 REAL = load_real()
 SERIOUS = ("error", "warning")

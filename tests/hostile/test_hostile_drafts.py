@@ -21,8 +21,8 @@ from conftest import run_cli
 
 import evalkit
 from evalkit import ParamsError
-from evalkit.audit.runner import audit_paths
 from evalkit.audit.mapping import draft_yaml
+from evalkit.audit.runner import audit_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from audit_corpus import load_corpus, to_docx, to_text  # noqa: E402

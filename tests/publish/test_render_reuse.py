@@ -7,8 +7,8 @@ import threading
 
 import nbformat
 import pytest
-
 from conftest import PARAMS
+
 from evalkit.core.evaluation import evaluate
 from evalkit.publish import exporters
 from evalkit.publish.draft_html import render_html
