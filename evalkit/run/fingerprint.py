@@ -186,7 +186,7 @@ class Stamps:
                 if candidate is None:
                     return None
                 if seen is None:
-                    if candidate.is_file():
+                    if candidate.exists() or candidate.is_symlink():  # appeared, even as a FIFO or a link
                         return None
                 elif (not _regular(candidate) or candidate.stat().st_size != seen["size"]
                       or os.path.relpath(candidate.resolve(), base.resolve()) != seen["target"]
