@@ -34,6 +34,7 @@ from ..core.scheme import Scheme
 from ..core.serialisation import params_to_mapping, params_yaml
 from ..core.source import load_yaml
 from ..exceptions import WorkbookError
+from ..iorw import reproducible_office
 from . import formulas
 from .cached import save_values
 from .cells import XML_UNSAFE
@@ -103,7 +104,8 @@ class _ProjectForm(Sheet):
         self.book.properties.creator = "evalkit"
         out = io.BytesIO()
         self.book.save(out)
-        return save_values(out.getvalue(), FORM_PART, self.values)
+        return reproducible_office(save_values(out.getvalue(), FORM_PART, self.values),
+                                   self.ev.provenance.get("generated_at"))
 
     def _header(self) -> int:
         p, d = self.ev.params.project, self.ev.params.department
