@@ -55,7 +55,8 @@ def _folder_index(folder: Path) -> dict[str, tuple[str, ...]]:
         except ValueError as exc:
             index.setdefault(_REFUSED, []).append(f"{name}\0{exc}")
             continue
-        except OSError:
+        except OSError as exc:
+            index.setdefault(_REFUSED, []).append(f"{name}\0{exc.strerror} (a broken link?)")
             continue
         if not KIND_PROJECT.search(text):
             continue

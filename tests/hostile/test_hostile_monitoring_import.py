@@ -159,3 +159,17 @@ def test_hostile_monitoring_table(case, tmp_path, capsys):
         where += f"{letter(key)} "
     hits = [line for line in lines if where in line and re.search(pattern, line)]
     assert hits, f"no FAIL line at {where!r} matching {pattern!r} in:\n{err}"
+
+
+def test_a_monitoring_file_that_is_a_link_out_is_replaced_not_written_through(tmp_path, capsys):
+    """The file the import writes is a link to a file outside the params folder: the import replaces
+    the link by the new file beside the params file and leaves the file outside as it was."""
+    path = build(Case("link", cell()), tmp_path)
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("keep me\n", encoding="utf-8")
+    link = tmp_path / "params" / f"{STEM}.monitoring.yaml"
+    os.symlink(outside, link)
+    code, out = run_cli("monitoring-import", path, "--params-dir", tmp_path / "params")
+    assert code == 0, capsys.readouterr().err
+    assert outside.read_text(encoding="utf-8") == "keep me\n"
+    assert not link.is_symlink() and yaml.safe_load(link.read_text(encoding="utf-8"))["of"] == STEM

@@ -11,6 +11,7 @@ lines, what was expected) or a correct result, never a traceback, a hang or a si
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -434,7 +435,8 @@ PROJECT_CASES = [
     Case("other-yaml-fifo-ignored", {"notes.yaml": ("fifo",), "x.yml": ("link", "/dev/zero")},
          ok=lambda ev: ev.project_evaluations == () and not _unreadable(ev, "notes.yaml", "")),
     Case("project-huge", {PROJECT: ("huge",)}, ok=lambda ev: _unreadable(ev, PROJECT, "larger than 2 MB")),
-    Case("project-dangling-link", {PROJECT: ("link", "missing.yaml")}, ok=lambda ev: ev.project_evaluations == ()),
+    Case("project-dangling-link", {PROJECT: ("link", "missing.yaml")},
+         ok=lambda ev: ev.project_evaluations == () and _unreadable(ev, PROJECT, "No such file or directory")),
 ]
 
 
@@ -481,7 +483,7 @@ def test_the_tables_are_large_and_distinct():
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_hostile_new_surface(case, tmp_path, monkeypatch):
-    monkeypatch.delenv("EVALKIT_BUREAU", raising=False)
+    monkeypatch.setenv("EVALKIT_BUREAU", "")  # restored (to unset) after the test, whatever --bureau sets
     build(case.files, tmp_path)
     with deadline(20):
         if case.ok is not None:
@@ -502,7 +504,7 @@ def test_hostile_new_surface(case, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.error and c.target == f"{STEM}.yaml"], ids=lambda c: c.id)
 def test_hostile_new_surface_through_the_cli(case, tmp_path, capsys, monkeypatch):
-    monkeypatch.delenv("EVALKIT_BUREAU", raising=False)
+    monkeypatch.setenv("EVALKIT_BUREAU", "")  # restored (to unset) after the test, whatever --bureau sets
     build(case.files, tmp_path)
     with deadline(20):
         code, out = run_cli("validate", tmp_path / f"{STEM}.yaml")
@@ -510,3 +512,58 @@ def test_hostile_new_surface_through_the_cli(case, tmp_path, capsys, monkeypatch
     assert code == 1 and "unexpected" not in err and "Traceback" not in err, err
     assert case.error[0] in err
     assert not any(ch in out + err for ch in "\x00\x1b\u202e\u200b")
+
+
+# --- a bureau file named on the command line (--bureau): the operator's choice, still never blocking ------
+
+BUREAU_OPTION_CASES = [
+    ("preset", "example-strict", None),
+    ("file", "mine.yaml", None),
+    ("fifo", "pipe.yaml", r"cannot read: a named pipe \(FIFO\)"),
+    ("folder", "folder.yaml", r"cannot read: a folder"),
+    ("device", "/dev/zero", r"cannot read: a device"),
+    ("missing", "nowhere.yaml", r"no such bureau file; expected a path or one of the examples example-lenient"),
+    ("misspelt-preset", "example-strictt", r"no such bureau file"),
+    ("huge", "huge.yaml", r"larger than 2 MB"),
+    ("not-utf8", "big5.yaml", r"not UTF-8"),
+]
+
+
+@pytest.mark.parametrize(("ref", "pattern"), [c[1:] for c in BUREAU_OPTION_CASES], ids=[c[0] for c in BUREAU_OPTION_CASES])
+def test_a_bureau_file_named_on_the_command_line(ref, pattern, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EVALKIT_BUREAU", "")  # restored (to unset) after the test, whatever --bureau sets
+    build({"mine.yaml": BUREAU_FILE, "pipe.yaml": ("fifo",), "folder.yaml": ("dir",), "huge.yaml": ("huge",),
+           "big5.yaml": BUREAU_FILE.encode("big5", errors="replace")}, tmp_path)
+    with deadline(20):
+        code, out = run_cli("validate", f"{STEM}.yaml", "--bureau", ref)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "unexpected" not in err, err
+    if pattern is None:
+        assert code == 0, err
+        return
+    assert code == 1 and re.search(pattern, err) and ref in err, err
+
+
+@pytest.mark.parametrize("content", [None, ("link", "missing.yaml"), ("fifo",), ("dir",), ("link", "/etc/hostname")],
+                         ids=["none-control", "dangling-link", "fifo", "folder", "link-out"])
+def test_a_department_with_an_unreadable_project_file_is_stamped_and_reruns(content, tmp_path):
+    """The stamp of a department whose project file could not be read records it (without reading it)
+    and never settles the department as unchanged while that file is there (the control, without
+    such a file, is settled)."""
+    from hostile_inputs import finish
+
+    from evalkit.outputs import FORMATS
+    from evalkit.run.fingerprint import Stamps
+
+    (tmp_path / "p").mkdir()
+    build({PROJECT: content} if content else {}, tmp_path / "p")
+    params = tmp_path / "p" / f"{STEM}.yaml"
+    with deadline(20):
+        folder = finish(params, tmp_path / "out", FORMATS)
+        stamp = json.loads((folder / ".evalkit-run.json").read_text(encoding="utf-8"))
+        settled = Stamps(tmp_path / "out", tuple(FORMATS)).unchanged(params)
+    if content is None:
+        assert settled is not None and PROJECT not in stamp["files"]
+    else:
+        assert PROJECT in stamp["files"] and settled is None
