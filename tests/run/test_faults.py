@@ -184,6 +184,25 @@ def test_a_killed_run_leaves_no_process_and_the_next_run_recovers(sig, project, 
 
 
 @pytest.mark.slow
+def test_a_pool_worker_killed_mid_batch_leaves_no_resource_tracker_noise(project, tag):
+    """SIGKILL to one pool worker while a department runs: the run goes on to its end and its
+    terminal shows no resource_tracker KeyError or leaked-semaphore warning, no traceback; nothing
+    is left running and the next run recovers."""
+    params, out = project
+    proc = start(params, out, tag)
+    mid_batch(out, tag, proc)
+    workers = wait_for(lambda: [pid for pid, cmd in tagged(tag).items()
+                                if "spawn_main" in cmd and _parent(pid) == proc.pid], 30, "the pool's workers")
+    os.kill(workers[0], signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=DEADLINE)
+    assert proc.returncode in (0, 1), stderr
+    assert "resource_tracker" not in stderr and "leaked semaphore" not in stderr, stderr
+    assert "KeyError" not in stderr and "Traceback" not in stderr, stderr
+    assert_nothing_survives_or_changes(tag, out)
+    assert_recovers(params, out)
+
+
+@pytest.mark.slow
 def test_ctrl_c_stops_the_run_with_one_line_and_exit_130(project, tag):
     params, out = project
     proc = start(params, out, tag)
