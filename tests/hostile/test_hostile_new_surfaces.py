@@ -567,3 +567,28 @@ def test_a_department_with_an_unreadable_project_file_is_stamped_and_reruns(cont
         assert settled is not None and PROJECT not in stamp["files"]
     else:
         assert PROJECT in stamp["files"] and settled is None
+
+
+# --- a params folder holding what is not a file, for `evalkit validate FOLDER` --------------------------
+
+FOLDER_CASES = [
+    ("fifo", "pipe-2023.yaml", ("fifo",), r"not a regular file"),
+    ("folder", "folder-2023.yaml", ("dir",), r"not a regular file"),
+    ("device", "zero-2023.yaml", ("link", "/dev/zero"), r"not a regular file"),
+    ("dangling-link", "gone-2023.yaml", ("link", "missing.yaml"), r"No such file|does not exist"),
+    ("project-fifo", "x.project-01.yaml", ("fifo",), r"not a regular file"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "pattern"), [c[1:] for c in FOLDER_CASES], ids=[c[0] for c in FOLDER_CASES])
+def test_a_params_folder_with_something_that_is_not_a_params_file(name, content, pattern, tmp_path, capsys, monkeypatch):
+    """Finding the params files of a folder (which are project tables?) reads no FIFO, device or file
+    of gigabytes; the thing is named with what is wrong, and the department beside it validates."""
+    monkeypatch.setenv("EVALKIT_BUREAU", "")
+    build({name: content}, tmp_path)
+    with deadline(20):
+        code, out = run_cli("validate", tmp_path)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "unexpected" not in err, err
+    assert code == 1 and re.search(pattern, err) and name in err, err
+    assert f"ok   {tmp_path / STEM}.yaml" in out, out
