@@ -240,13 +240,14 @@ def _cmd_monitoring_template(args) -> int:
 
 
 def _cmd_monitoring_import(args) -> int:
+    from .core.source import visible
     from .monitoring.table import import_template
 
     written, problems = import_template(args.table, args.params_dir)
     for path in written:
-        print(f"wrote {path}")
-    for problem in problems:
-        print(f"FAIL {problem}", file=sys.stderr)
+        print(f"wrote {visible(str(path))}")
+    for problem in problems:  # a cell's text is shown escaped, never obeyed by the terminal
+        print(f"FAIL {visible(str(problem))}", file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -428,7 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except EvalkitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from .core.source import visible
+
+        print(f"error: {visible(str(exc), newlines=True)}", file=sys.stderr)
         return 1
     except OSError as exc:  # a file that cannot be read or written: the operator's to fix
         from .iorw import os_error_text

@@ -118,3 +118,45 @@ def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> byte
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+#: The date of every entry of an Office file evalkit writes (the earliest a zip entry can carry), so
+#: that identical inputs give identical bytes: a zip otherwise dates each entry with the minute it was written.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def reproducible_office(data: bytes, generated_at: str | None) -> bytes:
+    """An Office file (``.docx``, ``.xlsx``) rewritten so that its bytes depend on its content alone
+    and the generation time: every zip entry dated :data:`ZIP_DATE` and the core properties'
+    ``dcterms:created`` and ``dcterms:modified`` set to ``generated_at`` (the evaluation's
+    ``provenance.generated_at``; python-docx would otherwise write its template's 2013 date, openpyxl
+    the second it saved). Entry order, names, compression and content are kept as they are.
+
+    >>> import io, zipfile
+    >>> book = io.BytesIO()
+    >>> with zipfile.ZipFile(book, "w") as z:
+    ...     z.writestr("docProps/core.xml", '<dcterms:created x="1">2013-12-23T23:15:00Z</dcterms:created>')
+    >>> fixed = zipfile.ZipFile(io.BytesIO(reproducible_office(book.getvalue(), "2024-05-10T08:00:00+00:00")))
+    >>> fixed.read("docProps/core.xml").decode(), fixed.infolist()[0].date_time
+    ('<dcterms:created x="1">2024-05-10T08:00:00Z</dcterms:created>', (1980, 1, 1, 0, 0, 0))
+    """
+    import io
+    import re
+    import zipfile
+
+    stamp = None
+    if generated_at:  # W3CDTF in UTC, as Office writes it: 2024-05-10T08:00:00Z
+        stamp = re.sub(r"(\.\d+)?(\+00:00|Z)?$", "", str(generated_at)) + "Z"
+    times = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml" and stamp is not None:
+                content = times.sub(lambda m: m.group(1) + stamp.encode() + m.group(3), content)
+            entry = zipfile.ZipInfo(info.filename, ZIP_DATE)
+            entry.compress_type = info.compress_type
+            entry.external_attr = info.external_attr
+            target.writestr(entry, content)
+    return out.getvalue()

@@ -92,11 +92,39 @@ _KIND_PROJECT = re.compile(r"^kind:\s*['\"]?project['\"]?\s*(#.*)?$", re.MULTILI
 
 def is_project_file(path: str | Path) -> bool:
     """Whether a params file is a project table's (``kind: project``): it runs with its department,
-    never as a department of its own."""
+    never as a department of its own. Only a regular file's first 2 MB are looked at: a FIFO, a
+    device or a file of gigabytes in a params folder never blocks or fills the memory."""
     try:
-        return bool(_KIND_PROJECT.search(Path(path).read_text(encoding="utf-8-sig", errors="replace")))
-    except OSError:
+        return bool(_KIND_PROJECT.search(read_head(path).decode("utf-8-sig", errors="replace")))
+    except (OSError, ValueError):
         return False
+
+
+#: The most of a file :func:`read_head` reads (a params or companion YAML file is at most 2 MB).
+HEAD_BYTES = 2_000_000
+
+
+def read_head(path: str | Path, limit: int = HEAD_BYTES) -> bytes:
+    """The first ``limit`` + 1 bytes of a regular file, opened without blocking: ``ValueError`` saying
+    what the path is when it is not a regular file (a FIFO is never waited on, a device never read).
+
+    >>> read_head("/dev/zero")
+    Traceback (most recent call last):
+    ...
+    ValueError: a device
+    """
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ValueError("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+                             else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(limit + 1)
+    finally:
+        os.close(fd)
 
 
 def _department_of_project(path: Path) -> Path:
@@ -106,15 +134,15 @@ def _department_of_project(path: Path) -> Path:
     import yaml
 
     try:
-        want = yaml.safe_load(path.read_text(encoding="utf-8-sig"))["project"]["department"]
+        want = yaml.safe_load(read_head(path).decode("utf-8-sig"))["project"]["department"]
     except Exception:  # an unreadable file is reported by the run itself
         return path
     for other in sorted(path.parent.iterdir()):
         if other.suffix not in PARAMS_SUFFIXES or other == path or is_project_file(other):
             continue
         try:
-            text = other.read_text(encoding="utf-8-sig")
-        except OSError:
+            text = read_head(other).decode("utf-8-sig", errors="replace")
+        except (OSError, ValueError):
             continue
         if re.search(rf"\bid:\s*['\"]?{re.escape(str(want))}['\"]?\s*[,}}\n]", text):
             return other

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -90,6 +91,7 @@ class Bureau:
     application: dict[str, Application] = field(default_factory=dict)
     source: str | None = None
     sha256: str = ""
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def basis_for(self, scheme_id: str) -> tuple[str, ...]:
         """The 复核依据 the bureau cites for a scheme (its own entry, else ``*``), or ()."""
@@ -136,9 +138,9 @@ def load_bureau(ref: str | Path) -> Bureau:
     """Read and validate a bureau file (a path or a preset id); ``ParamsError`` lists every problem
     with file, key and line."""
     path = Path(ref)
-    if not path.is_file() and str(ref) in bureau_presets():
+    if not path.exists() and not path.is_symlink() and str(ref) in bureau_presets():
         path = bureau_presets()[str(ref)]
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise ParamsError([Problem(str(ref), "", None, "no such bureau file; expected a path or one of the "
                                                        f"examples {', '.join(sorted(bureau_presets()))}")])
     raw, text = read_utf8(path, str(path))
@@ -197,14 +199,44 @@ def load_bureau(ref: str | Path) -> Bureau:
     bureau = Bureau(
         name=c.text("name", top.get("name"), optional=True),
         recipients=c.texts("recipients", top.get("recipients")),
-        number=c.text("number", top.get("number"), optional=True),
+        number=_number_pattern(c, top.get("number")),
         basis=basis, severity=severity, over_execution=over,
         over_execution_points=points if points is not None else Decimal(1),
         rectification_days=days or DEFAULT_RECTIFICATION_DAYS, application=application,
-        source=str(path), sha256=hashlib.sha256(raw).hexdigest())
+        source=str(path), sha256=hashlib.sha256(raw).hexdigest(), lines=dict(c.doc.lines))
     if c.problems:
         raise ParamsError(c.problems)
     return bureau
+
+
+def _number_pattern(c, value) -> str | None:
+    """The 文号 pattern: text whose only placeholders are ``{year}`` and ``{seq}`` (any other would be
+    printed as written on the 复核意见书)."""
+    number = c.text("number", value, optional=True)
+    other = next((m for m in re.findall(r"\{[^{}]*\}|[{}]", number or "") if m not in ("{year}", "{seq}")), None)
+    if other is not None:
+        c.fail("number", f"unknown placeholder {other!r}; the 文号 may hold only {{year}} and {{seq}}")
+        return None
+    return number
+
+
+def check_grades(bureau: Bureau, scheme) -> list[Problem]:
+    """The 结果应用 grades of ``bureau`` that are no grade of ``scheme`` nor of any shipped scheme
+    (a misspelt ``忧`` would never apply), each located in the bureau file."""
+    from .scheme import load_scheme, shipped_schemes
+
+    schemes = [scheme, *(load_scheme(s) for s in shipped_schemes())]
+    known = [g.label for sc in schemes for g in sc.grades]
+    out = []
+    for grade in bureau.application:
+        if not any(sc.canonical_grade(grade) for sc in schemes):
+            close = difflib.get_close_matches(grade, known, n=1, cutoff=0)
+            out.append(Problem(bureau.source or "<bureau>", f"application.{grade}",
+                               bureau.lines.get(f"application.{grade}"),
+                               f"not a grade of scheme {scheme.id} or any shipped scheme; expected one of "
+                               f"{', '.join(dict.fromkeys(g.label for g in scheme.grades))}"
+                               + (f" (did you mean '{close[0]}'?)" if close else "")))
+    return out
 
 
 def over_execution_score(weight: Fraction, rate: Fraction, bureau: Bureau) -> tuple[Fraction, str]:

@@ -18,14 +18,14 @@ from pathlib import Path
 import pandas as pd
 
 from ..exceptions import ParamsError, Problem
-from ..paths import display_path, inside
+from ..paths import display_path, inside, read_head
 from . import (
     midyear,  # noqa: F401  (registers the monitoring checks)
     project_checks,
     provenance,
 )
 from .budget import BudgetResult, compute_budget
-from .bureau import BUREAU_FILE_NAMES, NO_BUREAU, Application, Bureau, find_bureau, load_bureau
+from .bureau import BUREAU_FILE_NAMES, NO_BUREAU, Application, Bureau, check_grades, load_bureau
 from .findings import BUDGET, SEVERITIES, Context, Finding, Skipped, check_context
 from .frames import LabelledFrame
 from .history import (
@@ -396,6 +396,8 @@ def evaluate(source: str | Path | Params | dict, scheme: str | Path | Scheme | N
             decisions, files[str(review)] = load_review(review, params)
     monitoring = _monitoring_beside(params, files) if base is not None else None
     office, ledgers = _bureau_of(params, bureau, files), _ledgers_of(params, files, history)
+    if office.source is not None and (misspelt := check_grades(office, chosen)):
+        raise ParamsError(misspelt)
     last = None
     if base is not None and history and params.kind == "department":  # a project has no year-on-year file of its own
         d = params.department
@@ -425,7 +427,7 @@ def _monitoring_beside(params: Params, files: dict[str, str | None]) -> Monitori
     either way, so a monitoring file that appears or changes re-runs the department)."""
     path = monitoring_path(params.source)
     files[str(path)] = None
-    if not (path.is_file() or path.is_symlink()):
+    if not companion_file(path, params, "the monitoring file"):
         return None
     found = load_monitoring(path, params)
     files[str(path)] = found.sha256
@@ -438,9 +440,14 @@ def _bureau_of(params: Params, bureau, files: dict) -> Bureau:
         return bureau
     ref = bureau or os.environ.get(BUREAU_ENV) or None
     if ref is None and params.source != "<memory>":
-        for name in BUREAU_FILE_NAMES:
-            files.setdefault(str(Path(params.source).parent / name), None)
-        ref = find_bureau(params.source)
+        beside = [Path(params.source).parent / name for name in BUREAU_FILE_NAMES]
+        for path in beside:
+            files.setdefault(str(path), None)
+        found = [path for path in beside if companion_file(path, params, "the bureau file")]
+        if len(found) > 1:
+            raise ParamsError([Problem(str(found[1]), "", None, f"a second bureau file beside {found[0].name}; "
+                                                                 "keep one bureau file in the params folder")])
+        ref = found[0] if found else None
     if ref is None:
         return NO_BUREAU
     found = load_bureau(ref)
@@ -458,11 +465,15 @@ def _ledgers_of(params: Params, files: dict, history: bool) -> tuple[Ledger, ...
     for year in ((d.year - 1, d.year) if history else (d.year,)):
         path = rectification_path(params.source, d.id, year)
         files[str(path)] = None
-        if path.is_file():
-            ledger = load_ledger(path, year)
+        if companion_file(path, params, "the 整改 ledger"):
+            ledger = load_ledger(path, year, indicators=_indicator_names(params) if year == d.year else None)
             files[str(path)] = ledger.sha256
             ledgers.append(ledger)
     return tuple(ledgers)
+
+
+def _indicator_names(params: Params) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(ind.name for g in params.goals for ind in g.indicators))
 
 
 def _department_projects(params: Params, scheme: Scheme | None, files: dict) -> tuple[tuple, list]:
@@ -479,9 +490,20 @@ def _department_projects(params: Params, scheme: Scheme | None, files: dict) -> 
         evaluations.append(ev)
     rolled = [project_checks.project_finding("project.unreadable", {"file": Path(path).name, "problem": text},
                                              None, file=Path(path).name) for path, text in bad]
-    for path, _ in bad:  # read, and a change to it reruns the department
-        files[str(path)] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    for path, text in bad:  # read, and a change to it reruns the department
+        files[str(path)] = _unread_digest(Path(path), text)
     return tuple(evaluations), rolled
+
+
+def _unread_digest(path: Path, why: str) -> str:
+    """What a stamp records of a project file that could not be used: the sha256 of its first bytes
+    (never more than a YAML file may hold), or of the reason when it is not a file to read (a FIFO,
+    a folder, a link out), so the department re-runs once it changes."""
+    try:
+        inside(path.parent, path.name)
+        return hashlib.sha256(read_head(path)).hexdigest()
+    except (OSError, ValueError):
+        return hashlib.sha256(f"not read: {why}".encode()).hexdigest()
 
 
 def _with_projects(ev: Evaluation, projects: tuple, extra: list) -> Evaluation:
@@ -512,4 +534,10 @@ def project_folder_name(params: Params) -> str:
     import re
 
     raw = params.project.code or params.project.name
-    return re.sub(r"[\\/:*?\"<>|\s]+", "_", raw).strip("._") or "project"
+    name = re.sub(r"[\\/:*?\"<>|\s]+", "_", raw).strip("._") or "project"
+    if len(name.encode("utf-8")) > 100:  # a folder name is at most 255 bytes: keep a short, distinct one
+        digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:8]
+        while len(name.encode("utf-8")) > 90:
+            name = name[:-1]
+        name = f"{name}_{digest}"
+    return name

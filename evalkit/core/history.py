@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..exceptions import ParamsError, Problem
+from ..paths import read_head
 from .scoring import grade_range_text
 
 RESULT_SUFFIX = ".result.json"
@@ -125,8 +126,11 @@ def load_previous_result(path: Path, department_id: str | None = None,
     """Last year's ``result.json`` as figures, with its sha256. Checked like a params file: the
     department and year it names (``department_id`` and ``year`` − 1 when given), its numbers finite
     and in range, its shape; every problem located (``ParamsError``), never a ``TypeError``."""
-    raw = path.read_bytes()
     shown = str(path)
+    try:
+        raw = read_head(path, 20_000_000)  # without blocking, and never more than the limit
+    except (OSError, ValueError) as exc:
+        raise ParamsError([Problem(shown, "", None, f"cannot read: {getattr(exc, 'strerror', None) or exc}")]) from None
     if len(raw) > 20_000_000:
         raise ParamsError([Problem(shown, "", None, "larger than 20 MB; expected a result.json")])
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..exceptions import EvalkitError
 from ..paths import _KIND_PROJECT as KIND_PROJECT
-from ..paths import PARAMS_SUFFIXES, is_project_file  # noqa: F401  (re-exported for the core's callers)
+from ..paths import COMPANION_SUFFIXES, NOT_PARAMS_NAMES, PARAMS_SUFFIXES, inside, is_project_file, read_head  # noqa: F401  (is_project_file re-exported)
 from .model import Params
 
 
@@ -24,6 +24,8 @@ def project_candidates(folder: Path, department_id: str) -> list[Path]:
     return [folder / name for name in _folder_index(folder).get(department_id, ())]
 
 
+#: The index's key for the files of a folder it would not read (name NUL reason): not a department id.
+_REFUSED = "\0refused"
 #: folder → (its listing's signature, department id → project file names); see :func:`_folder_index`.
 _INDEX: dict[Path, tuple[tuple, dict[str, tuple[str, ...]]]] = {}
 _DEPARTMENT_LINE = re.compile(r"^\s*department:\s*['\"]?([a-z0-9][a-z0-9._-]*)['\"]?\s*(?:#.*)?$|"
@@ -37,7 +39,8 @@ def _folder_index(folder: Path) -> dict[str, tuple[str, ...]]:
     folder = Path(folder)
     try:
         names = sorted(p.name for p in folder.iterdir() if p.suffix in PARAMS_SUFFIXES
-                       and not p.name.startswith(".") and ".scheme." not in p.name)
+                       and not p.name.startswith(".") and Path(p.stem).suffix not in COMPANION_SUFFIXES
+                       and p.name not in NOT_PARAMS_NAMES)
         signature = (folder.stat().st_mtime_ns, len(names), hash(tuple(names)))
     except OSError:
         return {}
@@ -47,8 +50,13 @@ def _folder_index(folder: Path) -> dict[str, tuple[str, ...]]:
     index: dict[str, list[str]] = {}
     for name in names:
         try:
-            text = (folder / name).read_text(encoding="utf-8-sig", errors="replace")
-        except OSError:
+            inside(folder, name)  # a link out of the folder is never read, a FIFO never waited on
+            text = read_head(folder / name).decode("utf-8-sig", errors="replace")
+        except ValueError as exc:
+            index.setdefault(_REFUSED, []).append(f"{name}\0{exc}")
+            continue
+        except OSError as exc:
+            index.setdefault(_REFUSED, []).append(f"{name}\0{exc.strerror} (a broken link?)")
             continue
         if not KIND_PROJECT.search(text):
             continue
@@ -69,6 +77,11 @@ def department_projects(department_source: str | Path, department_id: str, year:
 
     folder = Path(department_source).parent
     projects, bad = [], []
+    stem = Path(department_source).stem
+    for entry in _folder_index(folder).get(_REFUSED, ()):
+        name, why = entry.split("\0", 1)
+        if name.startswith(f"{stem}."):  # named as one of this department's files: say why it is not read
+            bad.append((folder / name, f"{folder / name}: not read: {why}; expected a file in the params folder"))
     for path in project_candidates(folder, department_id):
         try:
             params = load_params(path)

@@ -17,6 +17,7 @@ on the review's date when there is one, else on the day of the run.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from dataclasses import dataclass
 from datetime import date
@@ -77,8 +78,10 @@ def rectification_path(params_path: str | Path, department_id: str | None = None
     return path.with_name(path.stem + RECTIFICATION_SUFFIX)
 
 
-def load_ledger(path: str | Path, year: int) -> Ledger:
-    """Read and validate a ledger; ``ParamsError`` lists every problem with file, key and line."""
+def load_ledger(path: str | Path, year: int, indicators: tuple[str, ...] | None = None) -> Ledger:
+    """Read and validate a ledger of ``year``; ``ParamsError`` lists every problem with file, key and
+    line. ``indicators``: the names an item's ``indicator`` must be one of (this year's params file's);
+    no date may come before 1 January of ``year``."""
     path = Path(path)
     raw, text = read_utf8(path, str(path))
     c, data = read_document(text, str(path))
@@ -100,16 +103,33 @@ def load_ledger(path: str | Path, year: int) -> Ledger:
         if (d.get("finding") is None) == (d.get("indicator") is None):
             c.fail(k, "expected exactly one of 'finding' (a finding id) or 'indicator' (an indicator's name)")
         if finding is not None and finding not in known:
-            c.fail(f"{k}.finding", f"unknown finding id {finding!r}")
+            close = difflib.get_close_matches(finding, sorted(known), n=1)
+            c.fail(f"{k}.finding", f"unknown finding id {finding!r}" + (f"; did you mean '{close[0]}'?" if close else ""))
+        if indicator is not None and indicators is not None and indicator not in indicators:
+            close = difflib.get_close_matches(indicator, indicators, n=1)
+            c.fail(f"{k}.indicator", f"no indicator {indicator!r} in the params file; "
+                                     + (f"did you mean '{close[0]}'?" if close else "expected one of its indicators' names"))
         status = c.text(f"{k}.status", d.get("status"), choices=STATUSES)
         evidence = c.texts(f"{k}.evidence", d.get("evidence"))
         item = LedgerItem(finding, indicator, c.text(f"{k}.measure", d.get("measure"), optional=True, long=True),
-                          c.date(f"{k}.due", d.get("due")), c.text(f"{k}.reply", d.get("reply"), optional=True, long=True),
-                          status or "未整改", evidence, c.date(f"{k}.date", d.get("date")), k)
+                          _date(c, f"{k}.due", d.get("due"), year),
+                          c.text(f"{k}.reply", d.get("reply"), optional=True, long=True),
+                          status or "未整改", evidence, _date(c, f"{k}.date", d.get("date"), year), k)
         items.append(item)
     if c.problems:
         raise ParamsError(c.problems)
     return Ledger(year, tuple(items), str(path), hashlib.sha256(raw).hexdigest())
+
+
+def _date(c, key: str, value, year: int) -> date | None:
+    """A deadline or a reply date of the ledger of ``year``: not before 1 January of ``year`` (the
+    ledger records the 整改 of that year's evaluation; a date of the year 1 or 1900 is a typing error)."""
+    day = c.date(key, value)
+    first = date(year, 1, 1)
+    if day is not None and day < first:
+        c.fail(key, f"expected a date not before {_day(first)} (the {year} ledger), got {day.isoformat()}")
+        return None
+    return day
 
 
 def ledger_findings(ledgers: tuple[Ledger, ...], year: int, findings: list[Finding], decided: set[str],

@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 
 from ..exceptions import Problem
+from ..paths import read_head
 
 PROJECT_COLUMNS = ("name", "adjusted", "executed", "initial")
 MONTHLY_COLUMNS = ("month", "executed")
@@ -25,6 +26,12 @@ MAX_ROWS, MAX_COLUMNS, MAX_BYTES = 100_000, 50, 20_000_000
 def read_table(path: Path, shown: str) -> tuple[list[tuple[str, dict[str, object]]], list[Problem]]:
     """Rows of a CSV/XLSX file as ``(where, {column: value})``; ``where`` is ``file:line``/``file!B4``."""
     suffix = path.suffix.lower()
+    try:  # opened without blocking: a FIFO, a device or a folder is refused, never waited on
+        read_head(path, 0)
+    except ValueError as exc:
+        return [], [Problem(shown, "", None, f"cannot read the table: {exc}; expected a .csv or .xlsx file")]
+    except OSError as exc:
+        return [], [Problem(shown, "", None, f"cannot read the table: {exc.strerror}")]
     size = path.stat().st_size
     if size > MAX_BYTES:
         return [], [Problem(shown, "", None, f"the table is {size // 1_000_000} MB; expected at most "

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 import yaml
 
 from ..exceptions import ParamsError, Problem
+from ..paths import read_head
 from .model import key_and_parents
 
 #: libyaml's safe loader where PyYAML was built with it (tens of times faster; the same marks).
@@ -111,16 +112,33 @@ def visible(text: str, *, newlines: bool = False) -> str:
 
 def read_utf8(path, shown: str) -> tuple[bytes, str]:
     """A params or companion file's bytes and its text; ``ParamsError`` naming the file (and the line
-    of the first byte that is not UTF-8) when it cannot be read or is not UTF-8 text."""
+    of the first byte that is not UTF-8) when it cannot be read or is not UTF-8 text. The file is
+    opened without blocking and read up to :data:`MAX_BYTES`: a FIFO or a device is refused, never
+    waited on, and a file of gigabytes is refused after its first 2 MB."""
     try:
-        raw = path.read_bytes()
+        raw = read_head(path, MAX_BYTES)
+    except ValueError as exc:
+        raise ParamsError([Problem(shown, "", None, f"cannot read: {exc}; expected a regular file")]) from None
     except OSError as exc:
         raise ParamsError([Problem(shown, "", None, f"cannot read: {exc.strerror}")]) from None
+    if len(raw) > MAX_BYTES:
+        raise ParamsError([Problem(shown, "", None, f"the file is larger than {MAX_BYTES // 1_000_000} MB; "
+                                                    "expected a YAML file of a few kB")])
+    if _utf16(raw):
+        raise ParamsError([Problem(shown, "", 1, "UTF-16 text; save the file as UTF-8")])
     try:
         return raw, raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ParamsError([Problem(shown, "", line, "not UTF-8 text; save the file as UTF-8")]) from None
+
+
+def _utf16(raw: bytes) -> bool:
+    """Whether ``raw`` looks like UTF-16 (a byte-order mark, or a zero byte beside every ASCII character)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = raw[:400]
+    return len(head) >= 8 and b"\x00" in head and max(head[0::2].count(0), head[1::2].count(0)) * 4 >= len(head)
 
 
 def load_yaml(text: str, path: str) -> tuple[Located | None, list[Problem]]:
@@ -137,8 +155,10 @@ def load_yaml(text: str, path: str) -> tuple[Located | None, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         return None, [Problem(path, "", line, _yaml_hint(text, line, exc))]
-    except yaml.YAMLError as exc:
-        return None, [Problem(path, "", None, f"not valid YAML: {exc}")]
+    except yaml.YAMLError as exc:  # a reader error (a NUL, a control character) knows its position only
+        position = getattr(exc, "position", None)
+        line = text[:position].count("\n") + 1 if isinstance(position, int) else None
+        return None, [Problem(path, "", line, f"not valid YAML: {visible(str(exc))}")]
     doc = Located(path, None)
     problems: list[Problem] = []
     if root is None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from .. import outputs
 from ..core.evaluation import Evaluation
-from ..iorw import write_atomic
+from ..iorw import reproducible_office, write_atomic
 from ..outputs import DOCUMENT_FORMATS
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def write_documents(ev: Evaluation, folder: Path, formats: Iterable[str] = DOCUM
                                             (build_opinion(ev), (outputs.OPINION_DOCX, outputs.OPINION_HTML,
                                                                  outputs.OPINION_PDF))):
             page = render_html(document)
-            rendered[docx] = render_docx(document, fonts=fonts)
+            rendered[docx] = reproducible_office(render_docx(document, fonts=fonts), ev.provenance.get("generated_at"))
             rendered[html] = page.encode("utf-8")
             rendered[pdf] = render_pdf(page)
     if "xlsx" in formats:

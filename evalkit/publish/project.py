@@ -19,6 +19,7 @@ from ..core.model import DIRECTION_LABELS
 from ..core.numbers import fmt, fmt_pct, fmt_plain
 from ..core.sample import is_sample_region
 from ..core.wording import finding_label, tidy
+from ..iorw import reproducible_office
 from .markup import html_table, markdown
 
 #: Where a department's project outputs go, inside its output folder.
@@ -144,7 +145,7 @@ def table_docx(ev: Evaluation) -> bytes:
     document.add_paragraph("；".join(ev.scheme.band_texts()))
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    return reproducible_office(out.getvalue(), ev.provenance.get("generated_at"))
 
 
 def _docx_table(document, headers: list[str], rows: list[list]) -> None:

@@ -97,12 +97,20 @@ def stamp(ev: Evaluation, notebook: Path, formats: tuple[str, ...], made: Path |
     files = {}
     for path, digest in sorted(ev.files.items()):
         where = os.path.relpath(Path(path).absolute(), named_folder)
-        files[where] = None if digest is None else {"size": Path(path).stat().st_size, "sha256": digest,
+        files[where] = None if digest is None else {"size": _size(Path(path)), "sha256": digest,
                                                     "target": os.path.relpath(Path(path).resolve(), folder)}
     summary = {"name": ev.department.name, "score": run_score_text(ev), "grade": ev.result_grade_text(),
                "findings": ev.severity_counts()}
     made_of = {} if made is None else {"outputs": output_digests(made, formats)}
     return {**fingerprint(ev, notebook, formats), "files": files, "summary": summary, **made_of}
+
+
+def _size(path: Path) -> int | None:
+    """A file's size, or None for one recorded without being read (a broken link named as a project table)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def output_digests(folder: Path, formats) -> dict[str, str]:
@@ -207,7 +215,7 @@ class Stamps:
                 if candidate is None:
                     return None
                 if seen is None:
-                    if candidate.is_file():
+                    if candidate.exists() or candidate.is_symlink():  # appeared, even as a FIFO or a link
                         return None
                 elif (not _regular(candidate) or candidate.stat().st_size != seen["size"]
                       or os.path.relpath(candidate.resolve(), base.resolve()) != seen["target"]

@@ -34,6 +34,8 @@ from ..core.scheme import Scheme
 from ..core.serialisation import params_to_mapping, params_yaml
 from ..core.source import load_yaml
 from ..exceptions import WorkbookError
+from ..iorw import reproducible_office
+from ..paths import read_head
 from . import formulas
 from .cached import save_values
 from .cells import XML_UNSAFE
@@ -103,7 +105,8 @@ class _ProjectForm(Sheet):
         self.book.properties.creator = "evalkit"
         out = io.BytesIO()
         self.book.save(out)
-        return save_values(out.getvalue(), FORM_PART, self.values)
+        return reproducible_office(save_values(out.getvalue(), FORM_PART, self.values),
+                                   self.ev.provenance.get("generated_at"))
 
     def _header(self) -> int:
         p, d = self.ev.params.project, self.ev.params.department
@@ -237,7 +240,12 @@ class _ProjectForm(Sheet):
 # --- reading a filled table back ---------------------------------------------------------------
 
 def is_project_workbook(path: str | Path) -> bool:
-    """Whether ``path`` is a project table evalkit wrote (its hidden sheet says so)."""
+    """Whether ``path`` is a project table evalkit wrote (its hidden sheet says so). A FIFO, a device
+    or a folder is not opened (the department reader then says what it is)."""
+    try:
+        read_head(path, 0)
+    except (OSError, ValueError):
+        return False
     try:
         book = load_workbook(path, read_only=True)
     except Exception:  # not a workbook at all: the department reader says what is wrong

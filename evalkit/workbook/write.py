@@ -39,6 +39,7 @@ from ..core.evaluation import Evaluation
 from ..core.model import DIRECTION_LABELS
 from ..core.sample import is_sample_region
 from ..core.serialisation import params_to_mapping, params_yaml
+from ..iorw import reproducible_office
 from . import formulas
 from .cached import save_values
 from .cells import XML_UNSAFE
@@ -136,7 +137,8 @@ class _Form(Sheet):
         self.book.properties.creator = XML_UNSAFE.sub("", d.name)  # the department's file names no tool
         out = io.BytesIO()
         self.book.save(out)
-        return save_values(out.getvalue(), FORM_PART, self.values)
+        return reproducible_office(save_values(out.getvalue(), FORM_PART, self.values),
+                                   self.ev.provenance.get("generated_at"))
 
     # --- blocks -------------------------------------------------------------------------------
 

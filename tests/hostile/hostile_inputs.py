@@ -48,11 +48,17 @@ PROJECTS = "name,adjusted,executed\n道路养护,30,28\n绿化提升,20,16\n"
 SCHEME = (Path(evalkit.__file__).parent / "schemes" / "mof-2020.yaml").read_text(encoding="utf-8")
 
 
+class Hang(BaseException):
+    """A case ran past its deadline. Not an ``OSError`` (as ``TimeoutError`` is): code that catches
+    ``OSError`` around a blocking open must not swallow it and block again."""
+
+
 @contextmanager
 def deadline(seconds: int):
     """Fail a case that takes longer than ``seconds`` (a hang is a defect, not a slow test)."""
     def expire(signum, frame):
-        raise TimeoutError(f"took longer than {seconds} s")
+        signal.alarm(1)  # again a second later, should something swallow this one
+        raise Hang(f"took longer than {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.alarm(seconds)
