@@ -206,3 +206,46 @@ def test_there_is_one_params_writer():
             if re.search(r"yaml\.(safe_)?dump|def _?scalar\((?!node)|[\"']\s*# 待核对", line):
                 found.append(f"{p.relative_to(PACKAGE)}:{number}")
     assert found and all(f.startswith("core/serialisation.py:") for f in found), found
+
+
+def _json_reads_of_results(path: Path) -> list[int]:
+    """Lines where ``path`` parses a result document itself: the schema's name as a literal, or
+    ``json.load(s)`` (or a function of the module that calls it) given something named a result."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    readers = {fn.name for fn in ast.walk(tree) if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+               and any(_is_json_load(n) for n in ast.walk(fn))}
+    lines = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value == "evalkit-result/v1"]
+    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+        if not (_is_json_load(call) or getattr(call.func, "id", None) in readers):
+            continue
+        names = [getattr(n, "id", None) or getattr(n, "attr", None) or (n.value if isinstance(n, ast.Constant) else None)
+                 for arg in call.args for n in ast.walk(arg)]
+        if any(isinstance(x, str) and ("result.json" in x or x in ("RESULT", "RESULT_SUFFIX", "result")) for x in names):
+            lines.append(call.lineno)
+    return lines
+
+
+def _is_json_load(node) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("load", "loads")
+            and getattr(node.func.value, "id", None) == "json")
+
+
+def test_there_is_one_result_reader():
+    """``result.json`` is written and read by ``core.result`` alone: no other module names the schema or
+    parses a result file with ``json`` (last year's figures, the index, the portfolio and the run go
+    through ``core.result``)."""
+    found = [f"{p.relative_to(PACKAGE)}:{line}" for p in SOURCES if p != PACKAGE / "core" / "result.py"
+             for line in _json_reads_of_results(p)]
+    assert not found, found
+
+
+def test_the_result_reader_check_sees_hand_written_readers():
+    """The checker itself: the readers this replaced (the index's and last year's) are found."""
+    fake = PACKAGE / "core" / "_probe_for_test.py"
+    fake.write_text("import json\n\ndef _read_json(path):\n    return json.loads(path.read_bytes())\n\n"
+                    "def row(folder):\n    r = _read_json(folder / outputs.RESULT.filename)\n"
+                    "    return r['schema'] == 'evalkit-result/v1'\n", encoding="utf-8")
+    try:
+        assert sorted(_json_reads_of_results(fake)) == [7, 8]
+    finally:
+        fake.unlink()

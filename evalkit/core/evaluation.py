@@ -43,6 +43,7 @@ from .numbers import fmt_pct, jsonable, to_float
 from .params import TOTAL, load_params, parse_params
 from .payments import MonthlyProfile, ProjectProfile, monthly_profile, project_profile
 from .rectification import Ledger, ledger_findings, load_ledger, rectification_path
+from .result import SCHEMA as RESULT_SCHEMA
 from .review import Review, ReviewInput, decision_findings, default_basis, load_review, review_path
 from .review import review as review_of
 from .scheme import Scheme, load_scheme
@@ -57,7 +58,6 @@ from .scoring import (
     summarise,
 )
 
-RESULT_SCHEMA = "evalkit-result/v1"
 INDICATOR_FRAME_COLUMNS = ["goal", "name", "tier", "direction", "target", "actual", "unit", "weight", "coefficient",
                            "score", "max_loss", "scored", "rule", "trail"]
 

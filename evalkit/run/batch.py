@@ -21,6 +21,7 @@ from .. import outputs
 from ..core.evaluation import evaluate
 from ..core.model import Department
 from ..core.params import duplicate_departments
+from ..core.result import Summary
 from ..iorw import os_error_text, read_regular, write_atomic
 from ..outputs import FORMATS, INVALID_DIR
 from ..paths import department_dir, display_path, params_files
@@ -34,7 +35,7 @@ from .department import (
     run_overview,
 )
 from .engines import Crash, PoolEngine
-from .fingerprint import Stamps, run_score_text
+from .fingerprint import Stamps
 from .lock import output_lock
 from .stale import StaleFolder, mark_stale, produced_by, year_folders
 
@@ -54,9 +55,8 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[l
         if hit is not None:
             folder, summary = hit
             known[path] = Outcome(params=str(path), status="skipped", department_id=folder.name,
-                                  name=str(summary.get("name")), year=int(folder.parent.name),
-                                  score=summary.get("score"), grade=summary.get("grade"),
-                                  findings=dict(summary.get("findings") or {}), out_dir=str(folder))
+                                  name=summary.name, year=int(folder.parent.name), score=summary.score,
+                                  grade=summary.grade, findings=summary.findings, out_dir=str(folder))
     valid = []
     for path in paths:
         if path in known:
@@ -84,8 +84,9 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[l
             settled.append(Outcome(params=str(path), status="failed", department_id=d.id, name=d.name, year=d.year,
                                    error_kind="DuplicateDepartmentError", error=clashes[path]))
         elif stamps is not None and stamps.current_in(department_dir(out, d.year, d.id), ev):
+            s = Summary.of(ev)
             settled.append(Outcome(params=str(path), status="skipped", department_id=d.id, name=d.name, year=d.year,
-                                   score=run_score_text(ev), grade=ev.result_grade_text(), findings=ev.severity_counts(),
+                                   score=s.score, grade=s.grade, findings=s.findings,
                                    out_dir=str(department_dir(out, d.year, d.id))))
         else:
             todo.append(path)

@@ -21,6 +21,7 @@ from pathlib import Path
 from .. import outputs
 from ..core.evaluation import Evaluation
 from ..core.provenance import version_of
+from ..core.result import Summary
 from ..iorw import read_regular
 from ..paths import display_path, notebook_path
 from .stale import department_folders
@@ -68,13 +69,6 @@ def fingerprint(ev: Evaluation, notebook: Path, formats: tuple[str, ...]) -> dic
     }
 
 
-def run_score_text(ev: Evaluation) -> str:
-    """The score a run reports: the 复核得分 once a review exists, with the computed score beside it."""
-    if not ev.reviewed:
-        return ev.score_text()
-    return f"{ev.result_score_text()}（复核；计算{ev.score_text()}）"
-
-
 def stamp(ev: Evaluation, notebook: Path, formats: tuple[str, ...], made: Path | None = None) -> dict:
     """The stamp of a finished department: its :func:`fingerprint`, its ``files`` (every file read,
     by the path the params file names it with, relative to its folder, → size, sha256 and the file
@@ -88,8 +82,7 @@ def stamp(ev: Evaluation, notebook: Path, formats: tuple[str, ...], made: Path |
         where = os.path.relpath(Path(path).absolute(), named_folder)
         files[where] = None if digest is None else {"size": Path(path).stat().st_size, "sha256": digest,
                                                     "target": os.path.relpath(Path(path).resolve(), folder)}
-    summary = {"name": ev.department.name, "score": run_score_text(ev), "grade": ev.result_grade_text(),
-               "findings": ev.severity_counts()}
+    summary = Summary.of(ev).to_dict()
     made_of = {} if made is None else {"outputs": output_digests(made, formats)}
     return {**fingerprint(ev, notebook, formats), "files": files, "summary": summary, **made_of}
 
@@ -164,7 +157,7 @@ class Stamps:
         return (data is not None and outputs_intact(Path(folder), data, self.expected)
                 and same_fingerprint(data, fingerprint(ev, notebook_path("department"), tuple(self.formats))))
 
-    def unchanged(self, path: Path) -> tuple[Path, dict] | None:
+    def unchanged(self, path: Path) -> tuple[Path, Summary] | None:
         """``(folder, summary)`` when ``path``'s outputs in ``folder`` are current, else None."""
         found = self._by_params.get(Path(path).name, [])
         if len(found) != 1:
@@ -196,7 +189,10 @@ class Stamps:
             return None
         if _new_project_table(base, folder.name, files):
             return None
-        return folder, summary
+        try:
+            return folder, Summary.from_dict(summary)
+        except ValueError:
+            return None
 
 
 def _new_project_table(base: Path, department_id: str, files: dict) -> bool:

@@ -7,11 +7,12 @@ protected formulas), ``.docx`` and ``.pdf`` (as ``formats`` ask), its ``result.j
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
+from .. import outputs
 from ..core.evaluation import Evaluation, project_folder_name
+from ..core.result import result_bytes
 from ..iorw import write_atomic
 
 PROJECTS_DIR = "项目"
@@ -38,8 +39,7 @@ def write_project_outputs(ev: Evaluation, staging: Path, formats) -> list[Path]:
         if "pdf" in formats:
             write_atomic(folder / f"{TABLE}.pdf", pages.table_pdf(project))
         write_atomic(folder / "appendix.html", pages.appendix_page(project).encode("utf-8"))
-        write_atomic(folder / "result.json",
-                     json.dumps(project.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
+        write_atomic(folder / outputs.RESULT.filename, result_bytes(project))
         folders.append(folder)
     return folders
 
