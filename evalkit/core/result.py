@@ -45,6 +45,27 @@ def result_text(doc: dict) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
+def city_block(city: str | None) -> dict:
+    """The department's ``city`` (市), only when it has one: documents without one keep their bytes."""
+    return {"city": city} if city else {}
+
+
+def payment_blocks(monthly, projects) -> dict:
+    """The ``budget`` keys ``monthly`` (year-end shares and the months) and ``projects`` (the project
+    table's rows), only where the department has them: what ``Portfolio.load`` reads back."""
+    out = {}
+    if monthly is not None:
+        out["monthly"] = {"december_share": _float(monthly.december_share), "q4_share": _float(monthly.q4_share),
+                          "rows": list(monthly.rows)}
+    if projects is not None:
+        out["projects"] = {"count": projects.count, "rows": list(projects.rows)}
+    return out
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
 @dataclass(frozen=True)
 class Score:
     """A score or its interval: ``min == max`` when ``complete``."""
