@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from ..exceptions import EvalkitError
@@ -24,6 +25,15 @@ def project_candidates(folder: Path, department_id: str) -> list[Path]:
     return [folder / name for name in _folder_index(folder).get(department_id, ())]
 
 
+def project_index(folder: Path) -> dict[str, tuple[str, ...]]:
+    """Department id → the names of the project files in ``folder`` naming it (one listing: a caller
+    asking for many departments of one folder reads it once)."""
+    return _folder_index(folder)
+
+
+#: How long after a folder's last change its modification time is trusted to show the next one, in
+#: nanoseconds (file systems stamp times with a coarse clock).
+SETTLED = 2_000_000_000
 #: folder → (its listing's signature, department id → project file names); see :func:`_folder_index`.
 _INDEX: dict[Path, tuple[tuple, dict[str, tuple[str, ...]]]] = {}
 _DEPARTMENT_LINE = re.compile(r"^\s*department:\s*['\"]?([a-z0-9][a-z0-9._-]*)['\"]?\s*(?:#.*)?$|"
@@ -33,16 +43,26 @@ _DEPARTMENT_LINE = re.compile(r"^\s*department:\s*['\"]?([a-z0-9][a-z0-9._-]*)['
 def _folder_index(folder: Path) -> dict[str, tuple[str, ...]]:
     """Department id → the project files of ``folder`` naming it (``project.department`` as written,
     in block or flow style), kept while the folder's listing (its modification time and its names)
-    is unchanged. A file edited in place to name another department is seen by the next process."""
+    is unchanged. A file edited in place to name another department is seen by the next process.
+
+    The listing is not read again while the folder's modification time is the one it had when the
+    index was made and that time was already past (by :data:`SETTLED` nanoseconds) then: a file added
+    or removed since would have changed it (the check git makes of its index). A province's folder of
+    tens of thousands of files is listed once, not once per department."""
     folder = Path(folder)
+    cached = _INDEX.get(folder)
     try:
+        mtime = folder.stat().st_mtime_ns
+        if cached is not None and cached[0][0] == mtime and cached[0][3] - mtime > SETTLED:
+            return cached[1]
+        now = time.time_ns()
         names = sorted(p.name for p in folder.iterdir() if p.suffix in PARAMS_SUFFIXES
                        and not p.name.startswith(".") and ".scheme." not in p.name)
-        signature = (folder.stat().st_mtime_ns, len(names), hash(tuple(names)))
+        signature = (mtime, len(names), hash(tuple(names)), now)
     except OSError:
         return {}
-    cached = _INDEX.get(folder)
-    if cached is not None and cached[0] == signature:
+    if cached is not None and cached[0][:3] == signature[:3]:
+        _INDEX[folder] = (signature, cached[1])
         return cached[1]
     index: dict[str, list[str]] = {}
     for name in names:

@@ -21,6 +21,7 @@ from pathlib import Path
 from .. import outputs
 from ..core.evaluation import Evaluation
 from ..core.params import YEARS
+from ..core.project_files import project_index
 from ..core.provenance import version_of
 from ..core.result import MAX_BYTES, Result, Summary, parse_result, result_document
 from ..exceptions import ParamsError
@@ -158,6 +159,7 @@ class Stamps:
         self.current = {"evalkit": {"version": version_of("evalkit"), "code": package_digest()}}
         if formats is not None:
             self.current.update(notebook=file_digest(notebook_path("department")), formats=self.formats)
+        self._project_index: dict[Path, dict[str, tuple[str, ...]]] = {}
         self._by_params: dict[str, list[tuple[Path, dict]]] = {}
         self._by_folder: dict[Path, dict] = {}
         for folder in department_folders(out):
@@ -233,20 +235,18 @@ class Stamps:
                     return None
         except (OSError, TypeError, KeyError, ValueError):
             return None
-        if _new_project_table(base, folder.name, files):
-            return None
+        if any(name not in files for name in self._projects(base).get(folder.name, ())):
+            return None  # a project table naming the department has appeared since the stamp
         return folder, data
 
-
-def _new_project_table(base: Path, department_id: str, files: dict) -> bool:
-    """Whether a project table naming the department has appeared beside its params file since the
-    stamp (one that was there then is among the files read)."""
-    from ..core.project_files import project_candidates
-
-    try:
-        return any(p.name not in files for p in project_candidates(base, department_id))
-    except OSError:
-        return True
+    def _projects(self, base: Path) -> dict[str, tuple[str, ...]]:
+        """The project tables of a params folder by the department they name, listed once per folder."""
+        if base not in self._project_index:
+            try:
+                self._project_index[base] = project_index(base)
+            except OSError:
+                self._project_index[base] = {}
+        return self._project_index[base]
 
 
 def _beside(base: Path, where: object) -> Path | None:
