@@ -14,26 +14,27 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "evalkit"
 SUBPACKAGES = ("core", "portfolio", "publish", "workbook", "run", "demo", "audit", "monitoring", "stamps")
-TOP_LEVEL = ("cli", "exceptions", "iorw", "outputs", "paths")
+TOP_LEVEL = ("cli", "exceptions", "iorw", "outputs", "paths", "pool")
 
 #: Which evalkit units each unit may import (a unit is a subpackage or a top-level module).
 ALLOWED = {
     "core": {"exceptions", "paths"},
-    "portfolio": {"core", "stamps", "exceptions", "paths"},
+    "portfolio": {"core", "stamps", "exceptions", "paths", "pool"},
     "stamps": {"core", "exceptions", "iorw", "outputs", "paths"},
     "workbook": {"core", "exceptions", "iorw", "paths"},
     "demo": {"core", "exceptions", "iorw", "paths"},
     "publish": {"core", "portfolio", "stamps", "workbook", "exceptions", "iorw", "outputs", "paths"},
-    "run": {"core", "publish", "stamps", "exceptions", "iorw", "outputs", "paths"},
-    "audit": {"core", "publish", "exceptions", "iorw", "outputs", "paths"},
+    "run": {"core", "publish", "stamps", "exceptions", "iorw", "outputs", "paths", "pool"},
+    "audit": {"core", "publish", "exceptions", "iorw", "outputs", "paths", "pool"},
     "monitoring": {"core", "workbook", "exceptions", "iorw", "paths"},
     "exceptions": set(),
     "iorw": set(),
     "outputs": set(),
     "paths": set(),
+    "pool": set(),
     "__init__": {"core", "portfolio", "stamps", "workbook", "exceptions", "paths"},
     "cli": {"core", "portfolio", "publish", "stamps", "workbook", "run", "demo", "audit", "monitoring", "exceptions",
-            "iorw", "outputs", "paths"},
+            "iorw", "outputs", "paths", "pool"},
 }
 #: Libraries ``import evalkit`` must not load (they are loaded where a feature needs them).
 HEAVY = ("openpyxl", "docx", "nbconvert", "nbclient", "nbformat", "papermill", "matplotlib", "weasyprint",

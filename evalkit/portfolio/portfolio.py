@@ -31,6 +31,7 @@ from ..core.scheme import Scheme, load_scheme
 from ..core.wording import finding_label, finding_wording, tidy
 from ..exceptions import DataError, EvalkitError, ParamsError, Problem
 from ..paths import params_files
+from ..pool import Crash, Pool
 from ..stamps.fingerprint import Stamps
 from .findings import (
     PortfolioFinding,
@@ -151,7 +152,7 @@ class Portfolio:
         invalid: list[tuple[str, str]] = []
         problems: dict[str, tuple[Problem, ...]] = {}
         paths = params_files([folder])
-        read = _read_results(paths, results) if results is not None and scheme is None else {}
+        read = _read_results(paths, results, jobs) if results is not None and scheme is None else {}
         evaluated = _read_all([p for p in paths if p not in read], scheme, jobs)
         for path, ev, failure in evaluated:
             if failure is not None:
@@ -460,22 +461,6 @@ class _Evaluations(Mapping):
         return len(self._items)
 
 
-def _read_results(paths: list[Path], results: str | Path) -> dict[Path, tuple[None, Record]]:
-    """The records of the params files whose department's stamp under ``results`` says its
-    ``result.json`` is current (:meth:`~evalkit.stamps.fingerprint.Stamps.current_result`)."""
-    stamps = Stamps(Path(results), None)
-    read = {}
-    for path in paths:
-        result = stamps.current_result(path)
-        try:
-            record = None if result is None else Record.of_result(result, path)
-        except (KeyError, TypeError, ValueError, AttributeError):  # written by evalkit, yet not whole: evaluate it
-            record = None
-        if record is not None:
-            read[path] = (None, record)
-    return read
-
-
 def _id_line(path: Path, ev: Evaluation | None) -> int | None:
     """The line of ``department.id`` in a params file (read again for a department read from its result)."""
     if ev is not None:
@@ -520,24 +505,75 @@ def _failure(path: Path, exc: Exception) -> _Failure:
 
 
 def _read_all(paths: list[Path], scheme: Scheme | None, jobs: int | None):
-    """Every file read, in order; in ``jobs`` worker processes when there are many (a province's
-    10,000 files take a minute on one core)."""
+    """Every file read, in order; in ``jobs`` worker processes of :class:`evalkit.pool.Pool` when there
+    are many (a province's 10,000 files take a minute on one core)."""
     jobs = jobs or (os.cpu_count() or 1)
     if jobs <= 1 or len(paths) < PARALLEL_FROM:
         return [_read_one(path, scheme) for path in paths]
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing import get_context
+    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    read: dict[Path, tuple] = {}
+    with Pool(jobs) as pool:
+        for i, part in pool.imap(_read_some, [(chunk, scheme) for chunk in chunks]):
+            if isinstance(part, Crash):
+                # most often a script that calls Portfolio.load outside `if __name__ == "__main__":`,
+                # which every spawned worker runs again; the files are still read, in this process
+                log.warning("Portfolio.load: a worker process stopped (%s; call it under `if __name__ == "
+                            "\"__main__\":` in a script); reading its %d files in this process", part.error,
+                            len(chunks[i]))
+                part = _read_some(chunks[i], scheme)
+            read.update((r[0], r) for r in part)
+    return [read[path] for path in paths]
 
+
+#: Files a worker reads at a time.
+CHUNK = 64
+
+
+def _read_some(paths: list[Path], scheme: Scheme | None) -> list:
+    return [_read_one(path, scheme) for path in paths]
+
+
+#: The stamps a results read asks, set in the parent before its workers fork (they inherit it).
+_STAMPS: Stamps | None = None
+
+
+def _read_results(paths: list[Path], results: str | Path, jobs: int | None) -> dict[Path, tuple[None, Record]]:
+    """The records of the params files whose department's stamp under ``results`` says its
+    ``result.json`` is current (:meth:`~evalkit.stamps.fingerprint.Stamps.current_result`); in ``jobs``
+    forked workers when there are many, the stamps read once before."""
+    global _STAMPS
+    _STAMPS = Stamps(Path(results), None)
+    jobs = jobs or (os.cpu_count() or 1)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            return list(pool.map(_read_one, paths, [scheme] * len(paths), chunksize=64))
-    except BrokenProcessPool:
-        # a worker died: most often a script that calls Portfolio.load outside `if __name__ == "__main__":`,
-        # which every spawned worker runs again; the files are still read, in this process
-        log.warning("Portfolio.load: the worker processes stopped (call it under `if __name__ == \"__main__\":` "
-                    "in a script); reading the %d files in this process instead, which is slower", len(paths))
-        return [_read_one(path, scheme) for path in paths]
+        if jobs <= 1 or len(paths) < PARALLEL_RESULTS_FROM:
+            return dict(_records_of(paths))
+        _STAMPS.prepare(paths)
+        chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+        read = {}
+        with Pool(jobs, context="fork") as pool:
+            for _, part in pool.imap(_records_of, [(chunk,) for chunk in chunks]):
+                if not isinstance(part, Crash):  # a crashed part is evaluated instead
+                    read.update(part)
+        return read
+    finally:
+        _STAMPS = None
+
+
+#: From this many files on, ``Portfolio.load`` reads results in parallel worker processes.
+PARALLEL_RESULTS_FROM = 1000
+
+
+def _records_of(paths: list[Path]) -> list[tuple[Path, tuple[None, Record]]]:
+    found = []
+    for path in paths:
+        result = _STAMPS.current_result(path)
+        try:
+            record = None if result is None else Record.of_result(result, path)
+        except (KeyError, TypeError, ValueError, AttributeError):  # written by evalkit, yet not whole: evaluate it
+            record = None
+        if record is not None:
+            found.append((path, (None, record)))
+    return found
 
 
 def _groups(frame: pd.DataFrame, column: str, missing: str) -> dict[str, pd.DataFrame]:

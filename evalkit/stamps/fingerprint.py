@@ -160,6 +160,7 @@ class Stamps:
         if formats is not None:
             self.current.update(notebook=file_digest(notebook_path("department")), formats=self.formats)
         self._project_index: dict[Path, dict[str, tuple[str, ...]]] = {}
+        self._real: dict[Path, str] = {}  # params folder → its real path
         self._by_params: dict[str, list[tuple[Path, dict]]] = {}
         self._by_folder: dict[Path, dict] = {}
         for folder in department_folders(out):
@@ -222,22 +223,21 @@ class Stamps:
             return None
         base = Path(path).parent
         try:
+            real_base = self._real.setdefault(base, os.path.realpath(base))
             for where, seen in files.items():
                 candidate = _beside(base, where)
-                if candidate is None:
-                    return None
-                if seen is None:
-                    if candidate.is_file():
-                        return None
-                elif (not _regular(candidate) or candidate.stat().st_size != seen["size"]
-                      or os.path.relpath(candidate.resolve(), base.resolve()) != seen["target"]
-                      or file_digest(candidate) != seen["sha256"]):
+                if candidate is None or not _as_recorded(str(candidate), where, seen, real_base):
                     return None
         except (OSError, TypeError, KeyError, ValueError):
             return None
         if any(name not in files for name in self._projects(base).get(folder.name, ())):
             return None  # a project table naming the department has appeared since the stamp
         return folder, data
+
+    def prepare(self, paths) -> None:
+        """List the project tables of every params folder of ``paths`` now (before workers fork)."""
+        for base in {Path(p).parent for p in paths}:
+            self._projects(base)
 
     def _projects(self, base: Path) -> dict[str, tuple[str, ...]]:
         """The project tables of a params folder by the department they name, listed once per folder."""
@@ -247,6 +247,28 @@ class Stamps:
             except OSError:
                 self._project_index[base] = {}
         return self._project_index[base]
+
+
+def _as_recorded(candidate: str, where: str, seen, real_base: str) -> bool:
+    """Whether the file at ``candidate`` (``where`` in the params folder, whose real path is
+    ``real_base``) is as a stamp recorded it: still absent when it was looked for and not found
+    (``seen`` None), else a regular file (following a link) of the recorded size, link target and sha256."""
+    try:
+        st = os.lstat(candidate)
+        linked = stat.S_ISLNK(st.st_mode)
+        if linked:
+            st = os.stat(candidate)
+    except OSError:  # absent (or a broken link): as recorded only when it was absent then
+        return seen is None
+    if seen is None:  # looked for and not found then: a file there now is new (a folder is not a file)
+        return not stat.S_ISREG(st.st_mode)
+    if not stat.S_ISREG(st.st_mode) or st.st_size != seen["size"]:
+        return False
+    real = os.path.realpath(candidate) if linked or "/" in where else os.path.join(real_base, where)
+    if os.path.relpath(real, real_base) != seen["target"]:
+        return False
+    with open(candidate, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest() == seen["sha256"]
 
 
 def _beside(base: Path, where: object) -> Path | None:
