@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
+#: ``prctl`` option: the signal this process gets when its parent dies (``<linux/prctl.h>``).
+PR_SET_PDEATHSIG = 1
 #: Seconds a worker has to exit after SIGTERM before it is killed.
 GRACE = 5.0
 
@@ -86,7 +88,7 @@ class Pool:
                 worker.index = None
                 if status == "raised":
                     raise value
-                yield worker.index_done, value
+                yield worker.index_done, Crash("crashed", value) if status == "lost" else value
             now = time.monotonic()
             for conn, worker in list(busy.items()):
                 if worker.deadline is not None and now >= worker.deadline:
@@ -171,16 +173,20 @@ def _serve(conn, parent: int, memory: int | None, initializer: Callable | None, 
             answer = ("raised", exc)
         try:
             conn.send(answer)
-        except Exception as exc:  # an answer that cannot cross to the parent
-            conn.send(("raised", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        except Exception as exc:  # an answer that cannot cross to the parent: that item fails
+            conn.send(("lost", f"its answer could not be sent back ({type(exc).__name__}: {exc})"))
 
 
-def die_with_parent(parent: int) -> None:
-    """Have the kernel SIGKILL this process when its parent dies (Linux), and exit now if it has."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
+def die_with_parent(parent: int | None) -> None:
+    """Have the kernel SIGKILL this process when its parent dies; exit now if ``parent`` (the pid it
+    was started by) has died already. Elsewhere than Linux this does nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl: the parent's own clean-up is the only safeguard
+        return
+    if parent and os.getppid() != parent:
         os._exit(1)
 
 

@@ -251,3 +251,18 @@ def test_the_result_reader_check_sees_hand_written_readers():
         assert sorted(_json_reads_of_results(fake)) == [7, 8]
     finally:
         fake.unlink()
+
+
+def test_there_is_one_pool():
+    """Worker processes come from ``evalkit.pool`` alone (run, audit and Portfolio.load use it; the Dask
+    engine is an engine, and the fork server starts kernels, not workers): nowhere else a
+    ``ProcessPoolExecutor`` or a ``multiprocessing`` process, pool or context."""
+    found = []
+    for p in SOURCES:
+        if p == PACKAGE / "pool.py":
+            continue
+        for number, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"ProcessPoolExecutor|multiprocessing\.(Process|Pool|get_context)|"
+                         r"from multiprocessing import .*(Process|Pool|get_context)|\.Process\(target", line):
+                found.append(f"{p.relative_to(PACKAGE)}:{number}")
+    assert not found, found
