@@ -321,7 +321,8 @@ def run_overview(folder: str | Path, out: str | Path, year: int, *, formats=APPE
     try:
         staging = stage.open_staging(target)
         nb = _execute(notebook_path("overview"), staging / stage.OVERVIEW.partial,
-                      {"params_dir": os.path.relpath(Path(folder).resolve()), "year": year},
+                      {"params_dir": os.path.relpath(Path(folder).resolve()), "year": year,
+                       "results_dir": os.path.relpath(Path(out).resolve())},
                       timeout=timeout, label="overview", start_retries=1)
         _publish(nb, staging, outputs.OVERVIEW_NOTEBOOK, (outputs.OVERVIEW_HTML, outputs.OVERVIEW_PDF),
                  formats=formats, metadata={"year": year})
