@@ -72,9 +72,9 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool,
             settled.append(Outcome(params=str(path), status="failed", department_id=dept_id, year=year,
                                    error=error_text(exc),
                                    error_kind=type(exc).__name__))
-    identities = [(path, ev.department) for path, ev in valid]
-    identities += [(path, Department(o.department_id, o.name, o.year)) for path, o in known.items()]
-    clashes = duplicate_departments(identities)
+    claims = [(path, ev.department) for path, ev in valid]
+    claims += [(path, Department(o.department_id, o.name, o.year)) for path, o in known.items()]
+    clashes = duplicate_departments(claims)
     for path, o in known.items():
         if path in clashes:  # another file now claims its department
             o.status, o.error_kind, o.error = "failed", "DuplicateDepartmentError", clashes[path]
