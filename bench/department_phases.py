@@ -164,7 +164,7 @@ def main() -> int:
         print(f"  {name:34}{statistics.median(r.get(name, 0.0) for r in measured):7.3f} s")
     print("each department's params file, per department:")
     for where, text in counted:
-        print(f"  {where:34}{text}")
+        print(f"  {where:42}{text}")
     return 0
 
 
