@@ -25,10 +25,22 @@ def project_candidates(folder: Path, department_id: str) -> list[Path]:
     return [folder / name for name in _folder_index(folder).get(department_id, ())]
 
 
-def project_index(folder: Path) -> dict[str, tuple[str, ...]]:
+def project_index(folder: Path, *, known: frozenset[str] | set[str] = frozenset()) -> dict[str, tuple[str, ...]]:
     """Department id → the names of the project files in ``folder`` naming it (one listing: a caller
-    asking for many departments of one folder reads it once)."""
-    return _folder_index(folder)
+    asking for many departments of one folder reads it once); files named in ``known`` are not read
+    (a caller that knows them unchanged since it last read them, a run's stamps, knows whom they name)."""
+    if not known:
+        return _folder_index(folder)
+    try:
+        names = _params_names(Path(folder))
+    except OSError:
+        return {}
+    return _index_of(Path(folder), [n for n in names if n not in known])
+
+
+def _params_names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.suffix in PARAMS_SUFFIXES
+                  and not p.name.startswith(".") and ".scheme." not in p.name)
 
 
 #: How long after a folder's last change its modification time is trusted to show the next one, in
@@ -56,14 +68,20 @@ def _folder_index(folder: Path) -> dict[str, tuple[str, ...]]:
         if cached is not None and cached[0][0] == mtime and cached[0][3] - mtime > SETTLED:
             return cached[1]
         now = time.time_ns()
-        names = sorted(p.name for p in folder.iterdir() if p.suffix in PARAMS_SUFFIXES
-                       and not p.name.startswith(".") and ".scheme." not in p.name)
+        names = _params_names(folder)
         signature = (mtime, len(names), hash(tuple(names)), now)
     except OSError:
         return {}
     if cached is not None and cached[0][:3] == signature[:3]:
         _INDEX[folder] = (signature, cached[1])
         return cached[1]
+    frozen = _index_of(folder, names)
+    _INDEX[folder] = (signature, frozen)
+    return frozen
+
+
+def _index_of(folder: Path, names: list[str]) -> dict[str, tuple[str, ...]]:
+    """Department id → those of the files ``names`` in ``folder`` that are project tables naming it."""
     index: dict[str, list[str]] = {}
     for name in names:
         try:
@@ -76,9 +94,7 @@ def _folder_index(folder: Path) -> dict[str, tuple[str, ...]]:
             dept = match.group(1) or match.group(2)
             if name not in index.setdefault(dept, []):
                 index[dept].append(name)
-    frozen = {k: tuple(v) for k, v in index.items()}
-    _INDEX[folder] = (signature, frozen)
-    return frozen
+    return {k: tuple(v) for k, v in index.items()}
 
 
 def department_projects(department_source: str | Path, department_id: str, year: int

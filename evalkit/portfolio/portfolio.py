@@ -542,37 +542,44 @@ def _read_results(paths: list[Path], results: str | Path, jobs: int | None) -> d
     ``result.json`` is current (:meth:`~evalkit.stamps.fingerprint.Stamps.current_result`); in ``jobs``
     forked workers when there are many, the stamps read once before."""
     global _STAMPS
-    _STAMPS = Stamps(Path(results), None)
+    _STAMPS = stamps = Stamps(Path(results), None)
     jobs = jobs or (os.cpu_count() or 1)
     try:
         if jobs <= 1 or len(paths) < PARALLEL_RESULTS_FROM:
-            return dict(_records_of(paths))
-        _STAMPS.prepare(paths)
-        chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
-        read = {}
-        with Pool(jobs, context="fork") as pool:
-            for _, part in pool.imap(_records_of, [(chunk,) for chunk in chunks]):
-                if not isinstance(part, Crash):  # a crashed part is evaluated instead
-                    read.update(part)
-        return read
+            found = _records_of(paths)
+        else:
+            chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+            found = []
+            with Pool(jobs, context="fork") as pool:
+                for _, part in pool.imap(_records_of, [(chunk,) for chunk in chunks]):
+                    if not isinstance(part, Crash):  # a crashed part is evaluated instead
+                        found += part
     finally:
         _STAMPS = None
+    # a project table that appeared since a stamp changes its department's result: the files the
+    # current stamps recorded are as they were read, so only the others are read to find one
+    known: dict[Path, set[str]] = {}
+    for path, _ in found:
+        known.setdefault(path.parent, set()).update(stamps.recorded(path))
+    tables = {base: stamps.new_project_tables(base, names) for base, names in known.items()}
+    return {path: (None, record) for path, record in found
+            if all(name in stamps.recorded(path) for name in tables[path.parent].get(record.department.id, ()))}
 
 
 #: From this many files on, ``Portfolio.load`` reads results in parallel worker processes.
 PARALLEL_RESULTS_FROM = 1000
 
 
-def _records_of(paths: list[Path]) -> list[tuple[Path, tuple[None, Record]]]:
+def _records_of(paths: list[Path]) -> list[tuple[Path, Record]]:
     found = []
     for path in paths:
-        result = _STAMPS.current_result(path)
+        result = _STAMPS.current_result(path, projects=False)
         try:
             record = None if result is None else Record.of_result(result, path)
         except (KeyError, TypeError, ValueError, AttributeError):  # written by evalkit, yet not whole: evaluate it
             record = None
         if record is not None:
-            found.append((path, (None, record)))
+            found.append((path, record))
     return found
 
 

@@ -190,10 +190,12 @@ class Stamps:
         except ValueError:
             return None
 
-    def current_result(self, path: Path) -> Result | None:
+    def current_result(self, path: Path, *, projects: bool = True) -> Result | None:
         """The ``result.json`` made from ``path`` when its stamp says it is current (as :meth:`unchanged`),
-        read once: it must be the file the stamp recorded and of the shape evalkit writes; else None."""
-        hit = self._current(path)
+        read once: it must be the file the stamp recorded and of the shape evalkit writes; else None.
+        ``projects=False`` leaves out the check for project tables that appeared since (the caller makes
+        it for many departments at once: :meth:`new_project_tables`)."""
+        hit = self._current(path, projects=projects)
         if hit is None:
             return None
         folder, data = hit
@@ -207,7 +209,7 @@ class Stamps:
         except (OSError, ParamsError):
             return None
 
-    def _current(self, path: Path) -> tuple[Path, dict] | None:
+    def _current(self, path: Path, *, projects: bool = True) -> tuple[Path, dict] | None:
         """``(folder, stamp)`` when the stamp of ``path``'s folder records every input as it is now and
         this evalkit (and this run's notebook and formats), else None; the outputs are not checked."""
         found = self._by_params.get(Path(path).name, [])
@@ -230,14 +232,22 @@ class Stamps:
                     return None
         except (OSError, TypeError, KeyError, ValueError):
             return None
-        if any(name not in files for name in self._projects(base).get(folder.name, ())):
+        if projects and any(name not in files for name in self._projects(base).get(folder.name, ())):
             return None  # a project table naming the department has appeared since the stamp
         return folder, data
 
-    def prepare(self, paths) -> None:
-        """List the project tables of every params folder of ``paths`` now (before workers fork)."""
-        for base in {Path(p).parent for p in paths}:
-            self._projects(base)
+    def recorded(self, path: Path) -> set[str]:
+        """The files (names in the params folder) ``path``'s stamp records as read."""
+        found = self._by_params.get(Path(path).name, [])
+        files = found[0][1].get("files") if len(found) == 1 else None
+        return {k for k, v in files.items() if v is not None} if isinstance(files, dict) else set()
+
+    @staticmethod
+    def new_project_tables(base: Path, known: set[str]) -> dict[str, tuple[str, ...]]:
+        """Department id → the project tables in the params folder ``base`` naming it, leaving out the
+        files ``known`` (recorded by current stamps, so read by a department's evaluation as they are
+        now, and naming that department if they are project tables)."""
+        return project_index(base, known=known)
 
     def _projects(self, base: Path) -> dict[str, tuple[str, ...]]:
         """The project tables of a params folder by the department they name, listed once per folder."""

@@ -130,6 +130,17 @@ def test_a_changed_input_is_evaluated_again(district, tmp_path, monkeypatch):
     assert row["december_share"] == pytest.approx(float(fresh.monthly.december_share), rel=1e-12)
 
 
+def test_a_project_table_that_appeared_since_is_evaluated(district, tmp_path, monkeypatch):
+    folder = tmp_path / "params"
+    shutil.copytree(district / "params", folder)
+    table = next(folder.glob("demo-health-bureau-2023.project-*.yaml"))
+    shutil.copy(table, folder / "demo-health-bureau-2023.project-09.yaml")
+    seen = _evaluations_counted(monkeypatch)
+    pf = evalkit.Portfolio.load(folder, year=2023, results=district / "reports")
+    assert "demo-health-bureau-2023.yaml" in seen and "demo-civil-affairs-bureau-2023.yaml" not in seen
+    assert len(pf.evaluations) == 25
+
+
 def test_a_result_not_as_its_stamp_recorded_it_is_not_read(district, tmp_path, monkeypatch):
     shutil.copytree(district / "reports", tmp_path / "reports")
     result = department_dir(tmp_path / "reports", 2023, "demo-health-bureau") / outputs.RESULT.filename
