@@ -227,8 +227,8 @@ class Stamps:
         try:
             real_base = self._real.setdefault(base, os.path.realpath(base))
             for where, seen in files.items():
-                candidate = _beside(base, where)
-                if candidate is None or not _as_recorded(str(candidate), where, seen, real_base):
+                candidate = _beside(str(base), where)
+                if candidate is None or not _as_recorded(candidate, where, seen, real_base):
                     return None
         except (OSError, TypeError, KeyError, ValueError):
             return None
@@ -281,12 +281,9 @@ def _as_recorded(candidate: str, where: str, seen, real_base: str) -> bool:
         return hashlib.sha256(handle.read()).hexdigest() == seen["sha256"]
 
 
-def _beside(base: Path, where: object) -> Path | None:
-    """``base / where`` when ``where`` (read from a stamp, so not trusted) is a relative path that
+def _beside(base: str, where: object) -> str | None:
+    """``base/where`` when ``where`` (read from a stamp, so not trusted) is a relative path that
     stays in ``base``; None for an absolute path (``/dev/zero``), a ``..`` or a non-text."""
-    if not isinstance(where, str) or not where or "\0" in where:
+    if not isinstance(where, str) or not where or "\0" in where or where.startswith("/") or ".." in where.split("/"):
         return None
-    relative = Path(where)
-    if relative.is_absolute() or ".." in relative.parts:
-        return None
-    return base / relative
+    return os.path.join(base, where)
