@@ -10,7 +10,9 @@ department is a warm-up and is left out of the medians.
     .venv/bin/python bench/department_phases.py [-k 6] [--formats html,pdf]
 
 Prints the median wall time of each phase, this process's CPU time per department and that of
-its children (the kernels).
+its children (the kernels), and how often each department's params file is parsed and evaluated:
+by the run's parent when it plans (a first run, then a rerun that its stamps settle) and by the
+worker (the kernel's notebook evaluates it once more, in its own process, not counted here).
 """
 
 from __future__ import annotations
@@ -35,6 +37,30 @@ from run_vs_naive import make_copies  # noqa: E402
 
 _times: dict[str, float] = defaultdict(float)
 _stack: list[str] = []
+#: (what, params file name) → calls: "parsed" (load_params) and "evaluated" (evaluate_params).
+_counts: dict[tuple[str, str], int] = defaultdict(int)
+
+
+def _count() -> None:
+    """Count the parses and evaluations of each params file in this process."""
+    from evalkit.core import evaluation, params
+
+    def counted(what, fn, name_of):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            _counts[what, Path(str(name_of(args[0]))).name] += 1
+            return fn(*args, **kwargs)
+        return wrapper
+
+    params.load_params = evaluation.load_params = counted("parsed", params.load_params, lambda p: p)
+    evaluation.evaluate_params = counted("evaluated", evaluation.evaluate_params, lambda p: p.source)
+
+
+def _counts_of(paths) -> str:
+    names = {Path(p).name for p in paths}
+    per = {what: [_counts[what, n] for n in names] for what in ("parsed", "evaluated")}
+    return ", ".join(f"{what} {min(v)}–{max(v)}×" if min(v) != max(v) else f"{what} {v[0]}×"
+                     for what, v in per.items())
 
 
 def _timed(name, fn):
@@ -96,11 +122,18 @@ def main() -> int:
         kernels.start_spare()
     workers._warm_up()
     _instrument()
+    _count()
+    from evalkit.run import batch
+
     work = Path(tempfile.mkdtemp(prefix="evalkit-phases-"))
     rows: list[dict[str, float]] = []
+    counted = []
     try:
         (work / "params").mkdir()
         paths = make_copies(work / "params", args.k)
+        batch.plan_batch(paths, work / "reports", formats=formats, force=False)
+        counted.append(("the parent's plan, first run", _counts_of(paths)))
+        _counts.clear()
         for path in paths:
             _times.clear()
             cpu, children = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -116,6 +149,10 @@ def main() -> int:
             row["= this process CPU"] = time.process_time() - cpu
             row["= kernel CPU (children)"] = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
             rows.append(row)
+        counted.append(("the worker (run_department)", _counts_of(paths)))
+        _counts.clear()
+        todo, _ = batch.plan_batch(paths, work / "reports", formats=formats, force=False)
+        counted.append((f"the parent's plan, rerun ({len(todo)} to run)", _counts_of(paths)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     measured = rows[1:] or rows
@@ -125,6 +162,9 @@ def main() -> int:
     names = sorted({n for r in measured for n in r}, key=lambda n: (n.startswith("="), _order(n), n))
     for name in names:
         print(f"  {name:34}{statistics.median(r.get(name, 0.0) for r in measured):7.3f} s")
+    print("each department's params file, per department:")
+    for where, text in counted:
+        print(f"  {where:42}{text}")
     return 0
 
 

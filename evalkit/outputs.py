@@ -90,6 +90,10 @@ INVALID_DIR = "_invalid"
 LOCK = Output(".evalkit-run.lock", None, "lock")
 
 
+#: The folder of a department's project tables inside its output folder (``项目/<project>/…``).
+PROJECTS_DIR = "项目"
+
+
 # --- `evalkit audit`: per document, and a folder's index --------------------------------------------
 #: The index page of an audit run over several documents, ranking them by errors.
 AUDIT_INDEX = Output("index.html", None, "runner")

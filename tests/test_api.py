@@ -76,8 +76,8 @@ def test_public_names_equal_all():
 
 def test_module_attributes_are_only_the_subpackages_and_top_level_modules():
     modules = {name for name, value in vars(evalkit).items() if isinstance(value, ModuleType)}
-    assert modules <= {"core", "portfolio", "publish", "workbook", "run", "demo", "audit", "monitoring", "cli",
-                       "exceptions", "iorw", "outputs", "paths"}
+    assert modules <= {"core", "portfolio", "publish", "workbook", "run", "demo", "audit", "monitoring", "stamps",
+                       "cli", "exceptions", "iorw", "outputs", "paths", "pool"}
 
 
 def test_exported_members_are_sorted():

@@ -13,26 +13,28 @@ import pytest
 from conftest import ROOT
 
 PACKAGE = ROOT / "evalkit"
-SUBPACKAGES = ("core", "portfolio", "publish", "workbook", "run", "demo", "audit", "monitoring")
-TOP_LEVEL = ("cli", "exceptions", "iorw", "outputs", "paths")
+SUBPACKAGES = ("core", "portfolio", "publish", "workbook", "run", "demo", "audit", "monitoring", "stamps")
+TOP_LEVEL = ("cli", "exceptions", "iorw", "outputs", "paths", "pool")
 
 #: Which evalkit units each unit may import (a unit is a subpackage or a top-level module).
 ALLOWED = {
     "core": {"exceptions", "paths"},
-    "portfolio": {"core", "exceptions", "paths"},
+    "portfolio": {"core", "stamps", "exceptions", "paths", "pool"},
+    "stamps": {"core", "exceptions", "iorw", "outputs", "paths"},
     "workbook": {"core", "exceptions", "iorw", "paths"},
     "demo": {"core", "exceptions", "iorw", "paths"},
-    "publish": {"core", "portfolio", "workbook", "exceptions", "iorw", "outputs", "paths"},
-    "run": {"core", "publish", "exceptions", "iorw", "outputs", "paths"},
-    "audit": {"core", "publish", "exceptions", "iorw", "outputs", "paths"},
+    "publish": {"core", "portfolio", "stamps", "workbook", "exceptions", "iorw", "outputs", "paths"},
+    "run": {"core", "publish", "stamps", "exceptions", "iorw", "outputs", "paths", "pool"},
+    "audit": {"core", "publish", "exceptions", "iorw", "outputs", "paths", "pool"},
     "monitoring": {"core", "workbook", "exceptions", "iorw", "paths"},
     "exceptions": set(),
     "iorw": set(),
     "outputs": set(),
     "paths": set(),
-    "__init__": {"core", "portfolio", "workbook", "exceptions", "paths"},
-    "cli": {"core", "portfolio", "publish", "workbook", "run", "demo", "audit", "monitoring", "exceptions", "iorw",
-            "outputs", "paths"},
+    "pool": set(),
+    "__init__": {"core", "portfolio", "stamps", "workbook", "exceptions", "paths"},
+    "cli": {"core", "portfolio", "publish", "stamps", "workbook", "run", "demo", "audit", "monitoring", "exceptions",
+            "iorw", "outputs", "paths", "pool"},
 }
 #: Libraries ``import evalkit`` must not load (they are loaded where a feature needs them).
 HEAVY = ("openpyxl", "docx", "nbconvert", "nbclient", "nbformat", "papermill", "matplotlib", "weasyprint",
@@ -229,3 +231,61 @@ def test_every_output_names_the_module_that_writes_it():
     modules = {path.stem for path in PACKAGE.rglob("*.py")}
     assert len(registered) > 10
     assert not [o.filename for o in registered if o.writer not in modules]
+
+
+def _json_reads_of_results(path: Path) -> list[int]:
+    """Lines where ``path`` parses a result document itself: the schema's name as a literal, or
+    ``json.load(s)`` (or a function of the module that calls it) given something named a result."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    readers = {fn.name for fn in ast.walk(tree) if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+               and any(_is_json_load(n) for n in ast.walk(fn))}
+    lines = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value == "evalkit-result/v1"]
+    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+        if not (_is_json_load(call) or getattr(call.func, "id", None) in readers):
+            continue
+        names = [getattr(n, "id", None) or getattr(n, "attr", None) or (n.value if isinstance(n, ast.Constant) else None)
+                 for arg in call.args for n in ast.walk(arg)]
+        if any(isinstance(x, str) and ("result.json" in x or x in ("RESULT", "RESULT_SUFFIX", "result")) for x in names):
+            lines.append(call.lineno)
+    return lines
+
+
+def _is_json_load(node) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("load", "loads")
+            and getattr(node.func.value, "id", None) == "json")
+
+
+def test_there_is_one_result_reader():
+    """``result.json`` is written and read by ``core.result`` alone: no other module names the schema or
+    parses a result file with ``json`` (last year's figures, the index, the portfolio and the run go
+    through ``core.result``)."""
+    found = [f"{p.relative_to(PACKAGE)}:{line}" for p in SOURCES if p != PACKAGE / "core" / "result.py"
+             for line in _json_reads_of_results(p)]
+    assert not found, found
+
+
+def test_the_result_reader_check_sees_hand_written_readers():
+    """The checker itself: the readers this replaced (the index's and last year's) are found."""
+    fake = PACKAGE / "core" / "_probe_for_test.py"
+    fake.write_text("import json\n\ndef _read_json(path):\n    return json.loads(path.read_bytes())\n\n"
+                    "def row(folder):\n    r = _read_json(folder / outputs.RESULT.filename)\n"
+                    "    return r['schema'] == 'evalkit-result/v1'\n", encoding="utf-8")
+    try:
+        assert sorted(_json_reads_of_results(fake)) == [7, 8]
+    finally:
+        fake.unlink()
+
+
+def test_there_is_one_pool():
+    """Worker processes come from ``evalkit.pool`` alone (run, audit and Portfolio.load use it; the Dask
+    engine is an engine, and the fork server starts kernels, not workers): nowhere else a
+    ``ProcessPoolExecutor`` or a ``multiprocessing`` process, pool or context."""
+    found = []
+    for p in SOURCES:
+        if p == PACKAGE / "pool.py":
+            continue
+        for number, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"ProcessPoolExecutor|multiprocessing\.(Process|Pool|get_context)|"
+                         r"from multiprocessing import .*(Process|Pool|get_context)|\.Process\(target", line):
+                found.append(f"{p.relative_to(PACKAGE)}:{number}")
+    assert not found, found

@@ -1,5 +1,5 @@
-"""Auditing many documents: each in a worker process of its own, bounded in time and memory, ``jobs`` at a
-time; what a run writes (one JSON record and one page per document, a folder's index page, draft params).
+"""Auditing many documents: in the pool's worker processes (:mod:`evalkit.pool`), bounded in time and
+memory, ``jobs`` at a time; what a run writes (one JSON record and one page per document, a folder's index page, draft params).
 
 A document that hangs a reader (a pathological PDF page) is stopped at ``timeout`` seconds and gets a
 refused record; one that needs more memory than the worker may use gets one too; the run goes on.
@@ -11,25 +11,18 @@ refused record; one that needs more memory than the worker may use gets one too;
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import errno
 import json
 import math
-import multiprocessing
 import os
-import resource
-import signal
-import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait
 from pathlib import Path
 
 from ..iorw import write_atomic
 from ..outputs import AUDIT_INDEX, audit_draft_name, audit_json_name, audit_page_name
+from ..pool import Crash, Pool
 from .mapping import department_id, draft_yaml
 from .readers import OWN_PAGE_MARK, SUFFIXES
 from .report import audit_document, refused_record
@@ -191,51 +184,8 @@ def _warm() -> None:
     _warmed = True
 
 
-def _limit_memory() -> None:
-    try:
-        with open("/proc/self/statm") as handle:
-            current = int(handle.read().split()[0]) * resource.getpagesize()
-        resource.setrlimit(resource.RLIMIT_AS, (current + MEMORY, current + MEMORY))
-    except (OSError, ValueError):
-        pass
-
-
-def _die_with_parent(parent: int) -> None:
-    """Have the kernel SIGKILL this worker when the audit dies (SIGKILL, a crash): no worker outlives
-    it, past the timeout only the parent enforces (Linux ``prctl(PR_SET_PDEATHSIG)``)."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-@contextlib.contextmanager
-def _signals_held():
-    """Fork with SIGINT, SIGTERM and SIGHUP ignored, so a worker never runs the parent's handlers (a Ctrl-C
-    at the terminal reaches the whole process group: stopping the audit is the parent's business)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in _STOPPING}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-#: The signals that stop an audit (the CLI's handlers); a worker is forked with them ignored.
-_STOPPING = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
-
-
-def _child(conn, path: str, shown: str, parent: int) -> None:
-    for sig in _STOPPING[1:]:  # SIGTERM and SIGHUP end a worker at once; SIGINT stays ignored
-        signal.signal(sig, signal.SIG_DFL)
-    _die_with_parent(parent)
-    _limit_memory()
+def _audit_one(path: str, shown: str) -> dict:
+    """One document's record, in a worker (as JSON gives it: what crosses from a worker is plain data)."""
     try:
         record = audit_document(path, shown=shown)
     except MemoryError:
@@ -244,69 +194,26 @@ def _child(conn, path: str, shown: str, parent: int) -> None:
         record = refused_record(shown, "corrupt", "its structure is nested too deeply to read")
     except Exception as exc:  # a reader's bug must not cost the other documents their audit
         record = refused_record(shown, "failed", f"unexpected {type(exc).__name__}: {exc} (please report this)")
-    try:
-        conn.send_bytes(json.dumps(record, ensure_ascii=False, default=str).encode("utf-8"))
-    finally:
-        conn.close()
+    return json.loads(json.dumps(record, ensure_ascii=False, default=str))
 
 
 def _run(docs, *, jobs: int, timeout: float, on_record) -> list[dict]:
+    """Every document audited in the pool (:mod:`evalkit.pool`: forked from this warmed-up process, each
+    bounded by ``timeout`` and :data:`MEMORY`); records in the documents' order, each settled as it comes."""
     if not docs:
         return []
-    try:
-        ctx = multiprocessing.get_context("fork")
-    except ValueError:  # pragma: no cover - platforms without fork audit in this process, unbounded
-        return [_settle(audit_document(p, shown=s), on_record) for p, s in docs]
     _warm()
-    results: list[dict | None] = [None] * len(docs)
-    pending = list(enumerate(docs))
-    running: dict = {}  # connection → (index, process, deadline)
-    try:
-        _audit_all(ctx, docs, pending, running, results, jobs=jobs, timeout=timeout, on_record=on_record)
-    finally:  # Ctrl-C, SIGTERM or an error here: the workers go first, none is left behind
-        for conn, (_, proc, _) in running.items():
-            proc.kill()
-            proc.join(1)
-            conn.close()
-    return [r for r in results if r is not None]
-
-
-def _audit_all(ctx, docs, pending, running, results, *, jobs: int, timeout: float, on_record) -> None:
-    parent = os.getpid()
-    while pending or running:
-        while pending and len(running) < max(1, jobs):
-            i, (path, shown) = pending.pop(0)
-            receiver, sender = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(sender, str(path), shown, parent), daemon=True)
-            with _signals_held():
-                proc.start()
-            sender.close()
-            running[receiver] = (i, proc, time.monotonic() + timeout)
-        now = time.monotonic()
-        soonest = min(d for _, _, d in running.values())
-        for conn in wait(list(running), timeout=max(0.0, soonest - now)):
-            i, proc, _ = running.pop(conn)
-            try:
-                record = json.loads(conn.recv_bytes().decode("utf-8"))
-            except (EOFError, OSError, ValueError):
-                proc.join(5)
-                shown = docs[i][1]
-                record = refused_record(shown, "failed", f"the worker stopped (exit code {proc.exitcode}) "
-                                                         "before it finished; the file may be pathological")
-            conn.close()
-            proc.join(5)
-            results[i] = _settle(record, on_record)
-        now = time.monotonic()
-        for conn, (i, proc, deadline) in list(running.items()):
-            if now >= deadline:
-                proc.kill()
-                proc.join(5)
-                conn.close()
-                del running[conn]
-                shown = docs[i][1]
-                results[i] = _settle(refused_record(shown, "timeout", f"reading it took longer than {timeout:g} s; "
-                                                                      "the audit stopped it", path=docs[i][0]),
-                                     on_record)
+    records: list[dict | None] = [None] * len(docs)
+    with Pool(jobs, timeout=timeout, memory=MEMORY, context="fork") as pool:
+        for i, record in pool.imap(_audit_one, [(str(path), shown) for path, shown in docs]):
+            if isinstance(record, Crash):
+                path, shown = docs[i]
+                record = (refused_record(shown, "timeout", f"reading it took longer than {timeout:g} s; the audit "
+                                                           "stopped it", path=path) if record.kind == "timeout"
+                          else refused_record(shown, "failed", f"the worker stopped ({record.error}); the file "
+                                                               "may be pathological"))
+            records[i] = _settle(record, on_record)
+    return [r for r in records if r is not None]
 
 
 def _settle(record: dict, on_record) -> dict:

@@ -43,6 +43,8 @@ from .numbers import fmt_pct, jsonable, to_float
 from .params import TOTAL, load_params, parse_params
 from .payments import MonthlyProfile, ProjectProfile, monthly_profile, project_profile
 from .rectification import Ledger, ledger_findings, load_ledger, rectification_path
+from .result import SCHEMA as RESULT_SCHEMA
+from .result import city_block, payment_blocks
 from .review import Review, ReviewInput, decision_findings, default_basis, load_review, review_path
 from .review import review as review_of
 from .scheme import Scheme, load_scheme
@@ -57,7 +59,6 @@ from .scoring import (
     summarise,
 )
 
-RESULT_SCHEMA = "evalkit-result/v1"
 INDICATOR_FRAME_COLUMNS = ["goal", "name", "tier", "direction", "target", "actual", "unit", "weight", "coefficient",
                            "score", "max_loss", "scored", "rule", "trail"]
 
@@ -177,7 +178,7 @@ class Evaluation:
         return {
             "schema": RESULT_SCHEMA,
             "department": {"id": p.department.id, "name": p.department.name, "year": p.department.year,
-                           "region": p.department.region},
+                           "region": p.department.region, **city_block(p.department.city)},
             "scheme": {"id": self.scheme.id, "title": self.scheme.title},
             "unit": p.unit,
             "budget": {
@@ -191,6 +192,7 @@ class Evaluation:
                            "execution_rate": to_float(line.execution_rate),
                            "execution_rate_display": fmt_pct(line.execution_rate), "trail": line.trail}
                           for line in b.lines],
+                **payment_blocks(self.monthly, self.projects),
             },
             "score": {"execution": float(s.execution), "indicators": float(s.indicators),
                       "total": to_float(s.total), "min": float(s.min), "max": float(s.max),

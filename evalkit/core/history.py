@@ -18,15 +18,12 @@ about) are the same.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..exceptions import ParamsError, Problem
-from ..paths import read_head
-from .scoring import grade_range_text
+from .result import Result, _kind, load_result
 
 RESULT_SUFFIX = ".result.json"
 
@@ -53,19 +50,10 @@ class YearFigures:
                    s.complete, ev.grade.text, frozenset((f.id, f.subject) for f in ev.finding_items), ev.params.source)
 
     @classmethod
-    def from_result(cls, doc: dict, source: str) -> YearFigures:
-        """The figures of an ``evalkit-result/v1`` document; ``ParamsError`` when it is not one."""
-        try:
-            if doc["schema"] != "evalkit-result/v1":
-                raise KeyError("schema")
-            b, s, g = doc["budget"], doc["score"], doc["grade"]
-            return cls(int(doc["department"]["year"]), b["execution_rate"], b["adjustment_rate"], float(s["min"]),
-                       float(s["max"]), bool(s["complete"]),
-                       g["label"] or grade_range_text(g["min_label"], g["max_label"]),
-                       frozenset((f["id"], f.get("subject")) for f in doc["findings"]), source)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ParamsError([Problem(source, "", None, f"not an evalkit-result/v1 document (missing or bad {exc}); "
-                                                         "expected last year's result.json")]) from None
+    def from_result(cls, r: Result) -> YearFigures:
+        """The figures of a department-year's ``result.json`` (:mod:`.result`)."""
+        return cls(r.year, r.execution_rate, r.adjustment_rate, r.score.min, r.score.max, r.score.complete,
+                   r.grade.text, r.finding_keys, r.source)
 
 
 @dataclass(frozen=True)
@@ -128,97 +116,28 @@ def load_previous_result(path: Path, department_id: str | None = None,
     and in range, its shape; every problem located (``ParamsError``), never a ``TypeError``."""
     shown = str(path)
     try:
-        raw = read_head(path, 20_000_000)  # without blocking, and never more than the limit
-    except (OSError, ValueError) as exc:
-        raise ParamsError([Problem(shown, "", None, f"cannot read: {getattr(exc, 'strerror', None) or exc}")]) from None
-    if len(raw) > 20_000_000:
-        raise ParamsError([Problem(shown, "", None, "larger than 20 MB; expected a result.json")])
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except RecursionError:
-        raise ParamsError([Problem(shown, "", None, "nested too deeply to be a result.json; expected "
-                                                    "last year's result.json")]) from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ParamsError([Problem(shown, "", None, f"not readable JSON ({type(exc).__name__}); "
-                                                    "expected last year's result.json")]) from None
-    if not isinstance(doc, dict):
-        raise ParamsError([Problem(shown, "", None, "expected last year's result.json (a JSON object)")])
-    problems = check_previous_result(doc, shown, department_id, year)
+        result, digest = load_result(path, shown=shown)
+    except ParamsError as exc:
+        raise ParamsError([_last_year(p) for p in exc.problems]) from None
+    except OSError as exc:
+        raise ParamsError([Problem(shown, "", None, f"cannot read: {exc.strerror or exc}")]) from None
+    problems = []
+    if department_id is not None and result.department_id != department_id:
+        problems.append(Problem(shown, "department.id", None,
+                                f"expected this department's id '{department_id}', got "
+                                f"{_kind(result.doc['department'].get('id'))}: last year's file of another department"))
+    if year is not None and result.year != year - 1:
+        problems.append(Problem(shown, "department.year", None,
+                                f"expected {year - 1} (the year before {year}), got {result.year}"))
     if problems:
         raise ParamsError(problems)
-    return YearFigures.from_result(doc, shown), hashlib.sha256(raw).hexdigest()
+    return YearFigures.from_result(result), digest
 
 
-def check_previous_result(doc: dict, shown: str, department_id: str | None = None,
-                          year: int | None = None) -> list[Problem]:
-    """What is wrong with ``doc`` as last year's ``evalkit-result/v1`` document, each problem at its key.
-
-    >>> check_previous_result({"schema": "evalkit-result/v1"}, "x.result.json")[0].message[:57]
-    'not an evalkit-result/v1 document (missing or bad departm'
-    """
-    shape = {"department": dict, "budget": dict, "score": dict, "grade": dict, "findings": list}
-    wrong = [k for k, kind in shape.items() if not isinstance(doc.get(k), kind)]
-    if doc.get("schema") != "evalkit-result/v1" or wrong:
-        what = (f"schema {_kind(doc.get('schema'))}" if doc.get("schema") != "evalkit-result/v1"
-                else f"missing or bad {', '.join(wrong)}")
-        return [Problem(shown, "", None, f"not an evalkit-result/v1 document ({what}); expected last year's "
-                                         "result.json")]
-    problems: list[Problem] = []
-
-    def fail(key: str, message: str) -> None:
-        problems.append(Problem(shown, key, None, message))
-
-    d, b, s, g = doc["department"], doc["budget"], doc["score"], doc["grade"]
-    if department_id is not None and d.get("id") != department_id:
-        fail("department.id", f"expected this department's id '{department_id}', got {_kind(d.get('id'))}: "
-                              "last year's file of another department")
-    y = d.get("year")
-    if not (isinstance(y, int) and not isinstance(y, bool)):
-        fail("department.year", f"expected a year, got {_kind(y)}")
-    elif year is not None and y != year - 1:
-        fail("department.year", f"expected {year - 1} (the year before {year}), got {y}")
-    for key, low, high in (("execution_rate", 0, 1000), ("adjustment_rate", -1, 1_000_000)):
-        if key not in b:
-            fail(f"budget.{key}", "missing; expected a rate or null")
-        elif b[key] is not None:
-            _number(fail, f"budget.{key}", b[key], low, high)
-    low = _number(fail, "score.min", s.get("min"), 0, 100)
-    high = _number(fail, "score.max", s.get("max"), 0, 100)
-    if low is not None and high is not None and low > high:
-        fail("score", f"score.min {low} is above score.max {high}")
-    if not isinstance(s.get("complete"), bool):
-        fail("score.complete", f"expected true or false, got {_kind(s.get('complete'))}")
-    for key in ("label", "min_label", "max_label"):
-        if g.get(key) is not None and not (isinstance(g[key], str) and 0 < len(g[key]) <= 20):
-            fail(f"grade.{key}", f"expected a grade label, got {_kind(g[key])}")
-    if g.get("label") is None and not (isinstance(g.get("min_label"), str) and isinstance(g.get("max_label"), str)):
-        fail("grade", "expected a label, or min_label and max_label")
-    for i, f in enumerate(doc["findings"]):
-        if not (isinstance(f, dict) and isinstance(f.get("id"), str)
-                and (f.get("subject") is None or isinstance(f.get("subject"), str))):
-            fail(f"findings[{i}]", "expected a finding with a text id (and a text subject or none)")
-            break
-    return problems
-
-
-def _number(fail, key: str, value, low: float, high: float) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        fail(key, f"expected a number, got {_kind(value)}")
-        return None
-    if not (math.isfinite(value) and low <= value <= high):
-        fail(key, f"expected a number between {low} and {high}, got {value}")
-        return None
-    return float(value)
-
-
-def _kind(value) -> str:
-    """What a JSON value is, for an error message (never the whole of it)."""
-    if isinstance(value, dict | list):
-        return "a mapping" if isinstance(value, dict) else "a list"
-    if value is None:
-        return "nothing"
-    text = json.dumps(value, ensure_ascii=True)
-    return text if len(text) <= 40 else text[:37] + "..."
+def _last_year(problem: Problem) -> Problem:
+    """A problem of a result.json, said of last year's."""
+    return dataclasses.replace(problem, message=problem.message.replace("expected a result.json",
+                                                                        "expected last year's result.json"))
 
 
 def _float(value) -> float | None:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from ..exceptions import EvalkitError
@@ -26,6 +27,30 @@ def project_candidates(folder: Path, department_id: str) -> list[Path]:
 
 #: The index's key for the files of a folder it would not read (name NUL reason): not a department id.
 _REFUSED = "\0refused"
+
+
+def project_index(folder: Path, *, known: frozenset[str] | set[str] = frozenset()) -> dict[str, tuple[str, ...]]:
+    """Department id → the names of the project files in ``folder`` naming it (one listing: a caller
+    asking for many departments of one folder reads it once); files named in ``known`` are not read
+    (a caller that knows them unchanged since it last read them, a run's stamps, knows whom they name)."""
+    if not known:
+        return _folder_index(folder)
+    try:
+        names = _params_names(Path(folder))
+    except OSError:
+        return {}
+    return _index_of(Path(folder), [n for n in names if n not in known])
+
+
+def _params_names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.suffix in PARAMS_SUFFIXES
+                  and not p.name.startswith(".") and Path(p.stem).suffix not in COMPANION_SUFFIXES
+                  and p.name not in NOT_PARAMS_NAMES)
+
+
+#: How long after a folder's last change its modification time is trusted to show the next one, in
+#: nanoseconds (file systems stamp times with a coarse clock).
+SETTLED = 2_000_000_000
 #: folder → (its listing's signature, department id → project file names); see :func:`_folder_index`.
 _INDEX: dict[Path, tuple[tuple, dict[str, tuple[str, ...]]]] = {}
 _DEPARTMENT_LINE = re.compile(r"^\s*department:\s*['\"]?([a-z0-9][a-z0-9._-]*)['\"]?\s*(?:#.*)?$|"
@@ -35,18 +60,33 @@ _DEPARTMENT_LINE = re.compile(r"^\s*department:\s*['\"]?([a-z0-9][a-z0-9._-]*)['
 def _folder_index(folder: Path) -> dict[str, tuple[str, ...]]:
     """Department id → the project files of ``folder`` naming it (``project.department`` as written,
     in block or flow style), kept while the folder's listing (its modification time and its names)
-    is unchanged. A file edited in place to name another department is seen by the next process."""
+    is unchanged. A file edited in place to name another department is seen by the next process.
+
+    The listing is not read again while the folder's modification time is the one it had when the
+    index was made and that time was already past (by :data:`SETTLED` nanoseconds) then: a file added
+    or removed since would have changed it (the check git makes of its index). A province's folder of
+    tens of thousands of files is listed once, not once per department."""
     folder = Path(folder)
+    cached = _INDEX.get(folder)
     try:
-        names = sorted(p.name for p in folder.iterdir() if p.suffix in PARAMS_SUFFIXES
-                       and not p.name.startswith(".") and Path(p.stem).suffix not in COMPANION_SUFFIXES
-                       and p.name not in NOT_PARAMS_NAMES)
-        signature = (folder.stat().st_mtime_ns, len(names), hash(tuple(names)))
+        mtime = folder.stat().st_mtime_ns
+        if cached is not None and cached[0][0] == mtime and cached[0][3] - mtime > SETTLED:
+            return cached[1]
+        now = time.time_ns()
+        names = _params_names(folder)
+        signature = (mtime, len(names), hash(tuple(names)), now)
     except OSError:
         return {}
-    cached = _INDEX.get(folder)
-    if cached is not None and cached[0] == signature:
+    if cached is not None and cached[0][:3] == signature[:3]:
+        _INDEX[folder] = (signature, cached[1])
         return cached[1]
+    frozen = _index_of(folder, names)
+    _INDEX[folder] = (signature, frozen)
+    return frozen
+
+
+def _index_of(folder: Path, names: list[str]) -> dict[str, tuple[str, ...]]:
+    """Department id → those of the files ``names`` in ``folder`` that are project tables naming it."""
     index: dict[str, list[str]] = {}
     for name in names:
         try:
@@ -64,9 +104,7 @@ def _folder_index(folder: Path) -> dict[str, tuple[str, ...]]:
             dept = match.group(1) or match.group(2)
             if name not in index.setdefault(dept, []):
                 index[dept].append(name)
-    frozen = {k: tuple(v) for k, v in index.items()}
-    _INDEX[folder] = (signature, frozen)
-    return frozen
+    return {k: tuple(v) for k, v in index.items()}
 
 
 def department_projects(department_source: str | Path, department_id: str, year: int

@@ -15,12 +15,13 @@ Every department is invented, in the region 示例区（示例数据）, so ever
 from __future__ import annotations
 
 import dataclasses
-import json
 import tempfile
 from pathlib import Path
 
 from ..core.evaluation import evaluate
+from ..core.history import RESULT_SUFFIX
 from ..core.numbers import chinese_numeral
+from ..core.result import result_text
 from ..iorw import write_atomic
 from .design import Design, base_design, catalogue, expected_score, finish, report
 from .monitoring import Monitored, monitoring_md, monitoring_notes, monitoring_yaml, plant_monitoring
@@ -202,7 +203,7 @@ def previous_results(designs: list[Design]) -> dict[str, str]:
         for d in designs:
             doc = evaluate(Path(tmp) / f"{d.id}-{d.year}.yaml", history=False).to_dict()
             doc["provenance"] = {"note": "示例数据：由 evalkit demo-data 生成的上年结果"}
-            files[f"{d.id}-{d.year}.result.json"] = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+            files[f"{d.id}-{d.year}{RESULT_SUFFIX}"] = result_text(doc) + "\n"
     return files
 
 

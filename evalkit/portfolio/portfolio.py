@@ -26,24 +26,24 @@ import pandas as pd
 from ..core.evaluation import Evaluation, evaluate
 from ..core.findings import SEVERITIES
 from ..core.frames import LabelledFrame
-from ..core.numbers import exact
 from ..core.params import duplicate_departments, load_params
-from ..core.sample import is_sample_region
 from ..core.scheme import Scheme, load_scheme
 from ..core.wording import finding_label, finding_wording, tidy
 from ..exceptions import DataError, EvalkitError, ParamsError, Problem
 from ..paths import params_files
+from ..pool import Crash, Pool
+from ..stamps.fingerprint import Stamps
 from .cross_checks import (
     PortfolioFinding,
     PortfolioRules,
     all_full_score_findings,
     copied_indicator_findings,
     copied_target_findings,
-    indicator_signature,
     load_portfolio_rules,
     outlier_findings,
     score_inflation_findings,
 )
+from .record import Record, records_of
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +71,9 @@ class Portfolio:
 
     Attributes
     ----------
-    evaluations : dict[str, Evaluation]
-        By department id, sorted.
+    evaluations : Mapping[str, Evaluation]
+        By department id, sorted. A department read from its ``result.json`` (``Portfolio.load(…,
+        results=…)``) is evaluated when its evaluation is first asked for.
     invalid : list[tuple[str, str]]
         ``(path, message)`` for every file that could not be evaluated.
     invalid_problems : dict[str, tuple[Problem, ...]]
@@ -86,27 +87,36 @@ class Portfolio:
 
     def __init__(self, evaluations: Mapping[str, Evaluation], *, invalid: Iterable[tuple[str, str]] = (),
                  rules: PortfolioRules | None = None, problems: Mapping[str, Sequence[Problem]] | None = None):
-        self.evaluations: dict[str, Evaluation] = dict(sorted(evaluations.items()))
+        evaluations = dict(sorted(evaluations.items()))
+        self._setup(evaluations, records_of(evaluations), invalid=invalid, rules=rules, problems=problems)
+
+    def _setup(self, evaluations: Mapping[str, Evaluation], records: Mapping[str, Record], *,
+               invalid: Iterable[tuple[str, str]], rules: PortfolioRules | None,
+               problems: Mapping[str, Sequence[Problem]] | None) -> None:
+        self.evaluations: Mapping[str, Evaluation] = evaluations
+        self._records = dict(sorted(records.items()))
         self.invalid: list[tuple[str, str]] = list(invalid)
         problems = problems or {}
         self.invalid_problems: dict[str, tuple[Problem, ...]] = {
             path: tuple(problems.get(path) or (Problem(path, "", None, message),)) for path, message in self.invalid}
         self.rules = rules or load_portfolio_rules()
-        base = _department_frame(self.evaluations)
-        self.portfolio_findings: tuple[PortfolioFinding, ...] = _find_portfolio(base, self.evaluations, self.rules)
+        base = _department_frame(self._records)
+        self.portfolio_findings: tuple[PortfolioFinding, ...] = _find_portfolio(base, self._records, self.rules)
         counts = pd.Series([f.department_id for f in self.portfolio_findings], dtype=object).value_counts()
         base["portfolio_findings"] = [int(counts.get(d, 0)) for d in base["id"]]
         self._departments = base[DEPARTMENT_COLUMNS]
-        self._findings = _finding_frame(self.evaluations, self.portfolio_findings)
-        self._indicators = _indicator_frame(self.evaluations)
-        self._projects, self._monthly = _payment_frames(self.evaluations)
+        self._findings = _finding_frame(self._records, self.portfolio_findings)
+        self._indicators = _indicator_frame(self._records)
+        self._projects, self._monthly = _payment_frames(self._records)
 
     @classmethod
     def load(cls, folder: str | Path, *, year: int | None = None, region: str | None = None,
              scheme: str | Path | Scheme | None = None,
-             rules: str | Path | PortfolioRules | None = None, jobs: int | None = None) -> Portfolio:
+             rules: str | Path | PortfolioRules | None = None, jobs: int | None = None,
+             results: str | Path | None = None) -> Portfolio:
         """Evaluate every params YAML in ``folder`` (in ``jobs`` worker processes, default one per
-        core, when there are :data:`PARALLEL_FROM` files or more).
+        core, when there are :data:`PARALLEL_FROM` files or more), or read its ``result.json`` from
+        ``results`` when the department's stamp there says it is current.
 
         Parameters
         ----------
@@ -116,6 +126,9 @@ class Portfolio:
             part of it that only one region's label contains (``"示例区"``); None keeps every region.
         scheme : a scheme id, path or ``Scheme`` overriding each file's own scheme.
         rules : a portfolio rules YAML (or ``PortfolioRules``); None uses ``evalkit/portfolio/rules.yaml``.
+        results : the output folder of ``evalkit run`` (``reports``): a department whose stamp there
+            records every input as it is now and this evalkit is read from its ``result.json``, the
+            others are evaluated; the tables are the same either way. Not used with ``scheme``.
 
         A file that cannot be read (``EvalkitError``, ``OSError`` or ``ValueError`` while reading it) or
         evaluated (``EvalkitError``) is listed in ``invalid`` and never stops the others; any other
@@ -135,34 +148,43 @@ class Portfolio:
             rules = load_portfolio_rules(rules)
         if scheme is not None and not isinstance(scheme, Scheme):
             scheme = load_scheme(scheme)  # an override: a path as the caller gave it
-        found: list[tuple[Path, Evaluation]] = []
+        found: list[tuple[Path, Evaluation | None, Record]] = []
         invalid: list[tuple[str, str]] = []
         problems: dict[str, tuple[Problem, ...]] = {}
-        for path, ev, failure in _read_all(params_files([folder]), scheme, jobs):
+        paths = params_files([folder])
+        read = _read_results(paths, results, jobs) if results is not None and scheme is None else {}
+        evaluated = _read_all([p for p in paths if p not in read], scheme, jobs)
+        for path, ev, failure in evaluated:
             if failure is not None:
                 invalid.append((str(path), failure.message))
                 problems[str(path)] = failure.problems
-            elif year is None or ev.department.year == year:
-                found.append((path, ev))
+            else:
+                read[path] = (ev, Record.of_evaluation(ev))
+        for path in paths:
+            if path in read and (year is None or read[path][1].department.year == year):
+                found.append((path, *read[path]))
         if region is not None:
-            chosen = _pick_region(region, {ev.department.region for _, ev in found}, folder)
-            found = [(path, ev) for path, ev in found if ev.department.region == chosen]
-        clashes = duplicate_departments((path, ev.department) for path, ev in found)
-        evaluations: dict[str, Evaluation] = {}
+            chosen = _pick_region(region, {r.department.region for _, _, r in found}, folder)
+            found = [(path, ev, r) for path, ev, r in found if r.department.region == chosen]
+        clashes = duplicate_departments((path, r.department) for path, _, r in found)
+        evaluations: dict[str, Evaluation | Path] = {}
+        records: dict[str, Record] = {}
         seen: dict[str, str] = {}
-        for path, ev in found:
-            dept = ev.department
+        for path, ev, record in found:
+            dept = record.department
             if path not in clashes and dept.id in seen:  # one id in two years: one year per department
                 clashes[path] = (f"department id {dept.id!r} is also used by {seen[dept.id]}; "
                                  "give each department-year its own id, or pass year= to pick one year")
             if path in clashes:
                 invalid.append((str(path), clashes[path]))
-                problems[str(path)] = (Problem(str(path), "department.id", ev.params.line("department.id"),
-                                               clashes[path]),)
+                problems[str(path)] = (Problem(str(path), "department.id", _id_line(path, ev), clashes[path]),)
                 continue
             seen[dept.id] = str(path)
-            evaluations[dept.id] = ev
-        return cls(evaluations, invalid=invalid, rules=rules, problems=problems)
+            evaluations[dept.id] = ev if ev is not None else path
+            records[dept.id] = record
+        pf = cls.__new__(cls)
+        pf._setup(_Evaluations(evaluations), records, invalid=invalid, rules=rules, problems=problems)
+        return pf
 
     def __repr__(self) -> str:
         return (f"<Portfolio {len(self.evaluations)} departments, {len(self.invalid)} invalid files, "
@@ -349,8 +371,8 @@ class Portfolio:
 
     def _grade_labels(self) -> list[str]:
         labels_: dict[str, None] = {}
-        for ev in self.evaluations.values():
-            labels_.update((g.label, None) for g in ev.scheme.grades)
+        for record in self._records.values():
+            labels_.update((label, None) for label in record.grades)
         return list(labels_)
 
     def compare(self, a: str, b: str) -> pd.DataFrame:
@@ -413,38 +435,40 @@ def _median(series: pd.Series) -> float:
     return float(values.median()) if len(values) else NAN
 
 
-def _number(value) -> float:
-    return NAN if value is None else float(value)
-
-
-def _department_row(ev: Evaluation) -> dict:
-    p, b, s, g = ev.params, ev.budget, ev.score, ev.grade
-    monthly, projects = ev.monthly, ev.projects
-    counts = ev.severity_counts()
-    reported = p.reported.score
-    return {
-        "id": p.department.id, "name": p.department.name, "year": p.department.year,
-        "city": p.department.city, "region": p.department.region, "sample": is_sample_region(p.department.region),
-        "scheme": ev.scheme.id, "unit": p.unit, "initial": float(b.initial), "adjusted": float(b.adjusted),
-        "executed": float(b.executed), "execution_rate": _number(b.execution_rate),
-        "adjustment_rate": _number(b.adjustment_rate),
-        "december_share": _number(monthly.december_share) if monthly else NAN,
-        "q4_share": _number(monthly.q4_share) if monthly else NAN,
-        "projects": projects.count if projects else 0,
-        "indicators": len(ev.indicator_scores), "unscored": sum(1 for x in ev.indicator_scores if not x.scored),
-        "score_min": float(s.min), "score_max": float(s.max), "score": _number(s.total),
-        "complete": s.complete, "grade": g.label, "grade_min": g.min_label, "grade_max": g.max_label,
-        "reported_score": _number(reported), "reported_grade": p.reported.grade,
-        "inflation": NAN if reported is None else float(exact(reported) - s.max),  # max = min when complete
-        "errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
-        "source": p.source,
-    }
-
-
-def _department_frame(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
+def _department_frame(records: Mapping[str, Record]) -> pd.DataFrame:
     columns = [c for c in DEPARTMENT_COLUMNS if c != "portfolio_findings"]
-    frame = pd.DataFrame([_department_row(ev) for ev in evaluations.values()], columns=columns)
+    frame = pd.DataFrame([r.row for r in records.values()], columns=columns)
     return frame.astype({"sample": bool, "complete": bool})
+
+
+class _Evaluations(Mapping):
+    """Evaluations by department id, sorted; a department read from its ``result.json`` is evaluated
+    (once) when its evaluation is first asked for."""
+
+    def __init__(self, items: Mapping[str, Evaluation | Path]):
+        self._items: dict[str, Evaluation | Path] = dict(sorted(items.items()))
+
+    def __getitem__(self, dept: str) -> Evaluation:
+        ev = self._items[dept]
+        if isinstance(ev, Path):
+            ev = self._items[dept] = evaluate(ev)
+        return ev
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _id_line(path: Path, ev: Evaluation | None) -> int | None:
+    """The line of ``department.id`` in a params file (read again for a department read from its result)."""
+    if ev is not None:
+        return ev.params.line("department.id")
+    try:
+        return load_params(path).line("department.id")
+    except (EvalkitError, OSError, ValueError):
+        return None
 
 
 #: From this many files on, ``Portfolio.load`` reads them in parallel worker processes.
@@ -481,24 +505,82 @@ def _failure(path: Path, exc: Exception) -> _Failure:
 
 
 def _read_all(paths: list[Path], scheme: Scheme | None, jobs: int | None):
-    """Every file read, in order; in ``jobs`` worker processes when there are many (a province's
-    10,000 files take a minute on one core)."""
+    """Every file read, in order; in ``jobs`` worker processes of :class:`evalkit.pool.Pool` when there
+    are many (a province's 10,000 files take a minute on one core)."""
     jobs = jobs or (os.cpu_count() or 1)
     if jobs <= 1 or len(paths) < PARALLEL_FROM:
         return [_read_one(path, scheme) for path in paths]
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing import get_context
+    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    read: dict[Path, tuple] = {}
+    with Pool(jobs) as pool:
+        for i, part in pool.imap(_read_some, [(chunk, scheme) for chunk in chunks]):
+            if isinstance(part, Crash):
+                # most often a script that calls Portfolio.load outside `if __name__ == "__main__":`,
+                # which every spawned worker runs again; the files are still read, in this process
+                log.warning("Portfolio.load: a worker process stopped (%s; call it under `if __name__ == "
+                            "\"__main__\":` in a script); reading its %d files in this process", part.error,
+                            len(chunks[i]))
+                part = _read_some(chunks[i], scheme)
+            read.update((r[0], r) for r in part)
+    return [read[path] for path in paths]
 
+
+#: Files a worker reads at a time.
+CHUNK = 64
+
+
+def _read_some(paths: list[Path], scheme: Scheme | None) -> list:
+    return [_read_one(path, scheme) for path in paths]
+
+
+#: The stamps a results read asks, set in the parent before its workers fork (they inherit it).
+_STAMPS: Stamps | None = None
+
+
+def _read_results(paths: list[Path], results: str | Path, jobs: int | None) -> dict[Path, tuple[None, Record]]:
+    """The records of the params files whose department's stamp under ``results`` says its
+    ``result.json`` is current (:meth:`~evalkit.stamps.fingerprint.Stamps.current_result`); in ``jobs``
+    forked workers when there are many, the stamps read once before."""
+    global _STAMPS
+    _STAMPS = stamps = Stamps(Path(results), None)
+    jobs = jobs or (os.cpu_count() or 1)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            return list(pool.map(_read_one, paths, [scheme] * len(paths), chunksize=64))
-    except BrokenProcessPool:
-        # a worker died: most often a script that calls Portfolio.load outside `if __name__ == "__main__":`,
-        # which every spawned worker runs again; the files are still read, in this process
-        log.warning("Portfolio.load: the worker processes stopped (call it under `if __name__ == \"__main__\":` "
-                    "in a script); reading the %d files in this process instead, which is slower", len(paths))
-        return [_read_one(path, scheme) for path in paths]
+        if jobs <= 1 or len(paths) < PARALLEL_RESULTS_FROM:
+            found = _records_of(paths)
+        else:
+            chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+            found = []
+            with Pool(jobs, context="fork") as pool:
+                for _, part in pool.imap(_records_of, [(chunk,) for chunk in chunks]):
+                    if not isinstance(part, Crash):  # a crashed part is evaluated instead
+                        found += part
+    finally:
+        _STAMPS = None
+    # a project table that appeared since a stamp changes its department's result: the files the
+    # current stamps recorded are as they were read, so only the others are read to find one
+    known: dict[Path, set[str]] = {}
+    for path, _ in found:
+        known.setdefault(path.parent, set()).update(stamps.recorded(path))
+    tables = {base: stamps.new_project_tables(base, names) for base, names in known.items()}
+    return {path: (None, record) for path, record in found
+            if all(name in stamps.recorded(path) for name in tables[path.parent].get(record.department.id, ()))}
+
+
+#: From this many files on, ``Portfolio.load`` reads results in parallel worker processes.
+PARALLEL_RESULTS_FROM = 1000
+
+
+def _records_of(paths: list[Path]) -> list[tuple[Path, Record]]:
+    found = []
+    for path in paths:
+        result = _STAMPS.current_result(path, projects=False)
+        try:
+            record = None if result is None else Record.of_result(result, path)
+        except (KeyError, TypeError, ValueError, AttributeError):  # written by evalkit, yet not whole: evaluate it
+            record = None
+        if record is not None:
+            found.append((path, record))
+    return found
 
 
 def _groups(frame: pd.DataFrame, column: str, missing: str) -> dict[str, pd.DataFrame]:
@@ -508,16 +590,14 @@ def _groups(frame: pd.DataFrame, column: str, missing: str) -> dict[str, pd.Data
     return {str(k): part for k, part in frame.groupby(keys.to_numpy(), sort=True)}
 
 
-def _find_portfolio(departments: pd.DataFrame, evaluations: Mapping[str, Evaluation],
+def _find_portfolio(departments: pd.DataFrame, records: Mapping[str, Record],
                     rules: PortfolioRules) -> tuple[PortfolioFinding, ...]:
     """Outliers, copies and district inflation within each region (县区): one district's medians, and
     one district's departments copying each other (departments of the same kind in different
     districts share a province's indicator templates, which is no copying)."""
-    names = {dept: ev.department.name for dept, ev in evaluations.items()}
-    coefficients = {dept: [x.coefficient if x.scored else None for x in ev.indicator_scores]
-                    for dept, ev in evaluations.items()}
-    signatures = {dept: [indicator_signature(i.name, i.direction, i.target, i.unit) for i in ev.params.indicators]
-                  for dept, ev in evaluations.items()}
+    names = {dept: r.department.name for dept, r in records.items()}
+    coefficients = {dept: list(r.coefficients) for dept, r in records.items()}
+    signatures = {dept: list(r.signatures) for dept, r in records.items()}
     found: list[PortfolioFinding] = []
     parts = _groups(departments, "region", NO_REGION)
     for part in parts.values():
@@ -531,15 +611,14 @@ def _find_portfolio(departments: pd.DataFrame, evaluations: Mapping[str, Evaluat
     return tuple(dataclasses.replace(f, message=tidy(f.message)) for f in found)
 
 
-def _finding_frame(evaluations: Mapping[str, Evaluation], portfolio: tuple[PortfolioFinding, ...]) -> pd.DataFrame:
+def _finding_frame(records: Mapping[str, Record], portfolio: tuple[PortfolioFinding, ...]) -> pd.DataFrame:
     by_department: dict[str | None, list[PortfolioFinding]] = {}
     for f in portfolio:
         by_department.setdefault(f.department_id, []).append(f)
     rows = []
-    for dept, ev in evaluations.items():
-        region = ev.department.region
-        rows += [{"department_id": dept, **f.to_dict(), "scope": "department", "region": region}
-                 for f in ev.finding_items]
+    for dept, record in records.items():
+        region = record.department.region
+        rows += [{"department_id": dept, **f, "scope": "department", "region": region} for f in record.findings]
         rows += [f.to_dict() | {"region": region} for f in by_department.get(dept, ())]
     rows += [f.to_dict() | {"region": f.evidence.get("region")} for f in by_department.get(None, ())]
     for row in rows:
@@ -547,17 +626,14 @@ def _finding_frame(evaluations: Mapping[str, Evaluation], portfolio: tuple[Portf
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 
-def _indicator_frame(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
-    rows = [{"department_id": dept, **row} for dept, ev in evaluations.items() for row in ev.indicator_rows()]
+def _indicator_frame(records: Mapping[str, Record]) -> pd.DataFrame:
+    rows = [{"department_id": dept, **row} for dept, r in records.items() for row in r.indicators]
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
 
 
-def _payment_frames(evaluations: Mapping[str, Evaluation]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _payment_frames(records: Mapping[str, Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
     projects, monthly = [], []
-    for dept, ev in evaluations.items():
-        pp, mp = ev.projects, ev.monthly
-        if pp is not None:
-            projects += [{"department_id": dept, **row} for row in pp.rows]
-        if mp is not None:
-            monthly += [{"department_id": dept, **row} for row in mp.rows]
+    for dept, r in records.items():
+        projects += [{"department_id": dept, **row} for row in r.projects]
+        monthly += [{"department_id": dept, **row} for row in r.monthly]
     return pd.DataFrame(projects, columns=PROJECT_COLUMNS), pd.DataFrame(monthly, columns=MONTHLY_COLUMNS)

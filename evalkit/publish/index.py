@@ -22,13 +22,15 @@ from pathlib import Path
 
 from .. import outputs
 from ..core.numbers import fmt
+from ..core.result import Result, parse_result, result_document
 from ..core.sample import is_sample_region
 from ..core.scoring import grade_range_text
+from ..exceptions import ParamsError
 from ..iorw import write_atomic
 from ..outputs import INVALID_DIR
 from ..paths import department_dirs
 from .fonts import CSS_FONT_STACK
-from .lights import index_light, result_light
+from .lights import index_light
 
 #: Why a folder is stale (:data:`evalkit.outputs.STALE_REASONS`), as the page says it; ``{params}`` is
 #: the file name.
@@ -66,7 +68,7 @@ def collect(out: Path, year: int | str) -> list[dict]:
 def _folder_row(folder: Path) -> dict:
     names = {p.name for p in folder.iterdir()}  # one listing instead of a stat per file
     result, error, stale = (folder / o.filename for o in (outputs.RESULT, outputs.ERROR, outputs.STALE))
-    r, problem = _read_json(result) if result.name in names else (None, "不存在。")
+    r, problem = _read_result(result) if result.name in names else (None, "不存在。")
     e, e_problem = _read_json(error) if error.name in names else (None, "不存在。")
     row = {"id": folder.name, "name": _name(folder, r, e), "links": _links(folder, names), "sample": False}
     if stale.name in names:
@@ -86,21 +88,21 @@ def _folder_row(folder: Path) -> dict:
         return {**row, "status": "incomplete", "note": NOTES["incomplete"]}
     if problem:
         return {**row, "status": "unreadable", "note": f"结果文件 {outputs.RESULT.filename} {problem}{NOTES['rerun']}"}
-    try:
-        counts = {s: sum(1 for f in r["findings"] if f["severity"] == s) for s in ("error", "warning", "info")}
-        g, s = r["grade"], r["score"]
-        grade = g["label"] or f"无法核定（可能为{grade_range_text(g['min_label'], g['max_label'])}）"
-        score = fmt(s["min"]) if s["complete"] else f"无法核定，可能区间{fmt(s['min'])}–{fmt(s['max'])}"
-        return {**row, "name": str(r["department"]["name"]), "status": "review" if counts["error"] else "ok",
-                "scheme": str((r.get("scheme") or {}).get("title") or ""),
-                "score": score, "sort": float(r["score"]["min"]),
-                "sort_max": float(r["score"]["max"]), "grade": str(grade), "reported": r["reported"].get("score"),
-                "findings": counts, "sample": is_sample_region(r["department"].get("region")),
-                "light": result_light(r), **review_fields(r, counts),
-                "projects": _projects_of(folder.name, r, folder)}
-    except (KeyError, TypeError, ValueError, AttributeError):  # valid JSON of another shape
-        return {**row, "status": "unreadable",
-                "note": f"结果文件 {outputs.RESULT.filename} 的内容不是本程序写出的格式（缺少得分等内容）。{NOTES['rerun']}"}
+    res = r
+    counts = res.counts
+    return {**row, "name": res.name, "status": "review" if counts["error"] else "ok", "scheme": res.scheme_title,
+            "score": _score_text(res.score), "sort": res.score.min, "sort_max": res.score.max,
+            "grade": _grade_text(res.grade), "reported": res.reported_score, "findings": counts,
+            "sample": is_sample_region(res.region), "light": res.light, **review_fields(res),
+            "projects": _projects_of(folder.name, res, folder)}
+
+
+def _score_text(s) -> str:
+    return fmt(s.min) if s.complete else f"无法核定，可能区间{fmt(s.min)}–{fmt(s.max)}"
+
+
+def _grade_text(g) -> str:
+    return g.label or f"无法核定（可能为{grade_range_text(g.min_label, g.max_label)}）"
 
 
 #: Why a department failed, by the kind of error ``error.json`` records, as the page says it (the
@@ -115,27 +117,54 @@ def failure_text(kind: str | None) -> str:
     return f"{FAILURES.get(kind or '', '运行出错')}（详见错误记录）。"
 
 
+#: Why a file the page reads cannot be used, as the page says it.
+DAMAGED = "不完整或已损坏，无法读取（可能是写入时运行被中断或磁盘已满）。"
+OTHER_SHAPE = "的内容不是本程序写出的格式。"
+
+
 def _read_json(path: Path) -> tuple[dict | None, str | None]:
-    """A JSON object evalkit wrote, or None and why not (plain Chinese, for the page)."""
+    """A JSON object evalkit wrote (a record or a marker), or None and why not (plain Chinese, for the page)."""
+    raw, problem = _read_bytes(path)
+    if problem:
+        return None, problem
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        return None, "不存在。"
-    except PermissionError:
-        return None, "无法打开（没有读取权限）。"
-    except OSError:
-        return None, "无法打开（读取时磁盘出错）。"
+        data = json.loads(raw.decode("utf-8"))
     except ValueError:  # not UTF-8, or not JSON: a truncated or overwritten file
-        return None, "不完整或已损坏，无法读取（可能是写入时运行被中断或磁盘已满）。"
+        return None, DAMAGED
     if not isinstance(data, dict):
-        return None, "的内容不是本程序写出的格式。"
+        return None, OTHER_SHAPE
     return data, None
 
 
-def _name(folder: Path, result: dict | None, error: dict | None) -> str:
+def _read_result(path: Path) -> tuple[Result | None, str | None]:
+    """A department's ``result.json`` (:mod:`evalkit.core.result`), or None and why not."""
+    raw, problem = _read_bytes(path)
+    if problem:
+        return None, problem
+    try:
+        doc = result_document(raw, str(path))
+    except ParamsError:
+        return None, DAMAGED
+    try:
+        return parse_result(doc, str(path)), None
+    except ParamsError:  # valid JSON of another shape
+        return None, "的内容不是本程序写出的格式（缺少得分等内容）。"
+
+
+def _read_bytes(path: Path) -> tuple[bytes, str | None]:
+    try:
+        return path.read_bytes(), None
+    except FileNotFoundError:
+        return b"", "不存在。"
+    except PermissionError:
+        return b"", "无法打开（没有读取权限）。"
+    except OSError:
+        return b"", "无法打开（读取时磁盘出错）。"
+
+
+def _name(folder: Path, result: Result | None, error: dict | None) -> str:
     """The department's name as its files (read already) give it, else the folder's name."""
-    department = (result or {}).get("department")
-    for name in (department.get("name") if isinstance(department, dict) else None, (error or {}).get("name")):
+    for name in (result.name if result else None, (error or {}).get("name")):
         if isinstance(name, str) and name:
             return name
     return folder.name
@@ -148,7 +177,7 @@ def _links(folder: Path, names: set[str] | None = None) -> dict[str, str]:
             if o.filename in names and (folder / o.filename).is_file()}
 
 
-def _projects_of(folder: str, result: dict, path: Path | None = None) -> list[tuple[str, str, str]]:
+def _projects_of(folder: str, result: Result, path: Path | None = None) -> list[tuple[str, str, str]]:
     """The department's project tables as its result lists them: (name, score and grade, link to the
     project's appendix: its HTML page, or its PDF when the run wrote no HTML)."""
     def page(name: str) -> str:
@@ -156,8 +185,8 @@ def _projects_of(folder: str, result: dict, path: Path | None = None) -> list[tu
         pdf = f"项目/{name}/{outputs.APPENDIX_PDF.filename}"
         return pdf if path is not None and not (path / html).is_file() and (path / pdf).is_file() else html
 
-    return [(str(p["name"]), f"{p['score_display']}分，{p['grade']}", f"{folder}/{page(str(p['folder']))}")
-            for p in result.get("projects") or () if isinstance(p, dict) and "folder" in p]
+    return [(str(p.get("name")), f"{p.get('score_display')}分，{p.get('grade')}", f"{folder}/{page(str(p['folder']))}")
+            for p in result.projects if isinstance(p, dict) and "folder" in p]
 
 
 def _project_links(row: dict) -> str:
@@ -250,25 +279,22 @@ tr.stale td {{ background: #eeeeee; color: #666; }}
 """
 
 
-def review_fields(r: dict, counts: dict) -> dict:
+def review_fields(r: Result) -> dict:
     """What a department's ``result.json`` says for triage: reviewed or not (the 复核得分 and grade then
     lead, the computed score beside them), over-budget, scheme, and the points at stake."""
-    review, s = r.get("review") or {}, r["score"]
-    ids = {f.get("id") for f in r["findings"]}
-    reported = r["reported"].get("score")
-    stake = float(s["max"]) - float(s["min"])
-    if isinstance(reported, int | float):
-        stake += max(0.0, float(reported) - float(s["min"]))
-    fields = {"reviewed": bool(review.get("reviewed")), "over_budget": "budget.over_execution" in ids,
-              "scheme_id": str((r.get("scheme") or {}).get("id") or ""), "stake": stake,
-              "application": (r.get("result") or {}).get("application")}
-    if fields["reviewed"]:
-        rs, rg = review["score"], review["grade"]
-        computed = fmt(s["min"]) if s["complete"] else f"{fmt(s['min'])}–{fmt(s['max'])}"
-        fields["score"] = (fmt(rs["min"]) if rs["complete"] else
-                           f"无法核定，可能区间{fmt(rs['min'])}–{fmt(rs['max'])}") + f"（计算得分{computed}）"
-        fields["sort"], fields["sort_max"] = float(rs["min"]), float(rs["max"])
-        fields["grade"] = str(rg["label"] or f"无法核定（可能为{grade_range_text(rg['min_label'], rg['max_label'])}）")
+    s = r.score
+    stake = s.max - s.min
+    if r.reported_score is not None:
+        stake += max(0.0, r.reported_score - s.min)
+    fields = {"reviewed": r.reviewed, "over_budget": "budget.over_execution" in {f["id"] for f in r.findings},
+              "scheme_id": r.scheme_id, "stake": stake, "application": r.application}
+    if r.reviewed:
+        rs = r.review_score
+        computed = fmt(s.min) if s.complete else f"{fmt(s.min)}–{fmt(s.max)}"
+        fields["score"] = (fmt(rs.min) if rs.complete else
+                           f"无法核定，可能区间{fmt(rs.min)}–{fmt(rs.max)}") + f"（计算得分{computed}）"
+        fields["sort"], fields["sort_max"] = rs.min, rs.max
+        fields["grade"] = _grade_text(r.review_grade)
         fields["status"] = "ok"  # a reviewed department's result is settled, errors and all
     return fields
 

@@ -20,14 +20,6 @@ def light_badge(light: str | None) -> str:
     return f"<span style='color:{LIGHT_COLOURS[light]}'>●</span>{LIGHT_WORDS[light]}"
 
 
-def result_light(result: dict) -> str | None:
-    """A department's combined light as ``result.json`` records it (None without monitoring or when the
-    record is not of the shape evalkit writes)."""
-    block = result.get("monitoring") if isinstance(result, dict) else None
-    light = (block.get("department") or {}).get("light") if isinstance(block, dict) else None
-    return light if light in LIGHT_COLOURS else None
-
-
 def index_light(light: str | None) -> str:
     """The index's mention of a department's light (HTML; empty without monitoring)."""
     return f"<br><small>绩效运行监控：{light_badge(light)}</small>" if light else ""

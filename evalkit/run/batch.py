@@ -21,6 +21,7 @@ from .. import outputs
 from ..core.evaluation import evaluate
 from ..core.model import Department
 from ..core.params import duplicate_departments
+from ..core.result import Summary
 from ..iorw import os_error_text, read_regular, write_atomic
 from ..outputs import FORMATS, INVALID_DIR
 from ..paths import department_dir, display_path, params_files
@@ -34,18 +35,22 @@ from .department import (
     run_overview,
 )
 from .engines import Crash, PoolEngine
-from .fingerprint import Stamps, run_score_text
+from .fingerprint import Stamps
 from .lock import output_lock
 from .stale import StaleFolder, mark_stale, produced_by, year_folders
 
 
-def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[list[Path], list[Outcome]]:
+def plan_batch(paths: list[Path], out: Path, *, formats, force: bool,
+               identities: dict[Path, tuple[str | None, int | None]] | None = None) -> tuple[list[Path], list[Outcome]]:
     """Split params files into those to run and those settled now (unchanged, invalid, duplicate).
 
     A file its folder's stamp shows unchanged is settled from the stamp alone
     (:class:`~evalkit.run.fingerprint.Stamps`); every other file is evaluated, which also decides
     "unchanged" for a file merely touched or copied back. ``force`` runs every valid file.
+    ``identities`` receives each file's department id and year as the plan learnt them (a file that
+    cannot be evaluated is read once, leniently: :func:`~.department.peek_identity`).
     """
+    identities = {} if identities is None else identities
     settled: list[Outcome] = []
     stamps = None if force else Stamps(out, tuple(formats))
     known: dict[Path, Outcome] = {}  # unchanged by their stamps
@@ -54,9 +59,8 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[l
         if hit is not None:
             folder, summary = hit
             known[path] = Outcome(params=str(path), status="skipped", department_id=folder.name,
-                                  name=str(summary.get("name")), year=int(folder.parent.name),
-                                  score=summary.get("score"), grade=summary.get("grade"),
-                                  findings=dict(summary.get("findings") or {}), out_dir=str(folder))
+                                  name=summary.name, year=int(folder.parent.name), score=summary.score,
+                                  grade=summary.grade, findings=summary.findings, out_dir=str(folder))
     valid = []
     for path in paths:
         if path in known:
@@ -64,19 +68,20 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[l
         try:
             valid.append((path, evaluate(path)))
         except Exception as exc:  # a broken file must not stop the batch
-            dept_id, year = peek_identity(path)
+            dept_id, year = identities[path] = peek_identity(path)
             settled.append(Outcome(params=str(path), status="failed", department_id=dept_id, year=year,
                                    error=error_text(exc),
                                    error_kind=type(exc).__name__))
-    identities = [(path, ev.department) for path, ev in valid]
-    identities += [(path, Department(o.department_id, o.name, o.year)) for path, o in known.items()]
-    clashes = duplicate_departments(identities)
+    claims = [(path, ev.department) for path, ev in valid]
+    claims += [(path, Department(o.department_id, o.name, o.year)) for path, o in known.items()]
+    clashes = duplicate_departments(claims)
     for path, o in known.items():
         if path in clashes:  # another file now claims its department
             o.status, o.error_kind, o.error = "failed", "DuplicateDepartmentError", clashes[path]
             o.score = o.grade = o.out_dir = None
             o.findings = {}
         settled.append(o)
+    identities.update((path, (ev.department.id, ev.department.year)) for path, ev in valid)
     todo = []
     for path, ev in valid:
         d = ev.params.department
@@ -84,8 +89,9 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool) -> tuple[l
             settled.append(Outcome(params=str(path), status="failed", department_id=d.id, name=d.name, year=d.year,
                                    error_kind="DuplicateDepartmentError", error=clashes[path]))
         elif stamps is not None and stamps.current_in(department_dir(out, d.year, d.id), ev):
+            s = Summary.of(ev)
             settled.append(Outcome(params=str(path), status="skipped", department_id=d.id, name=d.name, year=d.year,
-                                   score=run_score_text(ev), grade=ev.result_grade_text(), findings=ev.severity_counts(),
+                                   score=s.score, grade=s.grade, findings=s.findings,
                                    out_dir=str(department_dir(out, d.year, d.id))))
         else:
             todo.append(path)
@@ -123,9 +129,10 @@ def _run_batch(items, out: Path, *, jobs, force, formats, timeout, progress, on_
 
     report = on_outcome or (lambda outcome: None)
     paths = params_files(items)
-    todo, outcomes = plan_batch(paths, out, formats=formats, force=force)
+    identities: dict[Path, tuple[str | None, int | None]] = {}
+    todo, outcomes = plan_batch(paths, out, formats=formats, force=force, identities=identities)
     for o in outcomes:
-        folder = _failure_folder(o, out, outcomes, todo) if o.failed else None
+        folder = _failure_folder(o, out, outcomes, todo, identities) if o.failed else None
         if folder is not None:
             o.out_dir = str(record_failure(folder, o))
         report(o)
@@ -137,7 +144,8 @@ def _run_batch(items, out: Path, *, jobs, force, formats, timeout, progress, on_
     try:
         with contextlib.closing(engine.run(todo, out, formats=tuple(formats), timeout=timeout)) as results:
             for path, result in results:
-                outcome = _crashed(path, out, result.error, result.kind) if isinstance(result, Crash) else result
+                outcome = (_crashed(path, out, result.error, result.kind, identities[path]) if isinstance(result, Crash)
+                           else result)
                 outcomes.append(outcome)
                 bar.update(1)
                 bar.set_postfix_str(f"{outcome.department_id or path.stem}: {outcome.status}")
@@ -149,7 +157,8 @@ def _run_batch(items, out: Path, *, jobs, force, formats, timeout, progress, on_
     return outcomes
 
 
-def _failure_folder(o: Outcome, out: Path, settled: list[Outcome], todo: list[Path]) -> Path | None:
+def _failure_folder(o: Outcome, out: Path, settled: list[Outcome], todo: list[Path],
+                    identities: dict[Path, tuple[str | None, int | None]]) -> Path | None:
     """Where a params file that failed before running leaves its ``error.json``: its own folder, or,
     for a file that no longer says which department it is, the folder it produced before (unless a
     valid params file of this run produces that folder now), whose identity ``o`` then takes."""
@@ -157,7 +166,7 @@ def _failure_folder(o: Outcome, out: Path, settled: list[Outcome], todo: list[Pa
         return department_dir(out, o.year, o.department_id)
     taken = {department_dir(out, s.year, s.department_id).resolve() for s in settled
              if s.department_id and s.year is not None}
-    taken |= {department_dir(out, y, d).resolve() for d, y in map(peek_identity, todo) if d and y is not None}
+    taken |= {department_dir(out, y, d).resolve() for d, y in map(identities.get, todo) if d and y is not None}
     folder = next((f for f in produced_by(out, Path(o.params).name)
                    if f.resolve() not in taken and _made_from(f, o.params) is not False), None)
     if folder is not None:
@@ -183,9 +192,9 @@ def _made_from(folder: Path, params: str | Path) -> bool | None:
     return None
 
 
-def _crashed(path: Path, out: Path, error: str, kind: str) -> Outcome:
+def _crashed(path: Path, out: Path, error: str, kind: str, identity: tuple[str | None, int | None]) -> Outcome:
     """A department whose worker died under it: the run's failure, so its previous files stay."""
-    dept_id, year = peek_identity(path)
+    dept_id, year = identity
     outcome = Outcome(params=str(path), status="failed", department_id=dept_id, year=year, error=error,
                       error_kind=kind)
     if dept_id and year is not None:

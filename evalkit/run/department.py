@@ -25,6 +25,7 @@ from pathlib import Path
 from .. import outputs
 from ..core.evaluation import evaluate
 from ..core.params import DEPARTMENT_ID, YEARS
+from ..core.result import Summary, result_bytes
 from ..exceptions import (
     CellExecutionError,
     EvalkitError,
@@ -37,7 +38,7 @@ from ..outputs import APPENDIX_FORMATS, DOCUMENT_FORMATS, FORMATS
 from ..paths import department_dir, notebook_path
 from . import kernels
 from . import staging as stage
-from .fingerprint import run_score_text, stamp
+from .fingerprint import stamp
 from .projects import ProjectNotebooks, leave_projects, swap_in_projects, write_project_outputs
 
 log = logging.getLogger(__name__)
@@ -175,8 +176,7 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
             documents.join()  # before anything else touches the staging folder or the evaluation
         write_project_outputs(ev, staging, formats)
         projects.publish(formats, _publish)
-        write_atomic(staging / outputs.RESULT.filename,
-                     json.dumps(ev.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
+        write_atomic(staging / outputs.RESULT.filename, result_bytes(ev))
         write_atomic(staging / outputs.STAMP.filename,
                      json.dumps(stamp(ev, notebook, tuple(formats), staging), ensure_ascii=False, indent=2).encode("utf-8"))
         swap_in_projects(staging, target)
@@ -192,8 +192,8 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
     outcome.status = "ok"
-    outcome.score, outcome.grade = run_score_text(ev), ev.result_grade_text()
-    outcome.findings = ev.severity_counts()
+    summary = Summary.of(ev)
+    outcome.score, outcome.grade, outcome.findings = summary.score, summary.grade, summary.findings
     outcome.seconds = time.monotonic() - started
     return outcome
 
@@ -332,7 +332,8 @@ def run_overview(folder: str | Path, out: str | Path, year: int, *, formats=APPE
     try:
         staging = stage.open_staging(target)
         nb = _execute(notebook_path("overview"), staging / stage.OVERVIEW.partial,
-                      {"params_dir": os.path.relpath(Path(folder).resolve()), "year": year},
+                      {"params_dir": os.path.relpath(Path(folder).resolve()), "year": year,
+                       "results_dir": os.path.relpath(Path(out).resolve())},
                       timeout=timeout, label="overview", start_retries=1)
         _publish(nb, staging, outputs.OVERVIEW_NOTEBOOK, (outputs.OVERVIEW_HTML, outputs.OVERVIEW_PDF),
                  formats=formats, metadata={"year": year})

@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from concurrent.futures import as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..exceptions import EngineError
 from ..paths import notebook_path
+from ..pool import Crash as PoolCrash
 from .department import error_text, peek_identity, run_department
-from .workers import spawning, start_pool, stop_pool
+from .workers import worker_pool
 
 #: Seconds to wait for a scheduler (connection and TLS handshake) before giving up.
 CONNECT_TIMEOUT = 20
@@ -57,31 +56,29 @@ class PoolEngine:
         return None
 
     def run(self, paths: list[Path], out: Path, *, formats, timeout: float, task=run_department) -> Iterator:
-        """Yield ``(path, Outcome | Crash)`` per department; a crashed worker's departments run once more."""
+        """Yield ``(path, Outcome | Crash)`` per department; a department whose worker died runs once more.
+        Leaving (the end, Ctrl-C, SIGTERM, the caller stopping) stops every worker and its kernels."""
         pending, retried = list(paths), set()
-        while pending:
-            batch, pending = pending, []
-            pool = start_pool(self.jobs)
-            try:
-                with spawning():
-                    futures = {pool.submit(task, path, out, formats=tuple(formats), timeout=timeout): path
-                               for path in batch}
-                for future in as_completed(futures):
-                    path = futures[future]
-                    try:
-                        yield path, future.result()
-                    except BrokenProcessPool:
-                        if path not in retried:
-                            retried.add(path)
-                            pending.append(path)
-                            continue
-                        yield path, Crash("worker process crashed twice", "BrokenProcessPool")
-                    except Exception as exc:  # e.g. a result that cannot cross the process boundary
-                        yield path, Crash(error_text(exc), type(exc).__name__)
-            except BaseException:  # Ctrl-C, SIGTERM, or the caller stopping: no worker or kernel outlives the run
-                stop_pool(pool)
-                raise
-            pool.shutdown()
+        with worker_pool(self.jobs) as pool:
+            while pending:
+                batch, pending = pending, []
+                for i, result in pool.imap(_run_one, [(task, path, out, tuple(formats), timeout) for path in batch]):
+                    path = batch[i]
+                    if isinstance(result, PoolCrash) and path not in retried:
+                        retried.add(path)
+                        pending.append(path)
+                    elif isinstance(result, PoolCrash):
+                        yield path, Crash(f"worker process crashed twice ({result.error})", "BrokenProcessPool")
+                    else:
+                        yield path, result
+
+
+def _run_one(task, path: Path, out: Path, formats: tuple, timeout: float):
+    """``task`` for one department, in a worker; an exception it raises is that department's crash."""
+    try:
+        return task(path, out, formats=formats, timeout=timeout)
+    except Exception as exc:
+        return Crash(error_text(exc), type(exc).__name__)
 
 
 def check_cluster_address(address: str, *, allow_insecure: bool = False) -> str:

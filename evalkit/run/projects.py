@@ -14,7 +14,6 @@ older run lingers; a failed run leaves a failed project's partial notebook (:fun
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from .. import outputs
 from ..core.evaluation import Evaluation, project_folder_name
+from ..core.result import result_bytes
 from ..exceptions import CellExecutionError, RunError
 from ..iorw import write_atomic
 from ..paths import display_path, notebook_path
@@ -61,8 +61,7 @@ def write_project_outputs(ev: Evaluation, staging: Path, formats) -> list[Path]:
             write_atomic(folder / f"{TABLE}.docx", pages.table_docx(project))
         if "pdf" in formats:
             write_atomic(folder / f"{TABLE}.pdf", pages.table_pdf(project))
-        write_atomic(folder / "result.json",
-                     json.dumps(project.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
+        write_atomic(folder / outputs.RESULT.filename, result_bytes(project))
         folders.append(folder)
     return folders
 

@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import outputs
-from ..core.params import YEARS
 from ..iorw import os_error_text, read_regular, write_atomic
-from ..paths import department_dirs
+from ..stamps.fingerprint import department_folders, year_folders  # noqa: F401  (year_folders: for batch)
 
 
 @dataclass(frozen=True)
@@ -36,19 +35,6 @@ class StaleFolder:
     folder: Path
     reason: str  # absent | reassigned | unknown
     params: str | None  # the params file that last produced it, if the folder says
-
-
-def year_folders(out: Path) -> list[Path]:
-    """``out/<year>/`` for every year folder in the output tree, in order."""
-    if not Path(out).is_dir():
-        return []
-    return sorted(p for p in Path(out).iterdir()
-                  if p.is_dir() and p.name.isdigit() and YEARS[0] <= int(p.name) <= YEARS[1])
-
-
-def department_folders(out: Path) -> list[Path]:
-    """Every ``out/<year>/<department-id>/`` (hidden folders such as a staging folder are not)."""
-    return [p for year in year_folders(out) for p in department_dirs(year)]
 
 
 def producer(folder: Path) -> str | None:

@@ -12,9 +12,9 @@ import pytest
 from conftest import PARAMS, WORKED, run_cli
 
 import evalkit
+from evalkit.core.result import parse_result
 from evalkit.publish import appendix, overview
 from evalkit.publish.index import collect, render
-from evalkit.publish.lights import result_light
 
 DEMO = ("demo-culture-tourism-bureau", "demo-civil-affairs-bureau", "demo-agriculture-bureau", "demo-audit-bureau")
 
@@ -78,7 +78,9 @@ def test_the_index_shows_each_departments_light(tmp_path, district):
     page = text(render(collect(tmp_path, 2023), year=2023))
     assert re.search(r"示例区民政局 .*?绩效运行监控： ● 红灯", page)
     assert re.search(r"示例区审计局 .*?绩效运行监控： ● 绿灯", page)
-    assert result_light({"monitoring": {"department": {"light": "purple"}}}) is None
+    doc = district.department(DEMO[0]).to_dict()
+    doc["monitoring"] = {"department": {"light": "purple"}}
+    assert parse_result(doc, "result.json").light is None
 
 
 @pytest.mark.slow

@@ -534,5 +534,5 @@ def test_portfolio_notebooks_are_clean_sources(name):
     assert len(parameters) == 1
     names = set(re.findall(r"^(\w+) = ", parameters[0].source, re.MULTILINE))
     expected = {"params_dir", "year", "region"} | (
-        {"department", "other", "severity", "finding_type"} if name == "explore" else set())
+        {"department", "other", "severity", "finding_type"} if name == "explore" else {"results_dir"})
     assert names == expected

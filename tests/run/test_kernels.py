@@ -126,18 +126,14 @@ def spare_pid() -> int:
     return pid_of(kernels._spare)
 
 
-@pytest.mark.parametrize("how", ["stopped", "shut down"])
-def test_a_worker_that_ends_takes_its_spare_kernel_with_it(how):
-    pool = workers.start_pool(1)
+def test_a_worker_that_ends_takes_its_spare_kernel_with_it():
+    pool = workers.worker_pool(1)
     try:
-        pid = pool.submit(spare_pid).result(timeout=120)
+        pid = dict(pool.imap(spare_pid, [()]))[0]
         assert alive(pid)
     finally:
-        if how == "stopped":
-            workers.stop_pool(pool)  # SIGTERM, as a run that is interrupted does
-        else:
-            pool.shutdown()
-    assert wait_until(lambda: not alive(pid), 10), f"spare kernel {pid} outlived its worker ({how})"
+        pool.stop()  # SIGTERM, as the end of a run or a run that is interrupted does
+    assert wait_until(lambda: not alive(pid), 10), f"spare kernel {pid} outlived its worker"
 
 
 # --- kernels forked from the worker's fork server ------------------------------------------------
@@ -222,12 +218,9 @@ def test_a_killed_worker_takes_its_fork_server_and_kernels_with_it():
     import os
     import signal
 
-    pool = workers.start_pool(1)
-    try:
-        worker = pool.submit(os.getpid).result(timeout=60)
-        pid = pool.submit(spare_pid).result(timeout=120)
+    with workers.worker_pool(1) as pool:
+        worker = dict(pool.imap(os.getpid, [()]))[0]
+        pid = dict(pool.imap(spare_pid, [()]))[0]
         assert alive(pid)
         os.kill(worker, signal.SIGKILL)
         assert wait_until(lambda: not alive(pid), 10), "a kernel outlived its killed worker"
-    finally:
-        workers.stop_pool(pool)
