@@ -5,7 +5,8 @@
 - :class:`DaskEngine`: one Dask task per department, on a ``LocalCluster`` started here (loopback
   only) or on an existing cluster (``tls://`` by default; plain ``tcp://`` only when asked for
   explicitly, since anyone who can reach a plain scheduler can run code on it). Workers write into
-  the output folder themselves, so it must be shared by every worker machine.
+  the output folder themselves, so it must be shared by every worker machine. Each worker forks
+  its kernels and starts the next one ahead as a pool worker does (:mod:`.dask_workers`).
 
 An engine is a context manager: entering it starts or connects (and, for Dask, checks that every
 worker runs the same evalkit and notebook, before anything is written); :meth:`Engine.run` yields
@@ -244,6 +245,14 @@ class DaskEngine:
         if not any("kernel" in (w.get("resources") or {}) for w in workers.values()):
             raise EngineError("no Dask worker offers the 'kernel' resource; start workers with "
                               "--resources kernel=1 (one notebook kernel at a time each)")
+        self._set_up_workers()
+
+    def _set_up_workers(self) -> None:
+        """Kernels forked on every worker, as in the pool (:mod:`.dask_workers`; workers that join
+        later get it from the scheduler), and the heavy libraries imported meanwhile."""
+        from .dask_workers import KernelPlugin
+
+        self.client.register_plugin(KernelPlugin())
         self.client.run(warm_up)
 
     def run(self, paths: list[Path], out: Path, *, formats, timeout: float, task=run_department) -> Iterator:
