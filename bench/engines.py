@@ -7,8 +7,10 @@ tables, projects and last year's results) with ``--formats html`` into fresh fol
 number of workers the pool and Dask run one after the other, in turn first, for ``--rounds``
 rounds; the median of each is shown. Both walls include starting the workers (the pool's spawned
 processes, Dask's cluster, its check of the workers and their set-up); Dask's start is also shown
-on its own. The load average is printed at the start and the end: on a shared machine, only
-ratios measured in the same run mean anything.
+on its own. CPU seconds (this process, the Dask scheduler in it, and every worker, fork server and
+kernel, counted as each ends) are shown beside the walls: on a busy machine they vary far less. The
+load average is printed at the start and the end: on a shared machine, only ratios measured in
+the same run mean anything.
 
     .venv/bin/python bench/engines.py [-n 8] [--workers 1 2 4] [--rounds 1] [--formats html]
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -37,19 +40,27 @@ def shipped_departments(n: int) -> list[Path]:
     return found[:n]
 
 
-def run_pool(paths: list[Path], out: Path, jobs: int, formats: tuple) -> float:
+def cpu_seconds() -> float:
+    """Processor time of this process and of its children that have ended (workers, their fork
+    servers and kernels: each waits for its own), user and system."""
+    return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
+
+
+def run_pool(paths: list[Path], out: Path, jobs: int, formats: tuple) -> tuple[float, float, float]:
+    """The pool's wall time, its start (none on its own: its workers start as it runs) and CPU time."""
     from evalkit.run.batch import run_batch
 
-    started = time.perf_counter()
+    cpu, started = cpu_seconds(), time.perf_counter()
     outcomes = run_batch(paths, out, jobs=jobs, formats=formats, force=True, progress=False)
     wall = time.perf_counter() - started
     _check(outcomes, "pool")
-    return wall
+    return wall, 0.0, cpu_seconds() - cpu
 
 
-def run_dask(paths: list[Path], out: Path, jobs: int, formats: tuple) -> tuple[float, float]:
-    """Dask's wall time, from creating the engine to the last department, and how much of it
-    starting the cluster took (``run_batch`` enters the engine itself)."""
+def run_dask(paths: list[Path], out: Path, jobs: int, formats: tuple) -> tuple[float, float, float]:
+    """Dask's wall time, from creating the engine to its cluster closed, how much of it starting
+    the cluster took (``run_batch`` enters the engine itself), and CPU time."""
     from evalkit.run.batch import run_batch
     from evalkit.run.engines import DaskEngine
 
@@ -61,12 +72,12 @@ def run_dask(paths: list[Path], out: Path, jobs: int, formats: tuple) -> tuple[f
             self.ready = time.perf_counter()
             return entered
 
-    started = time.perf_counter()
+    cpu, started = cpu_seconds(), time.perf_counter()
     engine = Timed(jobs)
     outcomes = run_batch(paths, out, formats=formats, force=True, progress=False, engine=engine)
     wall = time.perf_counter() - started
     _check(outcomes, "Dask")
-    return wall, engine.ready - started
+    return wall, engine.ready - started, cpu_seconds() - cpu
 
 
 def _check(outcomes, engine: str) -> None:
@@ -94,30 +105,25 @@ def main() -> int:
         print(f"{args.n} shipped departments (--formats {','.join(formats)}), {os.cpu_count()} cores, "
               f"load {_load()} at the start", flush=True)
         for jobs in args.workers:
-            pool_walls, dask_walls, starts = [], [], []
+            runs = {"pool": [], "dask": []}
             for i in range(args.rounds):
-                order = ("pool", "dask") if i % 2 == 0 else ("dask", "pool")
-                for engine in order:
+                for engine in (("pool", "dask") if i % 2 == 0 else ("dask", "pool")):
                     out = work / f"{engine}-{jobs}-{i}"
-                    if engine == "pool":
-                        pool_walls.append(run_pool(paths, out, jobs, formats))
-                    else:
-                        wall, start = run_dask(paths, out, jobs, formats)
-                        dask_walls.append(wall)
-                        starts.append(start)
+                    runs[engine].append((run_pool if engine == "pool" else run_dask)(paths, out, jobs, formats))
                     shutil.rmtree(out, ignore_errors=True)
-                print(f"  {jobs} worker(s), round {i + 1}: pool {pool_walls[-1]:.1f} s, Dask {dask_walls[-1]:.1f} s "
-                      f"(of which {starts[-1]:.1f} s starting the cluster), load {_load()}", flush=True)
-            rows.append((jobs, statistics.median(pool_walls), statistics.median(dask_walls),
-                         statistics.median(starts)))
-        print(f"\n{'workers':>7}{'pool (s)':>10}{'Dask (s)':>10}{'Dask start':>12}{'Dask ÷ pool':>13}"
-              f"{'pool speed-up':>15}{'Dask speed-up':>15}")
-        base_pool, base_dask = rows[0][1], rows[0][2]
-        for jobs, pool, dask, start in rows:
-            print(f"{jobs:7d}{pool:10.1f}{dask:10.1f}{start:12.1f}{dask / pool:13.2f}"
+                (pool, _, pool_cpu), (dask, start, dask_cpu) = runs["pool"][-1], runs["dask"][-1]
+                print(f"  {jobs} worker(s), round {i + 1}: pool {pool:.1f} s ({pool_cpu:.1f} s CPU), Dask {dask:.1f} s "
+                      f"({dask_cpu:.1f} s CPU; {start:.1f} s starting the cluster), load {_load()}", flush=True)
+            rows.append((jobs, *(statistics.median(x) for x in zip(*runs["pool"])),
+                         *(statistics.median(x) for x in zip(*runs["dask"]))))
+        print(f"\n{'workers':>7}{'pool (s)':>10}{'Dask (s)':>10}{'Dask ÷ pool':>13}{'Dask start':>12}"
+              f"{'CPU pool':>10}{'CPU Dask':>10}{'pool speed-up':>15}{'Dask speed-up':>15}")
+        base_pool, base_dask = rows[0][1], rows[0][4]
+        for jobs, pool, _, pool_cpu, dask, start, dask_cpu in rows:
+            print(f"{jobs:7d}{pool:10.1f}{dask:10.1f}{dask / pool:13.2f}{start:12.1f}{pool_cpu:10.1f}{dask_cpu:10.1f}"
                   f"{base_pool / pool:14.2f}×{base_dask / dask:14.2f}×")
-        print(f"\nSpeed-up against {rows[0][0]} worker(s) of the same engine; Dask's wall includes its start. "
-              f"Load {_load()} at the end.")
+        print(f"\nWall and CPU seconds for all {args.n} departments, start-up included (Dask's cluster start is also "
+              f"shown alone); speed-up against {rows[0][0]} worker(s) of the same engine. Load {_load()} at the end.")
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
