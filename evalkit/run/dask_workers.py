@@ -12,7 +12,10 @@ worker its ``setup`` runs in the worker's event-loop thread:
 - it has every kernel forked from then on; a worker that runs tasks in one thread (a
   ``LocalCluster`` of evalkit's, ``dask worker --nthreads 1``) also keeps a spare kernel, the first
   one started at once in the task thread, so the first department does not wait for it. A worker
-  of several threads keeps none: a kernel's manager belongs to the thread that started it.
+  of several threads keeps none: a kernel's manager belongs to the thread that started it;
+- before either, the task thread imports the heavy libraries (nbconvert, papermill, the
+  exporters), as a pool worker does before its first department, while the server imports its
+  own; the client does not wait for that, its tasks do.
 
 Its ``teardown`` (the worker closing) kills every kernel, the spare's files with it, and stops the
 server. A worker killed outright takes the server with it, and the server its kernels.
@@ -26,6 +29,7 @@ import logging
 from distributed import WorkerPlugin
 
 from . import forkserver, kernels
+from .engines import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,9 @@ class KernelPlugin(WorkerPlugin):
     idempotent = True  # registered again by a second run on the same cluster: nothing to do
 
     def setup(self, worker) -> None:
+        # in the thread every task of a single-threaded worker runs in, before its first task, while
+        # the fork server imports in a process of its own
+        worker.executor.submit(warm_up)
         if not forkserver.enabled():
             return
         try:
@@ -46,7 +53,7 @@ class KernelPlugin(WorkerPlugin):
             return
         if worker.state.nthreads == 1:
             kernels.keep_spare()
-            worker.executor.submit(kernels.start_spare)  # in the thread every task of this worker runs in
+            worker.executor.submit(kernels.start_spare)
         else:
             kernels.fork_kernels()
 

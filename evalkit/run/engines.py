@@ -254,12 +254,11 @@ class DaskEngine:
         self._set_up_workers()
 
     def _set_up_workers(self) -> None:
-        """Kernels forked on every worker, as in the pool (:mod:`.dask_workers`; workers that join
-        later get it from the scheduler), and the heavy libraries imported meanwhile."""
+        """Kernels forked on every worker and the heavy libraries imported before its first task, as
+        in the pool (:mod:`.dask_workers`; workers that join later get it from the scheduler)."""
         from .dask_workers import KernelPlugin
 
         self.client.register_plugin(KernelPlugin())
-        self.client.run(warm_up)
 
     def run(self, paths: list[Path], out: Path, *, formats, timeout: float, task=run_department) -> Iterator:
         """Yield ``(path, Outcome | Crash)`` per department; a worker lost under a department makes it
