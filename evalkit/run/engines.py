@@ -33,12 +33,16 @@ from .workers import spawning, start_pool, stop_pool
 CONNECT_TIMEOUT = 20
 #: Names of the engines ``evalkit run --engine`` offers.
 ENGINES = ("pool", "dask")
-#: Dask settings of the ``LocalCluster`` evalkit starts: nobody watches its dashboard, so no
-#: profiler sampling every worker thread every 10 ms, and its event-loop, memory and system checks
-#: every second or two instead of 50 and 10 times a second in each of its processes (an idle
-#: cluster of 4 workers then costs about a fifth of the processor time it would).
-QUIET = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
-         "distributed.worker.memory.monitor-interval": "1s", "distributed.admin.system-monitor.interval": "2s"}
+#: Dask settings of the ``LocalCluster`` evalkit starts, so that its workers cost what the pool's do.
+#: Nobody watches its dashboard: no profiler sampling every worker thread every 10 ms, and its
+#: event-loop, memory and system checks every second or two instead of 50 and 10 times a second in
+#: each of its processes (an idle cluster of 4 workers then costs a fifth of the processor time it
+#: would). And glibc's own malloc trimming, as in the pool: Dask's 64 KiB ``MALLOC_TRIM_THRESHOLD_``
+#: made each department cost about 5% more processor time (its thread limits stay).
+LOCAL_SETTINGS = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
+                  "distributed.worker.memory.monitor-interval": "1s", "distributed.admin.system-monitor.interval": "2s",
+                  "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1,
+                                                          "OPENBLAS_NUM_THREADS": 1}}
 
 
 
@@ -216,7 +220,7 @@ class DaskEngine:
         from distributed import Client, LocalCluster
 
         if self.cluster is None:
-            with dask.config.set({"distributed.scheduler.allowed-failures": self.allowed_failures, **QUIET}):
+            with dask.config.set({"distributed.scheduler.allowed-failures": self.allowed_failures, **LOCAL_SETTINGS}):
                 self._cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
                                              host="127.0.0.1", dashboard_address=":0", resources={"kernel": 1})
             self.client = Client(self._cluster, timeout=self.connect_timeout)
