@@ -107,8 +107,9 @@ def test_dask_workers_fork_kernels_keep_a_spare_and_leave_nothing_running(depart
     servers = {w["server"]: w["worker"] for w in workers}
     assert len(workers) == 2 and None not in servers and None not in {w["spare"] for w in workers}
     assert started_by == servers  # each worker started its own
-    # no profiler, few checks, glibc's malloc trimming: the settings reached the workers
-    assert list(settings.values()) == [(engines.LOCAL_SETTINGS, None)] * 2
+    # no profiler, few checks, and the malloc trimming of this process (Dask's nannies put theirs into
+    # the environment of the process that starts them, for good: an earlier cluster may have set it here)
+    assert list(settings.values()) == [(engines.LOCAL_SETTINGS, os.environ.get("MALLOC_TRIM_THRESHOLD_"))] * 2
     ran = {int(mark.name): int(mark.read_text()) for mark in marks.iterdir()}
     assert len(ran) == 3  # a kernel of its own each, every one forked from its worker's fork server
     assert set(ran.values()) <= set(servers)
