@@ -29,7 +29,7 @@ import logging
 from distributed import WorkerPlugin
 
 from . import forkserver, kernels
-from .engines import warm_up
+from .workers import _warm_up as warm_up
 
 log = logging.getLogger(__name__)
 

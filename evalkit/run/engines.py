@@ -113,13 +113,6 @@ def check_cluster_address(address: str, *, allow_insecure: bool = False) -> str:
     raise EngineError(f"cluster address {address!r}: expected tls://HOST:PORT (or tcp://HOST:PORT with --allow-insecure)")
 
 
-def warm_up() -> None:
-    """Import the heavy libraries once per Dask worker, as the process pool's workers do."""
-    from .workers import _warm_up
-
-    _warm_up()
-
-
 def worker_identity(notebook: str) -> dict:
     """What must be the same on every worker and the client: evalkit's version and code, the notebook."""
     from ..core.provenance import version_of
