@@ -1,7 +1,7 @@
 """Running departments: one department through papermill on an IPC kernel and its exports
 (``department``), its new files replacing the previous run's all at once (``staging``), batches of
 them in long-lived worker processes with the index and the overview (``batch``), worker processes
-that never outlive the run (``workers``) or on Dask (``engines``), the kernels departments run on
+that never outlive the run (``workers``) or on Dask (``engines``, ``dask_workers``), the kernels departments run on
 (``kernels``: one fresh kernel each, started ahead and forked from a server that has imported what
 a notebook needs, ``forkserver``; ``kernel`` makes each die with its starter), one run at a time
 per output folder (``lock``), the folders no params file produces any more (``stale``), and the

@@ -5,7 +5,8 @@
 - :class:`DaskEngine`: one Dask task per department, on a ``LocalCluster`` started here (loopback
   only) or on an existing cluster (``tls://`` by default; plain ``tcp://`` only when asked for
   explicitly, since anyone who can reach a plain scheduler can run code on it). Workers write into
-  the output folder themselves, so it must be shared by every worker machine.
+  the output folder themselves, so it must be shared by every worker machine. Each worker forks
+  its kernels and starts the next one ahead as a pool worker does (:mod:`.dask_workers`).
 
 An engine is a context manager: entering it starts or connects (and, for Dask, checks that every
 worker runs the same evalkit and notebook, before anything is written); :meth:`Engine.run` yields
@@ -31,6 +32,16 @@ from .workers import worker_pool
 CONNECT_TIMEOUT = 20
 #: Names of the engines ``evalkit run --engine`` offers.
 ENGINES = ("pool", "dask")
+#: Dask settings of the ``LocalCluster`` evalkit starts, so that its workers cost what the pool's do.
+#: Nobody watches its dashboard: no profiler sampling every worker thread every 10 ms, and its
+#: event-loop, memory and system checks every second or two instead of 50 and 10 times a second in
+#: each of its processes (an idle cluster of 4 workers then costs a fifth of the processor time it
+#: would). And glibc's own malloc trimming, as in the pool: Dask's 64 KiB ``MALLOC_TRIM_THRESHOLD_``
+#: made each department cost about 5% more processor time (its thread limits stay).
+LOCAL_SETTINGS = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
+                  "distributed.worker.memory.monitor-interval": "1s", "distributed.admin.system-monitor.interval": "2s",
+                  "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1,
+                                                          "OPENBLAS_NUM_THREADS": 1}}
 
 
 
@@ -97,13 +108,6 @@ def check_cluster_address(address: str, *, allow_insecure: bool = False) -> str:
                           "its workers; use tls:// with --tls-ca-file/--tls-cert/--tls-key, or pass --allow-insecure "
                           "to accept the risk")
     raise EngineError(f"cluster address {address!r}: expected tls://HOST:PORT (or tcp://HOST:PORT with --allow-insecure)")
-
-
-def warm_up() -> None:
-    """Import the heavy libraries once per Dask worker, as the process pool's workers do."""
-    from .workers import _warm_up
-
-    _warm_up()
 
 
 def worker_identity(notebook: str) -> dict:
@@ -206,7 +210,7 @@ class DaskEngine:
         from distributed import Client, LocalCluster
 
         if self.cluster is None:
-            with dask.config.set({"distributed.scheduler.allowed-failures": self.allowed_failures}):
+            with dask.config.set({"distributed.scheduler.allowed-failures": self.allowed_failures, **LOCAL_SETTINGS}):
                 self._cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
                                              host="127.0.0.1", dashboard_address=":0", resources={"kernel": 1})
             self.client = Client(self._cluster, timeout=self.connect_timeout)
@@ -241,7 +245,14 @@ class DaskEngine:
         if not any("kernel" in (w.get("resources") or {}) for w in workers.values()):
             raise EngineError("no Dask worker offers the 'kernel' resource; start workers with "
                               "--resources kernel=1 (one notebook kernel at a time each)")
-        self.client.run(warm_up)
+        self._set_up_workers()
+
+    def _set_up_workers(self) -> None:
+        """Kernels forked on every worker and the heavy libraries imported before its first task, as
+        in the pool (:mod:`.dask_workers`; workers that join later get it from the scheduler)."""
+        from .dask_workers import KernelPlugin
+
+        self.client.register_plugin(KernelPlugin())
 
     def run(self, paths: list[Path], out: Path, *, formats, timeout: float, task=run_department) -> Iterator:
         """Yield ``(path, Outcome | Crash)`` per department; a worker lost under a department makes it

@@ -132,20 +132,30 @@ def _become_kernel(request: dict) -> None:
 class ForkServer:
     """The server of this process, started on first use (:func:`server`)."""
 
-    def __init__(self):
+    def __init__(self, *, wait: bool = True):
         env = {**os.environ, **SERVER_ENV, "EVALKIT_FORKSERVER_PARENT": str(os.getpid())}
         self.process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, env=env)
         self.lock = threading.Lock()
+        self.ready = False
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Until the server has imported everything (at most :data:`START_TIMEOUT` seconds from now)."""
+        if self.ready:
+            return
         ready, _, _ = select.select([self.process.stdout], [], [], START_TIMEOUT)
         if not ready or json.loads(self.process.stdout.readline() or b"{}").get("ready") is not True:
             self.close()
             raise RuntimeError(f"the kernel fork server did not start within {START_TIMEOUT:g} s")
+        self.ready = True
 
     def fork(self, argv: list[str], env: dict[str, str], cwd: str | None) -> int:
         """A new kernel (its pid), running ``ipykernel argv``."""
         request = {"argv": argv, "env": env, "cwd": cwd, "server": self.process.pid}
         with self.lock:
+            self.wait_ready()
             self.process.stdin.write(json.dumps(request).encode() + b"\n")
             self.process.stdin.flush()
             answer = self.process.stdout.readline()
@@ -183,6 +193,19 @@ def server() -> ForkServer:
         if _server is None:
             _server = ForkServer()
         return _server
+
+
+def start_server() -> None:
+    """Start this process's fork server now, if it has none alive, without waiting for its imports
+    (the first kernel waits for them): a Dask worker does this from its event-loop thread, which
+    lives as long as the worker, so the server does too (it dies with the thread that started it)."""
+    global _server
+    with _server_lock:
+        if _server is not None and not _server.alive:
+            _server.close()
+            _server = None
+        if _server is None:
+            _server = ForkServer(wait=False)
 
 
 def stop_server() -> None:

@@ -10,9 +10,12 @@ run: it has nothing left to save.
 department's notebook has run, :func:`start_spare` starts the next kernel, which starts up and
 imports while the department is exported, and the next department's :func:`take_kernel` gets it
 ready. A spare has run no department's code, goes to exactly one department and is killed after
-it like any other kernel; one that died while waiting is thrown away and replaced. Dask workers do
-not keep one: a task runs in a thread of the worker that may end (and :mod:`.kernel` kernels die
-with the thread that started them), and the scheduler does not know of a kernel held between tasks.
+it like any other kernel; one that died while waiting is thrown away and replaced. Such a worker
+forks its kernels from a server (:mod:`.forkserver`). A Dask worker does the same once evalkit's
+worker plugin is set up on it (:mod:`.dask_workers`): a forked kernel is the server's child, not
+the task thread's, and the server is started from the worker's event-loop thread, which lives as
+long as the worker. A Dask worker running tasks in several threads forks its kernels but keeps no
+spare (:func:`fork_kernels`): a kernel's manager is tied to the thread that started it.
 
 Every kernel this process is running, spare included, is registered, so :func:`kill_kernels` can
 stop them all when the process is told to stop.
@@ -41,6 +44,8 @@ PRELOAD = "import evalkit.publish.appendix, evalkit.publish.charts, matplotlib.p
 _KERNELS: set = set()
 #: Whether this process keeps a spare kernel (:func:`keep_spare`), and the spare it keeps.
 _keeping = False
+#: Whether this process forks its kernels without keeping a spare (:func:`fork_kernels`).
+_forking = False
 _spare: Kernel | None = None
 
 
@@ -66,7 +71,7 @@ def start_kernel() -> Kernel:
                           kernel_spec_manager=this_python_kernels())
     from . import forkserver
 
-    if _keeping and forkserver.enabled():  # a pool worker: forked from its server (:mod:`.forkserver`)
+    if (_keeping or _forking) and forkserver.enabled():  # a worker: forked from its server (:mod:`.forkserver`)
         km.kernel_id = str(uuid.uuid4())
         km.provisioner = forkserver.provisioner_class()(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
     _KERNELS.add(km)
@@ -128,6 +133,25 @@ def keep_spare() -> None:
     _keeping = True
     util.Finalize(None, drop_spare, exitpriority=10)
     util.Finalize(None, stop_server, exitpriority=9)
+
+
+def fork_kernels() -> None:
+    """From now on this process forks its kernels from its fork server without keeping a spare (a
+    Dask worker of several threads: see the module docstring)."""
+    global _forking
+    _forking = True
+
+
+def stop_keeping() -> None:
+    """Undo :func:`keep_spare` and :func:`fork_kernels`: kill every kernel this process runs, the
+    spare with its files, and stop the fork server (what a Dask worker does when it closes)."""
+    global _keeping, _forking
+    from .forkserver import stop_server
+
+    _keeping = _forking = False
+    kill_kernels()
+    drop_spare()
+    stop_server()
 
 
 def start_spare() -> None:

@@ -88,6 +88,18 @@ def test_a_failing_department_fails_alike_on_both_engines(tmp_path):
     assert records["dask"] == records["pool"] == (records["pool"][0], records["pool"][1], "CellExecutionError")
 
 
+#: A notebook cell killing the Dask worker that runs it: the kernel's parent, or the parent of the
+#: fork server the kernel was forked from.
+KILL_WORKER = """import os, signal
+if 'doomed' in params_file:
+    worker = os.getppid()
+    with open(f'/proc/{worker}/cmdline', 'rb') as cmdline:
+        if b'evalkit.run.forkserver' in cmdline.read():
+            with open(f'/proc/{worker}/stat') as stat:
+                worker = int(stat.read().rsplit(')', 1)[1].split()[1])
+    os.kill(worker, signal.SIGKILL)"""
+
+
 class KillingEngine(engines.DaskEngine):
     """A Dask engine whose notebook kills its worker process for the params file named ``doomed``."""
 
@@ -103,9 +115,7 @@ def test_a_killed_worker_fails_its_department_and_the_batch_goes_on(params, tmp_
     doomed.write_text(WORKED.read_text(encoding="utf-8").replace("id: dangzheng-office", "id: doomed", 1),
                       encoding="utf-8")
     engine = KillingEngine(2)
-    engine.notebook = notebook_with(
-        tmp_path, "import os, signal\nif 'doomed' in params_file:\n    os.kill(os.getppid(), signal.SIGKILL)",
-        "killer.ipynb")
+    engine.notebook = notebook_with(tmp_path, KILL_WORKER, "killer.ipynb")
     out = tmp_path / "reports"
     outcomes = batch.run_batch([params], out, formats=("html",), timeout=120, progress=False, engine=engine)
     by_id = {o.department_id: o for o in outcomes}
@@ -176,3 +186,16 @@ def test_an_existing_cluster_runs_departments_and_needs_the_kernel_resource(tmp_
                           "--formats", "html", "--no-progress")
     assert code == 0, capsys.readouterr().err
     assert (out / "2023" / "dangzheng-office" / "appendix.html").is_file()
+
+
+def test_tls_to_a_real_plain_tcp_scheduler_names_the_mistake(params, tmp_path, capsys, certificate):
+    from distributed import LocalCluster
+
+    out = tmp_path / "reports"
+    with LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=":0") as plain:
+        address = plain.scheduler_address.replace("tcp://", "tls://", 1)
+        code, _ = run_cli("run", params, "--out", out, "--cluster", address, "--no-progress", *certificate)
+    err = capsys.readouterr().err
+    assert code == 1 and f"cannot reach the Dask scheduler at {address}" in err
+    assert "did not answer in TLS: it is not a tls:// Dask scheduler" in err and "Traceback" not in err
+    assert not out.exists()
