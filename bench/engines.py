@@ -114,8 +114,8 @@ def main() -> int:
                 (pool, _, pool_cpu), (dask, start, dask_cpu) = runs["pool"][-1], runs["dask"][-1]
                 print(f"  {jobs} worker(s), round {i + 1}: pool {pool:.1f} s ({pool_cpu:.1f} s CPU), Dask {dask:.1f} s "
                       f"({dask_cpu:.1f} s CPU; {start:.1f} s starting the cluster), load {_load()}", flush=True)
-            rows.append((jobs, *(statistics.median(x) for x in zip(*runs["pool"])),
-                         *(statistics.median(x) for x in zip(*runs["dask"]))))
+            rows.append((jobs, *(statistics.median(x) for x in zip(*runs["pool"], strict=True)),
+                         *(statistics.median(x) for x in zip(*runs["dask"], strict=True))))
         print(f"\n{'workers':>7}{'pool (s)':>10}{'Dask (s)':>10}{'Dask ÷ pool':>13}{'Dask start':>12}"
               f"{'CPU pool':>10}{'CPU Dask':>10}{'pool speed-up':>15}{'Dask speed-up':>15}")
         base_pool, base_dask = rows[0][1], rows[0][4]

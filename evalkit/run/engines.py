@@ -113,10 +113,10 @@ def check_cluster_address(address: str, *, allow_insecure: bool = False) -> str:
 def worker_identity(notebook: str) -> dict:
     """What must be the same on every worker and the client: evalkit's version and code, the notebook."""
     from ..core.provenance import version_of
-    from .fingerprint import package_digest
+    from .fingerprint import notebooks_digest, package_digest
 
     return {"evalkit": version_of("evalkit"), "code": package_digest(),
-            "notebook": hashlib.sha256(Path(notebook).read_bytes()).hexdigest()}
+            "notebook": notebooks_digest(Path(notebook))}  # the project notebook too
 
 
 def _check_tls(cluster: str, tls: dict) -> None:
