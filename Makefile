@@ -44,7 +44,7 @@ lint: setup
 	$(VENV)/bin/pip install --quiet ruff
 	$(VENV)/bin/ruff check evalkit tests bench
 
-## Set up, then benchmark CPU per department per output and make demo's time, `evalkit run` against the naive loop, Dask against the pool, one department's phases, `evalkit audit`, province scale and unchanged reruns (about 40 min)
+## Set up, then benchmark CPU per department per output and make demo's time, `evalkit run` against the naive loop, Dask against the pool, one department's phases, `evalkit audit`, province scale, Portfolio.load from results and unchanged reruns (about 60 min)
 bench: setup
 	$(PY) bench/outputs_cpu.py --demo
 	$(PY) bench/run_vs_naive.py
@@ -52,6 +52,7 @@ bench: setup
 	$(PY) bench/department_phases.py
 	$(PY) bench/audit.py
 	$(PY) bench/province.py
+	$(PY) bench/portfolio_results.py
 	$(PY) bench/rerun.py
 
 ## Set up, then open JupyterLab on the notebooks
