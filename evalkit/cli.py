@@ -60,20 +60,13 @@ def _cmd_score(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    from .core.evaluation import evaluate
     from .paths import params_files
 
     failed, departments = 0, set()
     for path in params_files(args.params):
-        try:
-            ev = evaluate(path, scheme=args.scheme, bureau=args.bureau)
-        except EvalkitError as exc:
+        ev = _validated(path, args)
+        if ev is None:
             failed += 1
-            print(f"FAIL {exc}", file=sys.stderr)
-            continue
-        except Exception as exc:  # one unreadable file must not hide the verdict on the others
-            failed += 1
-            print(f"FAIL {path}: unexpected {type(exc).__name__}: {exc} (please report this)", file=sys.stderr)
             continue
         counts = ev.severity_counts()
         print(f"ok   {path}  ({counts['error']} error, {counts['warning']} warning, {counts['info']} info findings)")
@@ -86,20 +79,13 @@ def _validate_projects(args, departments: set) -> int:
     """``evalkit validate`` of the project tables (``kind: project``) among ``args.params``: each is
     validated and scored on its own, and must belong to a department validated beside it (same folder,
     its ``project.department`` and year), or no run would ever check or publish it. Returns how many failed."""
-    from .core.evaluation import evaluate
     from .paths import project_params_files
 
     failed = 0
     for path in project_params_files(args.params):
-        try:
-            ev = evaluate(path, scheme=args.scheme, bureau=args.bureau)
-        except EvalkitError as exc:
+        ev = _validated(path, args)
+        if ev is None:
             failed += 1
-            print(f"FAIL {exc}", file=sys.stderr)
-            continue
-        except Exception as exc:  # one unreadable file must not hide the verdict on the others
-            failed += 1
-            print(f"FAIL {path}: unexpected {type(exc).__name__}: {exc} (please report this)", file=sys.stderr)
             continue
         d = ev.params.department
         if (Path(path).resolve().parent, d.id, d.year) not in departments:
@@ -112,6 +98,20 @@ def _validate_projects(args, departments: set) -> int:
         print(f"ok   {path}  (project of {d.id}: {counts['error']} error, {counts['warning']} warning, "
               f"{counts['info']} info findings)")
     return failed
+
+
+def _validated(path, args):
+    """``path`` evaluated for ``evalkit validate``, or None once its error is printed (one unreadable
+    file must not hide the verdict on the others)."""
+    from .core.evaluation import evaluate
+
+    try:
+        return evaluate(path, scheme=args.scheme, bureau=args.bureau)
+    except EvalkitError as exc:
+        print(f"FAIL {exc}", file=sys.stderr)
+    except Exception as exc:
+        print(f"FAIL {path}: unexpected {type(exc).__name__}: {exc} (please report this)", file=sys.stderr)
+    return None
 
 
 def _key_line(path, key: str) -> str:

@@ -63,12 +63,17 @@ def params_files(items) -> list[Path]:
     for item in items:
         p = Path(item)
         if p.is_dir():
-            found += sorted(x for x in p.iterdir() if x.suffix in PARAMS_SUFFIXES and not x.name.startswith(".")
-                            and Path(x.stem).suffix not in COMPANION_SUFFIXES and x.name not in NOT_PARAMS_NAMES
-                            and not is_project_file(x))
+            found += [x for x in folder_params(p) if not is_project_file(x)]
         else:
             found.append(_department_of_project(p) if p.suffix in PARAMS_SUFFIXES and is_project_file(p) else p)
     return list(dict.fromkeys(found))
+
+
+def folder_params(folder: Path) -> list[Path]:
+    """The YAML files of ``folder`` that may be params files, departments' or projects', sorted: not
+    hidden, not a companion file (``x.scheme.yaml``, ``x.review.yaml``…), not the bureau's file."""
+    return sorted(x for x in folder.iterdir() if x.suffix in PARAMS_SUFFIXES and not x.name.startswith(".")
+                  and Path(x.stem).suffix not in COMPANION_SUFFIXES and x.name not in NOT_PARAMS_NAMES)
 
 
 def project_params_files(items) -> list[Path]:
@@ -78,9 +83,7 @@ def project_params_files(items) -> list[Path]:
     for item in items:
         p = Path(item)
         if p.is_dir():
-            found += sorted(x for x in p.iterdir() if x.suffix in PARAMS_SUFFIXES and not x.name.startswith(".")
-                            and Path(x.stem).suffix not in COMPANION_SUFFIXES and x.name not in NOT_PARAMS_NAMES
-                            and is_project_file(x))
+            found += [x for x in folder_params(p) if is_project_file(x)]
         elif p.suffix in PARAMS_SUFFIXES and is_project_file(p):
             found.append(p)
     return list(dict.fromkeys(found))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..exceptions import EvalkitError
 from ..paths import _KIND_PROJECT as KIND_PROJECT
-from ..paths import COMPANION_SUFFIXES, NOT_PARAMS_NAMES, PARAMS_SUFFIXES, inside, is_project_file, read_head  # noqa: F401  (is_project_file re-exported)
+from ..paths import folder_params, inside, is_project_file, read_head  # noqa: F401  (is_project_file re-exported)
 from .model import Params
 
 
@@ -43,9 +43,7 @@ def project_index(folder: Path, *, known: frozenset[str] | set[str] = frozenset(
 
 
 def _params_names(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.suffix in PARAMS_SUFFIXES
-                  and not p.name.startswith(".") and Path(p.stem).suffix not in COMPANION_SUFFIXES
-                  and p.name not in NOT_PARAMS_NAMES)
+    return [p.name for p in folder_params(folder)]
 
 
 #: How long after a folder's last change its modification time is trusted to show the next one, in
