@@ -29,6 +29,7 @@ from ..paths import read_head
 from .lights import LIGHT_WORDS
 from .numbers import fmt
 from .scoring import grade_range_text
+from .validation import MAX_NAME  # a scheme's grade label is a name: as long as names may be
 
 SCHEMA = "evalkit-result/v1"
 #: Largest ``result.json`` read, in bytes.
@@ -293,7 +294,7 @@ def check_result(doc: dict, shown: str) -> list[Problem]:
 
 def _check_grade(fail, key: str, g: dict) -> None:
     for part in ("label", "min_label", "max_label"):
-        if g.get(part) is not None and not (isinstance(g[part], str) and 0 < len(g[part]) <= 20):
+        if g.get(part) is not None and not (isinstance(g[part], str) and 0 < len(g[part]) <= MAX_NAME):
             fail(f"{key}.{part}", f"expected a grade label, got {_kind(g[part])}")
     if g.get("label") is None and not (isinstance(g.get("min_label"), str) and isinstance(g.get("max_label"), str)):
         fail(key, "expected a label, or min_label and max_label")

@@ -81,3 +81,11 @@ def test_not_json_and_not_an_object_are_errors(tmp_path):
         target.write_text(text, encoding="utf-8")
         with pytest.raises(ParamsError, match=fragment):
             load_result(target)
+
+
+def test_a_result_with_a_long_grade_label_reads_back(worked):
+    """A scheme's grade labels are names (up to 200 characters), and what evalkit writes it reads back."""
+    doc = worked.to_dict()
+    label = "甲" * 120
+    doc["grade"] = {"label": label, "min_label": label, "max_label": label}
+    assert parse_result(doc, "x.result.json").grade.label == label
