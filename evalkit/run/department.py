@@ -107,12 +107,20 @@ def check_timeout(timeout) -> float:
     return float(timeout)
 
 
+#: Parameters that say where a run writes, not what it reads: left out of the injected cell's id, so
+#: the same inputs run into two output folders give the same pages.
+WHERE_PARAMETERS = ("results_dir",)
+
+
 def stable_cell_ids(nb) -> None:
     """Give the cell papermill injects (tagged ``injected-parameters``) an id derived from what it
-    says, instead of papermill's random one: identical inputs give identical notebooks and pages."""
+    says (but :data:`WHERE_PARAMETERS`), instead of papermill's random one: identical inputs give
+    identical notebooks and pages."""
     for cell in nb.cells:
         if "id" in cell and "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-            cell["id"] = "injected-" + hashlib.sha256(cell.source.encode("utf-8")).hexdigest()[:16]
+            said = "\n".join(line for line in cell.source.splitlines()
+                              if not line.startswith(tuple(f"{name} = " for name in WHERE_PARAMETERS)))
+            cell["id"] = "injected-" + hashlib.sha256(said.encode("utf-8")).hexdigest()[:16]
 
 
 def _publish(nb, target: Path, notebook: outputs.Output, pages: tuple[outputs.Output, ...], *, formats,
