@@ -59,3 +59,32 @@ def tmpfs(folder: Path, size: str):
         yield folder
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie is not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def wait_until(condition, timeout: float, *, every: float = 0.05) -> bool:
+    """Whether ``condition()`` came true within ``timeout`` seconds (asked every ``every`` seconds)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return condition()
+
+
+def located_problems(error, name: str, key: str, pattern: str) -> list:
+    """The problems of ``error`` (a ``ParamsError``) in the file named ``name``, at ``key``, whose
+    message matches ``pattern``."""
+    import re
+
+    return [p for p in error.problems if Path(p.path).name == name and p.key == key and re.search(pattern, p.message)]

@@ -454,26 +454,31 @@ def export_notebook(
     >>> sorted(paths)  # doctest: +SKIP
     ['html', 'pdf']
     """
-    formats = tuple(dict.fromkeys(formats))
-    unknown = [name for name in formats if name not in EXTENSIONS]
-    if unknown:
-        raise ValueError(f"Unknown appendix format(s) {unknown}; choose from {sorted(EXTENSIONS)}.")
-    if not basename or os.sep in basename or (os.altsep and os.altsep in basename):
-        raise ValueError(f"basename must be a plain file name, got {basename!r}.")
-
+    formats = _checked(formats, basename)  # before the notebook is read
     nb_path = Path(nb_path)
-    return export_node(nbformat.read(nb_path, as_version=4), nb_path, out_dir, formats, basename=basename)
+    return _export(nbformat.read(nb_path, as_version=4), nb_path, out_dir, formats, basename)
 
 
 def export_node(nb, nb_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
                 formats: Iterable[str] = ("html", "pdf"), *, basename: str = "appendix") -> dict[str, Path]:
     """:func:`export_notebook` of a notebook already in memory (``nb``, saved as ``nb_path``): what
     ``evalkit run`` calls with the notebook it has just executed, instead of reading it back."""
+    return _export(nb, Path(nb_path), out_dir, _checked(formats, basename), basename)
+
+
+def _checked(formats: Iterable[str], basename: str) -> tuple[str, ...]:
+    """``formats`` once each, if each is an appendix format and ``basename`` a plain file name."""
     formats = tuple(dict.fromkeys(formats))
     unknown = [name for name in formats if name not in EXTENSIONS]
     if unknown:
         raise ValueError(f"Unknown appendix format(s) {unknown}; choose from {sorted(EXTENSIONS)}.")
-    nb_path, out_dir = Path(nb_path), Path(out_dir)
+    if not basename or os.sep in basename or (os.altsep and os.altsep in basename):
+        raise ValueError(f"basename must be a plain file name, got {basename!r}.")
+    return formats
+
+
+def _export(nb, nb_path: Path, out_dir, formats: tuple[str, ...], basename: str) -> dict[str, Path]:
+    out_dir = Path(out_dir)
     resources: dict[str, Any] = {
         "metadata": {"name": nb_path.stem, "path": str(nb_path.parent)},
     }

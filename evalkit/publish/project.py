@@ -14,6 +14,7 @@ from html import escape
 
 from IPython.display import HTML, Markdown
 
+from .. import outputs
 from ..core.evaluation import Evaluation, project_folder_name
 from ..core.model import DIRECTION_LABELS
 from ..core.numbers import fmt, fmt_pct, fmt_plain
@@ -22,8 +23,7 @@ from ..core.wording import finding_label, tidy
 from ..iorw import reproducible_office
 from .markup import html_table, markdown
 
-#: Where a department's project outputs go, inside its output folder.
-PROJECTS_DIR = "项目"
+PROJECTS_DIR = outputs.PROJECTS_DIR
 TABLE_TITLE = "项目支出绩效自评表"
 _STYLE = """<style>
 @page { size: A4; margin: 18mm 15mm; }

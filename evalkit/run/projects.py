@@ -27,7 +27,7 @@ from ..iorw import write_atomic
 from ..paths import display_path, notebook_path
 from .kernels import papermill_engine
 
-PROJECTS_DIR = "项目"
+PROJECTS_DIR = outputs.PROJECTS_DIR
 TABLE = "项目支出绩效自评表"
 #: The name a project's notebook has while it executes (and after a failure), in its folder.
 PARTIAL = outputs.partial_notebook(Path(outputs.NOTEBOOK.filename).stem)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import run_cli
+from conftest import located_problems, run_cli
 from hostile_inputs import BASE, deadline
 
 import evalkit
@@ -232,8 +232,7 @@ def test_hostile_companion(case, tmp_path):
         with pytest.raises(ParamsError) as info:
             evalkit.evaluate(params)
     name, key, pattern = case.error
-    hits = [p for p in info.value.problems
-            if Path(p.path).name == name and p.key == key and re.search(pattern, p.message)]
+    hits = located_problems(info.value, name, key, pattern)
     assert hits, f"no problem in {name} at {key!r} matching {pattern!r} in:\n{info.value}"
     if case.line:
         assert hits[0].line is not None, hits[0]

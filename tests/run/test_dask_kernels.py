@@ -9,13 +9,12 @@ import os
 import shutil
 import signal
 import sys
-import time
 from functools import partial
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import PARAMS, ROOT, WORKED
+from conftest import PARAMS, ROOT, WORKED, alive, wait_until
 
 pytest.importorskip("distributed")
 import cloudpickle  # noqa: E402
@@ -35,26 +34,8 @@ pytestmark = [
 ]
 
 
-def alive(pid: int) -> bool:
-    """Whether ``pid`` is a live process (a zombie is not)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    return "\nState:\tZ" not in status
-
-
 def parent_of(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def recording_notebook(tmp_path: Path) -> tuple[Path, Path]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import WORKED
+from conftest import WORKED, alive, wait_until
 
 from evalkit.run import department, kernels, workers
 
@@ -22,24 +22,6 @@ def copy_seed(folder: Path, department_id: str) -> Path:
     path = folder / f"{department_id}.yaml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` is a live process (a zombie is not)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    return "\nState:\tZ" not in status
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 @pytest.fixture
