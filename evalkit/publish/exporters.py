@@ -340,6 +340,9 @@ def render_pdf(html: str) -> bytes:
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
 
+    from .min_content import install
+
+    install()  # a faster min-content width for Chinese table cells, the same PDF bytes
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_offline_fetcher_class()())
     try:
         with _RENDERING, _quiet_css_parser():  # one at a time: WeasyPrint is not documented as thread-safe
