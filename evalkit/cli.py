@@ -177,8 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=_jobs, default=None, help="worker processes (default: CPU count)")
     p.add_argument("--force", action="store_true", help="re-run departments whose inputs are unchanged")
     p.add_argument("--formats", default="html,pdf,docx,xlsx", type=_formats,
-                   help="outputs, comma-separated: html,pdf (appendix), docx (自评报告 and 复核意见书 as .docx, .html, .pdf), "
-                        "xlsx (绩效自评表.xlsx) (default: all four)")
+                   help="file types, comma-separated, each one type: html and pdf (the appendix, 自评报告 and "
+                        "复核意见书 as .html, as .pdf), docx (自评报告 and 复核意见书 as .docx), xlsx (绩效自评表.xlsx); "
+                        "project tables likewise (default: all four)")
     p.add_argument("--timeout", type=_timeout, default=600,
                    help="seconds one department may take, at least 1 (default: 600)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (one line per department)")

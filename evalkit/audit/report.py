@@ -26,10 +26,10 @@ from ..core.findings import SEVERITIES, WHOLE
 from ..core.provenance import version_of
 from .checks import audit_checks, finding_dict
 from .coverage import coverage, drop_cut_row, identify
-from .document import REASONS, DocumentRefused
 from .extract import extract
 from .mapping import params_mapping
 from .readers import MAX_BYTES, read_document
+from .source_document import REASONS, DocumentRefused
 from .table_checks import table_findings
 from .tables import blocks
 from .text import fold
