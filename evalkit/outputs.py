@@ -112,8 +112,8 @@ def audit_page_name(document: str) -> str:
     return f"{document}{AUDIT_SUFFIXES['html']}"
 
 
-def audit_draft_name(department_id: str) -> str:
-    """A draft params file `evalkit audit --params-out` writes: ``<department-id>.yaml``."""
+def audit_params_name(department_id: str) -> str:
+    """The params file `evalkit audit --params-out` maps a report to: ``<department-id>.yaml``."""
     return f"{department_id}.yaml"
 
 

@@ -8,8 +8,8 @@ A record has ``schema``, ``source`` (the path as given), ``status`` (``audited``
 ``format``, ``document`` (title, kind, department, year), ``extracted`` (every figure with its
 location and quote, the indicators, what could not be read), ``findings`` (``id``, ``severity``,
 ``message``, ``evidence``, ``location``, ``quotes``, ``where``), ``counts`` by severity, ``skipped`` (the core's
-checks that need what the report does not state: ``check`` and its ``unknown`` keys with why), ``draft`` (the params
-mapping, the keys left null and why) and ``provenance`` (sha256 of the file, versions). A refused
+checks that need what the report does not state: ``check`` and its ``unknown`` keys with why), ``draft`` (the
+mapped params: the mapping, the keys left null and why) and ``provenance`` (sha256 of the file, versions). A refused
 document has ``refused`` {``reason``, ``reason_words``, ``message``} instead of the figures.
 """
 
