@@ -202,12 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true",
                    help="print the evalkit-audit/v1 record (a JSON list when there are several documents)")
     p.add_argument("--out", help="folder for <name>.audit.json and <name>.audit.html per document (and index.html)")
-    p.add_argument("--params-out", help="folder for the evalkit/v1 params file each audited document maps to (to be checked)")
+    p.add_argument("--params-out",
+                   help="folder for the evalkit/v1 params file each audited document maps to (to be checked)")
     p.add_argument("--jobs", "-j", type=_jobs, default=None, help="worker processes (default: CPU count)")
     p.add_argument("--timeout", type=_timeout, default=60,
                    help="seconds one document may take, 1 to 86400 (default: 60)")
     p.add_argument("--force", action="store_true",
-                   help="replace an index.html that is not an audit's, or existing params files under the mapped params files' names")
+                   help="replace an index.html that is not an audit's, or existing params files under the mapped "
+                        "params files' names")
     p.set_defaults(func=_cmd_audit)
 
     p = sub.add_parser("import-xlsx", help="read a filled-in 绩效自评表.xlsx back into a params file")

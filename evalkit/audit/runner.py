@@ -1,5 +1,6 @@
 """Auditing many documents: in the pool's worker processes (:mod:`evalkit.pool`), bounded in time and
-memory, ``jobs`` at a time; what a run writes (one JSON record and one page per document, a folder's index page, the params each report maps to).
+memory, ``jobs`` at a time; what a run writes (one JSON record and one page per document, a folder's index page,
+the params each report maps to).
 
 A document that hangs a reader (a pathological PDF page) is stopped at ``timeout`` seconds and gets a
 refused record; one that needs more memory than the worker may use gets one too; the run goes on.

@@ -122,8 +122,8 @@ class Writer:
         self.blocks.append(WrittenParagraph(tuple(Span(tidy(s.text), s.kind) for s in spans), style))
 
     def table(self, headers, rows, widths, numeric=frozenset()) -> None:
-        self.blocks.append(WrittenTable(tuple(headers), tuple(tuple(tidy(str(c)) for c in r) for r in rows), tuple(widths),
-                                 frozenset(numeric)))
+        self.blocks.append(WrittenTable(tuple(headers), tuple(tuple(tidy(str(c)) for c in r) for r in rows),
+                                        tuple(widths), frozenset(numeric)))
 
     def texts_or_missing(self, items: tuple[str, ...], what: str, *, style: str = "body") -> None:
         if not items:

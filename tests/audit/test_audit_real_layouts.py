@@ -54,7 +54,8 @@ def test_a_row_a_page_break_split_is_joined_back_and_a_table_over_three_pages_is
 def test_the_first_row_of_a_page_with_numbers_of_its_own_is_a_row_not_the_rest_of_one():
     row = ("宣传活动次数", "≥12次", "10次", "5", "4", "部分活动推迟")
     own = ("", "", "", "5", "5", "另列")  # 分值 and 得分 of its own: not a split row's tail
-    doc = _finish("x.pdf", "pdf", [SourceTable((HEADER, row), Location(page=1)), SourceTable((own,), Location(page=2))], pages=2)
+    doc = _finish("x.pdf", "pdf", [SourceTable((HEADER, row), Location(page=1)), SourceTable((own,), Location(page=2))],
+                  pages=2)
     assert doc.tables[0].rows[-1] == own and doc.tables[0].rows[1] == row
     paragraph_between = [SourceTable((HEADER, row), Location(page=1)), SourceParagraph("附注", Location(page=2)),
                          SourceTable((("", "", "", "", "", "尾"),), Location(page=3))]

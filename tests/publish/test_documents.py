@@ -208,7 +208,8 @@ def test_scheme_titles_use_full_width_brackets(scheme):
 
 def test_shortfalls_without_a_reason_ask_for_one():
     draft = build_draft(evalkit.evaluate(ROOT / "params" / "demo-education-bureau-2023.yaml"))
-    lines = [b.text for b in draft.blocks if isinstance(b, WrittenParagraph) and b.style == "item" and b.text.startswith("“")]
+    lines = [b.text for b in draft.blocks
+             if isinstance(b, WrittenParagraph) and b.style == "item" and b.text.startswith("“")]
     assert lines
     for line in lines:
         name = line[1:line.index("”")]
