@@ -4,9 +4,9 @@ Runs ``evalkit run`` (``--jobs 2``, a fresh output folder each time) on the six 
 speed check uses — the worked example and five demo departments, each with its project tables,
 monitoring file and last year's result — once per set of formats, each set adding one output:
 
-    html                 the notebook and its HTML appendix (and the overview)
-    html,pdf             + the appendix PDF (and each project table's PDF)
-    html,pdf,docx        + 自评报告 and 复核意见书 (Word, HTML and PDF each; project tables in Word)
+    html                 the notebook, its HTML appendix (and the overview), 自评报告 and 复核意见书 as HTML
+    html,pdf             + the appendix PDF, 自评报告 and 复核意见书 as PDF (and each project table's PDF)
+    html,pdf,docx        + 自评报告 and 复核意见书 in Word (and each project table)
     html,pdf,docx,xlsx   + 绩效自评表.xlsx (and each project's)
 
 It counts the processor time of the whole command and everything it started (workers, fork

@@ -177,8 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=_jobs, default=None, help="worker processes (default: CPU count)")
     p.add_argument("--force", action="store_true", help="re-run departments whose inputs are unchanged")
     p.add_argument("--formats", default="html,pdf,docx,xlsx", type=_formats,
-                   help="outputs, comma-separated: html,pdf (appendix), docx (自评报告 and 复核意见书 as .docx, .html, .pdf), "
-                        "xlsx (绩效自评表.xlsx) (default: all four)")
+                   help="file types, comma-separated, each one type: html and pdf (the appendix, 自评报告 and "
+                        "复核意见书 as .html, as .pdf), docx (自评报告 and 复核意见书 as .docx), xlsx (绩效自评表.xlsx); "
+                        "project tables likewise (default: all four)")
     p.add_argument("--timeout", type=_timeout, default=600,
                    help="seconds one department may take, at least 1 (default: 600)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (one line per department)")
@@ -201,12 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true",
                    help="print the evalkit-audit/v1 record (a JSON list when there are several documents)")
     p.add_argument("--out", help="folder for <name>.audit.json and <name>.audit.html per document (and index.html)")
-    p.add_argument("--params-out", help="folder for a draft evalkit/v1 params file per audited document")
+    p.add_argument("--params-out",
+                   help="folder for the evalkit/v1 params file each audited document maps to (to be checked)")
     p.add_argument("--jobs", "-j", type=_jobs, default=None, help="worker processes (default: CPU count)")
     p.add_argument("--timeout", type=_timeout, default=60,
                    help="seconds one document may take, 1 to 86400 (default: 60)")
     p.add_argument("--force", action="store_true",
-                   help="replace an index.html that is not an audit's, or existing params files under the drafts' names")
+                   help="replace an index.html that is not an audit's, or existing params files under the mapped "
+                        "params files' names")
     p.set_defaults(func=_cmd_audit)
 
     p = sub.add_parser("import-xlsx", help="read a filled-in 绩效自评表.xlsx back into a params file")

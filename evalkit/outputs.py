@@ -3,9 +3,9 @@ who writes it and how the index page links it. The runner, the batch, the index,
 exporters and the CLI all read it; no other module spells a file name.
 
 >>> [o.filename for o in department_outputs(("pdf", "xlsx"))]
-['evaluation.ipynb', 'result.json', 'appendix.pdf', '绩效自评表.xlsx']
+['evaluation.ipynb', 'result.json', 'appendix.pdf', '自评报告.pdf', '复核意见书.pdf', '绩效自评表.xlsx']
 >>> FORMATS, APPENDIX_FORMATS, DOCUMENT_FORMATS
-(('html', 'pdf', 'docx', 'xlsx'), ('html', 'pdf'), ('docx', 'xlsx'))
+(('html', 'pdf', 'docx', 'xlsx'), ('html', 'pdf'), ('html', 'pdf', 'docx', 'xlsx'))
 """
 
 from __future__ import annotations
@@ -42,12 +42,12 @@ APPENDIX_HTML = Output("appendix.html", "html", "exporters", "html", "HTML 附�
 APPENDIX_PDF = Output("appendix.pdf", "pdf", "exporters", "pdf", "PDF 附件")
 # the department's voice: its report and the table it files
 REPORT_DOCX = Output("自评报告.docx", "docx", "documents", "docx", "自评报告")
-REPORT_HTML = Output("自评报告.html", "docx", "documents", "html", "自评报告（HTML）")
-REPORT_PDF = Output("自评报告.pdf", "docx", "documents", "pdf", "自评报告（PDF）")
+REPORT_HTML = Output("自评报告.html", "html", "documents", "html", "自评报告（HTML）")
+REPORT_PDF = Output("自评报告.pdf", "pdf", "documents", "pdf", "自评报告（PDF）")
 # the reviewer's voice: the finance bureau's 复核意见书
 OPINION_DOCX = Output("复核意见书.docx", "docx", "documents", "opinion_docx", "复核意见书")
-OPINION_HTML = Output("复核意见书.html", "docx", "documents", "opinion_html", "复核意见书（HTML）")
-OPINION_PDF = Output("复核意见书.pdf", "docx", "documents", "opinion_pdf", "复核意见书（PDF）")
+OPINION_HTML = Output("复核意见书.html", "html", "documents", "opinion_html", "复核意见书（HTML）")
+OPINION_PDF = Output("复核意见书.pdf", "pdf", "documents", "opinion_pdf", "复核意见书（PDF）")
 TABLE_XLSX = Output("绩效自评表.xlsx", "xlsx", "documents", "xlsx", "自评表")
 #: A failed department's record; with the partial notebook, the only thing a failure leaves.
 ERROR = Output("error.json", None, "department", label="错误记录")
@@ -77,11 +77,13 @@ OVERVIEW_PDF = Output("overview.pdf", "pdf", "exporters", "pdf", "全区总览�
 OVERVIEW_ERROR = Output("overview.error.json", None, "department", label="全区总览生成失败：错误记录")
 OVERVIEW = (OVERVIEW_HTML, OVERVIEW_PDF, OVERVIEW_ERROR)
 
-#: Every ``--formats`` value, in the order the CLI lists them.
+#: Every ``--formats`` value, in the order the CLI lists them; each means one file type (``html`` the
+#: appendix's and the documents' ``.html``, ``pdf`` their ``.pdf``, ``docx`` the documents' ``.docx``,
+#: ``xlsx`` the scoring tables).
 FORMATS = ("html", "pdf", "docx", "xlsx")
 #: The formats the nbconvert exporters make (appendix and overview pages).
 APPENDIX_FORMATS = tuple(f for f in FORMATS if any(o.format == f and o.writer == "exporters" for o in DEPARTMENT))
-#: The formats of the documents a department files (report draft, scoring table).
+#: The formats of the documents a department files (report draft, 复核意见书, scoring table).
 DOCUMENT_FORMATS = tuple(f for f in FORMATS if any(o.format == f and o.writer == "documents" for o in DEPARTMENT))
 #: Folder beside the years for params files that could not be read at all (they have no year).
 INVALID_DIR = "_invalid"
@@ -110,17 +112,17 @@ def audit_page_name(document: str) -> str:
     return f"{document}{AUDIT_SUFFIXES['html']}"
 
 
-def audit_draft_name(department_id: str) -> str:
-    """A draft params file `evalkit audit --params-out` writes: ``<department-id>.yaml``."""
+def audit_params_name(department_id: str) -> str:
+    """The params file `evalkit audit --params-out` maps a report to: ``<department-id>.yaml``."""
     return f"{department_id}.yaml"
 
 
 def department_outputs(formats) -> list[Output]:
     """The files a successful department run leaves for ``formats``: notebook, result.json, then
-    each format's files in the order of :data:`FORMATS`."""
+    the files of those formats in the order of :data:`DEPARTMENT`."""
     wanted = set(formats)
     always = [NOTEBOOK, RESULT]
-    return always + [o for f in FORMATS if f in wanted for o in DEPARTMENT if o.format == f]
+    return always + [o for o in DEPARTMENT if o.format is not None and o.format in wanted]
 
 
 def partial_notebook(stem: str) -> str:

@@ -6,8 +6,8 @@ one clear reason), plain-text handling of Chinese figures (``text``), finding th
 states with where each came from (``extract``, its words as data in ``patterns.yaml``), the checks
 (``checks``: its own, plus the core's findings run on a params model built from the figures; wording
 and 整改建议 of its own finding ids in ``wording.yaml``), the ``evalkit-audit/v1`` document
-(``report``), the reviewer's page and the folder's index (``page``), the params mapping and the draft
-params file made from the figures (``mapping``) and many documents in bounded worker processes (``batch``).
+(``report``), the reviewer's page and the folder's index (``review_pages``), the params mapping and the
+mapped params file made from the figures (``mapping``) and many documents in bounded worker processes (``runner``).
 
 It may import only ``evalkit.core``, ``evalkit.publish`` helpers (``markup``) and evalkit's top-level
 modules (``exceptions``, ``iorw``, ``outputs``, ``paths``); only the CLI imports it. PDF and Word

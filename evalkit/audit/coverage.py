@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .document import Document, Table
 from .extract import Extracted, patterns
+from .source_document import SourceDocument, SourceTable
 from .tables import blocks
 from .text import fold, normalise
 
@@ -29,7 +29,7 @@ DATED = re.compile(r"(?:填报日期|填表日期|报告日期|报送日期|日�
 CRUMB_SEPARATORS = (">", "›", "»", "＞", "→", "/")
 
 
-def identify(doc: Document, ex: Extracted) -> None:
+def identify(doc: SourceDocument, ex: Extracted) -> None:
     """Kind, evaluated year and unit of ``doc`` (sets them on ``ex``): the unit as a cover or form labels
     it, else as the title names it (without a breadcrumb, a kind word or a budget code)."""
     line = _title_line(doc)
@@ -63,7 +63,7 @@ KIND_WORDS = re.compile(r"(?:中央转移支付|转移支付|专项资金|部门
 MARKER_LINE = re.compile(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分|[（(]")
 
 
-def _title_line(doc: Document) -> str | None:
+def _title_line(doc: SourceDocument) -> str | None:
     """The line of the first paragraphs that names the evaluation, as printed (spaces dropped)."""
     paras = doc.paragraphs[:12]
     for i, p in enumerate(paras):
@@ -124,7 +124,7 @@ UNIT_SUFFIX = re.compile(r"(?:指挥部|委员会|办公室|人民政府|政府|
 UNIT_LABELS = ("实施单位", "资金使用单位", "单位名称", "部门名称", "部门（单位）名称", "填报单位", "预算单位", "主管部门")
 
 
-def _form_unit(doc: Document, *, department: bool = False) -> str | None:
+def _form_unit(doc: SourceDocument, *, department: bool = False) -> str | None:
     """The unit a form names (实施单位 before 主管部门), without its budget code (219001-某镇人民政府)."""
     found = {}
     for t in doc.tables[:3]:
@@ -144,7 +144,7 @@ def _form_unit(doc: Document, *, department: bool = False) -> str | None:
     return next((found[k] for k in order if k in found), None)
 
 
-def _kind(title: str, head: str, doc: Document) -> str:
+def _kind(title: str, head: str, doc: SourceDocument) -> str:
     kinds = patterns()["kinds"]
     for text in (title, head[:1500], head):
         if not text:
@@ -163,7 +163,7 @@ def _kind(title: str, head: str, doc: Document) -> str:
     return "department"
 
 
-def _title_year(doc: Document) -> int | None:
+def _title_year(doc: SourceDocument) -> int | None:
     """The year a report evaluates: 年度 in its title or first lines (评价年度：2024 on a cover), never
     the date it was filed."""
     cover = COVER_YEAR.search(fold(doc.text()[:1500]))
@@ -174,7 +174,7 @@ def _title_year(doc: Document) -> int | None:
     if titled:
         return int(titled.group("y"))
     for block in doc.blocks[:12]:
-        text = block.text if not isinstance(block, Table) else "\n".join(" ".join(r) for r in block.rows[:4])
+        text = block.text if not isinstance(block, SourceTable) else "\n".join(" ".join(r) for r in block.rows[:4])
         norm = fold(normalise(text).text)
         for m in YEAR_OF.finditer(norm):
             before = norm[max(0, m.start() - 8): m.start()]
@@ -191,7 +191,7 @@ PROSE_UNIT = re.compile(r"(?:项目单位|评价单位|实施单位|单位名称
                         r"(?P<u>[^\s，。；]{2,40})")
 
 
-def _period_year(doc: Document) -> int | None:
+def _period_year(doc: SourceDocument) -> int | None:
     text = fold(doc.text()[:4000])
     m = COVER_YEAR.search(text) or PERIOD.search(text)
     return int(m.group("y")) if m else None
@@ -206,7 +206,7 @@ SUBJECT_UNIT = re.compile(r"(?:^|[，,。；;：:\s])(?P<u>[^，,。；;：:\s�
                           r"(?:开展|进行)了?[^。]{0,8}?(?:自评|评价)")
 
 
-def _prose_unit(doc: Document) -> str | None:
+def _prose_unit(doc: SourceDocument) -> str | None:
     """The unit a cover names (评价单位（公章）：某乡人民政府), or the one the opening introduces by a short
     name (某联合会（以下简称“省残联”）), as printed."""
     for p in doc.paragraphs[:15]:
@@ -235,7 +235,7 @@ def strip_breadcrumb(name: str) -> str:
     return name.strip(" :：-—|")
 
 
-def coverage(doc: Document, ex: Extracted) -> dict:
+def coverage(doc: SourceDocument, ex: Extracted) -> dict:
     """What was read against what the document lists; ``words`` is what a page prints."""
     listed = 0
     has_form = False
@@ -274,18 +274,18 @@ def coverage(doc: Document, ex: Extracted) -> dict:
                                                                                 truncated, partial)}
 
 
-def _ends_after_form(doc: Document) -> bool:
+def _ends_after_form(doc: SourceDocument) -> bool:
     """The document ends with its indicator table (or one short fragment after it): the copy stops inside
     the form."""
-    last = max((i for i, b in enumerate(doc.blocks) if isinstance(b, Table)
+    last = max((i for i, b in enumerate(doc.blocks) if isinstance(b, SourceTable)
                 and any(k.kind == "indicators" for k in blocks(b.rows))), default=None)
     if last is None:
         return False
     after = doc.blocks[last + 1:]
-    return len(after) <= 3 and all(not isinstance(b, Table) and len(b.text.strip()) <= 10 for b in after)
+    return len(after) <= 3 and all(not isinstance(b, SourceTable) and len(b.text.strip()) <= 10 for b in after)
 
 
-def _funds_listed(doc: Document) -> bool:
+def _funds_listed(doc: SourceDocument) -> bool:
     return any(b.kind == "funds" for t in doc.tables for b in blocks(t.rows))
 
 
@@ -309,7 +309,7 @@ def count_words(what: str, n: int, cov: dict | None) -> str:
     return f"{what}：{n}"
 
 
-def drop_cut_row(doc: Document, ex: Extracted, cov: dict) -> dict:
+def drop_cut_row(doc: SourceDocument, ex: Extracted, cov: dict) -> dict:
     """A document cut off inside its last indicator row: that row is not read as an indicator (cut before
     its actual, 分值 and 得分, or, where the rows above it are scored, before its 得分); the coverage is
     counted again."""

@@ -1,6 +1,6 @@
 """The figures a report states, each with where it came from.
 
-:func:`extract` reads a :class:`~.document.Document` paragraph by paragraph and table by table. Every
+:func:`extract` reads a :class:`~.source_document.SourceDocument` paragraph by paragraph and table by table. Every
 figure keeps its location, the text as printed and the sentence (or table row) around it, so a finding
 can quote it. Nothing is guessed: a number that cannot be read (OCR noise such as ``99.7O%``) is kept
 as unreadable, never as a value.
@@ -25,8 +25,8 @@ from importlib import resources
 import yaml
 
 from ..core.places import Location, Quote
-from .document import Document, Table
 from .readers import MARKER
+from .source_document import SourceDocument, SourceTable
 from .text import DATE, NUMBER, OCR_NOISE, OCR_SLIP, Normalised, chinese_numeral, make_date, normalise, number, to_wan
 
 #: Not the exponent of ``1e-999%`` (read as 999%), nor a run of 16 or more digits (no budget figure has
@@ -189,7 +189,7 @@ def _sentence_bounds(text: str, start: int, end: int, *, limit: int = 90) -> tup
     return left, right
 
 
-def _cell_quote(table: Table, r: int, c: int) -> Quote:
+def _cell_quote(table: SourceTable, r: int, c: int) -> Quote:
     row = table.rows[r]
     parts, mark, pos = [], (0, 0), 0
     for i, cell in enumerate(row):
@@ -205,14 +205,14 @@ def _cell_quote(table: Table, r: int, c: int) -> Quote:
 
 # --- the document ---------------------------------------------------------------------------------
 
-def extract(doc: Document) -> Extracted:
+def extract(doc: SourceDocument) -> Extracted:
     """Every figure, indicator, claim and heading of ``doc``."""
     ex = Extracted()
     _title(doc, ex)
     goal = ("", None, None)
     in_goals = False
     for block in doc.blocks:
-        if isinstance(block, Table):
+        if isinstance(block, SourceTable):
             _table(block, ex)
             continue
         para = _Para(block.text, block.location_at)
@@ -245,7 +245,7 @@ def extract(doc: Document) -> Extracted:
     return ex
 
 
-def _title(doc: Document, ex: Extracted) -> None:
+def _title(doc: SourceDocument, ex: Extracted) -> None:
     for p in doc.paragraphs[:8]:
         text = normalise(p.text).text
         m = re.search(r"(?P<y>(?:19|20)[0-9]{2})年度?", text)
@@ -506,7 +506,7 @@ def _cn_date(text: str) -> date | None:
     return make_date(int(year), str(month), str(day)) if year.isdigit() and month and day else None
 
 
-def _report_date(doc: Document, ex: Extracted) -> None:
+def _report_date(doc: SourceDocument, ex: Extracted) -> None:
     """The date a report is signed with: a line of its own near the end (a signature block may have run
     into one paragraph with the department's name), in digits or in Chinese numerals."""
     for p in reversed(doc.paragraphs[-6:]):
@@ -736,7 +736,7 @@ def _num(cell: str) -> Decimal | None:
     return number(t) if re.fullmatch(NUMBER, t or "x") else None
 
 
-def _table(table: Table, ex: Extracted) -> None:
+def _table(table: SourceTable, ex: Extracted) -> None:
     p = patterns()
     for r, row in enumerate(table.rows):
         for c, cell in enumerate(row):
@@ -767,7 +767,7 @@ def _table(table: Table, ex: Extracted) -> None:
     if not read:
         _key_values(table, ex)
     elif found[0].header > 0:  # the form's head: 项目名称 | … | 主管部门 | … above its first block
-        _key_values(Table(table.rows[: found[0].header], table.location), ex)
+        _key_values(SourceTable(table.rows[: found[0].header], table.location), ex)
 
 
 def _component_key(text: str) -> str | None:
@@ -780,13 +780,13 @@ def _component_key(text: str) -> str | None:
     return best[0] if best else None
 
 
-def _in_yuan(table: Table, h: int, cols: dict) -> bool:
+def _in_yuan(table: SourceTable, h: int, cols: dict) -> bool:
     """A funds block whose header says its amounts are in 元 (项目资金（元）): they are read in 万元."""
     cells = [normalise(c).text for c in table.rows[h][: min(cols.values()) + 1]]
     return any(re.search(r"\(元\)", c) for c in cells) and not any("万元" in c for c in cells)
 
 
-def _budget_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:
+def _budget_table(table: SourceTable, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:
     rows = []
     yuan = _in_yuan(table, h, cols)
     for r in range(h + 1, len(table.rows) if end is None else end):
@@ -813,7 +813,7 @@ def _budget_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int |
     # the parts against the total row are checked as budget components (checks.component_sums)
 
 
-def _weight_in_header(table: Table, h: int, cols: dict, ex: Extracted) -> None:
+def _weight_in_header(table: SourceTable, h: int, cols: dict, ex: Extracted) -> None:
     """A funds block with no 分值 column that prints its weight in its header (“预算执行情况（20分）”,
     “得分（20分×执行率）”): that is the execution weight."""
     if "weight" in cols or "score" not in cols or any(f.key == "execution.weight" for f in ex.figures):
@@ -826,7 +826,7 @@ def _weight_in_header(table: Table, h: int, cols: dict, ex: Extracted) -> None:
             return
 
 
-def _indicator_table(table: Table, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:
+def _indicator_table(table: SourceTable, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:
     header = table.rows[h]
     tier1 = tier2 = ""
     sums = []
@@ -883,7 +883,7 @@ KEY_VALUE = {"自评得分": "reported.score", "自评总分": "reported.score",
              "人员编制": "staff.authorised", "编制数": "staff.authorised", "实有人数": "staff.serving"}
 
 
-def _key_values(table: Table, ex: Extracted) -> None:
+def _key_values(table: SourceTable, ex: Extracted) -> None:
     """Tables of label | value pairs (单位名称 | 某局 | 自评得分 | 95)."""
     for r, row in enumerate(table.rows):
         for c in range(len(row) - 1):

@@ -1,4 +1,4 @@
-"""From what a report states to an ``evalkit/v1`` params mapping: the draft params file the analyst goes
+"""From what a report states to an ``evalkit/v1`` params mapping: the mapped params file the analyst goes
 on with (``evalkit audit --params-out``), and the partial model the core's checks run on.
 
 :func:`params_mapping` keeps what could not be read as ``None`` and lists it in ``missing``; ``subjects``
@@ -21,7 +21,7 @@ from .text import normalise, number
 
 #: An indicator row's cells by their params key under the indicator, where it differs.
 CELL_KEYS = {"score": "reported.score", "coefficient": "reported.coefficient"}
-#: Params keys the schema requires; a draft leaves them null when the report does not state them.
+#: Params keys the schema requires; a mapped params file leaves them null when the report does not state them.
 REQUIRED = ("department.name", "department.year", "budget.initial", "budget.adjusted", "budget.executed")
 
 
@@ -234,8 +234,8 @@ def params_mapping(ex: Extracted) -> Mapped:
 
 def project_header(ex: Extracted, m: Mapped) -> dict:
     """``kind: project`` and the project header for a 项目支出绩效自评表 (nothing for a department's
-    report): the project's name as the title gives it, its department the draft's own id (the same
-    placeholder as ``department.id`` here; both are set when the draft is written)."""
+    report): the project's name as the title gives it, its department the params file's own id (the same
+    placeholder as ``department.id`` here; both are set when the file is written)."""
     if ex.kind != "project":
         return {}
     name = re.sub(r"(项目)?支出绩效(单位)?(自评|评价)(表|报告)?.*$", "", ex.title or "")
@@ -274,12 +274,12 @@ null; fill in these before `evalkit run`: {required}.
 """
 
 
-def draft_yaml(mapping: dict, *, notes: dict[str, str] | None = None, source: str = "") -> str:
-    """The draft params file: what the report did not state is ``null`` with a ``# 待核对`` comment saying
+def mapped_params_yaml(mapping: dict, *, notes: dict[str, str] | None = None, source: str = "") -> str:
+    """The mapped params file: what the report did not state is ``null`` with a ``# 待核对`` comment saying
     what to fill in. It loads with :func:`evalkit.load_params` once the nulls of :data:`REQUIRED` are
     filled (and there is a goal with an indicator); other nulls (an ``actual``) may stay.
 
-    >>> print(draft_yaml({"budget": {"initial": None, "adjusted": 10.5}}).split("\\n", 3)[-1])
+    >>> print(mapped_params_yaml({"budget": {"initial": None, "adjusted": 10.5}}).split("\\n", 3)[-1])
     budget:
       initial: null  # 待核对：报告未读出，请填写
       adjusted: 10.5
@@ -290,6 +290,6 @@ def draft_yaml(mapping: dict, *, notes: dict[str, str] | None = None, source: st
 
 
 def department_id(stem: str, year) -> str:
-    """A department id for a draft, from the file's name: ``000_80b251a7`` → ``000-80b251a7-2023``."""
+    """A department id for a mapped params file, from the file's name: ``000_80b251a7`` → ``000-80b251a7-2023``."""
     slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:60] or "report"
     return f"{slug}-{year}" if year else slug

@@ -1,8 +1,8 @@
-"""Reading a report as published (.txt, .docx, .pdf, .html) into a :class:`~.document.Document`.
+"""Reading a report as published (.txt, .docx, .pdf, .html) into a :class:`~.source_document.SourceDocument`.
 
 Every reader is bounded: a file over :data:`MAX_BYTES` is refused by its size before a byte is read,
 a PDF over :data:`MAX_PAGES` pages by its page count, and what cannot be read (an encrypted PDF or
-Word file, a PDF without a text layer, a damaged file) raises :class:`~.document.DocumentRefused`
+Word file, a PDF without a text layer, a damaged file) raises :class:`~.source_document.DocumentRefused`
 with one reason. Time is bounded by the caller (``batch`` runs each document in a worker process).
 
 >>> doc = read_text("附件\\n\\n一、基本情况\\n\\n年初预算 100 万元，全年执行\\n 98 万元。", "x.txt")
@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from statistics import median
 
-from .document import Document, DocumentRefused, Location, Paragraph, Table
+from .source_document import DocumentRefused, Location, SourceDocument, SourceParagraph, SourceTable
 from .tables import HEAD_LABELS, align_spaced, cells_to_tables, header_run, pairs_table, split_line
 
 #: Largest file read at all (a published report with scans stays well below).
@@ -51,7 +51,7 @@ def _special(path: Path) -> str:
             else "not a file")
 
 
-def read_document(path: str | Path, *, shown: str | None = None) -> Document:
+def read_document(path: str | Path, *, shown: str | None = None) -> SourceDocument:
     """Read ``path`` by its suffix; ``shown`` is the name errors and the result use (default: as given)."""
     path = Path(path)
     shown = shown or str(path)
@@ -120,7 +120,7 @@ def _big5(raw: bytes) -> bool:
     return True
 
 
-def _read_txt(path: Path, shown: str) -> Document:
+def _read_txt(path: Path, shown: str) -> SourceDocument:
     raw = path.read_bytes()
     if _utf16(raw):
         raise DocumentRefused(shown, "corrupt", "the text is UTF-16 (Windows \"Unicode\"), which the audit does not "
@@ -138,7 +138,7 @@ def _cells(line: str) -> tuple[str, ...]:
     return split_line(line) or (line.strip(),)
 
 
-def read_text(text: str, shown: str, fmt: str = "txt") -> Document:
+def read_text(text: str, shown: str, fmt: str = "txt") -> SourceDocument:
     """Paragraphs (blank-line separated, or a line that opens a numbered item) and tables (lines of
     cells separated by `` | ``, tabs or runs of spaces; or one cell per line under a header of a form's
     column words), located by line."""
@@ -148,7 +148,7 @@ def read_text(text: str, shown: str, fmt: str = "txt") -> Document:
 
     def flush_para():
         if para:
-            blocks.append(Paragraph("\n".join(t for _, t in para), Location(line=para[0][0]),
+            blocks.append(SourceParagraph("\n".join(t for _, t in para), Location(line=para[0][0]),
                                     tuple(n for n, _ in para)))
             para.clear()
 
@@ -162,7 +162,7 @@ def read_text(text: str, shown: str, fmt: str = "txt") -> Document:
                     rows = tuple(align_spaced([text_lines[n - 1] for n, _, _ in table]))
                 else:
                     rows = tuple(r for _, r, _ in table if not all(set(c) <= set("-: ") for c in r))
-                blocks.append(Table(rows, Location(line=table[0][0])))
+                blocks.append(SourceTable(rows, Location(line=table[0][0])))
             table.clear()
 
     text_lines = text.splitlines()
@@ -197,13 +197,13 @@ def _cell_per_line(blocks: list) -> list:
     i = 0
     while i < len(blocks):
         b = blocks[i]
-        if not isinstance(b, Paragraph):
+        if not isinstance(b, SourceParagraph):
             out.append(b)
             i += 1
             continue
         cells, owners = [], []
         j = i
-        while j < len(blocks) and isinstance(blocks[j], Paragraph):
+        while j < len(blocks) and isinstance(blocks[j], SourceParagraph):
             parts = _cells_of(blocks[j].text)
             if parts is None:
                 break
@@ -218,7 +218,7 @@ def _cell_per_line(blocks: list) -> list:
                 i += 1
                 continue
             first, end, pairs = found
-            out.append(Table(tuple(pairs), Location()))
+            out.append(SourceTable(tuple(pairs), Location()))
             i = owners[end - 1] + 1
             continue
         # a head label in a cell of its own (项目名称 / 某项目), not a line that holds its value too
@@ -235,13 +235,13 @@ def _cell_per_line(blocks: list) -> list:
         out.extend(blocks[i:before])  # paragraphs before the form stay paragraphs
         if first and owners[first - 1] == owners[first]:  # a title on the same line as the form
             lead = " ".join(cells[k] for k in range(first) if owners[k] == owners[first])
-            out.append(Paragraph(lead, blocks[owners[first]].location, blocks[owners[first]].lines[:1]))
-        out.extend(Table(tuple(rows), Location()) for rows in tables)  # rows rebuilt: no source line per row
+            out.append(SourceParagraph(lead, blocks[owners[first]].location, blocks[owners[first]].lines[:1]))
+        out.extend(SourceTable(tuple(rows), Location()) for rows in tables)  # rows rebuilt: no source line per row
         last = first + used
         rest = owners[last] if last < len(owners) else j
         if last < len(owners) and owners[last - 1] == owners[last]:  # text after the form on its last line
             tail = " ".join(cells[k] for k in range(last, len(cells)) if owners[k] == owners[last])
-            out.append(Paragraph(tail, blocks[rest].location, blocks[rest].lines[:1]))
+            out.append(SourceParagraph(tail, blocks[rest].location, blocks[rest].lines[:1]))
             rest += 1
         i = max(rest, i + 1)
     return out
@@ -270,7 +270,7 @@ def _word_starts(cell: str, words) -> bool:
     return normalise(cell).text.startswith(words)
 
 
-def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> Document:
+def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> SourceDocument:
     """Join paragraphs a page break split, and the rows of a table a page break split (a table on the
     next page with the same columns and no header of its own); number paragraphs and tables, drop empty
     ones."""
@@ -278,35 +278,35 @@ def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> Doc
     last_page = None  # the page the last joined table ends on (it may run over several)
     for b in blocks:
         prev = joined[-1] if joined else None
-        if fmt == "pdf" and isinstance(b, Table) and isinstance(prev, Table) and b.location.page \
+        if fmt == "pdf" and isinstance(b, SourceTable) and isinstance(prev, SourceTable) and b.location.page \
                 and last_page and b.location.page == last_page + 1 and b.rows and prev.rows \
                 and len(b.rows[0]) == len(prev.rows[0]) and not _has_header(b):
             rows = b.rows
             if _row_continues(prev.rows[-1], rows[0]):  # a row the page break split: its cells run on
                 tail = tuple((a + c) if c.strip() else a for a, c in zip(prev.rows[-1], rows[0], strict=True))
-                joined[-1] = Table(prev.rows[:-1] + (tail,) + rows[1:], prev.location)
+                joined[-1] = SourceTable(prev.rows[:-1] + (tail,) + rows[1:], prev.location)
             else:
-                joined[-1] = Table(prev.rows + rows, prev.location)
+                joined[-1] = SourceTable(prev.rows + rows, prev.location)
             last_page = b.location.page
             continue
-        if isinstance(b, Table):
+        if isinstance(b, SourceTable):
             last_page = b.location.page
-        if isinstance(b, Paragraph) and not b.text.strip():
+        if isinstance(b, SourceParagraph) and not b.text.strip():
             continue
         prev = joined[-1] if joined else None
-        if isinstance(b, Paragraph) and isinstance(prev, Paragraph) and _continues(prev.text, b.text):
-            joined[-1] = Paragraph(prev.text + "\n" + b.text, prev.location, prev.lines + b.lines)
+        if isinstance(b, SourceParagraph) and isinstance(prev, SourceParagraph) and _continues(prev.text, b.text):
+            joined[-1] = SourceParagraph(prev.text + "\n" + b.text, prev.location, prev.lines + b.lines)
             continue
         joined.append(b)
     out, n_para, n_table = [], 0, 0
     for b in joined:
-        if isinstance(b, Paragraph):
+        if isinstance(b, SourceParagraph):
             n_para += 1
             out.append(replace(b, location=replace(b.location, paragraph=n_para)))
         else:
             n_table += 1
             out.append(replace(b, location=replace(b.location, table=n_table)))
-    return Document(shown, fmt, tuple(out), pages)
+    return SourceDocument(shown, fmt, tuple(out), pages)
 
 
 def _row_continues(last: tuple[str, ...], first: tuple[str, ...]) -> bool:
@@ -322,7 +322,7 @@ def _row_continues(last: tuple[str, ...], first: tuple[str, ...]) -> bool:
     return not re.match(r"(?:指标\s*[0-9]+|[一二三四五六七八九十]+[、.])", first[filled[0]].strip())
 
 
-def _has_header(table: Table) -> bool:
+def _has_header(table: SourceTable) -> bool:
     from .tables import blocks as form_blocks
 
     return any(b.header <= 1 for b in form_blocks(table.rows))
@@ -339,7 +339,7 @@ def _continues(before: str, after: str) -> bool:
 
 # --- Word ---------------------------------------------------------------------------------------
 
-def _read_docx(path: Path, shown: str) -> Document:
+def _read_docx(path: Path, shown: str) -> SourceDocument:
     with path.open("rb") as handle:
         head = handle.read(8)
     if head == OLE_MAGIC:
@@ -369,7 +369,7 @@ def _read_docx(path: Path, shown: str) -> Document:
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _docx_blocks(xml: bytes, shown: str) -> Document:
+def _docx_blocks(xml: bytes, shown: str) -> SourceDocument:
     from lxml import etree
 
     try:
@@ -380,12 +380,12 @@ def _docx_blocks(xml: bytes, shown: str) -> Document:
     blocks: list = []
     for child in body if body is not None else ():
         if child.tag == f"{W}p":
-            blocks.append(Paragraph(_docx_text(child), Location()))
+            blocks.append(SourceParagraph(_docx_text(child), Location()))
         elif child.tag == f"{W}tbl":
             try:
-                blocks.append(Table(_docx_rows(child), Location()))
+                blocks.append(SourceTable(_docx_rows(child), Location()))
             except ValueError as exc:
-                number = sum(isinstance(b, Table) for b in blocks) + 1
+                number = sum(isinstance(b, SourceTable) for b in blocks) + 1
                 raise DocumentRefused(shown, "corrupt", f"table {number} of the Word document is damaged: "
                                                         f"{exc}") from None
     return _finish(shown, "docx", blocks)
@@ -431,7 +431,7 @@ def _grid_span(value: str, row: int, column: int) -> int:
 
 # --- PDF ----------------------------------------------------------------------------------------
 
-def _read_pdf(path: Path, shown: str) -> Document:
+def _read_pdf(path: Path, shown: str) -> SourceDocument:
     with path.open("rb") as handle:
         if not handle.read(1024).lstrip().startswith(b"%PDF"):
             raise DocumentRefused(shown, "corrupt", "the file does not start like a PDF; it may be damaged or misnamed")
@@ -509,7 +509,7 @@ def _pdf_page(page, number: int) -> tuple[list, int]:
         # a cell's text wraps inside the cell: its lines are one text again
         rows = tuple(tuple(re.sub(r"\s*\n\s*", "", c or "").strip() for c in row) for row in t.extract())
         if rows and max(len(r) for r in rows) >= 2:
-            found.append((t.bbox[1], Table(rows, Location(page=number))))
+            found.append((t.bbox[1], SourceTable(rows, Location(page=number))))
             x0, top, x1, bottom = t.bbox  # a line set tight under the table's bottom border is not the table's
             outside = outside.outside_bbox((x0 + 1, top + 1, x1 - 1, bottom - 2))
     lines = outside.extract_text_lines(return_chars=False)
@@ -524,19 +524,19 @@ def _pdf_page(page, number: int) -> tuple[list, int]:
     for top, kind, item in items:
         if kind == "table":
             if current:
-                blocks.append(Paragraph("\n".join(current), Location(page=number)))
+                blocks.append(SourceParagraph("\n".join(current), Location(page=number)))
                 current, last = [], None
             blocks.append(item)
             continue
         text = item["text"]
         new = (last is None or top - last["top"] > pitch * 1.12 or MARKER.match(text) or item["x0"] - left > 12)
         if new and current:
-            blocks.append(Paragraph("\n".join(current), Location(page=number)))
+            blocks.append(SourceParagraph("\n".join(current), Location(page=number)))
             current = []
         current.append(text)
         last = item
     if current:
-        blocks.append(Paragraph("\n".join(current), Location(page=number)))
+        blocks.append(SourceParagraph("\n".join(current), Location(page=number)))
     return blocks, len(page.chars)
 
 
@@ -558,7 +558,7 @@ def _line_pitch(pitches: list[float]) -> float:
 BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "dt", "dd", "caption"}
 
 
-def _read_html(path: Path, shown: str) -> Document:
+def _read_html(path: Path, shown: str) -> SourceDocument:
     import lxml.html
     from lxml import etree
 
@@ -576,20 +576,20 @@ def _read_html(path: Path, shown: str) -> Document:
         if tag in ("script", "style", "head", "template", "noscript"):
             return
         if tag == "table":
-            blocks.append(Table(html_grid(el), Location()))
+            blocks.append(SourceTable(html_grid(el), Location()))
             return
         if tag == "pre":  # a text copy kept as printed: read it as a .txt file is read
             blocks.extend(read_text(el.text_content(), shown, "html").blocks)
             return
         if tag in BLOCK_TAGS:
-            blocks.append(Paragraph(el.text_content().strip(), Location()))
+            blocks.append(SourceParagraph(el.text_content().strip(), Location()))
             return
         if el.text and el.text.strip() and tag not in ("html", "body"):
-            blocks.append(Paragraph(el.text.strip(), Location()))
+            blocks.append(SourceParagraph(el.text.strip(), Location()))
         for child in el:
             walk(child)
             if child.tail and child.tail.strip():
-                blocks.append(Paragraph(child.tail.strip(), Location()))
+                blocks.append(SourceParagraph(child.tail.strip(), Location()))
 
     walk(root)
     return _finish(shown, "html", blocks)

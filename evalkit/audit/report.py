@@ -8,8 +8,8 @@ A record has ``schema``, ``source`` (the path as given), ``status`` (``audited``
 ``format``, ``document`` (title, kind, department, year), ``extracted`` (every figure with its
 location and quote, the indicators, what could not be read), ``findings`` (``id``, ``severity``,
 ``message``, ``evidence``, ``location``, ``quotes``, ``where``), ``counts`` by severity, ``skipped`` (the core's
-checks that need what the report does not state: ``check`` and its ``unknown`` keys with why), ``draft`` (the params
-mapping, the keys left null and why) and ``provenance`` (sha256 of the file, versions). A refused
+checks that need what the report does not state: ``check`` and its ``unknown`` keys with why), ``draft`` (the
+mapped params: the mapping, the keys left null and why) and ``provenance`` (sha256 of the file, versions). A refused
 document has ``refused`` {``reason``, ``reason_words``, ``message``} instead of the figures.
 """
 
@@ -26,10 +26,10 @@ from ..core.findings import SEVERITIES, WHOLE
 from ..core.provenance import version_of
 from .checks import audit_checks, finding_dict
 from .coverage import coverage, drop_cut_row, identify
-from .document import REASONS, DocumentRefused
 from .extract import extract
 from .mapping import params_mapping
 from .readers import MAX_BYTES, read_document
+from .source_document import REASONS, DocumentRefused
 from .table_checks import table_findings
 from .tables import blocks
 from .text import fold

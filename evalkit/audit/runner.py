@@ -1,5 +1,6 @@
 """Auditing many documents: in the pool's worker processes (:mod:`evalkit.pool`), bounded in time and
-memory, ``jobs`` at a time; what a run writes (one JSON record and one page per document, a folder's index page, draft params).
+memory, ``jobs`` at a time; what a run writes (one JSON record and one page per document, a folder's index page,
+the params each report maps to).
 
 A document that hangs a reader (a pathological PDF page) is stopped at ``timeout`` seconds and gets a
 refused record; one that needs more memory than the worker may use gets one too; the run goes on.
@@ -21,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..iorw import write_atomic
-from ..outputs import AUDIT_INDEX, audit_draft_name, audit_json_name, audit_page_name
+from ..outputs import AUDIT_INDEX, audit_json_name, audit_page_name, audit_params_name
 from ..pool import Crash, Pool
-from .mapping import department_id, draft_yaml
+from .mapping import department_id, mapped_params_yaml
 from .readers import OWN_PAGE_MARK, SUFFIXES
 from .report import audit_document, refused_record
 
@@ -84,10 +85,10 @@ def audit_paths(items, *, out: str | Path | None = None, params_out: str | Path 
                 jobs: int | None = None, timeout: float = TIMEOUT,
                 on_record: Callable[[dict], None] | None = None, force: bool = False) -> AuditRun:
     """Audit every document ``items`` name (files or folders); write the records and pages to ``out``
-    and draft params files to ``params_out`` when given. Returns the :class:`AuditRun`.
+    and the mapped params files to ``params_out`` when given. Returns the :class:`AuditRun`.
 
     Nothing is written over a document being audited; an ``index.html`` that is not an audit's own
-    page, or an existing params file under a draft's name, is replaced only with ``force``
+    page, or an existing params file under a mapped params file's name, is replaced only with ``force``
     (``FileExistsError`` naming it otherwise, as ``import-xlsx``). ``ValueError`` for a ``timeout``
     that is not a number of seconds from 1 to :data:`MAX_TIMEOUT`."""
     check_timeout(timeout)
@@ -101,7 +102,7 @@ def audit_paths(items, *, out: str | Path | None = None, params_out: str | Path 
     if out is not None:
         run.written += write_outputs(records, Path(out), index=index)
     if params_out is not None:
-        run.written += write_drafts(records, Path(params_out), inputs=[p for p, _ in docs], force=force)
+        run.written += write_mapped_params(records, Path(params_out), inputs=[p for p, _ in docs], force=force)
     run.seconds = time.perf_counter() - started
     return run
 
@@ -255,11 +256,11 @@ def write_outputs(records: list[dict], out: Path, *, index: bool) -> list[Path]:
     return written
 
 
-def write_drafts(records: list[dict], folder: Path, *, inputs=(), force: bool = False) -> list[Path]:
-    """A draft params file per audited document: ``<department-id>.yaml``. An existing file under a
-    draft's name (a department's real params file, an analyst's finished draft) is replaced only with
+def write_mapped_params(records: list[dict], folder: Path, *, inputs=(), force: bool = False) -> list[Path]:
+    """A mapped params file per audited document: ``<department-id>.yaml``. An existing file under its
+    name (a department's real params file, an analyst's finished one) is replaced only with
     ``force``, a document in ``inputs`` never: ``FileExistsError`` naming them, and nothing written."""
-    drafts, used = [], set()
+    files, used = [], set()
     for r in records:
         if r["status"] != "audited":
             continue
@@ -269,16 +270,16 @@ def write_drafts(records: list[dict], folder: Path, *, inputs=(), force: bool = 
             ident += "-x"
         used.add(ident)
         mapping = {**mapping, "department": {**mapping["department"], "id": ident}}
-        if "project" in mapping:  # a project table rolls up into the department the draft names
+        if "project" in mapping:  # a project table rolls up into the department the params file names
             mapping["project"] = {**mapping["project"], "department": ident}
-        text = draft_yaml(mapping, notes=r["draft"]["notes"], source=Path(r["source"]).name)
-        drafts.append((folder / audit_draft_name(ident), text))
+        text = mapped_params_yaml(mapping, notes=r["draft"]["notes"], source=Path(r["source"]).name)
+        files.append((folder / audit_params_name(ident), text))
     documents_read = {Path(p).resolve() for p in inputs}
-    taken = [t for t, _ in drafts if t.resolve() in documents_read or (not force and (t.exists() or t.is_symlink()))]
+    taken = [t for t, _ in files if t.resolve() in documents_read or (not force and (t.exists() or t.is_symlink()))]
     if taken:
         more = f" and {len(taken) - 1} more" if len(taken) > 1 else ""
-        raise FileExistsError(errno.EEXIST, f"exists{more}; the drafts were not written: use --force to replace "
+        raise FileExistsError(errno.EEXIST, f"exists{more}; the params files were not written: use --force to replace "
                                             "them or choose another --params-out folder", str(taken[0]))
     folder.mkdir(parents=True, exist_ok=True)
-    return [write_atomic(target, text.encode("utf-8")) for target, text in drafts]
+    return [write_atomic(target, text.encode("utf-8")) for target, text in files]
 

@@ -17,8 +17,8 @@ from fractions import Fraction
 
 from ..core.findings import Finding
 from ..core.numbers import exact, round_half_up
-from .document import Document, Table
 from .extract import Extracted, _cell_quote, parse_target, patterns
+from .source_document import SourceDocument, SourceTable
 from .tables import blocks, header_columns
 from .text import NUMBER, fold, normalise, number
 
@@ -38,7 +38,7 @@ def _n(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list[Finding]:
+def table_findings(doc: SourceDocument, ex: Extracted, cov: dict, found: list) -> list[Finding]:
     """The table checks' findings for one document (``found``: the findings already made)."""
     ids = {f.id for f in found}
     out: list[Finding] = []
@@ -51,7 +51,7 @@ def table_findings(doc: Document, ex: Extracted, cov: dict, found: list) -> list
 
 # --- the funds block --------------------------------------------------------------------------------
 
-def _funds_rows(table: Table, header: int, end: int):
+def _funds_rows(table: SourceTable, header: int, end: int):
     """(row index, label, {measure: (value, column)}) of each row of a funds block."""
     cols = header_columns(table.rows[header], {k: v for k, v in patterns()["budget_columns"].items()
                                                if k in ("initial", "adjusted", "executed")})
@@ -69,7 +69,7 @@ def _funds_rows(table: Table, header: int, end: int):
             yield r, label, values
 
 
-def funds_total_row(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+def funds_total_row(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """年度资金总额 against 其中 当年财政拨款 + 上年结转 + 其他资金, column by column."""
     for table in doc.tables:
         for blk in blocks(table.rows):
@@ -100,7 +100,7 @@ def funds_total_row(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]
 TOTAL_LABEL = re.compile(r"(?:支出|收入|资金)?(?:合计|总计)")
 
 
-def list_table_total(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+def list_table_total(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """A table that lists amounts (支出内容 | 计划支出数 | 实际支出数) and ends with a 合计 row: each amount
     column's items against that row. Only a plain list is added up: every row above the total has a label
     of its own and no 其中 or 小计 row sits among them."""
@@ -135,7 +135,7 @@ PAID_SHARE = re.compile(r"(?:已|共)?(?:支付|拨付|支出)(?P<a>" + NUMBER +
                         r"(?P<b>" + NUMBER + r")万元[^。;]{0,8}?(?:支付率|执行率|拨付率)(?:为|达)?(?P<r>" + NUMBER + r")%")
 
 
-def paid_share(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+def paid_share(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """The share paid a sentence states against what it says was paid and is still unpaid."""
     from .extract import _Para
 
@@ -158,7 +158,7 @@ def paid_share(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
 
 # --- the execution score ----------------------------------------------------------------------------
 
-def execution_score_exact(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+def execution_score_exact(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """分值 × min(执行率, 100%) to the cent, and over-execution scored in full."""
     stated = ex.first("execution.score")
     weight = ex.value("execution.weight")
@@ -182,7 +182,7 @@ def execution_score_exact(doc: Document, ex: Extracted, ids: set) -> Iterator[Fi
                            {"stated": stated.value, "computed": round_half_up(expected, 2)}, None, (stated.quote,))
 
 
-def execution_scored_again(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+def execution_scored_again(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """An indicator whose target and actual are the budget and the spending: the execution again."""
     if "audit.execution_scored_twice" in ids:
         return
@@ -200,7 +200,7 @@ def execution_scored_again(doc: Document, ex: Extracted, ids: set) -> Iterator[F
             return
 
 
-def execution_row_underscored(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+def execution_row_underscored(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """An indicator row that scores the execution rate: 分值 × min(rate, 100 %) is its rule."""
     words = [normalise(w).text for w in patterns()["execution_indicator"]]
     for r in ex.indicators:
@@ -221,7 +221,7 @@ def execution_row_underscored(doc: Document, ex: Extracted, ids: set) -> Iterato
 
 # --- people, words and dates ------------------------------------------------------------------------
 
-def staff_over_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+def staff_over_posts(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """More staff serving than posts authorised."""
     authorised, serving = ex.first("staff.authorised"), ex.first("staff.serving")
     if authorised and serving and serving.value > authorised.value and "audit.staff_with_retirees" not in ids:
@@ -241,7 +241,7 @@ PROJECTS_START = re.compile(r"年初(?:批复|安排)?(?:预算)?(?P<n>[0-9]+)�
 PROJECTS_ADDED = re.compile(r"(?:年中|年内)?(?:新增|增加|追加)(?P<n>[0-9]+)个项目")
 
 
-def project_counts(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+def project_counts(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """A number of projects against the projects approved at the start of the year and added during it."""
     if "audit.count_mismatch" in ids:
         return
@@ -269,7 +269,7 @@ PLANNED = re.compile(r"(?:实施|计划)[^;。]{0,20}?(?P<p>[0-9]+(?:\.[0-9]+)?)
 DONE_FULLY = re.compile(r"完成(?P<d>[0-9]+(?:\.[0-9]+)?)(?P<u>公里|千米|座|个|户|亩|平方米|人次|人)[^;。]{0,12}?完工率(?:为)?100%")
 
 
-def completion_against_plan(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+def completion_against_plan(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """A clause that plans one quantity and calls a different one done at 100 %."""
     from .extract import _Para
 
@@ -288,7 +288,7 @@ def completion_against_plan(doc: Document, ex: Extracted, ids: set) -> Iterator[
                 return
 
 
-def unit_slip(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+def unit_slip(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """A part printed in 元 that adds up only when read in 万元 (3.6元 for 3.6万元)."""
     for c in ex.claims:
         if c.kind != "list_total":
@@ -307,7 +307,7 @@ def unit_slip(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
                     break
 
 
-def retirees_in_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+def retirees_in_posts(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """“编制人员205人。其中，在职113人、离休2人、退休75人”: the posts counted with the retirees."""
     if "audit.staff_with_retirees" in ids:
         return
@@ -323,7 +323,7 @@ def retirees_in_posts(doc: Document, ex: Extracted, ids: set) -> Iterator[Findin
             return
 
 
-def low_execution_called_normal(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+def low_execution_called_normal(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """An execution rate below 60 % while the report calls the year normal."""
     adjusted, executed = ex.value("budget.adjusted"), ex.value("budget.executed")
     rate = (exact(executed) / exact(adjusted) * 100) if adjusted and executed is not None else None
@@ -355,7 +355,7 @@ def _missed(r) -> bool:
     return actual < target if direction in (">=", ">", "=") else actual > target if direction in ("<=", "<") else False
 
 
-def target_missed_called_complete(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+def target_missed_called_complete(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """A target missed while the report says every target was met."""
     missed = [r for r in ex.indicators if _missed(r)]
     if not missed:
@@ -380,7 +380,7 @@ CUT_OFF = re.compile(r"(?:截至|截止|截止到|截至到)(?P<y>(?:19|20)[0-9]
                      r"[^。;]{0,40}?(?:拨付|支付|支出|执行|使用)")
 
 
-def report_dated_in_year(doc: Document, ex: Extracted, ids: set) -> Iterator[Finding]:
+def report_dated_in_year(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """A report dated on or before the last day of the year it evaluates, or one that counts the year's
     spending only up to a day before that year's end (截至2022年12月8日已拨付…)."""
     when = ex.first("reported.report_date")
@@ -396,7 +396,7 @@ def report_dated_in_year(doc: Document, ex: Extracted, ids: set) -> Iterator[Fin
                            {"date": when.value.isoformat(), "year": str(ex.year)}, None, (when.quote,))
 
 
-def _counted_before_year_end(doc: Document, ex: Extracted) -> Iterator[Finding]:
+def _counted_before_year_end(doc: SourceDocument, ex: Extracted) -> Iterator[Finding]:
     from .extract import _Para
 
     for p in doc.paragraphs:

@@ -46,7 +46,7 @@ DEFAULT_MONITORING = {
 
 
 @dataclass(frozen=True)
-class Grade:
+class GradeBand:
     min: Decimal
     label: str
     synonyms: tuple[str, ...] = ()  # other words for the same grade (优秀 = 优, 一般 = 中 = 合格)
@@ -61,7 +61,7 @@ class Scheme:
     reverse_rule: str
     qualitative: dict[str, tuple[Decimal, Decimal]]
     qualitative_default: dict[str, Decimal]
-    grades: tuple[Grade, ...]
+    grades: tuple[GradeBand, ...]
     thresholds: dict[str, Decimal]  # the file's ``checks:`` block: where findings start to fire
     tier_points: dict[str, Decimal] | None = None
     source: str = ""
@@ -139,14 +139,14 @@ class Scheme:
         return labels
 
 
-def _exclusive_grade(grades: tuple[Grade, ...], value) -> str:
+def _exclusive_grade(grades: tuple[GradeBand, ...], value) -> str:
     for grade in grades:
         if exact(grade.min) < value or grade.min == 0:
             return grade.label
     return grades[-1].label
 
 
-def _exclusive_band_texts(grades: tuple[Grade, ...]) -> list[str]:
+def _exclusive_band_texts(grades: tuple[GradeBand, ...]) -> list[str]:
     """``得分 > 90 分为优``, ``80 < 得分 ≤ 90 分为良``… ``得分 ≤ 60 分为差``."""
     texts = []
     for i, band in enumerate(grades):
@@ -263,7 +263,7 @@ def parse_scheme(text: str, *, path: str = "<memory>", sha256: str = "") -> Sche
             low, label = c.number(f"grades[{i}].min", g.get("min"), minimum=0), c.text(f"grades[{i}].label", g.get("label"))
             synonyms = c.texts(f"grades[{i}].synonyms", g.get("synonyms"))
             if low is not None and label is not None:
-                grades.append(Grade(low, label, synonyms))
+                grades.append(GradeBand(low, label, synonyms))
     words = [w for g in grades for w in (g.label, *g.synonyms)]
     for word in sorted({w for w in words if words.count(w) > 1}):
         c.fail("grades", f"the grade word {word!r} names more than one grade; each label or synonym may appear once")

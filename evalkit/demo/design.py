@@ -36,7 +36,7 @@ def catalogue() -> dict:
 
 
 @dataclass
-class Project:
+class ProjectBudget:
     name: str
     initial: int
     adjusted: int
@@ -75,10 +75,10 @@ class Design:
     rows: list[Row] = field(default_factory=list)
     explicit: bool = True
     weight_changes: dict[str, int] = field(default_factory=dict)
-    basic: Project | None = None
-    projects: list[Project] = field(default_factory=list)
-    listed: list[Project] | None = None  # the project table as written; None: every project
-    filed: list[Project] | None = None  # project tables filed for projects its budget does not show (a plant)
+    basic: ProjectBudget | None = None
+    projects: list[ProjectBudget] = field(default_factory=list)
+    listed: list[ProjectBudget] | None = None  # the project table as written; None: every project
+    filed: list[ProjectBudget] | None = None  # project tables filed for projects its budget does not show (a plant)
     side_tables: bool = True
     month_profile: tuple[float, ...] = MONTH_PROFILE
     monthly: list[int] = field(default_factory=list)
@@ -176,11 +176,12 @@ def _budget(d: Design) -> None:
     rng, cat = d.rng, catalogue()
     level = rng.uniform(0.03, 0.10)  # the department's typical mid-year adjustment
     basic_adjusted = rng.randint(80_000, 400_000)
-    d.basic = Project(BASIC, round(basic_adjusted / (1 + level * rng.uniform(0.3, 1.0))), basic_adjusted,
+    d.basic = ProjectBudget(BASIC, round(basic_adjusted / (1 + level * rng.uniform(0.3, 1.0))), basic_adjusted,
                       basic_adjusted - round(basic_adjusted * rng.uniform(0.0005, 0.012)))
     names = rng.sample([t + s for t in d.spec["topics"] for s in cat["project_suffixes"]], rng.randint(7, 13))
     amounts = split(rng.randint(150_000, 900_000), [rng.uniform(0.6, 1.4) for _ in names])
-    d.projects = [Project(name, round(a / (1 + level * rng.uniform(0.4, 1.6))), a, round(a * rng.uniform(0.95, 0.999)))
+    d.projects = [ProjectBudget(name, round(a / (1 + level * rng.uniform(0.4, 1.6))), a,
+                                round(a * rng.uniform(0.95, 0.999)))
                   for name, a in zip(names, amounts, strict=True)]
 
 

@@ -15,7 +15,7 @@ from ..core.numbers import fmt, fmt_pct, round_half_up
 from .design import (
     PROJECT_LINE,
     Design,
-    Project,
+    ProjectBudget,
     Row,
     catalogue,
     execution_score,
@@ -78,7 +78,7 @@ def civil_affairs(d: Design) -> None:
     """Low execution: two projects barely started, the project line far behind."""
     pa = sum(p.adjusted for p in d.projects)
     basic = round(pa / d.rng.uniform(2.6, 3.2))
-    d.basic = Project(d.basic.name, round(basic / 1.04), basic, basic - round(basic * 0.004))
+    d.basic = ProjectBudget(d.basic.name, round(basic / 1.04), basic, basic - round(basic * 0.004))
     for i, p in enumerate(d.projects):
         rate = 0 if i == 0 else 0.35 if i == 1 else d.rng.uniform(0.66, 0.85)
         p.executed = round(p.adjusted * rate)
@@ -120,16 +120,16 @@ def housing(d: Design) -> None:
     rng = d.rng
     small = d.projects[:5]
     s = sum(p.adjusted for p in small)
-    bigs = [Project("城市更新片区综合整治工程（年中追加）", 0, 0, 0),
-            Project("老旧小区改造配套基础设施工程", 0, 0, 0),
-            Project("保障性租赁住房项目收购资金", 0, 0, 0)]
+    bigs = [ProjectBudget("城市更新片区综合整治工程（年中追加）", 0, 0, 0),
+            ProjectBudget("老旧小区改造配套基础设施工程", 0, 0, 0),
+            ProjectBudget("保障性租赁住房项目收购资金", 0, 0, 0)]
     for p, share in zip(bigs, (1.2, 1.9, 1.9), strict=True):
         p.adjusted = round(s * share * rng.uniform(0.95, 1.05))
         p.initial = 0 if p is bigs[0] else round(p.adjusted / 1.5)
         p.executed = round(p.adjusted * rng.uniform(0.96, 0.995))
     d.projects = bigs + small
     basic = round(s * rng.uniform(2.0, 3.0))
-    d.basic = Project(d.basic.name, round(basic / 1.03), basic, basic - round(basic * 0.005))
+    d.basic = ProjectBudget(d.basic.name, round(basic / 1.03), basic, basic - round(basic * 0.005))
     y = d.year + 1
     d.period, d.report_date = (f"{y}-04-30", f"{y}-04-01"), f"{y + 1}-01-15"
 
@@ -226,7 +226,7 @@ def culture_tourism(d: Design) -> None:
 def ecology_environment(d: Design) -> None:
     """A zero budget (the branch is funded by the city), two indicators without actuals, one of them
     scored anyway; its project tables, with funds, roll up into a project line of none."""
-    d.basic = Project(d.basic.name, 0, 0, 0)
+    d.basic = ProjectBudget(d.basic.name, 0, 0, 0)
     d.filed = d.projects  # the branch still files tables for the city-funded projects it runs (demo/projects.py)
     d.projects, d.side_tables = [], False
     d.explicit = True

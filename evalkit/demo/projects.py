@@ -20,7 +20,7 @@ from ..core.numbers import round_half_up
 from ..core.params import parse_params
 from ..core.scheme import load_scheme
 from ..core.serialisation import params_yaml
-from .design import Design, Project, money
+from .design import Design, ProjectBudget, money
 
 MIN_PROJECTS, MAX_PROJECTS = 3, 8
 #: How many a department files is drawn up to here: every department lists at least 7 projects (6
@@ -55,7 +55,7 @@ def project_file_names(department_id: str, year: int) -> list[str]:
     return [f"{department_id}-{year}.project-{i:02d}.yaml" for i in range(1, MAX_PROJECTS + 1)]
 
 
-def chosen_projects(d: Design) -> list[Project]:
+def chosen_projects(d: Design) -> list[ProjectBudget]:
     """The department's projects that get a table (3 to 8 of them, as many for every seed): listed in
     its project table and executed 90–100 %; a department whose projects mostly fall short (its own
     planted problem) files the short ones too, and the branch whose budget shows none (its own planted
@@ -111,7 +111,7 @@ def project_files(d: Design) -> tuple[dict[str, str], dict[str, list[str]], dict
     return files, planted, rolled, notes
 
 
-def _mapping(d: Design, project: Project, i: int, rng: random.Random, kind: str | None) -> dict:
+def _mapping(d: Design, project: ProjectBudget, i: int, rng: random.Random, kind: str | None) -> dict:
     carry = round(project.adjusted * rng.uniform(0.0, 0.15)) if rng.random() < 0.5 else 0
     current = project.adjusted - carry
     carry_spent = min(carry, project.executed)

@@ -19,7 +19,7 @@ from ..iorw import reproducible_office, write_atomic
 from ..outputs import DOCUMENT_FORMATS
 
 if TYPE_CHECKING:
-    from .draft_docx import DocxFonts
+    from .written_docx import DocxFonts
 
 
 def write_documents(ev: Evaluation, folder: Path, formats: Iterable[str] = DOCUMENT_FORMATS, *,
@@ -37,8 +37,9 @@ def write_documents(ev: Evaluation, folder: Path, formats: Iterable[str] = DOCUM
     folder
         Output folder; created if missing.
     formats
-        ``"docx"`` writes ``自评报告`` and ``复核意见书``, each as ``.docx`` with its ``.html`` and ``.pdf``
-        twins; ``"xlsx"`` writes ``绩效自评表.xlsx``.
+        Each one file type: ``"docx"``, ``"html"`` and ``"pdf"`` write ``自评报告`` and ``复核意见书`` as
+        ``.docx``, ``.html`` (the Word file's twin) and A4 ``.pdf`` (printed from that page);
+        ``"xlsx"`` writes ``绩效自评表.xlsx``.
     fonts
         The Word files' fonts; by default the 公文 fonts (GB/T 9704).
 
@@ -58,22 +59,27 @@ def write_documents(ev: Evaluation, folder: Path, formats: Iterable[str] = DOCUM
     if unknown:
         raise ValueError(f"unknown document format(s) {unknown}; choose from {list(DOCUMENT_FORMATS)}")
     rendered: dict[outputs.Output, bytes] = {}
-    if "docx" in formats:
+    if {"docx", "html", "pdf"} & set(formats):
         from .draft import build_draft
-        from .draft_docx import DocxFonts, render_docx
-        from .draft_html import render_html
         from .exporters import render_pdf
         from .opinion import build_opinion
+        from .written_docx import DocxFonts, render_docx
+        from .written_html import render_html
 
         fonts = fonts or DocxFonts()
         for document, (docx, html, pdf) in ((build_draft(ev), (outputs.REPORT_DOCX, outputs.REPORT_HTML,
                                                                outputs.REPORT_PDF)),
                                             (build_opinion(ev), (outputs.OPINION_DOCX, outputs.OPINION_HTML,
                                                                  outputs.OPINION_PDF))):
-            page = render_html(document)
-            rendered[docx] = reproducible_office(render_docx(document, fonts=fonts), ev.provenance.get("generated_at"))
-            rendered[html] = page.encode("utf-8")
-            rendered[pdf] = render_pdf(page)
+            if "docx" in formats:
+                rendered[docx] = reproducible_office(render_docx(document, fonts=fonts),
+                                                     ev.provenance.get("generated_at"))
+            if "html" in formats or "pdf" in formats:
+                page = render_html(document)  # the PDF is printed from the page
+                if "html" in formats:
+                    rendered[html] = page.encode("utf-8")
+                if "pdf" in formats:
+                    rendered[pdf] = render_pdf(page)
     if "xlsx" in formats:
         from ..workbook.write import render_workbook
 

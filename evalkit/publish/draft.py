@@ -1,6 +1,6 @@
 """The department's self-evaluation report (自评报告), in the department's own voice.
 
-:func:`build_draft` turns an ``Evaluation`` into a :class:`~.document.Document` in the structure of
+:func:`build_draft` turns an ``Evaluation`` into a :class:`~.written.WrittenDocument` in the structure of
 the worked example's report (six sections), written as the department writes it and publishable as
 it comes out once its 【待补充：…】 slots are filled:
 
@@ -30,7 +30,7 @@ from ..core.params import TOTAL
 from ..core.review import quantity
 from ..core.sample import is_sample_region
 from ..core.scoring import IndicatorScore
-from .document import Document, Paragraph, Span, Writer, chinese_numeral, missing
+from .written import Span, Writer, WrittenDocument, WrittenParagraph, chinese_numeral, missing
 
 __all__ = ["build_draft", "chinese_date", "target_phrase"]
 
@@ -39,7 +39,7 @@ COUNT_UNITS = ("个", "件", "次", "人次", "人", "项", "篇", "起", "份",
                "天", "日", "小时", "公里", "千米", "米", "平方米", "亩", "册", "批")
 
 
-def build_draft(ev: Evaluation) -> Document:
+def build_draft(ev: Evaluation) -> WrittenDocument:
     """The report draft of one evaluation, in the worked example's six sections."""
     d = ev.params.department
     w = Writer()
@@ -55,12 +55,12 @@ def build_draft(ev: Evaluation) -> Document:
     _team(w, ev)
     if any(s.kind == "missing" for b in w.blocks if hasattr(b, "spans") for s in b.spans):
         w.blocks.insert(int(sample), _slots_note())
-    return Document(title=f"{d.name}{d.year}年度整体支出绩效自评报告", department=d.name,
+    return WrittenDocument(title=f"{d.name}{d.year}年度整体支出绩效自评报告", department=d.name,
                     blocks=tuple(w.blocks), sample=sample)
 
 
-def _slots_note() -> Paragraph:
-    return Paragraph((Span("（本稿标注“待补充”之处，须补充完整后方可印发。）"),), "note")
+def _slots_note() -> WrittenParagraph:
+    return WrittenParagraph((Span("（本稿标注“待补充”之处，须补充完整后方可印发。）"),), "note")
 
 
 def chinese_date(when: date) -> str:

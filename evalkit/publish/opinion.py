@@ -1,7 +1,7 @@
 """The finance bureau's 复核意见书 for one department-year, in the reviewer's voice.
 
 :func:`build_opinion` turns an ``Evaluation`` (with its :class:`~evalkit.core.review.Review`) into a
-:class:`~.document.Document`, rendered by the same Word and HTML writers as the department's draft:
+:class:`~.written.WrittenDocument`, rendered by the same Word and HTML writers as the department's draft:
 被复核单位, 年度, 评价方案 and 复核依据; a table per indicator with 自评得分, 复核得分 and the 扣分说明
 in plain words; the findings grouped 错误 / 警告 / 提示, each with its 整改建议; the 复核结论; the
 reviewer's signature lines; and, last, a 可复现信息 section — the only place for hashes and versions.
@@ -22,15 +22,15 @@ from ..core.numbers import fmt, fmt_parts, fmt_pct, fmt_plain, rounding_eq_decim
 from ..core.params import TOTAL
 from ..core.sample import is_sample_region
 from ..core.wording import evidence_text, finding_advice
-from .document import Document, Span, Writer
 from .draft import chinese_date
+from .written import Span, Writer, WrittenDocument
 
 __all__ = ["build_opinion"]
 
 BLANK_DATE = "　　　　年　　月　　日"  # ideographic spaces: blanks to write in, kept by HTML and Word
 
 
-def build_opinion(ev: Evaluation) -> Document:
+def build_opinion(ev: Evaluation) -> WrittenDocument:
     """The 复核意见书 of one evaluation."""
     d, review = ev.params.department, ev.review
     w = Writer()
@@ -51,7 +51,7 @@ def build_opinion(ev: Evaluation) -> Document:
     _application(w, ev)
     _signature(w, ev)
     _reproduction(w, ev)
-    return Document(title=f"{d.name}{d.year}年度部门整体支出绩效自评复核意见书", department=d.name,
+    return WrittenDocument(title=f"{d.name}{d.year}年度部门整体支出绩效自评复核意见书", department=d.name,
                     blocks=tuple(w.blocks), sample=sample)
 
 

@@ -34,7 +34,7 @@ from .department import (
     record_failure,
     run_overview,
 )
-from .engines import Crash, PoolEngine
+from .engines import DepartmentCrash, PoolEngine
 from .fingerprint import Stamps
 from .lock import output_lock
 from .stale import StaleFolder, mark_stale, produced_by, year_folders
@@ -144,8 +144,8 @@ def _run_batch(items, out: Path, *, jobs, force, formats, timeout, progress, on_
     try:
         with contextlib.closing(engine.run(todo, out, formats=tuple(formats), timeout=timeout)) as results:
             for path, result in results:
-                outcome = (_crashed(path, out, result.error, result.kind, identities[path]) if isinstance(result, Crash)
-                           else result)
+                outcome = (_crashed(path, out, result.error, result.kind, identities[path])
+                           if isinstance(result, DepartmentCrash) else result)
                 outcomes.append(outcome)
                 bar.update(1)
                 bar.set_postfix_str(f"{outcome.department_id or path.stem}: {outcome.status}")

@@ -11,7 +11,7 @@
 An engine is a context manager: entering it starts or connects (and, for Dask, checks that every
 worker runs the same evalkit and notebook, before anything is written); :meth:`Engine.run` yields
 ``(path, result)`` pairs as departments settle, where ``result`` is an :class:`~.department.Outcome`
-or a :class:`Crash` (the worker died under the department). Dask is imported only by
+or a :class:`DepartmentCrash` (the worker died under the department). Dask is imported only by
 :class:`DaskEngine`.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..exceptions import EngineError
 from ..paths import notebook_path
-from ..pool import Crash as PoolCrash
+from ..pool import Crash
 from .department import error_text, peek_identity, run_department
 from .workers import worker_pool
 
@@ -47,7 +47,7 @@ LOCAL_SETTINGS = {"distributed.worker.profile.enabled": False, "distributed.admi
 
 
 @dataclass(frozen=True)
-class Crash:
+class DepartmentCrash:
     """A department whose worker died under it: ``kind`` is the error kind its outcome gets."""
 
     error: str
@@ -67,7 +67,7 @@ class PoolEngine:
         return None
 
     def run(self, paths: list[Path], out: Path, *, formats, timeout: float, task=run_department) -> Iterator:
-        """Yield ``(path, Outcome | Crash)`` per department; a department whose worker died runs once more.
+        """Yield ``(path, Outcome | DepartmentCrash)`` per department; a department whose worker died runs once more.
         Leaving (the end, Ctrl-C, SIGTERM, the caller stopping) stops every worker and its kernels."""
         pending, retried = list(paths), set()
         with worker_pool(self.jobs) as pool:
@@ -75,11 +75,12 @@ class PoolEngine:
                 batch, pending = pending, []
                 for i, result in pool.imap(_run_one, [(task, path, out, tuple(formats), timeout) for path in batch]):
                     path = batch[i]
-                    if isinstance(result, PoolCrash) and path not in retried:
+                    if isinstance(result, Crash) and path not in retried:
                         retried.add(path)
                         pending.append(path)
-                    elif isinstance(result, PoolCrash):
-                        yield path, Crash(f"worker process crashed twice ({result.error})", "BrokenProcessPool")
+                    elif isinstance(result, Crash):
+                        yield path, DepartmentCrash(f"worker process crashed twice ({result.error})",
+                                                    "BrokenProcessPool")
                     else:
                         yield path, result
 
@@ -89,7 +90,7 @@ def _run_one(task, path: Path, out: Path, formats: tuple, timeout: float):
     try:
         return task(path, out, formats=formats, timeout=timeout)
     except Exception as exc:
-        return Crash(error_text(exc), type(exc).__name__)
+        return DepartmentCrash(error_text(exc), type(exc).__name__)
 
 
 def check_cluster_address(address: str, *, allow_insecure: bool = False) -> str:
@@ -255,7 +256,7 @@ class DaskEngine:
         self.client.register_plugin(KernelPlugin())
 
     def run(self, paths: list[Path], out: Path, *, formats, timeout: float, task=run_department) -> Iterator:
-        """Yield ``(path, Outcome | Crash)`` per department; a worker lost under a department makes it
+        """Yield ``(path, Outcome | DepartmentCrash)`` per department; a worker lost under a department makes it
         a ``KilledWorker`` crash (after the scheduler's ``allowed-failures`` retries)."""
         from distributed import as_completed as dask_completed
         from distributed.client import FutureCancelledError
@@ -272,11 +273,11 @@ class DaskEngine:
                 try:
                     yield path, future.result()
                 except KilledWorker as exc:
-                    yield path, Crash(f"the Dask worker running it died: {exc}", "KilledWorker")
+                    yield path, DepartmentCrash(f"the Dask worker running it died: {exc}", "KilledWorker")
                 except FutureCancelledError as exc:
-                    yield path, Crash(f"the Dask task was cancelled (worker lost?): {exc}", "KilledWorker")
+                    yield path, DepartmentCrash(f"the Dask task was cancelled (worker lost?): {exc}", "KilledWorker")
                 except Exception as exc:  # a result that cannot cross to the client, a lost scheduler
-                    yield path, Crash(error_text(exc), type(exc).__name__)
+                    yield path, DepartmentCrash(error_text(exc), type(exc).__name__)
         except BaseException:  # stop what has not started; running kernels go with the cluster
             self.client.cancel([f for f, _ in futures.values()], force=True)
             raise

@@ -173,7 +173,7 @@ def column_sum(column: str, first: int, last: int) -> str:
 
 
 @dataclass(frozen=True)
-class Table:
+class IndicatorRows:
     """The indicator rows (first to last) and the columns the totals read."""
 
     first: int
@@ -194,14 +194,14 @@ class Table:
         return f'SUMPRODUCT(({self._range(self.score)}="")*({self._range(self.name)}<>"")*{self._range(self.weight)})'
 
 
-def grand_total(table: Table, execution: str, indicators: str) -> str:
+def grand_total(table: IndicatorRows, execution: str, indicators: str) -> str:
     """总分: execution score + indicator scores, or the interval in words while an indicator is unscored."""
     low = f"{execution}+{indicators}"
     words = (f'{text(UNSETTLED)}&TEXT({low},"0.00")&"–"&TEXT({low}+{table.unscored_points()},"0.00")&"分"')
     return f"IF({table.unscored_count()}>0,{words},{low})"
 
 
-def grade(scheme: Scheme, table: Table, execution: str, indicators: str, unscored: str) -> str:
+def grade(scheme: Scheme, table: IndicatorRows, execution: str, indicators: str, unscored: str) -> str:
     """评价等级 by the scheme's bands, at both ends of the interval while an indicator is unscored (the
     arguments are the cells holding the execution score, the indicator scores and the unscored points)."""
     low = f"{execution}+{indicators}"

@@ -250,7 +250,7 @@ class _Form(Sheet):
             if row > start:
                 self.fit_down(2, start, row)
         last = max(row, first)
-        table = formulas.Table(first, last)
+        table = formulas.IndicatorRows(first, last)
         row = last + 1
         self.put(row, 1, TOTAL, style="label")
         for col in range(2, len(INDICATOR_HEADERS) + 1):

@@ -1,6 +1,6 @@
 """``evalkit audit``: the corpus in three formats gives exactly its planted findings and reads its figures;
 the seed report's known flaws come out with quotes and locations; bad documents get one reason each and
-never a traceback; a folder run goes on past them (pages, drafts and the checks on their own:
+never a traceback; a folder run goes on past them (pages, mapped params files and the checks on their own:
 the other tests/audit/ files)."""
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ def test_every_audit_finding_id_has_wording_and_advice():
     and every evidence key it shows has a label (ids and keys never reach the page)."""
     import ast
 
-    from evalkit.audit.document import REASONS
     from evalkit.audit.review_pages import _wording
+    from evalkit.audit.source_document import REASONS
 
     ids, keys = set(), set()
     for path in (ROOT / "evalkit" / "audit").glob("*.py"):

@@ -9,7 +9,7 @@ import evalkit
 def test_a_refused_document_error_pickles_and_names_the_file():
     import pickle
 
-    from evalkit.audit.document import DocumentRefused
+    from evalkit.audit.source_document import DocumentRefused
 
     exc = pickle.loads(pickle.dumps(DocumentRefused("x.pdf", "encrypted", "the PDF is encrypted")))
     assert (exc.source, exc.reason, str(exc)) == ("x.pdf", "encrypted", "x.pdf: the PDF is encrypted")

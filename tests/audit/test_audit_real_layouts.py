@@ -14,10 +14,10 @@ import pytest
 from audit_real_corpus import load_real, measure, render_real, to_text
 from office import convert
 
-from evalkit.audit.document import Location, Paragraph, Table
 from evalkit.audit.extract import extract
 from evalkit.audit.readers import _finish, read_document, read_text
 from evalkit.audit.report import audit_document
+from evalkit.audit.source_document import Location, SourceParagraph, SourceTable
 
 REAL = {d["id"]: d for d in load_real()}
 SERIOUS = ("error", "warning")
@@ -42,8 +42,8 @@ def test_a_row_a_page_break_split_is_joined_back_and_a_table_over_three_pages_is
     row = ("宣传活动次数", "≥12次", "10次", "5", "4", "资金拨付较慢，部分活动")
     rest = ("", "", "", "", "", "推迟到下一年，今后提前安排")
     nxt = ("培训人次", "≥200人次", "230人次", "5", "5", "")
-    blocks = [Table((HEADER, row), Location(page=1)), Table((rest, nxt), Location(page=2)),
-              Table((("满意度", "≥90%", "95%", "10", "10", ""),), Location(page=3))]
+    blocks = [SourceTable((HEADER, row), Location(page=1)), SourceTable((rest, nxt), Location(page=2)),
+              SourceTable((("满意度", "≥90%", "95%", "10", "10", ""),), Location(page=3))]
     doc = _finish("x.pdf", "pdf", blocks, pages=3)
     assert len(doc.tables) == 1
     rows = doc.tables[0].rows
@@ -54,10 +54,11 @@ def test_a_row_a_page_break_split_is_joined_back_and_a_table_over_three_pages_is
 def test_the_first_row_of_a_page_with_numbers_of_its_own_is_a_row_not_the_rest_of_one():
     row = ("宣传活动次数", "≥12次", "10次", "5", "4", "部分活动推迟")
     own = ("", "", "", "5", "5", "另列")  # 分值 and 得分 of its own: not a split row's tail
-    doc = _finish("x.pdf", "pdf", [Table((HEADER, row), Location(page=1)), Table((own,), Location(page=2))], pages=2)
+    doc = _finish("x.pdf", "pdf", [SourceTable((HEADER, row), Location(page=1)), SourceTable((own,), Location(page=2))],
+                  pages=2)
     assert doc.tables[0].rows[-1] == own and doc.tables[0].rows[1] == row
-    paragraph_between = [Table((HEADER, row), Location(page=1)), Paragraph("附注", Location(page=2)),
-                         Table((("", "", "", "", "", "尾"),), Location(page=3))]
+    paragraph_between = [SourceTable((HEADER, row), Location(page=1)), SourceParagraph("附注", Location(page=2)),
+                         SourceTable((("", "", "", "", "", "尾"),), Location(page=3))]
     assert len(_finish("x.pdf", "pdf", paragraph_between, pages=3).tables) == 2
 
 
@@ -203,7 +204,7 @@ def test_a_unit_the_opening_introduces_by_its_short_name(tmp_path):
 def _identified(paragraphs: list[str]):
     from evalkit.audit.coverage import identify
 
-    doc = _finish("x.pdf", "pdf", [Paragraph(t, Location(page=1)) for t in paragraphs], pages=1)
+    doc = _finish("x.pdf", "pdf", [SourceParagraph(t, Location(page=1)) for t in paragraphs], pages=1)
     ex = extract(doc)
     identify(doc, ex)
     return ex

@@ -66,11 +66,11 @@ def test_params_out_never_replaces_an_existing_params_file_without_force(tmp_pat
     params = tmp_path / "params"
     params.mkdir()
     path = report(tmp_path / "reports", "dept.txt")
-    real = params / "dept-2023.yaml"  # a department's real params file, under the draft's name
+    real = params / "dept-2023.yaml"  # a department's real params file, under the mapped params file's name
     real.write_text("schema: evalkit/v1\n# the department's own file\n", encoding="utf-8")
     code, _ = run_cli("audit", path, "--params-out", params)
     err = capsys.readouterr().err
-    assert code == 1 and "dept-2023.yaml: exists; the drafts were not written: use --force" in err
+    assert code == 1 and "dept-2023.yaml: exists; the params files were not written: use --force" in err
     assert real.read_text(encoding="utf-8").endswith("# the department's own file\n")
     with pytest.raises(FileExistsError):
         audit_paths([path], params_out=params)
@@ -81,7 +81,7 @@ def test_params_out_never_replaces_an_existing_params_file_without_force(tmp_pat
 def test_params_out_never_writes_over_a_report_being_audited(tmp_path):
     folder = tmp_path / "reports"
     path = report(folder, "dept.txt")
-    (folder / "dept-2023.yaml").symlink_to(path)  # the draft's name leads to the report itself
+    (folder / "dept-2023.yaml").symlink_to(path)  # the mapped params file's name leads to the report itself
     with pytest.raises(FileExistsError):
         audit_paths([path], params_out=folder, force=True)
     assert path.read_text(encoding="utf-8") == to_text(REPORT)

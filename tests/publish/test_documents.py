@@ -18,12 +18,12 @@ from pypdf import PdfReader
 import evalkit
 from evalkit import outputs
 from evalkit.publish import index
-from evalkit.publish.document import MISSING, Numbering, Paragraph, chinese_numeral
 from evalkit.publish.documents import write_documents
 from evalkit.publish.draft import build_draft
-from evalkit.publish.draft_docx import DocxFonts, render_docx
-from evalkit.publish.draft_html import render_html
 from evalkit.publish.exporters import external_resources, render_pdf
+from evalkit.publish.written import MISSING, Numbering, WrittenParagraph, chinese_numeral
+from evalkit.publish.written_docx import DocxFonts, render_docx
+from evalkit.publish.written_html import render_html
 
 CLEAN = ROOT / "tests" / "fixtures" / "findings" / "clean.yaml"
 SECTIONS = ["一、部门基本情况", "二、自评工作开展情况", "三、绩效目标实现情况及指标分析", "四、评价结论和评价等级",
@@ -67,7 +67,7 @@ def evaluate_mapping(tmp_path: Path, mutate) -> evalkit.Evaluation:
 @pytest.fixture(scope="module")
 def worked_files(worked, tmp_path_factory):
     folder = tmp_path_factory.mktemp("documents")
-    return write_documents(worked, folder, ["docx", "xlsx"])
+    return write_documents(worked, folder, outputs.DOCUMENT_FORMATS)
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +95,21 @@ def test_write_documents_writes_both_voices_and_the_table(worked_files):
 
 
 def test_unknown_format_is_refused_before_anything_is_written(worked, tmp_path):
-    with pytest.raises(ValueError, match="pdf"):
-        write_documents(worked, tmp_path / "out", ["docx", "pdf"])
+    with pytest.raises(ValueError, match="ipynb"):
+        write_documents(worked, tmp_path / "out", ["docx", "ipynb"])
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "docx"])
+def test_each_format_writes_one_file_type_the_same_bytes(worked, worked_files, fmt, tmp_path):
+    """``docx`` no longer brings the .html and .pdf along: each format writes its own file type of both
+    documents, byte for byte the files all formats write."""
+    written = write_documents(worked, tmp_path, [fmt])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(o.filename for o in outputs.DEPARTMENT
+                                                                if o.writer == "documents" and o.format == fmt)
+    assert {p.suffix for p in written.values()} == {f".{fmt}"}
+    for kind, path in written.items():
+        assert path.read_bytes() == worked_files[kind].read_bytes(), path.name
 
 
 def test_docx_has_each_section_heading_once_in_order(worked_files, worked_text):
@@ -196,7 +208,8 @@ def test_scheme_titles_use_full_width_brackets(scheme):
 
 def test_shortfalls_without_a_reason_ask_for_one():
     draft = build_draft(evalkit.evaluate(ROOT / "params" / "demo-education-bureau-2023.yaml"))
-    lines = [b.text for b in draft.blocks if isinstance(b, Paragraph) and b.style == "item" and b.text.startswith("“")]
+    lines = [b.text for b in draft.blocks
+             if isinstance(b, WrittenParagraph) and b.style == "item" and b.text.startswith("“")]
     assert lines
     for line in lines:
         name = line[1:line.index("”")]
@@ -212,7 +225,7 @@ def test_the_body_reads_like_a_government_document(params):
     around evalkit's own words, no internal scheme id."""
     ev = evalkit.evaluate(params)
     draft = build_draft(ev)
-    body = [b for b in draft.blocks if isinstance(b, Paragraph) and b.style != "note"]
+    body = [b for b in draft.blocks if isinstance(b, WrittenParagraph) and b.style != "note"]
     for block in body:
         assert "evalkit" not in block.text, block.text
         assert ev.scheme.id not in block.text or "评价方案（" in block.text, block.text
@@ -244,7 +257,7 @@ def test_numbering_restarts_under_each_parent():
 
 
 def test_missing_narrative_shows_placeholders_and_invents_nothing(without_narrative, tmp_path):
-    paths = write_documents(without_narrative, tmp_path, ["docx"])
+    paths = write_documents(without_narrative, tmp_path, ["docx", "html"])
     text = docx_text(paths["docx"])
     html = paths["html"].read_text(encoding="utf-8")
     worked = yaml.safe_load(WORKED.read_text(encoding="utf-8"))["narrative"]
@@ -289,7 +302,7 @@ def test_deviation_text_comes_from_the_indicator_or_is_asked_for(tmp_path):
 
 def test_sample_department_is_marked_in_both_files(tmp_path):
     ev = evaluate_mapping(tmp_path, lambda d: d["department"].update(region="示例区"))
-    paths = write_documents(ev, tmp_path, ["docx"])
+    paths = write_documents(ev, tmp_path, ["docx", "html"])
     assert "示例数据：本报告由虚构的示例数据生成" in docx_text(paths["docx"])
     assert "示例数据：" in paths["html"].read_text(encoding="utf-8")
     plain = build_draft(evalkit.evaluate(CLEAN)).text()
@@ -385,7 +398,7 @@ KEY_PATH = re.compile(r"\b(goals|narrative|reported|budget|department)(\[\d+\]|\
 @pytest.mark.parametrize("params", evalkit.paths.params_files([ROOT / "params"]), ids=lambda p: p.stem)
 def test_the_draft_speaks_for_the_department_and_the_opinion_for_the_reviewer(params, tmp_path):
     ev = evalkit.evaluate(params)
-    paths = write_documents(ev, tmp_path, ["docx"])
+    paths = write_documents(ev, tmp_path, ["docx", "pdf"])
     draft = docx_text(paths["docx"])
     draft_pdf = "".join(page.extract_text() for page in PdfReader(paths["pdf"]).pages)
     for text in (draft, re.sub(r"\s+", "", draft_pdf)):

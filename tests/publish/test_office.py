@@ -27,8 +27,8 @@ from evalkit import outputs
 from evalkit.core.numbers import round_half_up
 from evalkit.core.serialisation import params_to_mapping
 from evalkit.publish.draft import build_draft
-from evalkit.publish.draft_docx import render_docx
 from evalkit.publish.opinion import build_opinion
+from evalkit.publish.written_docx import render_docx
 from evalkit.workbook.layout import INDICATOR_HEADERS, SHEET
 from evalkit.workbook.read import import_workbook
 from evalkit.workbook.write import render_workbook

@@ -11,8 +11,8 @@ from conftest import PARAMS
 
 from evalkit.core.evaluation import evaluate
 from evalkit.publish import exporters
-from evalkit.publish.draft_html import render_html
 from evalkit.publish.opinion import build_opinion
+from evalkit.publish.written_html import render_html
 
 
 @pytest.fixture(scope="module")

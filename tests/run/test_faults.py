@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, WORKED, run_cli, tmpfs
 
+from evalkit import outputs
 from evalkit.run import batch
 from evalkit.run.lock import OutputLockedError, output_lock
 
@@ -129,12 +130,16 @@ def assert_nothing_survives_or_changes(tag: str, out: Path) -> None:
     assert snapshot(out) == before
 
 
+#: What a successful `--formats html` run leaves in a department's folder (appendix.html, the documents'
+#: .html, the notebook, result.json and the stamp).
+HTML_RUN = sorted([outputs.STAMP.filename, *(o.filename for o in outputs.department_outputs(("html",)))])
+
+
 def assert_recovers(params: Path, out: Path) -> None:
     done = run(params / "dept-a.yaml", params / "dept-b.yaml", "--out", out)
     assert done.returncode == 0, done.stdout + done.stderr
     for dept in ("dept-a", "dept-b"):
-        assert sorted(p.name for p in (out / "2023" / dept).iterdir()) == [
-            ".evalkit-run.json", "appendix.html", "evaluation.ipynb", "result.json"]
+        assert sorted(p.name for p in (out / "2023" / dept).iterdir()) == HTML_RUN
     index = (out / "2023" / "index.html").read_text(encoding="utf-8")
     assert "共2个部门：计算完成2个（其中存在错误、待复核2个），失败0个。" in index  # copies of the worked example
     assert index.count("<td>待复核<br>") == 2
@@ -297,15 +302,15 @@ def test_a_run_that_fails_for_its_own_reasons_keeps_the_good_outputs(project, tm
     assert "<td>待复核<br>" not in index and "失败" in index and "上次成功运行留下的" in index
     code, text = run_cli("run", dept, "--out", out, "--formats", "html", "--no-progress")  # not --force
     assert code == 0 and "1 run, 0 unchanged" in text
-    assert sorted(p.name for p in folder.iterdir()) == [".evalkit-run.json", "appendix.html", "evaluation.ipynb",
-                                                         "result.json"]
+    assert sorted(p.name for p in folder.iterdir()) == HTML_RUN
     assert "<td>待复核<br>" in (out / "2023" / "index.html").read_text(encoding="utf-8")
 
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 1 MiB tmpfs: room for one department's outputs (about 450 KB) and not much more."""
-    with tmpfs(tmp_path / "disk", "1m") as mount:
+    """A 2 MiB tmpfs: room for one department's outputs (about 510 KB with the documents' .html) twice, as
+    a rerun stages its new files beside the last good ones, and not much more."""
+    with tmpfs(tmp_path / "disk", "2m") as mount:
         yield mount
 
 
@@ -349,7 +354,6 @@ def test_a_full_disk_fails_clearly_keeps_good_outputs_and_the_index_is_still_wri
     (small_disk / "filler").unlink()
     done = run(dept, "--out", out)  # the next run on a disk with room recovers
     assert done.returncode == 0, done.stdout + done.stderr
-    assert sorted(p.name for p in folder.iterdir()) == [".evalkit-run.json", "appendix.html", "evaluation.ipynb",
-                                                         "result.json"]
+    assert sorted(p.name for p in folder.iterdir()) == HTML_RUN
     assert "<td>待复核<br>" in (out / "2023" / "index.html").read_text(encoding="utf-8")
     shutil.rmtree(out)

@@ -1,5 +1,5 @@
 """``evalkit audit --params-out`` on a 项目支出绩效自评表 writes a project params file (``kind:
-project``, the project header rolled up into the draft's own department id) that loads and scores.
+project``, the project header rolled up into the params file's own department id) that loads and scores.
 The text is the 大英县 2023 安可替代补助资金 table's figures (source in
 tests/fixtures/project/daying-anke-2023.yaml), its prose reworded into running text."""
 
@@ -18,25 +18,25 @@ REPORT = """2023年全县安可替代补助资金项目支出绩效自评表
 """
 
 
-def test_a_project_table_gives_a_project_draft(tmp_path):
+def test_a_project_table_maps_to_project_params(tmp_path):
     report = tmp_path / "anke.txt"
     report.write_text(REPORT, encoding="utf-8")
     audit_paths([report], params_out=tmp_path / "params")
-    (draft,) = (tmp_path / "params").glob("*.yaml")
-    text = draft.read_text(encoding="utf-8")
+    (mapped,) = (tmp_path / "params").glob("*.yaml")
+    text = mapped.read_text(encoding="utf-8")
     assert "kind: project" in text and "# 待核对：据标题推断，请核对项目名称" in text
-    params = evalkit.load_params(draft)
+    params = evalkit.load_params(mapped)
     assert params.kind == "project" and params.project.name == "全县安可替代补助资金"
     assert params.project.department == params.department.id
     ev = evalkit.evaluate(params)
     assert ev.score_text() == "100.00" and ev.grade.label == "优"
 
 
-def test_a_department_report_gives_a_department_draft(tmp_path):
+def test_a_department_report_maps_to_department_params(tmp_path):
     report = tmp_path / "dept.txt"
     report.write_text("示例区某局2023年度部门整体支出绩效自评报告\n\n年初预算数100.00万元，调整预算数120.00万元，"
                       "全年执行数114.00万元。\n\n公文处理件数：年度指标值≥100件，实际完成值120件，分值90分，得分90分。\n",
                       encoding="utf-8")
     audit_paths([report], params_out=tmp_path / "params")
-    (draft,) = (tmp_path / "params").glob("*.yaml")
-    assert "kind:" not in draft.read_text(encoding="utf-8")
+    (mapped,) = (tmp_path / "params").glob("*.yaml")
+    assert "kind:" not in mapped.read_text(encoding="utf-8")

@@ -1,8 +1,8 @@
-"""Hostile text through what ``evalkit audit`` writes and prints: the drafted params file, the
+"""Hostile text through what ``evalkit audit`` writes and prints: the mapped params file, the
 terminal report and the reviewer's pages.
 
 A report's text is data, never markup: every character class and line break a table cell can hold
-goes cell text → draft → ``load_params`` and comes back as it was (or, where a params name may not
+goes cell text → mapped params → ``load_params`` and comes back as it was (or, where a params name may not
 hold it, as a located error); text can never end a comment or a value and add keys. A quoted ESC
 sequence or direction override is shown, never obeyed, on the terminal and in the audit HTML.
 """
@@ -21,7 +21,7 @@ from conftest import run_cli
 
 import evalkit
 from evalkit import ParamsError
-from evalkit.audit.mapping import draft_yaml
+from evalkit.audit.mapping import mapped_params_yaml
 from evalkit.audit.runner import audit_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -100,18 +100,18 @@ def test_the_table_covers_every_class_once():
 
 
 @pytest.mark.parametrize("case", TEXTS, ids=lambda t: t.id)
-def test_cell_text_goes_through_the_draft_unchanged(case, tmp_path):
+def test_cell_text_goes_through_the_mapped_params_unchanged(case, tmp_path):
     mapping = mapping_with(case.text)
     note = f"完成值“{case.text}”不是数值，请核对"
-    draft = draft_yaml(mapping, notes={"goals[0].indicators[1].actual": note}, source=case.text + ".docx")
-    plain = draft_yaml(mapping_with("x"), notes={"goals[0].indicators[1].actual": "x"}, source="x.docx")
-    # no text can add a line, end a comment or add a key: the draft has the plain draft's lines
-    assert len(draft.splitlines()) == len(plain.splitlines())
-    assert yaml.safe_load(draft) == mapping
-    [noted] = [line for line in draft.splitlines() if "actual: null  # 待核对：" in line]
+    mapped = mapped_params_yaml(mapping, notes={"goals[0].indicators[1].actual": note}, source=case.text + ".docx")
+    plain = mapped_params_yaml(mapping_with("x"), notes={"goals[0].indicators[1].actual": "x"}, source="x.docx")
+    # no text can add a line, end a comment or add a key: the file has the plain file's lines
+    assert len(mapped.splitlines()) == len(plain.splitlines())
+    assert yaml.safe_load(mapped) == mapping
+    [noted] = [line for line in mapped.splitlines() if "actual: null  # 待核对：" in line]
     assert noted.endswith("”不是数值，请核对")  # the whole note stays in its comment, on its line
-    path = tmp_path / "draft.yaml"
-    path.write_text(draft, encoding="utf-8", errors="strict")
+    path = tmp_path / "mapped.yaml"
+    path.write_text(mapped, encoding="utf-8", errors="strict")
     if case.name_ok:
         params = evalkit.load_params(path)
         ind = params.goals[0].indicators[0]
@@ -141,9 +141,9 @@ def _table_report(tmp_path: Path, **cells: str) -> Path:
 def test_a_docx_cell_holding_yaml_cannot_inject_a_rule(tmp_path):
     report = _table_report(tmp_path, row1=INJECTED, row2="按计划完成\n详见附件")
     run = audit_paths([report], params_out=tmp_path / "params")
-    [draft] = run.written
-    text = draft.read_text(encoding="utf-8")
-    params = evalkit.load_params(draft)  # the draft is valid YAML and a valid params file
+    [mapped] = run.written
+    text = mapped.read_text(encoding="utf-8")
+    params = evalkit.load_params(mapped)  # the file is valid YAML and a valid params file
     indicators = [i for g in params.goals for i in g.indicators]
     assert all(i.rule is None for i in indicators)
     first = indicators[0]
@@ -153,10 +153,10 @@ def test_a_docx_cell_holding_yaml_cannot_inject_a_rule(tmp_path):
     assert evalkit.evaluate(params).score_text()  # and it scores as an interval, no full marks
 
 
-def test_the_draft_header_escapes_a_hostile_file_name(tmp_path):
-    draft = draft_yaml(mapping_with("x"), source="r\neport\x1b.docx\u2028x: 1")
-    assert yaml.safe_load(draft) == mapping_with("x")
-    assert draft.splitlines()[0].startswith("# ") and "\\n" in draft.splitlines()[0]
+def test_the_mapped_params_header_escapes_a_hostile_file_name(tmp_path):
+    mapped = mapped_params_yaml(mapping_with("x"), source="r\neport\x1b.docx\u2028x: 1")
+    assert yaml.safe_load(mapped) == mapping_with("x")
+    assert mapped.splitlines()[0].startswith("# ") and "\\n" in mapped.splitlines()[0]
 
 
 # --- the terminal and the pages show a report's control characters, never obey them ----------------

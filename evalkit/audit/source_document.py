@@ -1,4 +1,5 @@
-"""A report as read: paragraphs and tables in document order, each with where it is.
+"""The document under audit as read (the source a finding quotes): paragraphs and tables in document order,
+each with where it is.
 
 Locations (:class:`~evalkit.core.places.Location`) are the core's, so a finding can quote the document.
 """
@@ -10,11 +11,11 @@ from dataclasses import dataclass, field, replace
 from ..core.places import Location
 from ..exceptions import EvalkitError
 
-__all__ = ["REASONS", "Block", "Document", "DocumentRefused", "Location", "Paragraph", "Table"]
+__all__ = ["REASONS", "DocumentRefused", "Location", "SourceBlock", "SourceDocument", "SourceParagraph", "SourceTable"]
 
 
 @dataclass(frozen=True)
-class Paragraph:
+class SourceParagraph:
     """One paragraph: its text as printed (line breaks kept) and, per line of it, the source line."""
 
     text: str
@@ -30,7 +31,7 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
-class Table:
+class SourceTable:
     """One table: its cells row by row (text as printed, '' for an empty or merged cell)."""
 
     rows: tuple[tuple[str, ...], ...]
@@ -41,32 +42,32 @@ class Table:
         return replace(self.location, row=row + 1, column=column + 1, line=line)
 
 
-Block = Paragraph | Table
+SourceBlock = SourceParagraph | SourceTable
 
 
 @dataclass(frozen=True)
-class Document:
+class SourceDocument:
     """A report: its blocks in order, the format it came in and how many pages it has (PDF)."""
 
     source: str
     format: str  # txt | docx | pdf | html
-    blocks: tuple[Block, ...]
+    blocks: tuple[SourceBlock, ...]
     pages: int | None = None
     notes: tuple[str, ...] = field(default=())
 
     @property
-    def paragraphs(self) -> tuple[Paragraph, ...]:
-        return tuple(b for b in self.blocks if isinstance(b, Paragraph))
+    def paragraphs(self) -> tuple[SourceParagraph, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, SourceParagraph))
 
     @property
-    def tables(self) -> tuple[Table, ...]:
-        return tuple(b for b in self.blocks if isinstance(b, Table))
+    def tables(self) -> tuple[SourceTable, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, SourceTable))
 
     def text(self) -> str:
         """Every paragraph and table cell, for a quick look (recognising the kind of document)."""
         parts = []
         for b in self.blocks:
-            parts.append(b.text if isinstance(b, Paragraph) else "\n".join("\t".join(r) for r in b.rows))
+            parts.append(b.text if isinstance(b, SourceParagraph) else "\n".join("\t".join(r) for r in b.rows))
         return "\n".join(parts)
 
 

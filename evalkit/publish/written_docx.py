@@ -1,4 +1,4 @@
-"""The report draft as a Word document (``自评报告.docx``), laid out like a 公文.
+"""A written document (:mod:`.written`: the 自评报告 draft, the 复核意见书) as a Word file, laid out like a 公文.
 
 A4; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; body 三号 (16 pt) at a fixed 28 pt
 line pitch; a centred title; tables in 五号 (10.5 pt); page numbers (a ``PAGE`` field) centred in
@@ -25,8 +25,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
 from lxml import etree
 
-from . import document as model
-from .document import Heading, Paragraph, Table
+from . import written as model
+from .written import Heading, WrittenParagraph, WrittenTable
 
 SERIF = "Noto Serif CJK SC"
 SANS = "Noto Sans CJK SC"
@@ -56,31 +56,31 @@ _ORANGE = RGBColor(0xB4, 0x5F, 0x06)
 _GREY = RGBColor(0x55, 0x55, 0x55)
 
 
-def render_docx(draft: model.Document, *, fonts: DocxFonts = DocxFonts()) -> bytes:
-    """The ``.docx`` bytes of ``draft``, its Chinese text in ``fonts``."""
+def render_docx(document: model.WrittenDocument, *, fonts: DocxFonts = DocxFonts()) -> bytes:
+    """The ``.docx`` bytes of ``document``, its Chinese text in ``fonts``."""
     doc = docx.Document()
     _page(doc)
     _styles(doc, fonts)
     _font_table(doc, fonts)
     _footer(doc)
     props = doc.core_properties
-    props.title, props.author, props.language = draft.title, draft.department, "zh-CN"
+    props.title, props.author, props.language = document.title, document.department, "zh-CN"
     props.comments = ""  # a department's file names no tool
     title = doc.add_paragraph(style="Report Title")
-    lines = title_lines(draft.title)
+    lines = title_lines(document.title)
     for i, line in enumerate(lines):
         run = title.add_run(line)
         if i < len(lines) - 1:
             run.add_break()  # a line break inside the one title paragraph
-    blocks = draft.blocks
+    blocks = document.blocks
     for i, block in enumerate(blocks):
         if isinstance(block, Heading):
             doc.add_paragraph(block.title, style=f"Heading {block.level}")
-        elif isinstance(block, Paragraph):
+        elif isinstance(block, WrittenParagraph):
             paragraph = _paragraph(doc, block)
             if _keeps_with_closing(blocks, i):
                 paragraph.paragraph_format.keep_with_next = True
-        elif isinstance(block, Table):
+        elif isinstance(block, WrittenTable):
             _table(doc, block, keep_with_next=_keeps_with_closing(blocks, i))
     out = io.BytesIO()
     doc.save(out)
@@ -256,10 +256,10 @@ def _keeps_with_closing(blocks, i: int) -> bool:
     """Whether paragraph ``i`` must stay on the page of the 落款 that follows it: every closing line but
     the last, and the body paragraph just before them, so the 落款 never stands alone on a page."""
     after = blocks[i + 1] if i + 1 < len(blocks) else None
-    return isinstance(after, Paragraph) and after.style == "closing"
+    return isinstance(after, WrittenParagraph) and after.style == "closing"
 
 
-def _paragraph(doc, block: Paragraph):
+def _paragraph(doc, block: WrittenParagraph):
     paragraph = doc.add_paragraph(style=_PARAGRAPH_STYLES[block.style])
     for span in block.spans:
         run = paragraph.add_run(span.text)
@@ -273,7 +273,7 @@ def _paragraph(doc, block: Paragraph):
     return paragraph
 
 
-def _table(doc, block: Table, *, keep_with_next: bool = False) -> None:
+def _table(doc, block: WrittenTable, *, keep_with_next: bool = False) -> None:
     table = doc.add_table(rows=1 + len(block.rows), cols=len(block.headers))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER

@@ -1,4 +1,5 @@
-"""The report draft as one offline HTML page (``自评报告.html``): the Word file's twin.
+"""A written document (:mod:`.written`: the 自评报告 draft, the 复核意见书) as one offline HTML page: the Word
+file's twin.
 
 Self-contained (inline CSS, no script, no external resource), every text escaped, A4 print
 rules with the 公文 margins and page numbers, so a browser — or WeasyPrint — prints it like the
@@ -9,9 +10,9 @@ from __future__ import annotations
 
 from html import escape
 
-from .document import Document, Heading, Paragraph, Table
 from .fonts import CSS_FONT_STACK
 from .markup import PAGE_CSP
+from .written import Heading, WrittenDocument, WrittenParagraph, WrittenTable
 
 #: Body text: the 公文 faces where the reader has them (as the Word file prefers them), then Noto
 #: Serif CJK (what evalkit's PDFs embed on a machine without them) and the serif faces of macOS.
@@ -55,24 +56,24 @@ tr {{ break-inside: avoid; page-break-inside: avoid; }}
 """
 
 
-def render_html(draft: Document) -> str:
-    """The offline HTML page of ``draft``."""
-    parts = [f"<h1>{escape(draft.title)}</h1>"]
-    for block in draft.blocks:
+def render_html(document: WrittenDocument) -> str:
+    """The offline HTML page of ``document``."""
+    parts = [f"<h1>{escape(document.title)}</h1>"]
+    for block in document.blocks:
         if isinstance(block, Heading):
             parts.append(f"<h{block.level + 1}>{escape(block.title)}</h{block.level + 1}>")
-        elif isinstance(block, Paragraph):
+        elif isinstance(block, WrittenParagraph):
             parts.append(_paragraph(block))
-        elif isinstance(block, Table):
+        elif isinstance(block, WrittenTable):
             parts.append(_table(block))
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="{PAGE_CSP}">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(draft.title)}</title><style>{_CSS}</style></head>\n<body>\n"
+            f"<title>{escape(document.title)}</title><style>{_CSS}</style></head>\n<body>\n"
             + "\n".join(parts) + "\n</body></html>\n")
 
 
-def _paragraph(block: Paragraph) -> str:
+def _paragraph(block: WrittenParagraph) -> str:
     spans = []
     for span in block.spans:
         text = escape(span.text)
@@ -81,7 +82,7 @@ def _paragraph(block: Paragraph) -> str:
     return f"<p class='{block.style}'>{''.join(spans)}</p>"
 
 
-def _table(block: Table) -> str:
+def _table(block: WrittenTable) -> str:
     total = sum(block.widths)
     cols = "".join(f"<col style='width:{100 * w / total:.1f}%'>" for w in block.widths)
     head = "".join(f"<th>{escape(h)}</th>" for h in block.headers)
