@@ -8,7 +8,7 @@ from conftest import PARAMS
 
 from evalkit.core.evaluation import evaluate
 from evalkit.publish import exporters, min_content
-from evalkit.publish.draft_html import render_html
+from evalkit.publish.written_html import render_html
 from evalkit.publish.opinion import build_opinion
 from evalkit.publish.project import table_page
 
