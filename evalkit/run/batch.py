@@ -49,8 +49,8 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool,
     A file its folder's stamp shows unchanged is settled from the stamp alone
     (:class:`~evalkit.run.fingerprint.Stamps`); every other file is read once, leniently, for its
     department id and year (:func:`~.department.peek_identity`), which ``identities`` receives, and
-    is run: the worker evaluates it, fails it if it is invalid and settles it as unchanged if it was
-    merely touched or copied back (:func:`~.department.run_department`, ``skip_current``). Only
+    is run: the worker evaluates it, fails it if it is invalid and settles it as unchanged if its
+    outputs turn out to be current (:func:`~.department.run_department`, ``skip_current``). Only
     files claiming a department another file also claims are evaluated here, to tell a duplicate
     from a file that fails on its own. ``force`` runs every file.
     """

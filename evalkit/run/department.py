@@ -158,8 +158,9 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
     A params file that cannot be evaluated fails with its located error, and no ``out_dir``: nothing
     is written (a batch records it where it belongs: :mod:`evalkit.run.batch`). ``skip_current``:
     when the department's folder already holds the outputs of exactly these inputs (its stamp says
-    so: a file touched, or copied back), it is "skipped" as the evaluation summarises it, no kernel
-    started and nothing written.
+    so, once the file is evaluated: a stamp without the list of files read, a link re-pointed to an
+    identical copy), it is "skipped" as the evaluation summarises it, no kernel started and nothing
+    written.
     """
     check_timeout(timeout)
     started = time.monotonic()
