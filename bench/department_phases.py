@@ -11,8 +11,9 @@ department is a warm-up and is left out of the medians.
 
 Prints the median wall time of each phase, this process's CPU time per department and that of
 its children (the kernels), and how often each department's params file is parsed and evaluated:
-by the run's parent when it plans (a first run, then a rerun that its stamps settle) and by the
-worker (the kernel's notebook evaluates it once more, in its own process, not counted here).
+by the run's parent when it plans (a first run: read once for its department id and year, never
+evaluated; then a rerun that its stamps settle: not read at all) and by the worker (the kernel's
+notebook evaluates it once more, in its own process, not counted here).
 """
 
 from __future__ import annotations
@@ -37,30 +38,36 @@ from run_vs_naive import make_copies  # noqa: E402
 
 _times: dict[str, float] = defaultdict(float)
 _stack: list[str] = []
-#: (what, params file name) → calls: "parsed" (load_params) and "evaluated" (evaluate_params).
+#: (what, params file name) → calls: "parsed" (load_params, or peek_identity: the run's plan reading a
+#: file for its department id and year alone, also counted as "identity") and "evaluated" (evaluate_params).
 _counts: dict[tuple[str, str], int] = defaultdict(int)
 
 
 def _count() -> None:
     """Count the parses and evaluations of each params file in this process."""
     from evalkit.core import evaluation, params
+    from evalkit.run import batch, department
 
-    def counted(what, fn, name_of):
+    def counted(whats, fn, name_of):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            _counts[what, Path(str(name_of(args[0]))).name] += 1
+            for what in whats:
+                _counts[what, Path(str(name_of(args[0]))).name] += 1
             return fn(*args, **kwargs)
         return wrapper
 
-    params.load_params = evaluation.load_params = counted("parsed", params.load_params, lambda p: p)
-    evaluation.evaluate_params = counted("evaluated", evaluation.evaluate_params, lambda p: p.source)
+    params.load_params = evaluation.load_params = counted(("parsed",), params.load_params, lambda p: p)
+    evaluation.evaluate_params = counted(("evaluated",), evaluation.evaluate_params, lambda p: p.source)
+    department.peek_identity = batch.peek_identity = counted(("parsed", "identity"), department.peek_identity,
+                                                             lambda p: p)
 
 
 def _counts_of(paths) -> str:
     names = {Path(p).name for p in paths}
-    per = {what: [_counts[what, n] for n in names] for what in ("parsed", "evaluated")}
-    return ", ".join(f"{what} {min(v)}–{max(v)}×" if min(v) != max(v) else f"{what} {v[0]}×"
-                     for what, v in per.items())
+    per = {what: [_counts[what, n] for n in names] for what in ("parsed", "identity", "evaluated")}
+    text = {what: f"{min(v)}–{max(v)}×" if min(v) != max(v) else f"{v[0]}×" for what, v in per.items()}
+    identity = f" ({text['identity']} for its identity)" if any(per["identity"]) else ""
+    return f"parsed {text['parsed']}{identity}, evaluated {text['evaluated']}"
 
 
 def _timed(name, fn):
@@ -138,7 +145,7 @@ def main() -> int:
             _times.clear()
             cpu, children = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
-            outcome = department.run_department(path, work / "reports", formats=formats)
+            outcome = department.run_department(path, work / "reports", formats=formats, skip_current=True)
             wall = time.perf_counter() - started
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if outcome.failed:

@@ -11,6 +11,7 @@ that had not finished keep their previous files and are run again by the next ru
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -24,7 +25,7 @@ from ..core.params import duplicate_departments
 from ..core.result import Summary
 from ..iorw import os_error_text, read_regular, write_atomic
 from ..outputs import FORMATS, INVALID_DIR
-from ..paths import department_dir, display_path, params_files
+from ..paths import department_dir, display_path, notebook_path, params_files
 from ..publish.index import write_index
 from .department import (
     Outcome,
@@ -32,23 +33,26 @@ from .department import (
     error_text,
     peek_identity,
     record_failure,
+    run_department,
     run_overview,
 )
 from .engines import DepartmentCrash, PoolEngine
-from .fingerprint import Stamps
+from .fingerprint import Stamps, current_in
 from .lock import output_lock
 from .stale import StaleFolder, mark_stale, produced_by, year_folders
 
 
 def plan_batch(paths: list[Path], out: Path, *, formats, force: bool,
                identities: dict[Path, tuple[str | None, int | None]] | None = None) -> tuple[list[Path], list[Outcome]]:
-    """Split params files into those to run and those settled now (unchanged, invalid, duplicate).
+    """Split params files into those to run and those settled now (unchanged, duplicate).
 
     A file its folder's stamp shows unchanged is settled from the stamp alone
-    (:class:`~evalkit.run.fingerprint.Stamps`); every other file is evaluated, which also decides
-    "unchanged" for a file merely touched or copied back. ``force`` runs every valid file.
-    ``identities`` receives each file's department id and year as the plan learnt them (a file that
-    cannot be evaluated is read once, leniently: :func:`~.department.peek_identity`).
+    (:class:`~evalkit.run.fingerprint.Stamps`); every other file is read once, leniently, for its
+    department id and year (:func:`~.department.peek_identity`), which ``identities`` receives, and
+    is run: the worker evaluates it, fails it if it is invalid and settles it as unchanged if its
+    outputs turn out to be current (:func:`~.department.run_department`, ``skip_current``). Only
+    files claiming a department another file also claims are evaluated here, to tell a duplicate
+    from a file that fails on its own. ``force`` runs every file.
     """
     identities = {} if identities is None else identities
     settled: list[Outcome] = []
@@ -61,34 +65,41 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool,
             known[path] = Outcome(params=str(path), status="skipped", department_id=folder.name,
                                   name=summary.name, year=int(folder.parent.name), score=summary.score,
                                   grade=summary.grade, findings=summary.findings, out_dir=str(folder))
-    valid = []
-    for path in paths:
-        if path in known:
+    rest = [path for path in paths if path not in known]
+    identities.update((path, peek_identity(path)) for path in rest)
+    claims = [(path, Department(o.department_id, o.name, o.year)) for path, o in known.items()]
+    suspects = duplicate_departments(claims + [(path, Department(identities[path][0], None, identities[path][1]))
+                                               for path in rest if identities[path][0] is not None])
+    valid = {}
+    for path in rest:
+        if path not in suspects:
             continue
         try:
-            valid.append((path, evaluate(path)))
+            valid[path] = evaluate(path)
         except Exception as exc:  # a broken file must not stop the batch
-            dept_id, year = identities[path] = peek_identity(path)
+            dept_id, year = identities[path]
             settled.append(Outcome(params=str(path), status="failed", department_id=dept_id, year=year,
-                                   error=error_text(exc),
-                                   error_kind=type(exc).__name__))
-    claims = [(path, ev.department) for path, ev in valid]
-    claims += [(path, Department(o.department_id, o.name, o.year)) for path, o in known.items()]
-    clashes = duplicate_departments(claims)
+                                   error=error_text(exc), error_kind=type(exc).__name__))
+    clashes = duplicate_departments(claims + [(path, ev.department) for path, ev in valid.items()])
     for path, o in known.items():
         if path in clashes:  # another file now claims its department
             o.status, o.error_kind, o.error = "failed", "DuplicateDepartmentError", clashes[path]
             o.score = o.grade = o.out_dir = None
             o.findings = {}
         settled.append(o)
-    identities.update((path, (ev.department.id, ev.department.year)) for path, ev in valid)
     todo = []
-    for path, ev in valid:
+    for path in rest:
+        ev = valid.get(path)
+        if ev is None:
+            if path not in suspects:
+                todo.append(path)
+            continue
         d = ev.params.department
         if path in clashes:
             settled.append(Outcome(params=str(path), status="failed", department_id=d.id, name=d.name, year=d.year,
                                    error_kind="DuplicateDepartmentError", error=clashes[path]))
-        elif stamps is not None and stamps.current_in(department_dir(out, d.year, d.id), ev):
+        elif stamps is not None and current_in(department_dir(out, d.year, d.id), ev, notebook_path("department"),
+                                               tuple(formats)):
             s = Summary.of(ev)
             settled.append(Outcome(params=str(path), status="skipped", department_id=d.id, name=d.name, year=d.year,
                                    score=s.score, grade=s.grade, findings=s.findings,
@@ -132,20 +143,25 @@ def _run_batch(items, out: Path, *, jobs, force, formats, timeout, progress, on_
     identities: dict[Path, tuple[str | None, int | None]] = {}
     todo, outcomes = plan_batch(paths, out, formats=formats, force=force, identities=identities)
     for o in outcomes:
-        folder = _failure_folder(o, out, outcomes, todo, identities) if o.failed else None
-        if folder is not None:
-            o.out_dir = str(record_failure(folder, o))
+        if o.failed:
+            _record_unrun(o, out, outcomes, todo, identities)
         report(o)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     size = shutil.get_terminal_size((100, 24))  # a 0×0 pseudo-terminal would make tqdm hide the bar
     bar = tqdm(total=len(todo), unit="dept", desc="evalkit run", disable=progress is False or not todo,
                ncols=min(size.columns or 100, 120), nrows=size.lines or 24)
     engine = engine if engine is not None else PoolEngine(jobs)
+    task = run_department if force else functools.partial(run_department, skip_current=True)
     try:
-        with contextlib.closing(engine.run(todo, out, formats=tuple(formats), timeout=timeout)) as results:
+        with contextlib.closing(engine.run(todo, out, formats=tuple(formats), timeout=timeout, task=task)) as results:
             for path, result in results:
-                outcome = (_crashed(path, out, result.error, result.kind, identities[path])
-                           if isinstance(result, DepartmentCrash) else result)
+                if isinstance(result, DepartmentCrash):
+                    outcome = _crashed(path, out, result.error, result.kind, identities[path])
+                else:
+                    outcome = result
+                    if outcome.failed and outcome.out_dir is None:  # its params file could not be evaluated
+                        outcome.department_id, outcome.year = identities[path]  # as the plan read them
+                        _record_unrun(outcome, out, outcomes, todo, identities)
                 outcomes.append(outcome)
                 bar.update(1)
                 bar.set_postfix_str(f"{outcome.department_id or path.stem}: {outcome.status}")
@@ -155,6 +171,15 @@ def _run_batch(items, out: Path, *, jobs, force, formats, timeout, progress, on_
     order = {str(p): i for i, p in enumerate(paths)}
     outcomes.sort(key=lambda o: order.get(o.params, len(order)))
     return outcomes
+
+
+def _record_unrun(o: Outcome, out: Path, settled: list[Outcome], todo: list[Path],
+                 identities: dict[Path, tuple[str | None, int | None]]) -> None:
+    """A params file that failed before its department ran (invalid, or a duplicate): its
+    ``error.json`` where :func:`_failure_folder` says."""
+    folder = _failure_folder(o, out, settled, todo, identities)
+    if folder is not None:
+        o.out_dir = str(record_failure(folder, o))
 
 
 def _failure_folder(o: Outcome, out: Path, settled: list[Outcome], todo: list[Path],

@@ -26,6 +26,8 @@ from .. import outputs
 from ..core.evaluation import evaluate
 from ..core.params import DEPARTMENT_ID, YEARS
 from ..core.result import Summary, result_bytes
+from ..core.source import load_yaml, read_utf8
+from ..core.validation import Validator
 from ..exceptions import (
     CellExecutionError,
     EvalkitError,
@@ -33,12 +35,12 @@ from ..exceptions import (
     RunError,
     RunTimeoutError,
 )
-from ..iorw import os_error_text, read_regular, write_atomic
+from ..iorw import os_error_text, write_atomic
 from ..outputs import APPENDIX_FORMATS, DOCUMENT_FORMATS, FORMATS
 from ..paths import department_dir, notebook_path
 from . import kernels
 from . import staging as stage
-from .fingerprint import stamp
+from .fingerprint import current_in, stamp
 from .projects import ProjectNotebooks, leave_projects, swap_in_projects, write_project_outputs
 
 log = logging.getLogger(__name__)
@@ -143,7 +145,7 @@ def _publish(nb, target: Path, notebook: outputs.Output, pages: tuple[outputs.Ou
 
 
 def run_department(params_path: str | Path, out: str | Path = "reports", *, formats=FORMATS, timeout: float = 600,
-                   notebook: Path | None = None, start_retries: int = 1) -> Outcome:
+                   notebook: Path | None = None, start_retries: int = 1, skip_current: bool = False) -> Outcome:
     """Evaluate one params file, execute its notebook and write its appendices and result.json.
 
     Never raises for a department's own failure: the returned ``Outcome`` says what went wrong,
@@ -152,14 +154,21 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
     removes the previous files, a failure of the run (timeout, dead kernel, full disk) keeps them
     beside ``error.json`` (see :mod:`evalkit.run.staging`). ``ValueError`` for a ``timeout`` below
     :data:`MIN_TIMEOUT`, before anything is touched.
+
+    A params file that cannot be evaluated fails with its located error, and no ``out_dir``: nothing
+    is written (a batch records it where it belongs: :mod:`evalkit.run.batch`). ``skip_current``:
+    when the department's folder already holds the outputs of exactly these inputs (its stamp says
+    so, once the file is evaluated: a stamp without the list of files read, a link re-pointed to an
+    identical copy), it is "skipped" as the evaluation summarises it, no kernel started and nothing
+    written.
     """
     check_timeout(timeout)
     started = time.monotonic()
     outcome = Outcome(params=str(params_path), status="failed")
     try:
         ev = evaluate(params_path)
-    except EvalkitError as exc:
-        outcome.error, outcome.error_kind = str(exc), type(exc).__name__
+    except Exception as exc:  # a broken file must not stop a batch
+        outcome.error, outcome.error_kind = error_text(exc), type(exc).__name__
         outcome.seconds = time.monotonic() - started
         return outcome
     d = ev.params.department
@@ -167,6 +176,12 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
     target = department_dir(Path(out), d.year, d.id)
     outcome.out_dir = str(target)
     notebook = Path(notebook) if notebook else notebook_path("department")
+    if skip_current and current_in(target, ev, notebook, tuple(formats)):
+        outcome.status = "skipped"
+        summary = Summary.of(ev)
+        outcome.score, outcome.grade, outcome.findings = summary.score, summary.grade, summary.findings
+        outcome.seconds = time.monotonic() - started
+        return outcome
     staging = None
     try:
         staging = stage.open_staging(target)
@@ -359,18 +374,18 @@ def run_overview(folder: str | Path, out: str | Path, year: int, *, formats=APPE
 
 
 def peek_identity(path: Path) -> tuple[str | None, int | None]:
-    """A failing params file's department id and year, read leniently, so its error lands in its
-    own folder (and replaces any older appendix there)."""
-    import re
-
-    import yaml
-
-    try:
-        data = yaml.safe_load(read_regular(path, 2_000_000).decode("utf-8"))  # never a FIFO: it would block
-        dept = data["department"]
-        dept_id, year = str(dept["id"]), int(dept["year"])
+    """A params file's department id and year, read leniently, without evaluating it: the run's plan
+    finds two files claiming one department by it, and a failing file's error lands in its own folder
+    (and replaces any older appendix there). The file is read and its id and year checked as
+    :func:`evalkit.core.params.load_params` reads them, so a valid file's identity is the one its
+    evaluation gives; (None, None) when they cannot be read."""
+    shown = str(path)
+    try:  # never a FIFO or a device: read without blocking, as the evaluation reads it
+        doc, _ = load_yaml(read_utf8(path, shown)[1], shown)
+        dept = doc.data["department"]
+        c = Validator(doc)
+        dept_id = c.text("department.id", dept.get("id"), pattern=DEPARTMENT_ID)
+        year = c.integer("department.year", dept.get("year"), minimum=YEARS[0], maximum=YEARS[1])
     except Exception:  # anything unreadable simply has no identity
         return None, None
-    if not re.fullmatch(DEPARTMENT_ID, dept_id) or not YEARS[0] <= year <= YEARS[1]:
-        return None, None
-    return dept_id, year
+    return (dept_id, year) if dept_id is not None and year is not None else (None, None)

@@ -18,14 +18,17 @@ or a :class:`DepartmentCrash` (the worker died under the department). Dask is im
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.source import MAX_BYTES
 from ..exceptions import EngineError
+from ..iorw import read_regular
 from ..paths import notebook_path
-from ..pool import Crash
-from .department import error_text, peek_identity, run_department
+from ..pool import Crash as PoolCrash
+from .department import error_text, run_department
 from .workers import worker_pool
 
 #: Seconds to wait for a scheduler (connection and TLS handshake) before giving up.
@@ -75,10 +78,10 @@ class PoolEngine:
                 batch, pending = pending, []
                 for i, result in pool.imap(_run_one, [(task, path, out, tuple(formats), timeout) for path in batch]):
                     path = batch[i]
-                    if isinstance(result, Crash) and path not in retried:
+                    if isinstance(result, PoolCrash) and path not in retried:
                         retried.add(path)
                         pending.append(path)
-                    elif isinstance(result, Crash):
+                    elif isinstance(result, PoolCrash):
                         yield path, DepartmentCrash(f"worker process crashed twice ({result.error})",
                                                     "BrokenProcessPool")
                     else:
@@ -153,11 +156,22 @@ def _check_tls_files(tls: dict) -> None:
                               f"({exc.__class__.__name__}: {getattr(exc, 'reason', None) or exc})") from None
 
 
-def task_key(path: Path, identity: tuple) -> str:
-    """A department's Dask task key: ``evalkit-<year>-<id>-<hash of the params file>``."""
-    dept_id, year = identity
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
-    return f"evalkit-{year}-{dept_id}-{digest}"
+def task_key(path: Path) -> str:
+    """A department's Dask task key: ``evalkit-<file name>-<hash of the file's path and bytes>``,
+    one per params file of a batch (two files alike, invalid ones, are two tasks), in ASCII; the
+    file is read without blocking (a FIFO or a device is hashed by its path alone, and fails in its
+    task).
+
+    >>> task_key(Path("/nowhere/部门 2023.yaml"))
+    'evalkit-_2023-afe08ad26db7'
+    """
+    digest = hashlib.sha256(str(Path(path).absolute()).encode("utf-8", "surrogateescape"))
+    try:
+        digest.update(read_regular(path, MAX_BYTES))
+    except (OSError, ValueError):
+        pass
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(path).stem)[:80]
+    return f"evalkit-{name}-{digest.hexdigest()[:12]}"
 
 
 def _connect_reason(exc: BaseException) -> str:
@@ -265,7 +279,7 @@ class DaskEngine:
         futures = {}
         for path in paths:
             future = self.client.submit(task, path, out, formats=tuple(formats), timeout=timeout, pure=False,
-                                        key=task_key(path, peek_identity(path)), resources={"kernel": 1})
+                                        key=task_key(path), resources={"kernel": 1})
             futures[future.key] = (future, path)
         try:
             for future in dask_completed([f for f, _ in futures.values()]):

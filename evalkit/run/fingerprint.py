@@ -5,6 +5,7 @@ from ..stamps.fingerprint import (  # noqa: F401
     FINGERPRINT_KEYS,
     MAX_STAMP,
     Stamps,
+    current_in,
     file_digest,
     fingerprint,
     notebooks_digest,

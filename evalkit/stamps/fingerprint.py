@@ -166,6 +166,20 @@ def same_fingerprint(stamp_data: dict, current: dict) -> bool:
             == json.loads(json.dumps({k: current[k] for k in FINGERPRINT_KEYS})))
 
 
+def current_in(folder: Path, ev: Evaluation, notebook: Path, formats: tuple[str, ...]) -> bool:
+    """Whether ``folder``'s stamp records exactly ``ev``'s :func:`fingerprint` (run with ``notebook``
+    and ``formats``) and every output is there: the last successful run used these inputs. Decided
+    for a params file evaluated anyway (touched, or copied back), reading that one folder's stamp."""
+    folder = Path(folder)
+    try:  # a stamp that is a FIFO or a device is not read (it would block)
+        data = json.loads(read_regular(folder / outputs.STAMP.filename, MAX_STAMP).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    expected = [o.filename for o in outputs.department_outputs(formats)]
+    return (isinstance(data, dict) and outputs_intact(folder, data, expected)
+            and same_fingerprint(data, fingerprint(ev, notebook, tuple(formats))))
+
+
 class Stamps:
     """The stamps of an output tree, read once, by the name of the params file that made them.
 
@@ -190,7 +204,6 @@ class Stamps:
         self._project_index: dict[Path, dict[str, tuple[str, ...]]] = {}
         self._real: dict[Path, str] = {}  # params folder → its real path
         self._by_params: dict[str, list[tuple[Path, dict]]] = {}
-        self._by_folder: dict[Path, dict] = {}
         for folder in department_folders(out):
             try:  # a stamp that is a FIFO or a device is not read (it would block the run, lock held)
                 data = json.loads(read_regular(folder / outputs.STAMP.filename, MAX_STAMP).decode("utf-8"))
@@ -199,14 +212,6 @@ class Stamps:
             name = data.get("params") if isinstance(data, dict) else None
             if isinstance(name, str):
                 self._by_params.setdefault(Path(name).name, []).append((folder, data))
-                self._by_folder[folder] = data
-
-    def current_in(self, folder: Path, ev: Evaluation) -> bool:
-        """Whether ``folder``'s stamp records exactly ``ev``'s :func:`fingerprint` and every output is
-        there: the last successful run used these inputs (decided for a params file evaluated anyway)."""
-        data = self._by_folder.get(Path(folder))
-        return (data is not None and outputs_intact(Path(folder), data, self.expected)
-                and same_fingerprint(data, fingerprint(ev, notebook_path("department"), tuple(self.formats))))
 
     def unchanged(self, path: Path) -> tuple[Path, Summary] | None:
         """``(folder, summary)`` when ``path``'s outputs in ``folder`` are current, else None."""

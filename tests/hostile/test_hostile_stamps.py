@@ -20,6 +20,7 @@ from hostile_inputs import BASE, PROJECTS, SCHEME, deadline, finish
 from evalkit import outputs
 from evalkit.outputs import FORMATS
 from evalkit.run import batch
+from evalkit.run.department import run_department
 from evalkit.run.fingerprint import Stamps
 from evalkit.run.stale import producer
 
@@ -222,5 +223,8 @@ def test_a_params_file_that_is_a_fifo_fails_located_without_blocking(tmp_path):
     os.mkfifo(fifo)
     with deadline(20):
         todo, settled = batch.plan_batch([fifo], tmp_path / "out", formats=FORMATS, force=False)
-    assert todo == [] and settled[0].status == "failed"
-    assert "not a regular file" in settled[0].error
+    assert todo == [fifo] and settled == []  # read for its identity without blocking; its worker evaluates it
+    with deadline(20):
+        o = run_department(fifo, tmp_path / "out", formats=FORMATS, skip_current=True)
+    assert o.status == "failed" and o.error_kind == "ParamsError"
+    assert "not a regular file" in o.error

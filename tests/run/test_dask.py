@@ -88,6 +88,29 @@ def test_a_failing_department_fails_alike_on_both_engines(tmp_path):
     assert records["dask"] == records["pool"] == (records["pool"][0], records["pool"][1], "CellExecutionError")
 
 
+def test_invalid_files_fail_in_their_workers_alike_on_both_engines(tmp_path):
+    """The plan no longer evaluates: invalid files reach the workers, two byte-identical ones as two
+    tasks, and each fails with its located error and its record where the pool leaves it."""
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "empty-a.yaml").write_text("", encoding="utf-8")
+    (params / "empty-b.yaml").write_text("", encoding="utf-8")
+    text = WORKED.read_text(encoding="utf-8").replace("executed: 9565.63", "executed: 九千五百", 1)
+    (params / "broken.yaml").write_text(text, encoding="utf-8")
+    seen = {}
+    for name, engine in (("pool", engines.PoolEngine(1)), ("dask", engines.DaskEngine(1))):
+        out = tmp_path / name
+        outcomes = batch.run_batch([params], out, formats=("html",), timeout=120, progress=False, engine=engine)
+        seen[name] = sorted((o.params, o.status, o.error_kind, o.department_id, o.year, o.error) for o in outcomes)
+        record = json.loads((out / "2023" / "dangzheng-office" / "error.json").read_text(encoding="utf-8"))
+        assert record["error_kind"] == "ParamsError" and "budget.executed" in record["error"]
+    assert [row[:5] for row in seen["pool"]] == [
+        (str(params / "broken.yaml"), "failed", "ParamsError", "dangzheng-office", 2023),
+        (str(params / "empty-a.yaml"), "failed", "ParamsError", None, None),
+        (str(params / "empty-b.yaml"), "failed", "ParamsError", None, None)]
+    assert seen["dask"] == seen["pool"]
+
+
 #: A notebook cell killing the Dask worker that runs it: the kernel's parent, or the parent of the
 #: fork server the kernel was forked from.
 KILL_WORKER = """import os, signal

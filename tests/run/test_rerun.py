@@ -18,7 +18,7 @@ from evalkit import outputs
 from evalkit.outputs import FORMATS
 from evalkit.paths import department_dir, notebook_path
 from evalkit.publish.terminal import LIST_UNCHANGED, render_run_summary
-from evalkit.run import batch
+from evalkit.run import batch, department
 from evalkit.run.department import Outcome
 from evalkit.run.fingerprint import Stamps, stamp
 
@@ -157,14 +157,23 @@ def test_a_file_of_the_same_name_in_another_folder_is_evaluated(finished, tmp_pa
     assert Stamps(out, FORMATS).unchanged(elsewhere) is None
 
 
-def test_an_older_stamp_without_files_falls_back_to_evaluating(finished):
+def test_an_older_stamp_without_files_falls_back_to_evaluating(finished, monkeypatch):
     path, out, folder = finished
     data = json.loads((folder / outputs.STAMP.filename).read_text(encoding="utf-8"))
     del data["files"], data["summary"]
     (folder / outputs.STAMP.filename).write_text(json.dumps(data), encoding="utf-8")
     assert Stamps(out, FORMATS).unchanged(path) is None
-    todo, [o] = batch.plan_batch([path], out, formats=FORMATS, force=False)
-    assert todo == [] and o.status == "skipped"  # decided by evaluating: the fingerprint is the same
+    todo, settled = batch.plan_batch([path], out, formats=FORMATS, force=False)
+    assert todo == [path] and settled == []  # the worker evaluates it
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a department whose outputs are current was run")
+
+    monkeypatch.setattr(department, "_execute", refuse)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    o = department.run_department(path, out, formats=FORMATS, skip_current=True)
+    assert o.status == "skipped"  # decided by evaluating: the fingerprint is the same
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
 def test_a_change_decided_by_evaluating_runs_the_department(finished):
@@ -214,4 +223,4 @@ def test_a_real_rerun_settles_every_department_from_the_stamps(tmp_path, monkeyp
     _add_review(params / f"{DEMO}-2023.yaml")
     code, text = run_cli("run", params, "--out", out, "--formats", "html", "--no-progress")
     assert code == 0 and "1 run, 1 unchanged" in text, text
-    assert evaluated == [f"{DEMO}-2023.yaml"]
+    assert evaluated == []  # the parent plans without evaluating: the changed file is evaluated by its worker
