@@ -43,7 +43,6 @@ OCR_CELL = re.compile(r"(?=[0-9.]*[OolI]|[A-Z]\.)(?:[0-9OolI]{2,4}|[A-Z]\.[0-9]+
 MALFORMED = re.compile(r"[0-9]+(?:,[0-9]+)*\.[0-9]+,[0-9]+|[0-9]+,[0-9]{1,2}\.[0-9]+(?:,[0-9]+)?")
 UNITS = ("%", "万元", "元", "件", "次", "天", "个", "人次", "人", "篇", "项", "小时", "分钟", "家", "户", "场", "期",
          "份", "台", "套", "所", "批", "条", "名", "分", "年", "月", "日", "周", "公里", "平方米", "亩", "册", "宗")
-UPPER = ("≥", ">=", "不低于", "不少于", "大于等于", "及以上", "以上", "达到", "超过", "高于")
 LOWER = ("≤", "<=", "不高于", "不超过", "不多于", "小于等于", "以内", "以下", "低于", "少于", "控制在")
 
 
@@ -709,22 +708,6 @@ def _goal_list(para: _Para, ex: Extracted, goal) -> None:
 
 
 # --- tables ----------------------------------------------------------------------------------------
-
-def _columns(header: tuple[str, ...], spec: dict) -> dict[str, int]:
-    found: dict[str, int] = {}
-    cells = [normalise(c).text for c in header]
-    for key, words in spec.items():
-        for i, cell in enumerate(cells):
-            if i in found.values():
-                continue
-            if any(cell == w or (cell.startswith(w) and key != "score") or (key == "score" and cell in ("得分", "自评得分"))
-                   for w in words):
-                found[key] = i
-                break
-    if "score" in found and "coefficient" in found and found["score"] == found["coefficient"]:
-        del found["score"]
-    return found
-
 
 def _is_total(cells: tuple[str, ...]) -> bool:
     first = [normalise(c).text for c in cells if c.strip()][:2]

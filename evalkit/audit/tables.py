@@ -8,15 +8,16 @@ anywhere in a table by its header words (``patterns.yaml`` ``form_blocks``); a m
 and the name above it is carried down by the reader of the block.
 
 The same model is rebuilt from text copies: :func:`split_line` reads one line of cells separated by
-`` | ``, tabs or runs of spaces; :func:`from_cell_lines` reads a table copied one cell per line (blank
+`` | ``, tabs or runs of spaces; :func:`cells_to_tables` reads tables copied one cell per line (blank
 lines between) by anchoring each indicator row on its 分值 and 得分.
 
 >>> split_line("一级指标 | 二级指标 | 三级指标 | 分值")
 ('一级指标', '二级指标', '三级指标', '分值')
 >>> split_line("产出指标    数量指标    培训人次    ≥500人次")
 ('产出指标', '数量指标', '培训人次', '≥500人次')
->>> rows = from_cell_lines(["三级指标", "年度指标值", "实际完成值", "分值", "得分",
-...                         "培训人次", "≥500人次", "520人次", "10", "10", "总分", "100", "93"])
+>>> tables, _ = cells_to_tables(["三级指标", "年度指标值", "实际完成值", "分值", "得分",
+...                              "培训人次", "≥500人次", "520人次", "10", "10", "总分", "100", "93"])
+>>> rows = tables[0]
 >>> rows[1], rows[2]
 (('培训人次', '≥500人次', '520人次', '10', '10'), ('总分', '', '', '100', '93'))
 """
@@ -339,13 +340,6 @@ def _score_only_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
         rows.append(tuple(row))
         prev = taken = i = end
     return rows, taken
-
-
-def from_cell_lines(lines: list[str]) -> list[tuple[str, ...]]:
-    """The first block of a table copied one cell per line, its header first."""
-    tables, _ = cells_to_tables(lines)
-    blocks_found = [t for t in tables if len(t[0]) > 2 or len(t) > 1 and len(t[0]) != 2]
-    return blocks_found[0] if blocks_found else []
 
 
 def _indicator_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:

@@ -128,12 +128,6 @@ def bureau_presets() -> dict[str, Path]:
     return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml")}
 
 
-def find_bureau(params_source: str | Path) -> Path | None:
-    """The bureau file beside a params file, if there is one."""
-    folder = Path(params_source).parent
-    return next((folder / n for n in BUREAU_FILE_NAMES if (folder / n).is_file()), None)
-
-
 def load_bureau(ref: str | Path) -> Bureau:
     """Read and validate a bureau file (a path or a preset id); ``ParamsError`` lists every problem
     with file, key and line."""

@@ -97,12 +97,6 @@ def compare(previous: YearFigures, current: YearFigures) -> YearComparison:
                           tuple(sorted(previous.findings - current.findings, key=_order)))
 
 
-def previous_year_file(params_path: str | Path, department_id: str, year: int) -> Path | None:
-    """Last year's params (``<id>-<year-1>.yaml``/``.yml``) or result (``<id>-<year-1>.result.json``)
-    beside ``params_path``, if there is one."""
-    return next((c for c in previous_year_candidates(params_path, department_id, year) if c.is_file()), None)
-
-
 def previous_year_candidates(params_path: str | Path, department_id: str, year: int) -> list[Path]:
     """Where last year's file may be, in the order they are looked for."""
     folder = Path(params_path).parent

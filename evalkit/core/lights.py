@@ -27,7 +27,6 @@ from .monitoring import MonitoredIndicator, Monitoring
 from .numbers import exact, fmt, fmt_plain, to_float
 from .scheme import Scheme
 
-LIGHTS = ("red", "yellow", "green", "blue")
 LIGHT_WORDS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯"}
 #: Worst first: a goal's light is its worst indicator's.
 WORST_FIRST = ("red", "yellow", "green", "blue")
