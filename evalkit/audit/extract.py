@@ -20,14 +20,23 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from importlib import resources
-
-import yaml
 
 from ..core.places import Location, Quote
 from .document import Document, Table
 from .readers import MARKER
-from .text import DATE, NUMBER, OCR_NOISE, OCR_SLIP, Normalised, chinese_numeral, make_date, normalise, number, to_wan
+from .text import (
+    DATE,
+    NUMBER,
+    OCR_NOISE,
+    OCR_SLIP,
+    Normalised,
+    chinese_numeral,
+    make_date,
+    normalise,
+    number,
+    patterns,
+    to_wan,
+)
 
 #: Not the exponent of ``1e-999%`` (read as 999%), nor a run of 16 or more digits (no budget figure has
 #: them: ``99999999999999999999万元`` is not read rather than read as 1e20).
@@ -44,12 +53,6 @@ MALFORMED = re.compile(r"[0-9]+(?:,[0-9]+)*\.[0-9]+,[0-9]+|[0-9]+,[0-9]{1,2}\.[0
 UNITS = ("%", "万元", "元", "件", "次", "天", "个", "人次", "人", "篇", "项", "小时", "分钟", "家", "户", "场", "期",
          "份", "台", "套", "所", "批", "条", "名", "分", "年", "月", "日", "周", "公里", "平方米", "亩", "册", "宗")
 LOWER = ("≤", "<=", "不高于", "不超过", "不多于", "小于等于", "以内", "以下", "低于", "少于", "控制在")
-
-
-@cache
-def patterns() -> dict:
-    """``patterns.yaml``: the words figures are read by."""
-    return yaml.safe_load((resources.files("evalkit.audit") / "patterns.yaml").read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)

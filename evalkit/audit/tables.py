@@ -28,22 +28,12 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from .text import normalise, number
+from .text import normalise, number, patterns
 
 #: A cell holding only a number (a 分值, 得分 or an amount), as printed.
 PURE_NUMBER = re.compile(r"^[-−]?[0-9０-９][0-9０-９,，]*(?:[.．][0-9０-９]+)?\s*(?:分|万元)?$")
 #: Sentence punctuation: a line holding it is prose, not a row of cells.
 PROSE = re.compile(r"[。！？]|[，,][^，,]{12,}[，,]")
-
-
-@cache
-def _patterns() -> dict:
-    """``patterns.yaml`` (read here too, so that the reader of text copies needs nothing of ``extract``)."""
-    from importlib import resources
-
-    import yaml
-
-    return yaml.safe_load((resources.files("evalkit.audit") / "patterns.yaml").read_text(encoding="utf-8"))
 
 
 @cache
@@ -63,7 +53,7 @@ class Block:
 
 def header_score(row: tuple[str, ...], kind: str) -> int:
     """How many distinct header words of ``kind`` the row's cells start with."""
-    spec = _patterns()["form_blocks"][kind]
+    spec = patterns()["form_blocks"][kind]
     cells = [_word(c) for c in row if c and c.strip()]
     hits = set()
     for w in spec["words"]:
@@ -81,7 +71,7 @@ def blocks(rows: tuple[tuple[str, ...], ...]) -> list[Block]:
 
 @lru_cache(maxsize=512)
 def _blocks(rows: tuple[tuple[str, ...], ...]) -> tuple[Block, ...]:
-    need = {k: v["need"] for k, v in _patterns()["form_blocks"].items()}
+    need = {k: v["need"] for k, v in patterns()["form_blocks"].items()}
     starts: list[tuple[int, str]] = []
     for r, row in enumerate(rows):
         scores = {k: header_score(row, k) for k in ("indicators", "funds", "goals")}
@@ -212,7 +202,7 @@ def header_run(lines: list[str], start: int) -> int:
 
 @cache
 def _header_words() -> frozenset[str]:
-    words = {_word(w) for spec in _patterns()["form_blocks"].values() for w in spec["words"]
+    words = {_word(w) for spec in patterns()["form_blocks"].values() for w in spec["words"]
              if w not in ("预期目标", "实际完成情况", "年度目标", "总体目标", "年度总体目标")}
     words |= {_word(w) for w in ("三级指标", "指标名称", "绩效指标", "年度指标值", "实际完成值", "偏差原因分析及改进措施",
                                  "自评得分", "权重", "年度目标值", "全年完成值", "预算执行率", "偏差原因分析", "全年预算数",
@@ -224,7 +214,7 @@ def _header_words() -> frozenset[str]:
 
 
 def _is_tier(cell: str, level: int) -> bool:
-    names = _patterns()["tier1_names" if level == 1 else "tier2_names"]
+    names = patterns()["tier1_names" if level == 1 else "tier2_names"]
     bare = re.sub(r"\([0-9.]+分?\)$", "", _word(cell))
     return bare in {_word(n) for n in names}
 
@@ -289,7 +279,7 @@ def pairs_table(cells: list[str]) -> tuple[int, int, list[tuple[str, str]]] | No
 
 def _is_value_header(cell: str) -> bool:
     """A header cell over values (年初预算, 全年执行数 …), not over the rows' labels."""
-    words = [_word(w) for k, ws in _patterns()["budget_columns"].items() for w in ws if k != "weight"]
+    words = [_word(w) for k, ws in patterns()["budget_columns"].items() for w in ws if k != "weight"]
     c = _word(cell)
     return any(c.startswith(w) for w in words) and not c.startswith(("项目资金", "资金", "预算执行情况"))
 
@@ -302,7 +292,7 @@ def _block_end(cells: list[str], start: int) -> int:
 
 
 def _block_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[str, ...]], int]:
-    cols = header_columns(header, _patterns()["indicator_columns"])
+    cols = header_columns(header, patterns()["indicator_columns"])
     if "weight" in cols and "score" in cols and "name" in cols:
         return _indicator_rows(header, cols, cells)
     if "score" in cols and "name" in cols and ("target" in cols or "actual" in cols) and not _is_value_header(header[0]):
@@ -437,7 +427,7 @@ def _drop_kinds(tagged: list, *, coefficient: bool) -> list:
     target), and without the 得分系数 (a % right before 分值 and 得分), so that each row reads name,
     target, actual, 分值, 得分."""
     cells = [c for c, _ in tagged]
-    levels = {_word(w) for ws in _patterns()["levels"].values() for w in ws}  # 完成, 达到: an actual, not a unit
+    levels = {_word(w) for ws in patterns()["levels"].values() for w in ws}  # 完成, 达到: an actual, not a unit
     out = []
     for k, (c, end) in enumerate(tagged):
         t = c.strip()
@@ -536,7 +526,7 @@ def _funds_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[s
     if current is not None:
         raw.append(current)
     width = len(header)
-    rate = header_columns(header, {"rate": _patterns()["budget_columns"]["rate"]}).get("rate")
+    rate = header_columns(header, {"rate": patterns()["budget_columns"]["rate"]}).get("rate")
     out = []
     for r in raw:
         label, values = r[0], r[1:]
