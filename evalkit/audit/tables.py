@@ -320,16 +320,21 @@ def _score_only_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
         if _word(values[-1] if values else "").startswith(("总分", "合计", "总计")) or len(values) < len(order):
             break
         row = [""] * len(header)
-        for c in tiers:
-            key = "tier2" if _is_tier(c, 2) and (not _is_tier(c, 1) or row[cols.get("tier1", 0)]) else "tier1"
-            if key in cols:
-                row[cols[key]] = c
+        _put_tiers(row, cols, tiers)
         for key, value in zip(order, values[-len(order):], strict=True):
             row[cols[key]] = value
         row[cols["score"]] = cells[end - 1]
         rows.append(tuple(row))
         prev = taken = i = end
     return rows, taken
+
+
+def _put_tiers(row: list[str], cols: dict, tiers: list[str]) -> None:
+    """The 一级/二级 names since the last row, each in its column (either kind: 二级 once 一级 is set)."""
+    for s in tiers:
+        key = "tier2" if _is_tier(s, 2) and (not _is_tier(s, 1) or row[cols.get("tier1", 0)]) else "tier1"
+        if key in cols:
+            row[cols[key]] = s
 
 
 def _indicator_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
@@ -384,10 +389,7 @@ def _anchored_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
             rows[-1] = tuple(last)
         # numbers fill the target and actual first (the name is always words); one more is a deviation
         if weights_only and texts:
-            for s in tiers:
-                key = "tier2" if _is_tier(s, 2) and (not _is_tier(s, 1) or row[cols.get("tier1", 0)]) else "tier1"
-                if key in cols:
-                    row[cols[key]] = s
+            _put_tiers(row, cols, tiers)
             values = texts[-min(len(order), 2):] if len(texts) >= 2 else texts
             for key, value in zip(order, values, strict=False):
                 row[cols[key]] = value
@@ -400,10 +402,7 @@ def _anchored_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
         if len(run) < missing + 2 or not texts:
             i = run_end  # numbers inside a name or a goal: not a row's 分值 and 得分
             continue
-        for s in tiers:
-            key = "tier2" if _is_tier(s, 2) and (not _is_tier(s, 1) or row[cols.get("tier1", 0)]) else "tier1"
-            if key in cols:
-                row[cols[key]] = s
+        _put_tiers(row, cols, tiers)
         words = texts[-(len(order) - missing):] if len(order) > missing else []
         for key, value in zip(order, words, strict=False):
             row[cols[key]] = value
