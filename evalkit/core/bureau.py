@@ -141,11 +141,7 @@ def load_bureau(ref: str | Path) -> Bureau:
     c, data = read_document(text, str(path))
     keys = ("schema", "name", "recipients", "number", "basis", "severity", "over_execution",
             "over_execution_points", "rectification_days", "application")
-    top = c.mapping("", data, allowed=keys, required=("schema",))
-    if top is None:
-        raise ParamsError(c.problems)
-    if top.get("schema") is not None and top.get("schema") != BUREAU_SCHEMA:
-        c.fail("schema", f"expected '{BUREAU_SCHEMA}', got {top.get('schema')!r}")
+    top = c.top(data, BUREAU_SCHEMA, allowed=keys, required=("schema",))
     basis = {}
     if top.get("basis") is not None and not isinstance(top["basis"], dict):
         c.fail("basis", "expected a mapping of scheme id (or '*') → list of 复核依据")

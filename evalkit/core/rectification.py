@@ -85,11 +85,7 @@ def load_ledger(path: str | Path, year: int, indicators: tuple[str, ...] | None 
     path = Path(path)
     raw, text = read_utf8(path, str(path))
     c, data = read_document(text, str(path))
-    top = c.mapping("", data, allowed=("schema", "items"), required=("schema", "items"))
-    if top is None:
-        raise ParamsError(c.problems)
-    if top.get("schema") is not None and top.get("schema") != RECTIFICATION_SCHEMA:
-        c.fail("schema", f"expected '{RECTIFICATION_SCHEMA}', got {top.get('schema')!r}")
+    top = c.top(data, RECTIFICATION_SCHEMA, allowed=("schema", "items"), required=("schema", "items"))
     known = set(finding_wording().findings)
     items = []
     for n, raw_item in enumerate(c.items("items", top.get("items"))):
