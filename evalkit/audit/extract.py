@@ -21,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
+from ..core.numbers import jsonable
 from ..core.places import Location, Quote
 from .document import Document, Table
 from .readers import MARKER
@@ -71,14 +72,8 @@ class Figure:
         return self.quote.location
 
     def to_dict(self) -> dict:
-        value = self.value
-        if isinstance(value, Decimal):
-            value = float(value)
-        elif isinstance(value, date):
-            value = value.isoformat()
-        elif isinstance(value, tuple):
-            value = [v.isoformat() if isinstance(v, date) else v for v in value]
-        return {"key": self.key, "value": value, "printed": self.printed, "unit": self.unit, **self.quote.to_dict()}
+        return {"key": self.key, "value": jsonable(self.value), "printed": self.printed, "unit": self.unit,
+                **self.quote.to_dict()}
 
 
 @dataclass
@@ -101,12 +96,11 @@ class IndicatorRow:
     cells: dict = field(default_factory=dict)  # column → Quote, for findings about one cell
 
     def to_dict(self) -> dict:
-        num = (lambda v: None if v is None else float(v))
         direction, value, unit = parse_target(self.target)
         return {"goal": self.goal, "tier1": self.tier1, "name": self.name, "target": self.target,
-                "direction": direction, "target_value": num(value), "unit": self.unit or unit,
-                "actual": self.actual, "weight": num(self.weight), "coefficient": num(self.coefficient),
-                "score": num(self.score), **self.quote.to_dict()}
+                "direction": direction, "target_value": jsonable(value), "unit": self.unit or unit,
+                "actual": self.actual, "weight": jsonable(self.weight), "coefficient": jsonable(self.coefficient),
+                "score": jsonable(self.score), **self.quote.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -121,8 +115,7 @@ class Claim:
     detail: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        num = (lambda v: float(v) if isinstance(v, Decimal) else v)
-        return {"kind": self.kind, "stated": num(self.stated), "parts": [num(p) for p in self.parts],
+        return {"kind": self.kind, "stated": jsonable(self.stated), "parts": jsonable(self.parts),
                 **self.quote.to_dict()}
 
 
