@@ -157,7 +157,8 @@ def monitoring_target_changed(ctx: Context) -> Iterator[Finding]:
             yield Finding("monitoring.target_changed", "warning",
                           f"“{m.name}”年终指标值{_show(ind.target)}与1–{ctx.monitoring.monitoring.month}月监控时的"
                           f"{_show(m.target)}不同，未见目标调整记录",
-                          {"indicator": m.name, "midyear": jsonable(m.target), "year_end": jsonable(ind.target)}, ind.key)
+                          {"indicator": m.name, "midyear": jsonable(m.target), "year_end": jsonable(ind.target)},
+                          ind.key)
 
 
 def _same(a, b) -> bool:

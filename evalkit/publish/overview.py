@@ -285,7 +285,8 @@ def _inflation_chart(d: pd.DataFrame) -> Image:
     ax.set_xlabel("自评得分减计算得分（分；得分为区间的部门按区间上限计）")
     ax.set_ylabel("部门数")
     missing = int(d["inflation"].isna().sum())
-    return chart_image(titled_png(fig, ax, "自评得分高出计算得分的分布" + (f"（另有{missing}个部门未填报自评得分）" if missing else "")), "自评得分高出计算得分的分布")
+    title = "自评得分高出计算得分的分布" + (f"（另有{missing}个部门未填报自评得分）" if missing else "")
+    return chart_image(titled_png(fig, ax, title), "自评得分高出计算得分的分布")
 
 
 def execution_score_chart(pf) -> Image | Markdown:
