@@ -21,9 +21,8 @@ from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.numbers import fmt, fmt_parts, fmt_pct, fmt_plain, rounding_eq_decimal
 from ..core.params import TOTAL
 from ..core.sample import is_sample_region
-from ..core.wording import evidence_text, finding_advice
+from ..core.wording import chinese_date, evidence_text, finding_advice
 from .document import Document, Span, Writer
-from .draft import chinese_date
 
 __all__ = ["build_opinion"]
 
