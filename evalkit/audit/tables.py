@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from ..publish.terminal import width
 from .text import normalise, number, patterns
 
 #: A cell holding only a number (a 分值, 得分 or an amount), as printed.
@@ -150,13 +151,6 @@ def split_line(line: str) -> tuple[str, ...] | None:
     return None
 
 
-def display_width(text: str) -> int:
-    """Columns a text takes in a fixed-width layout (a Chinese character takes two)."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def align_spaced(lines: list[str]) -> list[tuple[str, ...]]:
     """Rows of a table laid out with spaces (a PDF's text layer, a page's ``<pre>``): each cell goes to
     the column its start position falls in, so a blank (merged) cell stays blank instead of pulling the
@@ -166,7 +160,7 @@ def align_spaced(lines: list[str]) -> list[tuple[str, ...]]:
     for line in lines:
         found = []
         for m in re.finditer(r"\S+(?: \S+)*", line.replace("\u3000", "  ")):
-            col = display_width(line[: m.start()])
+            col = width(line[: m.start()])  # a Chinese character takes two columns
             found.append((col, m.group(0)))
             starts.add(col)
         cells_at.append(found)
