@@ -30,10 +30,6 @@ class Output:
     kind: str = ""
     label: str | None = None
 
-    @property
-    def extension(self) -> str:
-        return self.filename[self.filename.rindex("."):]
-
 
 # --- one department: reports/<year>/<department-id>/ --------------------------------------------
 NOTEBOOK = Output("evaluation.ipynb", None, "department", label="notebook")

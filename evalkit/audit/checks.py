@@ -54,11 +54,6 @@ def merge_quotes(quotes) -> list[dict]:
     return list(merged.values())
 
 
-def run_checks(ex: Extracted, mapped: Mapped) -> list[Finding]:
-    """The core's findings and the audit's own, errors first."""
-    return audit_checks(ex, mapped)[0]
-
-
 def audit_checks(ex: Extracted, mapped: Mapped) -> tuple[list[Finding], list[Skipped]]:
     """The core's findings and the audit's own, errors first; and the checks skipped for what the report
     does not state."""

@@ -5,7 +5,7 @@ evaluated year from 年度 in the title (never from 填报日期, which is the y
 without a web page's breadcrumb. :func:`coverage` says what was read against what the document lists:
 ``{indicators_read, indicators_listed, budget_read, truncated, partial}`` and the words a page prints
 (“读出指标24项，表中列有41项”, “部分读取”, “文档在总分之前截断”). A count is never stated as fact when the
-reading was partial: :func:`count_words` says so.
+reading was partial: :func:`coverage_words` says so.
 
 >>> from .readers import read_text
 >>> from .extract import extract
@@ -300,13 +300,6 @@ def coverage_words(read: int, listed: int, truncated: bool, partial: bool) -> st
     if partial:
         words += "；部分读取"
     return words
-
-
-def count_words(what: str, n: int, cov: dict | None) -> str:
-    """A count as a page may state it: as fact only when the whole document was read."""
-    if cov and cov.get("partial"):
-        return f"{what}：读出{n}项（部分读取，实际可能更多）"
-    return f"{what}：{n}"
 
 
 def drop_cut_row(doc: SourceDocument, ex: Extracted, cov: dict) -> dict:

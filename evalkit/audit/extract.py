@@ -20,14 +20,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 
-import yaml
-
+from ..core.numbers import jsonable
 from ..core.places import Location, Quote
 from .readers import MARKER
 from .source_document import SourceDocument, SourceTable
-from .text import DATE, NUMBER, OCR_NOISE, OCR_SLIP, Normalised, chinese_numeral, make_date, normalise, number, to_wan
+from .text import (
+    DATE,
+    NUMBER,
+    OCR_NOISE,
+    OCR_SLIP,
+    Normalised,
+    chinese_numeral,
+    make_date,
+    normalise,
+    number,
+    patterns,
+    to_wan,
+)
 
 #: Not the exponent of ``1e-999%`` (read as 999%), nor a run of 16 or more digits (no budget figure has
 #: them: ``99999999999999999999万元`` is not read rather than read as 1e20).
@@ -43,14 +53,7 @@ OCR_CELL = re.compile(r"(?=[0-9.]*[OolI]|[A-Z]\.)(?:[0-9OolI]{2,4}|[A-Z]\.[0-9]+
 MALFORMED = re.compile(r"[0-9]+(?:,[0-9]+)*\.[0-9]+,[0-9]+|[0-9]+,[0-9]{1,2}\.[0-9]+(?:,[0-9]+)?")
 UNITS = ("%", "万元", "元", "件", "次", "天", "个", "人次", "人", "篇", "项", "小时", "分钟", "家", "户", "场", "期",
          "份", "台", "套", "所", "批", "条", "名", "分", "年", "月", "日", "周", "公里", "平方米", "亩", "册", "宗")
-UPPER = ("≥", ">=", "不低于", "不少于", "大于等于", "及以上", "以上", "达到", "超过", "高于")
 LOWER = ("≤", "<=", "不高于", "不超过", "不多于", "小于等于", "以内", "以下", "低于", "少于", "控制在")
-
-
-@cache
-def patterns() -> dict:
-    """``patterns.yaml``: the words figures are read by."""
-    return yaml.safe_load((resources.files("evalkit.audit") / "patterns.yaml").read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -69,14 +72,8 @@ class Figure:
         return self.quote.location
 
     def to_dict(self) -> dict:
-        value = self.value
-        if isinstance(value, Decimal):
-            value = float(value)
-        elif isinstance(value, date):
-            value = value.isoformat()
-        elif isinstance(value, tuple):
-            value = [v.isoformat() if isinstance(v, date) else v for v in value]
-        return {"key": self.key, "value": value, "printed": self.printed, "unit": self.unit, **self.quote.to_dict()}
+        return {"key": self.key, "value": jsonable(self.value), "printed": self.printed, "unit": self.unit,
+                **self.quote.to_dict()}
 
 
 @dataclass
@@ -99,12 +96,11 @@ class IndicatorRow:
     cells: dict = field(default_factory=dict)  # column → Quote, for findings about one cell
 
     def to_dict(self) -> dict:
-        num = (lambda v: None if v is None else float(v))
         direction, value, unit = parse_target(self.target)
         return {"goal": self.goal, "tier1": self.tier1, "name": self.name, "target": self.target,
-                "direction": direction, "target_value": num(value), "unit": self.unit or unit,
-                "actual": self.actual, "weight": num(self.weight), "coefficient": num(self.coefficient),
-                "score": num(self.score), **self.quote.to_dict()}
+                "direction": direction, "target_value": jsonable(value), "unit": self.unit or unit,
+                "actual": self.actual, "weight": jsonable(self.weight), "coefficient": jsonable(self.coefficient),
+                "score": jsonable(self.score), **self.quote.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -119,8 +115,7 @@ class Claim:
     detail: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        num = (lambda v: float(v) if isinstance(v, Decimal) else v)
-        return {"kind": self.kind, "stated": num(self.stated), "parts": [num(p) for p in self.parts],
+        return {"kind": self.kind, "stated": jsonable(self.stated), "parts": jsonable(self.parts),
                 **self.quote.to_dict()}
 
 
@@ -709,22 +704,6 @@ def _goal_list(para: _Para, ex: Extracted, goal) -> None:
 
 
 # --- tables ----------------------------------------------------------------------------------------
-
-def _columns(header: tuple[str, ...], spec: dict) -> dict[str, int]:
-    found: dict[str, int] = {}
-    cells = [normalise(c).text for c in header]
-    for key, words in spec.items():
-        for i, cell in enumerate(cells):
-            if i in found.values():
-                continue
-            if any(cell == w or (cell.startswith(w) and key != "score") or (key == "score" and cell in ("得分", "自评得分"))
-                   for w in words):
-                found[key] = i
-                break
-    if "score" in found and "coefficient" in found and found["score"] == found["coefficient"]:
-        del found["score"]
-    return found
-
 
 def _is_total(cells: tuple[str, ...]) -> bool:
     first = [normalise(c).text for c in cells if c.strip()][:2]

@@ -130,14 +130,6 @@ def _read_txt(path: Path, shown: str) -> SourceDocument:
     return read_text(_decode(raw, shown), shown)
 
 
-def _is_table_line(line: str) -> bool:
-    return split_line(line) is not None
-
-
-def _cells(line: str) -> tuple[str, ...]:
-    return split_line(line) or (line.strip(),)
-
-
 def read_text(text: str, shown: str, fmt: str = "txt") -> SourceDocument:
     """Paragraphs (blank-line separated, or a line that opens a numbered item) and tables (lines of
     cells separated by `` | ``, tabs or runs of spaces; or one cell per line under a header of a form's

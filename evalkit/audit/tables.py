@@ -8,15 +8,16 @@ anywhere in a table by its header words (``patterns.yaml`` ``form_blocks``); a m
 and the name above it is carried down by the reader of the block.
 
 The same model is rebuilt from text copies: :func:`split_line` reads one line of cells separated by
-`` | ``, tabs or runs of spaces; :func:`from_cell_lines` reads a table copied one cell per line (blank
+`` | ``, tabs or runs of spaces; :func:`cells_to_tables` reads tables copied one cell per line (blank
 lines between) by anchoring each indicator row on its 分值 and 得分.
 
 >>> split_line("一级指标 | 二级指标 | 三级指标 | 分值")
 ('一级指标', '二级指标', '三级指标', '分值')
 >>> split_line("产出指标    数量指标    培训人次    ≥500人次")
 ('产出指标', '数量指标', '培训人次', '≥500人次')
->>> rows = from_cell_lines(["三级指标", "年度指标值", "实际完成值", "分值", "得分",
-...                         "培训人次", "≥500人次", "520人次", "10", "10", "总分", "100", "93"])
+>>> tables, _ = cells_to_tables(["三级指标", "年度指标值", "实际完成值", "分值", "得分",
+...                              "培训人次", "≥500人次", "520人次", "10", "10", "总分", "100", "93"])
+>>> rows = tables[0]
 >>> rows[1], rows[2]
 (('培训人次', '≥500人次', '520人次', '10', '10'), ('总分', '', '', '100', '93'))
 """
@@ -27,22 +28,13 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from .text import normalise, number
+from ..publish.terminal import width
+from .text import normalise, number, patterns
 
 #: A cell holding only a number (a 分值, 得分 or an amount), as printed.
 PURE_NUMBER = re.compile(r"^[-−]?[0-9０-９][0-9０-９,，]*(?:[.．][0-9０-９]+)?\s*(?:分|万元)?$")
 #: Sentence punctuation: a line holding it is prose, not a row of cells.
 PROSE = re.compile(r"[。！？]|[，,][^，,]{12,}[，,]")
-
-
-@cache
-def _patterns() -> dict:
-    """``patterns.yaml`` (read here too, so that the reader of text copies needs nothing of ``extract``)."""
-    from importlib import resources
-
-    import yaml
-
-    return yaml.safe_load((resources.files("evalkit.audit") / "patterns.yaml").read_text(encoding="utf-8"))
 
 
 @cache
@@ -62,7 +54,7 @@ class Block:
 
 def header_score(row: tuple[str, ...], kind: str) -> int:
     """How many distinct header words of ``kind`` the row's cells start with."""
-    spec = _patterns()["form_blocks"][kind]
+    spec = patterns()["form_blocks"][kind]
     cells = [_word(c) for c in row if c and c.strip()]
     hits = set()
     for w in spec["words"]:
@@ -80,7 +72,7 @@ def blocks(rows: tuple[tuple[str, ...], ...]) -> list[Block]:
 
 @lru_cache(maxsize=512)
 def _blocks(rows: tuple[tuple[str, ...], ...]) -> tuple[Block, ...]:
-    need = {k: v["need"] for k, v in _patterns()["form_blocks"].items()}
+    need = {k: v["need"] for k, v in patterns()["form_blocks"].items()}
     starts: list[tuple[int, str]] = []
     for r, row in enumerate(rows):
         scores = {k: header_score(row, k) for k in ("indicators", "funds", "goals")}
@@ -159,13 +151,6 @@ def split_line(line: str) -> tuple[str, ...] | None:
     return None
 
 
-def display_width(text: str) -> int:
-    """Columns a text takes in a fixed-width layout (a Chinese character takes two)."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def align_spaced(lines: list[str]) -> list[tuple[str, ...]]:
     """Rows of a table laid out with spaces (a PDF's text layer, a page's ``<pre>``): each cell goes to
     the column its start position falls in, so a blank (merged) cell stays blank instead of pulling the
@@ -175,7 +160,7 @@ def align_spaced(lines: list[str]) -> list[tuple[str, ...]]:
     for line in lines:
         found = []
         for m in re.finditer(r"\S+(?: \S+)*", line.replace("\u3000", "  ")):
-            col = display_width(line[: m.start()])
+            col = width(line[: m.start()])  # a Chinese character takes two columns
             found.append((col, m.group(0)))
             starts.add(col)
         cells_at.append(found)
@@ -211,7 +196,7 @@ def header_run(lines: list[str], start: int) -> int:
 
 @cache
 def _header_words() -> frozenset[str]:
-    words = {_word(w) for spec in _patterns()["form_blocks"].values() for w in spec["words"]
+    words = {_word(w) for spec in patterns()["form_blocks"].values() for w in spec["words"]
              if w not in ("预期目标", "实际完成情况", "年度目标", "总体目标", "年度总体目标")}
     words |= {_word(w) for w in ("三级指标", "指标名称", "绩效指标", "年度指标值", "实际完成值", "偏差原因分析及改进措施",
                                  "自评得分", "权重", "年度目标值", "全年完成值", "预算执行率", "偏差原因分析", "全年预算数",
@@ -223,7 +208,7 @@ def _header_words() -> frozenset[str]:
 
 
 def _is_tier(cell: str, level: int) -> bool:
-    names = _patterns()["tier1_names" if level == 1 else "tier2_names"]
+    names = patterns()["tier1_names" if level == 1 else "tier2_names"]
     bare = re.sub(r"\([0-9.]+分?\)$", "", _word(cell))
     return bare in {_word(n) for n in names}
 
@@ -288,7 +273,7 @@ def pairs_table(cells: list[str]) -> tuple[int, int, list[tuple[str, str]]] | No
 
 def _is_value_header(cell: str) -> bool:
     """A header cell over values (年初预算, 全年执行数 …), not over the rows' labels."""
-    words = [_word(w) for k, ws in _patterns()["budget_columns"].items() for w in ws if k != "weight"]
+    words = [_word(w) for k, ws in patterns()["budget_columns"].items() for w in ws if k != "weight"]
     c = _word(cell)
     return any(c.startswith(w) for w in words) and not c.startswith(("项目资金", "资金", "预算执行情况"))
 
@@ -301,7 +286,7 @@ def _block_end(cells: list[str], start: int) -> int:
 
 
 def _block_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[str, ...]], int]:
-    cols = header_columns(header, _patterns()["indicator_columns"])
+    cols = header_columns(header, patterns()["indicator_columns"])
     if "weight" in cols and "score" in cols and "name" in cols:
         return _indicator_rows(header, cols, cells)
     if "score" in cols and "name" in cols and ("target" in cols or "actual" in cols) and not _is_value_header(header[0]):
@@ -329,10 +314,7 @@ def _score_only_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
         if _word(values[-1] if values else "").startswith(("总分", "合计", "总计")) or len(values) < len(order):
             break
         row = [""] * len(header)
-        for c in tiers:
-            key = "tier2" if _is_tier(c, 2) and (not _is_tier(c, 1) or row[cols.get("tier1", 0)]) else "tier1"
-            if key in cols:
-                row[cols[key]] = c
+        _put_tiers(row, cols, tiers)
         for key, value in zip(order, values[-len(order):], strict=True):
             row[cols[key]] = value
         row[cols["score"]] = cells[end - 1]
@@ -341,11 +323,12 @@ def _score_only_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
     return rows, taken
 
 
-def from_cell_lines(lines: list[str]) -> list[tuple[str, ...]]:
-    """The first block of a table copied one cell per line, its header first."""
-    tables, _ = cells_to_tables(lines)
-    blocks_found = [t for t in tables if len(t[0]) > 2 or len(t) > 1 and len(t[0]) != 2]
-    return blocks_found[0] if blocks_found else []
+def _put_tiers(row: list[str], cols: dict, tiers: list[str]) -> None:
+    """The 一级/二级 names since the last row, each in its column (either kind: 二级 once 一级 is set)."""
+    for s in tiers:
+        key = "tier2" if _is_tier(s, 2) and (not _is_tier(s, 1) or row[cols.get("tier1", 0)]) else "tier1"
+        if key in cols:
+            row[cols[key]] = s
 
 
 def _indicator_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
@@ -400,10 +383,7 @@ def _anchored_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
             rows[-1] = tuple(last)
         # numbers fill the target and actual first (the name is always words); one more is a deviation
         if weights_only and texts:
-            for s in tiers:
-                key = "tier2" if _is_tier(s, 2) and (not _is_tier(s, 1) or row[cols.get("tier1", 0)]) else "tier1"
-                if key in cols:
-                    row[cols[key]] = s
+            _put_tiers(row, cols, tiers)
             values = texts[-min(len(order), 2):] if len(texts) >= 2 else texts
             for key, value in zip(order, values, strict=False):
                 row[cols[key]] = value
@@ -416,10 +396,7 @@ def _anchored_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
         if len(run) < missing + 2 or not texts:
             i = run_end  # numbers inside a name or a goal: not a row's 分值 and 得分
             continue
-        for s in tiers:
-            key = "tier2" if _is_tier(s, 2) and (not _is_tier(s, 1) or row[cols.get("tier1", 0)]) else "tier1"
-            if key in cols:
-                row[cols[key]] = s
+        _put_tiers(row, cols, tiers)
         words = texts[-(len(order) - missing):] if len(order) > missing else []
         for key, value in zip(order, words, strict=False):
             row[cols[key]] = value
@@ -443,7 +420,7 @@ def _drop_kinds(tagged: list, *, coefficient: bool) -> list:
     target), and without the 得分系数 (a % right before 分值 and 得分), so that each row reads name,
     target, actual, 分值, 得分."""
     cells = [c for c, _ in tagged]
-    levels = {_word(w) for ws in _patterns()["levels"].values() for w in ws}  # 完成, 达到: an actual, not a unit
+    levels = {_word(w) for ws in patterns()["levels"].values() for w in ws}  # 完成, 达到: an actual, not a unit
     out = []
     for k, (c, end) in enumerate(tagged):
         t = c.strip()
@@ -542,7 +519,7 @@ def _funds_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[s
     if current is not None:
         raw.append(current)
     width = len(header)
-    rate = header_columns(header, {"rate": _patterns()["budget_columns"]["rate"]}).get("rate")
+    rate = header_columns(header, {"rate": patterns()["budget_columns"]["rate"]}).get("rate")
     out = []
     for r in raw:
         label, values = r[0], r[1:]

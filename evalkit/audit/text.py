@@ -80,13 +80,19 @@ def normalise(text: str) -> Normalised:
 
 
 @cache
-def _traditional() -> dict[int, str]:
+def patterns() -> dict:
+    """``patterns.yaml``: the words figures are read by (read once, here, so that the reader of text
+    copies needs nothing of ``extract``)."""
     from importlib import resources
 
     import yaml
 
-    data = yaml.safe_load((resources.files("evalkit.audit") / "patterns.yaml").read_text(encoding="utf-8"))
-    return {ord(pair[0]): pair[1] for pair in data["traditional"].split()}
+    return yaml.safe_load((resources.files("evalkit.audit") / "patterns.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def _traditional() -> dict[int, str]:
+    return {ord(pair[0]): pair[1] for pair in patterns()["traditional"].split()}
 
 
 def fold(text: str) -> str:

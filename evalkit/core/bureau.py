@@ -128,12 +128,6 @@ def bureau_presets() -> dict[str, Path]:
     return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml")}
 
 
-def find_bureau(params_source: str | Path) -> Path | None:
-    """The bureau file beside a params file, if there is one."""
-    folder = Path(params_source).parent
-    return next((folder / n for n in BUREAU_FILE_NAMES if (folder / n).is_file()), None)
-
-
 def load_bureau(ref: str | Path) -> Bureau:
     """Read and validate a bureau file (a path or a preset id); ``ParamsError`` lists every problem
     with file, key and line."""
@@ -147,11 +141,7 @@ def load_bureau(ref: str | Path) -> Bureau:
     c, data = read_document(text, str(path))
     keys = ("schema", "name", "recipients", "number", "basis", "severity", "over_execution",
             "over_execution_points", "rectification_days", "application")
-    top = c.mapping("", data, allowed=keys, required=("schema",))
-    if top is None:
-        raise ParamsError(c.problems)
-    if top.get("schema") is not None and top.get("schema") != BUREAU_SCHEMA:
-        c.fail("schema", f"expected '{BUREAU_SCHEMA}', got {top.get('schema')!r}")
+    top = c.top(data, BUREAU_SCHEMA, allowed=keys, required=("schema",))
     basis = {}
     if top.get("basis") is not None and not isinstance(top["basis"], dict):
         c.fail("basis", "expected a mapping of scheme id (or '*') → list of 复核依据")

@@ -28,6 +28,7 @@ from .numbers import (
     fmt_plain,
     round_half_up,
     rounding_eq_decimal,
+    to_float,
 )
 from .payments import MonthlyProfile, ProjectProfile
 from .places import ParamsPlace, Place, at
@@ -159,7 +160,7 @@ def reported_rates(ctx: Context) -> Iterator[Finding]:
                       f"报告的预算执行率 {fmt_plain(rep.execution_rate)}% 与重新计算的 "
                       f"{fmt_pct(b.execution_rate, decimals_of(rep.execution_rate)) if b.execution_rate is not None else '—'} 不符"
                       f"（{b.trails['execution_rate']}）",
-                      {"reported": float(rep.execution_rate), "computed": _f(b.execution_rate),
+                      {"reported": float(rep.execution_rate), "computed": to_float(b.execution_rate),
                        "trail": b.trails["execution_rate"]}, "reported.execution_rate",
                       at("reported.execution_rate", *BUDGET))
     lines = {line.name: line for line in b.lines}
@@ -169,7 +170,7 @@ def reported_rates(ctx: Context) -> Iterator[Finding]:
             yield Finding("budget.line_rate_mismatch", "error",
                           f"报告的{name}执行率 {fmt_plain(printed)}% 与重新计算的 "
                           f"{fmt_pct(line.execution_rate, decimals_of(printed)) if line.execution_rate is not None else '—'} 不符（{line.trail}）",
-                          {"line": name, "reported": float(printed), "computed": _f(line.execution_rate),
+                          {"line": name, "reported": float(printed), "computed": to_float(line.execution_rate),
                            "trail": line.trail}, f"reported.line_execution_rates.{name}",
                           at(f"reported.line_execution_rates.{name}", *BUDGET))
 
@@ -180,7 +181,7 @@ def reported_adjustment_rate(ctx: Context) -> Iterator[Finding]:
     if rep.adjustment_rate is not None and not _printed_matches(b.adjustment_rate, rep.adjustment_rate):
         yield Finding("budget.adjustment_rate_mismatch", "error",
                       f"报告的预算调整率 {fmt_plain(rep.adjustment_rate)}% 与重新计算的结果不符（{b.trails['adjustment_rate']}）",
-                      {"reported": float(rep.adjustment_rate), "computed": _f(b.adjustment_rate)},
+                      {"reported": float(rep.adjustment_rate), "computed": to_float(b.adjustment_rate)},
                       "reported.adjustment_rate", at("reported.adjustment_rate", *BUDGET))
 
 
@@ -414,7 +415,7 @@ def reported_rows(ctx: Context) -> Iterator[Finding]:
             claimed = f"{fmt_plain(rep.score)} 分" if rep.score is not None else f"系数 {fmt_pct(rep.coefficient)}"
             yield Finding("indicator.reported_without_actual", "warning",
                           f"“{ind.name}”未填报完成值，却自评 {claimed}",
-                          {"indicator": ind.name, "reported_score": _f(rep.score)}, ind.key)
+                          {"indicator": ind.name, "reported_score": to_float(rep.score)}, ind.key)
             continue
         if rep.score is not None and round_half_up(s.score, decimals_of(rep.score)) != rep.score:
             yield Finding("indicator.reported_score_mismatch", "error",
@@ -579,7 +580,3 @@ def section_numbers(ctx: Context) -> Iterator[Finding]:
             yield Finding("report.duplicate_section_number", "info",
                           f"报告中绩效目标序号“{number}”重复使用：{'、'.join(names)}",
                           {"number": number, "goals": names}, "goals", at(*(f"goals[{i}]" for i in indexes)))
-
-
-def _f(value) -> float | None:
-    return None if value is None else float(value)

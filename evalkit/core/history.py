@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..exceptions import ParamsError, Problem
+from .numbers import to_float
 from .result import Result, _kind, load_result
 
 RESULT_SUFFIX = ".result.json"
@@ -46,8 +47,9 @@ class YearFigures:
     def of(cls, ev) -> YearFigures:
         """The figures of an ``Evaluation``."""
         b, s = ev.budget, ev.score
-        return cls(ev.department.year, _float(b.execution_rate), _float(b.adjustment_rate), float(s.min), float(s.max),
-                   s.complete, ev.grade.text, frozenset((f.id, f.subject) for f in ev.finding_items), ev.params.source)
+        return cls(ev.department.year, to_float(b.execution_rate), to_float(b.adjustment_rate), float(s.min),
+                   float(s.max), s.complete, ev.grade.text, frozenset((f.id, f.subject) for f in ev.finding_items),
+                   ev.params.source)
 
     @classmethod
     def from_result(cls, r: Result) -> YearFigures:
@@ -97,12 +99,6 @@ def compare(previous: YearFigures, current: YearFigures) -> YearComparison:
                           tuple(sorted(previous.findings - current.findings, key=_order)))
 
 
-def previous_year_file(params_path: str | Path, department_id: str, year: int) -> Path | None:
-    """Last year's params (``<id>-<year-1>.yaml``/``.yml``) or result (``<id>-<year-1>.result.json``)
-    beside ``params_path``, if there is one."""
-    return next((c for c in previous_year_candidates(params_path, department_id, year) if c.is_file()), None)
-
-
 def previous_year_candidates(params_path: str | Path, department_id: str, year: int) -> list[Path]:
     """Where last year's file may be, in the order they are looked for."""
     folder = Path(params_path).parent
@@ -138,10 +134,6 @@ def _last_year(problem: Problem) -> Problem:
     """A problem of a result.json, said of last year's."""
     return dataclasses.replace(problem, message=problem.message.replace("expected a result.json",
                                                                         "expected last year's result.json"))
-
-
-def _float(value) -> float | None:
-    return None if value is None else float(value)
 
 
 def _change(before: float | None, after: float | None) -> float | None:

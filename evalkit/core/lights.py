@@ -24,10 +24,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .monitoring import MonitoredIndicator, Monitoring
-from .numbers import exact, fmt, fmt_plain, to_float
+from .numbers import exact, fmt, fmt_plain, jsonable, to_float
 from .scheme import Scheme
 
-LIGHTS = ("red", "yellow", "green", "blue")
 LIGHT_WORDS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯"}
 #: Worst first: a goal's light is its worst indicator's.
 WORST_FIRST = ("red", "yellow", "green", "blue")
@@ -164,8 +163,8 @@ class MonitoringResult:
             "goals": [{"goal": g.goal, **_light_dict(g.light)} for g in self.goals],
             "indicators": [{
                 "goal": x.monitored.goal, "name": x.monitored.name, "key": x.monitored.params_key,
-                "target": _plain(x.monitored.target), "progress": _plain(x.monitored.progress),
-                "forecast": _plain(x.monitored.forecast), "possibility": x.monitored.possibility,
+                "target": jsonable(x.monitored.target), "progress": jsonable(x.monitored.progress),
+                "forecast": jsonable(x.monitored.forecast), "possibility": x.monitored.possibility,
                 "deviation": {"category": x.monitored.deviation.category, "reason": x.monitored.deviation.reason,
                               "measure": x.monitored.deviation.measure},
                 **_light_dict(x.light),
@@ -176,10 +175,6 @@ class MonitoringResult:
 def _light_dict(light: Light) -> dict:
     return {"light": light.light, "word": light.word, "value": to_float(light.value),
             "display": light.display if light.value is not None else None, "trail": light.trail}
-
-
-def _plain(value):
-    return value if value is None or isinstance(value, str) else float(value)
 
 
 def assess_monitoring(monitoring: Monitoring, scheme: Scheme) -> MonitoringResult:

@@ -14,7 +14,7 @@ from fractions import Fraction
 from .findings import BUDGET, Context, Finding, check
 from .lights import IndicatorLight
 from .monitoring import MonitoredIndicator
-from .numbers import exact, fmt, fmt_pct, fmt_plain, to_float
+from .numbers import exact, fmt, fmt_pct, fmt_plain, jsonable, to_float
 from .scoring import IndicatorScore
 
 #: Words that record a target adjustment (目标调整) in a measure or a year-end 偏差说明.
@@ -157,11 +157,8 @@ def monitoring_target_changed(ctx: Context) -> Iterator[Finding]:
             yield Finding("monitoring.target_changed", "warning",
                           f"“{m.name}”年终指标值{_show(ind.target)}与1–{ctx.monitoring.monitoring.month}月监控时的"
                           f"{_show(m.target)}不同，未见目标调整记录",
-                          {"indicator": m.name, "midyear": _plain(m.target), "year_end": _plain(ind.target)}, ind.key)
-
-
-def _plain(value):
-    return value if value is None or isinstance(value, str) else float(value)
+                          {"indicator": m.name, "midyear": jsonable(m.target), "year_end": jsonable(ind.target)},
+                          ind.key)
 
 
 def _same(a, b) -> bool:

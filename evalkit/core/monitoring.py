@@ -135,11 +135,7 @@ def parse_monitoring(data: dict, params: Params | None = None, *, path: str = "<
 
 
 def _build(c: Validator, data, params: Params | None, *, sha256: str) -> Monitoring:
-    top = c.mapping("", data, allowed=TOP_KEYS, required=("schema", "of", "month", "budget"))
-    if top is None:
-        raise ParamsError(c.problems)
-    if top.get("schema") not in (None, MONITORING_SCHEMA):
-        c.fail("schema", f"expected '{MONITORING_SCHEMA}', got {top.get('schema')!r}")
+    top = c.top(data, MONITORING_SCHEMA, allowed=TOP_KEYS, required=("schema", "of", "month", "budget"))
     of = c.text("of", top.get("of"), what="the stem of the params file it monitors")
     if of is not None and params is not None and params.source != "<memory>" and of != Path(params.source).stem:
         c.fail("of", f"expected '{Path(params.source).stem}' (the params file beside it), got {of!r}")

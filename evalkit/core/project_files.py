@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..exceptions import EvalkitError
 from ..paths import _KIND_PROJECT as KIND_PROJECT
-from ..paths import folder_params, inside, is_project_file, read_head  # noqa: F401  (is_project_file re-exported)
+from ..paths import folder_params, inside, read_head
 from .model import Params
 
 

@@ -27,7 +27,7 @@ from ..exceptions import ParamsError
 from .findings import Finding
 from .source import read_utf8
 from .validation import read_document
-from .wording import finding_label, finding_wording
+from .wording import chinese_date, finding_label, finding_wording
 
 RECTIFICATION_SCHEMA = "evalkit-rectification/v1"
 RECTIFICATION_SUFFIX = ".rectification.yaml"
@@ -85,11 +85,7 @@ def load_ledger(path: str | Path, year: int, indicators: tuple[str, ...] | None 
     path = Path(path)
     raw, text = read_utf8(path, str(path))
     c, data = read_document(text, str(path))
-    top = c.mapping("", data, allowed=("schema", "items"), required=("schema", "items"))
-    if top is None:
-        raise ParamsError(c.problems)
-    if top.get("schema") is not None and top.get("schema") != RECTIFICATION_SCHEMA:
-        c.fail("schema", f"expected '{RECTIFICATION_SCHEMA}', got {top.get('schema')!r}")
+    top = c.top(data, RECTIFICATION_SCHEMA, allowed=("schema", "items"), required=("schema", "items"))
     known = set(finding_wording().findings)
     items = []
     for n, raw_item in enumerate(c.items("items", top.get("items"))):
@@ -127,7 +123,7 @@ def _date(c, key: str, value, year: int) -> date | None:
     day = c.date(key, value)
     first = date(year, 1, 1)
     if day is not None and day < first:
-        c.fail(key, f"expected a date not before {_day(first)} (the {year} ledger), got {day.isoformat()}")
+        c.fail(key, f"expected a date not before {chinese_date(first)} (the {year} ledger), got {day.isoformat()}")
         return None
     return day
 
@@ -144,7 +140,7 @@ def ledger_findings(ledgers: tuple[Ledger, ...], year: int, findings: list[Findi
         for i in ledger.items:
             ev = {"item": i.subject, "year": ledger.year, "status": i.status}
             if i.due:
-                ev["due"] = _day(i.due)
+                ev["due"] = chinese_date(i.due)
             if i.measure:
                 ev["measure"] = i.measure
             recurs = (i.finding in ids) if i.finding else (i.indicator in names)
@@ -154,14 +150,10 @@ def ledger_findings(ledgers: tuple[Ledger, ...], year: int, findings: list[Findi
                                    {**ev, "recurring": i.subject}, f"rectification.{ledger.year}.{i.key}"))
             if i.status != "已整改" and i.due is not None and i.due < as_of:
                 out.append(Finding("rectification.overdue", "error",
-                                   f"{ledger.year}年度整改事项“{i.subject}”已过整改期限（{_day(i.due)}），状态仍为“{i.status}”",
+                                   f"{ledger.year}年度整改事项“{i.subject}”已过整改期限（{chinese_date(i.due)}），状态仍为“{i.status}”",
                                    ev, f"rectification.{ledger.year}.{i.key}"))
             if i.status == "已整改" and not i.evidence:
                 out.append(Finding("rectification.closed_without_evidence", "warning",
                                    f"{ledger.year}年度整改事项“{i.subject}”标为已整改，但未附整改佐证材料",
                                    ev, f"rectification.{ledger.year}.{i.key}"))
     return out
-
-
-def _day(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"

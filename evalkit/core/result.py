@@ -27,7 +27,7 @@ from pathlib import Path
 from ..exceptions import ParamsError, Problem
 from ..paths import read_head
 from .lights import LIGHT_WORDS
-from .numbers import fmt
+from .numbers import fmt, to_float
 from .scoring import grade_range_text
 from .validation import MAX_NAME  # a scheme's grade label is a name: as long as names may be
 
@@ -57,15 +57,11 @@ def payment_blocks(monthly, projects) -> dict:
     table's rows), only where the department has them: what ``Portfolio.load`` reads back."""
     out = {}
     if monthly is not None:
-        out["monthly"] = {"december_share": _float(monthly.december_share), "q4_share": _float(monthly.q4_share),
+        out["monthly"] = {"december_share": to_float(monthly.december_share), "q4_share": to_float(monthly.q4_share),
                           "rows": list(monthly.rows)}
     if projects is not None:
         out["projects"] = {"count": projects.count, "rows": list(projects.rows)}
     return out
-
-
-def _float(value) -> float | None:
-    return None if value is None else float(value)
 
 
 @dataclass(frozen=True)

@@ -181,12 +181,8 @@ def load_review(path: str | Path, params: Params) -> tuple[ReviewInput, str]:
     path = Path(path)
     raw, text = read_utf8(path, str(path))
     c, data = read_document(text, str(path))
-    top = c.mapping("", data, allowed=("schema", "reviewer", "date", "basis", "decisions"),
-                    required=("schema", "decisions"))
-    if top is None:
-        raise ParamsError(c.problems)
-    if top.get("schema") not in (None, REVIEW_SCHEMA):
-        c.fail("schema", f"expected '{REVIEW_SCHEMA}', got {top.get('schema')!r}")
+    top = c.top(data, REVIEW_SCHEMA, allowed=("schema", "reviewer", "date", "basis", "decisions"),
+                required=("schema", "decisions"))
     keys = {ind.key: ind for ind in params.indicators}
     by_name: dict[str, list[str]] = {}
     for ind in params.indicators:

@@ -99,19 +99,19 @@ class Scheme:
         return self.grades[-1].label
 
     def band_texts(self) -> list[str]:
-        """The bands as the worked example writes them: ``得分 ≥ 85 分为优秀``, ``75 ≤ 得分 < 85 分为良好``…"""
-        if self.grade_bounds == "exclusive":
-            return _exclusive_band_texts(self.grades)
+        """The bands as the worked example writes them: ``得分 ≥ 85 分为优秀``, ``75 ≤ 得分 < 85 分为良好``…;
+        with exclusive bounds ``得分 > 90 分为优``, ``80 < 得分 ≤ 90 分为良``… ``得分 ≤ 60 分为差``."""
+        top, above, below = (">", "<", "≤") if self.grade_bounds == "exclusive" else ("≥", "≤", "<")
         texts = []
         for i, band in enumerate(self.grades):
             low = f"{band.min.normalize():f}"
             upper = f"{self.grades[i - 1].min.normalize():f}" if i else None
             if upper is None:
-                texts.append(f"得分 ≥ {low} 分为{band.label}")
+                texts.append(f"得分 {top} {low} 分为{band.label}")
             elif band.min == 0:
-                texts.append(f"得分 < {upper} 分为{band.label}")
+                texts.append(f"得分 {below} {upper} 分为{band.label}")
             else:
-                texts.append(f"{low} ≤ 得分 < {upper} 分为{band.label}")
+                texts.append(f"{low} {above} 得分 {below} {upper} 分为{band.label}")
         return texts
 
     def grade_trail(self, total: Number | None = None) -> str:
@@ -144,21 +144,6 @@ def _exclusive_grade(grades: tuple[GradeBand, ...], value) -> str:
         if exact(grade.min) < value or grade.min == 0:
             return grade.label
     return grades[-1].label
-
-
-def _exclusive_band_texts(grades: tuple[GradeBand, ...]) -> list[str]:
-    """``得分 > 90 分为优``, ``80 < 得分 ≤ 90 分为良``… ``得分 ≤ 60 分为差``."""
-    texts = []
-    for i, band in enumerate(grades):
-        low = f"{band.min.normalize():f}"
-        upper = f"{grades[i - 1].min.normalize():f}" if i else None
-        if upper is None:
-            texts.append(f"得分 > {low} 分为{band.label}")
-        elif band.min == 0:
-            texts.append(f"得分 ≤ {upper} 分为{band.label}")
-        else:
-            texts.append(f"{low} < 得分 ≤ {upper} 分为{band.label}")
-    return texts
 
 
 def shipped_schemes() -> list[str]:

@@ -88,6 +88,16 @@ class Validator:
                 self.missing.add(f"{key}.{name}" if key else name)
         return value
 
+    def top(self, data: object, schema: str, *, allowed: tuple[str, ...], required: tuple[str, ...]) -> dict:
+        """The document's top-level mapping with its ``schema`` checked (absent is allowed: the required
+        key says so); ``ParamsError`` with the problems so far when the document is not a mapping."""
+        top = self.mapping("", data, allowed=allowed, required=required)
+        if top is None:
+            raise ParamsError(self.problems)
+        if top.get("schema") not in (None, schema):
+            self.fail("schema", f"expected '{schema}', got {top.get('schema')!r}")
+        return top
+
     def number(self, key: str, value: object, *, minimum: Decimal | int | None = None,
                maximum: Decimal | int | None = None, optional: bool = False,
                what: str = "a number", allow_percent: bool = True) -> Decimal | None:

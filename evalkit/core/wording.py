@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from fnmatch import fnmatchcase
 from functools import cache
 from importlib import resources
@@ -172,3 +173,12 @@ def tidy(text: str) -> str:
     """
     text = _ISO_DATE.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
     return _LOOSE.sub("", text.replace(">=", "≥").replace("<=", "≤"))
+
+
+def chinese_date(when: date) -> str:
+    """A date as a 公文 writes it.
+
+    >>> chinese_date(date(2024, 6, 11))
+    '2024年6月11日'
+    """
+    return f"{when.year}年{when.month}月{when.day}日"

@@ -166,7 +166,7 @@ def _mapping(d: Design, project: ProjectBudget, i: int, rng: random.Random, kind
         "goals": [{"name": "年度总体目标", "objective": f"按计划实施{project.name}，完成年度任务。",
                    "outcome": f"{project.name}按计划实施，年度任务基本完成。", "indicators": indicators}],
     }
-    ev = evaluate_params(parse_params(_plain(mapping)), load_scheme(d.scheme))
+    ev = evaluate_params(parse_params(_prune(mapping)), load_scheme(d.scheme))
     score = round_half_up(ev.score.total, 2)
     grade = ev.grade.label
     if kind == "grade":
@@ -175,12 +175,8 @@ def _mapping(d: Design, project: ProjectBudget, i: int, rng: random.Random, kind
     return _prune(mapping)
 
 
-def _plain(mapping: dict) -> dict:
-    """The mapping as ``parse_params`` takes it (Decimals stay Decimals; Nones dropped)."""
-    return _prune(mapping)
-
-
 def _prune(value):
+    """``value`` without its ``None`` entries, as ``parse_params`` takes it (Decimals stay Decimals)."""
     if isinstance(value, dict):
         return {k: _prune(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):

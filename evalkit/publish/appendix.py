@@ -17,10 +17,9 @@ from ..core.model import DIRECTION_LABELS
 from ..core.numbers import fmt, fmt_parts, fmt_pct, fmt_plain
 from ..core.params import TOTAL
 from ..core.sample import is_sample_region
-from ..core.wording import evidence_text, finding_advice, finding_label, tidy
+from ..core.wording import chinese_date, evidence_text, finding_advice, finding_label, tidy
 from . import charts, monitoring
 from .charts import chart_image
-from .draft import chinese_date
 from .markup import escape_markdown, generated_date, html_table, markdown
 
 __all__ = [

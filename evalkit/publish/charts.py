@@ -32,6 +32,14 @@ def to_png(fig: Figure, *, dpi: int = 150) -> bytes:
     return buf.getvalue()
 
 
+def titled_png(fig: Figure, ax, title: str, *, legend: int = 8) -> bytes:
+    """How every chart ends: its title, the legend above the axes, a tight layout, the PNG."""
+    fig.suptitle(title, fontsize=11)
+    legend_above(ax, fontsize=legend)
+    fig.tight_layout()
+    return to_png(fig)
+
+
 def budget_chart(ev: Evaluation) -> bytes:
     """全年预算数 vs 全年执行数 per line and in total, with each 预算执行率 printed."""
     use_cjk_font()
@@ -50,11 +58,8 @@ def budget_chart(ev: Evaluation) -> bytes:
     ax.set_yticks(list(ys), names)
     ax.invert_yaxis()
     ax.set_xlabel(f"金额（{ev.params.unit}）")
-    fig.suptitle("预算执行情况：全年预算数与全年执行数", fontsize=11)
-    legend_above(ax, fontsize=9)
     ax.margins(x=0.15)
-    fig.tight_layout()
-    return to_png(fig)
+    return titled_png(fig, ax, "预算执行情况：全年预算数与全年执行数", legend=9)
 
 
 def loss_chart(ev: Evaluation) -> bytes:
@@ -81,10 +86,7 @@ def loss_chart(ev: Evaluation) -> bytes:
     ax.set_yticks(ys, [wrap_label(n) for n in names], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("分值")
-    fig.suptitle("各绩效目标得分与失分", fontsize=11)
-    legend_above(ax)
-    fig.tight_layout()
-    return to_png(fig)
+    return titled_png(fig, ax, "各绩效目标得分与失分")
 
 
 def monthly_chart(ev: Evaluation) -> bytes | None:
@@ -104,10 +106,7 @@ def monthly_chart(ev: Evaluation) -> bytes | None:
     ax.set_xticks(list(t["month"]), [f"{m}月" for m in t["month"]], fontsize=8)
     ax.set_ylabel("%")
     ax.set_ylim(0, max(105, max(progress) + 5))
-    fig.suptitle("月度支付进度与序时进度", fontsize=11)
-    legend_above(ax)
-    fig.tight_layout()
-    return to_png(fig)
+    return titled_png(fig, ax, "月度支付进度与序时进度")
 
 
 #: Where a Chinese label may break: after these marks (and before an opening bracket).

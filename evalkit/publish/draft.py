@@ -20,7 +20,6 @@ it comes out once its 【待补充：…】 slots are filled:
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from ..core.evaluation import Evaluation
@@ -30,9 +29,10 @@ from ..core.params import TOTAL
 from ..core.review import quantity
 from ..core.sample import is_sample_region
 from ..core.scoring import IndicatorScore
+from ..core.wording import chinese_date
 from .written import Span, Writer, WrittenDocument, WrittenParagraph, chinese_numeral, missing
 
-__all__ = ["build_draft", "chinese_date", "target_phrase"]
+__all__ = ["build_draft", "target_phrase"]
 
 #: Units that count things: a target of them reads 不少于/不多于; others read 不低于/不高于.
 COUNT_UNITS = ("个", "件", "次", "人次", "人", "项", "篇", "起", "份", "场", "期", "所", "户", "家", "条", "台", "套",
@@ -61,15 +61,6 @@ def build_draft(ev: Evaluation) -> WrittenDocument:
 
 def _slots_note() -> WrittenParagraph:
     return WrittenParagraph((Span("（本稿标注“待补充”之处，须补充完整后方可印发。）"),), "note")
-
-
-def chinese_date(when: date) -> str:
-    """A date as a 公文 writes it.
-
-    >>> chinese_date(date(2024, 6, 11))
-    '2024年6月11日'
-    """
-    return f"{when.year}年{when.month}月{when.day}日"
 
 
 def _basic_info(w: Writer, ev: Evaluation) -> None:

@@ -16,7 +16,7 @@ from ..core.evaluation import Evaluation
 from ..core.midyear import CONTRADICTIONS
 from ..core.numbers import exact, fmt, fmt_pct, fmt_plain
 from ..core.wording import tidy
-from .charts import BLUE, GREY, chart_image, legend_above, to_png
+from .charts import BLUE, GREY, chart_image, titled_png
 from .fonts import use_cjk_font
 from .lights import LIGHT_COLOURS, light_badge
 from .markup import html_table
@@ -105,10 +105,7 @@ def _spending_png(ev: Evaluation) -> bytes | None:
     ax.set_yticks([0, 1], ["执行进度", "序时进度"])
     ax.set_xlabel("占调整后预算数（%）")
     ax.set_xlim(0, max(105, spent + 10))
-    fig.suptitle(f"1–{m.month}月支出进度与序时进度", fontsize=11)
-    legend_above(ax)
-    fig.tight_layout()
-    return to_png(fig)
+    return titled_png(fig, ax, f"1–{m.month}月支出进度与序时进度")
 
 
 def year_end_comparison(ev: Evaluation) -> HTML | Markdown:

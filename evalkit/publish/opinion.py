@@ -21,8 +21,7 @@ from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.numbers import fmt, fmt_parts, fmt_pct, fmt_plain, rounding_eq_decimal
 from ..core.params import TOTAL
 from ..core.sample import is_sample_region
-from ..core.wording import evidence_text, finding_advice
-from .draft import chinese_date
+from ..core.wording import chinese_date, evidence_text, finding_advice
 from .written import Span, Writer, WrittenDocument
 
 __all__ = ["build_opinion"]

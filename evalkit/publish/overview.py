@@ -32,7 +32,7 @@ from ..core.wording import finding_label
 from ..exceptions import Problem
 from ..portfolio.portfolio import NO_CITY, NO_REGION
 from . import monitoring
-from .charts import BLUE, GREY, ORANGE, RED, chart_image, legend_above, to_png
+from .charts import BLUE, GREY, ORANGE, RED, chart_image, legend_above, titled_png, to_png
 from .fonts import use_cjk_font
 from .markup import escape_markdown, generated_date, html_table
 
@@ -285,10 +285,8 @@ def _inflation_chart(d: pd.DataFrame) -> Image:
     ax.set_xlabel("自评得分减计算得分（分；得分为区间的部门按区间上限计）")
     ax.set_ylabel("部门数")
     missing = int(d["inflation"].isna().sum())
-    fig.suptitle("自评得分高出计算得分的分布" + (f"（另有{missing}个部门未填报自评得分）" if missing else ""), fontsize=11)
-    legend_above(ax)
-    fig.tight_layout()
-    return chart_image(to_png(fig), "自评得分高出计算得分的分布")
+    title = "自评得分高出计算得分的分布" + (f"（另有{missing}个部门未填报自评得分）" if missing else "")
+    return chart_image(titled_png(fig, ax, title), "自评得分高出计算得分的分布")
 
 
 def execution_score_chart(pf) -> Image | Markdown:
@@ -340,12 +338,9 @@ def _execution_score_cloud(pf, shown: pd.DataFrame, missing: pd.DataFrame) -> Im
         ax.axvline(limit * 100, color=ORANGE, linestyle=":", linewidth=1, label=f"预算执行率预警线{fmt_pct(limit, 0)}")
     ax.set_xlabel("预算执行率（%）")
     ax.set_ylabel("得分（区间取中点）")
-    fig.suptitle("预算执行率与绩效得分（每点一个部门）", fontsize=11)
-    legend_above(ax, fontsize=7)
     if not missing.empty:
         ax.text(0, -0.16, f"未绘出：没有预算执行率的部门{len(missing)}个。", transform=ax.transAxes, fontsize=8, va="top")
-    fig.tight_layout()
-    return chart_image(to_png(fig), "预算执行率与绩效得分")
+    return chart_image(titled_png(fig, ax, "预算执行率与绩效得分（每点一个部门）", legend=7), "预算执行率与绩效得分")
 
 
 def payment_curves_chart(pf) -> Image | Markdown:
@@ -394,10 +389,7 @@ def _payment_chart(fig, ax) -> Image:
     months = list(range(1, 13))
     ax.set_xticks(months, [f"{x}月" for x in months], fontsize=8)
     ax.set_ylabel("累计支付进度（占全年预算数，%）")
-    fig.suptitle("各部门累计支付进度与序时进度", fontsize=11)
-    legend_above(ax)
-    fig.tight_layout()
-    return chart_image(to_png(fig), "各部门累计支付进度与序时进度")
+    return chart_image(titled_png(fig, ax, "各部门累计支付进度与序时进度"), "各部门累计支付进度与序时进度")
 
 
 def findings_heatmap(pf) -> Image | Markdown:

@@ -33,8 +33,6 @@ from .workers import worker_pool
 
 #: Seconds to wait for a scheduler (connection and TLS handshake) before giving up.
 CONNECT_TIMEOUT = 20
-#: Names of the engines ``evalkit run --engine`` offers.
-ENGINES = ("pool", "dask")
 #: Dask settings of the ``LocalCluster`` evalkit starts, so that its workers cost what the pool's do.
 #: Nobody watches its dashboard: no profiler sampling every worker thread every 10 ms, and its
 #: event-loop, memory and system checks every second or two instead of 50 and 10 times a second in

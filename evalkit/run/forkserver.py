@@ -183,15 +183,16 @@ def enabled() -> bool:
     return os.environ.get("EVALKIT_KERNEL_FORK", "1") != "0"
 
 
-def server() -> ForkServer:
-    """This process's fork server, started (again) when there is none alive."""
+def server(*, wait: bool = True) -> ForkServer:
+    """This process's fork server, started (again) when there is none alive; ``wait=False`` does not
+    wait for a new server's imports."""
     global _server
     with _server_lock:
         if _server is not None and not _server.alive:
             _server.close()  # ended (killed): its pipes go with it
             _server = None
         if _server is None:
-            _server = ForkServer()
+            _server = ForkServer(wait=wait)
         return _server
 
 
@@ -199,13 +200,7 @@ def start_server() -> None:
     """Start this process's fork server now, if it has none alive, without waiting for its imports
     (the first kernel waits for them): a Dask worker does this from its event-loop thread, which
     lives as long as the worker, so the server does too (it dies with the thread that started it)."""
-    global _server
-    with _server_lock:
-        if _server is not None and not _server.alive:
-            _server.close()
-            _server = None
-        if _server is None:
-            _server = ForkServer(wait=False)
+    server(wait=False)
 
 
 def stop_server() -> None:

@@ -87,10 +87,7 @@ def import_workbook(table: str | Path, out: str | Path | None = None, *, overwri
         params = _parse(_without_weights(mapping), table, cells)
     check_typed(cells, params, base)
     text = params_yaml(params, header=f"Imported from {table.name} by `evalkit import-xlsx` (schema {SCHEMA}).")
-    if out is not None:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(Path(out), text.encode("utf-8"))
-    return text
+    return _write_imported(text, out)
 
 
 def _write_imported(text: str, out: str | Path | None) -> str:

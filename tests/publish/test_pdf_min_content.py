@@ -8,9 +8,9 @@ from conftest import PARAMS
 
 from evalkit.core.evaluation import evaluate
 from evalkit.publish import exporters, min_content
-from evalkit.publish.written_html import render_html
 from evalkit.publish.opinion import build_opinion
 from evalkit.publish.project import table_page
+from evalkit.publish.written_html import render_html
 
 weasyprint = pytest.importorskip("weasyprint")
 from weasyprint.layout import preferred  # noqa: E402
