@@ -206,16 +206,19 @@ def grade(scheme: Scheme, table: IndicatorRows, execution: str, indicators: str,
     arguments are the cells holding the execution score, the indicator scores and the unscored points)."""
     low = f"{execution}+{indicators}"
     high = f"{low}+{unscored}"
-    at_low, at_high = _grade_of(scheme, low), _grade_of(scheme, high)
+    at_low, at_high = grade_of(scheme, low), grade_of(scheme, high)
     return (f"IF({table.unscored_count()}>0,IF({at_low}={at_high},{at_low},{at_low}&{text(GRADE_RANGE)}&{at_high}),"
             f"{at_low})")
 
 
-def _grade_of(scheme: Scheme, total: str) -> str:
+def grade_of(scheme: Scheme, total: str) -> str:
+    """评价等级 of ``total`` by the scheme's bands: ``>=`` a band's min, or ``>`` when its bounds are
+    exclusive (the lowest band takes the rest either way)."""
     value = f"ROUND({total},{GRADE_PLACES})"
+    test = ">" if scheme.grade_bounds == "exclusive" else ">="
     out = text(scheme.grades[-1].label)
     for band in reversed(scheme.grades[:-1]):
-        out = f"IF({value}>={number(band.min)},{text(band.label)},{out})"
+        out = f"IF({value}{test}{number(band.min)},{text(band.label)},{out})"
     return out
 
 

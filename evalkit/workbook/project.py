@@ -61,17 +61,6 @@ def render_project_workbook(ev: Evaluation) -> bytes:
     return _ProjectForm(ev).render()
 
 
-def _grade_formula(scheme: Scheme, total: str) -> str:
-    """评价等级 of ``total`` by the scheme's bands: ``>=`` a band's min, or ``>`` when its bounds are
-    exclusive (the lowest band takes the rest either way)."""
-    value = f"ROUND({total},{formulas.GRADE_PLACES})"
-    test = ">" if scheme.grade_bounds == "exclusive" else ">="
-    out = formulas.text(scheme.grades[-1].label)
-    for band in reversed(scheme.grades[:-1]):
-        out = f"IF({value}{test}{formulas.number(band.min)},{formulas.text(band.label)},{out})"
-    return out
-
-
 class _ProjectForm(Sheet):
     def __init__(self, ev: Evaluation):
         self.ev = ev
@@ -213,7 +202,7 @@ class _ProjectForm(Sheet):
         total = f"I{row}"
         row += 1
         self.put(row, 1, "评价等级", style="label", to=8)
-        self.formula(row, 9, _grade_formula(self.ev.scheme, total), grade.min_label, number_format=None, to=11)
+        self.formula(row, 9, formulas.grade_of(self.ev.scheme, total), grade.min_label, number_format=None, to=11)
         self.put(row, 12, "", style="computed")
         row += 1
         self.put(row, 1, "等级标准", style="label", to=2)

@@ -354,3 +354,15 @@ def test_what_the_header_block_does_not_show_of_the_department_comes_back(tmp_pa
     table = tmp_path / "绩效自评表.xlsx"
     table.write_bytes(render_workbook(evalkit.evaluate(mapping)))
     assert imported(table).department.city == "示例市"
+
+
+def test_the_department_table_grades_by_the_scheme_s_bounds():
+    """评价等级's formula follows the band table as evalkit does: ``>= 90`` under mof-2020, ``> 90``
+    under mof-2020-gt90 (where 90.00 is 良). The project table uses the same formula, recalculated by
+    LibreOffice at 90.00 in tests/workbook/test_project_table_workbook.py."""
+    from evalkit.core.scheme import load_scheme
+    from evalkit.workbook.formulas import grade_of
+
+    inclusive, exclusive = grade_of(load_scheme("mof-2020"), "D9"), grade_of(load_scheme("mof-2020-gt90"), "D9")
+    assert "ROUND(D9,9)>=90," in inclusive and "ROUND(D9,9)>90," not in inclusive
+    assert "ROUND(D9,9)>90," in exclusive and ">=" not in exclusive
