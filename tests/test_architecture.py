@@ -226,7 +226,6 @@ SHARED_STEMS = {
     "review": "the finance bureau's review: the core's, the demo's files",
     "project": "the 项目支出绩效自评表: publish's pages, the workbook's sheet",
     "projects": "a department's project tables: the demo's files, run's outputs",
-    "fingerprint": "the stamps: stamps/ holds them, run/fingerprint.py re-exports them for run/",
 }
 
 

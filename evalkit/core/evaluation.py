@@ -85,7 +85,7 @@ class Evaluation:
     ledgers: tuple[Ledger, ...] = ()  # the 整改 ledgers read: last year's and this year's, when they exist
     #: Every file the evaluation read, by its path on this machine → sha256, and every file it looked
     #: for and did not find (a review, last year's files) → None. ``provenance`` names the files read
-    #: as published pages do; an incremental run checks all of them (:mod:`evalkit.run.fingerprint`).
+    #: as published pages do; an incremental run checks all of them (:mod:`evalkit.stamps.fingerprint`).
     files: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     #: The department's project tables (``kind: project`` files in its folder naming it), evaluated.
     project_evaluations: tuple[Evaluation, ...] = field(default=(), compare=False, repr=False)

@@ -27,6 +27,7 @@ from ..iorw import os_error_text, read_regular, write_atomic
 from ..outputs import FORMATS, INVALID_DIR
 from ..paths import department_dir, display_path, notebook_path, params_files
 from ..publish.index import write_index
+from ..stamps.fingerprint import Stamps, current_in, year_folders
 from .department import (
     Outcome,
     check_timeout,
@@ -37,9 +38,8 @@ from .department import (
     run_overview,
 )
 from .engines import DepartmentCrash, PoolEngine
-from .fingerprint import Stamps, current_in
 from .lock import output_lock
-from .stale import StaleFolder, mark_stale, produced_by, year_folders
+from .stale import StaleFolder, mark_stale, produced_by
 
 
 def plan_batch(paths: list[Path], out: Path, *, formats, force: bool,
@@ -47,7 +47,7 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool,
     """Split params files into those to run and those settled now (unchanged, duplicate).
 
     A file its folder's stamp shows unchanged is settled from the stamp alone
-    (:class:`~evalkit.run.fingerprint.Stamps`); every other file is read once, leniently, for its
+    (:class:`~evalkit.stamps.fingerprint.Stamps`); every other file is read once, leniently, for its
     department id and year (:func:`~.department.peek_identity`), which ``identities`` receives, and
     is run: the worker evaluates it, fails it if it is invalid and settles it as unchanged if its
     outputs turn out to be current (:func:`~.department.run_department`, ``skip_current``). Only

@@ -38,9 +38,9 @@ from ..exceptions import (
 from ..iorw import os_error_text, write_atomic
 from ..outputs import APPENDIX_FORMATS, DOCUMENT_FORMATS, FORMATS
 from ..paths import department_dir, notebook_path
+from ..stamps.fingerprint import current_in, stamp
 from . import kernels
 from . import staging as stage
-from .fingerprint import current_in, stamp
 from .projects import ProjectNotebooks, leave_projects, swap_in_projects, write_project_outputs
 
 log = logging.getLogger(__name__)

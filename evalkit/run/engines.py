@@ -115,7 +115,7 @@ def check_cluster_address(address: str, *, allow_insecure: bool = False) -> str:
 def worker_identity(notebook: str) -> dict:
     """What must be the same on every worker and the client: evalkit's version and code, the notebook."""
     from ..core.provenance import version_of
-    from .fingerprint import notebooks_digest, package_digest
+    from ..stamps.fingerprint import notebooks_digest, package_digest
 
     return {"evalkit": version_of("evalkit"), "code": package_digest(),
             "notebook": notebooks_digest(Path(notebook))}  # the project notebook too

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .. import outputs
 from ..iorw import os_error_text, read_regular, write_atomic
-from ..stamps.fingerprint import department_folders, year_folders  # noqa: F401  (year_folders: for batch)
+from ..stamps.fingerprint import department_folders
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ from openpyxl.workbook.properties import CalcProperties
 from ..core.evaluation import Evaluation
 from ..core.model import DIRECTION_LABELS
 from ..core.params import SCHEMA, parse_params
-from ..core.scheme import Scheme
 from ..core.serialisation import params_to_mapping, params_yaml
 from ..core.source import load_yaml
 from ..exceptions import WorkbookError

@@ -122,7 +122,7 @@ def test_a_review_file_is_not_taken_for_a_params_file(tmp_path):
 def test_a_new_review_file_changes_the_fingerprint(tmp_path):
     """`evalkit run` reruns a department when its reviewer's decisions change (they are inputs)."""
     from evalkit.paths import notebook_path
-    from evalkit.run.fingerprint import fingerprint
+    from evalkit.stamps.fingerprint import fingerprint
 
     shutil.copy(REVIEWED, tmp_path / "dept.yaml")
     before = fingerprint(evalkit.evaluate(tmp_path / "dept.yaml"), notebook_path(), ("html",))

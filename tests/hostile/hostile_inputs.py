@@ -15,7 +15,7 @@ from pathlib import Path
 import evalkit
 from evalkit import outputs
 from evalkit.paths import department_dir, notebook_path
-from evalkit.run.fingerprint import stamp
+from evalkit.stamps.fingerprint import stamp
 
 BASE = """\
 schema: evalkit/v1

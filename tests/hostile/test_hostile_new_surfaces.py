@@ -553,7 +553,7 @@ def test_a_department_with_an_unreadable_project_file_is_stamped_and_reruns(cont
     from hostile_inputs import finish
 
     from evalkit.outputs import FORMATS
-    from evalkit.run.fingerprint import Stamps
+    from evalkit.stamps.fingerprint import Stamps
 
     (tmp_path / "p").mkdir()
     build({PROJECT: content} if content else {}, tmp_path / "p")

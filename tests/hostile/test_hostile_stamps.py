@@ -21,8 +21,8 @@ from evalkit import outputs
 from evalkit.outputs import FORMATS
 from evalkit.run import batch
 from evalkit.run.department import run_department
-from evalkit.run.fingerprint import Stamps
 from evalkit.run.stale import producer
+from evalkit.stamps.fingerprint import Stamps
 
 STEM = "hostile-test-2023"
 PROJECTS_B = PROJECTS.replace("绿化提升,20,16", "绿化提升,20,2")

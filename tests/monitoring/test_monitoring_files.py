@@ -119,7 +119,7 @@ def test_a_monitoring_file_is_not_taken_for_a_params_file(folder):
 def test_the_monitoring_file_is_an_input_of_the_run(folder):
     """`evalkit run` reruns a department when its monitoring file appears or changes."""
     from evalkit.paths import notebook_path
-    from evalkit.run.fingerprint import fingerprint, stamp
+    from evalkit.stamps.fingerprint import fingerprint, stamp
 
     before = fingerprint(evalkit.evaluate(folder / "dept.yaml"), notebook_path(), ("html",))
     (folder / "dept.monitoring.yaml").write_text(GOOD, encoding="utf-8")

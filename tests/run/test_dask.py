@@ -185,7 +185,7 @@ def test_an_unreachable_cluster_fails_clearly_within_30_seconds(params, tmp_path
 
 
 def test_workers_running_other_code_are_refused_before_anything_is_written(params, tmp_path, monkeypatch):
-    from evalkit.run import fingerprint
+    from evalkit.stamps import fingerprint
 
     monkeypatch.setattr(fingerprint, "package_digest", lambda: "not the workers' code")
     out = tmp_path / "reports"

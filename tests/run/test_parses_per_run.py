@@ -21,7 +21,7 @@ from evalkit.core import evaluation, params
 from evalkit.core.result import Summary
 from evalkit.paths import department_dir, notebook_path
 from evalkit.run import batch, department
-from evalkit.run.fingerprint import Stamps, stamp
+from evalkit.stamps.fingerprint import Stamps, stamp
 
 FORMATS = ("html",)
 

@@ -120,7 +120,7 @@ def test_the_index_links_a_project_s_pdf_when_the_run_wrote_no_html(ran, tmp_pat
 def test_a_damaged_project_output_reruns_its_department(ran):
     """The stamp records each project's files as it records the department's: one truncated is not the
     run's output, and the department is not "unchanged" until it is rewritten."""
-    from evalkit.run.fingerprint import Stamps
+    from evalkit.stamps.fingerprint import Stamps
 
     folder, out, _ = ran
     department = folder / f"{DEPT}-2023.yaml"
@@ -151,7 +151,7 @@ def test_a_changed_project_file_reruns_its_department(ran):
 
 def test_a_new_project_file_reruns_its_department(ran):
     folder, out, _ = ran
-    from evalkit.run.fingerprint import Stamps
+    from evalkit.stamps.fingerprint import Stamps
 
     department = folder / f"{DEPT}-2023.yaml"
     assert Stamps(out, ("html", "pdf", "docx", "xlsx")).unchanged(department) is not None

@@ -20,7 +20,7 @@ from evalkit.paths import department_dir, notebook_path
 from evalkit.publish.terminal import LIST_UNCHANGED, render_run_summary
 from evalkit.run import batch, department
 from evalkit.run.department import Outcome
-from evalkit.run.fingerprint import Stamps, stamp
+from evalkit.stamps.fingerprint import Stamps, stamp
 
 DEMO = "demo-education-bureau"
 
