@@ -72,8 +72,14 @@ def params_files(items) -> list[Path]:
 def folder_params(folder: Path) -> list[Path]:
     """The YAML files of ``folder`` that may be params files, departments' or projects', sorted: not
     hidden, not a companion file (``x.scheme.yaml``, ``x.review.yaml``…), not the bureau's file."""
-    return sorted(x for x in folder.iterdir() if x.suffix in PARAMS_SUFFIXES and not x.name.startswith(".")
-                  and Path(x.stem).suffix not in COMPANION_SUFFIXES and x.name not in NOT_PARAMS_NAMES)
+    folder = Path(folder)
+    names = []
+    for name in os.listdir(folder):  # names, not paths, filtered and sorted (a province's folder is large)
+        stem, dot, suffix = name.rpartition(".")
+        if (dot and stem and f".{suffix}" in PARAMS_SUFFIXES and not name.startswith(".")
+                and Path(stem).suffix not in COMPANION_SUFFIXES and name not in NOT_PARAMS_NAMES):
+            names.append(name)
+    return [folder / name for name in sorted(names)]
 
 
 def project_params_files(items) -> list[Path]:
@@ -91,6 +97,11 @@ def project_params_files(items) -> list[Path]:
 
 #: A project table's params file says ``kind: project`` at the top level (read without parsing YAML).
 _KIND_PROJECT = re.compile(r"^kind:\s*['\"]?project['\"]?\s*(#.*)?$", re.MULTILINE)
+#: How evalkit names a project table's params file: ``<department-id>-<year>.project-NN.yaml``
+#: (:mod:`evalkit.demo.projects`). A name alone never decides (any name may hold ``kind: project``);
+#: it lets a caller that knows a file unchanged since a department's run read it as a project table
+#: (:func:`evalkit.portfolio.portfolio`) skip reading it again.
+PROJECT_NAME = re.compile(r"\.project-\d+\.ya?ml$")
 
 
 def is_project_file(path: str | Path) -> bool:
@@ -183,7 +194,9 @@ def department_dirs(year_dir: Path) -> list[Path]:
     year_dir = Path(year_dir)
     if not year_dir.is_dir():
         return []
-    return sorted(p for p in year_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    with os.scandir(year_dir) as entries:  # the entries' types come with the listing: no stat per folder
+        names = sorted(e.name for e in entries if not e.name.startswith((".", "_")) and e.is_dir())
+    return [year_dir / name for name in names]
 
 
 def display_path(path: str | Path) -> str:
@@ -191,6 +204,23 @@ def display_path(path: str | Path) -> str:
     (``params/x.yaml``), else its folder's name and its own (``params/x.yaml`` too). Never the
     machine's absolute folders, never a ``..``."""
     return _display(str(path), os.getcwd())
+
+
+def display_path_in(folder: str | Path, name: str) -> str:
+    """:func:`display_path` of the file ``name`` in ``folder`` when it is not a link (the caller has
+    checked): the folder is resolved once for all its files, not each file's path again."""
+    prefix = _folder_prefix(str(folder), os.getcwd())
+    return f"{prefix}/{name}" if prefix else name
+
+
+@lru_cache(maxsize=64)
+def _folder_prefix(folder: str, cwd: str) -> str:
+    """What :func:`display_path` puts before the name of a file in ``folder`` (not a link)."""
+    real = Path(cwd, folder).resolve()
+    root = _root_of(cwd)
+    if root is not None and real.is_relative_to(root):
+        return real.relative_to(root).as_posix() if real != root else ""
+    return real.name
 
 
 @lru_cache(maxsize=64)

@@ -27,10 +27,11 @@ from ..core.evaluation import Evaluation, evaluate
 from ..core.findings import SEVERITIES
 from ..core.frames import LabelledFrame
 from ..core.params import duplicate_departments, load_params
+from ..core.project_files import refused, scan
 from ..core.scheme import Scheme, load_scheme
 from ..core.wording import finding_label, finding_wording, tidy
 from ..exceptions import DataError, EvalkitError, ParamsError, Problem
-from ..paths import params_files
+from ..paths import PROJECT_NAME, folder_params, is_project_file, params_files
 from ..pool import Crash, Pool
 from ..stamps.fingerprint import Stamps
 from .cross_checks import (
@@ -151,8 +152,10 @@ class Portfolio:
         found: list[tuple[Path, Evaluation | None, Record]] = []
         invalid: list[tuple[str, str]] = []
         problems: dict[str, tuple[Problem, ...]] = {}
-        paths = params_files([folder])
-        read = _read_results(paths, results, jobs) if results is not None and scheme is None else {}
+        if results is not None and scheme is None:
+            paths, read = _read_results(folder, results, jobs)
+        else:
+            paths, read = params_files([folder]), {}
         evaluated = _read_all([p for p in paths if p not in read], scheme, jobs)
         for path, ev, failure in evaluated:
             if failure is not None:
@@ -537,18 +540,28 @@ def _read_some(paths: list[Path], scheme: Scheme | None) -> list:
 _STAMPS: Stamps | None = None
 
 
-def _read_results(paths: list[Path], results: str | Path, jobs: int | None) -> dict[Path, tuple[None, Record]]:
-    """The records of the params files whose department's stamp under ``results`` says its
-    ``result.json`` is current (:meth:`~evalkit.stamps.fingerprint.Stamps.current_result`); in ``jobs``
-    forked workers when there are many, the stamps read once before."""
+def _read_results(folder: Path, results: str | Path, jobs: int | None
+                  ) -> tuple[list[Path], dict[Path, tuple[None, Record]]]:
+    """The department params files of ``folder`` (as :func:`~evalkit.paths.params_files` lists them),
+    and the records of those whose stamp under ``results`` says their ``result.json`` is current
+    (:meth:`~evalkit.stamps.fingerprint.Stamps.current_result`); in ``jobs`` forked workers when there
+    are many, the stamps read once before.
+
+    A file is read to tell a department's params file from a project table's only when no current
+    stamp tells: the params file of a current stamp is a department's (the run that made the stamp
+    listed it as one, and it has not changed since), and a file a current stamp records as read and
+    named as evalkit names project tables (:data:`~evalkit.paths.PROJECT_NAME`) is a project table
+    (its department's evaluation read it as one, unchanged since)."""
     global _STAMPS
     _STAMPS = stamps = Stamps(Path(results), None)
+    listing = folder_params(folder)
+    claimed = [path for path in listing if stamps.claims(path)]
     jobs = jobs or (os.cpu_count() or 1)
     try:
-        if jobs <= 1 or len(paths) < PARALLEL_RESULTS_FROM:
-            found = _records_of(paths)
+        if jobs <= 1 or len(claimed) < PARALLEL_RESULTS_FROM:
+            found = _records_of(claimed)
         else:
-            chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+            chunks = [claimed[i:i + RESULTS_CHUNK] for i in range(0, len(claimed), RESULTS_CHUNK)]
             found = []
             with Pool(jobs, context="fork") as pool:
                 for _, part in pool.imap(_records_of, [(chunk,) for chunk in chunks]):
@@ -556,18 +569,28 @@ def _read_results(paths: list[Path], results: str | Path, jobs: int | None) -> d
                         found += part
     finally:
         _STAMPS = None
+    current = {path for path, _ in found}
+    known: set[str] = set()  # the files current stamps recorded: as they were read
+    for path in current:
+        known |= stamps.recorded(path)
+    unknown = [p.name for p in listing if p not in current and not (p.name in known and PROJECT_NAME.search(p.name))]
+    index, projects = scan(folder, unknown)
+    unread = set(unknown)
+    for name in refused(index):  # not read by the scan (a link out of the folder…): decided as params_files does
+        if is_project_file(folder / name):
+            projects.add(name)
+    paths = [p for p in listing if p in current or (p.name in unread and p.name not in projects)]
     # a project table that appeared since a stamp changes its department's result: the files the
-    # current stamps recorded are as they were read, so only the others are read to find one
-    known: dict[Path, set[str]] = {}
-    for path, _ in found:
-        known.setdefault(path.parent, set()).update(stamps.recorded(path))
-    tables = {base: stamps.new_project_tables(base, names) for base, names in known.items()}
-    return {path: (None, record) for path, record in found
-            if all(name in stamps.recorded(path) for name in tables[path.parent].get(record.department.id, ()))}
+    # current stamps recorded are as they were read, so only the others name a department anew
+    tables = {dept: [name for name in names if name not in known] for dept, names in index.items()}
+    return paths, {path: (None, record) for path, record in found
+                   if all(name in stamps.recorded(path) for name in tables.get(record.department.id, ()))}
 
 
 #: From this many files on, ``Portfolio.load`` reads results in parallel worker processes.
 PARALLEL_RESULTS_FROM = 1000
+#: Departments a worker reads from their results at a time.
+RESULTS_CHUNK = 256
 
 
 def _records_of(paths: list[Path]) -> list[tuple[Path, Record]]:

@@ -26,7 +26,7 @@ from ..core.provenance import version_of
 from ..core.result import MAX_BYTES, Result, Summary, parse_result, result_document
 from ..exceptions import ParamsError
 from ..iorw import read_regular
-from ..paths import department_dirs, display_path, notebook_path
+from ..paths import department_dirs, display_path, display_path_in, notebook_path
 
 #: Largest stamp read, in bytes (a stamp lists a department's few input files).
 MAX_STAMP = 5_000_000
@@ -189,6 +189,7 @@ class Stamps:
             self.current.update(notebook=notebooks_digest(notebook_path("department")), formats=self.formats)
         self._project_index: dict[Path, dict[str, tuple[str, ...]]] = {}
         self._real: dict[Path, str] = {}  # params folder → its real path
+        self._listing: dict[Path, frozenset[str] | None] = {}  # params folder → the names in it
         self._by_params: dict[str, list[tuple[Path, dict]]] = {}
         self._by_folder: dict[Path, dict] = {}
         for folder in department_folders(out):
@@ -240,21 +241,29 @@ class Stamps:
     def _current(self, path: Path, *, projects: bool = True) -> tuple[Path, dict] | None:
         """``(folder, stamp)`` when the stamp of ``path``'s folder records every input as it is now and
         this evalkit (and this run's notebook and formats), else None; the outputs are not checked."""
-        found = self._by_params.get(Path(path).name, [])
+        path = Path(path)
+        found = self._by_params.get(path.name, [])
         if len(found) != 1:
             return None
         folder, data = found[0]
         files, summary = data.get("files"), data.get("summary")
-        if not isinstance(files, dict) or not isinstance(summary, dict) or Path(path).name not in files:
-            return None
-        if display_path(path) not in (data.get("inputs") or {}):  # the same file, not a copy elsewhere
+        if not isinstance(files, dict) or not isinstance(summary, dict) or path.name not in files:
             return None
         if any(data.get(k) != v for k, v in self.current.items()):
             return None
-        base = Path(path).parent
+        base = path.parent
+        shown = display_path(path) if os.path.islink(path) else display_path_in(base, path.name)
+        if shown not in (data.get("inputs") or {}):  # the same file, not a copy elsewhere
+            return None
         try:
-            real_base = self._real.setdefault(base, os.path.realpath(base))
+            if base not in self._real:
+                self._real[base] = os.path.realpath(base)
+            real_base = self._real[base]
+            names = self._names(base)
             for where, seen in files.items():
+                if seen is None and names is not None and isinstance(where, str) and "/" not in where \
+                        and where not in names and where not in ("", ".", ".."):
+                    continue  # looked for and absent then, and not in the folder's listing now
                 candidate = _beside(str(base), where)
                 if candidate is None or not _as_recorded(candidate, where, seen, real_base):
                     return None
@@ -263,6 +272,19 @@ class Stamps:
         if projects and any(name not in files for name in self._projects(base).get(folder.name, ())):
             return None  # a project table naming the department has appeared since the stamp
         return folder, data
+
+    def _names(self, base: Path) -> frozenset[str] | None:
+        """The names in the params folder ``base``, listed once (None when it cannot be listed)."""
+        if base not in self._listing:
+            try:
+                self._listing[base] = frozenset(os.listdir(base))
+            except OSError:
+                self._listing[base] = None
+        return self._listing[base]
+
+    def claims(self, path: Path) -> bool:
+        """Whether exactly one stamp names ``path`` (by its name) as the params file it was made from."""
+        return len(self._by_params.get(_name(path), ())) == 1
 
     def recorded(self, path: Path) -> set[str]:
         """The files (names in the params folder) ``path``'s stamp records as read."""
@@ -287,6 +309,10 @@ class Stamps:
         return self._project_index[base]
 
 
+def _name(path: str | Path) -> str:
+    return path.name if isinstance(path, Path) else Path(path).name
+
+
 def _as_recorded(candidate: str, where: str, seen, real_base: str) -> bool:
     """Whether the file at ``candidate`` (``where`` in the params folder, whose real path is
     ``real_base``) is as a stamp recorded it: still absent when it was looked for and not found
@@ -302,8 +328,10 @@ def _as_recorded(candidate: str, where: str, seen, real_base: str) -> bool:
         return False
     if not stat.S_ISREG(st.st_mode) or st.st_size != seen["size"]:
         return False
-    real = os.path.realpath(candidate) if linked or "/" in where else os.path.join(real_base, where)
-    if os.path.relpath(real, real_base) != seen["target"]:
+    if linked or "/" in where:
+        if os.path.relpath(os.path.realpath(candidate), real_base) != seen["target"]:
+            return False
+    elif where != seen["target"]:  # a name in the folder, not a link: the file it leads to is itself
         return False
     with open(candidate, "rb") as handle:
         return hashlib.sha256(handle.read()).hexdigest() == seen["sha256"]
