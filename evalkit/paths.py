@@ -73,13 +73,24 @@ def folder_params(folder: Path) -> list[Path]:
     """The YAML files of ``folder`` that may be params files, departments' or projects', sorted: not
     hidden, not a companion file (``x.scheme.yaml``, ``x.review.yaml``…), not the bureau's file."""
     folder = Path(folder)
+    return [folder / name for name in folder_param_names(folder)]
+
+
+def folder_param_names(folder: Path) -> list[str]:
+    """The names of :func:`folder_params`, sorted: names, not paths (a province's folder is large)."""
     names = []
-    for name in os.listdir(folder):  # names, not paths, filtered and sorted (a province's folder is large)
+    for name in os.listdir(folder):
         stem, dot, suffix = name.rpartition(".")
-        if (dot and stem and f".{suffix}" in PARAMS_SUFFIXES and not name.startswith(".")
-                and Path(stem).suffix not in COMPANION_SUFFIXES and name not in NOT_PARAMS_NAMES):
+        if dot and stem and f".{suffix}" in PARAMS_SUFFIXES and not name.startswith(".") \
+                and _suffix(stem) not in COMPANION_SUFFIXES and name not in NOT_PARAMS_NAMES:
             names.append(name)
-    return [folder / name for name in sorted(names)]
+    return sorted(names)
+
+
+def _suffix(name: str) -> str:
+    """``Path(name).suffix`` of a file name (no folder in it), without making a path."""
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
 
 
 def project_params_files(items) -> list[Path]:

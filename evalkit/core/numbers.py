@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from fractions import Fraction
 
 Number = int | Decimal | Fraction
@@ -102,12 +102,22 @@ def exact(value: Number | float) -> Fraction:
     return value if isinstance(value, Fraction) else Fraction(value)
 
 
+#: ``round_half_up``'s quanta by places, and a context with room for any Decimal it rounds so.
+_QUANTUM = [Decimal(1).scaleb(-places) for places in range(13)]
+_EXACT = Context(prec=60, Emax=MAX_EXPONENT + 30, Emin=-60, traps=[InvalidOperation])
+
+
 def round_half_up(value: Number, places: int = 2) -> Decimal:
     """Round exactly, half away from zero (四舍五入).
 
     >>> round_half_up(Decimal("2.675"))
     Decimal('2.68')
     """
+    if type(value) is Decimal and value.is_finite() and 0 <= places <= 12 and value.adjusted() < 15:
+        # a Decimal of evalkit's bounds (parse_number): rounded by the decimal module, exactly (half up
+        # is away from zero there too), in digits to spare; a zero without its sign, as below
+        rounded = value.quantize(_QUANTUM[places], rounding=ROUND_HALF_UP, context=_EXACT)
+        return rounded.copy_abs() if rounded.is_zero() else rounded
     f = exact(value)
     n, r = divmod(abs(f.numerator) * 10**places, f.denominator)  # integers only: exact and fast
     if 2 * r >= f.denominator:

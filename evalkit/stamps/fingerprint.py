@@ -179,7 +179,7 @@ class Stamps:
     result depends on the inputs, the scheme and evalkit, not on the notebook or the formats of the run.
     """
 
-    def __init__(self, out: Path, formats: tuple[str, ...] | None):
+    def __init__(self, out: Path, formats: tuple[str, ...] | None, *, read: bool = True):
         self.formats = None if formats is None else sorted(formats)
         self.expected = ([outputs.RESULT.filename] if formats is None
                          else [o.filename for o in outputs.department_outputs(formats)])
@@ -192,14 +192,10 @@ class Stamps:
         self._listing: dict[Path, frozenset[str] | None] = {}  # params folder → the names in it
         self._by_params: dict[str, list[tuple[Path, dict]]] = {}
         self._by_folder: dict[Path, dict] = {}
-        for folder in department_folders(out):
-            try:  # a stamp that is a FIFO or a device is not read (it would block the run, lock held)
-                data = json.loads(read_regular(folder / outputs.STAMP.filename, MAX_STAMP).decode("utf-8"))
-            except (OSError, ValueError, RecursionError):
-                continue
-            name = data.get("params") if isinstance(data, dict) else None
-            if isinstance(name, str):
-                self._by_params.setdefault(Path(name).name, []).append((folder, data))
+        for folder in department_folders(out) if read else ():  # read=False: the caller reads them (read_stamp)
+            data = read_stamp(folder)
+            if data is not None:
+                self._by_params.setdefault(Path(data["params"]).name, []).append((folder, data))
                 self._by_folder[folder] = data
 
     def current_in(self, folder: Path, ev: Evaluation) -> bool:
@@ -225,18 +221,14 @@ class Stamps:
         ``projects=False`` leaves out the check for project tables that appeared since (the caller makes
         it for many departments at once: :meth:`new_project_tables`)."""
         hit = self._current(path, projects=projects)
-        if hit is None:
-            return None
-        folder, data = hit
-        target = folder / outputs.RESULT.filename
-        recorded = data.get("outputs")
-        try:
-            raw = read_regular(target, MAX_RESULT)
-            if not isinstance(recorded, dict) or recorded.get(target.name) != hashlib.sha256(raw).hexdigest():
-                return None
-            return parse_result(result_document(raw, str(target)), str(target))
-        except (OSError, ParamsError):
-            return None
+        return None if hit is None else _result_of(*hit)
+
+    def result_in(self, path: Path, folder: Path, data: dict) -> Result | None:
+        """:meth:`current_result` by the one stamp ``data`` (of ``folder``) that names ``path``, the
+        caller having made sure no other stamp names it; without the check for project tables that
+        appeared since (``projects=False``)."""
+        hit = self._current_in(Path(path), folder, data, projects=False)
+        return None if hit is None else _result_of(*hit)
 
     def _current(self, path: Path, *, projects: bool = True) -> tuple[Path, dict] | None:
         """``(folder, stamp)`` when the stamp of ``path``'s folder records every input as it is now and
@@ -245,7 +237,9 @@ class Stamps:
         found = self._by_params.get(path.name, [])
         if len(found) != 1:
             return None
-        folder, data = found[0]
+        return self._current_in(path, *found[0], projects=projects)
+
+    def _current_in(self, path: Path, folder: Path, data: dict, *, projects: bool) -> tuple[Path, dict] | None:
         files, summary = data.get("files"), data.get("summary")
         if not isinstance(files, dict) or not isinstance(summary, dict) or path.name not in files:
             return None
@@ -307,6 +301,29 @@ class Stamps:
             except OSError:
                 self._project_index[base] = {}
         return self._project_index[base]
+
+
+def read_stamp(folder: Path) -> dict | None:
+    """The stamp of a department folder, when it is one (a JSON object naming its params file)."""
+    try:  # a stamp that is a FIFO or a device is not read (it would block the run, lock held)
+        data = json.loads(read_regular(folder / outputs.STAMP.filename, MAX_STAMP).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("params"), str) else None
+
+
+def _result_of(folder: Path, data: dict) -> Result | None:
+    """The ``result.json`` of ``folder`` when it is the file its stamp ``data`` recorded and of the
+    shape evalkit writes; else None."""
+    target = folder / outputs.RESULT.filename
+    recorded = data.get("outputs")
+    try:
+        raw = read_regular(target, MAX_RESULT)
+        if not isinstance(recorded, dict) or recorded.get(target.name) != hashlib.sha256(raw).hexdigest():
+            return None
+        return parse_result(result_document(raw, str(target)), str(target))
+    except (OSError, ParamsError):
+        return None
 
 
 def _name(path: str | Path) -> str:
