@@ -48,6 +48,8 @@ def parse_number(value: object) -> tuple[Decimal, bool]:
     ...
     evalkit.core.numbers.NumberFormatError: got '1e100000000': too large (10^15 or more)
     """
+    if type(value) is Decimal and value.is_finite():  # the usual case: YAML's numbers are Decimals already
+        return _bounded(value, value), False
     if isinstance(value, bool):
         raise NumberFormatError(f"got {value!r}")
     if isinstance(value, int | Decimal | float):  # floats only come from Python, not from YAML
@@ -83,7 +85,7 @@ def _bounded(number: Decimal, value: object) -> Decimal:
         raise NumberFormatError(f"got {short(value)}", f"too large (10^{MAX_EXPONENT} or more)")
     if number.adjusted() < MIN_EXPONENT:
         raise NumberFormatError(f"got {short(value)}", f"too small (below 10^{MIN_EXPONENT})")
-    if len(number.normalize().as_tuple().digits) > MAX_DIGITS:
+    if len(number.as_tuple().digits) > MAX_DIGITS and len(number.normalize().as_tuple().digits) > MAX_DIGITS:
         raise NumberFormatError(f"got {short(value)}", f"more than {MAX_DIGITS} significant digits")
     return number
 
