@@ -99,6 +99,11 @@ def short(value: object, limit: int = 40) -> str:
 
 def exact(value: Number | float) -> Fraction:
     """The exact rational value of ``value``; a float counts as the decimal it prints as (2.675)."""
+    kind = type(value)
+    if kind is Fraction:
+        return value
+    if kind is Decimal and value.is_finite():  # its exact ratio, without Fraction's checks of what it is
+        return Fraction(*value.as_integer_ratio())
     if isinstance(value, float):
         return Fraction(Decimal(repr(value)))
     return value if isinstance(value, Fraction) else Fraction(value)
