@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from fractions import Fraction
+from math import gcd
 
 Number = int | Decimal | Fraction
 
@@ -112,6 +113,22 @@ def exact(value: Number | float) -> Fraction:
 #: ``round_half_up``'s quanta by places, and a context with room for any Decimal it rounds so.
 _QUANTUM = [Decimal(1).scaleb(-places) for places in range(13)]
 _EXACT = Context(prec=60, Emax=MAX_EXPONENT + 30, Emin=-60, traps=[InvalidOperation])
+
+
+def exact_sum(values) -> Fraction:
+    """The exact sum of ``values`` (:func:`exact` of each), as ``sum(…, Fraction(0))`` gives it: the
+    terms added over a common denominator, the fraction reduced once rather than at every step."""
+    numerator, denominator = 0, 1
+    for value in values:
+        f = exact(value)
+        n, d = f.numerator, f.denominator
+        if d == denominator:
+            numerator += n
+        else:
+            common = denominator * d // gcd(denominator, d)
+            numerator = numerator * (common // denominator) + n * (common // d)
+            denominator = common
+    return Fraction(numerator, denominator)
 
 
 def round_half_up(value: Number, places: int = 2) -> Decimal:
