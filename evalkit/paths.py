@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from functools import lru_cache
 from pathlib import Path
 
@@ -189,6 +190,14 @@ def inside(folder: str | Path, name: str) -> Path:
     if Path(name).is_absolute():
         raise ValueError("an absolute path; give a file name relative to the params file's folder")
     target = Path(folder) / name
+    if "/" not in name and name not in ("", ".", ".."):  # a name in the folder: out only through a link
+        try:
+            if not stat.S_ISLNK(os.lstat(target).st_mode):
+                return target
+        except FileNotFoundError:
+            return target  # nothing there: it would resolve to the folder's own name for it
+        except (OSError, ValueError):
+            pass  # let resolving say what it makes of it
     if not target.resolve().is_relative_to(Path(folder).resolve()):
         raise ValueError("it leads outside the params file's folder")
     return target
@@ -244,7 +253,11 @@ def _root_of(cwd: str) -> Path | None:
 @lru_cache(maxsize=65536)
 def _display(path: str, cwd: str) -> str:
     """``display_path`` for one working folder (a batch names the same files again and again)."""
-    candidate = Path(cwd, path).resolve()
+    where = Path(cwd, path)
+    if where.name not in ("", ".", "..") and not os.path.islink(where):  # its folder resolved once for all its files
+        prefix = _folder_prefix(str(where.parent), cwd)
+        return f"{prefix}/{where.name}" if prefix else where.name
+    candidate = where.resolve()
     root = _root_of(cwd)
     if root is not None:
         try:
