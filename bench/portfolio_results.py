@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 #: What the measuring process runs: the load, then its figures as one JSON line.
 MEASURE = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 import evalkit
 from evalkit.portfolio import portfolio
 evaluated = []
@@ -38,7 +38,7 @@ if __name__ == "__main__":
     pf = evalkit.Portfolio.load(sys.argv[1], year=int(sys.argv[2]), results=sys.argv[3])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(json.dumps({"departments": len(pf.evaluations), "invalid": len(pf.invalid),
+    print(json.dumps({"load": os.getloadavg()[0], "departments": len(pf.evaluations), "invalid": len(pf.invalid),
                       "portfolio_findings": len(pf.portfolio_findings), "evaluated": len(evaluated), "wall": wall,
                       "cpu": cpu, "children_cpu": children.ru_utime + children.ru_stime,
                       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -97,7 +97,7 @@ def main() -> None:
         print(f"Portfolio.load of {m['departments']} department-years from their results ({m['evaluated']} evaluated, "
               f"{m['invalid']} invalid, {m['portfolio_findings']} cross-department findings): {m['wall']:.1f} s wall, "
               f"{m['cpu']:.1f} s CPU (+{m['children_cpu']:.1f} s in workers), peak memory {m['peak_mb']:.0f} MB "
-              f"(largest worker {m['child_peak_mb']:.0f} MB)")
+              f"(largest worker {m['child_peak_mb']:.0f} MB), load {m['load']:.1f}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from functools import lru_cache
 from pathlib import Path
 
@@ -72,8 +73,25 @@ def params_files(items) -> list[Path]:
 def folder_params(folder: Path) -> list[Path]:
     """The YAML files of ``folder`` that may be params files, departments' or projects', sorted: not
     hidden, not a companion file (``x.scheme.yaml``, ``x.review.yaml``…), not the bureau's file."""
-    return sorted(x for x in folder.iterdir() if x.suffix in PARAMS_SUFFIXES and not x.name.startswith(".")
-                  and Path(x.stem).suffix not in COMPANION_SUFFIXES and x.name not in NOT_PARAMS_NAMES)
+    folder = Path(folder)
+    return [folder / name for name in folder_param_names(folder)]
+
+
+def folder_param_names(folder: Path) -> list[str]:
+    """The names of :func:`folder_params`, sorted: names, not paths (a province's folder is large)."""
+    names = []
+    for name in os.listdir(folder):
+        stem, dot, suffix = name.rpartition(".")
+        if dot and stem and f".{suffix}" in PARAMS_SUFFIXES and not name.startswith(".") \
+                and _suffix(stem) not in COMPANION_SUFFIXES and name not in NOT_PARAMS_NAMES:
+            names.append(name)
+    return sorted(names)
+
+
+def _suffix(name: str) -> str:
+    """``Path(name).suffix`` of a file name (no folder in it), without making a path."""
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
 
 
 def project_params_files(items) -> list[Path]:
@@ -91,6 +109,11 @@ def project_params_files(items) -> list[Path]:
 
 #: A project table's params file says ``kind: project`` at the top level (read without parsing YAML).
 _KIND_PROJECT = re.compile(r"^kind:\s*['\"]?project['\"]?\s*(#.*)?$", re.MULTILINE)
+#: How evalkit names a project table's params file: ``<department-id>-<year>.project-NN.yaml``
+#: (:mod:`evalkit.demo.projects`). A name alone never decides (any name may hold ``kind: project``);
+#: it lets a caller that knows a file unchanged since a department's run read it as a project table
+#: (:func:`evalkit.portfolio.portfolio`) skip reading it again.
+PROJECT_NAME = re.compile(r"\.project-\d+\.ya?ml$")
 
 
 def is_project_file(path: str | Path) -> bool:
@@ -167,6 +190,14 @@ def inside(folder: str | Path, name: str) -> Path:
     if Path(name).is_absolute():
         raise ValueError("an absolute path; give a file name relative to the params file's folder")
     target = Path(folder) / name
+    if "/" not in name and name not in ("", ".", ".."):  # a name in the folder: out only through a link
+        try:
+            if not stat.S_ISLNK(os.lstat(target).st_mode):
+                return target
+        except FileNotFoundError:
+            return target  # nothing there: it would resolve to the folder's own name for it
+        except (OSError, ValueError):
+            pass  # let resolving say what it makes of it
     if not target.resolve().is_relative_to(Path(folder).resolve()):
         raise ValueError("it leads outside the params file's folder")
     return target
@@ -183,7 +214,9 @@ def department_dirs(year_dir: Path) -> list[Path]:
     year_dir = Path(year_dir)
     if not year_dir.is_dir():
         return []
-    return sorted(p for p in year_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    with os.scandir(year_dir) as entries:  # the entries' types come with the listing: no stat per folder
+        names = sorted(e.name for e in entries if not e.name.startswith((".", "_")) and e.is_dir())
+    return [year_dir / name for name in names]
 
 
 def display_path(path: str | Path) -> str:
@@ -191,6 +224,23 @@ def display_path(path: str | Path) -> str:
     (``params/x.yaml``), else its folder's name and its own (``params/x.yaml`` too). Never the
     machine's absolute folders, never a ``..``."""
     return _display(str(path), os.getcwd())
+
+
+def display_path_in(folder: str | Path, name: str) -> str:
+    """:func:`display_path` of the file ``name`` in ``folder`` when it is not a link (the caller has
+    checked): the folder is resolved once for all its files, not each file's path again."""
+    prefix = _folder_prefix(str(folder), os.getcwd())
+    return f"{prefix}/{name}" if prefix else name
+
+
+@lru_cache(maxsize=64)
+def _folder_prefix(folder: str, cwd: str) -> str:
+    """What :func:`display_path` puts before the name of a file in ``folder`` (not a link)."""
+    real = Path(cwd, folder).resolve()
+    root = _root_of(cwd)
+    if root is not None and real.is_relative_to(root):
+        return real.relative_to(root).as_posix() if real != root else ""
+    return real.name
 
 
 @lru_cache(maxsize=64)
@@ -203,7 +253,11 @@ def _root_of(cwd: str) -> Path | None:
 @lru_cache(maxsize=65536)
 def _display(path: str, cwd: str) -> str:
     """``display_path`` for one working folder (a batch names the same files again and again)."""
-    candidate = Path(cwd, path).resolve()
+    where = Path(cwd, path)
+    if where.name not in ("", ".", "..") and not os.path.islink(where):  # its folder resolved once for all its files
+        prefix = _folder_prefix(str(where.parent), cwd)
+        return f"{prefix}/{where.name}" if prefix else where.name
+    candidate = where.resolve()
     root = _root_of(cwd)
     if root is not None:
         try:

@@ -494,13 +494,16 @@ def vague_targets(ctx: Context) -> Iterator[Finding]:
 @check("goals")
 def percent_units(ctx: Context) -> Iterator[Finding]:
     v = vocabulary()
+    counts, attributes = tuple(v["count_suffixes"]), tuple(v["attribute_suffixes"])
     for s in ctx.scores:
         ind = s.indicator
         if ind.unit != "%" or ind.direction == "qualitative":
             continue
         speed = next((w for w in v["speed_words"] if w in ind.name), None)
-        count = next((w for w in v["count_suffixes"] if ind.name.endswith(w)), None)
-        attribute = next((w for w in v["attribute_suffixes"] if ind.name.endswith(w)), None)
+        # the first suffix in the list's order, looked for only when the name ends with one of them
+        count = next((w for w in counts if ind.name.endswith(w)), None) if ind.name.endswith(counts) else None
+        attribute = (next((w for w in attributes if ind.name.endswith(w)), None)
+                     if ind.name.endswith(attributes) else None)
         if speed or count:
             kind = "速度/时效" if speed else "数量"
             yield Finding("indicator.percent_on_speed" if speed else "indicator.percent_on_count", "warning",

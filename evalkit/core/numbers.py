@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from fractions import Fraction
+from math import gcd
 
 Number = int | Decimal | Fraction
 
@@ -48,6 +49,8 @@ def parse_number(value: object) -> tuple[Decimal, bool]:
     ...
     evalkit.core.numbers.NumberFormatError: got '1e100000000': too large (10^15 or more)
     """
+    if type(value) is Decimal and value.is_finite():  # the usual case: YAML's numbers are Decimals already
+        return _bounded(value, value), False
     if isinstance(value, bool):
         raise NumberFormatError(f"got {value!r}")
     if isinstance(value, int | Decimal | float):  # floats only come from Python, not from YAML
@@ -83,7 +86,7 @@ def _bounded(number: Decimal, value: object) -> Decimal:
         raise NumberFormatError(f"got {short(value)}", f"too large (10^{MAX_EXPONENT} or more)")
     if number.adjusted() < MIN_EXPONENT:
         raise NumberFormatError(f"got {short(value)}", f"too small (below 10^{MIN_EXPONENT})")
-    if len(number.normalize().as_tuple().digits) > MAX_DIGITS:
+    if len(number.as_tuple().digits) > MAX_DIGITS and len(number.normalize().as_tuple().digits) > MAX_DIGITS:
         raise NumberFormatError(f"got {short(value)}", f"more than {MAX_DIGITS} significant digits")
     return number
 
@@ -97,9 +100,35 @@ def short(value: object, limit: int = 40) -> str:
 
 def exact(value: Number | float) -> Fraction:
     """The exact rational value of ``value``; a float counts as the decimal it prints as (2.675)."""
+    kind = type(value)
+    if kind is Fraction:
+        return value
+    if kind is Decimal and value.is_finite():  # its exact ratio, without Fraction's checks of what it is
+        return Fraction(*value.as_integer_ratio())
     if isinstance(value, float):
         return Fraction(Decimal(repr(value)))
     return value if isinstance(value, Fraction) else Fraction(value)
+
+
+#: ``round_half_up``'s quanta by places, and a context with room for any Decimal it rounds so.
+_QUANTUM = [Decimal(1).scaleb(-places) for places in range(13)]
+_EXACT = Context(prec=60, Emax=MAX_EXPONENT + 30, Emin=-60, traps=[InvalidOperation])
+
+
+def exact_sum(values) -> Fraction:
+    """The exact sum of ``values`` (:func:`exact` of each), as ``sum(…, Fraction(0))`` gives it: the
+    terms added over a common denominator, the fraction reduced once rather than at every step."""
+    numerator, denominator = 0, 1
+    for value in values:
+        f = exact(value)
+        n, d = f.numerator, f.denominator
+        if d == denominator:
+            numerator += n
+        else:
+            common = denominator * d // gcd(denominator, d)
+            numerator = numerator * (common // denominator) + n * (common // d)
+            denominator = common
+    return Fraction(numerator, denominator)
 
 
 def round_half_up(value: Number, places: int = 2) -> Decimal:
@@ -108,6 +137,11 @@ def round_half_up(value: Number, places: int = 2) -> Decimal:
     >>> round_half_up(Decimal("2.675"))
     Decimal('2.68')
     """
+    if type(value) is Decimal and value.is_finite() and 0 <= places <= 12 and value.adjusted() < 15:
+        # a Decimal of evalkit's bounds (parse_number): rounded by the decimal module, exactly (half up
+        # is away from zero there too), in digits to spare; a zero without its sign, as below
+        rounded = value.quantize(_QUANTUM[places], rounding=ROUND_HALF_UP, context=_EXACT)
+        return rounded.copy_abs() if rounded.is_zero() else rounded
     f = exact(value)
     n, r = divmod(abs(f.numerator) * 10**places, f.denominator)  # integers only: exact and fast
     if 2 * r >= f.denominator:

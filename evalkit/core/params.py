@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from ..exceptions import ParamsError, Problem
@@ -103,6 +104,11 @@ def _decimalise(value):
     kind = type(value)
     if kind is str or value is None or kind is bool:  # most of a params file, decided without isinstance
         return value
+    if kind is dict:  # a text or null value (most of them) is kept without a call
+        return {k if type(k) is str else str(k): v if type(v) is str or v is None else _decimalise(v)
+                for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) is str or v is None else _decimalise(v) for v in value]
     if isinstance(value, dict):
         return {k if type(k) is str else str(k): _decimalise(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -381,10 +387,16 @@ def _goals(c: Validator, value) -> tuple[m.Goal, ...]:
 
 def _direction(c: Validator, key: str, value) -> str | None:
     if isinstance(value, str):
-        value = _DIRECTION_ALIASES.get(unicodedata.normalize("NFKC", value).strip(),
-                                       unicodedata.normalize("NFKC", value).strip())
-        value = _DIRECTION_ALIASES.get(value, value)
+        value = _direction_alias(value)
     return c.text(key, value, choices=m.DIRECTIONS)
+
+
+@lru_cache(maxsize=256)
+def _direction_alias(value: str) -> str:
+    """A direction as written (``≥``, ``＞＝``, ``定性``) in the words evalkit uses (``>=``, ``qualitative``)."""
+    value = unicodedata.normalize("NFKC", value).strip()
+    value = _DIRECTION_ALIASES.get(value, value)
+    return _DIRECTION_ALIASES.get(value, value)
 
 
 def _percent(c: Validator, key: str, value, *, optional=True) -> Decimal | None:
@@ -667,7 +679,9 @@ def _with_form_fields(params: m.Params, form: dict) -> m.Params:
             dataclasses.replace(ind, level2=form.get(f"{ind.key}.level2"), basis=form.get(f"{ind.key}.basis"))
             if f"{ind.key}.level2" in form or f"{ind.key}.basis" in form else ind
             for ind in goal.indicators)
-        goals.append(dataclasses.replace(goal, indicators=indicators, outcome=form.get(f"goals[{i}].outcome")))
+        outcome = form.get(f"goals[{i}].outcome")
+        unchanged = outcome == goal.outcome and all(a is b for a, b in zip(indicators, goal.indicators, strict=True))
+        goals.append(goal if unchanged else dataclasses.replace(goal, indicators=indicators, outcome=outcome))
     budget = params.budget
     if form["sources"] or form["budget.deviation"] is not None:
         budget = dataclasses.replace(budget, sources=form["sources"], deviation=form["budget.deviation"])

@@ -85,7 +85,15 @@ def _folder_index(folder: Path) -> dict[str, tuple[str, ...]]:
 
 def _index_of(folder: Path, names: list[str]) -> dict[str, tuple[str, ...]]:
     """Department id → those of the files ``names`` in ``folder`` that are project tables naming it."""
+    return scan(folder, names)[0]
+
+
+def scan(folder: Path, names) -> tuple[dict[str, tuple[str, ...]], set[str]]:
+    """The files ``names`` in ``folder``, each read once: department id → the project tables naming
+    it (as :func:`project_index`), and the names of every project table among them (``kind: project``,
+    as :func:`~evalkit.paths.is_project_file` decides for a file it could read)."""
     index: dict[str, list[str]] = {}
+    projects: set[str] = set()
     for name in names:
         try:
             inside(folder, name)  # a link out of the folder is never read, a FIFO never waited on
@@ -98,11 +106,17 @@ def _index_of(folder: Path, names: list[str]) -> dict[str, tuple[str, ...]]:
             continue
         if not KIND_PROJECT.search(text):
             continue
+        projects.add(name)
         for match in _DEPARTMENT_LINE.finditer(text):
             dept = match.group(1) or match.group(2)
             if name not in index.setdefault(dept, []):
                 index[dept].append(name)
-    return {k: tuple(v) for k, v in index.items()}
+    return {k: tuple(v) for k, v in index.items()}, projects
+
+
+def refused(index: dict[str, tuple[str, ...]]) -> list[str]:
+    """The names of the files an index did not read (a link out of the folder, a FIFO, a folder…)."""
+    return [entry.split("\0", 1)[0] for entry in index.get(_REFUSED, ())]
 
 
 def department_projects(department_source: str | Path, department_id: str, year: int

@@ -130,11 +130,11 @@ class Scheme:
             labels = [g.label for g in self.grades]
             return labels[labels.index(top):labels.index(bottom) + 1]
         labels = []
-        for grade in self.grades:
-            band_low = exact(grade.min)
-            above = [g for g in self.grades if exact(g.min) > band_low]
-            band_high = min((exact(g.min) for g in above), default=None)
-            if (band_high is None or exact(low) < band_high) and exact(high) >= band_low:
+        mins = [exact(g.min) for g in self.grades]  # each band's lower end, made exact once
+        low, high = exact(low), exact(high)
+        for grade, band_low in zip(self.grades, mins, strict=True):
+            band_high = min((m for m in mins if m > band_low), default=None)
+            if (band_high is None or low < band_high) and high >= band_low:
                 labels.append(grade.label)
         return labels
 

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from ..exceptions import ParamsError, Problem
 from .model import Indicator, Params
-from .numbers import exact, fmt, fmt_pct, fmt_plain
+from .numbers import exact, exact_sum, fmt, fmt_pct, fmt_plain
 from .scheme import Scheme
 
 ONE = Fraction(1)
@@ -101,11 +101,11 @@ def plan_weights(indicators: tuple[Indicator, ...], scheme: Scheme) -> WeightPla
         return WeightPlan((), "equal", "没有绩效指标")
     given = [ind.weight for ind in indicators]
     if all(w is not None for w in given):
-        total = sum((exact(w) for w in given), ZERO)
+        total = exact_sum(given)
         return WeightPlan(tuple(exact(w) for w in given), "explicit",
                           f"按填报分值：合计 {fmt(total)} 分（应为 {fmt(points)} 分）", total)
     if any(w is not None for w in given):
-        explicit = sum((exact(w) for w in given if w is not None), ZERO)
+        explicit = exact_sum(w for w in given if w is not None)
         rest = [i for i, w in enumerate(given) if w is None]
         share = max(points - explicit, ZERO) / len(rest)
         weights = tuple(exact(w) if w is not None else share for w in given)
@@ -276,8 +276,8 @@ def score_indicators(params: Params, scheme: Scheme) -> tuple[WeightPlan, tuple[
 
 def summarise(execution_score: Fraction, scores: tuple[IndicatorScore, ...]) -> ScoreSummary:
     """Total = execution score + indicator scores; an interval when some indicators are unscored."""
-    scored = sum((s.score for s in scores if s.scored), ZERO)
-    unscored = sum((s.weight for s in scores if not s.scored), ZERO)
+    scored = exact_sum(s.score for s in scores if s.scored)
+    unscored = exact_sum(s.weight for s in scores if not s.scored)
     low, high = execution_score + scored, execution_score + scored + unscored
     missing = sum(1 for s in scores if not s.scored)
     if missing:

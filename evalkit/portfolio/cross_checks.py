@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from importlib import resources
 from itertools import combinations
 from pathlib import Path
@@ -164,10 +165,15 @@ def robust_z(values: pd.Series, *, min_scale: float = 0.0) -> RobustStats:
     MAD = 0 (more than half the values equal) falls back to the mean absolute deviation; when every
     value is equal and ``min_scale`` is 0, every z is 0.
     """
-    array = values.to_numpy(dtype=float)
+    median, mad, scale, basis, z = _robust(values.to_numpy(dtype=float), min_scale)
+    return RobustStats(median, mad, scale, basis, pd.Series(z, index=values.index))
+
+
+def _robust(array: np.ndarray, min_scale: float) -> tuple[float, float, float, str, np.ndarray]:
+    """:func:`robust_z` of a float array: median, MAD, scale, basis and the z-scores (an array)."""
     present = array[~np.isnan(array)]
     if not len(present):
-        return RobustStats(float("nan"), float("nan"), float("nan"), "none", pd.Series(array * np.nan, index=values.index))
+        return float("nan"), float("nan"), float("nan"), "none", array * np.nan
     median = float(np.median(present))
     deviations = np.abs(present - median)
     mad = float(np.median(deviations))
@@ -177,8 +183,8 @@ def robust_z(values: pd.Series, *, min_scale: float = 0.0) -> RobustStats:
     if scale < min_scale:
         scale, basis = min_scale, "min_scale"
     if scale == 0:
-        return RobustStats(median, mad, 0.0, "none", pd.Series((array - median) * 0.0, index=values.index))
-    return RobustStats(median, mad, scale, basis, pd.Series((array - median) / scale, index=values.index))
+        return median, mad, 0.0, "none", (array - median) * 0.0
+    return median, mad, scale, basis, (array - median) / scale
 
 
 def _show(value: float, how: str) -> str:
@@ -194,30 +200,31 @@ def _name(names: Mapping[str, str], dept: str) -> str:
 def outlier_findings(departments: pd.DataFrame, rules: PortfolioRules) -> list[PortfolioFinding]:
     """One finding per department and metric whose robust z-score is beyond ``rules.z``."""
     found: list[PortfolioFinding] = []
-    names = dict(zip(departments["id"], departments["name"], strict=True))
+    ids = departments["id"].tolist()
+    names = dict(zip(ids, departments["name"], strict=True))
     for metric in rules.metrics:
-        series = pd.Series(departments[metric.column].to_numpy(dtype=float), index=departments["id"])
-        count = int(series.notna().sum())
+        values = departments[metric.column].to_numpy(dtype=float)  # arrays: a province has hundreds of districts
+        count = int((~np.isnan(values)).sum())
         if count < rules.min_departments:
             continue
-        stats = robust_z(series, min_scale=metric.min_scale)
-        if stats.basis == "none":
+        median, mad, scale, basis, zs = _robust(values, metric.min_scale)
+        if basis == "none":
             continue
-        beyond = [(dept, z) for dept, z in stats.z.items() if not math.isnan(z) and _beyond(z, rules.z, metric.side)]
+        beyond = [(i, z) for i, z in enumerate(zs.tolist()) if not math.isnan(z) and _beyond(z, rules.z, metric.side)]
         if not beyond:
             continue
-        ranks = stats.z.abs().rank(ascending=False, method="min")
-        for dept, z in beyond:
-            value = float(series[dept])
+        sizes = np.sort(np.abs(zs[~np.isnan(zs)]))
+        for i, z in beyond:
+            dept, value = ids[i], float(values[i])
             word = "高于" if z > 0 else "低于"
-            rank = int(ranks[dept])
+            rank = 1 + len(sizes) - int(np.searchsorted(sizes, abs(z), side="right"))  # ties share the best place
             place = "首位" if rank == 1 else f"第{rank}位"
             found.append(PortfolioFinding(
                 f"portfolio.outlier_{metric.key}", rules.outlier_severity,
                 f"“{_name(names, dept)}”{metric.label}{_show(value, metric.format)}，明显{word}全区中位数"
-                f"{_show(stats.median, metric.format)}，偏离程度居全区{count}个部门的{place}",
-                {"metric": metric.key, "column": metric.column, "value": value, "median": stats.median,
-                 "mad": stats.mad, "scale": stats.scale, "scale_basis": stats.basis, "z": float(z),
+                f"{_show(median, metric.format)}，偏离程度居全区{count}个部门的{place}",
+                {"metric": metric.key, "column": metric.column, "value": value, "median": median,
+                 "mad": mad, "scale": scale, "scale_basis": basis, "z": float(z),
                  "threshold": rules.z, "side": metric.side, "departments": count},
                 metric.column, department_id=dept))
     return found
@@ -245,8 +252,15 @@ def all_full_score_findings(coefficients: Mapping[str, Sequence[Fraction | None]
 def indicator_signature(name: str, direction: str, target, unit: str | None) -> tuple[str, str, str, str]:
     """What makes two indicators "the same": name, direction, target (normalised) and unit."""
     if isinstance(target, Decimal | Fraction | int | float):
-        target = fmt(target, 6).rstrip("0").rstrip(".")
+        target = _target_text(target)
     return (str(name).strip(), str(direction), str(target).strip(), (unit or "").strip())
+
+
+@lru_cache(maxsize=65536, typed=True)
+def _target_text(target) -> str:
+    """A numeric target as signatures compare it (a province's departments share most targets: each
+    value is formatted once)."""
+    return fmt(target, 6).rstrip("0").rstrip(".")
 
 
 def copied_indicator_findings(signatures: Mapping[str, Sequence[tuple]], names: Mapping[str, str],

@@ -17,6 +17,7 @@ import dataclasses
 import logging
 import math
 import os
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -27,12 +28,13 @@ from ..core.evaluation import Evaluation, evaluate
 from ..core.findings import SEVERITIES
 from ..core.frames import LabelledFrame
 from ..core.params import duplicate_departments, load_params
+from ..core.project_files import refused, scan
 from ..core.scheme import Scheme, load_scheme
 from ..core.wording import finding_label, finding_wording, tidy
 from ..exceptions import DataError, EvalkitError, ParamsError, Problem
-from ..paths import params_files
+from ..paths import PROJECT_NAME, folder_param_names, is_project_file, params_files
 from ..pool import Crash, Pool
-from ..stamps.fingerprint import Stamps
+from ..stamps.fingerprint import Stamps, department_folders, read_stamp
 from .cross_checks import (
     PortfolioFinding,
     PortfolioRules,
@@ -102,7 +104,7 @@ class Portfolio:
         self.rules = rules or load_portfolio_rules()
         base = _department_frame(self._records)
         self.portfolio_findings: tuple[PortfolioFinding, ...] = _find_portfolio(base, self._records, self.rules)
-        counts = pd.Series([f.department_id for f in self.portfolio_findings], dtype=object).value_counts()
+        counts = pd.Series([f.department_id for f in self.portfolio_findings], dtype=object).value_counts().to_dict()
         base["portfolio_findings"] = [int(counts.get(d, 0)) for d in base["id"]]
         self._departments = base[DEPARTMENT_COLUMNS]
         self._findings = _finding_frame(self._records, self.portfolio_findings)
@@ -151,8 +153,10 @@ class Portfolio:
         found: list[tuple[Path, Evaluation | None, Record]] = []
         invalid: list[tuple[str, str]] = []
         problems: dict[str, tuple[Problem, ...]] = {}
-        paths = params_files([folder])
-        read = _read_results(paths, results, jobs) if results is not None and scheme is None else {}
+        if results is not None and scheme is None:
+            paths, read = _read_results(folder, results, jobs)
+        else:
+            paths, read = params_files([folder]), {}
         evaluated = _read_all([p for p in paths if p not in read], scheme, jobs)
         for path, ev, failure in evaluated:
             if failure is not None:
@@ -533,54 +537,89 @@ def _read_some(paths: list[Path], scheme: Scheme | None) -> list:
     return [_read_one(path, scheme) for path in paths]
 
 
-#: The stamps a results read asks, set in the parent before its workers fork (they inherit it).
-_STAMPS: Stamps | None = None
+#: What a results read's workers ask: the stamps (evalkit's digest), the params folder and the names
+#: of its params files; set in the parent before its workers fork (they inherit it).
+_STAMPS: tuple[Stamps, Path, frozenset[str]] | None = None
 
 
-def _read_results(paths: list[Path], results: str | Path, jobs: int | None) -> dict[Path, tuple[None, Record]]:
-    """The records of the params files whose department's stamp under ``results`` says its
-    ``result.json`` is current (:meth:`~evalkit.stamps.fingerprint.Stamps.current_result`); in ``jobs``
-    forked workers when there are many, the stamps read once before."""
+def _read_results(folder: Path, results: str | Path, jobs: int | None
+                  ) -> tuple[list[Path], dict[Path, tuple[None, Record]]]:
+    """The department params files of ``folder`` (as :func:`~evalkit.paths.params_files` lists them),
+    and the records of those whose stamp under ``results`` says their ``result.json`` is current
+    (:meth:`~evalkit.stamps.fingerprint.Stamps.current_result`); the stamps read, and the results,
+    in ``jobs`` forked workers when there are many.
+
+    A file is read to tell a department's params file from a project table's only when no current
+    stamp tells: the params file of a current stamp is a department's (the run that made the stamp
+    listed it as one, and it has not changed since), and a file a current stamp records as read and
+    named as evalkit names project tables (:data:`~evalkit.paths.PROJECT_NAME`) is a project table
+    (its department's evaluation read it as one, unchanged since)."""
     global _STAMPS
-    _STAMPS = stamps = Stamps(Path(results), None)
+    listing = folder_param_names(folder)
+    stamped = department_folders(Path(results))
+    _STAMPS = (Stamps(Path(results), None, read=False), folder, frozenset(listing))
     jobs = jobs or (os.cpu_count() or 1)
     try:
-        if jobs <= 1 or len(paths) < PARALLEL_RESULTS_FROM:
-            found = _records_of(paths)
+        if jobs <= 1 or len(stamped) < PARALLEL_RESULTS_FROM:
+            entries = _stamped(stamped)
         else:
-            chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
-            found = []
+            chunks = [stamped[i:i + RESULTS_CHUNK] for i in range(0, len(stamped), RESULTS_CHUNK)]
+            entries = []
             with Pool(jobs, context="fork") as pool:
-                for _, part in pool.imap(_records_of, [(chunk,) for chunk in chunks]):
-                    if not isinstance(part, Crash):  # a crashed part is evaluated instead
-                        found += part
+                for i, part in pool.imap(_stamped, [(chunk,) for chunk in chunks]):
+                    entries += _stamped(chunks[i]) if isinstance(part, Crash) else part  # a crashed part: read here
     finally:
         _STAMPS = None
+    claims = Counter(name for name, _, _ in entries)  # a file two stamps name is no stamp's: evaluated
+    found = {name: (record, recorded) for name, record, recorded in entries
+             if record is not None and claims[name] == 1}
+    known: set[str] = set()  # the files current stamps recorded: as they were read
+    for _, recorded in found.values():
+        known |= recorded
+    unknown = [name for name in listing if name not in found and not (name in known and PROJECT_NAME.search(name))]
+    index, projects = scan(folder, unknown)
+    unread = set(unknown)
+    for name in refused(index):  # not read by the scan (a link out of the folder…): decided as params_files does
+        if is_project_file(folder / name):
+            projects.add(name)
+    names = [name for name in listing if name in found or (name in unread and name not in projects)]
     # a project table that appeared since a stamp changes its department's result: the files the
-    # current stamps recorded are as they were read, so only the others are read to find one
-    known: dict[Path, set[str]] = {}
-    for path, _ in found:
-        known.setdefault(path.parent, set()).update(stamps.recorded(path))
-    tables = {base: stamps.new_project_tables(base, names) for base, names in known.items()}
-    return {path: (None, record) for path, record in found
-            if all(name in stamps.recorded(path) for name in tables[path.parent].get(record.department.id, ()))}
+    # current stamps recorded are as they were read, so only the others name a department anew
+    tables = {dept: [name for name in files if name not in known] for dept, files in index.items()}
+    paths = [folder / name for name in names]
+    return paths, {path: (None, found[path.name][0]) for path in paths if path.name in found
+                   and all(name in found[path.name][1] for name in tables.get(found[path.name][0].department.id, ()))}
 
 
-#: From this many files on, ``Portfolio.load`` reads results in parallel worker processes.
+#: From this many stamps on, ``Portfolio.load`` reads results in parallel worker processes.
 PARALLEL_RESULTS_FROM = 1000
+#: Department folders a worker reads at a time.
+RESULTS_CHUNK = 256
 
 
-def _records_of(paths: list[Path]) -> list[tuple[Path, Record]]:
-    found = []
-    for path in paths:
-        result = _STAMPS.current_result(path, projects=False)
-        try:
-            record = None if result is None else Record.of_result(result, path)
-        except (KeyError, TypeError, ValueError, AttributeError):  # written by evalkit, yet not whole: evaluate it
-            record = None
-        if record is not None:
-            found.append((path, record))
-    return found
+def _stamped(folders: list[Path]) -> list[tuple[str, Record | None, frozenset[str]]]:
+    """For each department folder with a stamp: the name of the params file it names, the record of
+    its ``result.json`` when the stamp says it is current (None when not, or when that file is not
+    among the params files), and the names of the files it records as read."""
+    stamps, params, listed = _STAMPS
+    out = []
+    for folder in folders:
+        data = read_stamp(folder)
+        if data is None:
+            continue
+        name = Path(data["params"]).name
+        record = None
+        if name in listed:
+            path = params / name
+            result = stamps.result_in(path, folder, data)
+            try:
+                record = None if result is None else Record.of_result(result, path)
+            except (KeyError, TypeError, ValueError, AttributeError):  # written by evalkit, yet not whole: evaluate it
+                record = None
+        files = data.get("files")
+        recorded = frozenset(k for k, v in files.items() if v is not None) if isinstance(files, dict) else frozenset()
+        out.append((name, record, recorded))
+    return out
 
 
 def _groups(frame: pd.DataFrame, column: str, missing: str) -> dict[str, pd.DataFrame]:

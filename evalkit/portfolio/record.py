@@ -6,6 +6,7 @@ both give the same record.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -112,8 +113,16 @@ def _indicator_row(x: dict) -> dict:
     return {"goal": x["goal"], "name": x["name"], "tier": x["tier"], "direction": x["direction"],
             "target": x["target"], "actual": x["actual"], "unit": x["unit"], "weight": x["weight"],
             "coefficient": x["coefficient"], "score": x["score"],
-            "max_loss": float(Fraction(x["weight"]) - Fraction(x["score"])) if scored else None, "scored": scored,
+            "max_loss": _difference(x["weight"], x["score"]) if scored else None, "scored": scored,
             "rule": x["rule"], "trail": x["trail"]}
+
+
+def _difference(weight, score) -> float:
+    """``weight − score`` computed exactly, then as the float nearest to it (``math.fsum`` rounds the
+    exact sum of two floats once, as ``float(Fraction(weight) - Fraction(score))`` does)."""
+    if type(weight) is float and type(score) is float and math.isfinite(weight) and math.isfinite(score):
+        return math.fsum((weight, -score)) + 0.0  # + 0.0: a zero difference is 0.0, as the Fraction's
+    return float(Fraction(weight) - Fraction(score))
 
 
 @cache

@@ -26,7 +26,7 @@ from ..core.provenance import version_of
 from ..core.result import MAX_BYTES, Result, Summary, parse_result, result_document
 from ..exceptions import ParamsError
 from ..iorw import read_regular
-from ..paths import department_dirs, display_path, notebook_path
+from ..paths import department_dirs, display_path, display_path_in, notebook_path
 
 #: Largest stamp read, in bytes (a stamp lists a department's few input files).
 MAX_STAMP = 5_000_000
@@ -171,12 +171,9 @@ def current_in(folder: Path, ev: Evaluation, notebook: Path, formats: tuple[str,
     and ``formats``) and every output is there: the last successful run used these inputs. Decided
     for a params file evaluated anyway (touched, or copied back), reading that one folder's stamp."""
     folder = Path(folder)
-    try:  # a stamp that is a FIFO or a device is not read (it would block)
-        data = json.loads(read_regular(folder / outputs.STAMP.filename, MAX_STAMP).decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return False
+    data = read_stamp(folder)
     expected = [o.filename for o in outputs.department_outputs(formats)]
-    return (isinstance(data, dict) and outputs_intact(folder, data, expected)
+    return (data is not None and outputs_intact(folder, data, expected)
             and same_fingerprint(data, fingerprint(ev, notebook, tuple(formats))))
 
 
@@ -193,7 +190,7 @@ class Stamps:
     result depends on the inputs, the scheme and evalkit, not on the notebook or the formats of the run.
     """
 
-    def __init__(self, out: Path, formats: tuple[str, ...] | None):
+    def __init__(self, out: Path, formats: tuple[str, ...] | None, *, read: bool = True):
         self.formats = None if formats is None else sorted(formats)
         self.expected = ([outputs.RESULT.filename] if formats is None
                          else [o.filename for o in outputs.department_outputs(formats)])
@@ -203,15 +200,12 @@ class Stamps:
             self.current.update(notebook=notebooks_digest(notebook_path("department")), formats=self.formats)
         self._project_index: dict[Path, dict[str, tuple[str, ...]]] = {}
         self._real: dict[Path, str] = {}  # params folder → its real path
+        self._listing: dict[Path, frozenset[str] | None] = {}  # params folder → the names in it
         self._by_params: dict[str, list[tuple[Path, dict]]] = {}
-        for folder in department_folders(out):
-            try:  # a stamp that is a FIFO or a device is not read (it would block the run, lock held)
-                data = json.loads(read_regular(folder / outputs.STAMP.filename, MAX_STAMP).decode("utf-8"))
-            except (OSError, ValueError, RecursionError):
-                continue
-            name = data.get("params") if isinstance(data, dict) else None
-            if isinstance(name, str):
-                self._by_params.setdefault(Path(name).name, []).append((folder, data))
+        for folder in department_folders(out) if read else ():  # read=False: the caller reads them (read_stamp)
+            data = read_stamp(folder)
+            if data is not None:
+                self._by_params.setdefault(Path(data["params"]).name, []).append((folder, data))
 
     def unchanged(self, path: Path) -> tuple[Path, Summary] | None:
         """``(folder, summary)`` when ``path``'s outputs in ``folder`` are current, else None."""
@@ -229,37 +223,43 @@ class Stamps:
         ``projects=False`` leaves out the check for project tables that appeared since (the caller makes
         it for many departments at once: :meth:`new_project_tables`)."""
         hit = self._current(path, projects=projects)
-        if hit is None:
-            return None
-        folder, data = hit
-        target = folder / outputs.RESULT.filename
-        recorded = data.get("outputs")
-        try:
-            raw = read_regular(target, MAX_RESULT)
-            if not isinstance(recorded, dict) or recorded.get(target.name) != hashlib.sha256(raw).hexdigest():
-                return None
-            return parse_result(result_document(raw, str(target)), str(target))
-        except (OSError, ParamsError):
-            return None
+        return None if hit is None else _result_of(*hit)
+
+    def result_in(self, path: Path, folder: Path, data: dict) -> Result | None:
+        """:meth:`current_result` by the one stamp ``data`` (of ``folder``) that names ``path``, the
+        caller having made sure no other stamp names it; without the check for project tables that
+        appeared since (``projects=False``)."""
+        hit = self._current_in(Path(path), folder, data, projects=False)
+        return None if hit is None else _result_of(*hit)
 
     def _current(self, path: Path, *, projects: bool = True) -> tuple[Path, dict] | None:
         """``(folder, stamp)`` when the stamp of ``path``'s folder records every input as it is now and
         this evalkit (and this run's notebook and formats), else None; the outputs are not checked."""
-        found = self._by_params.get(Path(path).name, [])
+        path = Path(path)
+        found = self._by_params.get(path.name, [])
         if len(found) != 1:
             return None
-        folder, data = found[0]
+        return self._current_in(path, *found[0], projects=projects)
+
+    def _current_in(self, path: Path, folder: Path, data: dict, *, projects: bool) -> tuple[Path, dict] | None:
         files, summary = data.get("files"), data.get("summary")
-        if not isinstance(files, dict) or not isinstance(summary, dict) or Path(path).name not in files:
-            return None
-        if display_path(path) not in (data.get("inputs") or {}):  # the same file, not a copy elsewhere
+        if not isinstance(files, dict) or not isinstance(summary, dict) or path.name not in files:
             return None
         if any(data.get(k) != v for k, v in self.current.items()):
             return None
-        base = Path(path).parent
+        base = path.parent
+        shown = display_path(path) if os.path.islink(path) else display_path_in(base, path.name)
+        if shown not in (data.get("inputs") or {}):  # the same file, not a copy elsewhere
+            return None
         try:
-            real_base = self._real.setdefault(base, os.path.realpath(base))
+            if base not in self._real:
+                self._real[base] = os.path.realpath(base)
+            real_base = self._real[base]
+            names = self._names(base)
             for where, seen in files.items():
+                if seen is None and names is not None and isinstance(where, str) and "/" not in where \
+                        and where not in names and where not in ("", ".", ".."):
+                    continue  # looked for and absent then, and not in the folder's listing now
                 candidate = _beside(str(base), where)
                 if candidate is None or not _as_recorded(candidate, where, seen, real_base):
                     return None
@@ -268,6 +268,19 @@ class Stamps:
         if projects and any(name not in files for name in self._projects(base).get(folder.name, ())):
             return None  # a project table naming the department has appeared since the stamp
         return folder, data
+
+    def _names(self, base: Path) -> frozenset[str] | None:
+        """The names in the params folder ``base``, listed once (None when it cannot be listed)."""
+        if base not in self._listing:
+            try:
+                self._listing[base] = frozenset(os.listdir(base))
+            except OSError:
+                self._listing[base] = None
+        return self._listing[base]
+
+    def claims(self, path: Path) -> bool:
+        """Whether exactly one stamp names ``path`` (by its name) as the params file it was made from."""
+        return len(self._by_params.get(_name(path), ())) == 1
 
     def recorded(self, path: Path) -> set[str]:
         """The files (names in the params folder) ``path``'s stamp records as read."""
@@ -292,6 +305,33 @@ class Stamps:
         return self._project_index[base]
 
 
+def read_stamp(folder: Path) -> dict | None:
+    """The stamp of a department folder, when it is one (a JSON object naming its params file)."""
+    try:  # a stamp that is a FIFO or a device is not read (it would block the run, lock held)
+        data = json.loads(read_regular(folder / outputs.STAMP.filename, MAX_STAMP).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("params"), str) else None
+
+
+def _result_of(folder: Path, data: dict) -> Result | None:
+    """The ``result.json`` of ``folder`` when it is the file its stamp ``data`` recorded and of the
+    shape evalkit writes; else None."""
+    target = folder / outputs.RESULT.filename
+    recorded = data.get("outputs")
+    try:
+        raw = read_regular(target, MAX_RESULT)
+        if not isinstance(recorded, dict) or recorded.get(target.name) != hashlib.sha256(raw).hexdigest():
+            return None
+        return parse_result(result_document(raw, str(target)), str(target))
+    except (OSError, ParamsError):
+        return None
+
+
+def _name(path: str | Path) -> str:
+    return path.name if isinstance(path, Path) else Path(path).name
+
+
 def _as_recorded(candidate: str, where: str, seen, real_base: str) -> bool:
     """Whether the file at ``candidate`` (``where`` in the params folder, whose real path is
     ``real_base``) is as a stamp recorded it: still absent when it was looked for and not found
@@ -307,8 +347,10 @@ def _as_recorded(candidate: str, where: str, seen, real_base: str) -> bool:
         return False
     if not stat.S_ISREG(st.st_mode) or st.st_size != seen["size"]:
         return False
-    real = os.path.realpath(candidate) if linked or "/" in where else os.path.join(real_base, where)
-    if os.path.relpath(real, real_base) != seen["target"]:
+    if linked or "/" in where:
+        if os.path.relpath(os.path.realpath(candidate), real_base) != seen["target"]:
+            return False
+    elif where != seen["target"]:  # a name in the folder, not a link: the file it leads to is itself
         return False
     with open(candidate, "rb") as handle:
         return hashlib.sha256(handle.read()).hexdigest() == seen["sha256"]

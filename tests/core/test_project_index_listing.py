@@ -23,13 +23,13 @@ def _settled(folder: Path) -> None:
 
 def _listings(monkeypatch) -> list:
     seen = []
-    real = Path.iterdir
+    real = os.listdir
 
-    def counted(self):
-        seen.append(self)
-        return real(self)
+    def counted(folder):
+        seen.append(folder)
+        return real(folder)
 
-    monkeypatch.setattr(Path, "iterdir", counted)
+    monkeypatch.setattr(os, "listdir", counted)  # how evalkit.paths.folder_params lists a folder
     return seen
 
 
