@@ -88,3 +88,25 @@ def located_problems(error, name: str, key: str, pattern: str) -> list:
     import re
 
     return [p for p in error.problems if Path(p.path).name == name and p.key == key and re.search(pattern, p.message)]
+
+
+def finish(path: Path, out: Path, formats=None) -> Path:
+    """Leave ``path``'s folder as a finished run leaves it: every output of ``formats`` (all by
+    default; placeholder bytes), result.json and the stamp recording their sha256 (no notebook runs:
+    an incremental run looks at the outputs' sha256, which the stamp records, not at what they say)."""
+    import json
+
+    from evalkit import outputs
+    from evalkit.paths import department_dir, notebook_path
+    from evalkit.stamps.fingerprint import stamp
+
+    formats = tuple(outputs.FORMATS if formats is None else formats)
+    ev = evalkit.evaluate(path)
+    folder = department_dir(out, ev.department.year, ev.department.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    for o in outputs.department_outputs(formats):
+        (folder / o.filename).write_bytes(b"output")
+    (folder / outputs.RESULT.filename).write_text(json.dumps(ev.to_dict(), ensure_ascii=False), encoding="utf-8")
+    (folder / outputs.STAMP.filename).write_text(
+        json.dumps(stamp(ev, notebook_path("department"), formats, folder), ensure_ascii=False), encoding="utf-8")
+    return folder

@@ -1,5 +1,6 @@
 """What the hostile suites of ``tests/hostile/`` share: a small valid params file to break, its side
-tables and scheme, a deadline for every case, and a department left as a finished run leaves it.
+tables and scheme, a deadline for every case, and (from conftest) a department left as a finished
+run leaves it.
 
 Kept here rather than imported from the older suites' test modules, so each hostile test file runs
 on its own from any folder.
@@ -7,15 +8,13 @@ on its own from any folder.
 
 from __future__ import annotations
 
-import json
 import signal
 from contextlib import contextmanager
 from pathlib import Path
 
+from conftest import finish  # noqa: F401  (the hostile suites import it from here)
+
 import evalkit
-from evalkit import outputs
-from evalkit.paths import department_dir, notebook_path
-from evalkit.stamps.fingerprint import stamp
 
 BASE = """\
 schema: evalkit/v1
@@ -67,21 +66,6 @@ def deadline(seconds: int):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-
-
-def finish(path: Path, out: Path, formats=outputs.FORMATS) -> Path:
-    """Leave ``path``'s folder as a finished run leaves it: every output (placeholder bytes),
-    result.json and the stamp recording their sha256 (no notebook runs)."""
-    ev = evalkit.evaluate(path)
-    folder = department_dir(out, ev.department.year, ev.department.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    for o in outputs.department_outputs(formats):
-        (folder / o.filename).write_bytes(b"output")
-    (folder / outputs.RESULT.filename).write_text(json.dumps(ev.to_dict(), ensure_ascii=False), encoding="utf-8")
-    (folder / outputs.STAMP.filename).write_text(
-        json.dumps(stamp(ev, notebook_path("department"), tuple(formats), folder), ensure_ascii=False),
-        encoding="utf-8")
-    return folder
 
 
 def worked_table() -> bytes:

@@ -13,15 +13,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import WORKED
+from conftest import WORKED, finish
 
 import evalkit
 from evalkit import outputs
 from evalkit.core import evaluation, params
 from evalkit.core.result import Summary
-from evalkit.paths import department_dir, notebook_path
+from evalkit.paths import department_dir
 from evalkit.run import batch, department
-from evalkit.stamps.fingerprint import Stamps, stamp
+from evalkit.stamps.fingerprint import Stamps
 
 FORMATS = ("html",)
 
@@ -81,19 +81,6 @@ def worked(folder: Path, name: str, dept_id: str, *, edit=lambda text: text) -> 
     return path
 
 
-def finish(path: Path, out: Path) -> Path:
-    """Leave ``path``'s folder as a finished run leaves it (outputs, result.json, the stamp)."""
-    ev = evalkit.evaluate(path)
-    folder = department_dir(out, ev.department.year, ev.department.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    for o in outputs.department_outputs(FORMATS):
-        (folder / o.filename).write_bytes(b"output")
-    (folder / outputs.RESULT.filename).write_text(json.dumps(ev.to_dict(), ensure_ascii=False), encoding="utf-8")
-    (folder / outputs.STAMP.filename).write_text(
-        json.dumps(stamp(ev, notebook_path("department"), FORMATS, folder), ensure_ascii=False), encoding="utf-8")
-    return folder
-
-
 @pytest.mark.slow
 def test_each_params_file_is_read_once_by_the_parent_and_evaluated_once_by_its_worker(tmp_path, counted):
     where, counts = counted
@@ -110,7 +97,7 @@ def test_each_params_file_is_read_once_by_the_parent_and_evaluated_once_by_its_w
     touched = folder / "touched.yaml"
     os.symlink("store/v1.yaml", touched)
     for path in (changed, unchanged, touched):
-        finish(path, out)
+        finish(path, out, FORMATS)
     touched.unlink()
     os.symlink("store/v2.yaml", touched)
     changed.write_text(changed.read_text(encoding="utf-8") + "\n# 复核后补充说明\n", encoding="utf-8")

@@ -11,16 +11,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PARAMS, WORKED, run_cli
+from conftest import PARAMS, WORKED, finish, run_cli
 
 import evalkit
 from evalkit import outputs
 from evalkit.outputs import FORMATS
-from evalkit.paths import department_dir, notebook_path
 from evalkit.publish.terminal import LIST_UNCHANGED, render_run_summary
 from evalkit.run import batch, department
 from evalkit.run.department import Outcome
-from evalkit.stamps.fingerprint import Stamps, stamp
+from evalkit.stamps.fingerprint import Stamps
 
 DEMO = "demo-education-bureau"
 
@@ -31,20 +30,6 @@ def copy_department(folder: Path, stem: str = f"{DEMO}-2023") -> Path:
     for path in PARAMS.glob(f"{stem.rsplit('-', 1)[0]}-*"):
         shutil.copy(path, folder / path.name)
     return folder / f"{stem}.yaml"
-
-
-def finish(path: Path, out: Path, formats=FORMATS) -> Path:
-    """Leave ``path``'s folder as a finished run leaves it: every output, result.json and the stamp
-    (an incremental run looks at the outputs' sha256, which the stamp records, not at what they say)."""
-    ev = evalkit.evaluate(path)
-    folder = department_dir(out, ev.department.year, ev.department.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    for o in outputs.department_outputs(formats):
-        (folder / o.filename).write_bytes(b"output")
-    (folder / outputs.RESULT.filename).write_text(json.dumps(ev.to_dict(), ensure_ascii=False), encoding="utf-8")
-    (folder / outputs.STAMP.filename).write_text(
-        json.dumps(stamp(ev, notebook_path("department"), tuple(formats), folder), ensure_ascii=False), encoding="utf-8")
-    return folder
 
 
 @pytest.fixture
