@@ -13,9 +13,10 @@ worker its ``setup`` runs in the worker's event-loop thread:
   ``LocalCluster`` of evalkit's, ``dask worker --nthreads 1``) also keeps a spare kernel, the first
   one started at once in the task thread, so the first department does not wait for it. A worker
   of several threads keeps none: a kernel's manager belongs to the thread that started it;
-- before either, the task thread imports the heavy libraries (nbconvert, papermill, the
-  exporters), as a pool worker does before its first department, while the server imports its
-  own; the client does not wait for that, its tasks do.
+- before either, it imports the heavy libraries (nbconvert, papermill, the exporters), as a pool
+  worker does before its first department, and before any task: a worker of several threads
+  whose tasks imported nbconvert while another thread was half-way through it failed with
+  "partially initialized module". The server then imports its own in a process of its own.
 
 Its ``teardown`` (the worker closing) kills every kernel, the spare's files with it, and stops the
 server. A worker killed outright takes the server with it, and the server its kernels.
@@ -41,9 +42,9 @@ class KernelPlugin(WorkerPlugin):
     idempotent = True  # registered again by a second run on the same cluster: nothing to do
 
     def setup(self, worker) -> None:
-        # in the thread every task of a single-threaded worker runs in, before its first task, while
-        # the fork server imports in a process of its own
-        worker.executor.submit(warm_up)
+        # before any task: tasks on several threads importing nbconvert while it is half imported
+        # fail ("partially initialized module"); the fork server then imports in a process of its own
+        warm_up()
         if not forkserver.enabled():
             return
         try:
