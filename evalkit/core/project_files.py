@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..exceptions import EvalkitError
 from ..paths import _KIND_PROJECT as KIND_PROJECT
-from ..paths import folder_params, inside, read_head
+from ..paths import folder_param_names, inside, read_head
 from .model import Params
 
 
@@ -29,21 +29,10 @@ def project_candidates(folder: Path, department_id: str) -> list[Path]:
 _REFUSED = "\0refused"
 
 
-def project_index(folder: Path, *, known: frozenset[str] | set[str] = frozenset()) -> dict[str, tuple[str, ...]]:
+def project_index(folder: Path) -> dict[str, tuple[str, ...]]:
     """Department id → the names of the project files in ``folder`` naming it (one listing: a caller
-    asking for many departments of one folder reads it once); files named in ``known`` are not read
-    (a caller that knows them unchanged since it last read them, a run's stamps, knows whom they name)."""
-    if not known:
-        return _folder_index(folder)
-    try:
-        names = _params_names(Path(folder))
-    except OSError:
-        return {}
-    return _index_of(Path(folder), [n for n in names if n not in known])
-
-
-def _params_names(folder: Path) -> list[str]:
-    return [p.name for p in folder_params(folder)]
+    asking for many departments of one folder reads it once)."""
+    return _folder_index(folder)
 
 
 #: How long after a folder's last change its modification time is trusted to show the next one, in
@@ -71,7 +60,7 @@ def _folder_index(folder: Path) -> dict[str, tuple[str, ...]]:
         if cached is not None and cached[0][0] == mtime and cached[0][3] - mtime > SETTLED:
             return cached[1]
         now = time.time_ns()
-        names = _params_names(folder)
+        names = folder_param_names(folder)
         signature = (mtime, len(names), hash(tuple(names)), now)
     except OSError:
         return {}

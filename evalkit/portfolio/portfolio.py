@@ -34,7 +34,7 @@ from ..core.wording import finding_label, finding_wording, tidy
 from ..exceptions import DataError, EvalkitError, ParamsError, Problem
 from ..paths import PROJECT_NAME, folder_param_names, is_project_file, params_files
 from ..pool import Crash, Pool
-from ..stamps.fingerprint import Stamps, department_folders, read_stamp
+from ..stamps.fingerprint import Stamps, department_folders, read_stamp, recorded_files
 from .cross_checks import (
     PortfolioFinding,
     PortfolioRules,
@@ -616,9 +616,7 @@ def _stamped(folders: list[Path]) -> list[tuple[str, Record | None, frozenset[st
                 record = None if result is None else Record.of_result(result, path)
             except (KeyError, TypeError, ValueError, AttributeError):  # written by evalkit, yet not whole: evaluate it
                 record = None
-        files = data.get("files")
-        recorded = frozenset(k for k, v in files.items() if v is not None) if isinstance(files, dict) else frozenset()
-        out.append((name, record, recorded))
+        out.append((name, record, recorded_files(data)))
     return out
 
 

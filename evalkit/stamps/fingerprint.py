@@ -221,7 +221,7 @@ class Stamps:
         """The ``result.json`` made from ``path`` when its stamp says it is current (as :meth:`unchanged`),
         read once: it must be the file the stamp recorded and of the shape evalkit writes; else None.
         ``projects=False`` leaves out the check for project tables that appeared since (the caller makes
-        it for many departments at once: :meth:`new_project_tables`)."""
+        it for many departments at once, as ``Portfolio.load`` does)."""
         hit = self._current(path, projects=projects)
         return None if hit is None else _result_of(*hit)
 
@@ -278,23 +278,6 @@ class Stamps:
                 self._listing[base] = None
         return self._listing[base]
 
-    def claims(self, path: Path) -> bool:
-        """Whether exactly one stamp names ``path`` (by its name) as the params file it was made from."""
-        return len(self._by_params.get(_name(path), ())) == 1
-
-    def recorded(self, path: Path) -> set[str]:
-        """The files (names in the params folder) ``path``'s stamp records as read."""
-        found = self._by_params.get(Path(path).name, [])
-        files = found[0][1].get("files") if len(found) == 1 else None
-        return {k for k, v in files.items() if v is not None} if isinstance(files, dict) else set()
-
-    @staticmethod
-    def new_project_tables(base: Path, known: set[str]) -> dict[str, tuple[str, ...]]:
-        """Department id → the project tables in the params folder ``base`` naming it, leaving out the
-        files ``known`` (recorded by current stamps, so read by a department's evaluation as they are
-        now, and naming that department if they are project tables)."""
-        return project_index(base, known=known)
-
     def _projects(self, base: Path) -> dict[str, tuple[str, ...]]:
         """The project tables of a params folder by the department they name, listed once per folder."""
         if base not in self._project_index:
@@ -314,6 +297,12 @@ def read_stamp(folder: Path) -> dict | None:
     return data if isinstance(data, dict) and isinstance(data.get("params"), str) else None
 
 
+def recorded_files(data: dict) -> frozenset[str]:
+    """The files (names in the params folder) a stamp ``data`` records as read."""
+    files = data.get("files")
+    return frozenset(k for k, v in files.items() if v is not None) if isinstance(files, dict) else frozenset()
+
+
 def _result_of(folder: Path, data: dict) -> Result | None:
     """The ``result.json`` of ``folder`` when it is the file its stamp ``data`` recorded and of the
     shape evalkit writes; else None."""
@@ -326,10 +315,6 @@ def _result_of(folder: Path, data: dict) -> Result | None:
         return parse_result(result_document(raw, str(target)), str(target))
     except (OSError, ParamsError):
         return None
-
-
-def _name(path: str | Path) -> str:
-    return path.name if isinstance(path, Path) else Path(path).name
 
 
 def _as_recorded(candidate: str, where: str, seen, real_base: str) -> bool:
