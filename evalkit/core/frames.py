@@ -14,11 +14,9 @@ and values as they are; :meth:`LabelledFrame.readable` gives the displayed frame
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-from .numbers import fmt, fmt_pct
+from .numbers import _missing, fmt, fmt_pct
 
 #: column → (Chinese label, kind); kinds: percent (a fraction), number (2 decimals), count, text,
 #: bool, evidence (a mapping shown with the finding wording's labels).
@@ -66,10 +64,6 @@ class LabelledFrame(pd.DataFrame):
 
     def _repr_html_(self) -> str:
         return self.readable()._repr_html_()
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _show(value, kind: str, row: dict) -> str:
