@@ -239,8 +239,6 @@ def _check_line_sums(c: Validator, lines, **totals) -> None:
         values = [getattr(line, field) for line in lines]
         if total is None or any(v is None for v in values):
             continue
-        if field == "initial" and len(values) != len(lines):
-            continue
         added = sum(values, Decimal(0))
         if added != total:
             c.fail("budget.lines", f"the lines' {field} add up to {added:f}, but budget.{field} is "
