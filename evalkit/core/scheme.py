@@ -90,11 +90,9 @@ class Scheme:
     def grade_for(self, total: Number) -> str:
         """The first band whose ``min`` ≤ ``total`` (inclusive lower bounds; ``min`` < ``total`` when
         the scheme's ``grade_bounds`` is exclusive)."""
-        value = exact(total)
-        if self.grade_bounds == "exclusive":
-            return _exclusive_grade(self.grades, value)
+        value, exclusive = exact(total), self.grade_bounds == "exclusive"
         for grade in self.grades:
-            if exact(grade.min) <= value:
+            if (exact(grade.min) < value or grade.min == 0) if exclusive else exact(grade.min) <= value:
                 return grade.label
         return self.grades[-1].label
 
@@ -137,13 +135,6 @@ class Scheme:
             if (band_high is None or low < band_high) and high >= band_low:
                 labels.append(grade.label)
         return labels
-
-
-def _exclusive_grade(grades: tuple[GradeBand, ...], value) -> str:
-    for grade in grades:
-        if exact(grade.min) < value or grade.min == 0:
-            return grade.label
-    return grades[-1].label
 
 
 def shipped_schemes() -> list[str]:

@@ -169,7 +169,11 @@ def _budget(b: m.Budget) -> dict:
                            for p in b.projects]
     if b.monthly is not None:
         out["monthly"] = [{"month": p.month, "executed": p.executed} for p in b.monthly]
-    out.update(_form_budget(b))
+    if b.sources:  # a project table's 其中 rows and its reason for low execution, when it has them
+        out["sources"] = [{"name": s.name, "initial": s.initial, "adjusted": s.adjusted, "executed": s.executed}
+                          for s in b.sources]
+    if b.deviation is not None:
+        out["deviation"] = b.deviation
     return out
 
 
@@ -194,17 +198,6 @@ def _kind(params: m.Params) -> dict:
     p = params.project
     return {"kind": "project", "project": {"name": p.name, "code": p.code, "department": p.department,
                                            "implementer": p.implementer, "manager": p.manager}}
-
-
-def _form_budget(b: m.Budget) -> dict:
-    """A project table's 其中 rows and its reason for low execution (nothing when absent)."""
-    out = {}
-    if b.sources:
-        out["sources"] = [{"name": s.name, "initial": s.initial, "adjusted": s.adjusted, "executed": s.executed}
-                          for s in b.sources]
-    if b.deviation is not None:
-        out["deviation"] = b.deviation
-    return out
 
 
 def _rule(rule: m.Rule | None) -> dict | None:
