@@ -40,7 +40,7 @@ from .findings import Finding
 from .model import LEVELS, Params
 from .numbers import fmt, fmt_pct, fmt_plain, to_float
 from .scheme import Scheme
-from .scoring import GradeResult, IndicatorScore, ScoreSummary, grade, summarise
+from .scoring import ZERO, GradeResult, IndicatorScore, ScoreSummary, grade, summarise
 from .source import read_utf8
 from .validation import read_document
 
@@ -50,7 +50,6 @@ EFFECTS = ("zero", "deduct", "duplicate", "note")
 #: 复核依据 when the reviewer names none.
 DEFAULT_BASIS = ("《项目支出绩效评价管理办法》（财预〔2020〕10号）", "部门整体支出绩效自评报告及绩效自评表",
                  "部门提供的预算执行数据及佐证材料")
-ZERO = Fraction(0)
 
 
 @dataclass(frozen=True)
