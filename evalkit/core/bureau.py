@@ -142,18 +142,18 @@ def load_bureau(ref: str | Path) -> Bureau:
     keys = ("schema", "name", "recipients", "number", "basis", "severity", "over_execution",
             "over_execution_points", "rectification_days", "application")
     top = c.top(data, BUREAU_SCHEMA, allowed=keys, required=("schema",))
-    basis = {}
-    if top.get("basis") is not None and not isinstance(top["basis"], dict):
-        c.fail("basis", "expected a mapping of scheme id (or '*') → list of 复核依据")
-    elif top.get("basis") is not None:
-        basis = {str(k): c.texts(f"basis.{k}", v) for k, v in top["basis"].items()}
-    severity = {}
-    raw_severity = top.get("severity")
-    if raw_severity is not None and not isinstance(raw_severity, dict):
-        c.fail("severity", "expected a mapping of finding id → 错误, 警告 or 提示")
-    for fid, word in (raw_severity or {}).items() if isinstance(raw_severity, dict) else ():
+
+    def entries(key: str, what: str) -> dict:
+        """The mapping under ``key``: {} when absent, and a problem when it is not a mapping."""
+        value = top.get(key)
+        if value is not None and not isinstance(value, dict):
+            c.fail(key, f"expected a mapping of {what}")
+        return value if isinstance(value, dict) else {}
+
+    basis = {str(k): c.texts(f"basis.{k}", v) for k, v in entries("basis", "scheme id (or '*') → list of 复核依据").items()}
+    severity, known = {}, frozenset(finding_wording().findings)
+    for fid, word in entries("severity", "finding id → 错误, 警告 or 提示").items():
         fid = str(fid)
-        known = frozenset(finding_wording().findings)
         if fid not in known:
             close = difflib.get_close_matches(fid, sorted(known), n=1)
             c.fail(f"severity.{fid}", "unknown finding id" + (f"; did you mean '{close[0]}'?" if close else ""))
@@ -168,10 +168,7 @@ def load_bureau(ref: str | Path) -> Bureau:
         c.fail("over_execution_points", "only 'over_execution: deduct' takes points per percentage point")
     days = c.integer("rectification_days", top.get("rectification_days"), optional=True, minimum=1, maximum=365)
     application = {}
-    raw_app = top.get("application")
-    if raw_app is not None and not isinstance(raw_app, dict):
-        c.fail("application", "expected a mapping of grade → {action, percent}")
-    for grade, spec in (raw_app or {}).items() if isinstance(raw_app, dict) else ():
+    for grade, spec in entries("application", "grade → {action, percent}").items():
         k = f"application.{grade}"
         if isinstance(spec, str):
             spec = {"action": spec}

@@ -135,7 +135,7 @@ class Evaluation:
         """The rows of :attr:`indicators`, without building a DataFrame (a portfolio joins thousands)."""
         return [{
             "goal": s.goal, "name": s.indicator.name, "tier": s.indicator.tier, "direction": s.indicator.direction,
-            "target": _plain(s.indicator.target), "actual": _plain(s.indicator.actual), "unit": s.indicator.unit,
+            "target": jsonable(s.indicator.target), "actual": jsonable(s.indicator.actual), "unit": s.indicator.unit,
             "weight": float(s.weight), "coefficient": to_float(s.coefficient), "score": to_float(s.score),
             "max_loss": float(s.weight - s.score) if s.scored else None, "scored": s.scored,
             "rule": s.rule, "trail": s.trail,
@@ -202,8 +202,8 @@ class Evaluation:
             "weights": {"basis": self.weights.basis, "trail": self.weights.trail},
             "indicators": [{
                 "goal": x.goal, "name": x.indicator.name, "key": x.indicator.key, "tier": x.indicator.tier,
-                "direction": x.indicator.direction, "target": _plain(x.indicator.target),
-                "actual": _plain(x.indicator.actual), "unit": x.indicator.unit, "level": x.indicator.level,
+                "direction": x.indicator.direction, "target": jsonable(x.indicator.target),
+                "actual": jsonable(x.indicator.actual), "unit": x.indicator.unit, "level": x.indicator.level,
                 "weight": float(x.weight), "coefficient": to_float(x.coefficient), "score": to_float(x.score),
                 "rule": x.rule, "trail": x.trail,
                 "reported": {"score": to_float(x.indicator.reported.score),
@@ -229,17 +229,11 @@ class Evaluation:
         p = self.params
         if p.kind == "project" and p.project is not None:
             return {"kind": "project", "project": asdict(p.project), "grade_trail": self.grade.trail,
-                    "sources": [{k: _plain(v) for k, v in asdict(s).items()} for s in p.budget.sources]}
+                    "sources": [jsonable(asdict(s)) for s in p.budget.sources]}
         if not self.project_evaluations:
             return {}
         return {"projects": [project_summary(ev) for ev in self.project_evaluations],
                 "projects_coverage": project_checks.coverage(p, len(self.project_evaluations))}
-
-
-def _plain(value):
-    if value is None or isinstance(value, str):
-        return value
-    return float(value)
 
 
 def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | None = None,

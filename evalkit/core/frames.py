@@ -14,11 +14,11 @@ and values as they are; :meth:`LabelledFrame.readable` gives the displayed frame
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-from .numbers import fmt, fmt_pct
+from .findings import SEVERITY_LABELS
+from .model import DIRECTION_LABELS
+from .numbers import _missing, fmt, fmt_pct
 
 #: column → (Chinese label, kind); kinds: percent (a fraction), number (2 decimals), count, text,
 #: bool, evidence (a mapping shown with the finding wording's labels).
@@ -42,10 +42,8 @@ COLUMNS = {
     "department_id": ("部门", "text"), "scope": ("范围", "scope"), "label": ("问题类型", "text"),
     "source": ("参数文件", "text"),
 }
-_WORDS = {"severity": {"error": "错误", "warning": "警告", "info": "提示"},
-          "scope": {"department": "部门", "portfolio": "跨部门"},
-          "direction": {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=", "qualitative": "定性"},
-          "bool": {True: "是", False: "否"}}
+_WORDS = {"severity": SEVERITY_LABELS, "scope": {"department": "部门", "portfolio": "跨部门"},
+          "direction": DIRECTION_LABELS, "bool": {True: "是", False: "否"}}
 
 
 class LabelledFrame(pd.DataFrame):
@@ -66,10 +64,6 @@ class LabelledFrame(pd.DataFrame):
 
     def _repr_html_(self) -> str:
         return self.readable()._repr_html_()
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _show(value, kind: str, row: dict) -> str:

@@ -19,7 +19,7 @@ Spending: v = 1–N月执行数 ÷ 调整后预算数 ÷ (N ÷ 12) × 100; an in
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -165,8 +165,7 @@ class MonitoringResult:
                 "goal": x.monitored.goal, "name": x.monitored.name, "key": x.monitored.params_key,
                 "target": jsonable(x.monitored.target), "progress": jsonable(x.monitored.progress),
                 "forecast": jsonable(x.monitored.forecast), "possibility": x.monitored.possibility,
-                "deviation": {"category": x.monitored.deviation.category, "reason": x.monitored.deviation.reason,
-                              "measure": x.monitored.deviation.measure},
+                "deviation": asdict(x.monitored.deviation),
                 **_light_dict(x.light),
             } for x in self.indicators],
         }

@@ -42,7 +42,8 @@ def monitoring_deviation_missing(ctx: Context) -> Iterator[Finding]:
 
 
 @check()
-def monitoring_red_light(ctx: Context) -> Iterator[Finding]:
+def monitoring_lights(ctx: Context) -> Iterator[Finding]:
+    """The red lights (spending and indicators; warnings) and the indicators' blue lights (info)."""
     r = ctx.monitoring
     if r is None:
         return
@@ -52,22 +53,15 @@ def monitoring_red_light(ctx: Context) -> Iterator[Finding]:
                       {"what": "支出进度", "value": to_float(r.spending.value), "trail": r.spending.trail},
                       "budget.executed")
     for x in r.indicators:
+        evidence = {"what": x.monitored.name, "value": to_float(x.light.value), "trail": x.light.trail}
         if x.light.light == "red":
             yield Finding("monitoring.red_light", "warning",
                           f"“{x.monitored.name}”1–{r.monitoring.month}月完成进度亮红灯（{x.light.trail}）",
-                          {"what": x.monitored.name, "value": to_float(x.light.value), "trail": x.light.trail},
-                          x.monitored.params_key or None)
-
-
-@check()
-def monitoring_blue_light(ctx: Context) -> Iterator[Finding]:
-    for x in _lit(ctx):
-        if x.light.light == "blue":
+                          evidence, x.monitored.params_key or None)
+        elif x.light.light == "blue":
             yield Finding("monitoring.blue_light", "info",
-                          f"“{x.monitored.name}”1–{ctx.monitoring.monitoring.month}月已超序时进度较多，亮蓝灯，"
-                          f"年度指标值可能设定偏低（{x.light.trail}）",
-                          {"what": x.monitored.name, "value": to_float(x.light.value), "trail": x.light.trail},
-                          x.monitored.params_key or None)
+                          f"“{x.monitored.name}”1–{r.monitoring.month}月已超序时进度较多，亮蓝灯，"
+                          f"年度指标值可能设定偏低（{x.light.trail}）", evidence, x.monitored.params_key or None)
 
 
 # --- year-end contradictions ---------------------------------------------------------------------

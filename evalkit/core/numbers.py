@@ -198,9 +198,7 @@ def fmt_plain(value: Decimal | Number) -> str:
     """Display an input number as it was written (no trailing zeros added)."""
     if isinstance(value, Fraction):
         return fmt(value)
-    d = Decimal(value)
-    text = f"{d:f}"
-    return text
+    return f"{Decimal(value):f}"
 
 
 def jsonable(value):

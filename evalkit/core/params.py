@@ -239,8 +239,6 @@ def _check_line_sums(c: Validator, lines, **totals) -> None:
         values = [getattr(line, field) for line in lines]
         if total is None or any(v is None for v in values):
             continue
-        if field == "initial" and len(values) != len(lines):
-            continue
         added = sum(values, Decimal(0))
         if added != total:
             c.fail("budget.lines", f"the lines' {field} add up to {added:f}, but budget.{field} is "
@@ -564,17 +562,10 @@ def _narrative(c: Validator, value) -> m.Narrative:
             team.append(m.TeamMember(role=c.text(f"narrative.team[{i}].role", t.get("role")),
                                      name=c.text(f"narrative.team[{i}].name", t.get("name"), optional=True),
                                      title=c.text(f"narrative.team[{i}].title", t.get("title"), optional=True)))
-    return m.Narrative(
-        summary=c.text("narrative.summary", d.get("summary"), optional=True, long=True),
-        duties=c.texts("narrative.duties", d.get("duties")),
-        organisation=c.texts("narrative.organisation", d.get("organisation")),
-        method=c.texts("narrative.method", d.get("method")),
-        achievements=c.texts("narrative.achievements", d.get("achievements")),
-        conclusion=c.text("narrative.conclusion", d.get("conclusion"), optional=True, long=True),
-        problems=c.texts("narrative.problems", d.get("problems")),
-        measures=c.texts("narrative.measures", d.get("measures")),
-        team=tuple(team),
-    )
+    # summary and conclusion are one paragraph each; the other sections lists of paragraphs
+    sections = {k: c.text(f"narrative.{k}", d.get(k), optional=True, long=True) if k in ("summary", "conclusion")
+                else c.texts(f"narrative.{k}", d.get(k)) for k in keys if k != "team"}
+    return m.Narrative(**sections, team=tuple(team))
 
 
 # --- the 项目支出绩效自评表's fields (kind: project; 二级指标, 实际完成情况, 资金来源) --------------------

@@ -20,33 +20,28 @@ from .model import Params
 def project_candidates(folder: Path, department_id: str) -> list[Path]:
     """The project files in ``folder`` that name ``department_id`` (checked properly on loading).
 
-    The folder is read once per process and listing (:func:`_folder_index`): a folder of thousands
+    The folder is read once per process and listing (:func:`project_index`): a folder of thousands
     of departments is scanned once, not once per department."""
-    return [folder / name for name in _folder_index(folder).get(department_id, ())]
+    return [folder / name for name in project_index(folder).get(department_id, ())]
 
 
 #: The index's key for the files of a folder it would not read (name NUL reason): not a department id.
 _REFUSED = "\0refused"
 
 
-def project_index(folder: Path) -> dict[str, tuple[str, ...]]:
-    """Department id → the names of the project files in ``folder`` naming it (one listing: a caller
-    asking for many departments of one folder reads it once)."""
-    return _folder_index(folder)
-
-
 #: How long after a folder's last change its modification time is trusted to show the next one, in
 #: nanoseconds (file systems stamp times with a coarse clock).
 SETTLED = 2_000_000_000
-#: folder → (its listing's signature, department id → project file names); see :func:`_folder_index`.
+#: folder → (its listing's signature, department id → project file names); see :func:`project_index`.
 _INDEX: dict[Path, tuple[tuple, dict[str, tuple[str, ...]]]] = {}
 _DEPARTMENT_LINE = re.compile(r"^\s*department:\s*['\"]?([a-z0-9][a-z0-9._-]*)['\"]?\s*(?:#.*)?$|"
                               r"[{,]\s*department:\s*['\"]?([a-z0-9][a-z0-9._-]*)['\"]?\s*[,}]", re.MULTILINE)
 
 
-def _folder_index(folder: Path) -> dict[str, tuple[str, ...]]:
-    """Department id → the project files of ``folder`` naming it (``project.department`` as written,
-    in block or flow style), kept while the folder's listing (its modification time and its names)
+def project_index(folder: Path) -> dict[str, tuple[str, ...]]:
+    """Department id → the names of the project files of ``folder`` naming it (``project.department``
+    as written, in block or flow style; one listing: a caller asking for many departments of one
+    folder reads it once), kept while the folder's listing (its modification time and its names)
     is unchanged. A file edited in place to name another department is seen by the next process.
 
     The listing is not read again while the folder's modification time is the one it had when the
@@ -67,14 +62,9 @@ def _folder_index(folder: Path) -> dict[str, tuple[str, ...]]:
     if cached is not None and cached[0][:3] == signature[:3]:
         _INDEX[folder] = (signature, cached[1])
         return cached[1]
-    frozen = _index_of(folder, names)
+    frozen = scan(folder, names)[0]
     _INDEX[folder] = (signature, frozen)
     return frozen
-
-
-def _index_of(folder: Path, names: list[str]) -> dict[str, tuple[str, ...]]:
-    """Department id → those of the files ``names`` in ``folder`` that are project tables naming it."""
-    return scan(folder, names)[0]
 
 
 def scan(folder: Path, names) -> tuple[dict[str, tuple[str, ...]], set[str]]:
@@ -117,7 +107,7 @@ def department_projects(department_source: str | Path, department_id: str, year:
     folder = Path(department_source).parent
     projects, bad = [], []
     stem = Path(department_source).stem
-    for entry in _folder_index(folder).get(_REFUSED, ()):
+    for entry in project_index(folder).get(_REFUSED, ()):
         name, why = entry.split("\0", 1)
         if name.startswith(f"{stem}."):  # named as one of this department's files: say why it is not read
             bad.append((folder / name, f"{folder / name}: not read: {why}; expected a file in the params folder"))

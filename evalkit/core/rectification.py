@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
 from ..exceptions import ParamsError
 from .findings import Finding
+from .numbers import jsonable
 from .source import read_utf8
 from .validation import read_document
 from .wording import chinese_date, finding_label, finding_wording
@@ -63,10 +64,9 @@ class Ledger:
         return {s: sum(1 for i in self.items if i.status == s) for s in STATUSES}
 
     def to_dict(self) -> dict:
-        return {"year": self.year, "counts": self.counts(), "items": [{
-            "finding": i.finding, "indicator": i.indicator, "measure": i.measure,
-            "due": i.due.isoformat() if i.due else None, "reply": i.reply, "status": i.status,
-            "evidence": list(i.evidence), "date": i.date.isoformat() if i.date else None} for i in self.items]}
+        # each item's fields but its key, in field order (dates as ISO text, the evidence a list)
+        return {"year": self.year, "counts": self.counts(),
+                "items": [{k: v for k, v in jsonable(asdict(i)).items() if k != "key"} for i in self.items]}
 
 
 def rectification_path(params_path: str | Path, department_id: str | None = None, year: int | None = None) -> Path:

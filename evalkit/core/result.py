@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..exceptions import ParamsError, Problem
 from ..paths import read_head
+from .findings import SEVERITIES
 from .lights import LIGHT_WORDS
 from .numbers import fmt, to_float
 from .scoring import grade_range_text
@@ -34,7 +35,6 @@ from .validation import MAX_NAME  # a scheme's grade label is a name: as long as
 SCHEMA = "evalkit-result/v1"
 #: Largest ``result.json`` read, in bytes.
 MAX_BYTES = 20_000_000
-SEVERITIES = ("error", "warning", "info")
 
 
 def result_bytes(ev) -> bytes:

@@ -38,9 +38,9 @@ import yaml
 from ..exceptions import ParamsError
 from .findings import Finding
 from .model import LEVELS, Params
-from .numbers import fmt, fmt_pct, fmt_plain
+from .numbers import fmt, fmt_pct, fmt_plain, to_float
 from .scheme import Scheme
-from .scoring import GradeResult, IndicatorScore, ScoreSummary, grade, summarise
+from .scoring import ZERO, GradeResult, IndicatorScore, ScoreSummary, grade, summarise
 from .source import read_utf8
 from .validation import read_document
 
@@ -50,7 +50,6 @@ EFFECTS = ("zero", "deduct", "duplicate", "note")
 #: 复核依据 when the reviewer names none.
 DEFAULT_BASIS = ("《项目支出绩效评价管理办法》（财预〔2020〕10号）", "部门整体支出绩效自评报告及绩效自评表",
                  "部门提供的预算执行数据及佐证材料")
-ZERO = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -124,17 +123,15 @@ class Review:
             "reviewer": self.input.reviewer,
             "date": self.input.date.isoformat() if self.input.date else None,
             "basis": list(self.input.basis),
-            "reported_score": None if self.reported_score is None else float(self.reported_score),
-            "reported_grade": self.reported_grade,
-            "score": {"min": float(s.min), "max": float(s.max), "complete": s.complete,
-                      "total": None if s.total is None else float(s.total), "display": s.text, "trail": s.trail},
+            "reported_score": to_float(self.reported_score), "reported_grade": self.reported_grade,
+            "score": {"min": float(s.min), "max": float(s.max), "complete": s.complete, "total": to_float(s.total),
+                      "display": s.text, "trail": s.trail},
             "grade": {"label": g.label, "min_label": g.min_label, "max_label": g.max_label},
             "indicators": [{
                 "goal": r.computed.goal, "name": r.computed.indicator.name, "key": r.computed.indicator.key,
                 "weight": float(r.computed.weight),
-                "reported_score": None if r.reported is None else float(r.reported),
-                "computed_score": None if r.computed.score is None else float(r.computed.score),
-                "score": None if r.reviewed.score is None else float(r.reviewed.score),
+                "reported_score": to_float(r.reported), "computed_score": to_float(r.computed.score),
+                "score": to_float(r.reviewed.score),
                 "rule": r.rule.id if r.rule else None, "rule_name": r.rule.name if r.rule else None,
                 "severity": r.decision.severity if r.decision else None,
                 "note": r.decision.note if r.decision else None,
@@ -288,10 +285,8 @@ def decision_findings(decisions: ReviewInput | None, scores: tuple[IndicatorScor
         severity = "warning" if rule.effect == "note" else "error"
         points = (f"，复核计{fmt(reviewed.score)}分" + (f"（按评分规则得{fmt(s.score)}分）" if lost else "")
                   if reviewed.score is not None and rule.effect != "note" else "")
-        evidence = {"indicator": s.indicator.name, "weight": float(s.weight),
-                    "computed": None if s.score is None else float(s.score),
-                    "reviewed": None if reviewed.score is None else float(reviewed.score),
-                    "lost": None if lost is None else float(lost)}
+        evidence = {"indicator": s.indicator.name, "weight": float(s.weight), "computed": to_float(s.score),
+                    "reviewed": to_float(reviewed.score), "lost": to_float(lost)}
         if d.note:
             evidence["note"] = d.note
         found.append(Finding(f"review.{rule.id}", severity,

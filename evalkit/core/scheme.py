@@ -90,11 +90,9 @@ class Scheme:
     def grade_for(self, total: Number) -> str:
         """The first band whose ``min`` ≤ ``total`` (inclusive lower bounds; ``min`` < ``total`` when
         the scheme's ``grade_bounds`` is exclusive)."""
-        value = exact(total)
-        if self.grade_bounds == "exclusive":
-            return _exclusive_grade(self.grades, value)
+        value, exclusive = exact(total), self.grade_bounds == "exclusive"
         for grade in self.grades:
-            if exact(grade.min) <= value:
+            if (exact(grade.min) < value or grade.min == 0) if exclusive else exact(grade.min) <= value:
                 return grade.label
         return self.grades[-1].label
 
@@ -137,13 +135,6 @@ class Scheme:
             if (band_high is None or low < band_high) and high >= band_low:
                 labels.append(grade.label)
         return labels
-
-
-def _exclusive_grade(grades: tuple[GradeBand, ...], value) -> str:
-    for grade in grades:
-        if exact(grade.min) < value or grade.min == 0:
-            return grade.label
-    return grades[-1].label
 
 
 def shipped_schemes() -> list[str]:
@@ -256,13 +247,7 @@ def parse_scheme(text: str, *, path: str = "<memory>", sha256: str = "") -> Sche
         c.fail("grades", "expected bands from the highest min to the lowest")
     if grades and grades[-1].min != 0:
         c.fail("grades", "the last band must start at min: 0 so every total gets a grade")
-    thresholds = dict(DEFAULT_THRESHOLDS)
-    if d.get("checks") is not None:
-        raw_checks = c.mapping("checks", d.get("checks"), allowed=tuple(DEFAULT_THRESHOLDS)) or {}
-        for name, value in raw_checks.items():
-            number = c.number(f"checks.{name}", value, minimum=0)
-            if number is not None:
-                thresholds[name] = number
+    thresholds = _overrides(c, "checks", d.get("checks"), DEFAULT_THRESHOLDS)
     monitoring = _monitoring_thresholds(c, d.get("monitoring"))
     scheme_id = c.text("id", d.get("id"))
     reverse = c.text("reverse_rule", d.get("reverse_rule", "ratio"), choices=("ratio", "linear-2x"))
@@ -280,16 +265,20 @@ def parse_scheme(text: str, *, path: str = "<memory>", sha256: str = "") -> Sche
 
 def _monitoring_thresholds(c, value) -> dict[str, Decimal]:
     """The ``monitoring:`` block: light thresholds as fractions, in increasing order."""
-    out = dict(DEFAULT_MONITORING)
-    if value is None:
-        return out
-    raw = c.mapping("monitoring", value, allowed=tuple(DEFAULT_MONITORING)) or {}
-    for name, item in raw.items():
-        number = c.number(f"monitoring.{name}", item, minimum=0)
-        if number is not None:
-            out[name] = number
+    out = _overrides(c, "monitoring", value, DEFAULT_MONITORING)
     for low, high in (("spending_yellow", "spending_green"), ("progress_yellow", "progress_green"),
                       ("progress_green", "progress_blue")):
         if out[low] > out[high]:
             c.fail(f"monitoring.{high}", f"expected ≥ monitoring.{low} ({out[low]}); lights go red < yellow < green")
+    return out
+
+
+def _overrides(c, key: str, value, defaults: dict[str, Decimal]) -> dict[str, Decimal]:
+    """``defaults`` with the numbers (≥ 0) the block ``key`` gives for any of them."""
+    out = dict(defaults)
+    raw = {} if value is None else c.mapping(key, value, allowed=tuple(defaults)) or {}
+    for name, item in raw.items():
+        number = c.number(f"{key}.{name}", item, minimum=0)
+        if number is not None:
+            out[name] = number
     return out

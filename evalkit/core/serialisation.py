@@ -21,9 +21,11 @@ unit: "万元: 元"
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from decimal import Decimal
 
 from . import model as m
+from .numbers import jsonable
 from .params import HUNDRED, SCHEMA
 
 
@@ -39,7 +41,7 @@ def params_to_mapping(params: m.Params) -> dict:
         "budget": _budget(params.budget),
         "goals": [_goal(goal) for goal in params.goals],
         "reported": _reported(params.reported),
-        "narrative": _narrative(params.narrative),
+        "narrative": jsonable(asdict(params.narrative)),  # all text: its sections and team members as lists
     })
 
 
@@ -169,7 +171,11 @@ def _budget(b: m.Budget) -> dict:
                            for p in b.projects]
     if b.monthly is not None:
         out["monthly"] = [{"month": p.month, "executed": p.executed} for p in b.monthly]
-    out.update(_form_budget(b))
+    if b.sources:  # a project table's 其中 rows and its reason for low execution, when it has them
+        out["sources"] = [{"name": s.name, "initial": s.initial, "adjusted": s.adjusted, "executed": s.executed}
+                          for s in b.sources]
+    if b.deviation is not None:
+        out["deviation"] = b.deviation
     return out
 
 
@@ -196,17 +202,6 @@ def _kind(params: m.Params) -> dict:
                                            "implementer": p.implementer, "manager": p.manager}}
 
 
-def _form_budget(b: m.Budget) -> dict:
-    """A project table's 其中 rows and its reason for low execution (nothing when absent)."""
-    out = {}
-    if b.sources:
-        out["sources"] = [{"name": s.name, "initial": s.initial, "adjusted": s.adjusted, "executed": s.executed}
-                          for s in b.sources]
-    if b.deviation is not None:
-        out["deviation"] = b.deviation
-    return out
-
-
 def _rule(rule: m.Rule | None) -> dict | None:
     if rule is None:
         return None
@@ -223,13 +218,6 @@ def _reported(r: m.Reported) -> dict:
             "adjustment_rate": r.adjustment_rate, "score": r.score, "grade": r.grade,
             "evaluation_period": [d.isoformat() for d in r.evaluation_period] if r.evaluation_period else None,
             "report_date": r.report_date.isoformat() if r.report_date else None}
-
-
-def _narrative(n: m.Narrative) -> dict:
-    return {"summary": n.summary, "duties": list(n.duties), "organisation": list(n.organisation),
-            "method": list(n.method), "achievements": list(n.achievements), "conclusion": n.conclusion,
-            "problems": list(n.problems), "measures": list(n.measures),
-            "team": [{"role": t.role, "name": t.name, "title": t.title} for t in n.team]}
 
 
 # Keys whose value is kept even when empty: the file would not validate without them.
