@@ -252,12 +252,7 @@ class Portfolio:
         >>> pf.most_flagged(), pf.most_flagged(exclude=[pf.most_flagged()])   # doctest: +SKIP
         ('demo-transport-bureau', 'demo-health-bureau')
         """
-        d = self._departments[~self._departments["id"].isin(list(exclude))]
-        if d.empty:
-            return None
-        order = d.sort_values(["errors", "warnings", "portfolio_findings", "infos", "id"],
-                              ascending=[False, False, False, False, True])
-        return str(order["id"].iloc[0])
+        return self._first(exclude, ["errors", "warnings", "portfolio_findings", "infos"])
 
     def best_scoring(self, *, exclude: Iterable[str] = ()) -> str | None:
         """The id of the department with the highest score (complete scores before intervals, an interval
@@ -266,10 +261,13 @@ class Portfolio:
         >>> pf.best_scoring(exclude=["demo-transport-bureau"])   # doctest: +SKIP
         'demo-science-technology-bureau'
         """
+        return self._first(exclude, ["complete", "score_min"])
+
+    def _first(self, exclude: Iterable[str], columns: list[str]) -> str | None:
         d = self._departments[~self._departments["id"].isin(list(exclude))]
         if d.empty:
             return None
-        order = d.sort_values(["complete", "score_min", "id"], ascending=[False, False, True])
+        order = d.sort_values([*columns, "id"], ascending=[*(False for _ in columns), True])
         return str(order["id"].iloc[0])
 
     def select_findings(self, *, severity: str | None = None, finding_type: str | None = None,
