@@ -15,7 +15,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 from pathlib import Path
 
 from .exceptions import EvalkitError
@@ -302,13 +301,11 @@ def _signals_stop_the_run():
     """Ctrl-C raises ``KeyboardInterrupt`` and SIGTERM :class:`_Terminated` in the main thread, once
     (a repeat is ignored while the workers are being stopped); a kernel this process runs itself
     (the overview's) is killed first, so nothing interrupts it and it prints nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    from .pool import STOP_SIGNALS, stop_signals
     from .run.kernels import kill_kernels
 
     def stop(signum, frame):
-        for sig in stopping:
+        for sig in STOP_SIGNALS:
             signal.signal(sig, signal.SIG_IGN)
         kill_kernels()
         if signum == signal.SIGINT:
@@ -316,13 +313,8 @@ def _signals_stop_the_run():
         raise _Terminated(signum)
 
     # a closed terminal (SIGHUP) stops the run as SIGTERM does: workers and kernels first
-    stopping = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
-    previous = {sig: signal.signal(sig, stop) for sig in stopping}
-    try:
+    with stop_signals(stop):
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _use_bureau(ref: str | None) -> None:
