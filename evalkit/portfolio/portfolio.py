@@ -544,7 +544,7 @@ def _read_results(folder: Path, results: str | Path, jobs: int | None
                   ) -> tuple[list[Path], dict[Path, tuple[None, Record]]]:
     """The department params files of ``folder`` (as :func:`~evalkit.paths.params_files` lists them),
     and the records of those whose stamp under ``results`` says their ``result.json`` is current
-    (:meth:`~evalkit.stamps.fingerprint.Stamps.current_result`); the stamps read, and the results,
+    (:meth:`~evalkit.stamps.fingerprint.Stamps.result_in`); the stamps read, and the results,
     in ``jobs`` forked workers when there are many.
 
     A file is read to tell a department's params file from a project table's only when no current

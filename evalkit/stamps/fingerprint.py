@@ -186,7 +186,7 @@ class Stamps:
     looked for has appeared. Anything else (no stamp, an older stamp without ``files``, two folders
     claiming the file, a file of that name in another folder) is "not known", and the run evaluates the file to decide.
 
-    ``formats`` None asks only for results (:meth:`current_result`, what ``Portfolio.load`` reads): a
+    ``formats`` None asks only for results (:meth:`result_in`, what ``Portfolio.load`` reads): a
     result depends on the inputs, the scheme and evalkit, not on the notebook or the formats of the run.
     """
 
@@ -217,29 +217,23 @@ class Stamps:
         except ValueError:
             return None
 
-    def current_result(self, path: Path, *, projects: bool = True) -> Result | None:
-        """The ``result.json`` made from ``path`` when its stamp says it is current (as :meth:`unchanged`),
-        read once: it must be the file the stamp recorded and of the shape evalkit writes; else None.
-        ``projects=False`` leaves out the check for project tables that appeared since (the caller makes
-        it for many departments at once, as ``Portfolio.load`` does)."""
-        hit = self._current(path, projects=projects)
-        return None if hit is None else _result_of(*hit)
-
     def result_in(self, path: Path, folder: Path, data: dict) -> Result | None:
-        """:meth:`current_result` by the one stamp ``data`` (of ``folder``) that names ``path``, the
-        caller having made sure no other stamp names it; without the check for project tables that
-        appeared since (``projects=False``)."""
+        """The ``result.json`` made from ``path`` when the one stamp ``data`` (of ``folder``) that names it
+        says it is current (as :meth:`unchanged`; the caller has made sure no other stamp names it),
+        read once: it must be the file the stamp recorded and of the shape evalkit writes; else None.
+        The check for project tables that appeared since is left to the caller (``Portfolio.load``
+        makes it for many departments at once)."""
         hit = self._current_in(Path(path), folder, data, projects=False)
         return None if hit is None else _result_of(*hit)
 
-    def _current(self, path: Path, *, projects: bool = True) -> tuple[Path, dict] | None:
+    def _current(self, path: Path) -> tuple[Path, dict] | None:
         """``(folder, stamp)`` when the stamp of ``path``'s folder records every input as it is now and
         this evalkit (and this run's notebook and formats), else None; the outputs are not checked."""
         path = Path(path)
         found = self._by_params.get(path.name, [])
         if len(found) != 1:
             return None
-        return self._current_in(path, *found[0], projects=projects)
+        return self._current_in(path, *found[0], projects=True)
 
     def _current_in(self, path: Path, folder: Path, data: dict, *, projects: bool) -> tuple[Path, dict] | None:
         files, summary = data.get("files"), data.get("summary")
