@@ -59,44 +59,30 @@ def _cmd_score(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    from .paths import params_files
+    """The department params files among ``args.params``, then the project tables (``kind: project``):
+    each is validated and scored on its own, and a project table must belong to a department validated
+    beside it (same folder, its ``project.department`` and year), or no run would ever check or publish it."""
+    from .paths import params_files, project_params_files
 
     failed, departments = 0, set()
-    for path in params_files(args.params):
+    listed = [(path, False) for path in params_files(args.params)]
+    for path, project in [*listed, *((path, True) for path in project_params_files(args.params))]:
         ev = _validated(path, args)
         if ev is None:
             failed += 1
             continue
-        counts = ev.severity_counts()
-        print(f"ok   {path}  ({counts['error']} error, {counts['warning']} warning, {counts['info']} info findings)")
-        departments.add((Path(path).resolve().parent, ev.params.department.id, ev.params.department.year))
-    failed += _validate_projects(args, departments)
-    return 1 if failed else 0
-
-
-def _validate_projects(args, departments: set) -> int:
-    """``evalkit validate`` of the project tables (``kind: project``) among ``args.params``: each is
-    validated and scored on its own, and must belong to a department validated beside it (same folder,
-    its ``project.department`` and year), or no run would ever check or publish it. Returns how many failed."""
-    from .paths import project_params_files
-
-    failed = 0
-    for path in project_params_files(args.params):
-        ev = _validated(path, args)
-        if ev is None:
-            failed += 1
-            continue
-        d = ev.params.department
-        if (Path(path).resolve().parent, d.id, d.year) not in departments:
+        d, counts = ev.params.department, ev.severity_counts()
+        if project and (Path(path).resolve().parent, d.id, d.year) not in departments:
             failed += 1
             print(f"FAIL {path}{_key_line(path, 'department')} project.department: {d.id!r} ({d.year}) names no "
                   f"department params file in {Path(path).parent} that validates with year {d.year}; a project "
                   f"table is checked and published only with its department's", file=sys.stderr)
             continue
-        counts = ev.severity_counts()
-        print(f"ok   {path}  (project of {d.id}: {counts['error']} error, {counts['warning']} warning, "
-              f"{counts['info']} info findings)")
-    return failed
+        print(f"ok   {path}  ({f'project of {d.id}: ' if project else ''}{counts['error']} error, "
+              f"{counts['warning']} warning, {counts['info']} info findings)")
+        if not project:
+            departments.add((Path(path).resolve().parent, d.id, d.year))
+    return 1 if failed else 0
 
 
 def _validated(path, args):
@@ -256,13 +242,7 @@ def _cmd_monitoring_import(args) -> int:
 def _count(text: str) -> int:
     from .demo.generate import MAX_COUNT, MIN_COUNT
 
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not MIN_COUNT <= count <= MAX_COUNT:
-        raise argparse.ArgumentTypeError(f"expected {MIN_COUNT} to {MAX_COUNT} departments, got {count}")
-    return count
+    return _whole(text, MIN_COUNT, MAX_COUNT, "departments", "a whole number")
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -278,13 +258,18 @@ def _formats(text: str) -> tuple[str, ...]:
 
 def _jobs(text: str) -> int:
     """``--jobs``: a whole number of workers, 1 to 256 (0 or -1 would start a pool with none)."""
+    return _whole(text, 1, 256, "workers", "a whole number of workers")
+
+
+def _whole(text: str, low: int, high: int, things: str, expected: str) -> int:
+    """``text`` as a whole number from ``low`` to ``high`` (of ``things``), else the usage error saying so."""
     try:
-        jobs = int(text)
+        number = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of workers, got {text!r}") from None
-    if not 1 <= jobs <= 256:
-        raise argparse.ArgumentTypeError(f"expected 1 to 256 workers, got {jobs}")
-    return jobs
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if not low <= number <= high:
+        raise argparse.ArgumentTypeError(f"expected {low} to {high} {things}, got {number}")
+    return number
 
 
 def _timeout(text: str) -> float:
