@@ -119,19 +119,9 @@ def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int
     it); ``ValueError`` for a ``timeout`` below one second. Neither touches anything in ``out``.
     """
     check_timeout(timeout)
-    with _entered(engine) as engine, output_lock(out):
+    with (contextlib.nullcontext() if engine is None else engine) as engine, output_lock(out):
         return _run_batch(items, Path(out), jobs=jobs, force=force, formats=formats, timeout=timeout,
                           progress=progress, on_outcome=on_outcome, engine=engine)
-
-
-@contextlib.contextmanager
-def _entered(engine):
-    """``engine`` started (or connected and checked), or ``None`` for the default process pool."""
-    if engine is None:
-        yield None
-        return
-    with engine:
-        yield engine
 
 
 def _run_batch(items, out: Path, *, jobs, force, formats, timeout, progress, on_outcome,
@@ -256,7 +246,7 @@ def run_job(items, *, out: Path = Path("reports"), jobs: int | None = None, forc
     """
     check_timeout(timeout)
     out = Path(out)
-    with _entered(engine) as engine, output_lock(out):
+    with (contextlib.nullcontext() if engine is None else engine) as engine, output_lock(out):
         report = on_outcome or (lambda outcome: None)
         outcomes = _run_batch(items, out, jobs=jobs, force=force, formats=formats, timeout=timeout,
                               progress=progress, on_outcome=report, engine=engine)
