@@ -74,7 +74,7 @@ def _cmd_validate(args) -> int:
         d, counts = ev.params.department, ev.severity_counts()
         if project and (Path(path).resolve().parent, d.id, d.year) not in departments:
             failed += 1
-            print(f"FAIL {path}{_key_line(path, 'department')} project.department: {d.id!r} ({d.year}) names no "
+            print(f"FAIL {path}:{ev.params.line('project.department') or ''} project.department: {d.id!r} ({d.year}) names no "
                   f"department params file in {Path(path).parent} that validates with year {d.year}; a project "
                   f"table is checked and published only with its department's", file=sys.stderr)
             continue
@@ -97,18 +97,6 @@ def _validated(path, args):
     except Exception as exc:
         print(f"FAIL {path}: unexpected {type(exc).__name__}: {exc} (please report this)", file=sys.stderr)
     return None
-
-
-def _key_line(path, key: str) -> str:
-    """``:N``, the first line of ``path`` that sets ``key`` inside a mapping, else ``:``."""
-    import re
-
-    try:
-        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return ":"
-    pattern = re.compile(rf"^\s+{re.escape(key)}\s*:|[{{,]\s*{re.escape(key)}\s*:")
-    return next((f":{i}" for i, line in enumerate(lines, 1) if pattern.search(line)), ":")
 
 
 def _cmd_demo_data(args) -> int:
