@@ -331,8 +331,7 @@ def _as_recorded(candidate: str, where: str, seen, real_base: str) -> bool:
             return False
     elif where != seen["target"]:  # a name in the folder, not a link: the file it leads to is itself
         return False
-    with open(candidate, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest() == seen["sha256"]
+    return file_digest(Path(candidate)) == seen["sha256"]
 
 
 def _beside(base: str, where: object) -> str | None:
