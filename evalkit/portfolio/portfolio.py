@@ -372,10 +372,7 @@ class Portfolio:
         return row
 
     def _grade_labels(self) -> list[str]:
-        labels_: dict[str, None] = {}
-        for record in self._records.values():
-            labels_.update((label, None) for label in record.grades)
-        return list(labels_)
+        return list(dict.fromkeys(label for record in self._records.values() for label in record.grades))
 
     def compare(self, a: str, b: str) -> pd.DataFrame:
         """Key figures of departments ``a`` and ``b`` side by side, with ``b − a`` where both are numbers.

@@ -101,9 +101,7 @@ def check_cluster_address(address: str, *, allow_insecure: bool = False) -> str:
     'tls://10.0.0.5:8786'
     """
     scheme = address.split("://", 1)[0] if "://" in address else ""
-    if scheme == "tls":
-        return address
-    if scheme == "tcp" and allow_insecure:
+    if scheme == "tls" or (scheme == "tcp" and allow_insecure):
         return address
     if scheme == "tcp":
         raise EngineError(f"refusing plain {address}: anyone who can reach an unencrypted scheduler can run code on "
