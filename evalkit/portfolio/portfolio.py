@@ -322,7 +322,7 @@ class Portfolio:
         if by not in SUMMARY_LEVELS:
             raise ValueError(f"by must be 'region', 'city' or None, not {by!r}")
         d, f = self._departments, self._findings
-        grades = self._grade_labels()
+        grades = list(dict.fromkeys(label for record in self._records.values() for label in record.grades))
         column, missing = SUMMARY_LEVELS[by]
         if d.empty or column is None:
             return pd.DataFrame([self._summary_row("", d, f, grades)])
@@ -370,9 +370,6 @@ class Portfolio:
             row[f"等级·{label}"] = int((d["complete"] & (d["grade"] == label)).sum())
         row["等级·未定（得分为区间）"] = int((~d["complete"]).sum())
         return row
-
-    def _grade_labels(self) -> list[str]:
-        return list(dict.fromkeys(label for record in self._records.values() for label in record.grades))
 
     def compare(self, a: str, b: str) -> pd.DataFrame:
         """Key figures of departments ``a`` and ``b`` side by side, with ``b − a`` where both are numbers.
