@@ -108,8 +108,9 @@ class Portfolio:
         base["portfolio_findings"] = [int(counts.get(d, 0)) for d in base["id"]]
         self._departments = base[DEPARTMENT_COLUMNS]
         self._findings = _finding_frame(self._records, self.portfolio_findings)
-        self._indicators = _indicator_frame(self._records)
-        self._projects, self._monthly = _payment_frames(self._records)
+        self._indicators = _rows_frame(self._records, "indicators", INDICATOR_COLUMNS)
+        self._projects = _rows_frame(self._records, "projects", PROJECT_COLUMNS)
+        self._monthly = _rows_frame(self._records, "monthly", MONTHLY_COLUMNS)
 
     @classmethod
     def load(cls, folder: str | Path, *, year: int | None = None, region: str | None = None,
@@ -655,14 +656,7 @@ def _finding_frame(records: Mapping[str, Record], portfolio: tuple[PortfolioFind
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 
-def _indicator_frame(records: Mapping[str, Record]) -> pd.DataFrame:
-    rows = [{"department_id": dept, **row} for dept, r in records.items() for row in r.indicators]
-    return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
-
-
-def _payment_frames(records: Mapping[str, Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    projects, monthly = [], []
-    for dept, r in records.items():
-        projects += [{"department_id": dept, **row} for row in r.projects]
-        monthly += [{"department_id": dept, **row} for row in r.monthly]
-    return pd.DataFrame(projects, columns=PROJECT_COLUMNS), pd.DataFrame(monthly, columns=MONTHLY_COLUMNS)
+def _rows_frame(records: Mapping[str, Record], rows: str, columns: list[str]) -> pd.DataFrame:
+    """The ``rows`` (indicators, projects or months) of every record, each with its ``department_id``."""
+    return pd.DataFrame([{"department_id": dept, **row} for dept, r in records.items() for row in getattr(r, rows)],
+                        columns=columns)
