@@ -190,11 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="params YAML to write (default: print it)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(func=_cmd_import_xlsx)
-    _monitoring_commands(sub)
-    return parser
 
-
-def _monitoring_commands(sub) -> None:
     p = sub.add_parser("monitoring-template", help="write a CSV/XLSX table for entering 1–N月 monitoring (双监控)")
     p.add_argument("params", nargs="+", help="params files or folders whose indicators the table lists")
     p.add_argument("-o", "--output", required=True, help="the table to write (.csv or .xlsx)")
@@ -204,6 +200,7 @@ def _monitoring_commands(sub) -> None:
     p.add_argument("table", help="the filled-in table (.csv or .xlsx)")
     p.add_argument("--params-dir", default="params", help="the folder of the params files (default: params)")
     p.set_defaults(func=_cmd_monitoring_import)
+    return parser
 
 
 def _cmd_monitoring_template(args) -> int:

@@ -102,7 +102,9 @@ class Portfolio:
         self.invalid_problems: dict[str, tuple[Problem, ...]] = {
             path: tuple(problems.get(path) or (Problem(path, "", None, message),)) for path, message in self.invalid}
         self.rules = rules or load_portfolio_rules()
-        base = _department_frame(self._records)
+        base = pd.DataFrame([r.row for r in self._records.values()],
+                            columns=[c for c in DEPARTMENT_COLUMNS if c != "portfolio_findings"])
+        base = base.astype({"sample": bool, "complete": bool})
         self.portfolio_findings: tuple[PortfolioFinding, ...] = _find_portfolio(base, self._records, self.rules)
         counts = pd.Series([f.department_id for f in self.portfolio_findings], dtype=object).value_counts().to_dict()
         base["portfolio_findings"] = [int(counts.get(d, 0)) for d in base["id"]]
@@ -430,12 +432,6 @@ def _pick_region(region: str, regions: set[str | None], folder: Path) -> str:
 def _median(series: pd.Series) -> float:
     values = series.dropna()
     return float(values.median()) if len(values) else NAN
-
-
-def _department_frame(records: Mapping[str, Record]) -> pd.DataFrame:
-    columns = [c for c in DEPARTMENT_COLUMNS if c != "portfolio_findings"]
-    frame = pd.DataFrame([r.row for r in records.values()], columns=columns)
-    return frame.astype({"sample": bool, "complete": bool})
 
 
 class _Evaluations(Mapping):

@@ -239,7 +239,7 @@ class DaskEngine:
                               f"{self.connect_timeout:g} s: {_connect_reason(exc)}") from None
 
     def _check_workers(self) -> None:
-        """Every worker runs the client's evalkit and notebook and offers the ``kernel`` resource."""
+        """Every worker runs the client's evalkit and notebook and offers the ``kernel`` resource; then each is set up."""
         notebook = str(notebook_path("department"))
         mine = worker_identity(notebook)
         theirs = self.client.run(worker_identity, notebook)
@@ -256,11 +256,8 @@ class DaskEngine:
         if not any("kernel" in (w.get("resources") or {}) for w in workers.values()):
             raise EngineError("no Dask worker offers the 'kernel' resource; start workers with "
                               "--resources kernel=1 (one notebook kernel at a time each)")
-        self._set_up_workers()
-
-    def _set_up_workers(self) -> None:
-        """Kernels forked on every worker and the heavy libraries imported before its first task, as
-        in the pool (:mod:`.dask_workers`; workers that join later get it from the scheduler)."""
+        # kernels forked on every worker and the heavy libraries imported before its first task, as in
+        # the pool (:mod:`.dask_workers`; workers that join later get it from the scheduler)
         from .dask_workers import KernelPlugin
 
         self.client.register_plugin(KernelPlugin())
