@@ -209,7 +209,8 @@ class Stamps:
 
     def unchanged(self, path: Path) -> tuple[Path, Summary] | None:
         """``(folder, summary)`` when ``path``'s outputs in ``folder`` are current, else None."""
-        hit = self._current(path)
+        found = self._by_params.get(Path(path).name, [])  # the one stamp that names it
+        hit = self._current_in(Path(path), *found[0], projects=True) if len(found) == 1 else None
         if hit is None or not outputs_intact(hit[0], hit[1], self.expected):
             return None
         try:
@@ -226,16 +227,10 @@ class Stamps:
         hit = self._current_in(Path(path), folder, data, projects=False)
         return None if hit is None else _result_of(*hit)
 
-    def _current(self, path: Path) -> tuple[Path, dict] | None:
-        """``(folder, stamp)`` when the stamp of ``path``'s folder records every input as it is now and
-        this evalkit (and this run's notebook and formats), else None; the outputs are not checked."""
-        path = Path(path)
-        found = self._by_params.get(path.name, [])
-        if len(found) != 1:
-            return None
-        return self._current_in(path, *found[0], projects=True)
-
     def _current_in(self, path: Path, folder: Path, data: dict, *, projects: bool) -> tuple[Path, dict] | None:
+        """``(folder, data)`` when the stamp ``data`` of ``folder`` records every input of ``path`` as it
+        is now and this evalkit (and this run's notebook and formats), else None; the outputs are not
+        checked, and project tables that appeared since only with ``projects``."""
         files, summary = data.get("files"), data.get("summary")
         if not isinstance(files, dict) or not isinstance(summary, dict) or path.name not in files:
             return None
