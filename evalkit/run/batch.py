@@ -63,8 +63,7 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool,
         if hit is not None:
             folder, summary = hit
             known[path] = Outcome(params=str(path), status="skipped", department_id=folder.name,
-                                  name=summary.name, year=int(folder.parent.name), score=summary.score,
-                                  grade=summary.grade, findings=summary.findings, out_dir=str(folder))
+                                  year=int(folder.parent.name), out_dir=str(folder), **summary.to_dict())
     rest = [path for path in paths if path not in known]
     identities.update((path, peek_identity(path)) for path in rest)
     claims = [(path, Department(o.department_id, o.name, o.year)) for path, o in known.items()]
@@ -100,10 +99,8 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool,
                                    error_kind="DuplicateDepartmentError", error=clashes[path]))
         elif stamps is not None and current_in(department_dir(out, d.year, d.id), ev, notebook_path("department"),
                                                tuple(formats)):
-            s = Summary.of(ev)
-            settled.append(Outcome(params=str(path), status="skipped", department_id=d.id, name=d.name, year=d.year,
-                                   score=s.score, grade=s.grade, findings=s.findings,
-                                   out_dir=str(department_dir(out, d.year, d.id))))
+            settled.append(Outcome(params=str(path), status="skipped", department_id=d.id, year=d.year,
+                                   out_dir=str(department_dir(out, d.year, d.id)), **Summary.of(ev).to_dict()))
         else:
             todo.append(path)
     return todo, settled
