@@ -15,7 +15,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 from pathlib import Path
 
 from .exceptions import EvalkitError
@@ -60,44 +59,30 @@ def _cmd_score(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    from .paths import params_files
+    """The department params files among ``args.params``, then the project tables (``kind: project``):
+    each is validated and scored on its own, and a project table must belong to a department validated
+    beside it (same folder, its ``project.department`` and year), or no run would ever check or publish it."""
+    from .paths import params_files, project_params_files
 
     failed, departments = 0, set()
-    for path in params_files(args.params):
+    listed = [(path, False) for path in params_files(args.params)]
+    for path, project in [*listed, *((path, True) for path in project_params_files(args.params))]:
         ev = _validated(path, args)
         if ev is None:
             failed += 1
             continue
-        counts = ev.severity_counts()
-        print(f"ok   {path}  ({counts['error']} error, {counts['warning']} warning, {counts['info']} info findings)")
-        departments.add((Path(path).resolve().parent, ev.params.department.id, ev.params.department.year))
-    failed += _validate_projects(args, departments)
-    return 1 if failed else 0
-
-
-def _validate_projects(args, departments: set) -> int:
-    """``evalkit validate`` of the project tables (``kind: project``) among ``args.params``: each is
-    validated and scored on its own, and must belong to a department validated beside it (same folder,
-    its ``project.department`` and year), or no run would ever check or publish it. Returns how many failed."""
-    from .paths import project_params_files
-
-    failed = 0
-    for path in project_params_files(args.params):
-        ev = _validated(path, args)
-        if ev is None:
+        d, counts = ev.params.department, ev.severity_counts()
+        if project and (Path(path).resolve().parent, d.id, d.year) not in departments:
             failed += 1
-            continue
-        d = ev.params.department
-        if (Path(path).resolve().parent, d.id, d.year) not in departments:
-            failed += 1
-            print(f"FAIL {path}{_key_line(path, 'department')} project.department: {d.id!r} ({d.year}) names no "
+            print(f"FAIL {path}:{ev.params.line('project.department') or ''} project.department: {d.id!r} ({d.year}) names no "
                   f"department params file in {Path(path).parent} that validates with year {d.year}; a project "
                   f"table is checked and published only with its department's", file=sys.stderr)
             continue
-        counts = ev.severity_counts()
-        print(f"ok   {path}  (project of {d.id}: {counts['error']} error, {counts['warning']} warning, "
-              f"{counts['info']} info findings)")
-    return failed
+        print(f"ok   {path}  ({f'project of {d.id}: ' if project else ''}{counts['error']} error, "
+              f"{counts['warning']} warning, {counts['info']} info findings)")
+        if not project:
+            departments.add((Path(path).resolve().parent, d.id, d.year))
+    return 1 if failed else 0
 
 
 def _validated(path, args):
@@ -112,18 +97,6 @@ def _validated(path, args):
     except Exception as exc:
         print(f"FAIL {path}: unexpected {type(exc).__name__}: {exc} (please report this)", file=sys.stderr)
     return None
-
-
-def _key_line(path, key: str) -> str:
-    """``:N``, the first line of ``path`` that sets ``key`` inside a mapping, else ``:``."""
-    import re
-
-    try:
-        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return ":"
-    pattern = re.compile(rf"^\s+{re.escape(key)}\s*:|[{{,]\s*{re.escape(key)}\s*:")
-    return next((f":{i}" for i, line in enumerate(lines, 1) if pattern.search(line)), ":")
 
 
 def _cmd_demo_data(args) -> int:
@@ -217,11 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="params YAML to write (default: print it)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(func=_cmd_import_xlsx)
-    _monitoring_commands(sub)
-    return parser
 
-
-def _monitoring_commands(sub) -> None:
     p = sub.add_parser("monitoring-template", help="write a CSV/XLSX table for entering 1–N月 monitoring (双监控)")
     p.add_argument("params", nargs="+", help="params files or folders whose indicators the table lists")
     p.add_argument("-o", "--output", required=True, help="the table to write (.csv or .xlsx)")
@@ -231,6 +200,7 @@ def _monitoring_commands(sub) -> None:
     p.add_argument("table", help="the filled-in table (.csv or .xlsx)")
     p.add_argument("--params-dir", default="params", help="the folder of the params files (default: params)")
     p.set_defaults(func=_cmd_monitoring_import)
+    return parser
 
 
 def _cmd_monitoring_template(args) -> int:
@@ -257,13 +227,7 @@ def _cmd_monitoring_import(args) -> int:
 def _count(text: str) -> int:
     from .demo.generate import MAX_COUNT, MIN_COUNT
 
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not MIN_COUNT <= count <= MAX_COUNT:
-        raise argparse.ArgumentTypeError(f"expected {MIN_COUNT} to {MAX_COUNT} departments, got {count}")
-    return count
+    return _whole(text, MIN_COUNT, MAX_COUNT, "departments", "a whole number")
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -279,13 +243,18 @@ def _formats(text: str) -> tuple[str, ...]:
 
 def _jobs(text: str) -> int:
     """``--jobs``: a whole number of workers, 1 to 256 (0 or -1 would start a pool with none)."""
+    return _whole(text, 1, 256, "workers", "a whole number of workers")
+
+
+def _whole(text: str, low: int, high: int, things: str, expected: str) -> int:
+    """``text`` as a whole number from ``low`` to ``high`` (of ``things``), else the usage error saying so."""
     try:
-        jobs = int(text)
+        number = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of workers, got {text!r}") from None
-    if not 1 <= jobs <= 256:
-        raise argparse.ArgumentTypeError(f"expected 1 to 256 workers, got {jobs}")
-    return jobs
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if not low <= number <= high:
+        raise argparse.ArgumentTypeError(f"expected {low} to {high} {things}, got {number}")
+    return number
 
 
 def _timeout(text: str) -> float:
@@ -302,13 +271,11 @@ def _signals_stop_the_run():
     """Ctrl-C raises ``KeyboardInterrupt`` and SIGTERM :class:`_Terminated` in the main thread, once
     (a repeat is ignored while the workers are being stopped); a kernel this process runs itself
     (the overview's) is killed first, so nothing interrupts it and it prints nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    from .pool import STOP_SIGNALS, stop_signals
     from .run.kernels import kill_kernels
 
     def stop(signum, frame):
-        for sig in stopping:
+        for sig in STOP_SIGNALS:
             signal.signal(sig, signal.SIG_IGN)
         kill_kernels()
         if signum == signal.SIGINT:
@@ -316,13 +283,8 @@ def _signals_stop_the_run():
         raise _Terminated(signum)
 
     # a closed terminal (SIGHUP) stops the run as SIGTERM does: workers and kernels first
-    stopping = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
-    previous = {sig: signal.signal(sig, stop) for sig in stopping}
-    try:
+    with stop_signals(stop):
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _use_bureau(ref: str | None) -> None:

@@ -119,12 +119,8 @@ class RunError(EvalkitError):
         self.cell = cell
         super().__init__(message)
 
-    def __reduce__(self):
-        return (_rebuild_run_error, (type(self), str(self), self.department, self.output_path, self.cell))
-
-
-def _rebuild_run_error(cls, message, department, output_path, cell):
-    return cls(message, department=department, output_path=output_path, cell=cell)
+    def __reduce__(self):  # the message as made, then department, output_path and cell as they are
+        return (type(self), (str(self),), self.__dict__)
 
 
 class CellExecutionError(RunError):

@@ -139,8 +139,6 @@ def read_head(path: str | Path, limit: int = HEAD_BYTES) -> bytes:
     ...
     ValueError: a device
     """
-    import stat
-
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         mode = os.fstat(fd).st_mode

@@ -33,6 +33,8 @@ from multiprocessing.connection import wait
 PR_SET_PDEATHSIG = 1
 #: Seconds a worker has to exit after SIGTERM before it is killed.
 GRACE = 5.0
+#: The signals that stop a run: Ctrl-C, SIGTERM and a closed terminal (SIGHUP, where there is one).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ class Pool:
     def _start(self) -> _Worker:
         parent, child = self._ctx.Pipe()
         process = self._ctx.Process(target=_serve, args=(child, os.getpid(), self.memory, *self._setup), daemon=True)
-        with _interrupts_ignored():
+        with stop_signals(signal.SIG_IGN):  # so it never runs the parent's handlers before its own are set
             process.start()
         child.close()
         worker = _Worker(process, parent)
@@ -154,7 +156,7 @@ class _Worker:
 def _serve(conn, parent: int, memory: int | None, initializer: Callable | None, initargs: tuple) -> None:
     """A worker: set up as the module docstring says, then run what it is given until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for sig in (signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())):
+    for sig in STOP_SIGNALS[1:]:
         signal.signal(sig, signal.SIG_DFL)
     die_with_parent(parent)
     if memory is not None:
@@ -202,15 +204,14 @@ def limit_memory(memory: int) -> None:
 
 
 @contextlib.contextmanager
-def _interrupts_ignored():
-    """Start a worker with SIGINT, SIGTERM and SIGHUP ignored, so it never runs the parent's handlers
-    before its own are set (a Ctrl-C at the terminal reaches the whole process group). Only the main
-    thread can change signal handling; elsewhere this does nothing."""
+def stop_signals(handler):
+    """:data:`STOP_SIGNALS` handled by ``handler`` inside the block, as before after it: a worker is
+    started with them ignored (a Ctrl-C at the terminal reaches the whole process group), a run is
+    stopped by them. Only the main thread can change signal handling; elsewhere this does nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in held}
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
     try:
         yield
     finally:

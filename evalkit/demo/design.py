@@ -252,16 +252,12 @@ def _add_statement(d: Design) -> None:
             return
 
 
-def loss_candidates(d: Design) -> list[Row]:
-    return [r for r in d.rows if not r.fixed and not r.missing and r.direction in (">=", ">", "=", "<=", "<")
-            and r.target > 0]
-
-
 def _losses(d: Design) -> None:
     if d.all_full:
         return
     rng = d.rng
-    rows = loss_candidates(d)
+    rows = [r for r in d.rows if not r.fixed and not r.missing and r.direction in (">=", ">", "=", "<=", "<")
+            and r.target > 0]
     rng.shuffle(rows)
     rows.sort(key=lambda r: r.unit == "%")  # finely graded percentages last: they settle the remainder
     if d.target_total is not None:

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from ..core.monitoring import MONITORING_SCHEMA
 from ..core.numbers import round_half_up
-from .design import Design, money
+from .design import Design, Row, money
 from .render import flow, scalar
 
 MONTH = 7
@@ -86,18 +86,14 @@ def _green_progress(row) -> Decimal:
     return progress
 
 
-def _numeric(m: Monitored, d: Design, *, cumulative: bool = False, full: bool = True) -> dict:
+def _numeric(m: Monitored, d: Design, *, cumulative: bool = False, full: bool = True) -> tuple[dict, Row]:
     """The first monitored indicator with a positive numeric target met in full at year end (a count,
-    when ``cumulative``)."""
+    when ``cumulative``), and its year-end row."""
     for item, row in zip(m.rows, d.rows, strict=True):
         if row.direction in (">=", ">") and isinstance(row.target, Decimal) and row.target > 0 \
                 and isinstance(row.actual, Decimal) and (row.actual >= row.target or not full) and (not cumulative or row.unit != "%"):
-            return item
+            return item, d.row(item["name"])
     raise ValueError(f"{d.id}: no numeric indicator to plant on")
-
-
-def _row_of(d: Design, item: dict):
-    return d.row(item["name"])
 
 
 def _light(share: Fraction) -> str:
@@ -121,16 +117,14 @@ def slightly_behind(d: Design, m: Monitored) -> None:
     """Spending and one indicator a little behind (黄灯): no finding, lights the overview shows."""
     m.executed = m.adjusted * 40 // 100
     m.lights["支出进度"] = _light(Fraction(m.executed, m.adjusted) / Fraction(MONTH, 12))
-    item = _numeric(m, d)
-    row = _row_of(d, item)
+    item, row = _numeric(m, d)
     item["progress"] = round_half_up(_schedule(row.target, Fraction(70, 100)), 1)
     m.lights[item["name"]] = _light(Fraction(item["progress"]) / _schedule(row.target, Fraction(1)))
 
 
 def red_then_full(d: Design, m: Monitored) -> None:
     """An indicator far behind at mid-year (红灯, 不可能) with no 纠偏措施, scored in full at year end."""
-    item = _numeric(m, d)
-    row = _row_of(d, item)
+    item, row = _numeric(m, d)
     item["progress"] = _quantity(_schedule(row.target, Fraction(30, 100)), row.target)
     item["possibility"] = "不可能"
     item["deviation"] = {"category": "人员保障", "reason": "上半年业务骨干抽调参加专项工作"}
@@ -143,8 +137,7 @@ def red_then_full(d: Design, m: Monitored) -> None:
 def over_ahead(d: Design, m: Monitored) -> None:
     """An indicator already far past 序时进度 (蓝灯) whose target is neither raised nor questioned
     and which is scored in full at year end."""
-    item = _numeric(m, d)
-    row = _row_of(d, item)
+    item, row = _numeric(m, d)
     progress = _quantity(_schedule(row.target, Fraction(130, 100)), row.target)
     item["progress"] = min(progress, row.actual) if isinstance(row.actual, Decimal) else progress
     m.lights[item["name"]] = _light(Fraction(item["progress"]) / _schedule(row.target, Fraction(1)))
@@ -167,8 +160,7 @@ def forecast_off(d: Design, m: Monitored) -> None:
 
 def count_shrinks(d: Design, m: Monitored) -> None:
     """A count that is higher at mid-year than at year end."""
-    item = _numeric(m, d, cumulative=True)
-    row = _row_of(d, item)
+    item, row = _numeric(m, d, cumulative=True)
     item["progress"] = row.actual + 1
     m.lights[item["name"]] = _light(Fraction(item["progress"]) / _schedule(row.target, Fraction(1)))
     d.plant("monitoring.cumulative_decreased", f"“{item['name']}”1–7月已完成{item['progress']}{row.unit}，"
@@ -181,8 +173,7 @@ def count_shrinks(d: Design, m: Monitored) -> None:
 
 def target_moved(d: Design, m: Monitored) -> None:
     """A year-end target other than the one monitored, with no adjustment on record."""
-    item = _numeric(m, d, full=False)
-    row = _row_of(d, item)
+    item, row = _numeric(m, d, full=False)
     item["target"] = row.target + 1 if row.target >= 1 else row.target * 2
     d.plant("monitoring.target_changed", f"“{item['name']}”年中监控指标值{item['target']}，年终自评写{row.target}，"
                                          "未见目标调整记录")

@@ -88,13 +88,10 @@ def params_yaml(d: Design, *, projects_file: str | None, monthly_file: str | Non
 def _reported_lines(d: Design) -> list[str]:
     rep = d.reported
     lines = ["reported:"]
-    if "execution_rate" in rep:
-        lines.append(f"  execution_rate: {scalar(rep['execution_rate'])}")
-    if "line_execution_rates" in rep:
-        lines.append("  line_execution_rates: " + flow(list(rep["line_execution_rates"].items())))
-    for key in ("adjustment_rate", "score", "grade"):
+    for key in ("execution_rate", "line_execution_rates", "adjustment_rate", "score", "grade"):
         if key in rep:
-            lines.append(f"  {key}: {scalar(rep[key])}")
+            value = flow(list(rep[key].items())) if key == "line_execution_rates" else scalar(rep[key])
+            lines.append(f"  {key}: {value}")
     start, end = rep["evaluation_period"]
     lines += [f"  evaluation_period: [{scalar(start)}, {scalar(end)}]", f"  report_date: {scalar(rep['report_date'])}"]
     return lines

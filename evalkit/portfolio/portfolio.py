@@ -102,14 +102,17 @@ class Portfolio:
         self.invalid_problems: dict[str, tuple[Problem, ...]] = {
             path: tuple(problems.get(path) or (Problem(path, "", None, message),)) for path, message in self.invalid}
         self.rules = rules or load_portfolio_rules()
-        base = _department_frame(self._records)
+        base = pd.DataFrame([r.row for r in self._records.values()],
+                            columns=[c for c in DEPARTMENT_COLUMNS if c != "portfolio_findings"])
+        base = base.astype({"sample": bool, "complete": bool})
         self.portfolio_findings: tuple[PortfolioFinding, ...] = _find_portfolio(base, self._records, self.rules)
         counts = pd.Series([f.department_id for f in self.portfolio_findings], dtype=object).value_counts().to_dict()
         base["portfolio_findings"] = [int(counts.get(d, 0)) for d in base["id"]]
         self._departments = base[DEPARTMENT_COLUMNS]
         self._findings = _finding_frame(self._records, self.portfolio_findings)
-        self._indicators = _indicator_frame(self._records)
-        self._projects, self._monthly = _payment_frames(self._records)
+        self._indicators = _rows_frame(self._records, "indicators", INDICATOR_COLUMNS)
+        self._projects = _rows_frame(self._records, "projects", PROJECT_COLUMNS)
+        self._monthly = _rows_frame(self._records, "monthly", MONTHLY_COLUMNS)
 
     @classmethod
     def load(cls, folder: str | Path, *, year: int | None = None, region: str | None = None,
@@ -252,12 +255,7 @@ class Portfolio:
         >>> pf.most_flagged(), pf.most_flagged(exclude=[pf.most_flagged()])   # doctest: +SKIP
         ('demo-transport-bureau', 'demo-health-bureau')
         """
-        d = self._departments[~self._departments["id"].isin(list(exclude))]
-        if d.empty:
-            return None
-        order = d.sort_values(["errors", "warnings", "portfolio_findings", "infos", "id"],
-                              ascending=[False, False, False, False, True])
-        return str(order["id"].iloc[0])
+        return self._first(exclude, ["errors", "warnings", "portfolio_findings", "infos"])
 
     def best_scoring(self, *, exclude: Iterable[str] = ()) -> str | None:
         """The id of the department with the highest score (complete scores before intervals, an interval
@@ -266,10 +264,13 @@ class Portfolio:
         >>> pf.best_scoring(exclude=["demo-transport-bureau"])   # doctest: +SKIP
         'demo-science-technology-bureau'
         """
+        return self._first(exclude, ["complete", "score_min"])
+
+    def _first(self, exclude: Iterable[str], columns: list[str]) -> str | None:
         d = self._departments[~self._departments["id"].isin(list(exclude))]
         if d.empty:
             return None
-        order = d.sort_values(["complete", "score_min", "id"], ascending=[False, False, True])
+        order = d.sort_values([*columns, "id"], ascending=[*(False for _ in columns), True])
         return str(order["id"].iloc[0])
 
     def select_findings(self, *, severity: str | None = None, finding_type: str | None = None,
@@ -324,7 +325,7 @@ class Portfolio:
         if by not in SUMMARY_LEVELS:
             raise ValueError(f"by must be 'region', 'city' or None, not {by!r}")
         d, f = self._departments, self._findings
-        grades = self._grade_labels()
+        grades = list(dict.fromkeys(label for record in self._records.values() for label in record.grades))
         column, missing = SUMMARY_LEVELS[by]
         if d.empty or column is None:
             return pd.DataFrame([self._summary_row("", d, f, grades)])
@@ -372,12 +373,6 @@ class Portfolio:
             row[f"等级·{label}"] = int((d["complete"] & (d["grade"] == label)).sum())
         row["等级·未定（得分为区间）"] = int((~d["complete"]).sum())
         return row
-
-    def _grade_labels(self) -> list[str]:
-        labels_: dict[str, None] = {}
-        for record in self._records.values():
-            labels_.update((label, None) for label in record.grades)
-        return list(labels_)
 
     def compare(self, a: str, b: str) -> pd.DataFrame:
         """Key figures of departments ``a`` and ``b`` side by side, with ``b − a`` where both are numbers.
@@ -437,12 +432,6 @@ def _pick_region(region: str, regions: set[str | None], folder: Path) -> str:
 def _median(series: pd.Series) -> float:
     values = series.dropna()
     return float(values.median()) if len(values) else NAN
-
-
-def _department_frame(records: Mapping[str, Record]) -> pd.DataFrame:
-    columns = [c for c in DEPARTMENT_COLUMNS if c != "portfolio_findings"]
-    frame = pd.DataFrame([r.row for r in records.values()], columns=columns)
-    return frame.astype({"sample": bool, "complete": bool})
 
 
 class _Evaluations(Mapping):
@@ -546,7 +535,7 @@ def _read_results(folder: Path, results: str | Path, jobs: int | None
                   ) -> tuple[list[Path], dict[Path, tuple[None, Record]]]:
     """The department params files of ``folder`` (as :func:`~evalkit.paths.params_files` lists them),
     and the records of those whose stamp under ``results`` says their ``result.json`` is current
-    (:meth:`~evalkit.stamps.fingerprint.Stamps.current_result`); the stamps read, and the results,
+    (:meth:`~evalkit.stamps.fingerprint.Stamps.result_in`); the stamps read, and the results,
     in ``jobs`` forked workers when there are many.
 
     A file is read to tell a department's params file from a project table's only when no current
@@ -663,14 +652,7 @@ def _finding_frame(records: Mapping[str, Record], portfolio: tuple[PortfolioFind
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 
-def _indicator_frame(records: Mapping[str, Record]) -> pd.DataFrame:
-    rows = [{"department_id": dept, **row} for dept, r in records.items() for row in r.indicators]
-    return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
-
-
-def _payment_frames(records: Mapping[str, Record]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    projects, monthly = [], []
-    for dept, r in records.items():
-        projects += [{"department_id": dept, **row} for row in r.projects]
-        monthly += [{"department_id": dept, **row} for row in r.monthly]
-    return pd.DataFrame(projects, columns=PROJECT_COLUMNS), pd.DataFrame(monthly, columns=MONTHLY_COLUMNS)
+def _rows_frame(records: Mapping[str, Record], rows: str, columns: list[str]) -> pd.DataFrame:
+    """The ``rows`` (indicators, projects or months) of every record, each with its ``department_id``."""
+    return pd.DataFrame([{"department_id": dept, **row} for dept, r in records.items() for row in getattr(r, rows)],
+                        columns=columns)

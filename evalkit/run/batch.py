@@ -63,8 +63,7 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool,
         if hit is not None:
             folder, summary = hit
             known[path] = Outcome(params=str(path), status="skipped", department_id=folder.name,
-                                  name=summary.name, year=int(folder.parent.name), score=summary.score,
-                                  grade=summary.grade, findings=summary.findings, out_dir=str(folder))
+                                  year=int(folder.parent.name), out_dir=str(folder), **summary.to_dict())
     rest = [path for path in paths if path not in known]
     identities.update((path, peek_identity(path)) for path in rest)
     claims = [(path, Department(o.department_id, o.name, o.year)) for path, o in known.items()]
@@ -100,10 +99,8 @@ def plan_batch(paths: list[Path], out: Path, *, formats, force: bool,
                                    error_kind="DuplicateDepartmentError", error=clashes[path]))
         elif stamps is not None and current_in(department_dir(out, d.year, d.id), ev, notebook_path("department"),
                                                tuple(formats)):
-            s = Summary.of(ev)
-            settled.append(Outcome(params=str(path), status="skipped", department_id=d.id, name=d.name, year=d.year,
-                                   score=s.score, grade=s.grade, findings=s.findings,
-                                   out_dir=str(department_dir(out, d.year, d.id))))
+            settled.append(Outcome(params=str(path), status="skipped", department_id=d.id, year=d.year,
+                                   out_dir=str(department_dir(out, d.year, d.id)), **Summary.of(ev).to_dict()))
         else:
             todo.append(path)
     return todo, settled
@@ -119,19 +116,9 @@ def run_batch(items: list[str | Path], out: str | Path = "reports", *, jobs: int
     it); ``ValueError`` for a ``timeout`` below one second. Neither touches anything in ``out``.
     """
     check_timeout(timeout)
-    with _entered(engine) as engine, output_lock(out):
+    with (contextlib.nullcontext() if engine is None else engine) as engine, output_lock(out):
         return _run_batch(items, Path(out), jobs=jobs, force=force, formats=formats, timeout=timeout,
                           progress=progress, on_outcome=on_outcome, engine=engine)
-
-
-@contextlib.contextmanager
-def _entered(engine):
-    """``engine`` started (or connected and checked), or ``None`` for the default process pool."""
-    if engine is None:
-        yield None
-        return
-    with engine:
-        yield engine
 
 
 def _run_batch(items, out: Path, *, jobs, force, formats, timeout, progress, on_outcome,
@@ -256,7 +243,7 @@ def run_job(items, *, out: Path = Path("reports"), jobs: int | None = None, forc
     """
     check_timeout(timeout)
     out = Path(out)
-    with _entered(engine) as engine, output_lock(out):
+    with (contextlib.nullcontext() if engine is None else engine) as engine, output_lock(out):
         report = on_outcome or (lambda outcome: None)
         outcomes = _run_batch(items, out, jobs=jobs, force=force, formats=formats, timeout=timeout,
                               progress=progress, on_outcome=report, engine=engine)

@@ -48,7 +48,7 @@ class KernelPlugin(WorkerPlugin):
         if not forkserver.enabled():
             return
         try:
-            forkserver.start_server()
+            forkserver.server(wait=False)  # the first kernel waits for its imports
         except OSError as exc:  # kernels are then started the ordinary way, as in a pool worker
             log.warning("could not start the kernel fork server: %s", exc)
             return

@@ -101,9 +101,7 @@ def check_cluster_address(address: str, *, allow_insecure: bool = False) -> str:
     'tls://10.0.0.5:8786'
     """
     scheme = address.split("://", 1)[0] if "://" in address else ""
-    if scheme == "tls":
-        return address
-    if scheme == "tcp" and allow_insecure:
+    if scheme == "tls" or (scheme == "tcp" and allow_insecure):
         return address
     if scheme == "tcp":
         raise EngineError(f"refusing plain {address}: anyone who can reach an unencrypted scheduler can run code on "
@@ -241,7 +239,7 @@ class DaskEngine:
                               f"{self.connect_timeout:g} s: {_connect_reason(exc)}") from None
 
     def _check_workers(self) -> None:
-        """Every worker runs the client's evalkit and notebook and offers the ``kernel`` resource."""
+        """Every worker runs the client's evalkit and notebook and offers the ``kernel`` resource; then each is set up."""
         notebook = str(notebook_path("department"))
         mine = worker_identity(notebook)
         theirs = self.client.run(worker_identity, notebook)
@@ -258,11 +256,8 @@ class DaskEngine:
         if not any("kernel" in (w.get("resources") or {}) for w in workers.values()):
             raise EngineError("no Dask worker offers the 'kernel' resource; start workers with "
                               "--resources kernel=1 (one notebook kernel at a time each)")
-        self._set_up_workers()
-
-    def _set_up_workers(self) -> None:
-        """Kernels forked on every worker and the heavy libraries imported before its first task, as
-        in the pool (:mod:`.dask_workers`; workers that join later get it from the scheduler)."""
+        # kernels forked on every worker and the heavy libraries imported before its first task, as in
+        # the pool (:mod:`.dask_workers`; workers that join later get it from the scheduler)
         from .dask_workers import KernelPlugin
 
         self.client.register_plugin(KernelPlugin())

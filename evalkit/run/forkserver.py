@@ -196,13 +196,6 @@ def server(*, wait: bool = True) -> ForkServer:
         return _server
 
 
-def start_server() -> None:
-    """Start this process's fork server now, if it has none alive, without waiting for its imports
-    (the first kernel waits for them): a Dask worker does this from its event-loop thread, which
-    lives as long as the worker, so the server does too (it dies with the thread that started it)."""
-    server(wait=False)
-
-
 def stop_server() -> None:
     """Stop this process's fork server (its kernels die with it)."""
     global _server

@@ -55,12 +55,9 @@ def write_project_outputs(ev: Evaluation, staging: Path, formats) -> list[Path]:
     for project, name in project_folders(ev):
         folder = staging / PROJECTS_DIR / name
         folder.mkdir(parents=True, exist_ok=True)
-        if "xlsx" in formats:
-            write_atomic(folder / f"{TABLE}.xlsx", pages.table_xlsx(project))
-        if "docx" in formats:
-            write_atomic(folder / f"{TABLE}.docx", pages.table_docx(project))
-        if "pdf" in formats:
-            write_atomic(folder / f"{TABLE}.pdf", pages.table_pdf(project))
+        for kind, table in (("xlsx", pages.table_xlsx), ("docx", pages.table_docx), ("pdf", pages.table_pdf)):
+            if kind in formats:
+                write_atomic(folder / f"{TABLE}.{kind}", table(project))
         write_atomic(folder / outputs.RESULT.filename, result_bytes(project))
         folders.append(folder)
     return folders

@@ -50,13 +50,9 @@ def producer(folder: Path) -> str | None:
     return None
 
 
-def is_stale(folder: Path) -> bool:
-    return (folder / outputs.STALE.filename).exists()
-
-
 def produced_by(out: Path, params_name: str) -> list[Path]:
     """The department folders (not already marked stale) that the params file ``params_name`` produced."""
-    return [f for f in department_folders(out) if not is_stale(f) and producer(f) == params_name]
+    return [f for f in department_folders(out) if not (f / outputs.STALE.filename).exists() and producer(f) == params_name]
 
 
 def mark_stale(out: Path, claimed: set[Path], run_params: set[str], *, problems: list[str]) -> list[StaleFolder]:

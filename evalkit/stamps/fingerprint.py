@@ -186,7 +186,7 @@ class Stamps:
     looked for has appeared. Anything else (no stamp, an older stamp without ``files``, two folders
     claiming the file, a file of that name in another folder) is "not known", and the run evaluates the file to decide.
 
-    ``formats`` None asks only for results (:meth:`current_result`, what ``Portfolio.load`` reads): a
+    ``formats`` None asks only for results (:meth:`result_in`, what ``Portfolio.load`` reads): a
     result depends on the inputs, the scheme and evalkit, not on the notebook or the formats of the run.
     """
 
@@ -209,7 +209,8 @@ class Stamps:
 
     def unchanged(self, path: Path) -> tuple[Path, Summary] | None:
         """``(folder, summary)`` when ``path``'s outputs in ``folder`` are current, else None."""
-        hit = self._current(path)
+        found = self._by_params.get(Path(path).name, [])  # the one stamp that names it
+        hit = self._current_in(Path(path), *found[0], projects=True) if len(found) == 1 else None
         if hit is None or not outputs_intact(hit[0], hit[1], self.expected):
             return None
         try:
@@ -217,31 +218,19 @@ class Stamps:
         except ValueError:
             return None
 
-    def current_result(self, path: Path, *, projects: bool = True) -> Result | None:
-        """The ``result.json`` made from ``path`` when its stamp says it is current (as :meth:`unchanged`),
-        read once: it must be the file the stamp recorded and of the shape evalkit writes; else None.
-        ``projects=False`` leaves out the check for project tables that appeared since (the caller makes
-        it for many departments at once, as ``Portfolio.load`` does)."""
-        hit = self._current(path, projects=projects)
-        return None if hit is None else _result_of(*hit)
-
     def result_in(self, path: Path, folder: Path, data: dict) -> Result | None:
-        """:meth:`current_result` by the one stamp ``data`` (of ``folder``) that names ``path``, the
-        caller having made sure no other stamp names it; without the check for project tables that
-        appeared since (``projects=False``)."""
+        """The ``result.json`` made from ``path`` when the one stamp ``data`` (of ``folder``) that names it
+        says it is current (as :meth:`unchanged`; the caller has made sure no other stamp names it),
+        read once: it must be the file the stamp recorded and of the shape evalkit writes; else None.
+        The check for project tables that appeared since is left to the caller (``Portfolio.load``
+        makes it for many departments at once)."""
         hit = self._current_in(Path(path), folder, data, projects=False)
         return None if hit is None else _result_of(*hit)
 
-    def _current(self, path: Path, *, projects: bool = True) -> tuple[Path, dict] | None:
-        """``(folder, stamp)`` when the stamp of ``path``'s folder records every input as it is now and
-        this evalkit (and this run's notebook and formats), else None; the outputs are not checked."""
-        path = Path(path)
-        found = self._by_params.get(path.name, [])
-        if len(found) != 1:
-            return None
-        return self._current_in(path, *found[0], projects=projects)
-
     def _current_in(self, path: Path, folder: Path, data: dict, *, projects: bool) -> tuple[Path, dict] | None:
+        """``(folder, data)`` when the stamp ``data`` of ``folder`` records every input of ``path`` as it
+        is now and this evalkit (and this run's notebook and formats), else None; the outputs are not
+        checked, and project tables that appeared since only with ``projects``."""
         files, summary = data.get("files"), data.get("summary")
         if not isinstance(files, dict) or not isinstance(summary, dict) or path.name not in files:
             return None
@@ -337,8 +326,7 @@ def _as_recorded(candidate: str, where: str, seen, real_base: str) -> bool:
             return False
     elif where != seen["target"]:  # a name in the folder, not a link: the file it leads to is itself
         return False
-    with open(candidate, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest() == seen["sha256"]
+    return file_digest(Path(candidate)) == seen["sha256"]
 
 
 def _beside(base: str, where: object) -> str | None:
