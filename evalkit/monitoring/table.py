@@ -20,7 +20,7 @@ from ..core.monitoring import MONITORING_SCHEMA, MONITORING_SUFFIX, Monitoring, 
 from ..core.params import load_params
 from ..core.serialisation import params_yaml
 from ..core.side_tables import read_table
-from ..exceptions import ParamsError, Problem
+from ..exceptions import EvalkitError, ParamsError, Problem
 from ..iorw import write_atomic
 from ..paths import inside
 from ..workbook.archive import column_letter
@@ -55,15 +55,15 @@ def template_rows(params: Sequence[Params], *, month: int = 7) -> list[list]:
 
 def write_template(params_paths: Sequence[str | Path], target: str | Path, *, month: int = 7) -> Path:
     """Write the template for ``params_paths`` as CSV (UTF-8 with BOM, as Excel opens it) or XLSX."""
+    target = Path(target)
+    if target.suffix.lower() not in (".csv", ".xlsx"):
+        raise EvalkitError(f"{target}: expected a .csv or .xlsx file name for the monitoring table")
     params = [load_params(p) for p in params_paths]
     rows = [headers(month), *template_rows(params, month=month)]
-    target = Path(target)
     if target.suffix.lower() == ".csv":
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerows(rows)
         return write_atomic(target, ("\ufeff" + buf.getvalue()).encode("utf-8"))
-    if target.suffix.lower() != ".xlsx":
-        raise ValueError(f"{target}: expected a .csv or .xlsx file name")
     import openpyxl  # only for the XLSX template
 
     book = openpyxl.Workbook()

@@ -116,3 +116,10 @@ def test_the_cli_round_trip(folder):
     _write_csv(folder / "t.csv", rows)
     code, _ = run_cli("monitoring-import", folder / "t.csv", "--params-dir", folder)
     assert code == 1
+
+
+def test_a_template_name_other_than_csv_or_xlsx_is_a_clear_error(folder, capsys):
+    code, _ = run_cli("monitoring-template", folder / "dept-a.yaml", "-o", folder / "t.txt")
+    err = capsys.readouterr().err
+    assert code == 1 and "t.txt: expected a .csv or .xlsx file name" in err
+    assert "unexpected" not in err and "report" not in err and not (folder / "t.txt").exists()
