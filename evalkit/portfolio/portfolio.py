@@ -75,7 +75,7 @@ class Portfolio:
     ----------
     evaluations : Mapping[str, Evaluation]
         By department id, sorted. A department read from its ``result.json`` (``Portfolio.load(…,
-        results=…)``) is evaluated when its evaluation is first asked for.
+        results=…)``) or by a worker process is evaluated when its evaluation is first asked for.
     invalid : list[tuple[str, str]]
         ``(path, message)`` for every file that could not be evaluated.
     invalid_problems : dict[str, tuple[Problem, ...]]
@@ -530,8 +530,8 @@ def _read_all(paths: list[Path], scheme: Scheme | None, jobs: int | None):
     return [read[path] for path in paths]
 
 
-#: Files a worker reads at a time.
-CHUNK = 64
+#: Files a worker reads at a time (few: the last of them keep one worker busy while the others wait).
+CHUNK = 32
 
 
 def _read_some(paths: list[Path], scheme: Scheme | None) -> list:
