@@ -134,8 +134,8 @@ def check_context(ctx: Context) -> tuple[tuple[Finding, ...], tuple[Skipped, ...
     """The findings of every params check on ``ctx``, and the checks skipped for unknown inputs."""
     p = ctx.params
     found, skipped = run_scope("params", ctx, unknown=p.unknown_why)
-    placed = [dataclasses.replace(f, where=tuple(ParamsPlace(w.key, p.source, p.line(w.key)) for w in
-                                                 (f.where or at(*filter(None, [f.subject])))))
+    placed = [Finding(f.id, f.severity, f.message, f.evidence, f.subject,  # a params check's: a Finding, no subclass
+                      tuple(ParamsPlace(w.key, p.source, p.line(w.key)) for w in (f.where or at(*filter(None, [f.subject])))))
               for f in found]
     return tuple(placed), tuple(skipped)
 
