@@ -141,12 +141,14 @@ def read_head(path: str | Path, limit: int = HEAD_BYTES) -> bytes:
     """
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
-        mode = os.fstat(fd).st_mode
+        info = os.fstat(fd)
+        mode = info.st_mode
         if not stat.S_ISREG(mode):
             raise ValueError("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
                              else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read(limit + 1)
+        with os.fdopen(fd, "rb", closefd=False) as f:  # read as much as the file holds, not a buffer of `limit`
+            head = f.read(min(info.st_size, limit) + 1)
+            return head if len(head) <= info.st_size else head + f.read(limit + 1 - len(head))  # it grew
     finally:
         os.close(fd)
 

@@ -22,7 +22,7 @@ from evalkit.paths import params_files
 from evalkit.portfolio.portfolio import PARALLEL_FROM, Portfolio
 from evalkit.publish import overview
 
-COUNT = 2000  # with the duplicate below, one file more than PARALLEL_FROM: the parallel reader runs
+COUNT = 2000  # with the duplicate below, more files than PARALLEL_FROM: the parallel reader runs
 YEAR = 2023
 
 

@@ -309,7 +309,7 @@ def companion_file(path: Path, params: Params, what: str) -> bool:
     result) is there. Such a file is confined like a side table: a link out of the params folder, a
     link back to this year's params file, a folder, device or FIFO under its name is refused with a
     located ``ParamsError``, never read."""
-    if not path.exists() and not path.is_symlink():
+    if not os.path.lexists(path):  # nothing there, not even a broken link
         return False
     shown = str(path)
     try:

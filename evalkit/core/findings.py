@@ -23,6 +23,7 @@ from .model import Params
 from .numbers import (
     decimals_of,
     exact,
+    exact_sum,
     fmt,
     fmt_pct,
     fmt_plain,
@@ -133,8 +134,8 @@ def check_context(ctx: Context) -> tuple[tuple[Finding, ...], tuple[Skipped, ...
     """The findings of every params check on ``ctx``, and the checks skipped for unknown inputs."""
     p = ctx.params
     found, skipped = run_scope("params", ctx, unknown=p.unknown_why)
-    placed = [dataclasses.replace(f, where=tuple(ParamsPlace(w.key, p.source, p.line(w.key)) for w in
-                                                 (f.where or at(*filter(None, [f.subject])))))
+    placed = [Finding(f.id, f.severity, f.message, f.evidence, f.subject,  # a params check's: a Finding, no subclass
+                      tuple(ParamsPlace(w.key, p.source, p.line(w.key)) for w in (f.where or at(*filter(None, [f.subject])))))
               for f in found]
     return tuple(placed), tuple(skipped)
 
@@ -228,8 +229,8 @@ def side_table_totals(ctx: Context) -> Iterator[Finding]:
     project_lines = [line for line in budget.lines if line.kind == "project"]
     if budget.projects is not None and project_lines:
         for field_name, label in (("adjusted", "预算数"), ("executed", "执行数")):
-            table = sum((exact(getattr(p, field_name)) for p in budget.projects), Fraction(0))
-            line_total = sum((exact(getattr(line, field_name)) for line in project_lines), Fraction(0))
+            table = exact_sum(getattr(p, field_name) for p in budget.projects)
+            line_total = exact_sum(getattr(line, field_name) for line in project_lines)
             if table != line_total:
                 yield Finding("budget.projects_do_not_add_up", "error",
                               f"项目明细表{label}合计 {fmt(table)} 与项目支出{label} {fmt(line_total)} 不符（差 {fmt(table - line_total)}）",
@@ -241,7 +242,7 @@ def side_table_totals(ctx: Context) -> Iterator[Finding]:
                           f"报告称专项预算项目 {counted} 个，项目明细表列出 {len(budget.projects)} 个",
                           {"reported": counted, "listed": len(budget.projects)}, "budget.projects")
     if budget.monthly is not None:
-        paid = sum((exact(p.executed) for p in budget.monthly), Fraction(0))
+        paid = exact_sum(p.executed for p in budget.monthly)
         if paid != exact(budget.executed):
             yield Finding("budget.monthly_do_not_add_up", "error",
                           f"月度支付合计 {fmt(paid)} 与全年执行数 {fmt_plain(budget.executed)} 不符（差 {fmt(paid - exact(budget.executed))}）",
@@ -385,7 +386,7 @@ def missing_actuals(ctx: Context) -> Iterator[Finding]:
                       f"{len(ctx.scores)} 项绩效指标中 {len(missing)} 项未填报全年完成值（或达成程度），无法计分："
                       + "、".join(names[:8]) + ("等" if len(names) > 8 else ""),
                       {"count": len(missing), "of": len(ctx.scores), "indicators": names,
-                       "points": float(sum(s.weight for s in missing))},
+                       "points": float(exact_sum(s.weight for s in missing))},
                       None, at(*(f"{s.indicator.key}.actual" for s in missing[:6])))
 
 

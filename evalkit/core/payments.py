@@ -11,7 +11,7 @@ import pandas as pd
 
 from .budget import rate
 from .model import Budget
-from .numbers import exact
+from .numbers import exact, exact_sum
 
 ZERO = Fraction(0)
 
@@ -33,7 +33,7 @@ def monthly_profile(budget: Budget) -> MonthlyProfile | None:
     if not budget.monthly:
         return None
     paid = {p.month: exact(p.executed) for p in budget.monthly}
-    total = sum(paid.values(), ZERO)
+    total = exact_sum(paid.values())
     adjusted = exact(budget.adjusted)
     rows, running = [], ZERO
     for month in range(1, 13):
@@ -45,7 +45,7 @@ def monthly_profile(budget: Budget) -> MonthlyProfile | None:
                      "cumulative": float(running), "against_budget": None if against is None else float(against),
                      "schedule": float(schedule), "gap": None if against is None else float(against - schedule)})
     december = paid.get(12, ZERO) / total if total else None
-    q4 = sum((paid.get(m, ZERO) for m in (10, 11, 12)), ZERO) / total if total else None
+    q4 = exact_sum(paid.get(m, ZERO) for m in (10, 11, 12)) / total if total else None
     return MonthlyProfile(december_share=december, q4_share=q4, rows=tuple(rows))
 
 
@@ -67,13 +67,13 @@ def project_profile(budget: Budget, *, top: int = 3) -> ProjectProfile | None:
     """Per-project execution, projects never started, and how concentrated the money is."""
     if not budget.projects:
         return None
-    total = sum((exact(p.adjusted) for p in budget.projects), ZERO)
+    total = exact_sum(p.adjusted for p in budget.projects)
     rows = [{"name": p.name, "adjusted": float(p.adjusted), "executed": float(p.executed),
              "execution_rate": None if (r := rate(p.executed, p.adjusted)) is None else float(r),
              "share": float(exact(p.adjusted) / total) if total else None} for p in budget.projects]
     ranked = sorted((exact(p.adjusted) for p in budget.projects), reverse=True)
     top_count = min(top, len(ranked))
-    top_share = sum(ranked[:top_count], ZERO) / total if total else None
+    top_share = exact_sum(ranked[:top_count]) / total if total else None
     never = tuple(p.name for p in budget.projects if exact(p.adjusted) > 0 and exact(p.executed) == 0)
     return ProjectProfile(count=len(rows), never_started=never, top_share=top_share, top_count=top_count,
                           rows=tuple(rows))

@@ -75,7 +75,7 @@ class Portfolio:
     ----------
     evaluations : Mapping[str, Evaluation]
         By department id, sorted. A department read from its ``result.json`` (``Portfolio.load(…,
-        results=…)``) is evaluated when its evaluation is first asked for.
+        results=…)``) or by a worker process is evaluated when its evaluation is first asked for.
     invalid : list[tuple[str, str]]
         ``(path, message)`` for every file that could not be evaluated.
     invalid_problems : dict[str, tuple[Problem, ...]]
@@ -161,12 +161,12 @@ class Portfolio:
         else:
             paths, read = params_files([folder]), {}
         evaluated = _read_all([p for p in paths if p not in read], scheme, jobs)
-        for path, ev, failure in evaluated:
+        for path, got, failure in evaluated:
             if failure is not None:
                 invalid.append((str(path), failure.message))
                 problems[str(path)] = failure.problems
             else:
-                read[path] = (ev, Record.of_evaluation(ev))
+                read[path] = got
         for path in paths:
             if path in read and (year is None or read[path][1].department.year == year):
                 found.append((path, *read[path]))
@@ -190,7 +190,7 @@ class Portfolio:
             evaluations[dept.id] = ev if ev is not None else path
             records[dept.id] = record
         pf = cls.__new__(cls)
-        pf._setup(_Evaluations(evaluations), records, invalid=invalid, rules=rules, problems=problems)
+        pf._setup(_Evaluations(evaluations, scheme), records, invalid=invalid, rules=rules, problems=problems)
         return pf
 
     def __repr__(self) -> str:
@@ -435,16 +435,17 @@ def _median(series: pd.Series) -> float:
 
 
 class _Evaluations(Mapping):
-    """Evaluations by department id, sorted; a department read from its ``result.json`` is evaluated
-    (once) when its evaluation is first asked for."""
+    """Evaluations by department id, sorted; a department read from its ``result.json`` or by a worker
+    process is evaluated (once, under ``scheme`` when given) when its evaluation is first asked for."""
 
-    def __init__(self, items: Mapping[str, Evaluation | Path]):
+    def __init__(self, items: Mapping[str, Evaluation | Path], scheme: Scheme | None = None):
         self._items: dict[str, Evaluation | Path] = dict(sorted(items.items()))
+        self._scheme = scheme
 
     def __getitem__(self, dept: str) -> Evaluation:
         ev = self._items[dept]
         if isinstance(ev, Path):
-            ev = self._items[dept] = evaluate(ev)
+            ev = self._items[dept] = evaluate(ev, self._scheme)
         return ev
 
     def __iter__(self):
@@ -465,7 +466,7 @@ def _id_line(path: Path, ev: Evaluation | None) -> int | None:
 
 
 #: From this many files on, ``Portfolio.load`` reads them in parallel worker processes.
-PARALLEL_FROM = 2000  # below this, starting workers costs more than it saves (measured: 1,000 files)
+PARALLEL_FROM = 500  # below this, starting workers (an import of evalkit each) costs more than it saves
 
 
 @dataclasses.dataclass(frozen=True)
@@ -476,12 +477,12 @@ class _Failure:
     problems: tuple[Problem, ...]
 
 
-def _read_one(path: Path, scheme: Scheme | None) -> tuple[Path, Evaluation | None, _Failure | None]:
-    """One params file, evaluated; or the reason it cannot be (a broken, unreadable or undecodable
-    file is the file's problem; any other exception is a bug and propagates)."""
+def _read_one(path: Path, scheme: Scheme | None) -> tuple[Path, tuple[Evaluation, Record] | None, _Failure | None]:
+    """One params file, evaluated, with its record; or the reason it cannot be (a broken, unreadable
+    or undecodable file is the file's problem; any other exception is a bug and propagates)."""
     try:
-        params = load_params(path)
-        return path, evaluate(params, scheme), None
+        ev = evaluate(load_params(path), scheme)
+        return path, (ev, Record.of_evaluation(ev)), None
     except (EvalkitError, OSError, ValueError) as exc:
         return path, None, _failure(path, exc)
 
@@ -513,17 +514,20 @@ def _read_all(paths: list[Path], scheme: Scheme | None, jobs: int | None):
                 log.warning("Portfolio.load: a worker process stopped (%s; call it under `if __name__ == "
                             "\"__main__\":` in a script); reading its %d files in this process", part.error,
                             len(chunks[i]))
-                part = _read_some(chunks[i], scheme)
+                part = [_read_one(path, scheme) for path in chunks[i]]
             read.update((r[0], r) for r in part)
     return [read[path] for path in paths]
 
 
-#: Files a worker reads at a time.
-CHUNK = 64
+#: Files a worker reads at a time (few: the last of them keep one worker busy while the others wait).
+CHUNK = 32
 
 
 def _read_some(paths: list[Path], scheme: Scheme | None) -> list:
-    return [_read_one(path, scheme) for path in paths]
+    """The files read by a worker: the records only (sending an evaluation back costs about as much
+    as making it again; the parent evaluates a department when its evaluation is asked for)."""
+    read = [_read_one(path, scheme) for path in paths]
+    return [(path, got and (None, got[1]), failure) for path, got, failure in read]
 
 
 #: What a results read's workers ask: the stamps (evalkit's digest), the params folder and the names
