@@ -130,7 +130,6 @@ class Extracted:
     figures: list[Figure] = field(default_factory=list)
     indicators: list[IndicatorRow] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
-    sections: list[tuple[str, int, Quote]] = field(default_factory=list)  # (number, depth, quote)
     goals: list[tuple[str, str | None, Quote]] = field(default_factory=list)
     unreadable: list[Figure] = field(default_factory=list)
     template: list[Quote] = field(default_factory=list)
@@ -213,7 +212,6 @@ def extract(doc: SourceDocument) -> Extracted:
         para = _Para(block.text, block.location_at)
         text = para.norm.text
         _numbered(para, ex, MARKER.match)
-        _sections(para, ex)
         top = TOP_SECTION.match(text)
         if top:
             # 二、绩效目标 lists the goals; 三、绩效目标完成情况分析 reports on them
@@ -257,14 +255,6 @@ def _title(doc: SourceDocument, ex: Extracted) -> None:
     ex.kind = "project" if "项目支出绩效自评" in head or "项目支出绩效评价" in head else "department"
 
 
-def _sections(para: _Para, ex: Extracted) -> None:
-    text = para.norm.text
-    for rx, depth in ((TOP_SECTION, 1), (SECTION, 2)):
-        m = rx.match(text)
-        if m:
-            ex.sections.append((m.group(0), depth, para.quote(0, m.end(), context=(0, min(len(text), 40)))))
-
-
 def _noise(para: _Para, ex: Extracted) -> None:
     for m in (*OCR_NOISE.finditer(para.norm.text), *OCR_SLIP.finditer(para.norm.text)):
         ex.unreadable.append(Figure("unreadable", None, para.norm.original(para.text, m.start(), m.end()),
@@ -303,7 +293,7 @@ def _labels(kind: dict) -> list[tuple[str, str]]:
     return sorted(((word(w), k) for k, words in kind.items() for w in words), key=lambda x: -len(x[0]))
 
 
-def _component_at(text: str, ex: Extracted | None = None) -> str | None:
+def _component_at(text: str, ex: Extracted) -> str | None:
     """The budget part a clause is about (the first part named before its first amount); the name the
     report gives it is kept in ``ex.part_names``."""
     first = AMOUNT.search(text)
@@ -316,7 +306,7 @@ def _component_at(text: str, ex: Extracted | None = None) -> str | None:
                 continue
             if i >= 0 and (best is None or i < best[0] or (i == best[0] and len(name) > len(best[2]))):
                 best = (i, key, name)
-    if best and ex is not None:
+    if best:
         ex.part_names.setdefault(best[1], best[2])
     return best[1] if best else None
 
@@ -765,29 +755,27 @@ def _in_yuan(table: SourceTable, h: int, cols: dict) -> bool:
     return any(re.search(r"\(元\)", c) for c in cells) and not any("万元" in c for c in cells)
 
 
-def _budget_table(table: SourceTable, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:
-    rows = []
+def _budget_table(table: SourceTable, h: int, cols: dict, ex: Extracted, *, end: int) -> None:
+    first = True  # a first row that names no part is the total
     yuan = _in_yuan(table, h, cols)
-    for r in range(h + 1, len(table.rows) if end is None else end):
+    for r in range(h + 1, end):
         row = table.rows[r]
         label = " ".join(c for c in row[: min(cols.values())] if c) or row[0]
-        total = _is_total((label,)) or (not rows and _component_key(label) is None)
+        total = _is_total((label,)) or (first and _component_key(label) is None)
         part = None if total else _component_key(label)
         prefix = "budget" if total else f"component.{part}" if part else None
         if prefix is None:
             continue
-        values = {}
+        first = False
         for key, c in cols.items():
             if c < len(row) and (v := _num(row[c])) is not None:
                 if yuan and key in ("initial", "adjusted", "executed"):
                     v = to_wan(v, "元")
-                values[key] = v
                 name = {"weight": "execution.weight", "score": "execution.score"}.get(key, f"{prefix}.{key}")
                 if key in ("weight", "score") and prefix != "budget":
                     continue
                 unit = {"rate": "%", "weight": "分", "score": "分"}.get(key, "万元")
                 ex.figures.append(Figure(name, v, row[c], _cell_quote(table, r, c), unit))
-        rows.append((r, prefix, values))
     _weight_in_header(table, h, cols, ex)
     # the parts against the total row are checked as budget components (checks.component_sums)
 
@@ -805,11 +793,11 @@ def _weight_in_header(table: SourceTable, h: int, cols: dict, ex: Extracted) -> 
             return
 
 
-def _indicator_table(table: SourceTable, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:
+def _indicator_table(table: SourceTable, h: int, cols: dict, ex: Extracted, *, end: int) -> None:
     header = table.rows[h]
     tier1 = tier2 = ""
     sums = []
-    for r in range(h + 1, len(table.rows) if end is None else end):
+    for r in range(h + 1, end):
         if sums and sums[-1][2]:
             break  # rows under 总分 (填表人, 填报日期) are not indicators
         row = table.rows[r] + ("",) * (len(header) - len(table.rows[r]))

@@ -6,7 +6,7 @@ Locations (:class:`~evalkit.core.places.Location`) are the core's, so a finding 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from ..core.places import Location
 from ..exceptions import EvalkitError
@@ -53,7 +53,6 @@ class SourceDocument:
     format: str  # txt | docx | pdf | html
     blocks: tuple[SourceBlock, ...]
     pages: int | None = None
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def paragraphs(self) -> tuple[SourceParagraph, ...]:

@@ -106,12 +106,10 @@ def _names_amount(row) -> bool:
     return any("预算" in c or "执行数" in c for c in cells)
 
 
-def header_columns(header: tuple[str, ...], spec: dict, *, below: tuple[str, ...] | None = None) -> dict[str, int]:
+def header_columns(header: tuple[str, ...], spec: dict) -> dict[str, int]:
     """Column of each field: the field's words are tried in their order (三级指标 before 绩效指标), each
-    against every cell; a two-row header (分值 | 得分 under a merged 自评) is read with ``below``."""
+    against every cell."""
     cells = [_word(c) for c in header]
-    if below is not None:
-        cells = [c or _word(b) for c, b in zip(cells + [""] * (len(below) - len(cells)), below, strict=False)]
     found: dict[str, int] = {}
     for key, words in spec.items():
         for w in words:
