@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from .extract import Extracted, patterns
 from .source_document import SourceDocument, SourceTable
-from .tables import blocks
+from .tables import blocks, has_block
 from .text import fold, normalise
 
 YEAR_OF = re.compile(r"(?P<y>(?:19|20)[0-9]{2})年度")
@@ -158,7 +158,7 @@ def _kind(title: str, head: str, doc: SourceDocument) -> str:
         if best:
             return best[1]
     # no title words: a form with 项目名称 and a funds block is a project's
-    if "项目名称" in head and any(b.kind == "funds" for t in doc.tables for b in blocks(t.rows)):
+    if "项目名称" in head and has_block(doc, "funds"):
         return "project"
     return "department"
 
@@ -268,7 +268,7 @@ def coverage(doc: SourceDocument, ex: Extracted) -> dict:
     budget_read = any(f.key.startswith("budget.") for f in ex.figures)
     score_stated = any(f.key in ("reported.score", "table.total_score") for f in ex.figures)
     truncated = has_form and not total_row and (not score_stated or cut)
-    partial = truncated or read < indicators_listed or (_funds_listed(doc) and not budget_read)
+    partial = truncated or read < indicators_listed or (has_block(doc, "funds") and not budget_read)
     return {"indicators_read": read, "indicators_listed": indicators_listed, "budget_read": budget_read,
             "truncated": truncated, "partial": partial, "words": coverage_words(read, indicators_listed,
                                                                                 truncated, partial)}
@@ -283,10 +283,6 @@ def _ends_after_form(doc: SourceDocument) -> bool:
         return False
     after = doc.blocks[last + 1:]
     return len(after) <= 3 and all(not isinstance(b, SourceTable) and len(b.text.strip()) <= 10 for b in after)
-
-
-def _funds_listed(doc: SourceDocument) -> bool:
-    return any(b.kind == "funds" for t in doc.tables for b in blocks(t.rows))
 
 
 def coverage_words(read: int, listed: int, truncated: bool, partial: bool) -> str:

@@ -19,9 +19,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from fractions import Fraction
 
-from ..core.numbers import jsonable
+from ..core.numbers import exact, jsonable
 from ..core.places import Location, Quote
 from .readers import MARKER
 from .source_document import SourceDocument, SourceTable
@@ -37,6 +37,7 @@ from .text import (
     number,
     patterns,
     to_wan,
+    word,
 )
 
 #: Not the exponent of ``1e-999%`` (read as 999%), nor a run of 16 or more digits (no budget figure has
@@ -145,6 +146,13 @@ class Extracted:
     def value(self, key: str):
         f = self.first(key)
         return None if f is None else f.value
+
+    def execution_rate(self) -> Fraction | None:
+        """Spent ÷ budget, from the amounts when both are stated, else the stated rate ÷ 100; else None."""
+        adjusted, executed, rate = self.value("budget.adjusted"), self.value("budget.executed"), self.value("budget.rate")
+        if adjusted and executed is not None:
+            return exact(executed) / exact(adjusted)
+        return exact(rate) / 100 if rate is not None else None
 
     def to_dict(self) -> dict:
         return {"title": self.title, "kind": self.kind, "department": self.department, "year": self.year,
@@ -283,12 +291,6 @@ def _segments(text: str):
         yield start, len(text)
 
 
-@cache
-def word(text: str) -> str:
-    """A word of ``patterns.yaml`` normalised as the text it is looked for in (once per word)."""
-    return normalise(text).text
-
-
 def _labels(kind: dict) -> list[tuple[str, str]]:
     return sorted(((word(w), k) for k, words in kind.items() for w in words), key=lambda x: -len(x[0]))
 
@@ -316,14 +318,14 @@ def _label_before(text: str, pos: int, labels, *, window: int = 14, floor: int =
     best = None
     lo = max(floor, pos - window - 44)
     chunk = text[lo:pos]
-    for word, key in labels:
-        i = chunk.rfind(word)
+    for label, key in labels:
+        i = chunk.rfind(label)
         if i >= 0:
-            end = lo + i + len(word)
+            end = lo + i + len(label)
             # a quoted name between the label and the amount (年初预算安排“某工程”项目174万元) does not count
             quoted = sum(len(q) for q in re.findall(r"“[^”]{1,30}”", text[end:pos]))
-            if pos - end - quoted <= window and (best is None or end > best[0] or (end == best[0] and len(word) > best[2])):
-                best = (end, key, len(word))
+            if pos - end - quoted <= window and (best is None or end > best[0] or (end == best[0] and len(label) > best[2])):
+                best = (end, key, len(label))
     return best[1] if best else None
 
 
@@ -408,8 +410,8 @@ def _scores(para: _Para, ex: Extracted) -> None:
     p = patterns()
     for key, words in (("execution.score", p["execution_score"]), ("execution.weight", p["execution_weight"]),
                        ("reported.score", p["score"])):
-        for word in sorted(words, key=len, reverse=True):
-            for m in re.finditer(re.escape(word) + r"(?:为|是|:|共|合计)?(?P<n>" + NUMBER + r")分", text):
+        for lead in sorted(words, key=len, reverse=True):
+            for m in re.finditer(re.escape(lead) + r"(?:为|是|:|共|合计)?(?P<n>" + NUMBER + r")分", text):
                 tail = text[m.end():m.end() + 2]
                 if tail.startswith("为") and any(g in text[m.end():m.end() + 4] for g in p["grade_labels"]):
                     continue  # 得分≥85分为优秀: a band, not a score
@@ -709,12 +711,11 @@ def _table(table: SourceTable, ex: Extracted) -> None:
     p = patterns()
     for r, row in enumerate(table.rows):
         for c, cell in enumerate(row):
-            for m in (*OCR_NOISE.finditer(normalise(cell).text), *OCR_SLIP.finditer(normalise(cell).text)):
-                ex.unreadable.append(Figure("unreadable", None, m.group(0), _cell_quote(table, r, c)))
-            if (OCR_CELL.fullmatch(normalise(cell).text) or MALFORMED.fullmatch(normalise(cell).text)) \
-                    and not OCR_NOISE.search(normalise(cell).text):
-                ex.unreadable.append(Figure("unreadable", None, cell.strip(), _cell_quote(table, r, c)))
             t = normalise(cell).text
+            for m in (*OCR_NOISE.finditer(t), *OCR_SLIP.finditer(t)):
+                ex.unreadable.append(Figure("unreadable", None, m.group(0), _cell_quote(table, r, c)))
+            if (OCR_CELL.fullmatch(t) or MALFORMED.fullmatch(t)) and not OCR_NOISE.search(t):
+                ex.unreadable.append(Figure("unreadable", None, cell.strip(), _cell_quote(table, r, c)))
             if any(word(w) in t for w in p["template"]):
                 ex.template.append(_cell_quote(table, r, c))
     from .tables import blocks, header_columns
@@ -858,9 +859,8 @@ def _key_values(table: SourceTable, ex: Extracted) -> None:
             if label in UNIT_LABELS and row[c + 1].strip() and ex.department is None:
                 ex.department = normalise(row[c + 1]).text
                 continue
-            key = KEY_VALUE.get(normalise(row[c]).text.rstrip(":（(万元)）"))
+            key = KEY_VALUE.get(label.rstrip(":（(万元)）"))
             if key is None:
-                label = normalise(row[c]).text
                 key = next((v for k, v in KEY_VALUE.items() if label.startswith(k)), None)
             if key is None or not row[c + 1].strip():
                 continue
@@ -873,7 +873,7 @@ def _key_values(table: SourceTable, ex: Extracted) -> None:
                 continue
             if key.startswith("staff."):
                 v = int(v)
-            if key.startswith("budget.") and key != "budget.rate" and "元" in normalise(row[c]).text and "万元" not in normalise(row[c]).text:
+            if key.startswith("budget.") and key != "budget.rate" and "元" in label and "万元" not in label:
                 v = to_wan(v, "元")
             ex.figures.append(Figure(key, v, raw, _cell_quote(table, r, c + 1),
                                      "%" if key == "budget.rate" else "分" if key == "reported.score" else None))

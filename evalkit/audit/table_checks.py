@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from ..core.findings import Finding
 from ..core.numbers import exact, round_half_up
-from .extract import Extracted, _cell_quote, parse_target, patterns
+from .extract import Extracted, _cell_quote, _Para, parse_target, patterns
 from .source_document import SourceDocument, SourceTable
 from .tables import blocks, header_columns
 from .text import NUMBER, fold, normalise, number
@@ -137,8 +137,6 @@ PAID_SHARE = re.compile(r"(?:已|共)?(?:支付|拨付|支出)(?P<a>" + NUMBER +
 
 def paid_share(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """The share paid a sentence states against what it says was paid and is still unpaid."""
-    from .extract import _Para
-
     for p in doc.paragraphs:
         para = _Para(p.text, p.location_at)
         for m in PAID_SHARE.finditer(para.norm.text):
@@ -245,8 +243,6 @@ def project_counts(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Fin
     """A number of projects against the projects approved at the start of the year and added during it."""
     if "audit.count_mismatch" in ids:
         return
-    from .extract import _Para
-
     for p in doc.paragraphs:
         para = _Para(p.text, p.location_at)
         text = fold(para.norm.text)
@@ -271,8 +267,6 @@ DONE_FULLY = re.compile(r"完成(?P<d>[0-9]+(?:\.[0-9]+)?)(?P<u>公里|千米|�
 
 def completion_against_plan(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """A clause that plans one quantity and calls a different one done at 100 %."""
-    from .extract import _Para
-
     for p in doc.paragraphs:
         para = _Para(p.text, p.location_at)
         text = fold(para.norm.text)
@@ -311,8 +305,6 @@ def retirees_in_posts(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[
     """“编制人员205人。其中，在职113人、离休2人、退休75人”: the posts counted with the retirees."""
     if "audit.staff_with_retirees" in ids:
         return
-    from .extract import _Para
-
     for i, p in enumerate(doc.paragraphs):
         para = _Para(p.text + (doc.paragraphs[i + 1].text if i + 1 < len(doc.paragraphs) else ""), p.location_at)
         m = RETIREES_IN_POSTS.search(fold(para.norm.text))
@@ -325,24 +317,22 @@ def retirees_in_posts(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[
 
 def low_execution_called_normal(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """An execution rate below 60 % while the report calls the year normal."""
-    adjusted, executed = ex.value("budget.adjusted"), ex.value("budget.executed")
-    rate = (exact(executed) / exact(adjusted) * 100) if adjusted and executed is not None else None
-    if rate is None and ex.value("budget.rate") is not None:
-        rate = Fraction(ex.value("budget.rate"))
-    if rate is None or rate >= LOW_RATE:
+    rate = ex.execution_rate()
+    if rate is None or rate * 100 >= LOW_RATE or not (called := _called(doc, CALLED_NORMAL)):
         return
+    para, word, i = called
+    shown = _n(round_half_up(rate * 100, 2))
+    yield Finding("audit.low_execution_called_normal", "warning", f"预算执行率仅{shown}%，报告却称“{word}”",
+                  {"rate": f"{shown}%", "words": word}, None, (para.quote(i, i + len(word)),))
+
+
+def _called(doc: SourceDocument, words) -> tuple[_Para, str, int] | None:
+    """The first paragraph that uses one of ``words``: the paragraph, the word and where it stands."""
     for p in doc.paragraphs:
         text = fold(normalise(p.text).text)
-        word = next((w for w in CALLED_NORMAL if w in text), None)
-        if word:
-            i = text.find(word)
-            from .extract import _Para
-
-            para = _Para(p.text, p.location_at)
-            yield Finding("audit.low_execution_called_normal", "warning",
-                               f"预算执行率仅{_n(round_half_up(rate, 2))}%，报告却称“{word}”",
-                               {"rate": f"{_n(round_half_up(rate, 2))}%", "words": word}, None, (para.quote(i, i + len(word)),))
-            return
+        if word := next((w for w in words if w in text), None):
+            return _Para(p.text, p.location_at), word, text.find(word)
+    return None
 
 
 def _missed(r) -> bool:
@@ -358,21 +348,14 @@ def _missed(r) -> bool:
 def target_missed_called_complete(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """A target missed while the report says every target was met."""
     missed = [r for r in ex.indicators if _missed(r)]
-    if not missed:
+    if not missed or not (called := _called(doc, CALLED_COMPLETE)):
         return
-    from .extract import _Para
-
-    for p in doc.paragraphs:
-        text = fold(normalise(p.text).text)
-        word = next((w for w in CALLED_COMPLETE if w in text), None)
-        if word:
-            r = missed[0]
-            i = text.find(word)
-            yield Finding("audit.target_missed_called_complete", "warning",
-                               f"“{r.name}”年度指标值{r.target}，完成{r.actual}，未达到目标，报告却称“{word}”",
-                               {"indicator": r.name, "target": r.target, "actual": r.actual, "words": word},
-                               None, (r.cells.get("actual", r.quote), _Para(p.text, p.location_at).quote(i, i + len(word))))
-            return
+    para, word, i = called
+    r = missed[0]
+    yield Finding("audit.target_missed_called_complete", "warning",
+                  f"“{r.name}”年度指标值{r.target}，完成{r.actual}，未达到目标，报告却称“{word}”",
+                  {"indicator": r.name, "target": r.target, "actual": r.actual, "words": word},
+                  None, (r.cells.get("actual", r.quote), para.quote(i, i + len(word))))
 
 
 #: A sentence that counts the year's spending up to a date (截至2022年12月8日已拨付…).
@@ -397,8 +380,6 @@ def report_dated_in_year(doc: SourceDocument, ex: Extracted, ids: set) -> Iterat
 
 
 def _counted_before_year_end(doc: SourceDocument, ex: Extracted) -> Iterator[Finding]:
-    from .extract import _Para
-
     for p in doc.paragraphs:
         para = _Para(p.text, p.location_at)
         for m in CUT_OFF.finditer(para.norm.text):
