@@ -544,8 +544,7 @@ def _counts(para: _Para, ex: Extracted) -> None:
         listed = _count_items(rest)
         ex.claims.append(Claim("count", Decimal(stated), (listed,), para.quote(m.start(), m.end() + len(rest)),
                                {"what": m.group("w") or m.group("u"), "items": rest[:200]}))
-    if text.endswith(":") and m_last(text):
-        m = m_last(text)
+    if text.endswith(":") and (m := m_last(text)):
         stated = chinese_numeral(m.group("n"))
         if stated is not None:
             ex.pending_count = (stated, m.group("w") or m.group("u"), para.quote(m.start(), len(text)))
@@ -681,8 +680,6 @@ def _goal_list(para: _Para, ex: Extracted, goal) -> None:
         m = re.search(r"(?:达到|不低于|不少于|不高于|不超过|控制在|低于|高于|≥|≤|>=|<=)", item)
         num = re.search(NUMBER, item)
         if m and num and num.start() > m.start():
-            name = item[: m.start()]
-            name = re.sub(r"(?:低于|高于|达到)+$", "", name) or item
             # the name stops before the first direction word; the statement keeps every word
             first = min((item.find(w) for w in ("低于", "高于", "达到", "不低于", "不超过") if item.find(w) > 0),
                         default=m.start())

@@ -221,7 +221,7 @@ def params_mapping(ex: Extracted) -> Mapped:
         reported["report_date"] = when.value.isoformat()
         m.subjects["reported.report_date"] = [when.quote]
     m.mapping["reported"] = reported
-    m.missing = [k for k in REQUIRED if _get(m.mapping, k) is None]
+    m.missing = [f"{part}.{key}" for part, key in (k.split(".") for k in REQUIRED) if m.mapping[part][key] is None]
     if not m.mapping["goals"]:
         m.missing.append("goals")
     m.unknown |= {k: m.notes.get(k, "报告未读出") for k in m.missing}
@@ -257,15 +257,6 @@ def _weights_usable(goals: list, scheme: Scheme) -> bool:
     """Weights are kept when every indicator has one and they do not exceed the indicator points."""
     weights = [ind.get("weight") for g in goals for ind in g["indicators"]]
     return bool(weights) and all(w is not None for w in weights) and sum(weights) <= scheme.indicator_points
-
-
-def _get(mapping: dict, key: str):
-    value = mapping
-    for part in key.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
 
 
 HEADER = """evalkit/v1 params draft made by `evalkit audit` from {source}

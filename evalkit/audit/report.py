@@ -96,14 +96,10 @@ def _provenance(path) -> dict:
             info["sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
     except OSError:
         pass
-    if packages := _package_versions():
-        info["packages"] = dict(packages)
+    # the installed versions of evalkit and its readers (looked up once per process, before forking)
+    if packages := {p: v for p in ("evalkit", "pdfplumber", "python-docx", "lxml") if (v := version_of(p))}:
+        info["packages"] = packages
     return info
-
-
-def _package_versions() -> dict[str, str]:
-    """The installed versions of evalkit and its readers (looked up once per process, before forking)."""
-    return {p: v for p in ("evalkit", "pdfplumber", "python-docx", "lxml") if (v := version_of(p))}
 
 
 def _jsonable(value):

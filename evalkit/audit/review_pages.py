@@ -130,19 +130,12 @@ KEY_FIGURES = ("budget.initial", "budget.adjusted", "budget.executed", "budget.r
 
 
 def _figures(record: dict) -> str:
-    figures = record["extracted"]["figures"]
-    rows = []
-    for key in KEY_FIGURES:
-        f = next((x for x in figures if x["key"] == key), None)
-        if f is None:
-            continue
-        rows.append(f"<tr><td>{escape(_figure_label(key))}</td><td>{escape(_printed(f['printed']))}</td>"
-                    f"<td>{escape(f['where'])}</td></tr>")
-    parts = sorted({x["key"] for x in figures if x["key"].startswith("component.")})
-    for key in parts:
-        f = next(x for x in figures if x["key"] == key)
-        rows.append(f"<tr><td>{escape(key_words(key))}</td><td>{escape(_printed(f['printed']))}</td>"
-                    f"<td>{escape(f['where'])}</td></tr>")
+    first: dict[str, dict] = {}  # each key's first figure
+    for x in record["extracted"]["figures"]:
+        first.setdefault(x["key"], x)
+    keys = [k for k in KEY_FIGURES if k in first] + sorted(k for k in first if k.startswith("component."))
+    rows = [f"<tr><td>{escape(_figure_label(key))}</td><td>{escape(_printed(first[key]['printed']))}</td>"
+            f"<td>{escape(first[key]['where'])}</td></tr>" for key in keys]
     rows.append(f"<tr><td>绩效指标</td><td>{escape(_indicator_words(record))}</td><td>—</td></tr>")
     return ("<table><thead><tr><th>项目</th><th>报告所列</th><th>出处</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")

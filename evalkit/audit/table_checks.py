@@ -17,6 +17,7 @@ from fractions import Fraction
 
 from ..core.findings import Finding
 from ..core.numbers import exact, round_half_up
+from .checks import MEASURES
 from .extract import Extracted, _cell_quote, _Para, parse_target, patterns
 from .source_document import SourceDocument, SourceTable
 from .tables import blocks, header_columns
@@ -53,8 +54,7 @@ def table_findings(doc: SourceDocument, ex: Extracted, cov: dict, found: list) -
 
 def _funds_rows(table: SourceTable, header: int, end: int):
     """(row index, label, {measure: (value, column)}) of each row of a funds block."""
-    cols = header_columns(table.rows[header], {k: v for k, v in patterns()["budget_columns"].items()
-                                               if k in ("initial", "adjusted", "executed")})
+    cols = header_columns(table.rows[header], {k: v for k, v in patterns()["budget_columns"].items() if k in MEASURES})
     first = min(cols.values(), default=1)
     for r in range(header + 1, end):
         row = table.rows[r]
@@ -87,9 +87,8 @@ def funds_total_row(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Fi
                     continue
                 added = sum(values, Decimal(0))
                 if abs(added - stated) >= Decimal("0.01"):
-                    what = {"initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数"}[key]
                     yield Finding("audit.total_row_vs_parts", "error",
-                                       f"资金表“{normalise(label0).text.rstrip(':：')}”一行{what}为{_n(stated)}万元，"
+                                       f"资金表“{normalise(label0).text.rstrip(':：')}”一行{MEASURES[key]}为{_n(stated)}万元，"
                                        f"其下各项资金来源合计{_n(added)}万元，二者不符（相差{_n(added - stated)}万元）",
                                        {"measure": key, "stated": stated, "sum": added},
                                        None, (_cell_quote(table, r0, c),))
