@@ -23,8 +23,10 @@ from fractions import Fraction
 
 from ..core.numbers import exact, jsonable
 from ..core.places import Location, Quote
+from .lists import list_claims
 from .readers import MARKER
 from .source_document import SourceDocument, SourceTable
+from .tables import blocks, header_columns
 from .text import (
     DATE,
     NUMBER,
@@ -588,8 +590,6 @@ def _marker_kind(text: str) -> str:
 def _lists(para: _Para, ex: Extracted) -> None:
     """A total followed by 其中 and the amounts of its parts, in one sentence and one level of brackets
     (``lists.list_claims``)."""
-    from .lists import list_claims
-
     text = para.norm.text
     budget_words = [word(w) for ws in patterns()["budget"].values() for w in ws]
     for _, _, (total, parts, a) in list_claims(text):
@@ -715,8 +715,6 @@ def _table(table: SourceTable, ex: Extracted) -> None:
                 ex.unreadable.append(Figure("unreadable", None, cell.strip(), _cell_quote(table, r, c)))
             if any(word(w) in t for w in p["template"]):
                 ex.template.append(_cell_quote(table, r, c))
-    from .tables import blocks, header_columns
-
     found = blocks(table.rows)
     read = False
     for blk in found:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import stat
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +22,8 @@ from statistics import median
 
 from .source_document import DocumentRefused, Location, SourceDocument, SourceParagraph, SourceTable
 from .tables import HEAD_LABELS, align_spaced, cells_to_tables, header_run, pairs_table, split_line
+from .tables import blocks as form_blocks
+from .text import normalise
 
 #: Largest file read at all (a published report with scans stays well below).
 MAX_BYTES = 64 * 1024 * 1024
@@ -43,8 +46,6 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 def _special(path: Path) -> str:
     """What a path that exists but is not a regular file is: ``a named pipe (FIFO)``, ``a folder``, …"""
-    import stat
-
     mode = path.stat().st_mode
     return ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
             else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
@@ -240,7 +241,7 @@ def _cell_per_line(blocks: list) -> list:
 
 
 def _head_label(cell: str) -> bool:
-    return _word_starts(cell, HEAD_LABELS) and len(cell.strip()) <= 12
+    return normalise(cell).text.startswith(HEAD_LABELS) and len(cell.strip()) <= 12
 
 
 def _cells_of(text: str) -> list[str] | None:
@@ -254,12 +255,6 @@ def _cells_of(text: str) -> list[str] | None:
     if any(len(ln) > 90 for ln in lines):
         return None
     return lines
-
-
-def _word_starts(cell: str, words) -> bool:
-    from .text import normalise
-
-    return normalise(cell).text.startswith(words)
 
 
 def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> SourceDocument:
@@ -315,8 +310,6 @@ def _row_continues(last: tuple[str, ...], first: tuple[str, ...]) -> bool:
 
 
 def _has_header(table: SourceTable) -> bool:
-    from .tables import blocks as form_blocks
-
     return any(b.header <= 1 for b in form_blocks(table.rows))
 
 

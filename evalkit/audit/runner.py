@@ -23,9 +23,11 @@ from pathlib import Path
 from ..iorw import write_atomic
 from ..outputs import AUDIT_INDEX, audit_json_name, audit_page_name, audit_params_name
 from ..pool import Crash, Pool, check_timeout
-from .mapping import department_id, mapped_params_yaml
-from .readers import OWN_PAGE_MARK, SUFFIXES
-from .report import audit_document, refused_record
+from .checks import audit_checks
+from .extract import extract, parse_target
+from .mapping import department_id, mapped_params_yaml, params_mapping
+from .readers import OWN_PAGE_MARK, SUFFIXES, read_text
+from .report import _provenance, audit_document, refused_record
 
 #: Seconds one document may take (reading, extracting, checking) before it is stopped.
 TIMEOUT = 60.0
@@ -145,11 +147,6 @@ def _warm() -> None:
     import lxml.etree  # noqa: F401
     import lxml.html  # noqa: F401
 
-    from .checks import audit_checks
-    from .extract import extract, parse_target
-    from .mapping import params_mapping
-    from .readers import read_text
-    from .report import _provenance
     from .review_pages import audit_page
 
     ex = extract(read_text(_WARM_UP, "warm-up.txt"))
