@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import cache
 
@@ -142,15 +143,11 @@ def _indicator(row: IndicatorRow, key: str, m: Mapped, index: int, scheme: Schem
 
 def params_mapping(ex: Extracted) -> Mapped:
     """The ``evalkit/v1`` mapping of what ``ex`` holds; unread values ``None``."""
-    m = Mapped({}, [])
     scheme = choose_scheme(ex)
-    m.scheme = scheme
-    year = ex.year
-    m.mapping["schema"] = "evalkit/v1"
-    m.mapping.update(project_header(ex, m))
-    m.mapping["department"] = {"id": f"audit-{year or 'draft'}", "name": ex.department, "year": year}
-    m.mapping["scheme"] = scheme.id
-    m.mapping["unit"] = "万元"
+    m = Mapped({"schema": "evalkit/v1"}, [], scheme=scheme)
+    m.mapping |= project_header(ex, m)
+    m.mapping |= {"department": {"id": f"audit-{ex.year or 'draft'}", "name": ex.department, "year": ex.year},
+                  "scheme": scheme.id, "unit": "万元"}
     budget = {}
     for key in ("initial", "adjusted", "executed"):
         f = ex.first(f"budget.{key}")
@@ -207,19 +204,12 @@ def params_mapping(ex: Extracted) -> Mapped:
                 m.subjects[f"reported.line_execution_rates.{line['name']}"] = [f.quote]
         if rates:
             reported["line_execution_rates"] = rates
-    for key, name in (("reported.score", "score"), ("reported.grade", "grade")):
-        f = ex.first(key) or (ex.first("table.total_score") if name == "score" else None)
-        if f:
-            reported[name] = f.value
-            m.subjects[key] = [f.quote]
-    period = ex.first("reported.evaluation_period")
-    if period:
-        reported["evaluation_period"] = [d.isoformat() for d in period.value]
-        m.subjects["reported.evaluation_period"] = [period.quote]
-    when = ex.first("reported.report_date")
-    if when:
-        reported["report_date"] = when.value.isoformat()
-        m.subjects["reported.report_date"] = [when.quote]
+    for name in ("score", "grade", "evaluation_period", "report_date"):
+        f = ex.first(f"reported.{name}") or (ex.first("table.total_score") if name == "score" else None)
+        if f:  # a report date is written as ISO text, an evaluation period as two
+            reported[name] = (f.value.isoformat() if isinstance(f.value, date)
+                              else [d.isoformat() for d in f.value] if isinstance(f.value, tuple) else f.value)
+            m.subjects[f"reported.{name}"] = [f.quote]
     m.mapping["reported"] = reported
     m.missing = [f"{part}.{key}" for part, key in (k.split(".") for k in REQUIRED) if m.mapping[part][key] is None]
     if not m.mapping["goals"]:
