@@ -105,10 +105,8 @@ def _indicator(row: IndicatorRow, key: str, m: Mapped, index: int, scheme: Schem
             "unit": unit, "actual": None}
     if row.statement and row.statement != row.name:
         item["statement"] = row.statement
-    if row.tier1:
-        tier = next((t for t in ("产出", "效益", "满意度", "成本") if t in row.tier1), None)
-        if tier:
-            item["tier"] = tier
+    if row.tier1 and (tier := next((t for t in ("产出", "效益", "满意度", "成本") if t in row.tier1), None)):
+        item["tier"] = tier
     if direction == "qualitative":
         item["target"] = row.target
         level = _deadline_level(row) or _level(row.actual) or _restates(row)

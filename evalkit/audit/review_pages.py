@@ -16,12 +16,12 @@ import yaml
 
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.source import visible
-from ..core.wording import evidence_text, finding_advice, finding_label, show, tidy
+from ..core.wording import evidence_text, finding_advice, show, tidy
 from ..publish.markup import PAGE_CSP
 from .checks import key_words
 from .readers import OWN_PAGE_MARK
 
-__all__ = ["audit_page", "index_page", "audit_label", "audit_advice"]
+__all__ = ["audit_page", "index_page", "audit_advice"]
 
 CSS = """
 body{font-family:'Noto Sans CJK SC','Noto Serif CJK SC',sans-serif;max-width:60em;margin:2em auto;padding:0 1em;
@@ -51,11 +51,6 @@ def escape(text: str, quote: bool = True) -> str:
 @cache
 def _wording() -> dict:
     return yaml.safe_load((resources.files("evalkit.audit") / "wording.yaml").read_text(encoding="utf-8"))
-
-
-def audit_label(finding_id: str) -> str:
-    """The short Chinese label of a finding id (the audit's own or the core's)."""
-    return _wording()["findings"].get(finding_id) or finding_label(finding_id)
 
 
 def audit_advice(finding_id: str) -> str:

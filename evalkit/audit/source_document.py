@@ -64,10 +64,8 @@ class SourceDocument:
 
     def text(self) -> str:
         """Every paragraph and table cell, for a quick look (recognising the kind of document)."""
-        parts = []
-        for b in self.blocks:
-            parts.append(b.text if isinstance(b, SourceParagraph) else "\n".join("\t".join(r) for r in b.rows))
-        return "\n".join(parts)
+        return "\n".join(b.text if isinstance(b, SourceParagraph) else "\n".join("\t".join(r) for r in b.rows)
+                         for b in self.blocks)
 
 
 #: Why a document could not be audited, by code: the CLI and the page say the reason.
