@@ -171,12 +171,9 @@ def read_text(text: str, shown: str, fmt: str = "txt") -> SourceDocument:
             table.append((number, cells, spaced))
             continue
         flush_table()
-        if not line.strip():
+        if not line.strip() or MARKER.match(line):  # a blank line ends a paragraph, a numbered item opens one
             flush_para()
-        elif MARKER.match(line) and para:
-            flush_para()
-            para.append((number, line.rstrip()))
-        else:
+        if line.strip():
             para.append((number, line.rstrip()))
     flush_para()
     flush_table()
@@ -506,20 +503,17 @@ def _pdf_page(page, number: int) -> tuple[list, int]:
     blocks: list = []
     current: list[str] = []
     last = None
-    for top, kind, item in items:
-        if kind == "table":
+    for top, kind, item in items:  # a table, a wider gap, a numbered item or an indented line starts a paragraph
+        if kind == "table" or last is None or top - last["top"] > pitch * 1.12 or MARKER.match(item["text"]) \
+                or item["x0"] - left > 12:
             if current:
                 blocks.append(SourceParagraph("\n".join(current), Location(page=number)))
-                current, last = [], None
+            current, last = [], None
+        if kind == "table":
             blocks.append(item)
-            continue
-        text = item["text"]
-        new = (last is None or top - last["top"] > pitch * 1.12 or MARKER.match(text) or item["x0"] - left > 12)
-        if new and current:
-            blocks.append(SourceParagraph("\n".join(current), Location(page=number)))
-            current = []
-        current.append(text)
-        last = item
+        else:
+            current.append(item["text"])
+            last = item
     if current:
         blocks.append(SourceParagraph("\n".join(current), Location(page=number)))
     return blocks, len(page.chars)
@@ -583,8 +577,7 @@ def _read_html(path: Path, shown: str) -> SourceDocument:
 def _html_encoding(raw: bytes) -> str | None:
     """The page's declared charset, else UTF-8 when it decodes, else GB18030 (a page saved without a
     charset is not Latin-1, whatever a browser's default)."""
-    m = re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", raw[:4096])
-    if m:
+    if re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", raw[:4096]):
         return None  # lxml reads the declaration itself
     try:
         raw.decode("utf-8")

@@ -16,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..core.findings import Finding
-from ..core.numbers import exact, round_half_up
+from ..core.numbers import decimals_of, exact, round_half_up
 from .checks import MEASURES
 from .extract import Extracted, _cell_quote, _Para, parse_target, patterns
 from .source_document import SourceDocument, SourceTable
@@ -136,19 +136,17 @@ PAID_SHARE = re.compile(r"(?:已|共)?(?:支付|拨付|支出)(?P<a>" + NUMBER +
 
 def paid_share(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """The share paid a sentence states against what it says was paid and is still unpaid."""
-    for p in doc.paragraphs:
-        para = _Para(p.text, p.location_at)
+    for para in _paras(doc):
         for m in PAID_SHARE.finditer(para.norm.text):
             paid, unpaid, stated = number(m.group("a")), number(m.group("b")), number(m.group("r"))
             if paid + unpaid == 0:
                 continue
-            places = len(m.group("r").split(".")[1]) if "." in m.group("r") else 0
-            computed = round_half_up(exact(paid) / exact(paid + unpaid) * 100, places)
+            share = exact(paid) / exact(paid + unpaid) * 100
+            computed = round_half_up(share, decimals_of(stated))
             if computed != stated:
                 yield Finding("audit.paid_share_mismatch", "error",
                               f"已支付{_n(paid)}万元、尚未支付{_n(unpaid)}万元，支付率应为{_n(paid)}÷"
-                              f"{_n(paid + unpaid)}={_n(round_half_up(exact(paid) / exact(paid + unpaid) * 100, 2))}%，"
-                              f"报告写{_n(stated)}%",
+                              f"{_n(paid + unpaid)}={_n(round_half_up(share, 2))}%，报告写{_n(stated)}%",
                               {"paid": paid, "unpaid": unpaid, "stated_percent": stated, "computed_percent": computed}, None,
                               (para.quote(m.start(), m.end()),))
 
@@ -242,8 +240,7 @@ def project_counts(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Fin
     """A number of projects against the projects approved at the start of the year and added during it."""
     if "audit.count_mismatch" in ids:
         return
-    for p in doc.paragraphs:
-        para = _Para(p.text, p.location_at)
+    for para in _paras(doc):
         text = fold(para.norm.text)
         total, start, added = PROJECTS_TOTAL.search(text), PROJECTS_START.search(text), PROJECTS_ADDED.search(text)
         if not (total and start and added):
@@ -266,8 +263,7 @@ DONE_FULLY = re.compile(r"完成(?P<d>[0-9]+(?:\.[0-9]+)?)(?P<u>公里|千米|�
 
 def completion_against_plan(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """A clause that plans one quantity and calls a different one done at 100 %."""
-    for p in doc.paragraphs:
-        para = _Para(p.text, p.location_at)
+    for para in _paras(doc):
         text = fold(para.norm.text)
         for clause in re.finditer(r"[^;。]+", text):
             plan, done = PLANNED.search(clause.group(0)), DONE_FULLY.search(clause.group(0))
@@ -327,11 +323,16 @@ def low_execution_called_normal(doc: SourceDocument, ex: Extracted, ids: set) ->
 
 def _called(doc: SourceDocument, words) -> tuple[_Para, str, int] | None:
     """The first paragraph that uses one of ``words``: the paragraph, the word and where it stands."""
-    for p in doc.paragraphs:
-        text = fold(normalise(p.text).text)
+    for para in _paras(doc):
+        text = fold(para.norm.text)
         if word := next((w for w in words if w in text), None):
-            return _Para(p.text, p.location_at), word, text.find(word)
+            return para, word, text.find(word)
     return None
+
+
+def _paras(doc: SourceDocument) -> Iterator[_Para]:
+    """The paragraphs of ``doc``, each ready to be quoted."""
+    return (_Para(p.text, p.location_at) for p in doc.paragraphs)
 
 
 def _missed(r) -> bool:
@@ -379,8 +380,7 @@ def report_dated_in_year(doc: SourceDocument, ex: Extracted, ids: set) -> Iterat
 
 
 def _counted_before_year_end(doc: SourceDocument, ex: Extracted) -> Iterator[Finding]:
-    for p in doc.paragraphs:
-        para = _Para(p.text, p.location_at)
+    for para in _paras(doc):
         for m in CUT_OFF.finditer(para.norm.text):
             cut = date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
             if int(m.group("y")) == ex.year and cut < date(ex.year, 12, 31):
