@@ -66,16 +66,15 @@ MARKER_LINE = re.compile(r"[一二三四五六七八九十]+、|第[一二三四
 def _title_line(doc: SourceDocument) -> str | None:
     """The line of the first paragraphs that names the evaluation, as printed (spaces dropped)."""
     paras = doc.paragraphs[:12]
+    unwrapped = [re.sub(r"\s*\n\s*", "", p.text) for p in paras]  # a title a page wrapped onto two lines (or paragraphs)
     for i, p in enumerate(paras):
-        joined = re.sub(r"\s*\n\s*", "", p.text)  # a title a page wrapped onto two lines (or paragraphs)
-        pair = joined + re.sub(r"\s*\n\s*", "", paras[i + 1].text) if i + 1 < len(paras) else ""
+        joined = unwrapped[i]
+        pair = joined + unwrapped[i + 1] if i + 1 < len(paras) else ""
         nxt = paras[i + 1].text.lstrip() if i + 1 < len(paras) else ""
-        wrapped = [pair] if (len(joined) <= 30 and len(pair) <= 70 and re.search(r"(?:19|20)[0-9]{2}", pair)
-                             and not re.match(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分|[（(]", nxt)
-                             and not TITLE.search(fold(normalise(joined).text))) else []
-        after = re.sub(r"\s*\n\s*", "", paras[i + 2].text) if i + 2 < len(paras) else ""
-        if len(joined) <= 30 and len(pair) <= 64 and 0 < len(after) <= 6 and not MARKER_LINE.match(nxt) \
-                and not TITLE.search(fold(normalise(joined).text)):
+        head = len(joined) <= 30 and not MARKER_LINE.match(nxt) and not TITLE.search(fold(normalise(joined).text))
+        wrapped = [pair] if head and len(pair) <= 70 and re.search(r"(?:19|20)[0-9]{2}", pair) else []
+        after = unwrapped[i + 2] if i + 2 < len(paras) else ""
+        if head and len(pair) <= 64 and 0 < len(after) <= 6:
             wrapped = [pair + after] + wrapped  # a PDF title over three lines, its last a word's tail (报 / 告)
         first = p.text.strip().split("\n")[0]  # a title line with a date line under it in one paragraph
         lines = [ln.strip() for ln in p.text.split("\n") if ln.strip()]

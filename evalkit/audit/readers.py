@@ -211,11 +211,9 @@ def _cell_per_line(blocks: list) -> list:
             out.append(SourceTable(tuple(pairs), Location()))
             i = owners[end - 1] + 1
             continue
-        # a head label in a cell of its own (项目名称 / 某项目), not a line that holds its value too
-        # (单位名称：某院　填报日期：…), which stays a paragraph before the form
-        head = max((k for k in range(start) if _head_label(cells[k])), default=None)
-        first = head if head is not None else start
-        first = next((k for k in range(first + 1) if _head_label(cells[k])), first)
+        # the form starts at its first head label in a cell of its own (项目名称 / 某项目), not a line that
+        # holds its value too (单位名称：某院　填报日期：…), which stays a paragraph before the form
+        first = next((k for k in range(start) if _head_label(cells[k])), start)
         tables, used = cells_to_tables(cells[first:])
         if not tables:
             out.append(b)

@@ -454,12 +454,9 @@ def _weight_first_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]
             continue
         if i + 4 < len(cells) and PURE_NUMBER.match(cells[i + 1]) and not PURE_NUMBER.match(c):
             row = [""] * len(header)
-            row[cols["name"]], row[cols["weight"]] = c, cells[i + 1]
-            row[cols["target"]] = cells[i + 2]
-            if "actual" in cols:
-                row[cols["actual"]] = cells[i + 3]
-            if "score" in cols:
-                row[cols["score"]] = cells[i + 4]
+            for key, value in zip(("name", "weight", "target", "actual", "score"), cells[i:i + 5], strict=True):
+                if key in cols:
+                    row[cols[key]] = value
             for t in tiers[-2:]:
                 key = "tier2" if _is_tier(t, 2) or not _is_tier(t, 1) and tiers.index(t) else "tier1"
                 if key in cols:
@@ -503,19 +500,14 @@ def _funds_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[s
     """The funds block copied one cell per line: a label (or none, when the label cell was blank), then
     its values; a value with % is set in the header's 执行率 column and the others around it (blank cells
     vanish from such a copy, so values are aligned by what they are)."""
-    raw, current = [], None
+    raw: list[list[str]] = []  # each label and the values after it
     for c in cells:
-        value = PURE_NUMBER.match(c) or c.strip() in ("—", "-", "/", "－") or c.strip().endswith("%")
-        if value:
-            if current is None:
-                current = [""]
-            current.append(c)
-            continue
-        if current is not None:
-            raw.append(current)
-        current = [c]
-    if current is not None:
-        raw.append(current)
+        if PURE_NUMBER.match(c) or c.strip() in ("—", "-", "/", "－") or c.strip().endswith("%"):
+            if not raw:
+                raw.append([""])  # values before any label: the label cell was blank
+            raw[-1].append(c)
+        else:
+            raw.append([c])
     width = len(header)
     rate = header_columns(header, {"rate": patterns()["budget_columns"]["rate"]}).get("rate")
     out = []
