@@ -108,7 +108,7 @@ def _names_amount(row) -> bool:
 
 def header_columns(header: tuple[str, ...], spec: dict) -> dict[str, int]:
     """Column of each field: the field's words are tried in their order (三级指标 before 绩效指标), each
-    against every cell."""
+    against every cell no field before it took (a column is one field's at most)."""
     cells = [word(c) for c in header]
     found: dict[str, int] = {}
     for key, words in spec.items():
@@ -122,8 +122,6 @@ def header_columns(header: tuple[str, ...], spec: dict) -> dict[str, int]:
             if hit is not None:
                 found[key] = hit
                 break
-    if "score" in found and "coefficient" in found and found["score"] == found["coefficient"]:
-        del found["score"]
     return found
 
 
