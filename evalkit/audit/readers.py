@@ -372,10 +372,8 @@ def _docx_blocks(xml: bytes, shown: str) -> SourceDocument:
 
 
 def _docx_text(node) -> str:
-    parts = []
-    for el in node.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr"):
-        parts.append(el.text or "" if el.tag == f"{W}t" else "\t" if el.tag == f"{W}tab" else "\n")
-    return "".join(parts)
+    return "".join(el.text or "" if el.tag == f"{W}t" else "\t" if el.tag == f"{W}tab" else "\n"
+                   for el in node.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr"))
 
 
 def _docx_rows(tbl) -> tuple[tuple[str, ...], ...]:

@@ -83,11 +83,8 @@ def _blocks(rows: tuple[tuple[str, ...], ...]) -> tuple[Block, ...]:
         if starts and starts[-1][1] == kind and starts[-1][0] == r - 1:
             continue  # a two-row header: the block starts at its first row
         starts.append((r, kind))
-    found = []
-    for i, (r, kind) in enumerate(starts):
-        end = starts[i + 1][0] if i + 1 < len(starts) else len(rows)
-        found.append(Block(kind, r, end))
-    return tuple(found)
+    ends = [r for r, _ in starts[1:]] + [len(rows)]  # a block ends where the next one starts
+    return tuple(Block(kind, r, end) for (r, kind), end in zip(starts, ends, strict=True))
 
 
 def has_block(doc, kind: str) -> bool:
