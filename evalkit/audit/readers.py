@@ -186,53 +186,49 @@ def _cell_per_line(blocks: list) -> list:
     out: list = []
     i = 0
     while i < len(blocks):
-        b = blocks[i]
-        if not isinstance(b, SourceParagraph):
-            out.append(b)
-            i += 1
-            continue
-        cells, owners = [], []
-        j = i
-        while j < len(blocks) and isinstance(blocks[j], SourceParagraph):
-            parts = _cells_of(blocks[j].text)
-            if parts is None:
-                break
-            cells += parts
-            owners += [j] * len(parts)
-            j += 1
-        start = next((k for k in range(len(cells)) if header_run(cells, k) >= 3), None)
-        if start is None:
-            found = pairs_table(cells)
-            if found is None or owners[found[0]] != i:
-                out.append(b)
-                i += 1
-                continue
-            first, end, pairs = found
-            out.append(SourceTable(tuple(pairs), Location()))
-            i = owners[end - 1] + 1
-            continue
-        # the form starts at its first head label in a cell of its own (项目名称 / 某项目), not a line that
-        # holds its value too (单位名称：某院　填报日期：…), which stays a paragraph before the form
-        first = next((k for k in range(start) if _head_label(cells[k])), start)
-        tables, used = cells_to_tables(cells[first:])
-        if not tables:
-            out.append(b)
-            i += 1
-            continue
-        before = owners[first] if first < len(owners) else j
-        out.extend(blocks[i:before])  # paragraphs before the form stay paragraphs
-        if first and owners[first - 1] == owners[first]:  # a title on the same line as the form
-            lead = " ".join(cells[k] for k in range(first) if owners[k] == owners[first])
-            out.append(SourceParagraph(lead, blocks[owners[first]].location, blocks[owners[first]].lines[:1]))
-        out.extend(SourceTable(tuple(rows), Location()) for rows in tables)  # rows rebuilt: no source line per row
-        last = first + used
-        rest = owners[last] if last < len(owners) else j
-        if last < len(owners) and owners[last - 1] == owners[last]:  # text after the form on its last line
-            tail = " ".join(cells[k] for k in range(last, len(cells)) if owners[k] == owners[last])
-            out.append(SourceParagraph(tail, blocks[rest].location, blocks[rest].lines[:1]))
-            rest += 1
-        i = max(rest, i + 1)
+        made, i = (isinstance(blocks[i], SourceParagraph) and _form_at(blocks, i)) or ([blocks[i]], i + 1)
+        out.extend(made)
     return out
+
+
+def _form_at(blocks: list, i: int) -> tuple[list, int] | None:
+    """The blocks a form copied one cell per line from paragraph ``i`` on is read as, and the index of the
+    block after it; None when paragraph ``i`` opens no form."""
+    cells, owners = [], []
+    j = i
+    while j < len(blocks) and isinstance(blocks[j], SourceParagraph):
+        parts = _cells_of(blocks[j].text)
+        if parts is None:
+            break
+        cells += parts
+        owners += [j] * len(parts)
+        j += 1
+    start = next((k for k in range(len(cells)) if header_run(cells, k) >= 3), None)
+    if start is None:
+        found = pairs_table(cells)
+        if found is None or owners[found[0]] != i:
+            return None
+        first, end, pairs = found
+        return [SourceTable(tuple(pairs), Location())], owners[end - 1] + 1
+    # the form starts at its first head label in a cell of its own (项目名称 / 某项目), not a line that
+    # holds its value too (单位名称：某院　填报日期：…), which stays a paragraph before the form
+    first = next((k for k in range(start) if _head_label(cells[k])), start)
+    tables, used = cells_to_tables(cells[first:])
+    if not tables:
+        return None
+    before = owners[first] if first < len(owners) else j
+    out = list(blocks[i:before])  # paragraphs before the form stay paragraphs
+    if first and owners[first - 1] == owners[first]:  # a title on the same line as the form
+        lead = " ".join(cells[k] for k in range(first) if owners[k] == owners[first])
+        out.append(SourceParagraph(lead, blocks[owners[first]].location, blocks[owners[first]].lines[:1]))
+    out.extend(SourceTable(tuple(rows), Location()) for rows in tables)  # rows rebuilt: no source line per row
+    last = first + used
+    rest = owners[last] if last < len(owners) else j
+    if last < len(owners) and owners[last - 1] == owners[last]:  # text after the form on its last line
+        tail = " ".join(cells[k] for k in range(last, len(cells)) if owners[k] == owners[last])
+        out.append(SourceParagraph(tail, blocks[rest].location, blocks[rest].lines[:1]))
+        rest += 1
+    return out, max(rest, i + 1)
 
 
 def _head_label(cell: str) -> bool:
