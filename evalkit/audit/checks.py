@@ -65,11 +65,8 @@ def audit_checks(ex: Extracted, mapped: Mapped) -> tuple[list[Finding], list[Ski
 
 # --- wording ---------------------------------------------------------------------------------------
 
-def _n(value) -> str:
-    """A number as the page prints it: exact, trailing zeros kept as printed."""
-    if isinstance(value, Fraction):
-        return f"{round_half_up(value, 2):f}"
-    return fmt_plain(value)
+#: A number as the page prints it: exact, trailing zeros kept as printed (a Fraction to the cent).
+_n = fmt_plain
 
 
 # --- the core's findings ---------------------------------------------------------------------------

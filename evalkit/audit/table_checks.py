@@ -16,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..core.findings import Finding
-from ..core.numbers import decimals_of, exact, round_half_up
+from ..core.numbers import decimals_of, exact, fmt_plain, round_half_up
 from .checks import MEASURES
 from .extract import Extracted, _cell_quote, _Para, parse_target, patterns
 from .source_document import SourceDocument, SourceTable
@@ -33,9 +33,8 @@ LOW_RATE = Decimal(60)
 
 
 def _n(value) -> str:
-    if isinstance(value, Fraction):
-        value = round_half_up(value, 2)
-    text = f"{value:f}" if isinstance(value, Decimal) else str(value)
+    """A number as :func:`~evalkit.core.numbers.fmt_plain` prints it (a Fraction to the cent), trailing zeros dropped."""
+    text = fmt_plain(value)
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
