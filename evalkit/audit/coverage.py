@@ -38,7 +38,7 @@ def identify(doc: SourceDocument, ex: Extracted) -> None:
     head = fold(normalise(doc.text()[:6000]).text)
     title = fold(normalise(ex.title).text) if ex.title else ""
     ex.kind = _kind(title, head, doc)
-    year = _title_year(doc)
+    year = _title_year(doc, line)
     if year is not None:
         ex.year = year
     elif ex.year is not None and (period := _period_year(doc)) is not None:
@@ -162,13 +162,12 @@ def _kind(title: str, head: str, doc: SourceDocument) -> str:
     return "department"
 
 
-def _title_year(doc: SourceDocument) -> int | None:
-    """The year a report evaluates: 年度 in its title or first lines (评价年度：2024 on a cover), never
-    the date it was filed."""
+def _title_year(doc: SourceDocument, line: str | None) -> int | None:
+    """The year a report evaluates: 年度 in its title ``line`` or first lines (评价年度：2024 on a cover),
+    never the date it was filed."""
     cover = COVER_YEAR.search(fold(doc.text()[:1500]))
     if cover:
         return int(cover.group("y"))
-    line = _title_line(doc)
     titled = TITLE_YEAR.search(fold(normalise(line).text)) if line else None
     if titled:
         return int(titled.group("y"))

@@ -484,11 +484,8 @@ def _dates(para: _Para, ex: Extracted) -> None:
 CN_DATE = re.compile(r"(?P<y>[0-9一二三四五六七八九零]{4})年(?P<m>[一二三四五六七八九十]{1,3})月(?P<d>[一二三四五六七八九十]{1,3})日")
 
 
-def _cn_date(text: str) -> date | None:
-    """二〇二四年三月二十九日 (normalised: 二0二四年…) as a date."""
-    m = CN_DATE.search(text)
-    if not m:
-        return None
+def _cn_date(m: re.Match) -> date | None:
+    """A :data:`CN_DATE` match, 二〇二四年三月二十九日 (normalised: 二0二四年…), as a date."""
     digits = "0一二三四五六七八九"
     year = "".join(str(digits.index(c)) if c in digits else "0" if c == "零" else c for c in m.group("y"))
     month, day = chinese_numeral(m.group("m")), chinese_numeral(m.group("d"))
@@ -518,8 +515,8 @@ def _report_date(doc: SourceDocument, ex: Extracted) -> None:
 def _date_line(text: str):
     """``(date, start, end)`` when ``text`` is a date line (报告日期：2024年3月29日, 二〇二四年三月二十九日)."""
     cn = CN_DATE.search(text)
-    if cn and _cn_date(text) and cn.end() - cn.start() >= len(text) - 6:
-        return _cn_date(text), cn.start(), cn.end()
+    if cn and (when := _cn_date(cn)) and cn.end() - cn.start() >= len(text) - 6:
+        return when, cn.start(), cn.end()
     m = DATE.search(text)
     if m and m.group("y") and (m.end() - m.start() >= len(text) - 6 or text.startswith(("报告日期", "日期"))):
         when = make_date(int(m.group("y")), m.group("m"), m.group("d"))
