@@ -83,8 +83,8 @@ def _blocks(rows: tuple[tuple[str, ...], ...]) -> tuple[Block, ...]:
         if starts and starts[-1][1] == kind and starts[-1][0] == r - 1:
             continue  # a two-row header: the block starts at its first row
         starts.append((r, kind))
-    ends = [r for r, _ in starts[1:]] + [len(rows)]  # a block ends where the next one starts
-    return tuple(Block(kind, r, end) for (r, kind), end in zip(starts, ends, strict=True))
+    ends = [r for r, _ in starts[1:]] + [len(rows)]  # a block ends where the next one starts (no start: no block)
+    return tuple(Block(kind, r, end) for (r, kind), end in zip(starts, ends, strict=False))
 
 
 def has_block(doc, kind: str) -> bool:
