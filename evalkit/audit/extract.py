@@ -789,18 +789,16 @@ def _weight_in_header(table: SourceTable, h: int, cols: dict, ex: Extracted) -> 
 def _indicator_table(table: SourceTable, h: int, cols: dict, ex: Extracted, *, end: int) -> None:
     header = table.rows[h]
     tier1 = tier2 = ""
-    sums = []
+    rows, total = [], None  # (row, its 分值 and 得分) of each indicator, and of the 总分 row
     for r in range(h + 1, end):
-        if sums and sums[-1][2]:
-            break  # rows under 总分 (填表人, 填报日期) are not indicators
         row = table.rows[r] + ("",) * (len(header) - len(table.rows[r]))
 
         def cell(key, row=row):
             return row[cols[key]].strip() if key in cols and cols[key] < len(row) else ""
 
         if _is_total(row):
-            sums.append((r, {k: _num(cell(k)) for k in ("weight", "score")}, True))
-            continue
+            total = (r, {k: _num(cell(k)) for k in ("weight", "score")})
+            break  # rows under 总分 (填表人, 填报日期) are not indicators
         tier1 = cell("tier1") or tier1
         tier2 = cell("tier2") or tier2
         name = cell("name")
@@ -818,21 +816,21 @@ def _indicator_table(table: SourceTable, h: int, cols: dict, ex: Extracted, *, e
             if key in cols:
                 ir.cells[key] = _cell_quote(table, r, cols[key])
         ex.indicators.append(ir)
-        sums.append((r, {"weight": weight, "score": score}, False))
-    totals = [x for x in sums if x[2]]
-    rows = [(r, v) for r, v, t in sums if not t]
-    for r, values, _ in totals[-1:]:
-        for key in ("weight", "score"):
-            stated = values.get(key)
-            if stated is None or key not in cols:
-                continue
-            parts = [v.get(key) for _, v in rows if v.get(key) is not None]
-            ex.claims.append(Claim("total_row", stated, tuple(parts), _cell_quote(table, r, cols[key]),
-                                   {"column": normalise(header[cols[key]]).text, "rows": [x + 1 for x, _ in rows],
-                                    "indicator_table": key}))
-            if key == "score":
-                ex.figures.append(Figure("table.total_score", stated, table.rows[r][cols[key]],
-                                         _cell_quote(table, r, cols[key]), "分"))
+        rows.append((r, {"weight": weight, "score": score}))
+    if total is None:
+        return
+    r, values = total
+    for key in ("weight", "score"):
+        stated = values.get(key)
+        if stated is None or key not in cols:
+            continue
+        parts = [v.get(key) for _, v in rows if v.get(key) is not None]
+        ex.claims.append(Claim("total_row", stated, tuple(parts), _cell_quote(table, r, cols[key]),
+                               {"column": normalise(header[cols[key]]).text, "rows": [x + 1 for x, _ in rows],
+                                "indicator_table": key}))
+        if key == "score":
+            ex.figures.append(Figure("table.total_score", stated, table.rows[r][cols[key]],
+                                     _cell_quote(table, r, cols[key]), "分"))
 
 
 UNIT_LABELS = ("部门名称", "单位名称", "实施单位", "主管部门", "预算单位")

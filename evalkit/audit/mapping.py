@@ -162,12 +162,16 @@ def params_mapping(ex: Extracted) -> Mapped:
             if count:
                 line["count"] = count.value
             lines.append((part, line))
+    rates = {}  # each line's stated execution rate
     if len(lines) == 2 and all(budget[k] is not None and sum(x[1][k] for x in lines) == budget[k]
                                for k in ("adjusted", "executed")):
         budget["lines"] = [line for _, line in lines]
         for part, line in lines:
             m.subjects[f"budget.lines.{line['name']}"] = [
                 f.quote for k in ("rate", "adjusted", "executed") if (f := ex.first(f"component.{part}.{k}"))]
+            if f := ex.first(f"component.{part}.rate"):
+                rates[line["name"]] = f.value
+                m.subjects[f"reported.line_execution_rates.{line['name']}"] = [f.quote]
     m.mapping["budget"] = budget
     goals: dict[tuple, dict] = {}
     for i, row in enumerate(ex.indicators):
@@ -193,15 +197,8 @@ def params_mapping(ex: Extracted) -> Mapped:
     if rate:
         reported["execution_rate"] = rate.value
         m.subjects["reported.execution_rate"] = [rate.quote]
-    if "lines" in budget:
-        rates = {}
-        for part, line in lines:
-            f = ex.first(f"component.{part}.rate")
-            if f:
-                rates[line["name"]] = f.value
-                m.subjects[f"reported.line_execution_rates.{line['name']}"] = [f.quote]
-        if rates:
-            reported["line_execution_rates"] = rates
+    if rates:
+        reported["line_execution_rates"] = rates
     for name in ("score", "grade", "evaluation_period", "report_date"):
         f = ex.first(f"reported.{name}") or (ex.first("table.total_score") if name == "score" else None)
         if f:  # a report date is written as ISO text, an evaluation period as two
