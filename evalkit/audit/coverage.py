@@ -285,10 +285,7 @@ def _ends_after_form(doc: SourceDocument) -> bool:
 
 def coverage_words(read: int, listed: int, truncated: bool, partial: bool) -> str:
     """“读出指标24项，表中列有41项；部分读取” — what a page says about how much was read."""
-    if listed > read:
-        words = f"读出指标{read}项，表中列有{listed}项"
-    else:
-        words = f"读出指标{read}项"
+    words = f"读出指标{read}项" + (f"，表中列有{listed}项" if listed > read else "")
     if truncated:
         words += "；文档在总分之前截断"
     if partial:

@@ -16,6 +16,7 @@ import contextlib
 import re
 import stat
 import zipfile
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from statistics import median
@@ -516,10 +517,7 @@ def _line_pitch(pitches: list[float]) -> float:
     short paragraphs has more paragraph gaps than line gaps, so the median is a paragraph gap)."""
     if not pitches:
         return 16
-    counts: dict[float, int] = {}
-    for p in pitches:
-        key = int(p * 2 + 0.5) / 2  # half a point apart is the same gap
-        counts[key] = counts.get(key, 0) + 1
+    counts = Counter(int(p * 2 + 0.5) / 2 for p in pitches)  # half a point apart is the same gap
     recurring = [k for k, c in counts.items() if c >= 2]
     return min(recurring) if recurring else median(pitches)
 
