@@ -141,7 +141,8 @@ _KEY_WORDS = {"budget.initial": "年初预算数", "budget.adjusted": "全年预
               "budget.rate": "预算执行率", "reported.score": "自评得分", "reported.grade": "评价等级",
               "execution.score": "预算执行得分", "execution.weight": "预算执行分值", "staff.authorised": "编制人数",
               "staff.serving": "在职人数", "staff.retired": "离退休人数", "income.income": "收入合计",
-              "income.spending": "支出合计", "income.carryover": "结转结余", "income.carryover_rate": "结转结余率"}
+              "income.spending": "支出合计", "income.carryover": "结转结余", "income.carryover_rate": "结转结余率",
+              "reported.evaluation_period": "评价期间", "reported.report_date": "报告日期"}
 
 
 def key_words(key: str) -> str:

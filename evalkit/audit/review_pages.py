@@ -129,7 +129,7 @@ def _figures(record: dict) -> str:
     for x in record["extracted"]["figures"]:
         first.setdefault(x["key"], x)
     keys = [k for k in KEY_FIGURES if k in first] + sorted(k for k in first if k.startswith("component."))
-    rows = [f"<tr><td>{escape(_figure_label(key))}</td><td>{escape(_printed(first[key]['printed']))}</td>"
+    rows = [f"<tr><td>{escape(key_words(key))}</td><td>{escape(_printed(first[key]['printed']))}</td>"
             f"<td>{escape(first[key]['where'])}</td></tr>" for key in keys]
     rows.append(f"<tr><td>绩效指标</td><td>{escape(_indicator_words(record))}</td><td>—</td></tr>")
     return ("<table><thead><tr><th>项目</th><th>报告所列</th><th>出处</th></tr></thead><tbody>"
@@ -147,10 +147,6 @@ def _indicator_words(record: dict) -> str:
 def _printed(text: str) -> str:
     """A figure as printed, without the spaces and line breaks a layout put inside it."""
     return "".join(text.split())
-
-
-def _figure_label(key: str) -> str:
-    return {"reported.evaluation_period": "评价期间", "reported.report_date": "报告日期"}.get(key) or key_words(key)
 
 
 def _conclusion(record: dict) -> str:
