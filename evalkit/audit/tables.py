@@ -178,10 +178,7 @@ def header_run(lines: list[str], start: int) -> int:
     n = 0
     while start + n < len(lines):
         cell = word(lines[start + n])
-        if re.fullmatch(r"\((?:万元|元|分)\)", cell):
-            n += 1
-            continue
-        if not (any(cell.startswith(w) for w in words) and len(cell) <= 20):
+        if not (re.fullmatch(r"\((?:万元|元|分)\)", cell) or (any(cell.startswith(w) for w in words) and len(cell) <= 20)):
             break
         n += 1
     return n
