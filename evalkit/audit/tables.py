@@ -442,9 +442,7 @@ def _weight_first_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]
             return rows, i + 2
         if _is_tier(c, 1) or _is_tier(c, 2) or re.search(r"\([0-9.]+分\)$", word(c)):
             tiers.append(c)
-            i += 1
-            continue
-        if i + 4 < len(cells) and PURE_NUMBER.match(cells[i + 1]) and not PURE_NUMBER.match(c):
+        elif i + 4 < len(cells) and PURE_NUMBER.match(cells[i + 1]) and not PURE_NUMBER.match(c):
             row = [""] * len(header)
             for key, value in zip(("name", "weight", "target", "actual", "score"), cells[i:i + 5], strict=True):
                 if key in cols:
