@@ -361,12 +361,7 @@ def _anchored_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
         texts = [s for s in segment if s not in tiers]
         row = [""] * len(header)
         if texts and word(texts[-1]).startswith(("总分", "合计", "总计")):
-            row[0] = texts[-1]
-            row[cols["weight"]] = run[0]
-            if len(run) > 1:
-                row[cols["score"]] = run[1]
-            rows.append(tuple(row))
-            return rows, i + min(len(run), 2)
+            return [*rows, _total_row(header, cols, texts[-1], run)], i + min(len(run), 2)
         if rows and "deviation" in cols and len(texts) > len(order):
             last = list(rows[-1])
             last[cols["deviation"]] = texts[0]
@@ -399,6 +394,14 @@ def _anchored_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
         rows.append(tuple(row))
         prev = taken = i = run_end
     return rows, taken
+
+
+def _total_row(header, cols, label: str, numbers: list[str]) -> tuple[str, ...]:
+    """The 总分 row: its label, then its 分值 and 得分 as far as ``numbers`` gives them."""
+    row = [label] + [""] * (len(header) - 1)
+    for key, value in zip(("weight", "score"), numbers, strict=False):
+        row[cols[key]] = value
+    return tuple(row)
 
 
 #: A 计量单位 or 指标性质 cell copied on its own line (%, 篇, 定量指标 …): not a target or an actual.
@@ -434,12 +437,8 @@ def _weight_first_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]
     while i < len(cells):
         c = cells[i]
         if word(c).startswith(("总分", "合计")):
-            row = [""] * len(header)
-            row[0] = c
-            if i + 1 < len(cells) and PURE_NUMBER.match(cells[i + 1]):
-                row[cols["weight"]] = cells[i + 1]
-            rows.append(tuple(row))
-            return rows, i + 2
+            numbers = cells[i + 1:i + 2] if i + 1 < len(cells) and PURE_NUMBER.match(cells[i + 1]) else []
+            return [*rows, _total_row(header, cols, c, numbers)], i + 2
         if _is_tier(c, 1) or _is_tier(c, 2) or re.search(r"\([0-9.]+分\)$", word(c)):
             tiers.append(c)
         elif i + 4 < len(cells) and PURE_NUMBER.match(cells[i + 1]) and not PURE_NUMBER.match(c):
