@@ -222,9 +222,7 @@ def extract(doc: SourceDocument) -> Extracted:
         para = _Para(block.text, block.location_at)
         text = para.norm.text
         _numbered(para, ex, MARKER.match)
-        top = TOP_SECTION.match(text)
-        if top:
-            # 二、绩效目标 lists the goals; 三、绩效目标完成情况分析 reports on them
+        if TOP_SECTION.match(text):  # 二、绩效目标 lists the goals; 三、绩效目标完成情况分析 reports on them
             in_goals = "目标" in text and not any(w in text for w in ("实现", "分析"))
         sub = SECTION.match(text)
         if sub:
