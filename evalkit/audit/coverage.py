@@ -148,14 +148,11 @@ def _kind(title: str, head: str, doc: SourceDocument) -> str:
     for text in (title, head[:1500], head):
         if not text:
             continue
-        best = None
-        for kind in ("special", "project", "department"):
-            for w in kinds[kind]:
-                i = text.find(fold(normalise(w).text))
-                if i >= 0 and (best is None or i < best[0]):
-                    best = (i, kind)
-        if best:
-            return best[1]
+        # the kind named first in the text (special before project before department at one place)
+        found = [(i, kind) for kind in ("special", "project", "department") for w in kinds[kind]
+                 if (i := text.find(fold(normalise(w).text))) >= 0]
+        if found:
+            return min(found, key=lambda f: f[0])[1]
     # no title words: a form with 项目名称 and a funds block is a project's
     if "项目名称" in head and has_block(doc, "funds"):
         return "project"

@@ -731,13 +731,10 @@ def _table(table: SourceTable, ex: Extracted) -> None:
 
 
 def _component_key(text: str) -> str | None:
+    """The budget part whose longest name ``text`` holds (the first such part on a tie)."""
     t = normalise(text).text
-    best = None
-    for key, spec in patterns()["components"].items():
-        for name in spec["names"]:
-            if name in t and (best is None or len(name) > best[1]):
-                best = (key, len(name))
-    return best[0] if best else None
+    named = [(key, name) for key, spec in patterns()["components"].items() for name in spec["names"] if name in t]
+    return max(named, key=lambda n: len(n[1]))[0] if named else None
 
 
 def _in_yuan(table: SourceTable, h: int, cols: dict) -> bool:
@@ -847,9 +844,8 @@ def _key_values(table: SourceTable, ex: Extracted) -> None:
             if label in UNIT_LABELS and row[c + 1].strip() and ex.department is None:
                 ex.department = normalise(row[c + 1]).text
                 continue
-            key = KEY_VALUE.get(label.rstrip(":（(万元)）"))
-            if key is None:
-                key = next((v for k, v in KEY_VALUE.items() if label.startswith(k)), None)
+            key = KEY_VALUE.get(label.rstrip(":（(万元)）")) or next((v for k, v in KEY_VALUE.items()
+                                                                    if label.startswith(k)), None)
             if key is None or not row[c + 1].strip():
                 continue
             raw = row[c + 1].strip()
