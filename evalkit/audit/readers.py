@@ -272,7 +272,6 @@ def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> Sou
             last_page = b.location.page
         if isinstance(b, SourceParagraph) and not b.text.strip():
             continue
-        prev = joined[-1] if joined else None
         if isinstance(b, SourceParagraph) and isinstance(prev, SourceParagraph) and _continues(prev.text, b.text):
             joined[-1] = SourceParagraph(prev.text + "\n" + b.text, prev.location, prev.lines + b.lines)
             continue
