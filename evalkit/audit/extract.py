@@ -23,7 +23,7 @@ from fractions import Fraction
 
 from ..core.numbers import exact, jsonable
 from ..core.places import Location, Quote
-from .lists import list_claims
+from .lists import list_claims, sentences
 from .readers import MARKER
 from .source_document import SourceDocument, SourceTable
 from .tables import blocks, header_columns
@@ -56,6 +56,8 @@ OCR_CELL = re.compile(r"(?=[0-9.]*[OolI]|[A-Z]\.)(?:[0-9OolI]{2,4}|[A-Z]\.[0-9]+
 MALFORMED = re.compile(r"[0-9]+(?:,[0-9]+)*\.[0-9]+,[0-9]+|[0-9]+,[0-9]{1,2}\.[0-9]+(?:,[0-9]+)?")
 UNITS = ("%", "万元", "元", "件", "次", "天", "个", "人次", "人", "篇", "项", "小时", "分钟", "家", "户", "场", "期",
          "份", "台", "套", "所", "批", "条", "名", "分", "年", "月", "日", "周", "公里", "平方米", "亩", "册", "宗")
+#: Where a clause ends (a subject holds within one clause).
+CLAUSE_END = re.compile(r"[。;!?]")
 LOWER = ("≤", "<=", "不高于", "不超过", "不多于", "小于等于", "以内", "以下", "低于", "少于", "控制在")
 
 
@@ -281,16 +283,6 @@ def _template(para: _Para, ex: Extracted) -> None:
             return
 
 
-def _segments(text: str):
-    """``(start, end)`` of each clause between 。 and ; (a subject holds within one)."""
-    start = 0
-    for m in re.finditer(r"[。;!?]", text):
-        yield start, m.end()
-        start = m.end()
-    if start < len(text):
-        yield start, len(text)
-
-
 def _labels(kind: dict) -> list[tuple[str, str]]:
     return sorted(((word(w), k) for k, words in kind.items() for w in words), key=lambda x: -len(x[0]))
 
@@ -333,7 +325,7 @@ def _budget(para: _Para, ex: Extracted) -> None:
     text = para.norm.text
     labels = _labels({k: v for k, v in patterns()["budget"].items() if k != "rate"})
     rate_labels = _labels({"rate": patterns()["budget"]["rate"]})
-    for a, b in _segments(text):
+    for a, b in sentences(text, CLAUSE_END):
         seg = text[a:b]
         part = _component_at(seg, ex)
         # a sentence with only a rate in it: the budget's (预算执行率100%), not an indicator's (…执行率：目标值…)
@@ -376,7 +368,7 @@ def _income(para: _Para, ex: Extracted) -> None:
     spec = patterns()["income"]
     labels = _labels({k: v for k, v in spec.items() if k != "carryover_rate"})
     ups, downs = patterns()["change_words"]["up"], patterns()["change_words"]["down"]
-    for a, b in _segments(text):
+    for a, b in sentences(text, CLAUSE_END):
         seg = text[a:b]
         if not any(w in seg for w, _ in labels) and "结转结余率" not in seg:
             continue
@@ -422,7 +414,7 @@ def _scores(para: _Para, ex: Extracted) -> None:
                                          para.quote(m.start("n"), m.end()), "分"))
             if any(f.key == key for f in ex.figures):
                 break
-    for a, b in _segments(text):
+    for a, b in sentences(text, CLAUSE_END):
         seg = text[a:b]
         w = re.search(r"预算执行(?:率)?(?:的)?分值(?:为)?(?P<n>" + NUMBER + ")分", seg)
         s = re.search(r"(?<![执行率])得分(?:为)?(?P<n>" + NUMBER + ")分", seg[w.end():]) if w else None
@@ -447,7 +439,7 @@ def _scores(para: _Para, ex: Extracted) -> None:
 def _staff(para: _Para, ex: Extracted) -> None:
     text = para.norm.text
     labels = _labels(patterns()["staff"])
-    for a, b in _segments(text):
+    for a, b in sentences(text, CLAUSE_END):
         found = []
         for m in re.finditer(r"(?P<n>[0-9]+)(?:人|名)", text[a:b]):
             key = _label_before(text[a:b], m.start(), labels, window=6)
@@ -636,7 +628,7 @@ def _prose_indicators(para: _Para, ex: Extracted, goal) -> bool:
     t_lead = "|".join(map(re.escape, sorted(p["target_lead"], key=len, reverse=True)))
     a_lead = "|".join(map(re.escape, sorted(p["actual_lead"], key=len, reverse=True)))
     found = False
-    for a, b in _segments(text):
+    for a, b in sentences(text, CLAUSE_END):
         seg = text[a:b]
         mt = re.search(rf"(?:{t_lead})(?:为|:)?(?P<t>[^,;。]+)", seg)
         ma = re.search(rf"(?:{a_lead})(?:为|:)?(?P<a>[^,;。]*)", seg[mt.end():]) if mt else None
