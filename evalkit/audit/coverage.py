@@ -247,8 +247,6 @@ def coverage(doc: SourceDocument, ex: Extracted) -> dict:
                           and sum(1 for c in body[-2] if c.strip()) >= 4)
             for row in t.rows[b.header + 1: b.end]:
                 cells = [normalise(c).text for c in row if c and c.strip()]
-                if not cells:
-                    continue
                 if any(any(w in c for w in ("总分", "合计", "总计")) for c in cells[:2]):
                     total_row = True
                     break
