@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import math
 import multiprocessing
 import os
 import resource
@@ -35,6 +36,30 @@ PR_SET_PDEATHSIG = 1
 GRACE = 5.0
 #: The signals that stop a run: Ctrl-C, SIGTERM and a closed terminal (SIGHUP, where there is one).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
+#: The shortest ``timeout`` of an item, in seconds (a department's kernel alone takes about one to start).
+MIN_TIMEOUT = 1.0
+#: The longest ``timeout``, in seconds (a day): beyond it a bound is no bound (1e308 overflows the clock).
+MAX_TIMEOUT = 86_400.0
+
+
+def check_timeout(timeout) -> float:
+    """``timeout`` in seconds if it is a usable one (a number from :data:`MIN_TIMEOUT` to
+    :data:`MAX_TIMEOUT`), else ``ValueError``; ``evalkit run`` and ``evalkit audit`` check theirs with it.
+
+    >>> check_timeout(0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: timeout must be a number of seconds from 1 to 86400, got 0.5
+    >>> check_timeout(float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: timeout must be a number of seconds from 1 to 86400, got nan
+    """
+    ok = isinstance(timeout, int | float) and not isinstance(timeout, bool) and math.isfinite(timeout)
+    if not ok or not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT:
+        raise ValueError(f"timeout must be a number of seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}, "
+                         f"got {timeout!r}")
+    return float(timeout)
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from ..core.params import parse_params
 from ..core.places import ParamsPlace, Quote
 from ..exceptions import ParamsError
 from .extract import Extracted, parse_target, patterns
-from .extract import word as pattern_word
 from .mapping import Mapped, _deadline_level
 from .text import normalise
+from .text import word as pattern_word
 
 
 def finding_dict(f: Finding) -> dict:
@@ -65,11 +65,8 @@ def audit_checks(ex: Extracted, mapped: Mapped) -> tuple[list[Finding], list[Ski
 
 # --- wording ---------------------------------------------------------------------------------------
 
-def _n(value) -> str:
-    """A number as the page prints it: exact, trailing zeros kept as printed."""
-    if isinstance(value, Fraction):
-        return f"{round_half_up(value, 2):f}"
-    return fmt_plain(value)
+#: A number as the page prints it: exact, trailing zeros kept as printed (a Fraction to the cent).
+_n = fmt_plain
 
 
 # --- the core's findings ---------------------------------------------------------------------------
@@ -144,7 +141,8 @@ _KEY_WORDS = {"budget.initial": "年初预算数", "budget.adjusted": "全年预
               "budget.rate": "预算执行率", "reported.score": "自评得分", "reported.grade": "评价等级",
               "execution.score": "预算执行得分", "execution.weight": "预算执行分值", "staff.authorised": "编制人数",
               "staff.serving": "在职人数", "staff.retired": "离退休人数", "income.income": "收入合计",
-              "income.spending": "支出合计", "income.carryover": "结转结余", "income.carryover_rate": "结转结余率"}
+              "income.spending": "支出合计", "income.carryover": "结转结余", "income.carryover_rate": "结转结余率",
+              "reported.evaluation_period": "评价期间", "reported.report_date": "报告日期"}
 
 
 def key_words(key: str) -> str:
@@ -241,17 +239,14 @@ def claims(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
                 continue  # 总分 rows of the MoF table count the execution part too
             if execution is not None and abs(added + execution - c.stated) < abs(added - c.stated):
                 # the 总分 row counts the funds block's execution part: say the sum with it
-                with_execution = added + execution
-                yield Finding("audit.total_row_mismatch", "error",
-                                   f"表中“{c.detail['column']}”一栏合计行为{_n(c.stated)}，各行相加{_n(added)}、"
-                                   f"加预算执行{_n(execution)}为{_n(with_execution)}（相差{_n(with_execution - c.stated)}）",
-                                   {"column": c.detail["column"], "stated": c.stated, "sum": with_execution},
-                                   where=(c.quote,))
+                how, added = f"各行相加{_n(added)}、加预算执行{_n(execution)}为{_n(added + execution)}", added + execution
             elif not _same(added, c.stated):
-                yield Finding("audit.total_row_mismatch", "error",
-                                   f"表中“{c.detail['column']}”一栏合计行为{_n(c.stated)}，各行相加为{_n(added)}"
-                                   f"（相差{_n(added - c.stated)}）",
-                                   {"column": c.detail["column"], "stated": c.stated, "sum": added}, where=(c.quote,))
+                how = f"各行相加为{_n(added)}"
+            else:
+                continue
+            yield Finding("audit.total_row_mismatch", "error",
+                          f"表中“{c.detail['column']}”一栏合计行为{_n(c.stated)}，{how}（相差{_n(added - c.stated)}）",
+                          {"column": c.detail["column"], "stated": c.stated, "sum": added}, where=(c.quote,))
         elif c.kind == "change":
             yield from _change(c)
 
@@ -285,13 +280,10 @@ def execution_score(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
         return
     weight = ex.value("execution.weight") or mapped.scheme.execution_weight
     adjusted, executed, rate = ex.value("budget.adjusted"), ex.value("budget.executed"), ex.value("budget.rate")
-    if adjusted and executed is not None:
-        r = exact(executed) / exact(adjusted)
-        how = f"{_n(executed)}÷{_n(adjusted)}"
-    elif rate is not None:
-        r, how = exact(rate) / 100, f"报告的执行率{_n(rate)}%"
-    else:
+    r = ex.execution_rate()
+    if r is None:
         return
+    how = f"{_n(executed)}÷{_n(adjusted)}" if adjusted and executed is not None else f"报告的执行率{_n(rate)}%"
     expected = exact(weight) * min(r, Fraction(1))
     if round_half_up(expected, decimals_of(stated.value)) != stated.value:
         yield Finding("audit.execution_score_mismatch", "error",
@@ -372,9 +364,7 @@ def income_and_carryover(ex: Extracted, mapped: Mapped) -> Iterator[Finding]:
                            f"报告未说明年初结转结余等弥补来源",
                            {"income": income.value, "spending": spending.value}, where=(spending.quote, income.quote))
     zero = ex.first("income.carryover_rate")
-    adjusted, executed = ex.value("budget.adjusted"), ex.value("budget.executed")
-    rate = (exact(executed) / exact(adjusted) if adjusted and executed is not None
-            else exact(ex.value("budget.rate")) / 100 if ex.value("budget.rate") is not None else None)
+    rate = ex.execution_rate()
     low = mapped.scheme.thresholds["low_execution"]
     if zero and zero.value == 0 and rate is not None and rate < exact(low):
         shown = round_half_up(rate * 100, 2)

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from .extract import Extracted, patterns
 from .source_document import SourceDocument, SourceTable
-from .tables import blocks
+from .tables import blocks, has_block
 from .text import fold, normalise
 
 YEAR_OF = re.compile(r"(?P<y>(?:19|20)[0-9]{2})年度")
@@ -38,7 +38,7 @@ def identify(doc: SourceDocument, ex: Extracted) -> None:
     head = fold(normalise(doc.text()[:6000]).text)
     title = fold(normalise(ex.title).text) if ex.title else ""
     ex.kind = _kind(title, head, doc)
-    year = _title_year(doc)
+    year = _title_year(doc, line)
     if year is not None:
         ex.year = year
     elif ex.year is not None and (period := _period_year(doc)) is not None:
@@ -66,16 +66,15 @@ MARKER_LINE = re.compile(r"[一二三四五六七八九十]+、|第[一二三四
 def _title_line(doc: SourceDocument) -> str | None:
     """The line of the first paragraphs that names the evaluation, as printed (spaces dropped)."""
     paras = doc.paragraphs[:12]
+    unwrapped = [re.sub(r"\s*\n\s*", "", p.text) for p in paras]  # a title a page wrapped onto two lines (or paragraphs)
     for i, p in enumerate(paras):
-        joined = re.sub(r"\s*\n\s*", "", p.text)  # a title a page wrapped onto two lines (or paragraphs)
-        pair = joined + re.sub(r"\s*\n\s*", "", paras[i + 1].text) if i + 1 < len(paras) else ""
+        joined = unwrapped[i]
+        pair = joined + unwrapped[i + 1] if i + 1 < len(paras) else ""
         nxt = paras[i + 1].text.lstrip() if i + 1 < len(paras) else ""
-        wrapped = [pair] if (len(joined) <= 30 and len(pair) <= 70 and re.search(r"(?:19|20)[0-9]{2}", pair)
-                             and not re.match(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分|[（(]", nxt)
-                             and not TITLE.search(fold(normalise(joined).text))) else []
-        after = re.sub(r"\s*\n\s*", "", paras[i + 2].text) if i + 2 < len(paras) else ""
-        if len(joined) <= 30 and len(pair) <= 64 and 0 < len(after) <= 6 and not MARKER_LINE.match(nxt) \
-                and not TITLE.search(fold(normalise(joined).text)):
+        head = len(joined) <= 30 and not MARKER_LINE.match(nxt) and not TITLE.search(fold(normalise(joined).text))
+        wrapped = [pair] if head and len(pair) <= 70 and re.search(r"(?:19|20)[0-9]{2}", pair) else []
+        after = unwrapped[i + 2] if i + 2 < len(paras) else ""
+        if head and len(pair) <= 64 and 0 < len(after) <= 6:
             wrapped = [pair + after] + wrapped  # a PDF title over three lines, its last a word's tail (报 / 告)
         first = p.text.strip().split("\n")[0]  # a title line with a date line under it in one paragraph
         lines = [ln.strip() for ln in p.text.split("\n") if ln.strip()]
@@ -149,27 +148,23 @@ def _kind(title: str, head: str, doc: SourceDocument) -> str:
     for text in (title, head[:1500], head):
         if not text:
             continue
-        best = None
-        for kind in ("special", "project", "department"):
-            for w in kinds[kind]:
-                i = text.find(fold(normalise(w).text))
-                if i >= 0 and (best is None or i < best[0]):
-                    best = (i, kind)
-        if best:
-            return best[1]
+        # the kind named first in the text (special before project before department at one place)
+        found = [(i, kind) for kind in ("special", "project", "department") for w in kinds[kind]
+                 if (i := text.find(fold(normalise(w).text))) >= 0]
+        if found:
+            return min(found, key=lambda f: f[0])[1]
     # no title words: a form with 项目名称 and a funds block is a project's
-    if "项目名称" in head and any(b.kind == "funds" for t in doc.tables for b in blocks(t.rows)):
+    if "项目名称" in head and has_block(doc, "funds"):
         return "project"
     return "department"
 
 
-def _title_year(doc: SourceDocument) -> int | None:
-    """The year a report evaluates: 年度 in its title or first lines (评价年度：2024 on a cover), never
-    the date it was filed."""
+def _title_year(doc: SourceDocument, line: str | None) -> int | None:
+    """The year a report evaluates: 年度 in its title ``line`` or first lines (评价年度：2024 on a cover),
+    never the date it was filed."""
     cover = COVER_YEAR.search(fold(doc.text()[:1500]))
     if cover:
         return int(cover.group("y"))
-    line = _title_line(doc)
     titled = TITLE_YEAR.search(fold(normalise(line).text)) if line else None
     if titled:
         return int(titled.group("y"))
@@ -252,8 +247,6 @@ def coverage(doc: SourceDocument, ex: Extracted) -> dict:
                           and sum(1 for c in body[-2] if c.strip()) >= 4)
             for row in t.rows[b.header + 1: b.end]:
                 cells = [normalise(c).text for c in row if c and c.strip()]
-                if not cells:
-                    continue
                 if any(any(w in c for w in ("总分", "合计", "总计")) for c in cells[:2]):
                     total_row = True
                     break
@@ -268,7 +261,7 @@ def coverage(doc: SourceDocument, ex: Extracted) -> dict:
     budget_read = any(f.key.startswith("budget.") for f in ex.figures)
     score_stated = any(f.key in ("reported.score", "table.total_score") for f in ex.figures)
     truncated = has_form and not total_row and (not score_stated or cut)
-    partial = truncated or read < indicators_listed or (_funds_listed(doc) and not budget_read)
+    partial = truncated or read < indicators_listed or (has_block(doc, "funds") and not budget_read)
     return {"indicators_read": read, "indicators_listed": indicators_listed, "budget_read": budget_read,
             "truncated": truncated, "partial": partial, "words": coverage_words(read, indicators_listed,
                                                                                 truncated, partial)}
@@ -285,16 +278,9 @@ def _ends_after_form(doc: SourceDocument) -> bool:
     return len(after) <= 3 and all(not isinstance(b, SourceTable) and len(b.text.strip()) <= 10 for b in after)
 
 
-def _funds_listed(doc: SourceDocument) -> bool:
-    return any(b.kind == "funds" for t in doc.tables for b in blocks(t.rows))
-
-
 def coverage_words(read: int, listed: int, truncated: bool, partial: bool) -> str:
     """“读出指标24项，表中列有41项；部分读取” — what a page says about how much was read."""
-    if listed > read:
-        words = f"读出指标{read}项，表中列有{listed}项"
-    else:
-        words = f"读出指标{read}项"
+    words = f"读出指标{read}项" + (f"，表中列有{listed}项" if listed > read else "")
     if truncated:
         words += "；文档在总分之前截断"
     if partial:

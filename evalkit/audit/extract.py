@@ -19,12 +19,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from fractions import Fraction
 
-from ..core.numbers import jsonable
+from ..core.numbers import exact, jsonable
 from ..core.places import Location, Quote
+from .lists import list_claims, sentences
 from .readers import MARKER
 from .source_document import SourceDocument, SourceTable
+from .tables import blocks, header_columns
 from .text import (
     DATE,
     NUMBER,
@@ -37,6 +39,7 @@ from .text import (
     number,
     patterns,
     to_wan,
+    word,
 )
 
 #: Not the exponent of ``1e-999%`` (read as 999%), nor a run of 16 or more digits (no budget figure has
@@ -53,6 +56,8 @@ OCR_CELL = re.compile(r"(?=[0-9.]*[OolI]|[A-Z]\.)(?:[0-9OolI]{2,4}|[A-Z]\.[0-9]+
 MALFORMED = re.compile(r"[0-9]+(?:,[0-9]+)*\.[0-9]+,[0-9]+|[0-9]+,[0-9]{1,2}\.[0-9]+(?:,[0-9]+)?")
 UNITS = ("%", "万元", "元", "件", "次", "天", "个", "人次", "人", "篇", "项", "小时", "分钟", "家", "户", "场", "期",
          "份", "台", "套", "所", "批", "条", "名", "分", "年", "月", "日", "周", "公里", "平方米", "亩", "册", "宗")
+#: Where a clause ends (a subject holds within one clause).
+CLAUSE_END = re.compile(r"[。;!?]")
 LOWER = ("≤", "<=", "不高于", "不超过", "不多于", "小于等于", "以内", "以下", "低于", "少于", "控制在")
 
 
@@ -130,7 +135,6 @@ class Extracted:
     figures: list[Figure] = field(default_factory=list)
     indicators: list[IndicatorRow] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
-    sections: list[tuple[str, int, Quote]] = field(default_factory=list)  # (number, depth, quote)
     goals: list[tuple[str, str | None, Quote]] = field(default_factory=list)
     unreadable: list[Figure] = field(default_factory=list)
     template: list[Quote] = field(default_factory=list)
@@ -146,6 +150,13 @@ class Extracted:
     def value(self, key: str):
         f = self.first(key)
         return None if f is None else f.value
+
+    def execution_rate(self) -> Fraction | None:
+        """Spent ÷ budget, from the amounts when both are stated, else the stated rate ÷ 100; else None."""
+        adjusted, executed, rate = self.value("budget.adjusted"), self.value("budget.executed"), self.value("budget.rate")
+        if adjusted and executed is not None:
+            return exact(executed) / exact(adjusted)
+        return exact(rate) / 100 if rate is not None else None
 
     def to_dict(self) -> dict:
         return {"title": self.title, "kind": self.kind, "department": self.department, "year": self.year,
@@ -213,10 +224,7 @@ def extract(doc: SourceDocument) -> Extracted:
         para = _Para(block.text, block.location_at)
         text = para.norm.text
         _numbered(para, ex, MARKER.match)
-        _sections(para, ex)
-        top = TOP_SECTION.match(text)
-        if top:
-            # 二、绩效目标 lists the goals; 三、绩效目标完成情况分析 reports on them
+        if TOP_SECTION.match(text):  # 二、绩效目标 lists the goals; 三、绩效目标完成情况分析 reports on them
             in_goals = "目标" in text and not any(w in text for w in ("实现", "分析"))
         sub = SECTION.match(text)
         if sub:
@@ -257,14 +265,6 @@ def _title(doc: SourceDocument, ex: Extracted) -> None:
     ex.kind = "project" if "项目支出绩效自评" in head or "项目支出绩效评价" in head else "department"
 
 
-def _sections(para: _Para, ex: Extracted) -> None:
-    text = para.norm.text
-    for rx, depth in ((TOP_SECTION, 1), (SECTION, 2)):
-        m = rx.match(text)
-        if m:
-            ex.sections.append((m.group(0), depth, para.quote(0, m.end(), context=(0, min(len(text), 40)))))
-
-
 def _noise(para: _Para, ex: Extracted) -> None:
     for m in (*OCR_NOISE.finditer(para.norm.text), *OCR_SLIP.finditer(para.norm.text)):
         ex.unreadable.append(Figure("unreadable", None, para.norm.original(para.text, m.start(), m.end()),
@@ -283,27 +283,11 @@ def _template(para: _Para, ex: Extracted) -> None:
             return
 
 
-def _segments(text: str):
-    """``(start, end)`` of each clause between 。 and ; (a subject holds within one)."""
-    start = 0
-    for m in re.finditer(r"[。;!?]", text):
-        yield start, m.end()
-        start = m.end()
-    if start < len(text):
-        yield start, len(text)
-
-
-@cache
-def word(text: str) -> str:
-    """A word of ``patterns.yaml`` normalised as the text it is looked for in (once per word)."""
-    return normalise(text).text
-
-
 def _labels(kind: dict) -> list[tuple[str, str]]:
     return sorted(((word(w), k) for k, words in kind.items() for w in words), key=lambda x: -len(x[0]))
 
 
-def _component_at(text: str, ex: Extracted | None = None) -> str | None:
+def _component_at(text: str, ex: Extracted) -> str | None:
     """The budget part a clause is about (the first part named before its first amount); the name the
     report gives it is kept in ``ex.part_names``."""
     first = AMOUNT.search(text)
@@ -316,7 +300,7 @@ def _component_at(text: str, ex: Extracted | None = None) -> str | None:
                 continue
             if i >= 0 and (best is None or i < best[0] or (i == best[0] and len(name) > len(best[2]))):
                 best = (i, key, name)
-    if best and ex is not None:
+    if best:
         ex.part_names.setdefault(best[1], best[2])
     return best[1] if best else None
 
@@ -326,14 +310,14 @@ def _label_before(text: str, pos: int, labels, *, window: int = 14, floor: int =
     best = None
     lo = max(floor, pos - window - 44)
     chunk = text[lo:pos]
-    for word, key in labels:
-        i = chunk.rfind(word)
+    for label, key in labels:
+        i = chunk.rfind(label)
         if i >= 0:
-            end = lo + i + len(word)
+            end = lo + i + len(label)
             # a quoted name between the label and the amount (年初预算安排“某工程”项目174万元) does not count
             quoted = sum(len(q) for q in re.findall(r"“[^”]{1,30}”", text[end:pos]))
-            if pos - end - quoted <= window and (best is None or end > best[0] or (end == best[0] and len(word) > best[2])):
-                best = (end, key, len(word))
+            if pos - end - quoted <= window and (best is None or end > best[0] or (end == best[0] and len(label) > best[2])):
+                best = (end, key, len(label))
     return best[1] if best else None
 
 
@@ -341,7 +325,7 @@ def _budget(para: _Para, ex: Extracted) -> None:
     text = para.norm.text
     labels = _labels({k: v for k, v in patterns()["budget"].items() if k != "rate"})
     rate_labels = _labels({"rate": patterns()["budget"]["rate"]})
-    for a, b in _segments(text):
+    for a, b in sentences(text, CLAUSE_END):
         seg = text[a:b]
         part = _component_at(seg, ex)
         # a sentence with only a rate in it: the budget's (预算执行率100%), not an indicator's (…执行率：目标值…)
@@ -384,7 +368,7 @@ def _income(para: _Para, ex: Extracted) -> None:
     spec = patterns()["income"]
     labels = _labels({k: v for k, v in spec.items() if k != "carryover_rate"})
     ups, downs = patterns()["change_words"]["up"], patterns()["change_words"]["down"]
-    for a, b in _segments(text):
+    for a, b in sentences(text, CLAUSE_END):
         seg = text[a:b]
         if not any(w in seg for w, _ in labels) and "结转结余率" not in seg:
             continue
@@ -418,8 +402,8 @@ def _scores(para: _Para, ex: Extracted) -> None:
     p = patterns()
     for key, words in (("execution.score", p["execution_score"]), ("execution.weight", p["execution_weight"]),
                        ("reported.score", p["score"])):
-        for word in sorted(words, key=len, reverse=True):
-            for m in re.finditer(re.escape(word) + r"(?:为|是|:|共|合计)?(?P<n>" + NUMBER + r")分", text):
+        for lead in sorted(words, key=len, reverse=True):
+            for m in re.finditer(re.escape(lead) + r"(?:为|是|:|共|合计)?(?P<n>" + NUMBER + r")分", text):
                 tail = text[m.end():m.end() + 2]
                 if tail.startswith("为") and any(g in text[m.end():m.end() + 4] for g in p["grade_labels"]):
                     continue  # 得分≥85分为优秀: a band, not a score
@@ -430,7 +414,7 @@ def _scores(para: _Para, ex: Extracted) -> None:
                                          para.quote(m.start("n"), m.end()), "分"))
             if any(f.key == key for f in ex.figures):
                 break
-    for a, b in _segments(text):
+    for a, b in sentences(text, CLAUSE_END):
         seg = text[a:b]
         w = re.search(r"预算执行(?:率)?(?:的)?分值(?:为)?(?P<n>" + NUMBER + ")分", seg)
         s = re.search(r"(?<![执行率])得分(?:为)?(?P<n>" + NUMBER + ")分", seg[w.end():]) if w else None
@@ -455,7 +439,7 @@ def _scores(para: _Para, ex: Extracted) -> None:
 def _staff(para: _Para, ex: Extracted) -> None:
     text = para.norm.text
     labels = _labels(patterns()["staff"])
-    for a, b in _segments(text):
+    for a, b in sentences(text, CLAUSE_END):
         found = []
         for m in re.finditer(r"(?P<n>[0-9]+)(?:人|名)", text[a:b]):
             key = _label_before(text[a:b], m.start(), labels, window=6)
@@ -490,11 +474,8 @@ def _dates(para: _Para, ex: Extracted) -> None:
 CN_DATE = re.compile(r"(?P<y>[0-9一二三四五六七八九零]{4})年(?P<m>[一二三四五六七八九十]{1,3})月(?P<d>[一二三四五六七八九十]{1,3})日")
 
 
-def _cn_date(text: str) -> date | None:
-    """二〇二四年三月二十九日 (normalised: 二0二四年…) as a date."""
-    m = CN_DATE.search(text)
-    if not m:
-        return None
+def _cn_date(m: re.Match) -> date | None:
+    """A :data:`CN_DATE` match, 二〇二四年三月二十九日 (normalised: 二0二四年…), as a date."""
     digits = "0一二三四五六七八九"
     year = "".join(str(digits.index(c)) if c in digits else "0" if c == "零" else c for c in m.group("y"))
     month, day = chinese_numeral(m.group("m")), chinese_numeral(m.group("d"))
@@ -524,8 +505,8 @@ def _report_date(doc: SourceDocument, ex: Extracted) -> None:
 def _date_line(text: str):
     """``(date, start, end)`` when ``text`` is a date line (报告日期：2024年3月29日, 二〇二四年三月二十九日)."""
     cn = CN_DATE.search(text)
-    if cn and _cn_date(text) and cn.end() - cn.start() >= len(text) - 6:
-        return _cn_date(text), cn.start(), cn.end()
+    if cn and (when := _cn_date(cn)) and cn.end() - cn.start() >= len(text) - 6:
+        return when, cn.start(), cn.end()
     m = DATE.search(text)
     if m and m.group("y") and (m.end() - m.start() >= len(text) - 6 or text.startswith(("报告日期", "日期"))):
         when = make_date(int(m.group("y")), m.group("m"), m.group("d"))
@@ -552,8 +533,7 @@ def _counts(para: _Para, ex: Extracted) -> None:
         listed = _count_items(rest)
         ex.claims.append(Claim("count", Decimal(stated), (listed,), para.quote(m.start(), m.end() + len(rest)),
                                {"what": m.group("w") or m.group("u"), "items": rest[:200]}))
-    if text.endswith(":") and m_last(text):
-        m = m_last(text)
+    if text.endswith(":") and (m := m_last(text)):
         stated = chinese_numeral(m.group("n"))
         if stated is not None:
             ex.pending_count = (stated, m.group("w") or m.group("u"), para.quote(m.start(), len(text)))
@@ -597,8 +577,6 @@ def _marker_kind(text: str) -> str:
 def _lists(para: _Para, ex: Extracted) -> None:
     """A total followed by 其中 and the amounts of its parts, in one sentence and one level of brackets
     (``lists.list_claims``)."""
-    from .lists import list_claims
-
     text = para.norm.text
     budget_words = [word(w) for ws in patterns()["budget"].values() for w in ws]
     for _, _, (total, parts, a) in list_claims(text):
@@ -650,7 +628,7 @@ def _prose_indicators(para: _Para, ex: Extracted, goal) -> bool:
     t_lead = "|".join(map(re.escape, sorted(p["target_lead"], key=len, reverse=True)))
     a_lead = "|".join(map(re.escape, sorted(p["actual_lead"], key=len, reverse=True)))
     found = False
-    for a, b in _segments(text):
+    for a, b in sentences(text, CLAUSE_END):
         seg = text[a:b]
         mt = re.search(rf"(?:{t_lead})(?:为|:)?(?P<t>[^,;。]+)", seg)
         ma = re.search(rf"(?:{a_lead})(?:为|:)?(?P<a>[^,;。]*)", seg[mt.end():]) if mt else None
@@ -689,8 +667,6 @@ def _goal_list(para: _Para, ex: Extracted, goal) -> None:
         m = re.search(r"(?:达到|不低于|不少于|不高于|不超过|控制在|低于|高于|≥|≤|>=|<=)", item)
         num = re.search(NUMBER, item)
         if m and num and num.start() > m.start():
-            name = item[: m.start()]
-            name = re.sub(r"(?:低于|高于|达到)+$", "", name) or item
             # the name stops before the first direction word; the statement keeps every word
             first = min((item.find(w) for w in ("低于", "高于", "达到", "不低于", "不超过") if item.find(w) > 0),
                         default=m.start())
@@ -719,16 +695,13 @@ def _table(table: SourceTable, ex: Extracted) -> None:
     p = patterns()
     for r, row in enumerate(table.rows):
         for c, cell in enumerate(row):
-            for m in (*OCR_NOISE.finditer(normalise(cell).text), *OCR_SLIP.finditer(normalise(cell).text)):
-                ex.unreadable.append(Figure("unreadable", None, m.group(0), _cell_quote(table, r, c)))
-            if (OCR_CELL.fullmatch(normalise(cell).text) or MALFORMED.fullmatch(normalise(cell).text)) \
-                    and not OCR_NOISE.search(normalise(cell).text):
-                ex.unreadable.append(Figure("unreadable", None, cell.strip(), _cell_quote(table, r, c)))
             t = normalise(cell).text
+            for m in (*OCR_NOISE.finditer(t), *OCR_SLIP.finditer(t)):
+                ex.unreadable.append(Figure("unreadable", None, m.group(0), _cell_quote(table, r, c)))
+            if (OCR_CELL.fullmatch(t) or MALFORMED.fullmatch(t)) and not OCR_NOISE.search(t):
+                ex.unreadable.append(Figure("unreadable", None, cell.strip(), _cell_quote(table, r, c)))
             if any(word(w) in t for w in p["template"]):
                 ex.template.append(_cell_quote(table, r, c))
-    from .tables import blocks, header_columns
-
     found = blocks(table.rows)
     read = False
     for blk in found:
@@ -750,13 +723,10 @@ def _table(table: SourceTable, ex: Extracted) -> None:
 
 
 def _component_key(text: str) -> str | None:
+    """The budget part whose longest name ``text`` holds (the first such part on a tie)."""
     t = normalise(text).text
-    best = None
-    for key, spec in patterns()["components"].items():
-        for name in spec["names"]:
-            if name in t and (best is None or len(name) > best[1]):
-                best = (key, len(name))
-    return best[0] if best else None
+    named = [(key, name) for key, spec in patterns()["components"].items() for name in spec["names"] if name in t]
+    return max(named, key=lambda n: len(n[1]))[0] if named else None
 
 
 def _in_yuan(table: SourceTable, h: int, cols: dict) -> bool:
@@ -765,29 +735,27 @@ def _in_yuan(table: SourceTable, h: int, cols: dict) -> bool:
     return any(re.search(r"\(元\)", c) for c in cells) and not any("万元" in c for c in cells)
 
 
-def _budget_table(table: SourceTable, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:
-    rows = []
+def _budget_table(table: SourceTable, h: int, cols: dict, ex: Extracted, *, end: int) -> None:
+    first = True  # a first row that names no part is the total
     yuan = _in_yuan(table, h, cols)
-    for r in range(h + 1, len(table.rows) if end is None else end):
+    for r in range(h + 1, end):
         row = table.rows[r]
         label = " ".join(c for c in row[: min(cols.values())] if c) or row[0]
-        total = _is_total((label,)) or (not rows and _component_key(label) is None)
+        total = _is_total((label,)) or (first and _component_key(label) is None)
         part = None if total else _component_key(label)
         prefix = "budget" if total else f"component.{part}" if part else None
         if prefix is None:
             continue
-        values = {}
+        first = False
         for key, c in cols.items():
             if c < len(row) and (v := _num(row[c])) is not None:
                 if yuan and key in ("initial", "adjusted", "executed"):
                     v = to_wan(v, "元")
-                values[key] = v
                 name = {"weight": "execution.weight", "score": "execution.score"}.get(key, f"{prefix}.{key}")
                 if key in ("weight", "score") and prefix != "budget":
                     continue
                 unit = {"rate": "%", "weight": "分", "score": "分"}.get(key, "万元")
                 ex.figures.append(Figure(name, v, row[c], _cell_quote(table, r, c), unit))
-        rows.append((r, prefix, values))
     _weight_in_header(table, h, cols, ex)
     # the parts against the total row are checked as budget components (checks.component_sums)
 
@@ -805,21 +773,19 @@ def _weight_in_header(table: SourceTable, h: int, cols: dict, ex: Extracted) -> 
             return
 
 
-def _indicator_table(table: SourceTable, h: int, cols: dict, ex: Extracted, *, end: int | None = None) -> None:
+def _indicator_table(table: SourceTable, h: int, cols: dict, ex: Extracted, *, end: int) -> None:
     header = table.rows[h]
     tier1 = tier2 = ""
-    sums = []
-    for r in range(h + 1, len(table.rows) if end is None else end):
-        if sums and sums[-1][2]:
-            break  # rows under 总分 (填表人, 填报日期) are not indicators
+    rows, total = [], None  # (row, its 分值 and 得分) of each indicator, and of the 总分 row
+    for r in range(h + 1, end):
         row = table.rows[r] + ("",) * (len(header) - len(table.rows[r]))
 
         def cell(key, row=row):
             return row[cols[key]].strip() if key in cols and cols[key] < len(row) else ""
 
         if _is_total(row):
-            sums.append((r, {k: _num(cell(k)) for k in ("weight", "score")}, True))
-            continue
+            total = (r, {k: _num(cell(k)) for k in ("weight", "score")})
+            break  # rows under 总分 (填表人, 填报日期) are not indicators
         tier1 = cell("tier1") or tier1
         tier2 = cell("tier2") or tier2
         name = cell("name")
@@ -837,21 +803,21 @@ def _indicator_table(table: SourceTable, h: int, cols: dict, ex: Extracted, *, e
             if key in cols:
                 ir.cells[key] = _cell_quote(table, r, cols[key])
         ex.indicators.append(ir)
-        sums.append((r, {"weight": weight, "score": score}, False))
-    totals = [x for x in sums if x[2]]
-    rows = [(r, v) for r, v, t in sums if not t]
-    for r, values, _ in totals[-1:]:
-        for key in ("weight", "score"):
-            stated = values.get(key)
-            if stated is None or key not in cols:
-                continue
-            parts = [v.get(key) for _, v in rows if v.get(key) is not None]
-            ex.claims.append(Claim("total_row", stated, tuple(parts), _cell_quote(table, r, cols[key]),
-                                   {"column": normalise(header[cols[key]]).text, "rows": [x + 1 for x, _ in rows],
-                                    "indicator_table": key}))
-            if key == "score":
-                ex.figures.append(Figure("table.total_score", stated, table.rows[r][cols[key]],
-                                         _cell_quote(table, r, cols[key]), "分"))
+        rows.append((r, {"weight": weight, "score": score}))
+    if total is None:
+        return
+    r, values = total
+    for key in ("weight", "score"):
+        stated = values.get(key)
+        if stated is None or key not in cols:
+            continue
+        parts = [v.get(key) for _, v in rows if v.get(key) is not None]
+        ex.claims.append(Claim("total_row", stated, tuple(parts), _cell_quote(table, r, cols[key]),
+                               {"column": normalise(header[cols[key]]).text, "rows": [x + 1 for x, _ in rows],
+                                "indicator_table": key}))
+        if key == "score":
+            ex.figures.append(Figure("table.total_score", stated, table.rows[r][cols[key]],
+                                     _cell_quote(table, r, cols[key]), "分"))
 
 
 UNIT_LABELS = ("部门名称", "单位名称", "实施单位", "主管部门", "预算单位")
@@ -870,10 +836,8 @@ def _key_values(table: SourceTable, ex: Extracted) -> None:
             if label in UNIT_LABELS and row[c + 1].strip() and ex.department is None:
                 ex.department = normalise(row[c + 1]).text
                 continue
-            key = KEY_VALUE.get(normalise(row[c]).text.rstrip(":（(万元)）"))
-            if key is None:
-                label = normalise(row[c]).text
-                key = next((v for k, v in KEY_VALUE.items() if label.startswith(k)), None)
+            key = KEY_VALUE.get(label.rstrip(":（(万元)）")) or next((v for k, v in KEY_VALUE.items()
+                                                                    if label.startswith(k)), None)
             if key is None or not row[c + 1].strip():
                 continue
             raw = row[c + 1].strip()
@@ -885,7 +849,7 @@ def _key_values(table: SourceTable, ex: Extracted) -> None:
                 continue
             if key.startswith("staff."):
                 v = int(v)
-            if key.startswith("budget.") and key != "budget.rate" and "元" in normalise(row[c]).text and "万元" not in normalise(row[c]).text:
+            if key.startswith("budget.") and key != "budget.rate" and "元" in label and "万元" not in label:
                 v = to_wan(v, "元")
             ex.figures.append(Figure(key, v, raw, _cell_quote(table, r, c + 1),
                                      "%" if key == "budget.rate" else "分" if key == "reported.score" else None))

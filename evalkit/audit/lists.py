@@ -37,10 +37,10 @@ def _depths(text: str) -> list[int]:
     return out
 
 
-def sentences(text: str):
-    """``(start, end)`` of each sentence of normalised ``text``."""
+def sentences(text: str, ends: re.Pattern = SENTENCE_END):
+    """``(start, end)`` of each sentence of normalised ``text`` (of each piece ``ends`` closes)."""
     start = 0
-    for m in SENTENCE_END.finditer(text):
+    for m in ends.finditer(text):
         if m.end() > start:
             yield start, m.end()
             start = m.end()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import cache
 
@@ -104,10 +105,8 @@ def _indicator(row: IndicatorRow, key: str, m: Mapped, index: int, scheme: Schem
             "unit": unit, "actual": None}
     if row.statement and row.statement != row.name:
         item["statement"] = row.statement
-    if row.tier1:
-        tier = next((t for t in ("产出", "效益", "满意度", "成本") if t in row.tier1), None)
-        if tier:
-            item["tier"] = tier
+    if row.tier1 and (tier := next((t for t in ("产出", "效益", "满意度", "成本") if t in row.tier1), None)):
+        item["tier"] = tier
     if direction == "qualitative":
         item["target"] = row.target
         level = _deadline_level(row) or _level(row.actual) or _restates(row)
@@ -142,15 +141,11 @@ def _indicator(row: IndicatorRow, key: str, m: Mapped, index: int, scheme: Schem
 
 def params_mapping(ex: Extracted) -> Mapped:
     """The ``evalkit/v1`` mapping of what ``ex`` holds; unread values ``None``."""
-    m = Mapped({}, [])
     scheme = choose_scheme(ex)
-    m.scheme = scheme
-    year = ex.year
-    m.mapping["schema"] = "evalkit/v1"
-    m.mapping.update(project_header(ex, m))
-    m.mapping["department"] = {"id": f"audit-{year or 'draft'}", "name": ex.department, "year": year}
-    m.mapping["scheme"] = scheme.id
-    m.mapping["unit"] = "万元"
+    m = Mapped({"schema": "evalkit/v1"}, [], scheme=scheme)
+    m.mapping |= project_header(ex, m)
+    m.mapping |= {"department": {"id": f"audit-{ex.year or 'draft'}", "name": ex.department, "year": ex.year},
+                  "scheme": scheme.id, "unit": "万元"}
     budget = {}
     for key in ("initial", "adjusted", "executed"):
         f = ex.first(f"budget.{key}")
@@ -167,12 +162,16 @@ def params_mapping(ex: Extracted) -> Mapped:
             if count:
                 line["count"] = count.value
             lines.append((part, line))
+    rates = {}  # each line's stated execution rate
     if len(lines) == 2 and all(budget[k] is not None and sum(x[1][k] for x in lines) == budget[k]
                                for k in ("adjusted", "executed")):
         budget["lines"] = [line for _, line in lines]
         for part, line in lines:
             m.subjects[f"budget.lines.{line['name']}"] = [
                 f.quote for k in ("rate", "adjusted", "executed") if (f := ex.first(f"component.{part}.{k}"))]
+            if f := ex.first(f"component.{part}.rate"):
+                rates[line["name"]] = f.value
+                m.subjects[f"reported.line_execution_rates.{line['name']}"] = [f.quote]
     m.mapping["budget"] = budget
     goals: dict[tuple, dict] = {}
     for i, row in enumerate(ex.indicators):
@@ -198,30 +197,16 @@ def params_mapping(ex: Extracted) -> Mapped:
     if rate:
         reported["execution_rate"] = rate.value
         m.subjects["reported.execution_rate"] = [rate.quote]
-    if "lines" in budget:
-        rates = {}
-        for part, line in lines:
-            f = ex.first(f"component.{part}.rate")
-            if f:
-                rates[line["name"]] = f.value
-                m.subjects[f"reported.line_execution_rates.{line['name']}"] = [f.quote]
-        if rates:
-            reported["line_execution_rates"] = rates
-    for key, name in (("reported.score", "score"), ("reported.grade", "grade")):
-        f = ex.first(key) or (ex.first("table.total_score") if name == "score" else None)
-        if f:
-            reported[name] = f.value
-            m.subjects[key] = [f.quote]
-    period = ex.first("reported.evaluation_period")
-    if period:
-        reported["evaluation_period"] = [d.isoformat() for d in period.value]
-        m.subjects["reported.evaluation_period"] = [period.quote]
-    when = ex.first("reported.report_date")
-    if when:
-        reported["report_date"] = when.value.isoformat()
-        m.subjects["reported.report_date"] = [when.quote]
+    if rates:
+        reported["line_execution_rates"] = rates
+    for name in ("score", "grade", "evaluation_period", "report_date"):
+        f = ex.first(f"reported.{name}") or (ex.first("table.total_score") if name == "score" else None)
+        if f:  # a report date is written as ISO text, an evaluation period as two
+            reported[name] = (f.value.isoformat() if isinstance(f.value, date)
+                              else [d.isoformat() for d in f.value] if isinstance(f.value, tuple) else f.value)
+            m.subjects[f"reported.{name}"] = [f.quote]
     m.mapping["reported"] = reported
-    m.missing = [k for k in REQUIRED if _get(m.mapping, k) is None]
+    m.missing = [f"{part}.{key}" for part, key in (k.split(".") for k in REQUIRED) if m.mapping[part][key] is None]
     if not m.mapping["goals"]:
         m.missing.append("goals")
     m.unknown |= {k: m.notes.get(k, "报告未读出") for k in m.missing}
@@ -257,15 +242,6 @@ def _weights_usable(goals: list, scheme: Scheme) -> bool:
     """Weights are kept when every indicator has one and they do not exceed the indicator points."""
     weights = [ind.get("weight") for g in goals for ind in g["indicators"]]
     return bool(weights) and all(w is not None for w in weights) and sum(weights) <= scheme.indicator_points
-
-
-def _get(mapping: dict, key: str):
-    value = mapping
-    for part in key.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
 
 
 HEADER = """evalkit/v1 params draft made by `evalkit audit` from {source}

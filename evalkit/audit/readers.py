@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import contextlib
 import re
+import stat
 import zipfile
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from statistics import median
 
 from .source_document import DocumentRefused, Location, SourceDocument, SourceParagraph, SourceTable
 from .tables import HEAD_LABELS, align_spaced, cells_to_tables, header_run, pairs_table, split_line
+from .tables import blocks as form_blocks
+from .text import normalise
 
 #: Largest file read at all (a published report with scans stays well below).
 MAX_BYTES = 64 * 1024 * 1024
@@ -43,8 +47,6 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 def _special(path: Path) -> str:
     """What a path that exists but is not a regular file is: ``a named pipe (FIFO)``, ``a folder``, …"""
-    import stat
-
     mode = path.stat().st_mode
     return ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
             else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
@@ -170,12 +172,9 @@ def read_text(text: str, shown: str, fmt: str = "txt") -> SourceDocument:
             table.append((number, cells, spaced))
             continue
         flush_table()
-        if not line.strip():
+        if not line.strip() or MARKER.match(line):  # a blank line ends a paragraph, a numbered item opens one
             flush_para()
-        elif MARKER.match(line) and para:
-            flush_para()
-            para.append((number, line.rstrip()))
-        else:
+        if line.strip():
             para.append((number, line.rstrip()))
     flush_para()
     flush_table()
@@ -188,59 +187,53 @@ def _cell_per_line(blocks: list) -> list:
     out: list = []
     i = 0
     while i < len(blocks):
-        b = blocks[i]
-        if not isinstance(b, SourceParagraph):
-            out.append(b)
-            i += 1
-            continue
-        cells, owners = [], []
-        j = i
-        while j < len(blocks) and isinstance(blocks[j], SourceParagraph):
-            parts = _cells_of(blocks[j].text)
-            if parts is None:
-                break
-            cells += parts
-            owners += [j] * len(parts)
-            j += 1
-        start = next((k for k in range(len(cells)) if header_run(cells, k) >= 3), None)
-        if start is None:
-            found = pairs_table(cells)
-            if found is None or owners[found[0]] != i:
-                out.append(b)
-                i += 1
-                continue
-            first, end, pairs = found
-            out.append(SourceTable(tuple(pairs), Location()))
-            i = owners[end - 1] + 1
-            continue
-        # a head label in a cell of its own (项目名称 / 某项目), not a line that holds its value too
-        # (单位名称：某院　填报日期：…), which stays a paragraph before the form
-        head = max((k for k in range(start) if _head_label(cells[k])), default=None)
-        first = head if head is not None else start
-        first = next((k for k in range(first + 1) if _head_label(cells[k])), first)
-        tables, used = cells_to_tables(cells[first:])
-        if not tables:
-            out.append(b)
-            i += 1
-            continue
-        before = owners[first] if first < len(owners) else j
-        out.extend(blocks[i:before])  # paragraphs before the form stay paragraphs
-        if first and owners[first - 1] == owners[first]:  # a title on the same line as the form
-            lead = " ".join(cells[k] for k in range(first) if owners[k] == owners[first])
-            out.append(SourceParagraph(lead, blocks[owners[first]].location, blocks[owners[first]].lines[:1]))
-        out.extend(SourceTable(tuple(rows), Location()) for rows in tables)  # rows rebuilt: no source line per row
-        last = first + used
-        rest = owners[last] if last < len(owners) else j
-        if last < len(owners) and owners[last - 1] == owners[last]:  # text after the form on its last line
-            tail = " ".join(cells[k] for k in range(last, len(cells)) if owners[k] == owners[last])
-            out.append(SourceParagraph(tail, blocks[rest].location, blocks[rest].lines[:1]))
-            rest += 1
-        i = max(rest, i + 1)
+        made, i = (isinstance(blocks[i], SourceParagraph) and _form_at(blocks, i)) or ([blocks[i]], i + 1)
+        out.extend(made)
     return out
 
 
+def _form_at(blocks: list, i: int) -> tuple[list, int] | None:
+    """The blocks a form copied one cell per line from paragraph ``i`` on is read as, and the index of the
+    block after it; None when paragraph ``i`` opens no form."""
+    cells, owners = [], []
+    j = i
+    while j < len(blocks) and isinstance(blocks[j], SourceParagraph):
+        parts = _cells_of(blocks[j].text)
+        if parts is None:
+            break
+        cells += parts
+        owners += [j] * len(parts)
+        j += 1
+    start = next((k for k in range(len(cells)) if header_run(cells, k) >= 3), None)
+    if start is None:
+        found = pairs_table(cells)
+        if found is None or owners[found[0]] != i:
+            return None
+        first, end, pairs = found
+        return [SourceTable(tuple(pairs), Location())], owners[end - 1] + 1
+    # the form starts at its first head label in a cell of its own (项目名称 / 某项目), not a line that
+    # holds its value too (单位名称：某院　填报日期：…), which stays a paragraph before the form
+    first = next((k for k in range(start) if _head_label(cells[k])), start)
+    tables, used = cells_to_tables(cells[first:])
+    if not tables:
+        return None
+    before = owners[first] if first < len(owners) else j
+    out = list(blocks[i:before])  # paragraphs before the form stay paragraphs
+    if first and owners[first - 1] == owners[first]:  # a title on the same line as the form
+        lead = " ".join(cells[k] for k in range(first) if owners[k] == owners[first])
+        out.append(SourceParagraph(lead, blocks[owners[first]].location, blocks[owners[first]].lines[:1]))
+    out.extend(SourceTable(tuple(rows), Location()) for rows in tables)  # rows rebuilt: no source line per row
+    last = first + used
+    rest = owners[last] if last < len(owners) else j
+    if last < len(owners) and owners[last - 1] == owners[last]:  # text after the form on its last line
+        tail = " ".join(cells[k] for k in range(last, len(cells)) if owners[k] == owners[last])
+        out.append(SourceParagraph(tail, blocks[rest].location, blocks[rest].lines[:1]))
+        rest += 1
+    return out, max(rest, i + 1)
+
+
 def _head_label(cell: str) -> bool:
-    return _word_starts(cell, HEAD_LABELS) and len(cell.strip()) <= 12
+    return normalise(cell).text.startswith(HEAD_LABELS) and len(cell.strip()) <= 12
 
 
 def _cells_of(text: str) -> list[str] | None:
@@ -254,12 +247,6 @@ def _cells_of(text: str) -> list[str] | None:
     if any(len(ln) > 90 for ln in lines):
         return None
     return lines
-
-
-def _word_starts(cell: str, words) -> bool:
-    from .text import normalise
-
-    return normalise(cell).text.startswith(words)
 
 
 def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> SourceDocument:
@@ -285,7 +272,6 @@ def _finish(shown: str, fmt: str, blocks: list, pages: int | None = None) -> Sou
             last_page = b.location.page
         if isinstance(b, SourceParagraph) and not b.text.strip():
             continue
-        prev = joined[-1] if joined else None
         if isinstance(b, SourceParagraph) and isinstance(prev, SourceParagraph) and _continues(prev.text, b.text):
             joined[-1] = SourceParagraph(prev.text + "\n" + b.text, prev.location, prev.lines + b.lines)
             continue
@@ -315,8 +301,6 @@ def _row_continues(last: tuple[str, ...], first: tuple[str, ...]) -> bool:
 
 
 def _has_header(table: SourceTable) -> bool:
-    from .tables import blocks as form_blocks
-
     return any(b.header <= 1 for b in form_blocks(table.rows))
 
 
@@ -384,10 +368,8 @@ def _docx_blocks(xml: bytes, shown: str) -> SourceDocument:
 
 
 def _docx_text(node) -> str:
-    parts = []
-    for el in node.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr"):
-        parts.append(el.text or "" if el.tag == f"{W}t" else "\t" if el.tag == f"{W}tab" else "\n")
-    return "".join(parts)
+    return "".join(el.text or "" if el.tag == f"{W}t" else "\t" if el.tag == f"{W}tab" else "\n"
+                   for el in node.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr"))
 
 
 def _docx_rows(tbl) -> tuple[tuple[str, ...], ...]:
@@ -513,20 +495,17 @@ def _pdf_page(page, number: int) -> tuple[list, int]:
     blocks: list = []
     current: list[str] = []
     last = None
-    for top, kind, item in items:
-        if kind == "table":
+    for top, kind, item in items:  # a table, a wider gap, a numbered item or an indented line starts a paragraph
+        if kind == "table" or last is None or top - last["top"] > pitch * 1.12 or MARKER.match(item["text"]) \
+                or item["x0"] - left > 12:
             if current:
                 blocks.append(SourceParagraph("\n".join(current), Location(page=number)))
-                current, last = [], None
+            current, last = [], None
+        if kind == "table":
             blocks.append(item)
-            continue
-        text = item["text"]
-        new = (last is None or top - last["top"] > pitch * 1.12 or MARKER.match(text) or item["x0"] - left > 12)
-        if new and current:
-            blocks.append(SourceParagraph("\n".join(current), Location(page=number)))
-            current = []
-        current.append(text)
-        last = item
+        else:
+            current.append(item["text"])
+            last = item
     if current:
         blocks.append(SourceParagraph("\n".join(current), Location(page=number)))
     return blocks, len(page.chars)
@@ -537,10 +516,7 @@ def _line_pitch(pitches: list[float]) -> float:
     short paragraphs has more paragraph gaps than line gaps, so the median is a paragraph gap)."""
     if not pitches:
         return 16
-    counts: dict[float, int] = {}
-    for p in pitches:
-        key = int(p * 2 + 0.5) / 2  # half a point apart is the same gap
-        counts[key] = counts.get(key, 0) + 1
+    counts = Counter(int(p * 2 + 0.5) / 2 for p in pitches)  # half a point apart is the same gap
     recurring = [k for k, c in counts.items() if c >= 2]
     return min(recurring) if recurring else median(pitches)
 
@@ -590,8 +566,7 @@ def _read_html(path: Path, shown: str) -> SourceDocument:
 def _html_encoding(raw: bytes) -> str | None:
     """The page's declared charset, else UTF-8 when it decodes, else GB18030 (a page saved without a
     charset is not Latin-1, whatever a browser's default)."""
-    m = re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", raw[:4096])
-    if m:
+    if re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", raw[:4096]):
         return None  # lxml reads the declaration itself
     try:
         raw.decode("utf-8")

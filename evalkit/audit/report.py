@@ -31,7 +31,7 @@ from .mapping import params_mapping
 from .readers import MAX_BYTES, read_document
 from .source_document import REASONS, DocumentRefused
 from .table_checks import table_findings
-from .tables import blocks
+from .tables import has_block
 from .text import fold
 
 AUDIT_SCHEMA = "evalkit-audit/v1"
@@ -45,7 +45,8 @@ def audit_document(path: str | Path, *, shown: str | None = None) -> dict:
     try:
         doc = read_document(path, shown=shown)
         head = fold(doc.text()[:6000])
-        if not all(any(w in head for w in group) for group in SELF_EVALUATION_WORDS) and not _is_form(doc):
+        # a 自评表 without the words in its opening (单位名称：… 填报日期：…) is still a form: an indicator block
+        if not all(any(w in head for w in group) for group in SELF_EVALUATION_WORDS) and not has_block(doc, "indicators"):
             raise DocumentRefused(shown, "not_self_evaluation",
                                   "this does not look like a performance self-evaluation (no 绩效 … 自评/评价 in "
                                   "its opening); expected a 部门整体支出 or 项目支出 绩效自评 report or table")
@@ -78,11 +79,6 @@ def audit_document(path: str | Path, *, shown: str | None = None) -> dict:
     }
 
 
-def _is_form(doc) -> bool:
-    """A 自评表 without the words in its opening (单位名称：… 填报日期：…) is still a form: an indicator block."""
-    return any(b.kind == "indicators" for t in doc.tables for b in blocks(t.rows))
-
-
 def refused_record(shown: str, reason: str, message: str, *, path=None) -> dict:
     """The record of a document the audit could not read: one reason, in English and in Chinese."""
     return {"schema": AUDIT_SCHEMA, "source": shown, "status": "refused",
@@ -100,14 +96,10 @@ def _provenance(path) -> dict:
             info["sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
     except OSError:
         pass
-    if packages := _package_versions():
-        info["packages"] = dict(packages)
+    # the installed versions of evalkit and its readers (looked up once per process, before forking)
+    if packages := {p: v for p in ("evalkit", "pdfplumber", "python-docx", "lxml") if (v := version_of(p))}:
+        info["packages"] = packages
     return info
-
-
-def _package_versions() -> dict[str, str]:
-    """The installed versions of evalkit and its readers (looked up once per process, before forking)."""
-    return {p: v for p in ("evalkit", "pdfplumber", "python-docx", "lxml") if (v := version_of(p))}
 
 
 def _jsonable(value):

@@ -16,12 +16,12 @@ import yaml
 
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.source import visible
-from ..core.wording import evidence_text, finding_advice, finding_label, show, tidy
+from ..core.wording import evidence_text, finding_advice, show, tidy
 from ..publish.markup import PAGE_CSP
 from .checks import key_words
 from .readers import OWN_PAGE_MARK
 
-__all__ = ["audit_page", "index_page", "audit_label", "audit_advice"]
+__all__ = ["audit_page", "index_page", "audit_advice"]
 
 CSS = """
 body{font-family:'Noto Sans CJK SC','Noto Serif CJK SC',sans-serif;max-width:60em;margin:2em auto;padding:0 1em;
@@ -51,11 +51,6 @@ def escape(text: str, quote: bool = True) -> str:
 @cache
 def _wording() -> dict:
     return yaml.safe_load((resources.files("evalkit.audit") / "wording.yaml").read_text(encoding="utf-8"))
-
-
-def audit_label(finding_id: str) -> str:
-    """The short Chinese label of a finding id (the audit's own or the core's)."""
-    return _wording()["findings"].get(finding_id) or finding_label(finding_id)
 
 
 def audit_advice(finding_id: str) -> str:
@@ -130,19 +125,12 @@ KEY_FIGURES = ("budget.initial", "budget.adjusted", "budget.executed", "budget.r
 
 
 def _figures(record: dict) -> str:
-    figures = record["extracted"]["figures"]
-    rows = []
-    for key in KEY_FIGURES:
-        f = next((x for x in figures if x["key"] == key), None)
-        if f is None:
-            continue
-        rows.append(f"<tr><td>{escape(_figure_label(key))}</td><td>{escape(_printed(f['printed']))}</td>"
-                    f"<td>{escape(f['where'])}</td></tr>")
-    parts = sorted({x["key"] for x in figures if x["key"].startswith("component.")})
-    for key in parts:
-        f = next(x for x in figures if x["key"] == key)
-        rows.append(f"<tr><td>{escape(key_words(key))}</td><td>{escape(_printed(f['printed']))}</td>"
-                    f"<td>{escape(f['where'])}</td></tr>")
+    first: dict[str, dict] = {}  # each key's first figure
+    for x in record["extracted"]["figures"]:
+        first.setdefault(x["key"], x)
+    keys = [k for k in KEY_FIGURES if k in first] + sorted(k for k in first if k.startswith("component."))
+    rows = [f"<tr><td>{escape(key_words(key))}</td><td>{escape(_printed(first[key]['printed']))}</td>"
+            f"<td>{escape(first[key]['where'])}</td></tr>" for key in keys]
     rows.append(f"<tr><td>绩效指标</td><td>{escape(_indicator_words(record))}</td><td>—</td></tr>")
     return ("<table><thead><tr><th>项目</th><th>报告所列</th><th>出处</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
@@ -159,10 +147,6 @@ def _indicator_words(record: dict) -> str:
 def _printed(text: str) -> str:
     """A figure as printed, without the spaces and line breaks a layout put inside it."""
     return "".join(text.split())
-
-
-def _figure_label(key: str) -> str:
-    return {"reported.evaluation_period": "评价期间", "reported.report_date": "报告日期"}.get(key) or key_words(key)
 
 
 def _conclusion(record: dict) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import errno
 import json
-import math
 import os
 import time
 from collections.abc import Callable
@@ -23,10 +22,12 @@ from pathlib import Path
 
 from ..iorw import write_atomic
 from ..outputs import AUDIT_INDEX, audit_json_name, audit_page_name, audit_params_name
-from ..pool import Crash, Pool
-from .mapping import department_id, mapped_params_yaml
-from .readers import OWN_PAGE_MARK, SUFFIXES
-from .report import audit_document, refused_record
+from ..pool import Crash, Pool, check_timeout
+from .checks import audit_checks
+from .extract import extract
+from .mapping import department_id, mapped_params_yaml, params_mapping
+from .readers import OWN_PAGE_MARK, SUFFIXES, read_text
+from .report import _provenance, audit_document, refused_record
 
 #: Seconds one document may take (reading, extracting, checking) before it is stopped.
 TIMEOUT = 60.0
@@ -90,7 +91,7 @@ def audit_paths(items, *, out: str | Path | None = None, params_out: str | Path 
     Nothing is written over a document being audited; an ``index.html`` that is not an audit's own
     page, or an existing params file under a mapped params file's name, is replaced only with ``force``
     (``FileExistsError`` naming it otherwise, as ``import-xlsx``). ``ValueError`` for a ``timeout``
-    that is not a number of seconds from 1 to :data:`MAX_TIMEOUT`."""
+    that is not a number of seconds from 1 to :data:`evalkit.pool.MAX_TIMEOUT`."""
     check_timeout(timeout)
     started = time.perf_counter()
     docs = documents(items)
@@ -105,24 +106,6 @@ def audit_paths(items, *, out: str | Path | None = None, params_out: str | Path 
         run.written += write_mapped_params(records, Path(params_out), inputs=[p for p, _ in docs], force=force)
     run.seconds = time.perf_counter() - started
     return run
-
-
-#: The longest ``timeout`` accepted, in seconds (a day): beyond it a bound is no bound.
-MAX_TIMEOUT = 86_400.0
-
-
-def check_timeout(timeout) -> float:
-    """``timeout`` when it is a number of seconds from 1 to :data:`MAX_TIMEOUT`, else ``ValueError``.
-
-    >>> check_timeout(float("nan"))
-    Traceback (most recent call last):
-    ...
-    ValueError: timeout must be a number of seconds from 1 to 86400, got nan
-    """
-    ok = isinstance(timeout, int | float) and not isinstance(timeout, bool) and math.isfinite(timeout)
-    if not ok or not 1 <= timeout <= MAX_TIMEOUT:
-        raise ValueError(f"timeout must be a number of seconds from 1 to {MAX_TIMEOUT:g}, got {timeout!r}")
-    return float(timeout)
 
 
 def _refuse_overwrite(docs, out: Path, *, index: bool, force: bool) -> None:
@@ -164,16 +147,10 @@ def _warm() -> None:
     import lxml.etree  # noqa: F401
     import lxml.html  # noqa: F401
 
-    from .checks import audit_checks
-    from .extract import extract, parse_target
-    from .mapping import params_mapping
-    from .readers import read_text
-    from .report import _provenance
     from .review_pages import audit_page
 
     ex = extract(read_text(_WARM_UP, "warm-up.txt"))
-    audit_checks(ex, params_mapping(ex))
-    parse_target("≥1件")
+    audit_checks(ex, params_mapping(ex))  # parse_target too: the warm-up states an indicator
     audit_page({"source": "x", "status": "refused", "refused": {"reason": "failed", "reason_words": "",
                                                                "message": ""}, "findings": []})
     _provenance(None)
@@ -213,14 +190,10 @@ def _run(docs, *, jobs: int, timeout: float, on_record) -> list[dict]:
                                                            "stopped it", path=path) if record.kind == "timeout"
                           else refused_record(shown, "failed", f"the worker stopped ({record.error}); the file "
                                                                "may be pathological"))
-            records[i] = _settle(record, on_record)
+            records[i] = record
+            if on_record is not None:
+                on_record(record)
     return [r for r in records if r is not None]
-
-
-def _settle(record: dict, on_record) -> dict:
-    if on_record is not None:
-        on_record(record)
-    return record
 
 
 # --- outputs -------------------------------------------------------------------------------------

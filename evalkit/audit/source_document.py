@@ -6,7 +6,7 @@ Locations (:class:`~evalkit.core.places.Location`) are the core's, so a finding 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from ..core.places import Location
 from ..exceptions import EvalkitError
@@ -53,7 +53,6 @@ class SourceDocument:
     format: str  # txt | docx | pdf | html
     blocks: tuple[SourceBlock, ...]
     pages: int | None = None
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def paragraphs(self) -> tuple[SourceParagraph, ...]:
@@ -65,10 +64,8 @@ class SourceDocument:
 
     def text(self) -> str:
         """Every paragraph and table cell, for a quick look (recognising the kind of document)."""
-        parts = []
-        for b in self.blocks:
-            parts.append(b.text if isinstance(b, SourceParagraph) else "\n".join("\t".join(r) for r in b.rows))
-        return "\n".join(parts)
+        return "\n".join(b.text if isinstance(b, SourceParagraph) else "\n".join("\t".join(r) for r in b.rows)
+                         for b in self.blocks)
 
 
 #: Why a document could not be audited, by code: the CLI and the page say the reason.

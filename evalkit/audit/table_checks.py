@@ -16,8 +16,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..core.findings import Finding
-from ..core.numbers import exact, round_half_up
-from .extract import Extracted, _cell_quote, parse_target, patterns
+from ..core.numbers import decimals_of, exact, fmt_plain, round_half_up
+from .checks import MEASURES
+from .extract import Extracted, _cell_quote, _Para, parse_target, patterns
 from .source_document import SourceDocument, SourceTable
 from .tables import blocks, header_columns
 from .text import NUMBER, fold, normalise, number
@@ -32,9 +33,8 @@ LOW_RATE = Decimal(60)
 
 
 def _n(value) -> str:
-    if isinstance(value, Fraction):
-        value = round_half_up(value, 2)
-    text = f"{value:f}" if isinstance(value, Decimal) else str(value)
+    """A number as :func:`~evalkit.core.numbers.fmt_plain` prints it (a Fraction to the cent), trailing zeros dropped."""
+    text = fmt_plain(value)
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -53,8 +53,7 @@ def table_findings(doc: SourceDocument, ex: Extracted, cov: dict, found: list) -
 
 def _funds_rows(table: SourceTable, header: int, end: int):
     """(row index, label, {measure: (value, column)}) of each row of a funds block."""
-    cols = header_columns(table.rows[header], {k: v for k, v in patterns()["budget_columns"].items()
-                                               if k in ("initial", "adjusted", "executed")})
+    cols = header_columns(table.rows[header], {k: v for k, v in patterns()["budget_columns"].items() if k in MEASURES})
     first = min(cols.values(), default=1)
     for r in range(header + 1, end):
         row = table.rows[r]
@@ -87,9 +86,8 @@ def funds_total_row(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Fi
                     continue
                 added = sum(values, Decimal(0))
                 if abs(added - stated) >= Decimal("0.01"):
-                    what = {"initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数"}[key]
                     yield Finding("audit.total_row_vs_parts", "error",
-                                       f"资金表“{normalise(label0).text.rstrip(':：')}”一行{what}为{_n(stated)}万元，"
+                                       f"资金表“{normalise(label0).text.rstrip(':：')}”一行{MEASURES[key]}为{_n(stated)}万元，"
                                        f"其下各项资金来源合计{_n(added)}万元，二者不符（相差{_n(added - stated)}万元）",
                                        {"measure": key, "stated": stated, "sum": added},
                                        None, (_cell_quote(table, r0, c),))
@@ -137,21 +135,17 @@ PAID_SHARE = re.compile(r"(?:已|共)?(?:支付|拨付|支出)(?P<a>" + NUMBER +
 
 def paid_share(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """The share paid a sentence states against what it says was paid and is still unpaid."""
-    from .extract import _Para
-
-    for p in doc.paragraphs:
-        para = _Para(p.text, p.location_at)
+    for para in _paras(doc):
         for m in PAID_SHARE.finditer(para.norm.text):
             paid, unpaid, stated = number(m.group("a")), number(m.group("b")), number(m.group("r"))
             if paid + unpaid == 0:
                 continue
-            places = len(m.group("r").split(".")[1]) if "." in m.group("r") else 0
-            computed = round_half_up(exact(paid) / exact(paid + unpaid) * 100, places)
+            share = exact(paid) / exact(paid + unpaid) * 100
+            computed = round_half_up(share, decimals_of(stated))
             if computed != stated:
                 yield Finding("audit.paid_share_mismatch", "error",
                               f"已支付{_n(paid)}万元、尚未支付{_n(unpaid)}万元，支付率应为{_n(paid)}÷"
-                              f"{_n(paid + unpaid)}={_n(round_half_up(exact(paid) / exact(paid + unpaid) * 100, 2))}%，"
-                              f"报告写{_n(stated)}%",
+                              f"{_n(paid + unpaid)}={_n(round_half_up(share, 2))}%，报告写{_n(stated)}%",
                               {"paid": paid, "unpaid": unpaid, "stated_percent": stated, "computed_percent": computed}, None,
                               (para.quote(m.start(), m.end()),))
 
@@ -245,10 +239,7 @@ def project_counts(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Fin
     """A number of projects against the projects approved at the start of the year and added during it."""
     if "audit.count_mismatch" in ids:
         return
-    from .extract import _Para
-
-    for p in doc.paragraphs:
-        para = _Para(p.text, p.location_at)
+    for para in _paras(doc):
         text = fold(para.norm.text)
         total, start, added = PROJECTS_TOTAL.search(text), PROJECTS_START.search(text), PROJECTS_ADDED.search(text)
         if not (total and start and added):
@@ -271,10 +262,7 @@ DONE_FULLY = re.compile(r"完成(?P<d>[0-9]+(?:\.[0-9]+)?)(?P<u>公里|千米|�
 
 def completion_against_plan(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """A clause that plans one quantity and calls a different one done at 100 %."""
-    from .extract import _Para
-
-    for p in doc.paragraphs:
-        para = _Para(p.text, p.location_at)
+    for para in _paras(doc):
         text = fold(para.norm.text)
         for clause in re.finditer(r"[^;。]+", text):
             plan, done = PLANNED.search(clause.group(0)), DONE_FULLY.search(clause.group(0))
@@ -311,8 +299,6 @@ def retirees_in_posts(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[
     """“编制人员205人。其中，在职113人、离休2人、退休75人”: the posts counted with the retirees."""
     if "audit.staff_with_retirees" in ids:
         return
-    from .extract import _Para
-
     for i, p in enumerate(doc.paragraphs):
         para = _Para(p.text + (doc.paragraphs[i + 1].text if i + 1 < len(doc.paragraphs) else ""), p.location_at)
         m = RETIREES_IN_POSTS.search(fold(para.norm.text))
@@ -325,24 +311,27 @@ def retirees_in_posts(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[
 
 def low_execution_called_normal(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """An execution rate below 60 % while the report calls the year normal."""
-    adjusted, executed = ex.value("budget.adjusted"), ex.value("budget.executed")
-    rate = (exact(executed) / exact(adjusted) * 100) if adjusted and executed is not None else None
-    if rate is None and ex.value("budget.rate") is not None:
-        rate = Fraction(ex.value("budget.rate"))
-    if rate is None or rate >= LOW_RATE:
+    rate = ex.execution_rate()
+    if rate is None or rate * 100 >= LOW_RATE or not (called := _called(doc, CALLED_NORMAL)):
         return
-    for p in doc.paragraphs:
-        text = fold(normalise(p.text).text)
-        word = next((w for w in CALLED_NORMAL if w in text), None)
-        if word:
-            i = text.find(word)
-            from .extract import _Para
+    para, word, i = called
+    shown = _n(round_half_up(rate * 100, 2))
+    yield Finding("audit.low_execution_called_normal", "warning", f"预算执行率仅{shown}%，报告却称“{word}”",
+                  {"rate": f"{shown}%", "words": word}, None, (para.quote(i, i + len(word)),))
 
-            para = _Para(p.text, p.location_at)
-            yield Finding("audit.low_execution_called_normal", "warning",
-                               f"预算执行率仅{_n(round_half_up(rate, 2))}%，报告却称“{word}”",
-                               {"rate": f"{_n(round_half_up(rate, 2))}%", "words": word}, None, (para.quote(i, i + len(word)),))
-            return
+
+def _called(doc: SourceDocument, words) -> tuple[_Para, str, int] | None:
+    """The first paragraph that uses one of ``words``: the paragraph, the word and where it stands."""
+    for para in _paras(doc):
+        text = fold(para.norm.text)
+        if word := next((w for w in words if w in text), None):
+            return para, word, text.find(word)
+    return None
+
+
+def _paras(doc: SourceDocument) -> Iterator[_Para]:
+    """The paragraphs of ``doc``, each ready to be quoted."""
+    return (_Para(p.text, p.location_at) for p in doc.paragraphs)
 
 
 def _missed(r) -> bool:
@@ -358,21 +347,14 @@ def _missed(r) -> bool:
 def target_missed_called_complete(doc: SourceDocument, ex: Extracted, ids: set) -> Iterator[Finding]:
     """A target missed while the report says every target was met."""
     missed = [r for r in ex.indicators if _missed(r)]
-    if not missed:
+    if not missed or not (called := _called(doc, CALLED_COMPLETE)):
         return
-    from .extract import _Para
-
-    for p in doc.paragraphs:
-        text = fold(normalise(p.text).text)
-        word = next((w for w in CALLED_COMPLETE if w in text), None)
-        if word:
-            r = missed[0]
-            i = text.find(word)
-            yield Finding("audit.target_missed_called_complete", "warning",
-                               f"“{r.name}”年度指标值{r.target}，完成{r.actual}，未达到目标，报告却称“{word}”",
-                               {"indicator": r.name, "target": r.target, "actual": r.actual, "words": word},
-                               None, (r.cells.get("actual", r.quote), _Para(p.text, p.location_at).quote(i, i + len(word))))
-            return
+    para, word, i = called
+    r = missed[0]
+    yield Finding("audit.target_missed_called_complete", "warning",
+                  f"“{r.name}”年度指标值{r.target}，完成{r.actual}，未达到目标，报告却称“{word}”",
+                  {"indicator": r.name, "target": r.target, "actual": r.actual, "words": word},
+                  None, (r.cells.get("actual", r.quote), para.quote(i, i + len(word))))
 
 
 #: A sentence that counts the year's spending up to a date (截至2022年12月8日已拨付…).
@@ -397,10 +379,7 @@ def report_dated_in_year(doc: SourceDocument, ex: Extracted, ids: set) -> Iterat
 
 
 def _counted_before_year_end(doc: SourceDocument, ex: Extracted) -> Iterator[Finding]:
-    from .extract import _Para
-
-    for p in doc.paragraphs:
-        para = _Para(p.text, p.location_at)
+    for para in _paras(doc):
         for m in CUT_OFF.finditer(para.norm.text):
             cut = date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
             if int(m.group("y")) == ex.year and cut < date(ex.year, 12, 31):

@@ -29,17 +29,12 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from ..publish.terminal import width
-from .text import normalise, number, patterns
+from .text import number, patterns, word
 
 #: A cell holding only a number (a 分值, 得分 or an amount), as printed.
 PURE_NUMBER = re.compile(r"^[-−]?[0-9０-９][0-9０-９,，]*(?:[.．][0-9０-９]+)?\s*(?:分|万元)?$")
 #: Sentence punctuation: a line holding it is prose, not a row of cells.
 PROSE = re.compile(r"[。！？]|[，,][^，,]{12,}[，,]")
-
-
-@cache
-def _word(text: str) -> str:
-    return normalise(text).text
 
 
 @dataclass(frozen=True)
@@ -55,10 +50,10 @@ class Block:
 def header_score(row: tuple[str, ...], kind: str) -> int:
     """How many distinct header words of ``kind`` the row's cells start with."""
     spec = patterns()["form_blocks"][kind]
-    cells = [_word(c) for c in row if c and c.strip()]
+    cells = [word(c) for c in row if c and c.strip()]
     hits = set()
     for w in spec["words"]:
-        ww = _word(w)
+        ww = word(w)
         if any(c == ww or (ww in c and len(c) <= len(ww) + 12) for c in cells):
             hits.add(ww)
     # a word inside a longer one (指标值 in 年度指标值) counts once
@@ -76,7 +71,7 @@ def _blocks(rows: tuple[tuple[str, ...], ...]) -> tuple[Block, ...]:
     starts: list[tuple[int, str]] = []
     for r, row in enumerate(rows):
         scores = {k: header_score(row, k) for k in ("indicators", "funds", "goals")}
-        ind_words = sum(1 for c in row if _word(c) in ("一级指标", "二级指标", "三级指标"))
+        ind_words = sum(1 for c in row if word(c) in ("一级指标", "二级指标", "三级指标"))
         if scores["indicators"] >= need["indicators"] and (ind_words or _names_indicator(row)):
             kind = "indicators"
         elif scores["funds"] >= need["funds"] and _names_amount(row):
@@ -88,34 +83,34 @@ def _blocks(rows: tuple[tuple[str, ...], ...]) -> tuple[Block, ...]:
         if starts and starts[-1][1] == kind and starts[-1][0] == r - 1:
             continue  # a two-row header: the block starts at its first row
         starts.append((r, kind))
-    found = []
-    for i, (r, kind) in enumerate(starts):
-        end = starts[i + 1][0] if i + 1 < len(starts) else len(rows)
-        found.append(Block(kind, r, end))
-    return tuple(found)
+    ends = [r for r, _ in starts[1:]] + [len(rows)]  # a block ends where the next one starts (no start: no block)
+    return tuple(Block(kind, r, end) for (r, kind), end in zip(starts, ends, strict=False))
+
+
+def has_block(doc, kind: str) -> bool:
+    """Whether a table of ``doc`` (a :class:`~.source_document.SourceDocument`) holds a block of ``kind``."""
+    return any(b.kind == kind for t in doc.tables for b in blocks(t.rows))
 
 
 def _names_indicator(row) -> bool:
-    cells = [_word(c) for c in row]
+    cells = [word(c) for c in row]
     return any(c in ("指标名称", "绩效指标", "三级指标", "指标内容") for c in cells) and any(
         "指标值" in c or "目标值" in c for c in cells)
 
 
 def _names_amount(row) -> bool:
-    cells = [_word(c) for c in row]
+    cells = [word(c) for c in row]
     return any("预算" in c or "执行数" in c for c in cells)
 
 
-def header_columns(header: tuple[str, ...], spec: dict, *, below: tuple[str, ...] | None = None) -> dict[str, int]:
+def header_columns(header: tuple[str, ...], spec: dict) -> dict[str, int]:
     """Column of each field: the field's words are tried in their order (三级指标 before 绩效指标), each
-    against every cell; a two-row header (分值 | 得分 under a merged 自评) is read with ``below``."""
-    cells = [_word(c) for c in header]
-    if below is not None:
-        cells = [c or _word(b) for c, b in zip(cells + [""] * (len(below) - len(cells)), below, strict=False)]
+    against every cell no field before it took (a column is one field's at most)."""
+    cells = [word(c) for c in header]
     found: dict[str, int] = {}
     for key, words in spec.items():
         for w in words:
-            ww = _word(w)
+            ww = word(w)
             hit = next((i for i, c in enumerate(cells) if i not in found.values() and
                         (c == ww or (key != "score" and (c.startswith(ww) or (ww in c and len(ww) >= 3))
                                      and len(c) <= len(ww) + 14)
@@ -124,8 +119,6 @@ def header_columns(header: tuple[str, ...], spec: dict, *, below: tuple[str, ...
             if hit is not None:
                 found[key] = hit
                 break
-    if "score" in found and "coefficient" in found and found["score"] == found["coefficient"]:
-        del found["score"]
     return found
 
 
@@ -184,11 +177,8 @@ def header_run(lines: list[str], start: int) -> int:
     words = _header_words()
     n = 0
     while start + n < len(lines):
-        cell = _word(lines[start + n])
-        if re.fullmatch(r"\((?:万元|元|分)\)", cell):
-            n += 1
-            continue
-        if not (any(cell.startswith(w) for w in words) and len(cell) <= 20):
+        cell = word(lines[start + n])
+        if not (re.fullmatch(r"\((?:万元|元|分)\)", cell) or (any(cell.startswith(w) for w in words) and len(cell) <= 20)):
             break
         n += 1
     return n
@@ -196,9 +186,9 @@ def header_run(lines: list[str], start: int) -> int:
 
 @cache
 def _header_words() -> frozenset[str]:
-    words = {_word(w) for spec in patterns()["form_blocks"].values() for w in spec["words"]
+    words = {word(w) for spec in patterns()["form_blocks"].values() for w in spec["words"]
              if w not in ("预期目标", "实际完成情况", "年度目标", "总体目标", "年度总体目标")}
-    words |= {_word(w) for w in ("三级指标", "指标名称", "绩效指标", "年度指标值", "实际完成值", "偏差原因分析及改进措施",
+    words |= {word(w) for w in ("三级指标", "指标名称", "绩效指标", "年度指标值", "实际完成值", "偏差原因分析及改进措施",
                                  "自评得分", "权重", "年度目标值", "全年完成值", "预算执行率", "偏差原因分析", "全年预算数",
                                  "项目资金", "资金(万元)", "指标性质", "度量单位", "计量单位", "未完成原因分析", "调整后预算数",
                                  "预算执行数", "年初预算", "原因", "全年实际值", "实际值", "年终完成值", "年初指标值",
@@ -209,8 +199,8 @@ def _header_words() -> frozenset[str]:
 
 def _is_tier(cell: str, level: int) -> bool:
     names = patterns()["tier1_names" if level == 1 else "tier2_names"]
-    bare = re.sub(r"\([0-9.]+分?\)$", "", _word(cell))
-    return bare in {_word(n) for n in names}
+    bare = re.sub(r"\([0-9.]+分?\)$", "", word(cell))
+    return bare in {word(n) for n in names}
 
 
 #: Labels of a form's head (项目名称 | … | 主管部门 | …) copied one cell per line: each is followed by its value.
@@ -232,7 +222,7 @@ def cells_to_tables(cells: list[str]) -> tuple[list[list[tuple[str, ...]]], int]
     while i < len(cells):
         n = header_run(cells, i)
         if n >= 3:
-            header = tuple(c for c in cells[i:i + n] if not re.fullmatch(r"\((?:万元|元|分)\)", _word(c)))
+            header = tuple(c for c in cells[i:i + n] if not re.fullmatch(r"\((?:万元|元|分)\)", word(c)))
             if _is_value_header(header[0]):  # the label column has no header cell of its own
                 header = ("",) + header
             end = _block_end(cells, i + n)
@@ -241,7 +231,7 @@ def cells_to_tables(cells: list[str]) -> tuple[list[list[tuple[str, ...]]], int]
                 tables.append([header, *rows])
                 i = used = i + n + taken
                 continue
-        label = _word(cells[i])
+        label = word(cells[i])
         if (any(label.startswith(w) for w in PAIR_LABELS) or label.endswith("单位名称")) and len(label) <= 12 \
                 and i + 1 < len(cells) and not tables:
             head.append((cells[i], cells[i + 1]))
@@ -259,7 +249,7 @@ def pairs_table(cells: list[str]) -> tuple[int, int, list[tuple[str, str]]] | No
     pairs, first, end = [], None, 0
     i = 0
     while i + 1 < len(cells):
-        if any(_word(cells[i]).startswith(w) for w in PAIR_LABELS) and len(cells[i]) <= 12:
+        if any(word(cells[i]).startswith(w) for w in PAIR_LABELS) and len(cells[i]) <= 12:
             first = i if first is None else first
             pairs.append((cells[i], cells[i + 1]))
             i += 2
@@ -273,14 +263,14 @@ def pairs_table(cells: list[str]) -> tuple[int, int, list[tuple[str, str]]] | No
 
 def _is_value_header(cell: str) -> bool:
     """A header cell over values (年初预算, 全年执行数 …), not over the rows' labels."""
-    words = [_word(w) for k, ws in patterns()["budget_columns"].items() for w in ws if k != "weight"]
-    c = _word(cell)
+    words = [word(w) for k, ws in patterns()["budget_columns"].items() for w in ws if k != "weight"]
+    c = word(cell)
     return any(c.startswith(w) for w in words) and not c.startswith(("项目资金", "资金", "预算执行情况"))
 
 
 def _block_end(cells: list[str], start: int) -> int:
     for j in range(start, len(cells)):
-        if header_run(cells, j) >= 3 or _word(cells[j]).startswith(GOALS_START):
+        if header_run(cells, j) >= 3 or word(cells[j]).startswith(GOALS_START):
             return j
     return len(cells)
 
@@ -311,7 +301,7 @@ def _score_only_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
         segment = cells[prev:i]
         tiers = [c for c in segment if _is_tier(c, 1) or _is_tier(c, 2)]
         values = [c for c in segment if c not in tiers] + cells[i:end - 1]
-        if _word(values[-1] if values else "").startswith(("总分", "合计", "总计")) or len(values) < len(order):
+        if word(values[-1] if values else "").startswith(("总分", "合计", "总计")) or len(values) < len(order):
             break
         row = [""] * len(header)
         _put_tiers(row, cols, tiers)
@@ -340,7 +330,7 @@ def _indicator_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
     tagged = list(zip(cells, range(1, len(cells) + 1), strict=True))
     if "direction" in cols or "unit" in cols:
         tagged = _join_targets(tagged)
-    if any("是否" in _word(h) for h in header):  # 是否核心指标: a 是/否 cell after each row's 得分
+    if any("是否" in word(h) for h in header):  # 是否核心指标: a 是/否 cell after each row's 得分
         tagged = [(c, k) for c, k in tagged if c.strip() not in ("是", "否")]
     if "unit" in cols or "direction" in cols or "coefficient" in cols:
         tagged = _drop_kinds(tagged, coefficient="coefficient" in cols)
@@ -370,13 +360,8 @@ def _anchored_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
         tiers = [s for s in segment if _is_tier(s, 1) or _is_tier(s, 2)]
         texts = [s for s in segment if s not in tiers]
         row = [""] * len(header)
-        if texts and _word(texts[-1]).startswith(("总分", "合计", "总计")):
-            row[0] = texts[-1]
-            row[cols["weight"]] = run[0]
-            if len(run) > 1:
-                row[cols["score"]] = run[1]
-            rows.append(tuple(row))
-            return rows, i + min(len(run), 2)
+        if texts and word(texts[-1]).startswith(("总分", "合计", "总计")):
+            return [*rows, _total_row(header, cols, texts[-1], run)], i + min(len(run), 2)
         if rows and "deviation" in cols and len(texts) > len(order):
             last = list(rows[-1])
             last[cols["deviation"]] = texts[0]
@@ -411,6 +396,14 @@ def _anchored_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]:
     return rows, taken
 
 
+def _total_row(header, cols, label: str, numbers: list[str]) -> tuple[str, ...]:
+    """The 总分 row: its label, then its 分值 and 得分 as far as ``numbers`` gives them."""
+    row = [label] + [""] * (len(header) - 1)
+    for key, value in zip(("weight", "score"), numbers, strict=False):
+        row[cols[key]] = value
+    return tuple(row)
+
+
 #: A 计量单位 or 指标性质 cell copied on its own line (%, 篇, 定量指标 …): not a target or an actual.
 KIND_CELL = re.compile(r"%|[\u4e00-\u9fff]{1,2}|定量(?:指标)?|定性(?:指标)?|正向|反向")
 
@@ -420,13 +413,13 @@ def _drop_kinds(tagged: list, *, coefficient: bool) -> list:
     target), and without the 得分系数 (a % right before 分值 and 得分), so that each row reads name,
     target, actual, 分值, 得分."""
     cells = [c for c, _ in tagged]
-    levels = {_word(w) for ws in patterns()["levels"].values() for w in ws}  # 完成, 达到: an actual, not a unit
+    levels = {word(w) for ws in patterns()["levels"].values() for w in ws}  # 完成, 达到: an actual, not a unit
     out = []
     for k, (c, end) in enumerate(tagged):
         t = c.strip()
         if KIND_CELL.fullmatch(t) and not _is_tier(t, 1) and not _is_tier(t, 2) \
-                and t not in ("高", "好", "优", "良", "中", "差") and _word(t) not in levels:
-            if k and not PURE_NUMBER.match(cells[k - 1]) and not _word(cells[k - 1]).startswith(("总分", "合计")):
+                and t not in ("高", "好", "优", "良", "中", "差") and word(t) not in levels:
+            if k and not PURE_NUMBER.match(cells[k - 1]) and not word(cells[k - 1]).startswith(("总分", "合计")):
                 continue
         if coefficient and re.fullmatch(r"[0-9.]+%", t) and k + 2 < len(cells) and PURE_NUMBER.match(cells[k + 1]) \
                 and PURE_NUMBER.match(cells[k + 2]):
@@ -443,25 +436,16 @@ def _weight_first_rows(header, cols, cells) -> tuple[list[tuple[str, ...]], int]
     tiers: list[str] = []
     while i < len(cells):
         c = cells[i]
-        if _word(c).startswith(("总分", "合计")):
-            row = [""] * len(header)
-            row[0] = c
-            if i + 1 < len(cells) and PURE_NUMBER.match(cells[i + 1]):
-                row[cols["weight"]] = cells[i + 1]
-            rows.append(tuple(row))
-            return rows, i + 2
-        if _is_tier(c, 1) or _is_tier(c, 2) or re.search(r"\([0-9.]+分\)$", _word(c)):
+        if word(c).startswith(("总分", "合计")):
+            numbers = cells[i + 1:i + 2] if i + 1 < len(cells) and PURE_NUMBER.match(cells[i + 1]) else []
+            return [*rows, _total_row(header, cols, c, numbers)], i + 2
+        if _is_tier(c, 1) or _is_tier(c, 2) or re.search(r"\([0-9.]+分\)$", word(c)):
             tiers.append(c)
-            i += 1
-            continue
-        if i + 4 < len(cells) and PURE_NUMBER.match(cells[i + 1]) and not PURE_NUMBER.match(c):
+        elif i + 4 < len(cells) and PURE_NUMBER.match(cells[i + 1]) and not PURE_NUMBER.match(c):
             row = [""] * len(header)
-            row[cols["name"]], row[cols["weight"]] = c, cells[i + 1]
-            row[cols["target"]] = cells[i + 2]
-            if "actual" in cols:
-                row[cols["actual"]] = cells[i + 3]
-            if "score" in cols:
-                row[cols["score"]] = cells[i + 4]
+            for key, value in zip(("name", "weight", "target", "actual", "score"), cells[i:i + 5], strict=True):
+                if key in cols:
+                    row[cols[key]] = value
             for t in tiers[-2:]:
                 key = "tier2" if _is_tier(t, 2) or not _is_tier(t, 1) and tiers.index(t) else "tier1"
                 if key in cols:
@@ -480,7 +464,7 @@ def _join_targets(tagged: list) -> list:
     cells = [c for c, _ in tagged]
     while i < len(cells):
         c = cells[i].strip()
-        if _word(c) in ("≥", "≤", "=", ">", "<") and i + 1 < len(cells) and PURE_NUMBER.match(cells[i + 1]):
+        if word(c) in ("≥", "≤", "=", ">", "<") and i + 1 < len(cells) and PURE_NUMBER.match(cells[i + 1]):
             unit = cells[i + 2].strip() if i + 2 < len(cells) and re.fullmatch(r"%|[\u4e00-\u9fff]{1,3}", cells[i + 2].strip()) \
                 and not _is_tier(cells[i + 2], 1) and not _is_tier(cells[i + 2], 2) else ""
             step = 3 if unit else 2
@@ -497,7 +481,7 @@ def _rate_weight_score(values: list[str], tail: int) -> bool:
     than that weight."""
     if len(values) != tail or tail != 3 or not all(PURE_NUMBER.match(v) for v in values):
         return False
-    rate, weight, score = (number(_word(v)) for v in values)
+    rate, weight, score = (number(word(v)) for v in values)
     return None not in (rate, weight, score) and 0 <= rate <= 100 and 0 < weight <= 100 and 0 <= score <= weight
 
 
@@ -505,19 +489,14 @@ def _funds_rows(header: tuple[str, ...], cells: list[str]) -> tuple[list[tuple[s
     """The funds block copied one cell per line: a label (or none, when the label cell was blank), then
     its values; a value with % is set in the header's 执行率 column and the others around it (blank cells
     vanish from such a copy, so values are aligned by what they are)."""
-    raw, current = [], None
+    raw: list[list[str]] = []  # each label and the values after it
     for c in cells:
-        value = PURE_NUMBER.match(c) or c.strip() in ("—", "-", "/", "－") or c.strip().endswith("%")
-        if value:
-            if current is None:
-                current = [""]
-            current.append(c)
-            continue
-        if current is not None:
-            raw.append(current)
-        current = [c]
-    if current is not None:
-        raw.append(current)
+        if PURE_NUMBER.match(c) or c.strip() in ("—", "-", "/", "－") or c.strip().endswith("%"):
+            if not raw:
+                raw.append([""])  # values before any label: the label cell was blank
+            raw[-1].append(c)
+        else:
+            raw.append([c])
     width = len(header)
     rate = header_columns(header, {"rate": patterns()["budget_columns"]["rate"]}).get("rate")
     out = []

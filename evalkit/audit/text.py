@@ -91,6 +91,12 @@ def patterns() -> dict:
 
 
 @cache
+def word(text: str) -> str:
+    """A word of ``patterns.yaml`` (or a table cell) normalised as the text it is looked for in (once per text)."""
+    return normalise(text).text
+
+
+@cache
 def _traditional() -> dict[int, str]:
     return {ord(pair[0]): pair[1] for pair in patterns()["traditional"].split()}
 

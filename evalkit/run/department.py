@@ -38,6 +38,7 @@ from ..exceptions import (
 from ..iorw import os_error_text, write_atomic
 from ..outputs import APPENDIX_FORMATS, DOCUMENT_FORMATS, FORMATS
 from ..paths import department_dir, notebook_path
+from ..pool import check_timeout
 from ..stamps.fingerprint import current_in, stamp
 from . import kernels
 from . import staging as stage
@@ -45,10 +46,6 @@ from .projects import ProjectNotebooks, leave_projects, swap_in_projects, write_
 
 log = logging.getLogger(__name__)
 
-#: The shortest timeout a department may have, in seconds (a kernel alone takes about one to start).
-MIN_TIMEOUT = 1.0
-#: The longest ``timeout``, in seconds (a day): beyond it a bound is no bound (1e308 overflows the clock).
-MAX_TIMEOUT = 86_400.0
 #: What a write to a full or failing disk fails with.
 _WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EROFS)
 
@@ -91,22 +88,6 @@ def error_text(exc: BaseException, *, where: Path | None = None) -> str:
 
 def _disk_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS[:2]
-
-
-def check_timeout(timeout) -> float:
-    """``timeout`` in seconds if it is a usable one (a number from :data:`MIN_TIMEOUT` to
-    :data:`MAX_TIMEOUT`), else ``ValueError``.
-
-    >>> check_timeout(0.5)
-    Traceback (most recent call last):
-    ...
-    ValueError: timeout must be a number of seconds from 1 to 86400, got 0.5
-    """
-    ok = isinstance(timeout, int | float) and not isinstance(timeout, bool) and math.isfinite(timeout)
-    if not ok or not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT:
-        raise ValueError(f"timeout must be a number of seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}, "
-                         f"got {timeout!r}")
-    return float(timeout)
 
 
 #: Parameters that say where a run writes, not what it reads: left out of the injected cell's id, so
@@ -153,7 +134,7 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
     run's only when all of them are written; a failure of the department's data (a cell raised)
     removes the previous files, a failure of the run (timeout, dead kernel, full disk) keeps them
     beside ``error.json`` (see :mod:`evalkit.run.staging`). ``ValueError`` for a ``timeout`` below
-    :data:`MIN_TIMEOUT`, before anything is touched.
+    :data:`evalkit.pool.MIN_TIMEOUT`, before anything is touched.
 
     A params file that cannot be evaluated fails with its located error, and no ``out_dir``: nothing
     is written (a batch records it where it belongs: :mod:`evalkit.run.batch`). ``skip_current``:
