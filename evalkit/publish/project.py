@@ -21,7 +21,7 @@ from ..core.numbers import fmt, fmt_pct, fmt_plain
 from ..core.sample import is_sample_region
 from ..core.wording import finding_label, tidy
 from ..iorw import reproducible_office
-from .markup import html_table, markdown
+from .markup import html_table, link, markdown
 
 PROJECTS_DIR = outputs.PROJECTS_DIR
 TABLE_TITLE = "项目支出绩效自评表"
@@ -219,13 +219,13 @@ def projects_block(ev: Evaluation) -> HTML:
     for p in projects:
         counts = p.severity_counts()
         labels = "、".join(dict.fromkeys(finding_label(f.id) for f in p.finding_items)) or "未发现问题"
-        link = f"{PROJECTS_DIR}/{project_folder_name(p.params)}/appendix.html"
-        rows.append([(link, _project_name(p)), fmt(p.params.budget.adjusted),
+        href = f"{PROJECTS_DIR}/{project_folder_name(p.params)}/appendix.html"
+        rows.append([link(href, _project_name(p)), fmt(p.params.budget.adjusted),
                      fmt(p.params.budget.executed), fmt_pct(p.budget.execution_rate), p.score_text(), p.grade_text(),
                      p.params.reported.grade or "—",
                      f"{counts['error']}项错误，{counts['warning']}项警告：{labels}" if any(counts.values()) else labels])
-    table = _linked_table(["项目名称", "全年预算数", "全年执行数", "执行率", "复核得分", "评价等级", "自评等级", "发现的问题"],
-                          rows, numeric={1, 2, 3, 4})
+    table = html_table(["项目名称", "全年预算数", "全年执行数", "执行率", "复核得分", "评价等级", "自评等级", "发现的问题"],
+                       rows, numeric={1, 2, 3, 4})
     line = next((ln for ln in ev.params.budget.lines if ln.kind == "project"), None)
     received = len(projects)
     if line is not None and line.count is not None and received < line.count:
@@ -256,27 +256,15 @@ def overview_block(pf, *, limit: int = 30) -> HTML:
         problems = sum(len(p.finding_items) for p in projects)
         rolled = [f for f in ev.finding_items if f.id.startswith("project.")]
         words = "；".join(f.message for f in rolled) or "—"
-        rows.append((len(rolled) + problems, [(f"{dept_id}/appendix.html", ev.department.name), received, scores,
+        rows.append((len(rolled) + problems, [link(f"{dept_id}/appendix.html", ev.department.name), received, scores,
                                               f"{problems}项" if problems else "无", words]))
     if not rows:
         return HTML("<p>各部门均未报送项目支出绩效自评表。</p>")
     shown = [r for _, r in sorted(rows, key=lambda x: -x[0])[:limit]] if len(rows) > limit else [r for _, r in rows]
     more = (f"<p>报送项目自评表的部门共{len(rows)}个，按问题多少列出前{len(shown)}个，另有{len(rows) - len(shown)}个部门未列出；"
             "各部门的项目自评表见其计算附件。</p>") if len(shown) < len(rows) else ""
-    return HTML(more + _linked_table(["部门", "收到的项目自评表", "项目得分与等级", "项目自评表的问题", "与部门数据核对的问题"],
-                                     shown, numeric={1}))
-
-
-def _linked_table(headers: list[str], rows: list[list], *, numeric: set[int]) -> str:
-    """A table whose first cell is ``(href, text)``: a link to the project's appendix; every cell escaped."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = []
-    for (href, name), *rest in rows:
-        cells = [f"<td><a href='{escape(href)}'>{escape(tidy(name))}</a></td>"]
-        cells += [f"<td class='num'>{escape(tidy(str(v)))}</td>" if i in numeric else f"<td>{escape(tidy(str(v)))}</td>"
-                  for i, v in enumerate(rest, 1)]
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    return f"<table class='evalkit-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return HTML(more + html_table(["部门", "收到的项目自评表", "项目得分与等级", "项目自评表的问题", "与部门数据核对的问题"],
+                                  shown, numeric={1}))
 
 
 __all__ = ["PROJECTS_DIR", "funds_block", "goals_block", "header", "overview_block", "projects_block",
