@@ -16,6 +16,7 @@ from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.model import DIRECTION_LABELS
 from ..core.numbers import fmt, fmt_parts, fmt_pct, fmt_plain
 from ..core.params import TOTAL
+from ..core.review import quantity
 from ..core.sample import is_sample_region
 from ..core.wording import chinese_date, evidence_text, finding_advice, finding_label, tidy
 from . import charts, monitoring
@@ -174,12 +175,11 @@ def indicator_table(ev: Evaluation) -> HTML:
     weights = fmt_parts([s.weight for s in ev.indicator_scores])  # the shown points add up to the shown total
     for s in ev.indicator_scores:
         ind = s.indicator
-        unit = ind.unit or ""
-        target = ind.target if isinstance(ind.target, str) else f"{fmt_plain(ind.target)}{unit}"
+        target = quantity(ind.target, ind.unit)
         if ind.actual is None:
             actual = "未填报" if ind.direction != "qualitative" else (ind.level or "未填报")
         else:
-            actual = ind.actual if isinstance(ind.actual, str) else f"{fmt_plain(ind.actual)}{unit}"
+            actual = quantity(ind.actual, ind.unit)
             if ind.level:
                 actual += f"（{ind.level}）"
         rows.append([s.goal if s.goal != last_goal else "", ind.name, ind.tier or "—",

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from ..core.evaluation import Evaluation
 from ..core.midyear import CONTRADICTIONS
 from ..core.numbers import exact, fmt, fmt_pct, fmt_plain
+from ..core.review import quantity
 from ..core.wording import tidy
 from .charts import BLUE, GREY, chart_image, titled_png
 from .fonts import use_cjk_font
@@ -25,9 +26,7 @@ NONE = "（部门未报送绩效运行监控数据。）"
 
 
 def _value(value, unit: str | None = "") -> str:
-    if value is None:
-        return "未填报"
-    return value if isinstance(value, str) else f"{fmt_plain(value)}{unit or ''}"
+    return "未填报" if value is None else quantity(value, unit)
 
 
 def monitoring_block(ev: Evaluation) -> HTML | Markdown:

@@ -18,6 +18,7 @@ from .. import outputs
 from ..core.evaluation import Evaluation, project_folder_name
 from ..core.model import DIRECTION_LABELS
 from ..core.numbers import fmt, fmt_pct, fmt_plain
+from ..core.review import quantity
 from ..core.sample import is_sample_region
 from ..core.wording import finding_label, tidy
 from ..iorw import reproducible_office
@@ -86,11 +87,7 @@ def _target(ind) -> str:
 
 
 def _value(value, unit: str | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return f"{fmt_plain(value)}{unit or ''}"
+    return "" if value is None else quantity(value, unit)
 
 
 def table_page(ev: Evaluation) -> str:
