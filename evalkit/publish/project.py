@@ -26,6 +26,7 @@ from .markup import html_table, link, markdown
 
 PROJECTS_DIR = outputs.PROJECTS_DIR
 TABLE_TITLE = "项目支出绩效自评表"
+FUNDS_HEADERS = ("项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
 _STYLE = """<style>
 @page { size: A4; margin: 18mm 15mm; }
 body { font-family: "Noto Sans CJK SC", "Noto Serif CJK SC", sans-serif; font-size: 10.5pt; line-height: 1.5; }
@@ -53,30 +54,32 @@ def _rows(ev: Evaluation) -> list[list]:
     return rows
 
 
-def table_html(ev: Evaluation) -> str:
-    """The 自评表 as an HTML fragment in the form's order (the unit's own figures and words)."""
+def _tables(ev: Evaluation) -> tuple[list, list]:
+    """The 自评表's tables in the form's order, each ``(headers, rows, numeric columns)``: those above the
+    reason for low execution (项目, 项目资金) and those below it (年度总体目标, 绩效指标 and 总分)."""
     p, d = ev.params.project, ev.params.department
-    head = html_table(["项目名称", "主管部门", "实施单位", "项目负责人"],
-                      [[p.name, d.name, p.implementer or "", p.manager or ""]])
-    funds = html_table(["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], _rows(ev),
-                       numeric={1, 2, 3, 4, 5, 6})
-    reason = ev.params.budget.deviation
-    goals = html_table(["年度总体目标", "预期目标", "实际完成情况"],
-                       [[g.name, g.objective or "", g.outcome or ""] for g in ev.params.goals])
-    rows = []
-    for s in ev.indicator_scores:
-        ind = s.indicator
-        rows.append([ind.tier or "", ind.level2 or "", ind.name, _target(ind),
-                     _value(ind.actual, ind.unit), fmt(s.weight), fmt(s.score) if s.score is not None else "",
-                     ind.deviation or ""])
+    rows = [[s.indicator.tier or "", s.indicator.level2 or "", s.indicator.name, _target(s.indicator),
+             _value(s.indicator.actual, s.indicator.unit), fmt(s.weight), fmt(s.score) if s.score is not None else "",
+             s.indicator.deviation or ""] for s in ev.indicator_scores]
     rows.append(["总分", "", "", "", "", fmt(sum(s.weight for s in ev.indicator_scores) + ev.budget.execution_weight),
                  ev.score_text(), f"评价等级：{ev.grade_text()}"])
-    indicators = html_table(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
-                             "偏差原因分析及改进措施"], rows, numeric={5, 6})
-    parts = [f"<h1>{TABLE_TITLE}</h1>", f"<p style='text-align:center'>（{d.year}年度）</p>", head, funds]
-    if reason:
-        parts.append(f"<p>执行率低于90%的原因：{escape(reason)}</p>")
-    parts += [goals, indicators, f"<p class='note'>{escape('；'.join(ev.scheme.band_texts()))}</p>"]
+    return ([(["项目名称", "主管部门", "实施单位", "项目负责人"], [[p.name, d.name, p.implementer or "", p.manager or ""]], ()),
+             (FUNDS_HEADERS, _rows(ev), {1, 2, 3, 4, 5, 6})],
+            [(["年度总体目标", "预期目标", "实际完成情况"], [[g.name, g.objective or "", g.outcome or ""] for g in ev.params.goals],
+              ()),
+             (["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"], rows,
+              {5, 6})])
+
+
+def table_html(ev: Evaluation) -> str:
+    """The 自评表 as an HTML fragment in the form's order (the unit's own figures and words)."""
+    above, below = _tables(ev)
+    parts = [f"<h1>{TABLE_TITLE}</h1>", f"<p style='text-align:center'>（{ev.params.department.year}年度）</p>",
+             *(html_table(headers, rows, numeric=numeric) for headers, rows, numeric in above)]
+    if ev.params.budget.deviation:
+        parts.append(f"<p>执行率低于90%的原因：{escape(ev.params.budget.deviation)}</p>")
+    parts += [*(html_table(headers, rows, numeric=numeric) for headers, rows, numeric in below),
+              f"<p class='note'>{escape('；'.join(ev.scheme.band_texts()))}</p>"]
     return "".join(parts)
 
 
@@ -123,22 +126,13 @@ def table_docx(ev: Evaluation) -> bytes:
     style.element.rPr.rFonts.set("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia", "宋体")
     document.add_heading(TABLE_TITLE, level=1)
     document.add_paragraph(f"（{ev.params.department.year}年度）")
-    p, d = ev.params.project, ev.params.department
-    _docx_table(document, ["项目名称", "主管部门", "实施单位", "项目负责人"],
-                [[p.name, d.name, p.implementer or "", p.manager or ""]])
-    _docx_table(document, ["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], _rows(ev))
+    above, below = _tables(ev)
+    for headers, rows, _ in above:
+        _docx_table(document, headers, rows)
     if ev.params.budget.deviation:
         document.add_paragraph(f"执行率低于90%的原因：{ev.params.budget.deviation}")
-    _docx_table(document, ["年度总体目标", "预期目标", "实际完成情况"],
-                [[g.name, g.objective or "", g.outcome or ""] for g in ev.params.goals])
-    rows = [[s.indicator.tier or "", s.indicator.level2 or "", s.indicator.name,
-             _target(s.indicator), _value(s.indicator.actual, s.indicator.unit),
-             fmt(s.weight), fmt(s.score) if s.score is not None else "", s.indicator.deviation or ""]
-            for s in ev.indicator_scores]
-    rows.append(["总分", "", "", "", "", fmt(sum(s.weight for s in ev.indicator_scores) + ev.budget.execution_weight),
-                 ev.score_text(), f"评价等级：{ev.grade_text()}"])
-    _docx_table(document, ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
-                           "偏差原因分析及改进措施"], rows)
+    for headers, rows, _ in below:
+        _docx_table(document, headers, rows)
     document.add_paragraph("；".join(ev.scheme.band_texts()))
     out = io.BytesIO()
     document.save(out)
@@ -181,8 +175,7 @@ def header(ev: Evaluation) -> Markdown:
 def funds_block(ev: Evaluation) -> HTML:
     """一、项目资金: the form's funds rows recomputed, how the execution score came, and the reason the
     table gives for execution below 90 %."""
-    parts = [html_table(["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], _rows(ev),
-                        numeric={1, 2, 3, 4, 5, 6}),
+    parts = [html_table(FUNDS_HEADERS, _rows(ev), numeric={1, 2, 3, 4, 5, 6}),
              f"<p class='evalkit-note'>{escape(tidy(ev.budget.trails.get('execution_score', '')))}</p>"]
     if ev.params.budget.deviation:
         parts.append(f"<p>自评表说明的执行率低于90%的原因：{escape(ev.params.budget.deviation)}</p>")
