@@ -34,6 +34,7 @@ from ..portfolio.portfolio import NO_CITY, NO_REGION
 from . import monitoring
 from .charts import BLUE, GREY, ORANGE, RED, chart_image, legend_above, titled_png, to_png
 from .fonts import use_cjk_font
+from .index import triage
 from .markup import escape_markdown, generated_date, html_table
 
 __all__ = [
@@ -645,28 +646,17 @@ def _stake(ev) -> float:
 
 
 def _triage_order(pf) -> list[str]:
-    """Department ids in the order the bureau should look at them: per scheme (when the district mixes
-    schemes), first the settled ones (reviewed, or without errors) by the score that counts with
-    over-budget departments last, then the 待复核 ones by errors and then the points at stake."""
-    order = []
-    by_scheme: dict[str, list] = {}
+    """Department ids in the order the bureau should look at them, the index page's order
+    (:func:`.index.triage`): per scheme (when the district mixes schemes), first the settled ones
+    (reviewed, or without errors) by the score that counts with over-budget departments last, then the
+    待复核 ones by errors and then the points at stake."""
+    rows = []
     for ev in pf.evaluations.values():
-        by_scheme.setdefault(ev.scheme.id, []).append(ev)
-    for scheme in sorted(by_scheme):
-        evs = by_scheme[scheme]
-        pending = [e for e in evs if not e.reviewed and e.severity_counts()["error"]]
-        settled = [e for e in evs if e not in pending]
-
-        def over(e) -> bool:
-            return any(f.id == "budget.over_execution" for f in e.finding_items)
-
-        def result(e):
-            return e.review.score if e.reviewed else e.score
-
-        settled.sort(key=lambda e: (over(e), -result(e).min, -result(e).max, e.department.id))
-        pending.sort(key=lambda e: (-e.severity_counts()["error"], -_stake(e), over(e), e.department.id))
-        order += [e.department.id for e in settled + pending]
-    return order
+        result, errors = ev.review.score if ev.reviewed else ev.score, ev.severity_counts()["error"]
+        rows.append({"id": ev.department.id, "scheme_id": ev.scheme.id, "sort": result.min, "sort_max": result.max,
+                     "status": "review" if errors and not ev.reviewed else "ok", "findings": {"error": errors},
+                     "stake": _stake(ev), "over_budget": any(f.id == "budget.over_execution" for f in ev.finding_items)})
+    return [r["id"] for r in triage(rows)]
 
 
 def application_table(pf) -> HTML | Markdown:
