@@ -65,7 +65,7 @@ def header(ev: Evaluation) -> Markdown:
               markdown("- 评价方案：{}", ev.scheme.title),
               markdown("- 金额单位：{}", ev.params.unit),
               markdown("- 总分：**{}**　评价等级：**{}**　发现问题：错误{}项、警告{}项、提示{}项",
-                       ev.score.words, _grade_words(ev), counts["error"], counts["warning"], counts["info"])]
+                       ev.score.words, _grade_words(ev.grade), counts["error"], counts["warning"], counts["info"])]
     lines += _review_lines(ev)
     return Markdown("\n".join(lines))
 
@@ -75,21 +75,19 @@ def _review_lines(ev: Evaluation) -> list[str]:
     if not ev.reviewed:
         return []
     r = ev.review
-    grade = r.grade.label or f"无法核定（可能为“{r.grade.min_label}”至“{r.grade.max_label}”）"
     who = "，".join(x for x in (ev.review_input.reviewer and f"复核人{ev.review_input.reviewer}",
                                 ev.review_input.date and chinese_date(ev.review_input.date)) if x)
     decided = sum(1 for x in r.rows if x.decision)
     lines = [markdown("- **复核得分：{}　复核等级：{}**（以复核结果为准；上列总分为按评分规则计算的得分{}）",
-                      r.score.text, grade, f"，{who}" if who else ""),
+                      r.score.text, _grade_words(r.grade), f"，{who}" if who else ""),
              markdown("- 复核认定：{}项指标", decided)]
     if ev.application:
         lines.append(markdown("- 结果应用：{}", ev.application.text))
     return lines
 
 
-def _grade_words(ev: Evaluation) -> str:
-    g = ev.grade
-    return g.label if g.label else f"无法核定（可能为“{g.min_label}”至“{g.max_label}”）"
+def _grade_words(g) -> str:
+    return g.label or f"无法核定（可能为“{g.min_label}”至“{g.max_label}”）"
 
 
 def basic_info(ev: Evaluation) -> Markdown:

@@ -291,8 +291,7 @@ def review_fields(r: Result) -> dict:
     if r.reviewed:
         rs = r.review_score
         computed = fmt(s.min) if s.complete else f"{fmt(s.min)}–{fmt(s.max)}"
-        fields["score"] = (fmt(rs.min) if rs.complete else
-                           f"无法核定，可能区间{fmt(rs.min)}–{fmt(rs.max)}") + f"（计算得分{computed}）"
+        fields["score"] = f"{_score_text(rs)}（计算得分{computed}）"
         fields["sort"], fields["sort_max"] = rs.min, rs.max
         fields["grade"] = _grade_text(r.review_grade)
         fields["status"] = "ok"  # a reviewed department's result is settled, errors and all

@@ -686,13 +686,10 @@ def rectification_table(pf) -> HTML | Markdown:
             continue
         for ledger in ev.ledgers:
             c = ledger.counts()
+            found = [f.id for f in ev.finding_items if f.subject and f.subject.startswith(f"rectification.{ledger.year}.")]
             rows.append([ev.department.name, f"{ledger.year}年度", len(ledger.items), c["未整改"], c["整改中"], c["已整改"],
-                         sum(1 for f in ev.finding_items if f.id == "rectification.overdue"
-                             and f.subject and f.subject.startswith(f"rectification.{ledger.year}.")),
-                         sum(1 for f in ev.finding_items if f.id == "rectification.closed_without_evidence"
-                             and f.subject and f.subject.startswith(f"rectification.{ledger.year}.")),
-                         sum(1 for f in ev.finding_items if f.id == "rectification.not_effective"
-                             and f.subject and f.subject.startswith(f"rectification.{ledger.year}."))])
+                         *(found.count(f"rectification.{kind}") for kind in ("overdue", "closed_without_evidence",
+                                                                             "not_effective"))])
     if not rows:
         return Markdown("尚无整改台账。")
     return HTML("<p class='evalkit-note'>各部门整改台账的整改状态；“逾期”为超过整改期限仍未整改完成的事项，"
