@@ -146,40 +146,21 @@ def _styles(doc, fonts: DocxFonts) -> None:
     fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(LINE_PT)
     fmt.widow_control = True
 
-    body = _paragraph_style(styles, "Report Body")
-    body.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
-    body.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    item = _paragraph_style(styles, "Report Item")
-    item.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
-    item.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    note = _paragraph_style(styles, "Report Note")
-    note.font.size, note.font.color.rgb = Pt(12), _GREY
-    note.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    note.paragraph_format.line_spacing = Pt(20)
-    note.paragraph_format.space_after = Pt(6)
-    sample = _paragraph_style(styles, "Report Sample")
-    sample.font.bold, sample.font.color.rgb = True, _ORANGE
-    sample.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    closing = _paragraph_style(styles, "Report Closing")
-    closing.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    closing.paragraph_format.right_indent = Pt(BODY_PT * 2)
-    closing.paragraph_format.keep_together = True
-    attachment = _paragraph_style(styles, "Report Attachment")
+    indent, center = Pt(BODY_PT * 2), WD_ALIGN_PARAGRAPH.CENTER
+    _paragraph_style(styles, "Report Body", first_line_indent=indent, alignment=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    _paragraph_style(styles, "Report Item", first_line_indent=indent, alignment=WD_ALIGN_PARAGRAPH.LEFT)
+    _paragraph_style(styles, "Report Note", {"size": Pt(12), "color": _GREY}, alignment=center, line_spacing=Pt(20),
+                     space_after=Pt(6))
+    _paragraph_style(styles, "Report Sample", {"bold": True, "color": _ORANGE}, alignment=center)
+    _paragraph_style(styles, "Report Closing", alignment=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=indent,
+                     keep_together=True)
+    attachment = _paragraph_style(styles, "Report Attachment", page_break_before=True, keep_with_next=True)
     _fonts(attachment.element.get_or_add_rPr(), east_asia=fonts.heading)
-    attachment.paragraph_format.page_break_before = True
-    attachment.paragraph_format.keep_with_next = True
-    cell = _paragraph_style(styles, "Table Text")
-    cell.font.size = Pt(TABLE_PT)
-    cell.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    cell.paragraph_format.keep_together = True
-
-    title = _paragraph_style(styles, "Report Title")
-    title.font.size, title.font.bold = Pt(TITLE_PT), True
+    _paragraph_style(styles, "Table Text", {"size": Pt(TABLE_PT)}, line_spacing_rule=WD_LINE_SPACING.SINGLE,
+                     keep_together=True)
+    title = _paragraph_style(styles, "Report Title", {"size": Pt(TITLE_PT), "bold": True}, alignment=center,
+                             line_spacing=Pt(36), space_before=Pt(0), space_after=Pt(LINE_PT))
     _fonts(title.element.get_or_add_rPr(), east_asia=fonts.title)
-    tf = title.paragraph_format
-    tf.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    tf.line_spacing = Pt(36)
-    tf.space_before, tf.space_after = Pt(0), Pt(LINE_PT)
 
     for level in (1, 2, 3):
         style = styles[f"Heading {level}"]
@@ -197,10 +178,19 @@ def _styles(doc, fonts: DocxFonts) -> None:
         pf.keep_with_next = True
 
 
-def _paragraph_style(styles, name: str):
+def _paragraph_style(styles, name: str, font: dict | None = None, **paragraph):
+    """A paragraph style based on Normal: ``font`` its font's attributes (``color`` its RGB colour),
+    ``paragraph`` its paragraph format's."""
     style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
     style.base_style = styles["Normal"]
     style.quick_style = True
+    for key, value in (font or {}).items():
+        if key == "color":
+            style.font.color.rgb = value
+        else:
+            setattr(style.font, key, value)
+    for key, value in paragraph.items():
+        setattr(style.paragraph_format, key, value)
     return style
 
 
