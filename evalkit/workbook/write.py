@@ -226,10 +226,11 @@ class _Form(Form):
                 self.fit_down(2, start, row)
         last = max(row, first)
         table = formulas.IndicatorRows(first, last)
+        for row, label in ((last + 1, TOTAL), (last + 2, GRAND_TOTAL)):  # 合计 and 总分
+            self.put(row, 1, label, style="label")
+            for col in range(2, len(INDICATOR_HEADERS) + 1):
+                self.put(row, col, style="computed")
         row = last + 1
-        self.put(row, 1, TOTAL, style="label")
-        for col in range(2, len(INDICATOR_HEADERS) + 1):
-            self.put(row, col, style="computed")
         weight_col, score_col = INDICATOR_HEADERS.index("分值") + 1, INDICATOR_HEADERS.index("得分") + 1
         weights = self.formula(row, weight_col, formulas.column_sum(table.weight, first, last),
                                sum((s.weight for s in ev.indicator_scores), Fraction(0)), bold=True)
@@ -237,9 +238,6 @@ class _Form(Form):
                              bold=True)
         self.at.update(indicators=total.coordinate)
         row += 1
-        self.put(row, 1, GRAND_TOTAL, style="label")
-        for col in range(2, len(INDICATOR_HEADERS) + 1):
-            self.put(row, col, style="computed")
         self.formula(row, weight_col, f"{self.at['execution_weight']}+{weights.coordinate}",
                      ev.budget.execution_weight + sum((s.weight for s in ev.indicator_scores), Fraction(0)), bold=True)
         grand = ev.score.min if ev.score.complete else ev.score.words
