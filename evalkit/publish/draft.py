@@ -165,10 +165,8 @@ def target_phrase(ind: Indicator) -> str:
 def _self_evaluation_work(w: Writer, ev: Evaluation) -> None:
     n, rep = ev.params.narrative, ev.params.reported
     w.heading(1, "自评工作开展情况")
-    w.heading(2, "自评的组织工作")
-    w.texts_or_missing(n.organisation, "自评的组织工作")
-    w.heading(2, "自评的方法和过程")
-    w.texts_or_missing(n.method, "自评的方法和过程")
+    w.section("自评的组织工作", n.organisation)
+    w.section("自评的方法和过程", n.method)
     if rep.evaluation_period:
         start, end = (chinese_date(x) for x in rep.evaluation_period)
         w.para(f"自评工作时间：{start}至{end}。")
@@ -177,8 +175,7 @@ def _self_evaluation_work(w: Writer, ev: Evaluation) -> None:
 def _goal_analysis(w: Writer, ev: Evaluation) -> None:
     n = ev.params.narrative
     w.heading(1, "绩效目标实现情况及指标分析")
-    w.heading(2, "总体绩效目标实现情况")
-    w.texts_or_missing(n.achievements, "总体绩效目标实现情况")
+    w.section("总体绩效目标实现情况", n.achievements)
     w.para(*execution_sentence(ev))
     if ev.previous_year is not None:
         w.para(year_sentence(ev))
@@ -350,18 +347,9 @@ def _self_score(w: Writer, ev: Evaluation) -> None:
 def _problems(w: Writer, ev: Evaluation) -> None:
     n = ev.params.narrative
     w.heading(1, "存在的问题及改进措施")
-    w.heading(2, "存在的主要问题")
-    _ordinal_items(w, n.problems, "存在的主要问题")
-    w.heading(2, "改进措施")
-    _ordinal_items(w, n.measures, "改进措施")
-
-
-def _ordinal_items(w: Writer, items: tuple[str, ...], what: str) -> None:
-    """一是……  二是……, as the worked example lists problems and measures."""
-    if not items:
-        w.para(missing(what))
-    for i, item in enumerate(items, 1):
-        w.para(f"{chinese_numeral(i)}是{item}")
+    for title, items in (("存在的主要问题", n.problems), ("改进措施", n.measures)):
+        # 一是……  二是……, as the worked example lists problems and measures
+        w.section(title, [f"{chinese_numeral(i)}是{item}" for i, item in enumerate(items, 1)])
 
 
 def _team(w: Writer, ev: Evaluation) -> None:

@@ -125,11 +125,13 @@ class Writer:
         self.blocks.append(WrittenTable(tuple(headers), tuple(tuple(tidy(str(c)) for c in r) for r in rows),
                                         tuple(widths), frozenset(numeric)))
 
-    def texts_or_missing(self, items: tuple[str, ...], what: str, *, style: str = "body") -> None:
+    def section(self, title: str, items) -> None:
+        """A second-level heading and a paragraph per item, or the slot for them (【待补充：title】)."""
+        self.heading(2, title)
         if not items:
-            self.para(missing(what), style=style)
+            self.para(missing(title))
         for item in items:
-            self.para(item, style=style)
+            self.para(item)
 
 
 def missing(what: str) -> Span:
