@@ -104,7 +104,7 @@ def basic_info(ev: Evaluation) -> Markdown:
 
 def budget_table(ev: Evaluation) -> HTML:
     b, unit = ev.budget, ev.params.unit
-    rows = [[line.name, "—" if line.initial is None else fmt(line.initial), fmt(line.adjusted), fmt(line.executed),
+    rows = [[line.name, fmt(line.initial), fmt(line.adjusted), fmt(line.executed),
              fmt_pct(line.execution_rate), rate_trail(line.executed, line.adjusted)] for line in b.lines]
     rows.append([TOTAL, fmt(b.initial), fmt(b.adjusted), fmt(b.executed), fmt_pct(b.execution_rate),
                  rate_trail(b.executed, b.adjusted)])
@@ -133,9 +133,7 @@ def projects_table(ev: Evaluation) -> HTML | Markdown:
         return Markdown("（部门未提供项目明细。）")
     unit = ev.params.unit
     low = ev.scheme.thresholds["project_low_execution"]
-    rows = [[r.name, fmt(r.adjusted), fmt(r.executed),
-             "—" if r.execution_rate is None else fmt_pct(r.execution_rate),
-             "—" if r.share is None else fmt_pct(r.share),
+    rows = [[r.name, fmt(r.adjusted), fmt(r.executed), fmt_pct(r.execution_rate), fmt_pct(r.share),
              "未启动" if r.name in profile.never_started else
              ("执行偏低" if r.execution_rate is not None and r.execution_rate < float(low) else "")]
             for r in profile.table.sort_values("adjusted", ascending=False).itertuples()]
@@ -151,9 +149,8 @@ def monthly_table(ev: Evaluation) -> HTML | Markdown:
     profile = ev.monthly
     if profile is None:
         return Markdown("（部门未提供月度支付数据。）")
-    rows = [[f"{r.month} 月", fmt(r.executed), fmt(r.cumulative),
-             "—" if r.against_budget is None else fmt_pct(r.against_budget), fmt_pct(r.schedule),
-             "—" if r.gap is None else fmt_pct(r.gap)] for r in profile.table.itertuples()]
+    rows = [[f"{r.month} 月", fmt(r.executed), fmt(r.cumulative), fmt_pct(r.against_budget), fmt_pct(r.schedule),
+             fmt_pct(r.gap)] for r in profile.table.itertuples()]
     lead = tidy(f"<p class='evalkit-note'>序时进度 = 月份 ÷ 12；累计支付进度 = 累计支付 ÷ 全年预算数。12 月支付占全年支付的 "
             f"{fmt_pct(profile.december_share)}，第四季度占 {fmt_pct(profile.q4_share)}"
             f"（预警阈值：12 月 {fmt_pct(ev.scheme.thresholds['december_share'], 0)}，"
@@ -182,8 +179,7 @@ def indicator_table(ev: Evaluation) -> HTML:
                 actual += f"（{ind.level}）"
         rows.append([s.goal if s.goal != last_goal else "", ind.name, ind.tier or "—",
                      DIRECTION_LABELS[ind.direction], target, actual, weights[len(rows)],
-                     s.rule_name, fmt_pct(s.coefficient) if s.coefficient is not None else "—",
-                     fmt(s.score) if s.scored else "—", s.trail])
+                     s.rule_name, fmt_pct(s.coefficient), fmt(s.score) if s.scored else "—", s.trail])
         last_goal = s.goal
     headers = ["绩效目标", "绩效指标", "一级指标", "指标性质", "年度指标值", "全年完成值", "分值", "计分规则",
                "得分系数", "得分", "计算过程"]

@@ -130,16 +130,11 @@ def _claim_slot(what: str, printed: Decimal | None, computed) -> list[Span]:
 
 def _budget_table(w: Writer, ev: Evaluation) -> None:
     b, unit = ev.budget, ev.params.unit
-    rows = [[line.name + (f"（{line.count}个）" if line.count is not None else ""),
-             "—" if line.initial is None else fmt(line.initial), fmt(line.adjusted), fmt(line.executed),
-             _rate(line.execution_rate)] for line in b.lines]
-    rows.append([TOTAL, fmt(b.initial), fmt(b.adjusted), fmt(b.executed), _rate(b.execution_rate)])
+    rows = [[line.name + (f"（{line.count}个）" if line.count is not None else ""), fmt(line.initial),
+             fmt(line.adjusted), fmt(line.executed), fmt_pct(line.execution_rate)] for line in b.lines]
+    rows.append([TOTAL, fmt(b.initial), fmt(b.adjusted), fmt(b.executed), fmt_pct(b.execution_rate)])
     w.table(["预算项目", f"年初预算数（{unit}）", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率"],
             rows, (30, 18, 18, 18, 16), numeric={1, 2, 3, 4})
-
-
-def _rate(value) -> str:
-    return "—" if value is None else fmt_pct(value)
 
 
 def target_phrase(ind: Indicator) -> str:
@@ -248,8 +243,7 @@ def _indicator_table(w: Writer, scores: list[IndicatorScore], *, tiers: bool, sh
         weight = shown[s.indicator.key]
         ind = s.indicator
         row = [ind.name, DIRECTION_LABELS[ind.direction], quantity(ind.target, ind.unit), actual_text(ind),
-               weight, fmt_pct(s.coefficient) if s.coefficient is not None else "—",
-               fmt(s.score) if s.scored else "—"]
+               weight, fmt_pct(s.coefficient), fmt(s.score) if s.scored else "—"]
         rows.append(([ind.tier or "—"] if tiers else []) + row)
     headers = ["指标名称", "指标性质", "年度指标值", "全年完成值", "分值", "得分系数", "得分"]
     widths = [28, 12, 18, 16, 10, 13, 10]

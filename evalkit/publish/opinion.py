@@ -108,8 +108,7 @@ def _indicators(w: Writer, ev: Evaluation) -> None:
     for r, weight, score in zip(review.rows, weights, scores, strict=True):
         s = r.computed
         rows.append([s.goal if s.goal != last_goal else "", s.indicator.name, weight,
-                     "—" if r.reported is None else fmt(r.reported),
-                     score if r.reviewed.scored else "无法核定", r.explanation])
+                     fmt(r.reported), score if r.reviewed.scored else "无法核定", r.explanation])
         last_goal = s.goal
     scored = [r.reviewed.score for r in review.rows if r.reviewed.scored]
     reported = [r.reported for r in review.rows if r.reported is not None]

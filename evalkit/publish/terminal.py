@@ -29,8 +29,7 @@ def render_evaluation(ev: Evaluation) -> str:
         actual = "—" if ind.actual is None else quantity(ind.actual, ind.unit)
         rows.append([_clip(s.goal, 14) if s.goal != last_goal else "", ind.name, ind.direction if ind.direction != "qualitative" else "定性",
                      _clip(target, 16), _clip(actual, 12), fmt(s.weight),
-                     fmt_pct(s.coefficient) if s.coefficient is not None else "—",
-                     fmt(s.score) if s.scored else "未计分"])
+                     fmt_pct(s.coefficient), fmt(s.score) if s.scored else "未计分"])
         last_goal = s.goal
     out += [text_table(["绩效目标", "绩效指标", "指标性质", "年度指标值", "全年完成值", "分值", "得分系数", "得分"],
                   rows, right={5, 6, 7}), "", ev.weights.trail, ev.score.trail,
