@@ -101,8 +101,8 @@ class _ProjectForm(Form):
         self.put(total, 6, plain(self.ev.scheme.execution_weight), style="computed", number_format=POINTS,
                  align=NUMBER)
         rate = f"G{total}"
-        self.formula(total, 7, formulas.execution_rate(f"E{total}", f"D{total}"),
-                     res.execution_rate if res.execution_rate is not None else "", number_format=PERCENT)
+        self.formula(total, 7, formulas.execution_rate(f"E{total}", f"D{total}"), res.execution_rate,
+                     number_format=PERCENT)
         self.formula(total, 8, formulas.execution_score(f"F{total}", rate), res.execution_score)
         self.entry_cell(total, 9, b.deviation or "", "budget.deviation", to=COLUMNS)
         row = total
@@ -153,9 +153,8 @@ class _ProjectForm(Form):
             self.entry_cell(row, 8, ind.level or "", f"{ind.key}.level", kind="level")
             self.put(row, 9, plain(Decimal(s.weight.numerator) / Decimal(s.weight.denominator)), style="computed",
                      number_format=POINTS, align=NUMBER)
-            self.formula(row, 10, formulas.coefficient(ind, scheme, c),
-                         s.coefficient if s.coefficient is not None else "", number_format=PERCENT)
-            self.formula(row, 11, formulas.score(c, scheme), s.score if s.score is not None else "")
+            self.formula(row, 10, formulas.coefficient(ind, scheme, c), s.coefficient, number_format=PERCENT)
+            self.formula(row, 11, formulas.score(c, scheme), s.score)
             self.entry_cell(row, 12, ind.deviation or "", f"{ind.key}.deviation")
             self.height(row, (ind.name, WIDTHS[2]), (ind.deviation, WIDTHS[11]))
         return first, row
@@ -170,8 +169,7 @@ class _ProjectForm(Form):
         indicators = f"K{row}"
         row += 1
         self.put(row, 1, "总分", style="label", to=8)
-        total_value = summary.total if summary.complete else ""
-        self.formula(row, 9, f"{execution}+{indicators}", total_value if total_value != "" else summary.min, to=11)
+        self.formula(row, 9, f"{execution}+{indicators}", summary.min, to=11)  # an interval's low end
         self.put(row, 12, "", style="computed")
         total = f"I{row}"
         row += 1
