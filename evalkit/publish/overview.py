@@ -503,10 +503,7 @@ def top_anomalies(pf, *, limit: int = TOP) -> HTML:
                                                f"（{_by_severity(rest.iloc[len(shown):])}）未列出，见各部门计算附件。"
                                                if len(rest) > len(shown) else "全部列出。") + "</p>"]
     headers = ["严重程度", "部门", "问题与依据", "问题类型"]
-    if len(listed):
-        parts.append(html_table(headers, [row(r) for r in listed.itertuples()], classes="evalkit-table"))
-    if len(shown):
-        parts.append(html_table(headers, [row(r) for r in shown.itertuples()], classes="evalkit-table"))
+    parts += [html_table(headers, [row(r) for r in part.itertuples()]) for part in (listed, shown) if len(part)]
     return HTML("".join(parts))
 
 
