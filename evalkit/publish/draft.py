@@ -27,7 +27,6 @@ from ..core.model import DIRECTION_LABELS, Indicator
 from ..core.numbers import fmt, fmt_parts, fmt_pct, fmt_plain, round_half_up, rounding_eq_decimal
 from ..core.params import TOTAL
 from ..core.review import quantity
-from ..core.sample import is_sample_region
 from ..core.scoring import IndicatorScore
 from ..core.wording import chinese_date
 from .written import Span, Writer, WrittenDocument, WrittenParagraph, chinese_numeral, missing
@@ -42,11 +41,7 @@ COUNT_UNITS = ("个", "件", "次", "人次", "人", "项", "篇", "起", "份",
 def build_draft(ev: Evaluation) -> WrittenDocument:
     """The report draft of one evaluation, in the worked example's six sections."""
     d = ev.params.department
-    w = Writer()
-    sample = is_sample_region(d.region)
-    if sample:
-        w.para(Span("示例数据：", "strong"), "本报告由虚构的示例数据生成，仅用于演示，不代表任何真实部门。",
-               style="sample")
+    w = Writer(d, "本报告")
     _basic_info(w, ev)
     _self_evaluation_work(w, ev)
     _goal_analysis(w, ev)
@@ -54,9 +49,8 @@ def build_draft(ev: Evaluation) -> WrittenDocument:
     _problems(w, ev)
     _team(w, ev)
     if any(s.kind == "missing" for b in w.blocks if hasattr(b, "spans") for s in b.spans):
-        w.blocks.insert(int(sample), _slots_note())
-    return WrittenDocument(title=f"{d.name}{d.year}年度整体支出绩效自评报告", department=d.name,
-                    blocks=tuple(w.blocks), sample=sample)
+        w.blocks.insert(int(w.sample), _slots_note())
+    return w.document(f"{d.name}{d.year}年度整体支出绩效自评报告")
 
 
 def _slots_note() -> WrittenParagraph:
