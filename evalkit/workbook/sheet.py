@@ -1,7 +1,8 @@
 """Writing the cells of the scoring table: text as text (never a formula), formulas with evalkit's
 figures saved as their values, the look of each kind of cell — white where a department fills in
 (unlocked and validated, :mod:`.entry`), grey where evalkit computes or shows (locked), headings and
-labels in blue — and row heights that hold wrapped text.
+labels in blue — and row heights that hold wrapped text; :class:`Form` is the workbook of the department's
+and the project's form, finished and saved the same way.
 """
 
 from __future__ import annotations
