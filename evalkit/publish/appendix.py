@@ -44,21 +44,11 @@ __all__ = [
 ]
 
 
-def _is_sample(ev: Evaluation) -> bool:
-    """Whether the department is illustrative (示例数据), by its region label."""
-    return is_sample_region(ev.params.department.region)
-
-
-def _title(ev: Evaluation) -> str:
-    d = ev.params.department
-    return f"{d.name} {d.year} 年度部门整体支出绩效自评 · 计算附件"
-
-
 def header(ev: Evaluation) -> Markdown:
     d = ev.params.department
     counts = ev.severity_counts()
-    lines = [markdown("# {}", _title(ev)), ""]
-    if _is_sample(ev):
+    lines = [markdown("# {}", f"{d.name} {d.year} 年度部门整体支出绩效自评 · 计算附件"), ""]
+    if is_sample_region(d.region):
         lines += ["> **示例数据**：本附件由虚构的示例数据生成，仅用于演示，不代表任何真实部门。", ""]
     lines += [markdown("- 部门：{}（{}）", d.name, d.id) + (markdown("，{}", d.region) if d.region else ""),
               markdown("- 评价年度：{} 年", d.year),

@@ -151,16 +151,12 @@ def _docx_table(document, headers: list[str], rows: list[list]) -> None:
 
 # --- the finance bureau's pages ----------------------------------------------------------------
 
-def _appendix_title(ev: Evaluation) -> str:
-    return f"{ev.params.project.name}{ev.params.department.year}年度项目支出绩效自评复核附件"
-
-
 def header(ev: Evaluation) -> Markdown:
     """The project appendix's title (the page's running header) and who filed the table: the
     first block of ``notebooks/project.ipynb``, the finance bureau's reading of one project table."""
     d, p = ev.params.department, ev.params.project
     counts = ev.severity_counts()
-    lines = [markdown("# {}", _appendix_title(ev)), ""]
+    lines = [markdown("# {}", f"{p.name}{d.year}年度项目支出绩效自评复核附件"), ""]
     if is_sample_region(d.region):
         lines += ["> **示例数据**：本附件由虚构的示例数据生成，仅用于演示，不代表任何真实项目。", ""]
     lines += [markdown("- 项目名称：{}", p.name) + (markdown("（项目编码{}）", p.code) if p.code else ""),
