@@ -49,12 +49,8 @@ def build_draft(ev: Evaluation) -> WrittenDocument:
     _problems(w, ev)
     _team(w, ev)
     if any(s.kind == "missing" for b in w.blocks if hasattr(b, "spans") for s in b.spans):
-        w.blocks.insert(int(w.sample), _slots_note())
+        w.blocks.insert(int(w.sample), WrittenParagraph((Span("（本稿标注“待补充”之处，须补充完整后方可印发。）"),), "note"))
     return w.document(f"{d.name}{d.year}年度整体支出绩效自评报告")
-
-
-def _slots_note() -> WrittenParagraph:
-    return WrittenParagraph((Span("（本稿标注“待补充”之处，须补充完整后方可印发。）"),), "note")
 
 
 def _basic_info(w: Writer, ev: Evaluation) -> None:
@@ -85,7 +81,8 @@ def budget_sentence(ev: Evaluation) -> list[Span | str]:
     unit, year = p.unit, p.department.year
     out: list[Span | str] = [f"{year}年，我部门年初预算安排{fmt(b.initial)}{unit}，调整预算数{fmt(b.adjusted)}{unit}，"
                              f"截至12月底，共支付完成{fmt(b.executed)}{unit}，"]
-    out += _rate_phrase(b.execution_rate, "全年预算数为0的原因及支出依据")
+    out += (["全年预算数为0，", missing("全年预算数为0的原因及支出依据"), "。"] if b.execution_rate is None
+            else [f"预算执行率{fmt_pct(b.execution_rate)}。"])
     parts = []
     for line in b.lines:
         count = f"{line.count}个，" if line.count is not None else ""
@@ -103,12 +100,6 @@ def budget_sentence(ev: Evaluation) -> list[Span | str]:
         out.append(missing(f"全年执行数超过全年预算数{fmt(b.executed - b.adjusted)}{unit}的原因及资金来源"))
     out += _claim_slot("预算执行率", p.reported.execution_rate, b.execution_rate)
     return out
-
-
-def _rate_phrase(rate, what_if_none: str) -> list[Span | str]:
-    if rate is None:
-        return ["全年预算数为0，", missing(what_if_none), "。"]
-    return [f"预算执行率{fmt_pct(rate)}。"]
 
 
 def _claim_slot(what: str, printed: Decimal | None, computed) -> list[Span]:
