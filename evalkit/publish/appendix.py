@@ -16,6 +16,7 @@ from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.model import DIRECTION_LABELS
 from ..core.numbers import fmt, fmt_parts, fmt_pct, fmt_plain
 from ..core.params import TOTAL
+from ..core.review import quantity
 from ..core.sample import is_sample_region
 from ..core.wording import chinese_date, evidence_text, finding_advice, finding_label, tidy
 from . import charts, monitoring
@@ -43,28 +44,18 @@ __all__ = [
 ]
 
 
-def _is_sample(ev: Evaluation) -> bool:
-    """Whether the department is illustrative (示例数据), by its region label."""
-    return is_sample_region(ev.params.department.region)
-
-
-def _title(ev: Evaluation) -> str:
-    d = ev.params.department
-    return f"{d.name} {d.year} 年度部门整体支出绩效自评 · 计算附件"
-
-
 def header(ev: Evaluation) -> Markdown:
     d = ev.params.department
     counts = ev.severity_counts()
-    lines = [markdown("# {}", _title(ev)), ""]
-    if _is_sample(ev):
+    lines = [markdown("# {}", f"{d.name} {d.year} 年度部门整体支出绩效自评 · 计算附件"), ""]
+    if is_sample_region(d.region):
         lines += ["> **示例数据**：本附件由虚构的示例数据生成，仅用于演示，不代表任何真实部门。", ""]
     lines += [markdown("- 部门：{}（{}）", d.name, d.id) + (markdown("，{}", d.region) if d.region else ""),
               markdown("- 评价年度：{} 年", d.year),
               markdown("- 评价方案：{}", ev.scheme.title),
               markdown("- 金额单位：{}", ev.params.unit),
               markdown("- 总分：**{}**　评价等级：**{}**　发现问题：错误{}项、警告{}项、提示{}项",
-                       ev.score.words, _grade_words(ev), counts["error"], counts["warning"], counts["info"])]
+                       ev.score.words, _grade_words(ev.grade), counts["error"], counts["warning"], counts["info"])]
     lines += _review_lines(ev)
     return Markdown("\n".join(lines))
 
@@ -74,21 +65,19 @@ def _review_lines(ev: Evaluation) -> list[str]:
     if not ev.reviewed:
         return []
     r = ev.review
-    grade = r.grade.label or f"无法核定（可能为“{r.grade.min_label}”至“{r.grade.max_label}”）"
     who = "，".join(x for x in (ev.review_input.reviewer and f"复核人{ev.review_input.reviewer}",
                                 ev.review_input.date and chinese_date(ev.review_input.date)) if x)
     decided = sum(1 for x in r.rows if x.decision)
     lines = [markdown("- **复核得分：{}　复核等级：{}**（以复核结果为准；上列总分为按评分规则计算的得分{}）",
-                      r.score.text, grade, f"，{who}" if who else ""),
+                      r.score.text, _grade_words(r.grade), f"，{who}" if who else ""),
              markdown("- 复核认定：{}项指标", decided)]
     if ev.application:
         lines.append(markdown("- 结果应用：{}", ev.application.text))
     return lines
 
 
-def _grade_words(ev: Evaluation) -> str:
-    g = ev.grade
-    return g.label if g.label else f"无法核定（可能为“{g.min_label}”至“{g.max_label}”）"
+def _grade_words(g) -> str:
+    return g.label or f"无法核定（可能为“{g.min_label}”至“{g.max_label}”）"
 
 
 def basic_info(ev: Evaluation) -> Markdown:
@@ -105,7 +94,7 @@ def basic_info(ev: Evaluation) -> Markdown:
 
 def budget_table(ev: Evaluation) -> HTML:
     b, unit = ev.budget, ev.params.unit
-    rows = [[line.name, "—" if line.initial is None else fmt(line.initial), fmt(line.adjusted), fmt(line.executed),
+    rows = [[line.name, fmt(line.initial), fmt(line.adjusted), fmt(line.executed),
              fmt_pct(line.execution_rate), rate_trail(line.executed, line.adjusted)] for line in b.lines]
     rows.append([TOTAL, fmt(b.initial), fmt(b.adjusted), fmt(b.executed), fmt_pct(b.execution_rate),
                  rate_trail(b.executed, b.adjusted)])
@@ -134,9 +123,7 @@ def projects_table(ev: Evaluation) -> HTML | Markdown:
         return Markdown("（部门未提供项目明细。）")
     unit = ev.params.unit
     low = ev.scheme.thresholds["project_low_execution"]
-    rows = [[r.name, fmt(r.adjusted), fmt(r.executed),
-             "—" if r.execution_rate is None else fmt_pct(r.execution_rate),
-             "—" if r.share is None else fmt_pct(r.share),
+    rows = [[r.name, fmt(r.adjusted), fmt(r.executed), fmt_pct(r.execution_rate), fmt_pct(r.share),
              "未启动" if r.name in profile.never_started else
              ("执行偏低" if r.execution_rate is not None and r.execution_rate < float(low) else "")]
             for r in profile.table.sort_values("adjusted", ascending=False).itertuples()]
@@ -152,9 +139,8 @@ def monthly_table(ev: Evaluation) -> HTML | Markdown:
     profile = ev.monthly
     if profile is None:
         return Markdown("（部门未提供月度支付数据。）")
-    rows = [[f"{r.month} 月", fmt(r.executed), fmt(r.cumulative),
-             "—" if r.against_budget is None else fmt_pct(r.against_budget), fmt_pct(r.schedule),
-             "—" if r.gap is None else fmt_pct(r.gap)] for r in profile.table.itertuples()]
+    rows = [[f"{r.month} 月", fmt(r.executed), fmt(r.cumulative), fmt_pct(r.against_budget), fmt_pct(r.schedule),
+             fmt_pct(r.gap)] for r in profile.table.itertuples()]
     lead = tidy(f"<p class='evalkit-note'>序时进度 = 月份 ÷ 12；累计支付进度 = 累计支付 ÷ 全年预算数。12 月支付占全年支付的 "
             f"{fmt_pct(profile.december_share)}，第四季度占 {fmt_pct(profile.q4_share)}"
             f"（预警阈值：12 月 {fmt_pct(ev.scheme.thresholds['december_share'], 0)}，"
@@ -174,18 +160,16 @@ def indicator_table(ev: Evaluation) -> HTML:
     weights = fmt_parts([s.weight for s in ev.indicator_scores])  # the shown points add up to the shown total
     for s in ev.indicator_scores:
         ind = s.indicator
-        unit = ind.unit or ""
-        target = ind.target if isinstance(ind.target, str) else f"{fmt_plain(ind.target)}{unit}"
+        target = quantity(ind.target, ind.unit)
         if ind.actual is None:
             actual = "未填报" if ind.direction != "qualitative" else (ind.level or "未填报")
         else:
-            actual = ind.actual if isinstance(ind.actual, str) else f"{fmt_plain(ind.actual)}{unit}"
+            actual = quantity(ind.actual, ind.unit)
             if ind.level:
                 actual += f"（{ind.level}）"
         rows.append([s.goal if s.goal != last_goal else "", ind.name, ind.tier or "—",
                      DIRECTION_LABELS[ind.direction], target, actual, weights[len(rows)],
-                     s.rule_name, fmt_pct(s.coefficient) if s.coefficient is not None else "—",
-                     fmt(s.score) if s.scored else "—", s.trail])
+                     s.rule_name, fmt_pct(s.coefficient), fmt(s.score) if s.scored else "—", s.trail])
         last_goal = s.goal
     headers = ["绩效目标", "绩效指标", "一级指标", "指标性质", "年度指标值", "全年完成值", "分值", "计分规则",
                "得分系数", "得分", "计算过程"]

@@ -76,9 +76,7 @@ def loss_chart(ev: Evaluation) -> bytes:
     fig = Figure(figsize=(7.5, 1.0 + 0.42 * len(names)))
     ax = fig.subplots()
     ys = list(range(len(names)))
-    earned = [v[0] for v in goals.values()]
-    lost = [v[1] for v in goals.values()]
-    unknown = [v[2] for v in goals.values()]
+    earned, lost, unknown = ([v[i] for v in goals.values()] for i in range(3))
     ax.barh(ys, earned, color=BLUE, label="已得分")
     ax.barh(ys, lost, left=earned, color=RED, label="失分")
     ax.barh(ys, unknown, left=[e + lo for e, lo in zip(earned, lost, strict=True)], color=GREY,

@@ -27,7 +27,6 @@ from ..core.model import DIRECTION_LABELS, Indicator
 from ..core.numbers import fmt, fmt_parts, fmt_pct, fmt_plain, round_half_up, rounding_eq_decimal
 from ..core.params import TOTAL
 from ..core.review import quantity
-from ..core.sample import is_sample_region
 from ..core.scoring import IndicatorScore
 from ..core.wording import chinese_date
 from .written import Span, Writer, WrittenDocument, WrittenParagraph, chinese_numeral, missing
@@ -42,11 +41,7 @@ COUNT_UNITS = ("个", "件", "次", "人次", "人", "项", "篇", "起", "份",
 def build_draft(ev: Evaluation) -> WrittenDocument:
     """The report draft of one evaluation, in the worked example's six sections."""
     d = ev.params.department
-    w = Writer()
-    sample = is_sample_region(d.region)
-    if sample:
-        w.para(Span("示例数据：", "strong"), "本报告由虚构的示例数据生成，仅用于演示，不代表任何真实部门。",
-               style="sample")
+    w = Writer(d, "本报告")
     _basic_info(w, ev)
     _self_evaluation_work(w, ev)
     _goal_analysis(w, ev)
@@ -54,13 +49,8 @@ def build_draft(ev: Evaluation) -> WrittenDocument:
     _problems(w, ev)
     _team(w, ev)
     if any(s.kind == "missing" for b in w.blocks if hasattr(b, "spans") for s in b.spans):
-        w.blocks.insert(int(sample), _slots_note())
-    return WrittenDocument(title=f"{d.name}{d.year}年度整体支出绩效自评报告", department=d.name,
-                    blocks=tuple(w.blocks), sample=sample)
-
-
-def _slots_note() -> WrittenParagraph:
-    return WrittenParagraph((Span("（本稿标注“待补充”之处，须补充完整后方可印发。）"),), "note")
+        w.blocks.insert(int(w.sample), WrittenParagraph((Span("（本稿标注“待补充”之处，须补充完整后方可印发。）"),), "note"))
+    return w.document(f"{d.name}{d.year}年度整体支出绩效自评报告")
 
 
 def _basic_info(w: Writer, ev: Evaluation) -> None:
@@ -91,7 +81,8 @@ def budget_sentence(ev: Evaluation) -> list[Span | str]:
     unit, year = p.unit, p.department.year
     out: list[Span | str] = [f"{year}年，我部门年初预算安排{fmt(b.initial)}{unit}，调整预算数{fmt(b.adjusted)}{unit}，"
                              f"截至12月底，共支付完成{fmt(b.executed)}{unit}，"]
-    out += _rate_phrase(b.execution_rate, "全年预算数为0的原因及支出依据")
+    out += (["全年预算数为0，", missing("全年预算数为0的原因及支出依据"), "。"] if b.execution_rate is None
+            else [f"预算执行率{fmt_pct(b.execution_rate)}。"])
     parts = []
     for line in b.lines:
         count = f"{line.count}个，" if line.count is not None else ""
@@ -111,12 +102,6 @@ def budget_sentence(ev: Evaluation) -> list[Span | str]:
     return out
 
 
-def _rate_phrase(rate, what_if_none: str) -> list[Span | str]:
-    if rate is None:
-        return ["全年预算数为0，", missing(what_if_none), "。"]
-    return [f"预算执行率{fmt_pct(rate)}。"]
-
-
 def _claim_slot(what: str, printed: Decimal | None, computed) -> list[Span]:
     """When a figure the department gave (in percent, as printed) differs from the computed one at
     its printed precision: a slot asking the writer to reconcile them, in neutral words."""
@@ -130,16 +115,11 @@ def _claim_slot(what: str, printed: Decimal | None, computed) -> list[Span]:
 
 def _budget_table(w: Writer, ev: Evaluation) -> None:
     b, unit = ev.budget, ev.params.unit
-    rows = [[line.name + (f"（{line.count}个）" if line.count is not None else ""),
-             "—" if line.initial is None else fmt(line.initial), fmt(line.adjusted), fmt(line.executed),
-             _rate(line.execution_rate)] for line in b.lines]
-    rows.append([TOTAL, fmt(b.initial), fmt(b.adjusted), fmt(b.executed), _rate(b.execution_rate)])
+    rows = [[line.name + (f"（{line.count}个）" if line.count is not None else ""), fmt(line.initial),
+             fmt(line.adjusted), fmt(line.executed), fmt_pct(line.execution_rate)] for line in b.lines]
+    rows.append([TOTAL, fmt(b.initial), fmt(b.adjusted), fmt(b.executed), fmt_pct(b.execution_rate)])
     w.table(["预算项目", f"年初预算数（{unit}）", f"全年预算数（{unit}）", f"全年执行数（{unit}）", "预算执行率"],
             rows, (30, 18, 18, 18, 16), numeric={1, 2, 3, 4})
-
-
-def _rate(value) -> str:
-    return "—" if value is None else fmt_pct(value)
 
 
 def target_phrase(ind: Indicator) -> str:
@@ -165,10 +145,8 @@ def target_phrase(ind: Indicator) -> str:
 def _self_evaluation_work(w: Writer, ev: Evaluation) -> None:
     n, rep = ev.params.narrative, ev.params.reported
     w.heading(1, "自评工作开展情况")
-    w.heading(2, "自评的组织工作")
-    w.texts_or_missing(n.organisation, "自评的组织工作")
-    w.heading(2, "自评的方法和过程")
-    w.texts_or_missing(n.method, "自评的方法和过程")
+    w.section("自评的组织工作", n.organisation)
+    w.section("自评的方法和过程", n.method)
     if rep.evaluation_period:
         start, end = (chinese_date(x) for x in rep.evaluation_period)
         w.para(f"自评工作时间：{start}至{end}。")
@@ -177,8 +155,7 @@ def _self_evaluation_work(w: Writer, ev: Evaluation) -> None:
 def _goal_analysis(w: Writer, ev: Evaluation) -> None:
     n = ev.params.narrative
     w.heading(1, "绩效目标实现情况及指标分析")
-    w.heading(2, "总体绩效目标实现情况")
-    w.texts_or_missing(n.achievements, "总体绩效目标实现情况")
+    w.section("总体绩效目标实现情况", n.achievements)
     w.para(*execution_sentence(ev))
     if ev.previous_year is not None:
         w.para(year_sentence(ev))
@@ -251,8 +228,7 @@ def _indicator_table(w: Writer, scores: list[IndicatorScore], *, tiers: bool, sh
         weight = shown[s.indicator.key]
         ind = s.indicator
         row = [ind.name, DIRECTION_LABELS[ind.direction], quantity(ind.target, ind.unit), actual_text(ind),
-               weight, fmt_pct(s.coefficient) if s.coefficient is not None else "—",
-               fmt(s.score) if s.scored else "—"]
+               weight, fmt_pct(s.coefficient), fmt(s.score) if s.scored else "—"]
         rows.append(([ind.tier or "—"] if tiers else []) + row)
     headers = ["指标名称", "指标性质", "年度指标值", "全年完成值", "分值", "得分系数", "得分"]
     widths = [28, 12, 18, 16, 10, 13, 10]
@@ -350,18 +326,9 @@ def _self_score(w: Writer, ev: Evaluation) -> None:
 def _problems(w: Writer, ev: Evaluation) -> None:
     n = ev.params.narrative
     w.heading(1, "存在的问题及改进措施")
-    w.heading(2, "存在的主要问题")
-    _ordinal_items(w, n.problems, "存在的主要问题")
-    w.heading(2, "改进措施")
-    _ordinal_items(w, n.measures, "改进措施")
-
-
-def _ordinal_items(w: Writer, items: tuple[str, ...], what: str) -> None:
-    """一是……  二是……, as the worked example lists problems and measures."""
-    if not items:
-        w.para(missing(what))
-    for i, item in enumerate(items, 1):
-        w.para(f"{chinese_numeral(i)}是{item}")
+    for title, items in (("存在的主要问题", n.problems), ("改进措施", n.measures)):
+        # 一是……  二是……, as the worked example lists problems and measures
+        w.section(title, [f"{chinese_numeral(i)}是{item}" for i, item in enumerate(items, 1)])
 
 
 def _team(w: Writer, ev: Evaluation) -> None:

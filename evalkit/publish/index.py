@@ -94,7 +94,7 @@ def _folder_row(folder: Path) -> dict:
             "score": _score_text(res.score), "sort": res.score.min, "sort_max": res.score.max,
             "grade": _grade_text(res.grade), "reported": res.reported_score, "findings": counts,
             "sample": is_sample_region(res.region), "light": res.light, **review_fields(res),
-            "projects": _projects_of(folder.name, res, folder)}
+            "projects": _projects_of(folder, res)}
 
 
 def _score_text(s) -> str:
@@ -177,15 +177,15 @@ def _links(folder: Path, names: set[str] | None = None) -> dict[str, str]:
             if o.filename in names and (folder / o.filename).is_file()}
 
 
-def _projects_of(folder: str, result: Result, path: Path | None = None) -> list[tuple[str, str, str]]:
+def _projects_of(folder: Path, result: Result) -> list[tuple[str, str, str]]:
     """The department's project tables as its result lists them: (name, score and grade, link to the
     project's appendix: its HTML page, or its PDF when the run wrote no HTML)."""
     def page(name: str) -> str:
         html = f"项目/{name}/{outputs.APPENDIX_HTML.filename}"
         pdf = f"项目/{name}/{outputs.APPENDIX_PDF.filename}"
-        return pdf if path is not None and not (path / html).is_file() and (path / pdf).is_file() else html
+        return pdf if not (folder / html).is_file() and (folder / pdf).is_file() else html
 
-    return [(str(p.get("name")), f"{p.get('score_display')}分，{p.get('grade')}", f"{folder}/{page(str(p['folder']))}")
+    return [(str(p.get("name")), f"{p.get('score_display')}分，{p.get('grade')}", f"{folder.name}/{page(str(p['folder']))}")
             for p in result.projects if isinstance(p, dict) and "folder" in p]
 
 
@@ -291,8 +291,7 @@ def review_fields(r: Result) -> dict:
     if r.reviewed:
         rs = r.review_score
         computed = fmt(s.min) if s.complete else f"{fmt(s.min)}–{fmt(s.max)}"
-        fields["score"] = (fmt(rs.min) if rs.complete else
-                           f"无法核定，可能区间{fmt(rs.min)}–{fmt(rs.max)}") + f"（计算得分{computed}）"
+        fields["score"] = f"{_score_text(rs)}（计算得分{computed}）"
         fields["sort"], fields["sort_max"] = rs.min, rs.max
         fields["grade"] = _grade_text(r.review_grade)
         fields["status"] = "ok"  # a reviewed department's result is settled, errors and all

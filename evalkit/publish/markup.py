@@ -20,6 +20,15 @@ PAGE_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-
             "base-uri 'none'; form-action 'none'")
 
 
+class Raw(str):
+    """A table cell's own HTML, escaped already (a link, a light badge): :func:`html_table` keeps it as it is."""
+
+
+def link(href: str, text: str) -> Raw:
+    """A link cell: ``text`` set as a 公文 sets it; both escaped."""
+    return Raw(f"<a href='{escape(href)}'>{escape(tidy(text))}</a>")
+
+
 def html_table(headers: Sequence[str], rows: Iterable[Sequence], *, numeric: Iterable[int] = frozenset(),
                classes: str = "evalkit-table", total_last: bool = False) -> str:
     """An HTML table with every cell escaped and set as a 公文 sets text (:func:`~evalkit.core.wording.tidy`).
@@ -27,7 +36,7 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence], *, numeric: Ite
     Parameters
     ----------
     headers : column headings.
-    rows : the cells, row by row; each is shown with ``str()``.
+    rows : the cells, row by row; each is shown with ``str()`` (a :class:`Raw` cell as it is).
     numeric : indexes of the columns aligned as numbers (``class='num'``).
     classes : the table's CSS classes.
     total_last : mark the last row as a total (``class='evalkit-total'``).
@@ -38,8 +47,8 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence], *, numeric: Ite
     body = []
     for n, row in enumerate(rows):
         cls = " class='evalkit-total'" if total_last and n == len(rows) - 1 else ""
-        cells = "".join(f"<td class='num'>{escape(tidy(str(v)))}</td>" if i in numeric
-                        else f"<td>{escape(tidy(str(v)))}</td>" for i, v in enumerate(row))
+        shown = (v if isinstance(v, Raw) else escape(tidy(str(v))) for v in row)
+        cells = "".join(f"<td class='num'>{v}</td>" if i in numeric else f"<td>{v}</td>" for i, v in enumerate(shown))
         body.append(f"<tr{cls}>{cells}</tr>")
     return f"<table class='{classes}'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 

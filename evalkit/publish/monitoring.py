@@ -15,24 +15,18 @@ from matplotlib.figure import Figure
 from ..core.evaluation import Evaluation
 from ..core.midyear import CONTRADICTIONS
 from ..core.numbers import exact, fmt, fmt_pct, fmt_plain
+from ..core.review import quantity
 from ..core.wording import tidy
 from .charts import BLUE, GREY, chart_image, titled_png
 from .fonts import use_cjk_font
 from .lights import LIGHT_COLOURS, light_badge
-from .markup import html_table
+from .markup import Raw, html_table
 
 NONE = "（部门未报送绩效运行监控数据。）"
 
 
 def _value(value, unit: str | None = "") -> str:
-    if value is None:
-        return "未填报"
-    return value if isinstance(value, str) else f"{fmt_plain(value)}{unit or ''}"
-
-
-def _row(cells: list[str], light: str | None) -> str:
-    tds = "".join(f"<td>{escape(tidy(c))}</td>" for c in cells[:-2])
-    return (f"<tr>{tds}<td>{light_badge(light)}</td><td>{escape(tidy(cells[-1]))}</td></tr>")
+    return "未填报" if value is None else quantity(value, unit)
 
 
 def monitoring_block(ev: Evaluation) -> HTML | Markdown:
@@ -44,16 +38,15 @@ def monitoring_block(ev: Evaluation) -> HTML | Markdown:
     lead = (f"<p class='evalkit-note'>监控期间：1–{m.month}月，序时进度 = {m.month} ÷ 12 = "
             f"{fmt_pct(exact(m.month) / 12)}。部门综合评价：{light_badge(r.department.light)}"
             f"（{escape(tidy(r.department.trail))}）。</p>")
-    head = "".join(f"<th>{h}</th>" for h in ("监控内容", "年度目标", f"1–{m.month}月完成", "进度（%）", "监控结果",
-                                                  "计算过程"))
-    rows = [_row(["支出进度", f"调整后预算数{_value(b.adjusted)}{unit}", f"执行数{_value(b.executed)}{unit}",
-                  r.spending.display, "", r.spending.trail], r.spending.light)]
+    rows = [["支出进度", f"调整后预算数{_value(b.adjusted)}{unit}", f"执行数{_value(b.executed)}{unit}",
+             r.spending.display, Raw(light_badge(r.spending.light)), r.spending.trail]]
     for x in r.indicators:
         unit_i = next((s.indicator.unit for s in ev.indicator_scores if s.indicator.key == x.monitored.params_key), "")
-        rows.append(_row([f"{x.monitored.goal}：{x.monitored.name}", _value(x.monitored.target, unit_i),
-                          _value(x.monitored.progress, unit_i), x.light.display, "", x.light.trail], x.light.light))
-    table = (f"<table class='evalkit-table evalkit-wide'><thead><tr>{head}</tr></thead>"
-             f"<tbody>{''.join(rows)}</tbody></table>")
+        rows.append([f"{x.monitored.goal}：{x.monitored.name}", _value(x.monitored.target, unit_i),
+                     _value(x.monitored.progress, unit_i), x.light.display, Raw(light_badge(x.light.light)),
+                     x.light.trail])
+    table = html_table(["监控内容", "年度目标", f"1–{m.month}月完成", "进度（%）", "监控结果", "计算过程"], rows,
+                       classes="evalkit-table evalkit-wide")
     goals = "".join(f"<li>{escape(g.goal)}：{light_badge(g.light.light)}</li>" for g in r.goals)
     legend = (f"<p class='evalkit-note'>亮灯规则：支出进度低于序时进度的{_pct(ev, 'spending_yellow')}为红灯，"
               f"{_pct(ev, 'spending_yellow')}至{_pct(ev, 'spending_green')}为黄灯，其余为绿灯；指标进度低于"
@@ -166,18 +159,14 @@ def district_lights(pf, *, limit: int = 60) -> HTML | Markdown:
                                        p[1].spending.value or 0, p[0].params.department.id))
     rows = []
     for ev, r in order[:limit]:
-        counts = {c: sum(1 for x in r.indicators if x.light.light == c) for c in ("red", "yellow", "blue")}
-        rows.append(f"<tr><td>{escape(tidy(ev.params.department.name))}</td>"
-                    f"<td>{escape(ev.params.department.region or '—')}</td>"
-                    f"<td>1–{r.monitoring.month}月</td><td>{light_badge(r.department.light)}</td>"
-                    f"<td class='num'>{r.spending.display}</td><td>{light_badge(r.spending.light)}</td>"
-                    f"<td class='num'>{counts['red']}</td><td class='num'>{counts['yellow']}</td>"
-                    f"<td class='num'>{counts['blue']}</td></tr>")
-    head = "".join(f"<th>{h}</th>" for h in ("部门", "地区", "监控期间", "综合评价", "支出进度（%）", "支出",
-                                              "红灯指标", "黄灯指标", "蓝灯指标"))
+        counts = [sum(1 for x in r.indicators if x.light.light == c) for c in ("red", "yellow", "blue")]
+        rows.append([ev.params.department.name, Raw(escape(ev.params.department.region or "—")),
+                     Raw(f"1–{r.monitoring.month}月"), Raw(light_badge(r.department.light)), Raw(r.spending.display),
+                     Raw(light_badge(r.spending.light)), *counts])
     missing = len(pf.evaluations) - len(lit)
     note = (f"<p class='evalkit-note'>{len(lit)}个部门报送了绩效运行监控数据"
             + (f"，{missing}个部门未报送" if missing else "")
             + ("；红灯在前，其次为黄灯、绿灯" + (f"，列出前{limit}个" if len(order) > limit else "") + "。</p>"))
-    return HTML(note + regions + f"<table class='evalkit-table evalkit-wide'><thead><tr>{head}</tr></thead>"
-                                 f"<tbody>{''.join(rows)}</tbody></table>")
+    return HTML(note + regions + html_table(["部门", "地区", "监控期间", "综合评价", "支出进度（%）", "支出", "红灯指标",
+                                             "黄灯指标", "蓝灯指标"], rows, numeric={4, 6, 7, 8},
+                                            classes="evalkit-table evalkit-wide"))

@@ -20,7 +20,6 @@ from ..core.evaluation import Evaluation
 from ..core.findings import SEVERITIES, SEVERITY_LABELS
 from ..core.numbers import fmt, fmt_parts, fmt_pct, fmt_plain, rounding_eq_decimal
 from ..core.params import TOTAL
-from ..core.sample import is_sample_region
 from ..core.wording import chinese_date, evidence_text, finding_advice
 from .written import Span, Writer, WrittenDocument
 
@@ -32,11 +31,7 @@ BLANK_DATE = "　　　　年　　月　　日"  # ideographic spaces: blanks t
 def build_opinion(ev: Evaluation) -> WrittenDocument:
     """The 复核意见书 of one evaluation."""
     d, review = ev.params.department, ev.review
-    w = Writer()
-    sample = is_sample_region(d.region)
-    if sample:
-        w.para(Span("示例数据：", "strong"), "本意见书由虚构的示例数据生成，仅用于演示，不代表任何真实部门。",
-               style="sample")
+    w = Writer(d, "本意见书")
     _letterhead(w, ev)
     w.para(Span("被复核单位：", "strong"), d.name)
     w.para(Span("评价年度：", "strong"), f"{d.year}年度")
@@ -50,8 +45,7 @@ def build_opinion(ev: Evaluation) -> WrittenDocument:
     _application(w, ev)
     _signature(w, ev)
     _reproduction(w, ev)
-    return WrittenDocument(title=f"{d.name}{d.year}年度部门整体支出绩效自评复核意见书", department=d.name,
-                    blocks=tuple(w.blocks), sample=sample)
+    return w.document(f"{d.name}{d.year}年度部门整体支出绩效自评复核意见书")
 
 
 def _claimed(ev: Evaluation) -> str:
@@ -108,8 +102,7 @@ def _indicators(w: Writer, ev: Evaluation) -> None:
     for r, weight, score in zip(review.rows, weights, scores, strict=True):
         s = r.computed
         rows.append([s.goal if s.goal != last_goal else "", s.indicator.name, weight,
-                     "—" if r.reported is None else fmt(r.reported),
-                     score if r.reviewed.scored else "无法核定", r.explanation])
+                     fmt(r.reported), score if r.reviewed.scored else "无法核定", r.explanation])
         last_goal = s.goal
     scored = [r.reviewed.score for r in review.rows if r.reviewed.scored]
     reported = [r.reported for r in review.rows if r.reported is not None]

@@ -34,6 +34,7 @@ from ..portfolio.portfolio import NO_CITY, NO_REGION
 from . import monitoring
 from .charts import BLUE, GREY, ORANGE, RED, chart_image, legend_above, titled_png, to_png
 from .fonts import use_cjk_font
+from .index import triage
 from .markup import escape_markdown, generated_date, html_table
 
 __all__ = [
@@ -502,10 +503,7 @@ def top_anomalies(pf, *, limit: int = TOP) -> HTML:
                                                f"（{_by_severity(rest.iloc[len(shown):])}）未列出，见各部门计算附件。"
                                                if len(rest) > len(shown) else "全部列出。") + "</p>"]
     headers = ["严重程度", "部门", "问题与依据", "问题类型"]
-    if len(listed):
-        parts.append(html_table(headers, [row(r) for r in listed.itertuples()], classes="evalkit-table"))
-    if len(shown):
-        parts.append(html_table(headers, [row(r) for r in shown.itertuples()], classes="evalkit-table"))
+    parts += [html_table(headers, [row(r) for r in part.itertuples()]) for part in (listed, shown) if len(part)]
     return HTML("".join(parts))
 
 
@@ -645,28 +643,17 @@ def _stake(ev) -> float:
 
 
 def _triage_order(pf) -> list[str]:
-    """Department ids in the order the bureau should look at them: per scheme (when the district mixes
-    schemes), first the settled ones (reviewed, or without errors) by the score that counts with
-    over-budget departments last, then the 待复核 ones by errors and then the points at stake."""
-    order = []
-    by_scheme: dict[str, list] = {}
+    """Department ids in the order the bureau should look at them, the index page's order
+    (:func:`.index.triage`): per scheme (when the district mixes schemes), first the settled ones
+    (reviewed, or without errors) by the score that counts with over-budget departments last, then the
+    待复核 ones by errors and then the points at stake."""
+    rows = []
     for ev in pf.evaluations.values():
-        by_scheme.setdefault(ev.scheme.id, []).append(ev)
-    for scheme in sorted(by_scheme):
-        evs = by_scheme[scheme]
-        pending = [e for e in evs if not e.reviewed and e.severity_counts()["error"]]
-        settled = [e for e in evs if e not in pending]
-
-        def over(e) -> bool:
-            return any(f.id == "budget.over_execution" for f in e.finding_items)
-
-        def result(e):
-            return e.review.score if e.reviewed else e.score
-
-        settled.sort(key=lambda e: (over(e), -result(e).min, -result(e).max, e.department.id))
-        pending.sort(key=lambda e: (-e.severity_counts()["error"], -_stake(e), over(e), e.department.id))
-        order += [e.department.id for e in settled + pending]
-    return order
+        result, errors = ev.review.score if ev.reviewed else ev.score, ev.severity_counts()["error"]
+        rows.append({"id": ev.department.id, "scheme_id": ev.scheme.id, "sort": result.min, "sort_max": result.max,
+                     "status": "review" if errors and not ev.reviewed else "ok", "findings": {"error": errors},
+                     "stake": _stake(ev), "over_budget": any(f.id == "budget.over_execution" for f in ev.finding_items)})
+    return [r["id"] for r in triage(rows)]
 
 
 def application_table(pf) -> HTML | Markdown:
@@ -696,13 +683,10 @@ def rectification_table(pf) -> HTML | Markdown:
             continue
         for ledger in ev.ledgers:
             c = ledger.counts()
+            found = [f.id for f in ev.finding_items if f.subject and f.subject.startswith(f"rectification.{ledger.year}.")]
             rows.append([ev.department.name, f"{ledger.year}年度", len(ledger.items), c["未整改"], c["整改中"], c["已整改"],
-                         sum(1 for f in ev.finding_items if f.id == "rectification.overdue"
-                             and f.subject and f.subject.startswith(f"rectification.{ledger.year}.")),
-                         sum(1 for f in ev.finding_items if f.id == "rectification.closed_without_evidence"
-                             and f.subject and f.subject.startswith(f"rectification.{ledger.year}.")),
-                         sum(1 for f in ev.finding_items if f.id == "rectification.not_effective"
-                             and f.subject and f.subject.startswith(f"rectification.{ledger.year}."))])
+                         *(found.count(f"rectification.{kind}") for kind in ("overdue", "closed_without_evidence",
+                                                                             "not_effective"))])
     if not rows:
         return Markdown("尚无整改台账。")
     return HTML("<p class='evalkit-note'>各部门整改台账的整改状态；“逾期”为超过整改期限仍未整改完成的事项，"

@@ -18,13 +18,15 @@ from .. import outputs
 from ..core.evaluation import Evaluation, project_folder_name
 from ..core.model import DIRECTION_LABELS
 from ..core.numbers import fmt, fmt_pct, fmt_plain
+from ..core.review import quantity
 from ..core.sample import is_sample_region
 from ..core.wording import finding_label, tidy
 from ..iorw import reproducible_office
-from .markup import html_table, markdown
+from .markup import html_table, link, markdown
 
 PROJECTS_DIR = outputs.PROJECTS_DIR
 TABLE_TITLE = "项目支出绩效自评表"
+FUNDS_HEADERS = ("项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
 _STYLE = """<style>
 @page { size: A4; margin: 18mm 15mm; }
 body { font-family: "Noto Sans CJK SC", "Noto Serif CJK SC", sans-serif; font-size: 10.5pt; line-height: 1.5; }
@@ -52,30 +54,32 @@ def _rows(ev: Evaluation) -> list[list]:
     return rows
 
 
-def table_html(ev: Evaluation) -> str:
-    """The 自评表 as an HTML fragment in the form's order (the unit's own figures and words)."""
+def _tables(ev: Evaluation) -> tuple[list, list]:
+    """The 自评表's tables in the form's order, each ``(headers, rows, numeric columns)``: those above the
+    reason for low execution (项目, 项目资金) and those below it (年度总体目标, 绩效指标 and 总分)."""
     p, d = ev.params.project, ev.params.department
-    head = html_table(["项目名称", "主管部门", "实施单位", "项目负责人"],
-                      [[p.name, d.name, p.implementer or "", p.manager or ""]])
-    funds = html_table(["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], _rows(ev),
-                       numeric={1, 2, 3, 4, 5, 6})
-    reason = ev.params.budget.deviation
-    goals = html_table(["年度总体目标", "预期目标", "实际完成情况"],
-                       [[g.name, g.objective or "", g.outcome or ""] for g in ev.params.goals])
-    rows = []
-    for s in ev.indicator_scores:
-        ind = s.indicator
-        rows.append([ind.tier or "", ind.level2 or "", ind.name, _target(ind),
-                     _value(ind.actual, ind.unit), fmt(s.weight), fmt(s.score) if s.score is not None else "",
-                     ind.deviation or ""])
+    rows = [[s.indicator.tier or "", s.indicator.level2 or "", s.indicator.name, _target(s.indicator),
+             _value(s.indicator.actual, s.indicator.unit), fmt(s.weight), fmt(s.score) if s.score is not None else "",
+             s.indicator.deviation or ""] for s in ev.indicator_scores]
     rows.append(["总分", "", "", "", "", fmt(sum(s.weight for s in ev.indicator_scores) + ev.budget.execution_weight),
                  ev.score_text(), f"评价等级：{ev.grade_text()}"])
-    indicators = html_table(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
-                             "偏差原因分析及改进措施"], rows, numeric={5, 6})
-    parts = [f"<h1>{TABLE_TITLE}</h1>", f"<p style='text-align:center'>（{d.year}年度）</p>", head, funds]
-    if reason:
-        parts.append(f"<p>执行率低于90%的原因：{escape(reason)}</p>")
-    parts += [goals, indicators, f"<p class='note'>{escape('；'.join(ev.scheme.band_texts()))}</p>"]
+    return ([(["项目名称", "主管部门", "实施单位", "项目负责人"], [[p.name, d.name, p.implementer or "", p.manager or ""]], ()),
+             (FUNDS_HEADERS, _rows(ev), {1, 2, 3, 4, 5, 6})],
+            [(["年度总体目标", "预期目标", "实际完成情况"], [[g.name, g.objective or "", g.outcome or ""] for g in ev.params.goals],
+              ()),
+             (["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"], rows,
+              {5, 6})])
+
+
+def table_html(ev: Evaluation) -> str:
+    """The 自评表 as an HTML fragment in the form's order (the unit's own figures and words)."""
+    above, below = _tables(ev)
+    parts = [f"<h1>{TABLE_TITLE}</h1>", f"<p style='text-align:center'>（{ev.params.department.year}年度）</p>",
+             *(html_table(headers, rows, numeric=numeric) for headers, rows, numeric in above)]
+    if ev.params.budget.deviation:
+        parts.append(f"<p>执行率低于90%的原因：{escape(ev.params.budget.deviation)}</p>")
+    parts += [*(html_table(headers, rows, numeric=numeric) for headers, rows, numeric in below),
+              f"<p class='note'>{escape('；'.join(ev.scheme.band_texts()))}</p>"]
     return "".join(parts)
 
 
@@ -86,11 +90,7 @@ def _target(ind) -> str:
 
 
 def _value(value, unit: str | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return f"{fmt_plain(value)}{unit or ''}"
+    return "" if value is None else quantity(value, unit)
 
 
 def table_page(ev: Evaluation) -> str:
@@ -126,22 +126,13 @@ def table_docx(ev: Evaluation) -> bytes:
     style.element.rPr.rFonts.set("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia", "宋体")
     document.add_heading(TABLE_TITLE, level=1)
     document.add_paragraph(f"（{ev.params.department.year}年度）")
-    p, d = ev.params.project, ev.params.department
-    _docx_table(document, ["项目名称", "主管部门", "实施单位", "项目负责人"],
-                [[p.name, d.name, p.implementer or "", p.manager or ""]])
-    _docx_table(document, ["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], _rows(ev))
+    above, below = _tables(ev)
+    for headers, rows, _ in above:
+        _docx_table(document, headers, rows)
     if ev.params.budget.deviation:
         document.add_paragraph(f"执行率低于90%的原因：{ev.params.budget.deviation}")
-    _docx_table(document, ["年度总体目标", "预期目标", "实际完成情况"],
-                [[g.name, g.objective or "", g.outcome or ""] for g in ev.params.goals])
-    rows = [[s.indicator.tier or "", s.indicator.level2 or "", s.indicator.name,
-             _target(s.indicator), _value(s.indicator.actual, s.indicator.unit),
-             fmt(s.weight), fmt(s.score) if s.score is not None else "", s.indicator.deviation or ""]
-            for s in ev.indicator_scores]
-    rows.append(["总分", "", "", "", "", fmt(sum(s.weight for s in ev.indicator_scores) + ev.budget.execution_weight),
-                 ev.score_text(), f"评价等级：{ev.grade_text()}"])
-    _docx_table(document, ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
-                           "偏差原因分析及改进措施"], rows)
+    for headers, rows, _ in below:
+        _docx_table(document, headers, rows)
     document.add_paragraph("；".join(ev.scheme.band_texts()))
     out = io.BytesIO()
     document.save(out)
@@ -160,16 +151,12 @@ def _docx_table(document, headers: list[str], rows: list[list]) -> None:
 
 # --- the finance bureau's pages ----------------------------------------------------------------
 
-def _appendix_title(ev: Evaluation) -> str:
-    return f"{ev.params.project.name}{ev.params.department.year}年度项目支出绩效自评复核附件"
-
-
 def header(ev: Evaluation) -> Markdown:
     """The project appendix's title (the page's running header) and who filed the table: the
     first block of ``notebooks/project.ipynb``, the finance bureau's reading of one project table."""
     d, p = ev.params.department, ev.params.project
     counts = ev.severity_counts()
-    lines = [markdown("# {}", _appendix_title(ev)), ""]
+    lines = [markdown("# {}", f"{p.name}{d.year}年度项目支出绩效自评复核附件"), ""]
     if is_sample_region(d.region):
         lines += ["> **示例数据**：本附件由虚构的示例数据生成，仅用于演示，不代表任何真实项目。", ""]
     lines += [markdown("- 项目名称：{}", p.name) + (markdown("（项目编码{}）", p.code) if p.code else ""),
@@ -184,8 +171,7 @@ def header(ev: Evaluation) -> Markdown:
 def funds_block(ev: Evaluation) -> HTML:
     """一、项目资金: the form's funds rows recomputed, how the execution score came, and the reason the
     table gives for execution below 90 %."""
-    parts = [html_table(["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], _rows(ev),
-                        numeric={1, 2, 3, 4, 5, 6}),
+    parts = [html_table(FUNDS_HEADERS, _rows(ev), numeric={1, 2, 3, 4, 5, 6}),
              f"<p class='evalkit-note'>{escape(tidy(ev.budget.trails.get('execution_score', '')))}</p>"]
     if ev.params.budget.deviation:
         parts.append(f"<p>自评表说明的执行率低于90%的原因：{escape(ev.params.budget.deviation)}</p>")
@@ -219,13 +205,13 @@ def projects_block(ev: Evaluation) -> HTML:
     for p in projects:
         counts = p.severity_counts()
         labels = "、".join(dict.fromkeys(finding_label(f.id) for f in p.finding_items)) or "未发现问题"
-        link = f"{PROJECTS_DIR}/{project_folder_name(p.params)}/appendix.html"
-        rows.append([(link, _project_name(p)), fmt(p.params.budget.adjusted),
+        href = f"{PROJECTS_DIR}/{project_folder_name(p.params)}/appendix.html"
+        rows.append([link(href, _project_name(p)), fmt(p.params.budget.adjusted),
                      fmt(p.params.budget.executed), fmt_pct(p.budget.execution_rate), p.score_text(), p.grade_text(),
                      p.params.reported.grade or "—",
                      f"{counts['error']}项错误，{counts['warning']}项警告：{labels}" if any(counts.values()) else labels])
-    table = _linked_table(["项目名称", "全年预算数", "全年执行数", "执行率", "复核得分", "评价等级", "自评等级", "发现的问题"],
-                          rows, numeric={1, 2, 3, 4})
+    table = html_table(["项目名称", "全年预算数", "全年执行数", "执行率", "复核得分", "评价等级", "自评等级", "发现的问题"],
+                       rows, numeric={1, 2, 3, 4})
     line = next((ln for ln in ev.params.budget.lines if ln.kind == "project"), None)
     received = len(projects)
     if line is not None and line.count is not None and received < line.count:
@@ -256,27 +242,15 @@ def overview_block(pf, *, limit: int = 30) -> HTML:
         problems = sum(len(p.finding_items) for p in projects)
         rolled = [f for f in ev.finding_items if f.id.startswith("project.")]
         words = "；".join(f.message for f in rolled) or "—"
-        rows.append((len(rolled) + problems, [(f"{dept_id}/appendix.html", ev.department.name), received, scores,
+        rows.append((len(rolled) + problems, [link(f"{dept_id}/appendix.html", ev.department.name), received, scores,
                                               f"{problems}项" if problems else "无", words]))
     if not rows:
         return HTML("<p>各部门均未报送项目支出绩效自评表。</p>")
     shown = [r for _, r in sorted(rows, key=lambda x: -x[0])[:limit]] if len(rows) > limit else [r for _, r in rows]
     more = (f"<p>报送项目自评表的部门共{len(rows)}个，按问题多少列出前{len(shown)}个，另有{len(rows) - len(shown)}个部门未列出；"
             "各部门的项目自评表见其计算附件。</p>") if len(shown) < len(rows) else ""
-    return HTML(more + _linked_table(["部门", "收到的项目自评表", "项目得分与等级", "项目自评表的问题", "与部门数据核对的问题"],
-                                     shown, numeric={1}))
-
-
-def _linked_table(headers: list[str], rows: list[list], *, numeric: set[int]) -> str:
-    """A table whose first cell is ``(href, text)``: a link to the project's appendix; every cell escaped."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = []
-    for (href, name), *rest in rows:
-        cells = [f"<td><a href='{escape(href)}'>{escape(tidy(name))}</a></td>"]
-        cells += [f"<td class='num'>{escape(tidy(str(v)))}</td>" if i in numeric else f"<td>{escape(tidy(str(v)))}</td>"
-                  for i, v in enumerate(rest, 1)]
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    return f"<table class='evalkit-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return HTML(more + html_table(["部门", "收到的项目自评表", "项目得分与等级", "项目自评表的问题", "与部门数据核对的问题"],
+                                  shown, numeric={1}))
 
 
 __all__ = ["PROJECTS_DIR", "funds_block", "goals_block", "header", "overview_block", "projects_block",

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..core.evaluation import Evaluation
 from ..core.findings import SEVERITY_LABELS
 from ..core.numbers import fmt, fmt_pct, fmt_plain
+from ..core.review import quantity
 
 
 def render_evaluation(ev: Evaluation) -> str:
@@ -24,13 +25,11 @@ def render_evaluation(ev: Evaluation) -> str:
     rows, last_goal = [], None
     for s in ev.indicator_scores:
         ind = s.indicator
-        target = ind.target if isinstance(ind.target, str) else f"{fmt_plain(ind.target)}{ind.unit or ''}"
-        actual = "—" if ind.actual is None else (ind.actual if isinstance(ind.actual, str)
-                                                 else f"{fmt_plain(ind.actual)}{ind.unit or ''}")
+        target = quantity(ind.target, ind.unit)
+        actual = "—" if ind.actual is None else quantity(ind.actual, ind.unit)
         rows.append([_clip(s.goal, 14) if s.goal != last_goal else "", ind.name, ind.direction if ind.direction != "qualitative" else "定性",
                      _clip(target, 16), _clip(actual, 12), fmt(s.weight),
-                     fmt_pct(s.coefficient) if s.coefficient is not None else "—",
-                     fmt(s.score) if s.scored else "未计分"])
+                     fmt_pct(s.coefficient), fmt(s.score) if s.scored else "未计分"])
         last_goal = s.goal
     out += [text_table(["绩效目标", "绩效指标", "指标性质", "年度指标值", "全年完成值", "分值", "得分系数", "得分"],
                   rows, right={5, 6, 7}), "", ev.weights.trail, ev.score.trail,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.numbers import chinese_numeral
+from ..core.sample import is_sample_region
 from ..core.wording import tidy
 
 #: The visible mark of text a document still needs from its writer: 【待补充：…】.
@@ -107,11 +108,19 @@ class Numbering:
 
 
 class Writer:
-    """Appends blocks to a document, numbering its headings."""
+    """Appends blocks to the document ``what`` (本报告, 本意见书) of ``department``, numbering its headings;
+    an illustrative department's (示例数据) opens with the notice that says so."""
 
-    def __init__(self) -> None:
+    def __init__(self, department, what: str) -> None:
         self.blocks: list[WrittenBlock] = []
         self.numbering = Numbering()
+        self.department, self.sample = department, is_sample_region(department.region)
+        if self.sample:
+            self.para(Span("示例数据：", "strong"), f"{what}由虚构的示例数据生成，仅用于演示，不代表任何真实部门。", style="sample")
+
+    def document(self, title: str) -> WrittenDocument:
+        return WrittenDocument(title=title, department=self.department.name, blocks=tuple(self.blocks),
+                               sample=self.sample)
 
     def heading(self, level: int, text: str) -> None:
         self.blocks.append(Heading(level, self.numbering.next(level), text))
@@ -125,11 +134,13 @@ class Writer:
         self.blocks.append(WrittenTable(tuple(headers), tuple(tuple(tidy(str(c)) for c in r) for r in rows),
                                         tuple(widths), frozenset(numeric)))
 
-    def texts_or_missing(self, items: tuple[str, ...], what: str, *, style: str = "body") -> None:
+    def section(self, title: str, items) -> None:
+        """A second-level heading and a paragraph per item, or the slot for them (【待补充：title】)."""
+        self.heading(2, title)
         if not items:
-            self.para(missing(what), style=style)
+            self.para(missing(title))
         for item in items:
-            self.para(item, style=style)
+            self.para(item)
 
 
 def missing(what: str) -> Span:

@@ -138,70 +138,52 @@ def _styles(doc, fonts: DocxFonts) -> None:
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
 
-    normal = styles["Normal"]
-    _fonts(normal.element.get_or_add_rPr(), east_asia=fonts.body)
-    normal.font.size = Pt(BODY_PT)
-    fmt = normal.paragraph_format
-    fmt.space_before, fmt.space_after = Pt(0), Pt(0)
-    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(LINE_PT)
-    fmt.widow_control = True
-
-    body = _paragraph_style(styles, "Report Body")
-    body.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
-    body.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    item = _paragraph_style(styles, "Report Item")
-    item.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
-    item.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    note = _paragraph_style(styles, "Report Note")
-    note.font.size, note.font.color.rgb = Pt(12), _GREY
-    note.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    note.paragraph_format.line_spacing = Pt(20)
-    note.paragraph_format.space_after = Pt(6)
-    sample = _paragraph_style(styles, "Report Sample")
-    sample.font.bold, sample.font.color.rgb = True, _ORANGE
-    sample.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    closing = _paragraph_style(styles, "Report Closing")
-    closing.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    closing.paragraph_format.right_indent = Pt(BODY_PT * 2)
-    closing.paragraph_format.keep_together = True
-    attachment = _paragraph_style(styles, "Report Attachment")
-    _fonts(attachment.element.get_or_add_rPr(), east_asia=fonts.heading)
-    attachment.paragraph_format.page_break_before = True
-    attachment.paragraph_format.keep_with_next = True
-    cell = _paragraph_style(styles, "Table Text")
-    cell.font.size = Pt(TABLE_PT)
-    cell.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    cell.paragraph_format.keep_together = True
-
-    title = _paragraph_style(styles, "Report Title")
-    title.font.size, title.font.bold = Pt(TITLE_PT), True
-    _fonts(title.element.get_or_add_rPr(), east_asia=fonts.title)
-    tf = title.paragraph_format
-    tf.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    tf.line_spacing = Pt(36)
-    tf.space_before, tf.space_after = Pt(0), Pt(LINE_PT)
-
+    indent, center = Pt(BODY_PT * 2), WD_ALIGN_PARAGRAPH.CENTER
+    exact = {"line_spacing_rule": WD_LINE_SPACING.EXACTLY, "line_spacing": Pt(LINE_PT)}
+    _format(styles["Normal"], {"size": Pt(BODY_PT)}, east_asia=fonts.body, space_before=Pt(0), space_after=Pt(0),
+            **exact, widow_control=True)
+    _paragraph_style(styles, "Report Body", first_line_indent=indent, alignment=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    _paragraph_style(styles, "Report Item", first_line_indent=indent, alignment=WD_ALIGN_PARAGRAPH.LEFT)
+    _paragraph_style(styles, "Report Note", {"size": Pt(12), "color": _GREY}, alignment=center, line_spacing=Pt(20),
+                     space_after=Pt(6))
+    _paragraph_style(styles, "Report Sample", {"bold": True, "color": _ORANGE}, alignment=center)
+    _paragraph_style(styles, "Report Closing", alignment=WD_ALIGN_PARAGRAPH.RIGHT, right_indent=indent,
+                     keep_together=True)
+    _paragraph_style(styles, "Report Attachment", east_asia=fonts.heading, page_break_before=True, keep_with_next=True)
+    _paragraph_style(styles, "Table Text", {"size": Pt(TABLE_PT)}, line_spacing_rule=WD_LINE_SPACING.SINGLE,
+                     keep_together=True)
+    _paragraph_style(styles, "Report Title", {"size": Pt(TITLE_PT), "bold": True}, east_asia=fonts.title,
+                     alignment=center, line_spacing=Pt(36), space_before=Pt(0), space_after=Pt(LINE_PT))
     for level in (1, 2, 3):
-        style = styles[f"Heading {level}"]
-        _fonts(style.element.get_or_add_rPr(), east_asia=(fonts.heading, fonts.subheading, fonts.body)[level - 1])
-        style.font.size = Pt(BODY_PT)
-        style.font.bold = level != 2
-        style.font.color.rgb = RGBColor(0, 0, 0)
+        style = _format(styles[f"Heading {level}"], {"size": Pt(BODY_PT), "bold": level != 2, "color": RGBColor(0, 0, 0)},
+                        east_asia=(fonts.heading, fonts.subheading, fonts.body)[level - 1], first_line_indent=indent,
+                        space_before=Pt(6 if level == 1 else 0), space_after=Pt(0), **exact, keep_with_next=True)
         color = style.element.rPr.find(qn("w:color"))
         for attr in ("w:themeColor", "w:themeShade"):
             color.attrib.pop(qn(attr), None)
-        pf = style.paragraph_format
-        pf.first_line_indent = Pt(BODY_PT * 2)
-        pf.space_before, pf.space_after = Pt(6 if level == 1 else 0), Pt(0)
-        pf.line_spacing_rule, pf.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(LINE_PT)
-        pf.keep_with_next = True
 
 
-def _paragraph_style(styles, name: str):
+def _format(style, font: dict | None = None, *, east_asia: str | None = None, **paragraph):
+    """Set a style's font attributes (``color``: its RGB colour), its East Asian font and its paragraph
+    format's attributes (``paragraph``, in the order given)."""
+    if east_asia is not None:
+        _fonts(style.element.get_or_add_rPr(), east_asia=east_asia)
+    for key, value in (font or {}).items():
+        if key == "color":
+            style.font.color.rgb = value
+        else:
+            setattr(style.font, key, value)
+    for key, value in paragraph.items():
+        setattr(style.paragraph_format, key, value)
+    return style
+
+
+def _paragraph_style(styles, name: str, font: dict | None = None, **settings):
+    """A paragraph style based on Normal, set as :func:`_format` sets it."""
     style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
     style.base_style = styles["Normal"]
     style.quick_style = True
-    return style
+    return _format(style, font, **settings)
 
 
 def _font_table(doc, fonts: DocxFonts) -> None:

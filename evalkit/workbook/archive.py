@@ -299,6 +299,9 @@ class _SheetScan:
     """Counts one part's elements; for a worksheet, checks where its cells and ranges reach."""
 
     _MAIN = {f"{MAIN_NS} {tag}": tag for tag in ("row", "c", "v", "f", "dimension", "mergeCell", "hyperlink")}
+    #: Range elements → what a message calls them, and whether the cells they cover count.
+    _RANGES = {"dimension": ("the sheet's recorded extent (dimension)", False), "mergeCell": ("merged cells", True),
+               "hyperlink": ("a hyperlink range", True)}
 
     def __init__(self, scan: _Scan, name: str, *, form: bool):
         self.scan, self.name = scan, name
@@ -323,9 +326,11 @@ class _SheetScan:
             scan.fail("", f"the workbook's XML has more than {MAX_ELEMENTS} elements; {extent_text()}")
             raise _Stop
         kind = self._MAIN.get(tag)
-        if kind is None:
-            return
-        getattr(self, f"_{kind.lower()}")(attrs)
+        if kind in self._RANGES:
+            what, count = self._RANGES[kind]
+            self._range(attrs.get("ref", ""), what, count=count)
+        elif kind is not None:
+            getattr(self, f"_{kind}")(attrs)
 
     def end(self, tag: str) -> None:
         kind = self._MAIN.get(tag)
@@ -396,15 +401,6 @@ class _SheetScan:
             shown = text if len(text) <= 24 else f"{text[:20]}…"
             self.scan.fail(self.where(f"{column_letter(col)}{row}"),
                            f"the cell stores {shown!r}, which is not a number a cell can hold; type the value again")
-
-    def _dimension(self, attrs: dict) -> None:
-        self._range(attrs.get("ref", ""), "the sheet's recorded extent (dimension)", count=False)
-
-    def _mergecell(self, attrs: dict) -> None:
-        self._range(attrs.get("ref", ""), "merged cells", count=True)
-
-    def _hyperlink(self, attrs: dict) -> None:
-        self._range(attrs.get("ref", ""), "a hyperlink range", count=True)
 
     def _range(self, ref: str, what: str, *, count: bool) -> None:
         corners = _range_corners(ref) if ref and " " not in ref.strip() else None

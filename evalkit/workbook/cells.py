@@ -150,11 +150,6 @@ class Cells:
         cell = self.cell(row, col)
         return self.value(row, col) in (None, "") and (cell.row, cell.column) not in self.uncached
 
-    def percent_kind(self, row: int, col: int, value) -> str | None:
-        """How the cell shows its number: ``scaled`` (Excel's ``0.00%``: 0.88 shows as 88%),
-        ``literal`` (``0"%"``: 88 shows as 88%) or ``None``."""
-        return percent_kind(self.cell(row, col).number_format, value)
-
     def usable(self, row: int, col: int, header: str) -> bool:
         """False, and reported once, for a formula with no saved value or a cell showing an error."""
         cell = self.cell(row, col)
@@ -185,7 +180,7 @@ class Cells:
             if not is_finite(value) or not in_bounds(decimal(value)):
                 self.fail(row, col, header, f"expected text, got the number {value!r} ({BOUNDS_TEXT})")
                 return None
-            kind = self.percent_kind(row, col, value)
+            kind = percent_kind(self.cell(row, col).number_format, value)
             if kind is not None:
                 return f"{percent_of(value) if kind == 'scaled' else decimal(value):f}%"
             return f"{decimal(value):f}"
@@ -238,7 +233,7 @@ class Cells:
             return None, False
         number, percent = None, False
         if is_number(value) and is_finite(value) and in_bounds(decimal(value)):
-            kind = self.percent_kind(row, col, value)
+            kind = percent_kind(self.cell(row, col).number_format, value)
             number, percent = (percent_of(value) if kind == "scaled" else decimal(value)), kind is not None
         elif is_number(value) and is_finite(value):
             number = decimal(value)  # out of bounds: said below

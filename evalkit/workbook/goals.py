@@ -65,10 +65,8 @@ class _Table:
     def __init__(self, cells: Cells, cols: dict, hidden: dict, written: list):
         self.cells, self.cols = cells, cols
         hidden_goals = [g for g in hidden.get("goals") or [] if isinstance(g, dict)]
-        self.hidden_goals = {}
-        for goal in hidden_goals:
-            if isinstance(goal.get("name"), str):
-                self.hidden_goals.setdefault(goal["name"], goal)
+        # name → goal, the first of a repeated name
+        self.hidden_goals = {g["name"]: g for g in reversed(hidden_goals) if isinstance(g.get("name"), str)}
         self.hidden_inds = _keyed((g.get("name"), i) for g in hidden_goals
                                   for i in g.get("indicators") or [] if isinstance(i, dict))
         self.written = _keyed((w.get("goal"), w) for w in written if isinstance(w, dict))

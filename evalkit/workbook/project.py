@@ -17,15 +17,12 @@ as written, changed ones take the typed value.
 
 from __future__ import annotations
 
-import io
 import json
 from decimal import Decimal
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.properties import CalcProperties
 
 from ..core.evaluation import Evaluation
 from ..core.model import DIRECTION_LABELS
@@ -33,24 +30,16 @@ from ..core.params import SCHEMA, parse_params
 from ..core.serialisation import params_to_mapping, params_yaml
 from ..core.source import load_yaml
 from ..exceptions import WorkbookError
-from ..iorw import reproducible_office
 from ..paths import read_head
 from . import formulas
-from .cached import save_values
-from .cells import XML_UNSAFE
 from .layout import FONT, INDICATOR_HEADERS, MONEY, PERCENT, POINTS, TITLE_SIZE, WIDTHS
-from .page import set_up_pages
-from .sheet import CENTER, NUMBER, Sheet, plain
+from .sheet import CENTER, COLUMNS, NUMBER, Form, plain
 
 TITLE = "项目支出绩效自评表"
-FILENAME = f"{TITLE}.xlsx"
 SHEET = "项目支出绩效自评表"
 META_SHEET = "evalkit"
 META_SCHEMA = "evalkit-project-table/v1"
-FORM_PART = "xl/worksheets/sheet1.xml"
 FUND_HEADERS = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
-COLUMNS = len(WIDTHS)
-LAST = get_column_letter(COLUMNS)
 
 
 def render_project_workbook(ev: Evaluation) -> bytes:
@@ -60,12 +49,9 @@ def render_project_workbook(ev: Evaluation) -> bytes:
     return _ProjectForm(ev).render()
 
 
-class _ProjectForm(Sheet):
+class _ProjectForm(Form):
     def __init__(self, ev: Evaluation):
-        self.ev = ev
-        self.book = Workbook()
-        super().__init__(self.book.active)
-        self.sheet.title = SHEET
+        super().__init__(ev, SHEET)
         self.keys: dict[str, str] = {}  # white cell → the params key it fills
 
     def entry_cell(self, row: int, col: int, value, key: str, *, kind: str | None = None,
@@ -76,25 +62,14 @@ class _ProjectForm(Sheet):
         return cell
 
     def render(self) -> bytes:
-        for i, width in enumerate(WIDTHS, 1):
-            self.sheet.column_dimensions[get_column_letter(i)].width = width
         row = self._header()
         execution, row = self._funds(row + 1)
         row = self._goals(row)
         header = row
         first, last = self._indicators(row)
         row = self._totals(execution, first, last, last + 1)
-        self.entry.apply(self.sheet, self.ev.scheme)
-        set_up_pages(self.sheet, header, row)
-        self._meta()
-        self.book.calculation = CalcProperties(fullCalcOnLoad=True)
         p = self.ev.params
-        self.book.properties.title = XML_UNSAFE.sub("", f"{p.project.name} {p.department.year} 年度{TITLE}")
-        self.book.properties.creator = "evalkit"
-        out = io.BytesIO()
-        self.book.save(out)
-        return reproducible_office(save_values(out.getvalue(), FORM_PART, self.values),
-                                   self.ev.provenance.get("generated_at"))
+        return self.finish(header, row, title=f"{p.project.name} {p.department.year} 年度{TITLE}", creator="evalkit")
 
     def _header(self) -> int:
         p, d = self.ev.params.project, self.ev.params.department
@@ -126,8 +101,8 @@ class _ProjectForm(Sheet):
         self.put(total, 6, plain(self.ev.scheme.execution_weight), style="computed", number_format=POINTS,
                  align=NUMBER)
         rate = f"G{total}"
-        self.formula(total, 7, formulas.execution_rate(f"E{total}", f"D{total}"),
-                     res.execution_rate if res.execution_rate is not None else "", number_format=PERCENT)
+        self.formula(total, 7, formulas.execution_rate(f"E{total}", f"D{total}"), res.execution_rate,
+                     number_format=PERCENT)
         self.formula(total, 8, formulas.execution_score(f"F{total}", rate), res.execution_score)
         self.entry_cell(total, 9, b.deviation or "", "budget.deviation", to=COLUMNS)
         row = total
@@ -178,9 +153,8 @@ class _ProjectForm(Sheet):
             self.entry_cell(row, 8, ind.level or "", f"{ind.key}.level", kind="level")
             self.put(row, 9, plain(Decimal(s.weight.numerator) / Decimal(s.weight.denominator)), style="computed",
                      number_format=POINTS, align=NUMBER)
-            self.formula(row, 10, formulas.coefficient(ind, scheme, c),
-                         s.coefficient if s.coefficient is not None else "", number_format=PERCENT)
-            self.formula(row, 11, formulas.score(c, scheme), s.score if s.score is not None else "")
+            self.formula(row, 10, formulas.coefficient(ind, scheme, c), s.coefficient, number_format=PERCENT)
+            self.formula(row, 11, formulas.score(c, scheme), s.score)
             self.entry_cell(row, 12, ind.deviation or "", f"{ind.key}.deviation")
             self.height(row, (ind.name, WIDTHS[2]), (ind.deviation, WIDTHS[11]))
         return first, row
@@ -195,8 +169,7 @@ class _ProjectForm(Sheet):
         indicators = f"K{row}"
         row += 1
         self.put(row, 1, "总分", style="label", to=8)
-        total_value = summary.total if summary.complete else ""
-        self.formula(row, 9, f"{execution}+{indicators}", total_value if total_value != "" else summary.min, to=11)
+        self.formula(row, 9, f"{execution}+{indicators}", summary.min, to=11)  # an interval's low end
         self.put(row, 12, "", style="computed")
         total = f"I{row}"
         row += 1

@@ -134,27 +134,23 @@ def _reason(exc: Exception) -> str:
 
 def _meta(book, cells: Cells) -> dict:
     """The hidden sheet's YAML (numbers as exact Decimals), or nothing for a department's own table."""
+    def refuse(why: str, line: int = 1) -> dict:
+        cells.fail_at(f"{META_SHEET}!A{line}", f"the hidden sheet {why} delete the sheet to import the visible table alone")
+        return {}
+
     if META_SHEET not in book.sheetnames:
         return {}
     lines = ["" if c.value is None else unescape(str(c.value)) for c in book[META_SHEET]["A"]]
     if sum(len(line) + 1 for line in lines) > MAX_META_CHARS:
-        cells.fail_at(f"{META_SHEET}!A1", f"the hidden sheet holds more than {MAX_META_CHARS // 2**20} MB of text; "
-                                          "evalkit writes far less: delete the sheet to import the visible table alone")
-        return {}
+        return refuse(f"holds more than {MAX_META_CHARS // 2**20} MB of text; evalkit writes far less:")
     text = "\n".join(lines)
     if _tokens(text) > MAX_META_TOKENS:
-        cells.fail_at(f"{META_SHEET}!A1", f"the hidden sheet holds more than {MAX_META_TOKENS} YAML tokens; evalkit "
-                                          "writes far fewer: delete the sheet to import the visible table alone")
-        return {}
+        return refuse(f"holds more than {MAX_META_TOKENS} YAML tokens; evalkit writes far fewer:")
     doc, problems = load_yaml(text, f"{cells.shown} sheet {META_SHEET}")
     if doc is None and problems:
-        cells.fail_at(f"{META_SHEET}!A{problems[0].line or 1}", f"the hidden sheet cannot be read: {problems[0].message}; "
-                                                                "delete the sheet to import the visible table alone")
-        return {}
+        return refuse(f"cannot be read: {problems[0].message};", problems[0].line or 1)
     if doc is None or not isinstance(doc.data, dict) or doc.data.get("format") != META_FORMAT:
-        cells.fail_at(f"{META_SHEET}!A1", f"the hidden sheet is not evalkit's ({META_FORMAT}); delete the sheet "
-                                          "to import the visible table alone")
-        return {}
+        return refuse(f"is not evalkit's ({META_FORMAT});")
     cells.hidden = {key.removeprefix("params."): f"{META_SHEET}!A{line}" for key, line in doc.lines.items()
                     if key.startswith("params.")}
     return _shaped(doc.data)

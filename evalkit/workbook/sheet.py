@@ -1,21 +1,29 @@
 """Writing the cells of the scoring table: text as text (never a formula), formulas with evalkit's
 figures saved as their values, the look of each kind of cell — white where a department fills in
 (unlocked and validated, :mod:`.entry`), grey where evalkit computes or shows (locked), headings and
-labels in blue — and row heights that hold wrapped text.
+labels in blue — and row heights that hold wrapped text; :class:`Form` is the workbook of the department's
+and the project's form, finished and saved the same way.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import unicodedata
 from decimal import Decimal
 from fractions import Fraction
 
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.properties import CalcProperties
 
-from .cells import escape
+from ..iorw import reproducible_office
+from .cached import save_values
+from .cells import XML_UNSAFE, escape
 from .entry import Entry
 from .layout import FONT, FONT_SIZE, FORMULA_PREFIXES, POINTS, WIDTHS
+from .page import set_up_pages
 
 _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -31,6 +39,9 @@ _SECTION = Alignment(vertical="center")
 _LINE_HEIGHT = 13.5  # points per line of 10-point text (Excel's height for a 10-point CJK line)
 CJK_WIDTH = 1.9  # width units a 10-point CJK character takes
 _DEFAULT_HEIGHT = 15  # a row's height when none is set
+COLUMNS = len(WIDTHS)
+#: The part openpyxl writes the first sheet (the form) to.
+FORM_PART = "xl/worksheets/sheet1.xml"
 
 
 def put_value(cell, value):
@@ -145,3 +156,32 @@ class Sheet:
             extra = (need - have) / (end - start + 1)
             for r in range(start, end + 1):
                 dims[r].height = (dims[r].height or _DEFAULT_HEIGHT) + extra
+
+
+class Form(Sheet):
+    """A workbook whose first sheet, ``title``, is a form written from ``ev`` in the columns of
+    :data:`~.layout.WIDTHS`; a subclass writes its blocks and its hidden sheet (``_meta``)."""
+
+    def __init__(self, ev, title: str):
+        self.ev = ev
+        self.book = Workbook()
+        super().__init__(self.book.active)
+        self.sheet.title = title
+        for i, width in enumerate(WIDTHS, 1):
+            self.sheet.column_dimensions[get_column_letter(i)].width = width
+
+    def finish(self, header: int, last: int, *, title: str, creator: str) -> bytes:
+        """The workbook's bytes: the entry cells unlocked and validated, the print set-up (the header
+        row ``header`` repeated, the print area ending at row ``last``), the hidden sheet, full
+        recalculation on load, and the document's title and creator — plain XML text, so a character
+        XML cannot hold is left out."""
+        self.entry.apply(self.sheet, self.ev.scheme)
+        set_up_pages(self.sheet, header, last)
+        self._meta()
+        self.book.calculation = CalcProperties(fullCalcOnLoad=True)
+        self.book.properties.title = XML_UNSAFE.sub("", title)
+        self.book.properties.creator = XML_UNSAFE.sub("", creator)
+        out = io.BytesIO()
+        self.book.save(out)
+        return reproducible_office(save_values(out.getvalue(), FORM_PART, self.values),
+                                   self.ev.provenance.get("generated_at"))

@@ -89,9 +89,8 @@ def matches(typed: Typed, expected, kind: str) -> bool:
     number = _number(typed)
     if number is None:
         return False
-    if kind == "rate":
-        return round_half_up(number, RATE_PLACES) == round_half_up(expected, RATE_PLACES)
-    return round_half_up(number, POINT_PLACES) == round_half_up(expected, POINT_PLACES)
+    places = RATE_PLACES if kind == "rate" else POINT_PLACES
+    return round_half_up(number, places) == round_half_up(expected, places)
 
 
 def _number(typed: Typed) -> Decimal | None:

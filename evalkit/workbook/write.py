@@ -27,22 +27,16 @@ so :func:`evalkit.workbook.read.import_workbook` gives the params file back exac
 
 from __future__ import annotations
 
-import io
 from fractions import Fraction
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.workbook.properties import CalcProperties
 
 from ..core.evaluation import Evaluation
 from ..core.model import DIRECTION_LABELS
 from ..core.sample import is_sample_region
 from ..core.serialisation import params_to_mapping, params_yaml
-from ..iorw import reproducible_office
 from . import formulas
-from .cached import save_values
-from .cells import XML_UNSAFE
 from .layout import (
     ACHIEVED,
     BUDGET_COLUMN,
@@ -75,15 +69,11 @@ from .layout import (
     TOTAL,
     WIDTHS,
 )
-from .page import freeze_cell, set_up_pages
-from .sheet import CENTER, LEFT, NUMBER, SAMPLE_FILL, TOP, Sheet, plain, put_value, saved
+from .page import freeze_cell
+from .sheet import CENTER, COLUMNS, LEFT, NUMBER, SAMPLE_FILL, TOP, Form, plain, put_value, saved
 
 __all__ = ["BUDGET_HEADERS", "FREEZE_MAX_ROW", "INDICATOR_HEADERS", "META_SHEET", "SHEET", "freeze_cell",
            "objectives_text", "put_value", "render_workbook"]
-
-#: The part openpyxl writes the first sheet (the form) to.
-FORM_PART = "xl/worksheets/sheet1.xml"
-COLUMNS = len(WIDTHS)
 
 
 def render_workbook(ev: Evaluation) -> bytes:
@@ -106,39 +96,24 @@ def objectives_text(goals) -> str:
     return "\n".join(lines)
 
 
-class _Form(Sheet):
+class _Form(Form):
     """The form, written block by block from the top."""
 
     def __init__(self, ev: Evaluation):
-        self.ev = ev
-        self.book = Workbook()
-        super().__init__(self.book.active)
-        self.sheet.title = SHEET
+        super().__init__(ev, SHEET)
         self.written: list[dict] = []
         self.at: dict[str, str] = {}  # named cells the formulas refer to
 
     def render(self) -> bytes:
-        sheet = self.sheet
-        for i, width in enumerate(WIDTHS, 1):
-            sheet.column_dimensions[get_column_letter(i)].width = width
         row = self._title()
         row = self._budget(row + 1)
         objectives = self._goals(row + 1)
         header, row = self._indicators(objectives + 1)
         row = self._results(row + 2)
         last = self._signature(row + 2)
-        self.entry.apply(sheet, self.ev.scheme)
-        set_up_pages(self.sheet, header, last)
-        self._meta(self.ev, objectives_text(self.ev.params.goals))
-        self.book.calculation = CalcProperties(fullCalcOnLoad=True)
-        # the document's properties are plain XML text: a character XML cannot hold is left out
         d = self.ev.params.department
-        self.book.properties.title = XML_UNSAFE.sub("", f"{d.name} {d.year} 年度{TITLE}")
-        self.book.properties.creator = XML_UNSAFE.sub("", d.name)  # the department's file names no tool
-        out = io.BytesIO()
-        self.book.save(out)
-        return reproducible_office(save_values(out.getvalue(), FORM_PART, self.values),
-                                   self.ev.provenance.get("generated_at"))
+        # the department's file names no tool
+        return self.finish(header, last, title=f"{d.name} {d.year} 年度{TITLE}", creator=d.name)
 
     # --- blocks -------------------------------------------------------------------------------
 
@@ -251,10 +226,11 @@ class _Form(Sheet):
                 self.fit_down(2, start, row)
         last = max(row, first)
         table = formulas.IndicatorRows(first, last)
+        for row, label in ((last + 1, TOTAL), (last + 2, GRAND_TOTAL)):  # 合计 and 总分
+            self.put(row, 1, label, style="label")
+            for col in range(2, len(INDICATOR_HEADERS) + 1):
+                self.put(row, col, style="computed")
         row = last + 1
-        self.put(row, 1, TOTAL, style="label")
-        for col in range(2, len(INDICATOR_HEADERS) + 1):
-            self.put(row, col, style="computed")
         weight_col, score_col = INDICATOR_HEADERS.index("分值") + 1, INDICATOR_HEADERS.index("得分") + 1
         weights = self.formula(row, weight_col, formulas.column_sum(table.weight, first, last),
                                sum((s.weight for s in ev.indicator_scores), Fraction(0)), bold=True)
@@ -262,9 +238,6 @@ class _Form(Sheet):
                              bold=True)
         self.at.update(indicators=total.coordinate)
         row += 1
-        self.put(row, 1, GRAND_TOTAL, style="label")
-        for col in range(2, len(INDICATOR_HEADERS) + 1):
-            self.put(row, col, style="computed")
         self.formula(row, weight_col, f"{self.at['execution_weight']}+{weights.coordinate}",
                      ev.budget.execution_weight + sum((s.weight for s in ev.indicator_scores), Fraction(0)), bold=True)
         grand = ev.score.min if ev.score.complete else ev.score.words
@@ -366,12 +339,12 @@ class _Form(Sheet):
                  align=Alignment(horizontal="left", vertical="center"))
         return row
 
-    def _meta(self, ev: Evaluation, objectives: str) -> None:
+    def _meta(self) -> None:
         """The hidden sheet: one YAML line per row in column A."""
         sheet = self.book.create_sheet(META_SHEET)
         sheet.sheet_state = "hidden"
-        text = params_yaml({"format": META_FORMAT, "params": params_to_mapping(ev.params), "written": self.written,
-                            "objectives": objectives},
+        text = params_yaml({"format": META_FORMAT, "params": params_to_mapping(self.ev.params),
+                            "written": self.written, "objectives": objectives_text(self.ev.params.goals)},
                            header="导入时用来还原表格未显示的内容（叙述、报告数字、指标表述等）。请勿编辑。")
         # split at newlines only: str.splitlines() also splits at U+2028, U+0085 and the like, which YAML
         # keeps inside a quoted scalar, and the reader joins the rows with newlines
