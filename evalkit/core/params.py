@@ -618,13 +618,9 @@ def _form_fields(c: Validator, top: dict, department: m.Department | None, extra
             sources.append(source)
     fields = {"kind": kind, "project": project, "sources": tuple(sources),
               "budget.deviation": c.text("budget.deviation", extras.get("budget.deviation"), optional=True, long=True)}
-    for key, value in extras.items():
-        if key.endswith(".outcome"):
-            fields[key] = c.text(key, value, optional=True, long=True)
-        elif key.endswith(".level2"):
-            fields[key] = c.text(key, value, optional=True)
-        elif key.endswith(".basis"):
-            fields[key] = c.text(key, value, optional=True, long=True)
+    for key, value in extras.items():  # a 二级指标 is a name; an outcome and a basis are paragraphs
+        if key.endswith((".outcome", ".level2", ".basis")):
+            fields[key] = c.text(key, value, optional=True, long=not key.endswith(".level2"))
     return fields
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..core.monitoring import MONITORING_SCHEMA
-from ..core.numbers import round_half_up
+from ..core.numbers import decimals_of, round_half_up
 from .design import Design, Row, money
 from .render import flow, scalar
 
@@ -41,7 +41,7 @@ class Monitored:
 
 def _quantity(value: Fraction, like: Decimal) -> Decimal:
     """``value`` written with as many decimals as ``like`` (at least none), rounded down."""
-    places = max(0, -like.as_tuple().exponent) if isinstance(like.as_tuple().exponent, int) else 0
+    places = decimals_of(like)
     scaled = value * 10**places
     return Decimal(scaled.numerator // scaled.denominator).scaleb(-places)
 
@@ -76,7 +76,7 @@ def design_monitoring(d: Design) -> Monitored:
 def _green_progress(row) -> Decimal:
     """95 % of 序时进度, written with the target's decimals or, where that leaves 绿灯, one or two
     more; a count (not a percentage) never above its year-end figure."""
-    places = max(0, -row.target.as_tuple().exponent)
+    places = decimals_of(row.target)
     for extra in (0, 1, 2):
         progress = round_half_up(_schedule(row.target, PROGRESS), places + extra)
         if row.unit != "%" and isinstance(row.actual, Decimal) and progress > row.actual:

@@ -15,13 +15,14 @@ REGION = "示例区（示例数据）"
 
 
 def flow(pairs: list[tuple[str, object]]) -> str:
-    """``{key: value, …}`` on one line; ``None`` values are left out unless the key is ``actual``."""
-    items = []
-    for key, value in pairs:
-        if value is None and key != "actual":
-            continue
-        items.append(f"{key}: {value if isinstance(value, _Raw) else scalar(value)}")
-    return "{" + ", ".join(items) + "}"
+    """``{key: value, …}`` on one line (the :func:`_items` of ``pairs``)."""
+    return "{" + ", ".join(_items(pairs)) + "}"
+
+
+def _items(pairs: list[tuple[str, object]]) -> list[str]:
+    """``key: value`` of each pair; ``None`` values are left out unless the key is ``actual``."""
+    return [f"{key}: {value if isinstance(value, _Raw) else scalar(value)}" for key, value in pairs
+            if value is not None or key == "actual"]
 
 
 class _Raw(str):
@@ -41,11 +42,8 @@ def _row_lines(row: Row) -> list[str]:
     pairs = _row_pairs(row)
     if row.statement is None:
         return [f"      - {flow(pairs)}"]
-    lines = [f"      - name: {scalar(row.name)}", f"        statement: {scalar(row.statement)}"]
-    for key, value in pairs[1:]:
-        if value is not None or key == "actual":
-            lines.append(f"        {key}: {value if isinstance(value, _Raw) else scalar(value)}")
-    return lines
+    return [f"      - name: {scalar(row.name)}", f"        statement: {scalar(row.statement)}",
+            *(f"        {item}" for item in _items(pairs[1:]))]
 
 
 def params_yaml(d: Design, *, projects_file: str | None, monthly_file: str | None) -> str:

@@ -356,13 +356,7 @@ class Portfolio:
             "全年预算数合计": adjusted,
             "全年执行数合计": executed,
             "总体预算执行率": executed / adjusted if adjusted else NAN,
-            "预算执行率中位数": _median(d["execution_rate"]),
-            "预算调整率中位数": _median(d["adjustment_rate"]),
-            "12月支付占比中位数": _median(d["december_share"]),
-            "第四季度支付占比中位数": _median(d["q4_share"]),
-            "计算得分中位数": _median(d["score"]),
-            "自评得分中位数": _median(d["reported_score"]),
-            "自评虚高中位数": _median(d["inflation"]),
+            **{label: _median(d[column]) for label, column in MEDIAN_ROWS},
             "有问题的部门数": int(flagged.sum()),
             "无任何问题的部门数": int((~flagged).sum()),
         }
@@ -394,6 +388,10 @@ class Portfolio:
                             columns=[a, b, "差值"], dtype=object)
 
 
+#: The medians of a summary row: (label, column of ``departments``), in order.
+MEDIAN_ROWS = (("预算执行率中位数", "execution_rate"), ("预算调整率中位数", "adjustment_rate"),
+               ("12月支付占比中位数", "december_share"), ("第四季度支付占比中位数", "q4_share"),
+               ("计算得分中位数", "score"), ("自评得分中位数", "reported_score"), ("自评虚高中位数", "inflation"))
 COMPARE_ROWS = [
     ("部门", "name"), ("评价方案", "scheme"), ("金额单位", "unit"), ("年初预算数", "initial"),
     ("全年预算数", "adjusted"), ("全年执行数", "executed"), ("预算执行率", "execution_rate"),

@@ -19,7 +19,7 @@ import shutil
 import threading
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .. import outputs
@@ -158,11 +158,7 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
     outcome.out_dir = str(target)
     notebook = Path(notebook) if notebook else notebook_path("department")
     if skip_current and current_in(target, ev, notebook, tuple(formats)):
-        outcome.status = "skipped"
-        summary = Summary.of(ev)
-        outcome.score, outcome.grade, outcome.findings = summary.score, summary.grade, summary.findings
-        outcome.seconds = time.monotonic() - started
-        return outcome
+        return replace(outcome, status="skipped", seconds=time.monotonic() - started, **Summary.of(ev).to_dict())
     staging = None
     try:
         staging = stage.open_staging(target)
@@ -195,11 +191,7 @@ def run_department(params_path: str | Path, out: str | Path = "reports", *, form
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-    outcome.status = "ok"
-    summary = Summary.of(ev)
-    outcome.score, outcome.grade, outcome.findings = summary.score, summary.grade, summary.findings
-    outcome.seconds = time.monotonic() - started
-    return outcome
+    return replace(outcome, status="ok", seconds=time.monotonic() - started, **Summary.of(ev).to_dict())
 
 
 class _Documents:
