@@ -17,8 +17,10 @@ or a :class:`DepartmentCrash` (the worker died under the department). Dask is im
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,6 +217,11 @@ class DaskEngine:
                 except Exception:  # closing a cluster that never came up: nothing more to do
                     pass
         self.client = self._cluster = None
+        # Dask's client leaves some of its sockets in reference cycles (tornado's streams, a failed
+        # handshake): close them now, not whenever the collector next runs in the caller's process.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
 
     def _connect(self) -> None:
         import dask

@@ -8,7 +8,6 @@ TLS files that are not what they are named, a scheduler that does not speak TLS)
 
 from __future__ import annotations
 
-import gc
 import io
 import shutil
 import socket
@@ -16,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-import warnings
 import zipfile
 from pathlib import Path
 
@@ -238,12 +236,6 @@ def test_a_scheduler_that_does_not_speak_tls_is_named_so(pem, tmp_path, capsys):
                           "--tls-key", pem[1])
     finally:
         server.close()
-        # Dask's client leaves the socket of the failed TLS handshake to the garbage collector (a
-        # reference cycle in tornado's stream); collect it here, where it was made, rather than let
-        # its ResourceWarning fail whichever later test the collector happens to run in.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)
-            gc.collect()
     err = capsys.readouterr().err
     assert code == 1 and "did not answer in TLS" in err and "IOStream" not in err
 
