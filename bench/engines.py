@@ -41,10 +41,35 @@ def shipped_departments(n: int) -> list[Path]:
 
 
 def cpu_seconds() -> float:
-    """Processor time of this process and of its children that have ended (workers, their fork
-    servers and kernels: each waits for its own), user and system."""
+    """Processor time of this process and of every process it started that has ended (workers, their
+    fork servers and kernels), user and system. A kernel or fork server whose worker was stopped
+    before it could wait for it is reparented to this process (:func:`adopt_orphans`) and reaped
+    here, so its time is counted too."""
+    _reap_orphans()
     return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
                for f in ("ru_utime", "ru_stime"))
+
+
+def adopt_orphans() -> None:
+    """Make this process the subreaper of everything it starts (Linux ``PR_SET_CHILD_SUBREAPER``)."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
+
+
+def _reap_orphans(settle: float = 2.0) -> None:
+    """Wait for adopted processes that have ended or end within ``settle`` seconds (none of them is
+    this process's own child object: the pool's and Dask's processes are gone by the time it runs)."""
+    deadline = time.monotonic() + settle
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
 
 
 def run_pool(paths: list[Path], out: Path, jobs: int, formats: tuple) -> tuple[float, float, float]:
@@ -95,6 +120,7 @@ def main() -> int:
     parser.add_argument("--formats", default="html", help="comma-separated output formats, as evalkit run's")
     args = parser.parse_args()
     formats = tuple(f for f in args.formats.split(",") if f)
+    adopt_orphans()
     # offline, Dask cannot find this machine's address and says so; the cluster is on loopback
     warnings.filterwarnings("ignore", message=".*could not determine host IP.*")
     warnings.filterwarnings("ignore", message="Couldn't detect a suitable IP address")
