@@ -7,7 +7,7 @@
   past its deadline is yielded as a :class:`Crash`, its worker replaced, and the others go on;
 - **children die with the parent**: a worker asks the kernel to kill it when the process that started
   it dies (Linux ``prctl(PR_SET_PDEATHSIG)``), ignores Ctrl-C (stopping is the parent's business) and
-  is stopped (SIGTERM, then SIGKILL) when the pool is left, whatever happened.
+  is stopped when the pool is left, whatever happened: told to exit when idle, else SIGTERM, then SIGKILL.
 
 >>> with Pool(2) as pool:                                        # doctest: +SKIP
 ...     sorted(value for _, value in pool.imap(abs, [(-1,), (-2,)]))
@@ -123,10 +123,12 @@ class Pool:
                     yield worker.index, self._lost(worker, "timeout", f"it ran longer than {self.timeout:g} s")
 
     def stop(self, *, grace: float = GRACE) -> None:
-        """Stop every worker now: SIGTERM, then SIGKILL after ``grace`` seconds."""
+        """Stop every worker: an idle one is told to exit, so that it runs its exit handlers and waits
+        for what it started (a fork server and its kernels: their processor time then counts in the
+        parent's, and none outlives the run); a busy one gets SIGTERM; SIGKILL after ``grace`` seconds."""
         workers, self._workers = self._workers, []
         for w in workers:
-            w.terminate()
+            w.leave() if w.index is None else w.terminate()
         deadline = time.monotonic() + grace
         for w in workers:
             w.process.join(max(0.0, deadline - time.monotonic()))
@@ -177,6 +179,12 @@ class _Worker:
         if self.process.is_alive():
             self.process.terminate()
 
+    def leave(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:  # it has died: joined as it is
+            pass
+
 
 def _serve(conn, parent: int, memory: int | None, initializer: Callable | None, initargs: tuple) -> None:
     """A worker: set up as the module docstring says, then run what it is given until the pipe closes."""
@@ -191,9 +199,12 @@ def _serve(conn, parent: int, memory: int | None, initializer: Callable | None, 
     conn.send(("ready", None))
     while True:
         try:
-            fn, item = conn.recv()
+            message = conn.recv()
         except (EOFError, OSError):
             return
+        if message is None:  # the pool is done with it
+            return
+        fn, item = message
         try:
             answer = ("ok", fn(*item))
         except Exception as exc:  # the caller's business: raised in the parent

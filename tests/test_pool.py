@@ -83,3 +83,34 @@ def _alive(pid: int) -> bool:
             return handle.read().split()[2] != "Z"
     except OSError:
         return False
+
+
+def test_an_idle_worker_exits_by_itself_and_waits_for_what_it_started(tmp_path):
+    """Left idle, a worker exits on its own (exit code 0, its exit handlers run), having waited for its
+    children: their processor time counts in the parent's, so a run's CPU figure is the whole of it."""
+    import resource
+
+    mark = tmp_path / "finalized"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with Pool(1, initializer=_start_a_busy_child, initargs=(str(mark),)) as pool:
+        assert dict(pool.imap(abs, [(-1,)])) == {0: 1}
+        workers = list(pool._workers)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert [w.process.exitcode for w in workers] == [0]
+    assert mark.read_text() == "done"
+    # the child burnt at least 0.3 s of CPU: the parent sees it only if the worker waited for it
+    assert (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime) >= 0.3
+
+
+def _start_a_busy_child(mark: str) -> None:
+    from multiprocessing import util
+
+    child = subprocess.Popen([sys.executable, "-c", "import time\nt = time.process_time()\n"
+                              "while time.process_time() - t < 0.4: pass"])
+
+    def finish():
+        child.wait()
+        with open(mark, "w") as handle:
+            handle.write("done")
+
+    util.Finalize(None, finish, exitpriority=10)
