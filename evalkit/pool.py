@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import math
@@ -188,6 +189,7 @@ class _Worker:
 
 def _serve(conn, parent: int, memory: int | None, initializer: Callable | None, initargs: tuple) -> None:
     """A worker: set up as the module docstring says, then run what it is given until the pipe closes."""
+    atexit.register(_leave_quickly)  # the first registered, so the last to run
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for sig in STOP_SIGNALS[1:]:
         signal.signal(sig, signal.SIG_DFL)
@@ -202,7 +204,8 @@ def _serve(conn, parent: int, memory: int | None, initializer: Callable | None, 
             message = conn.recv()
         except (EOFError, OSError):
             return
-        if message is None:  # the pool is done with it
+        if message is None:  # the pool is done with it: its exit handlers run as it returns
+            _done.set()
             return
         fn, item = message
         try:
@@ -213,6 +216,17 @@ def _serve(conn, parent: int, memory: int | None, initializer: Callable | None, 
             conn.send(answer)
         except Exception as exc:  # an answer that cannot cross to the parent: that item fails
             conn.send(("lost", f"its answer could not be sent back ({type(exc).__name__}: {exc})"))
+
+
+_done = threading.Event()
+
+
+def _leave_quickly() -> None:
+    """After its exit handlers, a worker the pool is done with leaves without tearing its interpreter
+    down (a second of CPU once WeasyPrint and pandas are imported, for nothing); any other exit keeps
+    its exit code."""
+    if _done.is_set():
+        os._exit(0)
 
 
 def die_with_parent(parent: int | None) -> None:

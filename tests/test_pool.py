@@ -3,6 +3,7 @@ memory is capped, and no worker outlives the process that started it."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import subprocess
@@ -98,6 +99,7 @@ def test_an_idle_worker_exits_by_itself_and_waits_for_what_it_started(tmp_path):
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert [w.process.exitcode for w in workers] == [0]
     assert mark.read_text() == "done"
+    assert (tmp_path / "atexit").read_text() == "ran"  # it leaves quickly, but after its exit handlers
     # the child burnt at least 0.3 s of CPU: the parent sees it only if the worker waited for it
     assert (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime) >= 0.3
 
@@ -114,3 +116,14 @@ def _start_a_busy_child(mark: str) -> None:
             handle.write("done")
 
     util.Finalize(None, finish, exitpriority=10)
+    atexit.register(lambda: open(os.path.join(os.path.dirname(mark), "atexit"), "w").write("ran"))
+
+
+def test_a_worker_whose_setup_fails_keeps_its_exit_code():
+    with Pool(1, initializer=_fail_setup) as pool:
+        answers = dict(pool.imap(abs, [(-1,)]))
+    assert isinstance(answers[0], Crash) and "exit code 1" in answers[0].error
+
+
+def _fail_setup() -> None:
+    raise RuntimeError("no set-up here")
