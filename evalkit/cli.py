@@ -299,9 +299,6 @@ def _use_bureau(ref: str | None) -> None:
 
 
 def _cmd_run(args) -> int:
-    from .run.workers import skip_iri_grammar
-
-    skip_iri_grammar()  # before anything imports nbformat
     from .publish.terminal import LIST_UNCHANGED, STATUS, render_run_summary
     from .run.batch import run_job
 

@@ -1,6 +1,6 @@
 """The worker processes of a batch: the pool's workers (:mod:`evalkit.pool`: they die with their parent,
-leave Ctrl-C to it, exit when the run is done with them, and are stopped with SIGTERM, then SIGKILL,
-when it is stopped), set up to run departments:
+leave Ctrl-C to it, and are stopped with SIGTERM, then SIGKILL, when the run ends or is stopped), set up
+to run departments:
 
 - on SIGTERM a worker kills its kernels (the one started ahead for its next department too) and exits
   at once, writing nothing more;
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 
 from ..pool import Pool
 from .kernels import keep_spare, kill_kernels, start_spare
@@ -38,21 +37,7 @@ def _stop_worker(signum, frame) -> None:
 
 def _warm_up() -> None:
     """Import the heavy libraries once per worker, not once per department."""
-    skip_iri_grammar()
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
     from ..publish import exporters as export  # noqa: F401
-
-
-def skip_iri_grammar() -> None:
-    """Keep jsonschema, which nbformat imports, from importing ``rfc3987_syntax`` in this process.
-
-    That module compiles a Lark grammar of RFC 3987 when it is imported (about 1.4 s of CPU, in the
-    parent of a run and in every worker), only to give jsonschema its ``iri`` format checks, which no
-    notebook schema uses (nbformat's schemas ask for no ``format``; it checks none). Marked as absent,
-    jsonschema goes without those two checks, as it does where the package is not installed. Called in
-    evalkit's own run processes before they import nbformat; once jsonschema is in, it does nothing.
-    """
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)
