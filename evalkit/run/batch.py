@@ -28,6 +28,7 @@ from ..outputs import FORMATS, INVALID_DIR
 from ..paths import department_dir, display_path, notebook_path, params_files
 from ..publish.index import write_index
 from ..stamps.fingerprint import Stamps, current_in, year_folders
+from . import staging as stage
 from .department import (
     Outcome,
     check_timeout,
@@ -37,7 +38,6 @@ from .department import (
     run_department,
     run_overview,
 )
-from . import staging as stage
 from .engines import DepartmentCrash, PoolEngine
 from .lock import output_lock
 from .stale import StaleFolder, mark_stale, produced_by

@@ -64,8 +64,8 @@ class PoolEngine:
     then runs in a worker that has imported everything and has a kernel ready); not entered, each
     :meth:`run` starts and stops its own."""
 
-    def __init__(self, jobs: int = 1):
-        self.jobs = jobs
+    def __init__(self, jobs: int | None = 1):
+        self.jobs = jobs  # None: as many as the first batch run on it needs (:func:`.batch.run_job`)
         self._kept: contextlib.ExitStack | None = None
         self._pool = None
 

@@ -19,7 +19,6 @@ import types
 from ..pool import Pool
 from .kernels import keep_spare, kill_kernels, start_spare
 
-
 #: The garbage collector's thresholds in a worker: a collection every 10,000 allocations instead of 700
 #: (a department allocates millions of objects, nearly all freed by their reference counts; collecting
 #: took 0.5–0.7 s of a department's 8 s, and takes about 0.3 s so).
