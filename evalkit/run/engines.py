@@ -70,7 +70,7 @@ class PoolEngine:
         self._pool = None
 
     def __enter__(self):
-        self._kept = contextlib.ExitStack()
+        self._kept = self._kept or contextlib.ExitStack()  # entered again: the innermost exit stops the workers
         return self
 
     def __exit__(self, *exc) -> None:
