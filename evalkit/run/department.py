@@ -43,6 +43,7 @@ from ..stamps.fingerprint import current_in, stamp
 from . import kernels
 from . import staging as stage
 from .projects import ProjectNotebooks, leave_projects, swap_in_projects, write_project_outputs
+from .workers import defer_iri_grammar
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +252,7 @@ def _execute(notebook: Path, partial: Path, parameters: dict, *, timeout: float,
     ``then(kernel)``, if given, runs on the same kernel, under the same deadline, once the notebook
     has run (the department's project notebooks: :class:`.projects.ProjectNotebooks`).
     """
+    defer_iri_grammar()
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 

@@ -17,6 +17,7 @@ or a :class:`DepartmentCrash` (the worker died under the department). Dask is im
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import re
@@ -58,22 +59,39 @@ class DepartmentCrash:
 
 
 class PoolEngine:
-    """Spawned worker processes on this machine (the module docstring of :mod:`.workers`)."""
+    """Spawned worker processes on this machine (the module docstring of :mod:`.workers`). Entered, it
+    keeps its workers from one :meth:`run` to the next until it is left (``evalkit run``'s overview
+    then runs in a worker that has imported everything and has a kernel ready); not entered, each
+    :meth:`run` starts and stops its own."""
 
-    def __init__(self, jobs: int = 1):
-        self.jobs = jobs
+    def __init__(self, jobs: int | None = 1):
+        self.jobs = jobs  # None: as many as the first batch run on it needs (:func:`.batch.run_job`)
+        self._kept: contextlib.ExitStack | None = None
+        self._pool = None
 
     def __enter__(self):
+        self._kept = self._kept or contextlib.ExitStack()  # entered again: the innermost exit stops the workers
         return self
 
     def __exit__(self, *exc) -> None:
-        return None
+        kept, self._kept, self._pool = self._kept, None, None
+        if kept is not None:
+            kept.close()
+
+    def _workers(self):
+        """The pool a :meth:`run` uses: its own, or the one kept while the engine is entered."""
+        if self._kept is None:
+            return worker_pool(self.jobs)
+        if self._pool is None:
+            self._pool = self._kept.enter_context(worker_pool(self.jobs))
+        return contextlib.nullcontext(self._pool)
 
     def run(self, paths: list[Path], out: Path, *, formats, timeout: float, task=run_department) -> Iterator:
         """Yield ``(path, Outcome | DepartmentCrash)`` per department; a department whose worker died runs once more.
-        Leaving (the end, Ctrl-C, SIGTERM, the caller stopping) stops every worker and its kernels."""
+        Leaving (the end, Ctrl-C, SIGTERM, the caller stopping) stops every worker and its kernels (at the end of
+        the run or, entered, when the engine is left)."""
         pending, retried = list(paths), set()
-        with worker_pool(self.jobs) as pool:
+        with self._workers() as pool:
             while pending:
                 batch, pending = pending, []
                 for i, result in pool.imap(_run_one, [(task, path, out, tuple(formats), timeout) for path in batch]):
