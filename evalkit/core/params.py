@@ -48,6 +48,8 @@ LEVEL2_BY_TIER = {
     "效益": ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
     "满意度": ("服务对象满意度指标", "满意度指标"),
 }
+#: An indicator row without 自评 figures (most of them): one shared, immutable value.
+NOT_REPORTED = m.ReportedRow()
 INDICATOR_KEYS = ("name", "statement", "direction", "target", "unit", "actual", "tier", "weight",
                   "level", "coefficient", "rule", "reported", "deviation")
 
@@ -104,9 +106,9 @@ def _decimalise(value):
     kind = type(value)
     if kind is str or value is None or kind is bool:  # most of a params file, decided without isinstance
         return value
-    if kind is dict:  # a text or null value (most of them) is kept without a call
-        return {k if type(k) is str else str(k): v if type(v) is str or v is None else _decimalise(v)
-                for k, v in value.items()}
+    if kind is dict:  # a text or null value (most of them) is kept without a call, a whole number made exact
+        return {k if type(k) is str else str(k): v if type(v) is str or v is None
+                else Decimal(v) if type(v) is int else _decimalise(v) for k, v in value.items()}
     if kind is list:
         return [v if type(v) is str or v is None else _decimalise(v) for v in value]
     if isinstance(value, dict):
@@ -144,10 +146,10 @@ def _build(doc: Located, problems: list[Problem], *, base: Path | None, inputs: 
     form = _form_fields(c, top, department, extras)
     if c.problems:
         raise ParamsError(c.problems, source=doc.path)
-    params = m.Params(department=department, scheme=scheme, unit=unit, budget=budget, goals=goals,
-                      reported=reported, narrative=narrative, source=doc.path, lines=dict(doc.lines),
-                      inputs=inputs, unknown=dict(unknown or {}))
-    return _with_form_fields(params, form)
+    return m.Params(department=department, scheme=scheme, unit=unit, budget=_form_budget(budget, form),
+                    goals=_form_goals(goals, form), reported=reported, narrative=narrative, source=doc.path,
+                    lines=dict(doc.lines), inputs=inputs, unknown=dict(unknown or {}), kind=form["kind"],
+                    project=form["project"])
 
 
 def _check_scheme_ref(c: Validator, ref: str, base: Path) -> None:
@@ -436,7 +438,7 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
         c.fail(f"{key}.level", "a level (达成/部分达成/未达成) applies to qualitative indicators only")
     coefficient = None if get("coefficient") is None else _percent(c, f"{key}.coefficient", get("coefficient"))
     rp = d.get("reported")
-    reported = m.ReportedRow()
+    reported = NOT_REPORTED
     if rp is not None:
         r = c.mapping(f"{key}.reported", rp, allowed=("score", "coefficient"))
         if r is not None:
@@ -573,28 +575,32 @@ def _narrative(c: Validator, value) -> m.Narrative:
 def _split_form_keys(top: dict) -> tuple[dict, dict]:
     """``top`` without the form's keys (budget.sources/deviation, goals[].outcome,
     goals[].indicators[].level2/basis), and those keys by key path; the rest of the document is
-    validated exactly as before."""
+    validated exactly as before. A mapping without any of them is kept as it is, not copied."""
     extras: dict[str, object] = {}
 
-    def pick(mapping, key: str, names) -> object:
-        if not isinstance(mapping, dict) or not any(n in mapping for n in names):
-            return mapping
+    def has(mapping, names) -> bool:
+        return isinstance(mapping, dict) and any(n in mapping for n in names)
+
+    def pick(mapping: dict, key: str, names) -> dict:
         for n in names:
             if n in mapping:
                 extras[f"{key}.{n}"] = mapping[n]
         return {k: v for k, v in mapping.items() if k not in names}
 
     top = dict(top)
-    if "budget" in top:
+    if has(top.get("budget"), FORM_BUDGET_KEYS):
         top["budget"] = pick(top["budget"], "budget", FORM_BUDGET_KEYS)
     goals = top.get("goals")
     if isinstance(goals, list):
         new_goals = []
         for i, goal in enumerate(goals):
-            goal = pick(goal, f"goals[{i}]", FORM_GOAL_KEYS)
-            if isinstance(goal, dict) and isinstance(goal.get("indicators"), list):
+            if has(goal, FORM_GOAL_KEYS):
+                goal = pick(goal, f"goals[{i}]", FORM_GOAL_KEYS)
+            indicators = goal.get("indicators") if isinstance(goal, dict) else None
+            if isinstance(indicators, list) and any(has(ind, FORM_INDICATOR_KEYS) for ind in indicators):
                 goal = dict(goal, indicators=[pick(ind, f"goals[{i}].indicators[{j}]", FORM_INDICATOR_KEYS)
-                                              for j, ind in enumerate(goal["indicators"])])
+                                              if has(ind, FORM_INDICATOR_KEYS) else ind
+                                              for j, ind in enumerate(indicators)])
             new_goals.append(goal)
         top["goals"] = new_goals
     return top, extras
@@ -656,21 +662,33 @@ def _fund_source(c: Validator, key: str, value) -> m.FundSource | None:
     return m.FundSource(name=name, adjusted=adjusted, executed=executed, initial=initial)
 
 
-def _with_form_fields(params: m.Params, form: dict) -> m.Params:
-    """``params`` with the kind, the project header and the form's fields put in place."""
+#: The form's fields of a goal or an indicator, as the key paths ``_form_fields`` records them under.
+FORM_ROW_SUFFIXES = (".outcome", ".level2", ".basis")
+
+
+def _form_goals(goals: tuple[m.Goal, ...], form: dict) -> tuple[m.Goal, ...]:
+    """``goals`` with the form's 实际完成情况, 二级指标 and basis put in place (the same tuple when
+    the file gives none)."""
     import dataclasses
 
-    goals = []
-    for i, goal in enumerate(params.goals):
+    if not any(key.endswith(FORM_ROW_SUFFIXES) for key in form):
+        return goals
+    out = []
+    for i, goal in enumerate(goals):
         indicators = tuple(
             dataclasses.replace(ind, level2=form.get(f"{ind.key}.level2"), basis=form.get(f"{ind.key}.basis"))
             if f"{ind.key}.level2" in form or f"{ind.key}.basis" in form else ind
             for ind in goal.indicators)
         outcome = form.get(f"goals[{i}].outcome")
         unchanged = outcome == goal.outcome and all(a is b for a, b in zip(indicators, goal.indicators, strict=True))
-        goals.append(goal if unchanged else dataclasses.replace(goal, indicators=indicators, outcome=outcome))
-    budget = params.budget
+        out.append(goal if unchanged else dataclasses.replace(goal, indicators=indicators, outcome=outcome))
+    return tuple(out)
+
+
+def _form_budget(budget: m.Budget | None, form: dict) -> m.Budget | None:
+    """``budget`` with the form's 资金来源 rows and 偏差原因, when the file gives them."""
+    import dataclasses
+
     if form["sources"] or form["budget.deviation"] is not None:
-        budget = dataclasses.replace(budget, sources=form["sources"], deviation=form["budget.deviation"])
-    return dataclasses.replace(params, goals=tuple(goals), budget=budget, kind=form["kind"],
-                               project=form["project"])
+        return dataclasses.replace(budget, sources=form["sources"], deviation=form["budget.deviation"])
+    return budget
