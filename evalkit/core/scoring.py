@@ -159,13 +159,15 @@ def _points(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else fmt(value)
 
 
-def score_indicator(ind: Indicator, weight: Fraction, scheme: Scheme) -> tuple[Fraction | None, Fraction | None, str, str]:
+def score_indicator(ind: Indicator, weight: Fraction, scheme: Scheme,
+                    w: str | None = None) -> tuple[Fraction | None, Fraction | None, str, str]:
     """Return ``(coefficient, score, rule, trail)``; score is ``None`` when no actual is reported.
 
-    The rule in words starts with its short name (:func:`rule_name`, decided once): ``正向：…``."""
-    w, name = fmt(weight), rule_name(ind)
+    The rule in words starts with its short name (:func:`rule_name`, decided once): ``正向：…``.
+    ``w`` is the weight as displayed, when the caller has it already (``fmt(weight)``)."""
+    w, name = w or fmt(weight), rule_name(ind)
     if ind.direction == "qualitative":
-        return _score_qualitative(ind, weight, scheme)
+        return _score_qualitative(ind, weight, scheme, w)
     if ind.actual is None:
         return None, None, name, f"未填报全年完成值，不计分（可得 0 至 {w} 分）"
     actual, target = exact(ind.actual), exact(ind.target)
@@ -215,8 +217,7 @@ def rule_name(ind: Indicator) -> str:
     return "正向" if ind.direction in (">=", ">") else "反向"
 
 
-def _score_qualitative(ind: Indicator, weight: Fraction, scheme: Scheme):
-    w = fmt(weight)
+def _score_qualitative(ind: Indicator, weight: Fraction, scheme: Scheme, w: str):
     if ind.level is None and ind.coefficient is None:
         return None, None, f"{rule_name(ind)}：按达成程度（达成/部分达成/未达成）取得分系数", f"未填报达成程度，不计分（可得 0 至 {w} 分）"
     if ind.level is None:
@@ -266,9 +267,11 @@ def score_indicators(params: Params, scheme: Scheme) -> tuple[WeightPlan, tuple[
     """Weights plus every indicator's coefficient, score and trail, in params order."""
     plan = plan_weights(params.indicators, scheme)
     pairs = [(goal.name, ind) for goal in params.goals for ind in goal.indicators]
-    out = []
+    out, last, w = [], None, ""
     for (goal, ind), weight in zip(pairs, plan.weights, strict=True):
-        coefficient, score, rule, trail = score_indicator(ind, weight, scheme)
+        if weight is not last and weight != last:  # a plan repeats a weight from one row to the next
+            last, w = weight, fmt(weight)
+        coefficient, score, rule, trail = score_indicator(ind, weight, scheme, w)
         out.append(IndicatorScore(goal=goal, indicator=ind, weight=weight, coefficient=coefficient,
                                   score=score, rule=rule, trail=trail, rule_name=rule_name(ind)))
     return plan, tuple(out)
