@@ -113,15 +113,16 @@ def check(*needs: str, scope: str = "params"):
     return register
 
 
-def run_scope(scope: str, *args, unknown: Callable[[str], str | None] = lambda key: None
+def run_scope(scope: str, *args, unknown: Callable[[str], str | None] | None = None
                ) -> tuple[list[Finding], list[Skipped]]:
-    """Run the checks of ``scope`` on ``args``, skipping (and listing) those needing an ``unknown`` key;
-    findings errors first, then warnings, then info, each in check order, their messages tidied."""
+    """Run the checks of ``scope`` on ``args``, skipping (and listing) those needing an ``unknown`` key
+    (``None``: every key is known); findings errors first, then warnings, then info, each in check
+    order, their messages tidied."""
     found, skipped = [], []
     for c in CHECKS:
         if c.scope != scope:
             continue
-        missing = {k: why for k in c.needs if (why := unknown(k)) is not None}
+        missing = {k: why for k in c.needs if (why := unknown(k)) is not None} if unknown and c.needs else None
         if missing:
             skipped.append(Skipped(c.name, missing))
             continue
@@ -133,9 +134,10 @@ def run_scope(scope: str, *args, unknown: Callable[[str], str | None] = lambda k
 def check_context(ctx: Context) -> tuple[tuple[Finding, ...], tuple[Skipped, ...]]:
     """The findings of every params check on ``ctx``, and the checks skipped for unknown inputs."""
     p = ctx.params
-    found, skipped = run_scope("params", ctx, unknown=p.unknown_why)
+    found, skipped = run_scope("params", ctx, unknown=p.unknown_why if p.unknown else None)
     placed = [Finding(f.id, f.severity, f.message, f.evidence, f.subject,  # a params check's: a Finding, no subclass
-                      tuple(ParamsPlace(w.key, p.source, p.line(w.key)) for w in (f.where or at(*filter(None, [f.subject])))))
+                      tuple(ParamsPlace(k, p.source, p.line(k))
+                            for k in ([w.key for w in f.where] if f.where else [f.subject] if f.subject else ())))
               for f in found]
     return tuple(placed), tuple(skipped)
 
