@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from .budget import BudgetResult, rate
+from .frozen import quick_init
 from .model import Params
 from .numbers import (
     decimals_of,
@@ -44,6 +45,7 @@ SEVERITIES = ("error", "warning", "info")
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
+@quick_init
 @dataclass(frozen=True)
 class Finding:
     """One finding: what looks wrong, in Chinese, with its evidence and where it is. ``subject`` is the

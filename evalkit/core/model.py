@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .frozen import quick_init
+
 DIRECTIONS = (">=", ">", "<=", "<", "=", "qualitative")
 #: How a report writes each direction (指标性质): ≥ > ≤ < = 定性.
 DIRECTION_LABELS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=", "qualitative": "定性"}
@@ -117,6 +119,7 @@ class ReportedRow:
     coefficient: Decimal | None = None  # fraction
 
 
+@quick_init
 @dataclass(frozen=True)
 class Indicator:
     name: str
@@ -137,6 +140,7 @@ class Indicator:
     key: str = ""  # key path in the params file, e.g. goals[2].indicators[1]
 
 
+@quick_init
 @dataclass(frozen=True)
 class Goal:
     name: str

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..exceptions import ParamsError, Problem
+from .frozen import quick_init
 from .model import Indicator, Params
 from .numbers import exact, exact_sum, fmt, fmt_pct, fmt_plain
 from .scheme import Scheme
@@ -22,6 +23,7 @@ class WeightPlan:
     explicit_sum: Fraction | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class IndicatorScore:
     goal: str
