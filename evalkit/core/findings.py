@@ -482,14 +482,17 @@ def direction_wording(ctx: Context) -> Iterator[Finding]:
                           {"indicator": ind.name, "statement": text, "direction": ind.direction}, ind.key)
 
 
+_DIGIT = re.compile(r"\d")
+
+
 @check("goals")
 def vague_targets(ctx: Context) -> Iterator[Finding]:
     words = vocabulary()["vague_words"]
     for s in ctx.scores:
         ind = s.indicator
-        if ind.direction != "qualitative" or re.search(r"\d", str(ind.target)):
+        if ind.direction != "qualitative" or _DIGIT.search(target := str(ind.target)):
             continue
-        used = [w for w in words if w in str(ind.target)]
+        used = [w for w in words if w in target]
         why = f"含“{'”“'.join(used)}”等模糊表述且" if used else ""
         yield Finding("indicator.vague_target", "warning",
                       f"“{ind.name}”的年度指标值“{ind.target}”{why}没有可衡量的数值，无法客观评价完成情况",
@@ -504,7 +507,7 @@ def percent_units(ctx: Context) -> Iterator[Finding]:
         ind = s.indicator
         if ind.unit != "%" or ind.direction == "qualitative":
             continue
-        speed = next((w for w in v["speed_words"] if w in ind.name), None)
+        speed = next(filter(ind.name.__contains__, v["speed_words"]), None)  # the first in the list's order
         # the first suffix in the list's order, looked for only when the name ends with one of them
         count = next((w for w in counts if ind.name.endswith(w)), None) if ind.name.endswith(counts) else None
         attribute = (next((w for w in attributes if ind.name.endswith(w)), None)
