@@ -143,11 +143,22 @@ def round_half_up(value: Number, places: int = 2) -> Decimal:
         rounded = value.quantize(_QUANTUM[places], rounding=ROUND_HALF_UP, context=_EXACT)
         return rounded.copy_abs() if rounded.is_zero() else rounded
     f = exact(value)
-    n, r = divmod(abs(f.numerator) * 10**places, f.denominator)  # integers only: exact and fast
-    if 2 * r >= f.denominator:
+    return _round_ratio(f.numerator, f.denominator, places)
+
+
+def _round_ratio(numerator: int, denominator: int, places: int) -> Decimal:
+    """``numerator ÷ denominator`` rounded half up to ``places``, in integers only: exact and fast."""
+    n, r = divmod(abs(numerator) * 10**places, denominator)
+    if 2 * r >= denominator:
         n += 1
-    n = -n if f.numerator < 0 else n
+    n = -n if numerator < 0 else n
     return Decimal(n).scaleb(-places) if places else Decimal(n)
+
+
+def _round_scaled(value: Number, scale: int, places: int) -> Decimal:
+    """``round_half_up(exact(value) * scale, places)`` without making the product a Fraction."""
+    f = exact(value)
+    return _round_ratio(f.numerator * scale, f.denominator, places)
 
 
 def decimals_of(value: Decimal) -> int:
@@ -191,7 +202,7 @@ def fmt_pct(value: Number | None, places: int = 2) -> str:
     """Display a fraction as a percentage: ``0.99713…`` → ``99.71%``; ``—`` for None/NaN."""
     if _missing(value):
         return "—"
-    return f"{round_half_up(exact(value) * 100, places):f}%"
+    return f"{_round_scaled(value, 100, places):f}%"
 
 
 def fmt_plain(value: Decimal | Number) -> str:
@@ -219,7 +230,7 @@ def to_float(value: Number | None) -> float | None:
 
 def rounding_eq_decimal(computed: Number, printed: Decimal, *, scale: int = 1) -> bool:
     """Whether ``computed × scale`` rounds to ``printed`` at the precision it was printed with."""
-    return round_half_up(exact(computed) * scale, decimals_of(printed)) == printed
+    return _round_scaled(computed, scale, decimals_of(printed)) == printed
 
 
 _DIGITS = "零一二三四五六七八九"
