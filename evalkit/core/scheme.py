@@ -137,14 +137,16 @@ class Scheme:
             top, bottom = self.grade_for(high), self.grade_for(low)
             labels = [g.label for g in self.grades]
             return labels[labels.index(top):labels.index(bottom) + 1]
-        labels = []
-        mins = self._band_mins
         low, high = exact(low), exact(high)
-        for grade, band_low in zip(self.grades, mins, strict=True):
-            band_high = min((m for m in mins if m > band_low), default=None)
-            if (band_high is None or low < band_high) and high >= band_low:
-                labels.append(grade.label)
-        return labels
+        return [label for label, band_low, band_high in self._band_ranges
+                if (band_high is None or low < band_high) and high >= band_low]
+
+    @cached_property
+    def _band_ranges(self) -> tuple[tuple[str, Fraction, Fraction | None], ...]:
+        """Each band's label, lower end and the next band's lower end above it (None for the top)."""
+        mins = self._band_mins
+        return tuple((grade.label, band_low, min((m for m in mins if m > band_low), default=None))
+                     for grade, band_low in zip(self.grades, mins, strict=True))
 
 
 def shipped_schemes() -> list[str]:
