@@ -411,7 +411,9 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
     if d is None:
         return None
     get = d.get  # an optional key left out (most of them) is None without building its key path
-    direction = _direction(c, f"{key}.direction", get("direction"))
+    direction = get("direction")
+    if direction not in m.DIRECTIONS:  # written otherwise (≥, 定性) or not at all: read and checked
+        direction = _direction(c, f"{key}.direction", direction)
     unit = None if get("unit") is None else c.text(f"{key}.unit", get("unit"), optional=True)
     qualitative = direction == "qualitative"
     if qualitative:
@@ -422,12 +424,14 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
                   else c.text(f"{key}.actual", actual, optional=True, long=True))
     else:
         target = c.number(f"{key}.target", d.get("target"), what="a number (年度指标值)")
-        actual = c.number(f"{key}.actual", d.get("actual"), optional=True, what="a number (全年完成值) or null")
+        actual = (None if get("actual") is None
+                  else c.number(f"{key}.actual", get("actual"), optional=True, what="a number (全年完成值) or null"))
         raw_target = d.get("target")
         if unit is None and isinstance(raw_target, str) and raw_target.strip().endswith(("%", "％")):
             unit = "%"
     name = c.text(f"{key}.name", d.get("name"))
-    _refuse_total(c, f"{key}.name", name, "indicator")
+    if name == TOTAL:
+        _refuse_total(c, f"{key}.name", name, "indicator")
     if unit == "%" and isinstance(actual, Decimal) and actual < 0 and not CHANGE_WORDS.search(name or ""):
         c.fail(f"{key}.actual", f"expected a percentage ≥ 0, got {actual:f}; only an indicator that measures a "
                                 "change (增长率, 同比, 下降率…) can be negative")
@@ -579,7 +583,7 @@ def _split_form_keys(top: dict) -> tuple[dict, dict]:
     extras: dict[str, object] = {}
 
     def has(mapping, names) -> bool:
-        return isinstance(mapping, dict) and any(n in mapping for n in names)
+        return isinstance(mapping, dict) and any(map(mapping.__contains__, names))
 
     def pick(mapping: dict, key: str, names) -> dict:
         for n in names:
