@@ -281,10 +281,11 @@ def score_indicators(params: Params, scheme: Scheme) -> tuple[WeightPlan, tuple[
 
 def summarise(execution_score: Fraction, scores: tuple[IndicatorScore, ...]) -> ScoreSummary:
     """Total = execution score + indicator scores; an interval when some indicators are unscored."""
-    scored = exact_sum(s.score for s in scores if s.scored)
-    unscored = exact_sum(s.weight for s in scores if not s.scored)
+    left = [s for s in scores if s.score is None]  # the unscored rows
+    scored = exact_sum(s.score for s in scores if s.score is not None)
+    unscored = exact_sum(s.weight for s in left)
     low, high = execution_score + scored, execution_score + scored + unscored
-    missing = sum(1 for s in scores if not s.scored)
+    missing = len(left)
     if missing:
         trail = (f"预算执行 {fmt(execution_score)} + 已计分指标 {fmt(scored)} = {fmt(low)}；"
                  f"{missing} 项指标未填报完成值（合计 {fmt(unscored)} 分），总分区间 [{fmt(low)}, {fmt(high)}]")
