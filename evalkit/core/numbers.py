@@ -62,9 +62,12 @@ def parse_number(value: object) -> tuple[Decimal, bool]:
         raise NumberFormatError(f"got {value!r}")
     if len(value) > MAX_NUMBER_TEXT:
         raise NumberFormatError(f"got {short(value)}", f"longer than {MAX_NUMBER_TEXT} characters")
-    if any(unicodedata.category(ch) == "No" for ch in value):  # ² ½ ① …: NFKC would make 8² into 82
-        raise NumberFormatError(f"got {value!r}")
-    text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
+    text = value
+    if not value.isascii():  # ASCII has no number-like characters and is its own NFKC form
+        if any(unicodedata.category(ch) == "No" for ch in value):  # ² ½ ① …: NFKC would make 8² into 82
+            raise NumberFormatError(f"got {value!r}")
+        text = unicodedata.normalize("NFKC", value)
+    text = text.strip().replace(" ", "")
     percent = text.endswith("%")
     if percent:
         text = text[:-1]
