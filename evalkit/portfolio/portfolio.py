@@ -28,11 +28,11 @@ from ..core.evaluation import Evaluation, evaluate
 from ..core.findings import SEVERITIES
 from ..core.frames import LabelledFrame
 from ..core.params import duplicate_departments, load_params
-from ..core.project_files import project_index, refused, scan
+from ..core.project_files import project_index, project_tables, refused, scan
 from ..core.scheme import Scheme, load_scheme
 from ..core.wording import finding_label, finding_wording, tidy
 from ..exceptions import DataError, EvalkitError, ParamsError, Problem
-from ..paths import PROJECT_NAME, folder_param_names, is_project_file, params_files
+from ..paths import PROJECT_NAME, folder_param_names, is_project_file
 from ..pool import Crash, Pool
 from ..stamps.fingerprint import Stamps, department_folders, read_stamp, recorded_files
 from .cross_checks import (
@@ -159,7 +159,7 @@ class Portfolio:
         if results is not None and scheme is None:
             paths, read = _read_results(folder, results, jobs)
         else:
-            paths, read = params_files([folder]), {}
+            paths, read = _department_files(folder), {}
         evaluated = _read_all([p for p in paths if p not in read], scheme, jobs)
         for path, got, failure in evaluated:
             if failure is not None:
@@ -461,6 +461,17 @@ def _id_line(path: Path, ev: Evaluation | None) -> int | None:
         return load_params(path).line("department.id")
     except (EvalkitError, OSError, ValueError):
         return None
+
+
+def _department_files(folder: Path) -> list[Path]:
+    """``params_files([folder])``, from the one read of each file that also indexes the folder's
+    project tables (:func:`~evalkit.core.project_files.project_index`, which every department's
+    evaluation asks for, and the parallel reader's workers inherit)."""
+    projects = set(project_tables(folder))
+    for name in refused(project_index(folder)):  # not read by the scan (a link out of the folder…): as params_files
+        if is_project_file(folder / name):
+            projects.add(name)
+    return [folder / name for name in folder_param_names(folder) if name not in projects]
 
 
 #: From this many files on, ``Portfolio.load`` reads them in parallel worker processes.
