@@ -285,50 +285,50 @@ def _side_table(c: Validator, key: str, value, *, base, inputs, columns, row):
     return tuple(out)
 
 
-def _cell_number(c: Validator, where: str, column: str, value, *, optional=False, minimum=0, maximum=None):
+def _cell_problem(where: str, column: str, message: str) -> Problem:
+    """A problem of a side table's cell, located at ``where`` (``file:line``) and its column."""
     path, _, line = where.rpartition(":")
-    shown_line = int(line) if line.isdigit() else None
+    return Problem(path, column, int(line) if line.isdigit() else None, message)
+
+
+def _cell_number(c: Validator, where: str, column: str, value, *, optional=False, minimum=0, maximum=None):
     if value is None or value == "":
         if not optional:
-            c.problems.append(Problem(path, column, shown_line, "expected a number, got an empty cell"))
+            c.problems.append(_cell_problem(where, column, "expected a number, got an empty cell"))
         return None
     try:
         number, _ = parse_number(value)
     except NumberFormatError:
-        c.problems.append(Problem(path, column, shown_line, f"expected a number, got {value!r}"))
+        c.problems.append(_cell_problem(where, column, f"expected a number, got {value!r}"))
         return None
     if number < minimum or (maximum is not None and number > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f"≥ {minimum}"
-        c.problems.append(Problem(path, column, shown_line, f"expected a number {bound}, got {number:f}"))
+        c.problems.append(_cell_problem(where, column, f"expected a number {bound}, got {number:f}"))
         return None
     return number
 
 
 def _unknown_columns(c: Validator, where: str, record: dict, columns) -> None:
-    path, _, line = where.rpartition(":")
     for name in record:
         if name not in columns:
-            c.problems.append(Problem(path, name, int(line) if line.isdigit() else None,
-                                      f"unknown column; expected {', '.join(columns)}"))
+            c.problems.append(_cell_problem(where, name, f"unknown column; expected {', '.join(columns)}"))
 
 
 def _cell_name(c: Validator, where: str, value) -> str | None:
     """A project's name from a side table, under the rules of a name in YAML (one line, at most
     ``MAX_NAME`` characters, no control or invisible character), located at the table's file, row
     and column."""
-    path, _, line = where.rpartition(":")
-    shown_line = int(line) if line.isdigit() else None
     text = "" if value is None else str(value).strip()
     if not text:
-        c.problems.append(Problem(path, "name", shown_line, "expected a project name"))
+        c.problems.append(_cell_problem(where, "name", "expected a project name"))
         return None
     if len(text) > MAX_NAME:
-        c.problems.append(Problem(path, "name", shown_line, f"expected a project name of at most {MAX_NAME} "
-                                                            f"characters, got {len(text)} ({short(text)})"))
+        c.problems.append(_cell_problem(where, "name", f"expected a project name of at most {MAX_NAME} "
+                                                       f"characters, got {len(text)} ({short(text)})"))
         return None
     bad = unreadable_character(text)
     if bad:
-        c.problems.append(Problem(path, "name", shown_line, f"contains {bad}; delete it (got {short(text)})"))
+        c.problems.append(_cell_problem(where, "name", f"contains {bad}; delete it (got {short(text)})"))
         return None
     return text
 
