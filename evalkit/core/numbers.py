@@ -85,9 +85,10 @@ def _bounded(number: Decimal, value: object) -> Decimal:
     """``number`` if it lies within evalkit's bounds; a ``NumberFormatError`` saying which it breaks."""
     if number.is_zero():
         return number.copy_abs() if number.is_signed() else number
-    if number.adjusted() >= MAX_EXPONENT:
+    exponent = number.adjusted()
+    if exponent >= MAX_EXPONENT:
         raise NumberFormatError(f"got {short(value)}", f"too large (10^{MAX_EXPONENT} or more)")
-    if number.adjusted() < MIN_EXPONENT:
+    if exponent < MIN_EXPONENT:
         raise NumberFormatError(f"got {short(value)}", f"too small (below 10^{MIN_EXPONENT})")
     if len(number.as_tuple().digits) > MAX_DIGITS and len(number.normalize().as_tuple().digits) > MAX_DIGITS:
         raise NumberFormatError(f"got {short(value)}", f"more than {MAX_DIGITS} significant digits")

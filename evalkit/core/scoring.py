@@ -102,11 +102,11 @@ def plan_weights(indicators: tuple[Indicator, ...], scheme: Scheme) -> WeightPla
     if n == 0:
         return WeightPlan((), "equal", "没有绩效指标")
     given = [ind.weight for ind in indicators]
-    if all(w is not None for w in given):
+    if None not in given:
         total = exact_sum(given)
         return WeightPlan(tuple(exact(w) for w in given), "explicit",
                           f"按填报分值：合计 {fmt(total)} 分（应为 {fmt(points)} 分）", total)
-    if any(w is not None for w in given):
+    if given.count(None) < n:  # some given
         explicit = exact_sum(w for w in given if w is not None)
         rest = [i for i, w in enumerate(given) if w is None]
         share = max(points - explicit, ZERO) / len(rest)

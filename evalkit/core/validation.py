@@ -83,7 +83,7 @@ class Validator:
                 hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(allowed)}"
                 self.fail(f"{key}.{name}" if key else name, f"unknown key; {hint}")
         for name in required:
-            if value.get(name, MISSING) is MISSING and not self.reported_missing(f"{key}.{name}" if key else name):
+            if name not in value and not self.reported_missing(f"{key}.{name}" if key else name):
                 self.fail(key, f"missing required key '{name}'")
                 self.missing.add(f"{key}.{name}" if key else name)
         return value
