@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .bureau import Bureau, over_execution_score
+from .frozen import quick_init
 from .model import Budget, BudgetLine
 from .numbers import exact, fmt, fmt_pct, fmt_plain
 from .scheme import Scheme
 
 
+@quick_init
 @dataclass(frozen=True)
 class LineResult:
     name: str
@@ -23,6 +25,7 @@ class LineResult:
     initial: Fraction | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class BudgetResult:
     initial: Fraction | None  # None only in a partial model

@@ -28,6 +28,7 @@ from .budget import BudgetResult, compute_budget
 from .bureau import BUREAU_FILE_NAMES, NO_BUREAU, Application, Bureau, check_grades, load_bureau
 from .findings import BUDGET, SEVERITIES, Context, Finding, Skipped, check_context
 from .frames import LabelledFrame
+from .frozen import quick_init
 from .history import (
     RESULT_SUFFIX,
     YearComparison,
@@ -63,6 +64,7 @@ INDICATOR_FRAME_COLUMNS = ["goal", "name", "tier", "direction", "target", "actua
                            "score", "max_loss", "scored", "rule", "trail"]
 
 
+@quick_init
 @dataclass(frozen=True)
 class Evaluation:
     """Budget execution, indicator scores, total, grade and findings of one department-year."""

@@ -64,6 +64,7 @@ class Finding:
                 "evidence": self.evidence, "subject": self.subject}
 
 
+@quick_init
 @dataclass(frozen=True)
 class Context:
     """What the params checks look at. In a partial model what cannot be computed is ``None``: the

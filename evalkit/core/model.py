@@ -25,6 +25,7 @@ KINDS = ("department", "project")
 FUND_SOURCES = ("当年财政拨款", "上年结转资金", "其他资金", "财政专户管理资金", "单位资金", "财政资金")
 
 
+@quick_init
 @dataclass(frozen=True)
 class Department:
     id: str
@@ -34,6 +35,7 @@ class Department:
     city: str | None = None  # the level above (市), when a portfolio spans several
 
 
+@quick_init
 @dataclass(frozen=True)
 class BudgetLine:
     name: str
@@ -80,6 +82,7 @@ class MonthlyPayment:
     executed: Decimal
 
 
+@quick_init
 @dataclass(frozen=True)
 class Budget:
     initial: Decimal | None  # None only in a partial model (``Params.unknown``)
@@ -150,6 +153,7 @@ class Goal:
     outcome: str | None = None  # 实际完成情况 beside the objective (预期目标)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Reported:
     """What the department's report claims, as printed (percent, not fractions)."""
@@ -170,6 +174,7 @@ class TeamMember:
     title: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class Narrative:
     summary: str | None = None
@@ -183,6 +188,7 @@ class Narrative:
     team: tuple[TeamMember, ...] = ()
 
 
+@quick_init
 @dataclass(frozen=True)
 class Params:
     """One department-year, validated. A params file gives every required value; a partial model (the

@@ -15,6 +15,7 @@ ONE = Fraction(1)
 ZERO = Fraction(0)
 
 
+@quick_init
 @dataclass(frozen=True)
 class WeightPlan:
     weights: tuple[Fraction, ...]
@@ -40,6 +41,7 @@ class IndicatorScore:
         return self.score is not None
 
 
+@quick_init
 @dataclass(frozen=True)
 class ScoreSummary:
     execution: Fraction
@@ -68,6 +70,7 @@ class ScoreSummary:
         return f"无法核定（缺少全年完成值），可能区间{fmt(self.min)}–{fmt(self.max)}分"
 
 
+@quick_init
 @dataclass(frozen=True)
 class GradeResult:
     label: str | None
