@@ -21,7 +21,7 @@ from .numbers import NumberFormatError, parse_number, short
 from .scheme import shipped_schemes
 from .side_tables import MONTHLY_COLUMNS, PROJECT_COLUMNS, SIDE_TABLE_SUFFIXES, read_table
 from .source import Located, load_yaml, read_utf8, unreadable_character
-from .validation import MAX_NAME, MISSING, Validator
+from .validation import MAX_NAME, MISSING, Validator, plain_text
 
 SCHEMA = "evalkit/v1"
 HUNDRED = Decimal(100)
@@ -377,11 +377,14 @@ def _goals(c: Validator, value) -> tuple[m.Goal, ...]:
                                         "would silently drop its points")
         indicators = tuple(filter(None, (_indicator(c, f"{key}.indicators[{j}]", ind)
                                          for j, ind in enumerate(raw_indicators))))
-        name = c.text(f"{key}.name", g.get("name"))
-        _refuse_total(c, f"{key}.name", name, "goal")
+        name = plain_text(g.get("name")) or c.text(f"{key}.name", g.get("name"))
+        if name == TOTAL:
+            _refuse_total(c, f"{key}.name", name, "goal")
+        objective, number = g.get("objective"), g.get("number")
         goals.append(m.Goal(name=name, indicators=indicators,
-                            objective=c.text(f"{key}.objective", g.get("objective"), optional=True, long=True),
-                            number=c.text(f"{key}.number", g.get("number"), optional=True)))
+                            objective=plain_text(objective, long=True)
+                            or c.text(f"{key}.objective", objective, optional=True, long=True),
+                            number=plain_text(number) or c.text(f"{key}.number", number, optional=True)))
     return tuple(goals)
 
 
@@ -414,7 +417,8 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
     direction = get("direction")
     if direction not in m.DIRECTIONS:  # written otherwise (≥, 定性) or not at all: read and checked
         direction = _direction(c, f"{key}.direction", direction)
-    unit = None if get("unit") is None else c.text(f"{key}.unit", get("unit"), optional=True)
+    unit = get("unit")
+    unit = None if unit is None else plain_text(unit) or c.text(f"{key}.unit", unit, optional=True)
     qualitative = direction == "qualitative"
     if qualitative:
         target = d.get("target")
@@ -429,7 +433,7 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
         raw_target = d.get("target")
         if unit is None and isinstance(raw_target, str) and raw_target.strip().endswith(("%", "％")):
             unit = "%"
-    name = c.text(f"{key}.name", d.get("name"))
+    name = plain_text(get("name")) or c.text(f"{key}.name", get("name"))
     if name == TOTAL:
         _refuse_total(c, f"{key}.name", name, "indicator")
     if unit == "%" and isinstance(actual, Decimal) and actual < 0 and not CHANGE_WORDS.search(name or ""):
