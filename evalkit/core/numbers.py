@@ -90,7 +90,9 @@ def _bounded(number: Decimal, value: object) -> Decimal:
         raise NumberFormatError(f"got {short(value)}", f"too large (10^{MAX_EXPONENT} or more)")
     if exponent < MIN_EXPONENT:
         raise NumberFormatError(f"got {short(value)}", f"too small (below 10^{MIN_EXPONENT})")
-    if len(number.as_tuple().digits) > MAX_DIGITS and len(number.normalize().as_tuple().digits) > MAX_DIGITS:
+    # its text has every digit of it (most numbers: a few characters, looked at no further)
+    if len(str(number)) > MAX_DIGITS and len(number.as_tuple().digits) > MAX_DIGITS \
+            and len(number.normalize().as_tuple().digits) > MAX_DIGITS:
         raise NumberFormatError(f"got {short(value)}", f"more than {MAX_DIGITS} significant digits")
     return number
 
