@@ -255,12 +255,15 @@ def test_the_overview_notebook_stays_short_at_province_scale(province, tmp_path)
     assert re.search(r"evalkit [\w.+-]+，Python", html)  # the versions line of 可复现信息 is there
 
 
-def test_files_are_still_read_when_the_worker_processes_stop(tmp_path):
-    """A script calling Portfolio.load outside ``if __name__ == "__main__":`` kills every spawned worker
-    (each runs the script again, and may not start processes of its own): the files are read anyway."""
+def test_files_are_still_read_when_the_worker_processes_die(tmp_path):
+    """A worker that dies (out of memory, killed) fails its files' chunk, not the load: they are read in
+    the calling process. The workers are forked, so a script need not call Portfolio.load under
+    ``if __name__ == "__main__":`` (this one does not)."""
     script = tmp_path / "unguarded.py"
-    script.write_text("import logging\nimport evalkit\nfrom evalkit.portfolio import portfolio\n"
+    script.write_text("import logging\nimport os\nimport evalkit\nfrom evalkit.portfolio import portfolio\n"
                       "logging.basicConfig()\nportfolio.PARALLEL_FROM = 2\n"
+                      "def dies(paths, scheme):\n    os._exit(3)\n"
+                      "portfolio._read_some = dies  # what the forked workers run\n"
                       f"pf = evalkit.Portfolio.load({str(PARAMS)!r}, year={YEAR}, jobs=2)\n"
                       "print(len(pf.evaluations), len(pf.invalid))\n", encoding="utf-8")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600, cwd=tmp_path)

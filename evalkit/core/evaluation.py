@@ -28,6 +28,7 @@ from .budget import BudgetResult, compute_budget
 from .bureau import BUREAU_FILE_NAMES, NO_BUREAU, Application, Bureau, check_grades, load_bureau
 from .findings import BUDGET, SEVERITIES, Context, Finding, Skipped, check_context
 from .frames import LabelledFrame
+from .frozen import quick_init
 from .history import (
     RESULT_SUFFIX,
     YearComparison,
@@ -63,6 +64,7 @@ INDICATOR_FRAME_COLUMNS = ["goal", "name", "tier", "direction", "target", "actua
                            "score", "max_loss", "scored", "rule", "trail"]
 
 
+@quick_init
 @dataclass(frozen=True)
 class Evaluation:
     """Budget execution, indicator scores, total, grade and findings of one department-year."""
@@ -250,7 +252,7 @@ def evaluate_params(params: Params, scheme: Scheme, *, provenance_info: dict | N
         raise ValueError(f"cannot evaluate a partial model (unknown: {', '.join(params.unknown)}); use check_params")
     bureau = bureau or NO_BUREAU
     lights = assess_monitoring(monitoring, scheme) if monitoring is not None else None
-    ctx = dataclasses.replace(context_of(params, scheme, bureau), monitoring=lights)
+    ctx = context_of(params, scheme, bureau, monitoring=lights)
     findings, _ = check_context(ctx)
     ev = Evaluation(params=params, scheme=scheme, budget=ctx.budget, weights=ctx.plan, indicator_scores=ctx.scores,
                     score=ctx.summary, grade=ctx.grade,
@@ -282,9 +284,11 @@ def _with_bureau(found: tuple[Finding, ...], params: Params, scores, review_inpu
 BUREAU_ENV = "EVALKIT_BUREAU"
 
 
-def context_of(params: Params, scheme: Scheme, bureau: Bureau | None = None) -> Context:
+def context_of(params: Params, scheme: Scheme, bureau: Bureau | None = None, *,
+               monitoring: MonitoringResult | None = None) -> Context:
     """Everything the checks look at that ``params`` allows: no budget figures without the budget's
-    totals, no scores without goals, no total or grade without both (``bureau``: its over-execution rule)."""
+    totals, no scores without goals, no total or grade without both (``bureau``: its over-execution rule;
+    ``monitoring``: the mid-year lights, when there are any)."""
     budget = (None if any(params.unknown_why(k) for k in BUDGET)
               else compute_budget(params.budget, scheme, bureau))
     plan = scores = summary = graded = None
@@ -296,7 +300,7 @@ def context_of(params: Params, scheme: Scheme, bureau: Bureau | None = None) -> 
         graded = grade(summary, scheme)
     monthly, projects = (monthly_profile(params.budget), project_profile(params.budget)) if budget else (None, None)
     return Context(params=params, scheme=scheme, budget=budget, plan=plan, scores=scores, summary=summary, grade=graded,
-                   monthly=monthly, projects=projects)
+                   monthly=monthly, projects=projects, monitoring=monitoring)
 
 
 def check_params(params: Params, scheme: Scheme) -> tuple[tuple[Finding, ...], tuple[Skipped, ...]]:

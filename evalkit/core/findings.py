@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from .budget import BudgetResult, rate
+from .frozen import quick_init
 from .model import Params
 from .numbers import (
     decimals_of,
@@ -44,6 +45,7 @@ SEVERITIES = ("error", "warning", "info")
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
+@quick_init
 @dataclass(frozen=True)
 class Finding:
     """One finding: what looks wrong, in Chinese, with its evidence and where it is. ``subject`` is the
@@ -62,6 +64,7 @@ class Finding:
                 "evidence": self.evidence, "subject": self.subject}
 
 
+@quick_init
 @dataclass(frozen=True)
 class Context:
     """What the params checks look at. In a partial model what cannot be computed is ``None``: the
@@ -113,15 +116,16 @@ def check(*needs: str, scope: str = "params"):
     return register
 
 
-def run_scope(scope: str, *args, unknown: Callable[[str], str | None] = lambda key: None
+def run_scope(scope: str, *args, unknown: Callable[[str], str | None] | None = None
                ) -> tuple[list[Finding], list[Skipped]]:
-    """Run the checks of ``scope`` on ``args``, skipping (and listing) those needing an ``unknown`` key;
-    findings errors first, then warnings, then info, each in check order, their messages tidied."""
+    """Run the checks of ``scope`` on ``args``, skipping (and listing) those needing an ``unknown`` key
+    (``None``: every key is known); findings errors first, then warnings, then info, each in check
+    order, their messages tidied."""
     found, skipped = [], []
     for c in CHECKS:
         if c.scope != scope:
             continue
-        missing = {k: why for k in c.needs if (why := unknown(k)) is not None}
+        missing = {k: why for k in c.needs if (why := unknown(k)) is not None} if unknown and c.needs else None
         if missing:
             skipped.append(Skipped(c.name, missing))
             continue
@@ -133,9 +137,10 @@ def run_scope(scope: str, *args, unknown: Callable[[str], str | None] = lambda k
 def check_context(ctx: Context) -> tuple[tuple[Finding, ...], tuple[Skipped, ...]]:
     """The findings of every params check on ``ctx``, and the checks skipped for unknown inputs."""
     p = ctx.params
-    found, skipped = run_scope("params", ctx, unknown=p.unknown_why)
+    found, skipped = run_scope("params", ctx, unknown=p.unknown_why if p.unknown else None)
     placed = [Finding(f.id, f.severity, f.message, f.evidence, f.subject,  # a params check's: a Finding, no subclass
-                      tuple(ParamsPlace(w.key, p.source, p.line(w.key)) for w in (f.where or at(*filter(None, [f.subject])))))
+                      tuple(ParamsPlace(k, p.source, p.line(k))
+                            for k in ([w.key for w in f.where] if f.where else [f.subject] if f.subject else ())))
               for f in found]
     return tuple(placed), tuple(skipped)
 
@@ -478,14 +483,17 @@ def direction_wording(ctx: Context) -> Iterator[Finding]:
                           {"indicator": ind.name, "statement": text, "direction": ind.direction}, ind.key)
 
 
+_DIGIT = re.compile(r"\d")
+
+
 @check("goals")
 def vague_targets(ctx: Context) -> Iterator[Finding]:
     words = vocabulary()["vague_words"]
     for s in ctx.scores:
         ind = s.indicator
-        if ind.direction != "qualitative" or re.search(r"\d", str(ind.target)):
+        if ind.direction != "qualitative" or _DIGIT.search(target := str(ind.target)):
             continue
-        used = [w for w in words if w in str(ind.target)]
+        used = [w for w in words if w in target]
         why = f"含“{'”“'.join(used)}”等模糊表述且" if used else ""
         yield Finding("indicator.vague_target", "warning",
                       f"“{ind.name}”的年度指标值“{ind.target}”{why}没有可衡量的数值，无法客观评价完成情况",
@@ -500,7 +508,7 @@ def percent_units(ctx: Context) -> Iterator[Finding]:
         ind = s.indicator
         if ind.unit != "%" or ind.direction == "qualitative":
             continue
-        speed = next((w for w in v["speed_words"] if w in ind.name), None)
+        speed = next(filter(ind.name.__contains__, v["speed_words"]), None)  # the first in the list's order
         # the first suffix in the list's order, looked for only when the name ends with one of them
         count = next((w for w in counts if ind.name.endswith(w)), None) if ind.name.endswith(counts) else None
         attribute = (next((w for w in attributes if ind.name.endswith(w)), None)

@@ -72,8 +72,11 @@ def _lit(ctx: Context) -> tuple[IndicatorLight, ...]:
 
 def _pairs(ctx: Context) -> Iterator[tuple[IndicatorLight, IndicatorScore]]:
     """Each monitored indicator with its year-end score."""
+    lit = _lit(ctx)
+    if not lit:  # no monitoring file (most departments): no scores to look up
+        return
     by_key = {s.indicator.key: s for s in ctx.scores}
-    for x in _lit(ctx):
+    for x in lit:
         score = by_key.get(x.monitored.params_key)
         if score is not None:
             yield x, score

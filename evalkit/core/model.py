@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .frozen import quick_init
+
 DIRECTIONS = (">=", ">", "<=", "<", "=", "qualitative")
 #: How a report writes each direction (指标性质): ≥ > ≤ < = 定性.
 DIRECTION_LABELS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=", "qualitative": "定性"}
@@ -23,6 +25,7 @@ KINDS = ("department", "project")
 FUND_SOURCES = ("当年财政拨款", "上年结转资金", "其他资金", "财政专户管理资金", "单位资金", "财政资金")
 
 
+@quick_init
 @dataclass(frozen=True)
 class Department:
     id: str
@@ -32,6 +35,7 @@ class Department:
     city: str | None = None  # the level above (市), when a portfolio spans several
 
 
+@quick_init
 @dataclass(frozen=True)
 class BudgetLine:
     name: str
@@ -78,6 +82,7 @@ class MonthlyPayment:
     executed: Decimal
 
 
+@quick_init
 @dataclass(frozen=True)
 class Budget:
     initial: Decimal | None  # None only in a partial model (``Params.unknown``)
@@ -117,6 +122,7 @@ class ReportedRow:
     coefficient: Decimal | None = None  # fraction
 
 
+@quick_init
 @dataclass(frozen=True)
 class Indicator:
     name: str
@@ -137,6 +143,7 @@ class Indicator:
     key: str = ""  # key path in the params file, e.g. goals[2].indicators[1]
 
 
+@quick_init
 @dataclass(frozen=True)
 class Goal:
     name: str
@@ -146,6 +153,7 @@ class Goal:
     outcome: str | None = None  # 实际完成情况 beside the objective (预期目标)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Reported:
     """What the department's report claims, as printed (percent, not fractions)."""
@@ -166,6 +174,7 @@ class TeamMember:
     title: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class Narrative:
     summary: str | None = None
@@ -179,6 +188,7 @@ class Narrative:
     team: tuple[TeamMember, ...] = ()
 
 
+@quick_init
 @dataclass(frozen=True)
 class Params:
     """One department-year, validated. A params file gives every required value; a partial model (the

@@ -62,9 +62,12 @@ def parse_number(value: object) -> tuple[Decimal, bool]:
         raise NumberFormatError(f"got {value!r}")
     if len(value) > MAX_NUMBER_TEXT:
         raise NumberFormatError(f"got {short(value)}", f"longer than {MAX_NUMBER_TEXT} characters")
-    if any(unicodedata.category(ch) == "No" for ch in value):  # ² ½ ① …: NFKC would make 8² into 82
-        raise NumberFormatError(f"got {value!r}")
-    text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
+    text = value
+    if not value.isascii():  # ASCII has no number-like characters and is its own NFKC form
+        if any(unicodedata.category(ch) == "No" for ch in value):  # ² ½ ① …: NFKC would make 8² into 82
+            raise NumberFormatError(f"got {value!r}")
+        text = unicodedata.normalize("NFKC", value)
+    text = text.strip().replace(" ", "")
     percent = text.endswith("%")
     if percent:
         text = text[:-1]
@@ -82,11 +85,14 @@ def _bounded(number: Decimal, value: object) -> Decimal:
     """``number`` if it lies within evalkit's bounds; a ``NumberFormatError`` saying which it breaks."""
     if number.is_zero():
         return number.copy_abs() if number.is_signed() else number
-    if number.adjusted() >= MAX_EXPONENT:
+    exponent = number.adjusted()
+    if exponent >= MAX_EXPONENT:
         raise NumberFormatError(f"got {short(value)}", f"too large (10^{MAX_EXPONENT} or more)")
-    if number.adjusted() < MIN_EXPONENT:
+    if exponent < MIN_EXPONENT:
         raise NumberFormatError(f"got {short(value)}", f"too small (below 10^{MIN_EXPONENT})")
-    if len(number.as_tuple().digits) > MAX_DIGITS and len(number.normalize().as_tuple().digits) > MAX_DIGITS:
+    # its text has every digit of it (most numbers: a few characters, looked at no further)
+    if len(str(number)) > MAX_DIGITS and len(number.as_tuple().digits) > MAX_DIGITS \
+            and len(number.normalize().as_tuple().digits) > MAX_DIGITS:
         raise NumberFormatError(f"got {short(value)}", f"more than {MAX_DIGITS} significant digits")
     return number
 
@@ -143,11 +149,22 @@ def round_half_up(value: Number, places: int = 2) -> Decimal:
         rounded = value.quantize(_QUANTUM[places], rounding=ROUND_HALF_UP, context=_EXACT)
         return rounded.copy_abs() if rounded.is_zero() else rounded
     f = exact(value)
-    n, r = divmod(abs(f.numerator) * 10**places, f.denominator)  # integers only: exact and fast
-    if 2 * r >= f.denominator:
+    return _round_ratio(f.numerator, f.denominator, places)
+
+
+def _round_ratio(numerator: int, denominator: int, places: int) -> Decimal:
+    """``numerator ÷ denominator`` rounded half up to ``places``, in integers only: exact and fast."""
+    n, r = divmod(abs(numerator) * 10**places, denominator)
+    if 2 * r >= denominator:
         n += 1
-    n = -n if f.numerator < 0 else n
+    n = -n if numerator < 0 else n
     return Decimal(n).scaleb(-places) if places else Decimal(n)
+
+
+def _round_scaled(value: Number, scale: int, places: int) -> Decimal:
+    """``round_half_up(exact(value) * scale, places)`` without making the product a Fraction."""
+    f = exact(value)
+    return _round_ratio(f.numerator * scale, f.denominator, places)
 
 
 def decimals_of(value: Decimal) -> int:
@@ -191,7 +208,7 @@ def fmt_pct(value: Number | None, places: int = 2) -> str:
     """Display a fraction as a percentage: ``0.99713…`` → ``99.71%``; ``—`` for None/NaN."""
     if _missing(value):
         return "—"
-    return f"{round_half_up(exact(value) * 100, places):f}%"
+    return f"{_round_scaled(value, 100, places):f}%"
 
 
 def fmt_plain(value: Decimal | Number) -> str:
@@ -219,7 +236,7 @@ def to_float(value: Number | None) -> float | None:
 
 def rounding_eq_decimal(computed: Number, printed: Decimal, *, scale: int = 1) -> bool:
     """Whether ``computed × scale`` rounds to ``printed`` at the precision it was printed with."""
-    return round_half_up(exact(computed) * scale, decimals_of(printed)) == printed
+    return _round_scaled(computed, scale, decimals_of(printed)) == printed
 
 
 _DIGITS = "零一二三四五六七八九"

@@ -21,7 +21,7 @@ from .numbers import NumberFormatError, parse_number, short
 from .scheme import shipped_schemes
 from .side_tables import MONTHLY_COLUMNS, PROJECT_COLUMNS, SIDE_TABLE_SUFFIXES, read_table
 from .source import Located, load_yaml, read_utf8, unreadable_character
-from .validation import MAX_NAME, MISSING, Validator
+from .validation import MAX_NAME, MISSING, Validator, plain_text
 
 SCHEMA = "evalkit/v1"
 HUNDRED = Decimal(100)
@@ -48,6 +48,8 @@ LEVEL2_BY_TIER = {
     "效益": ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
     "满意度": ("服务对象满意度指标", "满意度指标"),
 }
+#: An indicator row without 自评 figures (most of them): one shared, immutable value.
+NOT_REPORTED = m.ReportedRow()
 INDICATOR_KEYS = ("name", "statement", "direction", "target", "unit", "actual", "tier", "weight",
                   "level", "coefficient", "rule", "reported", "deviation")
 
@@ -104,9 +106,9 @@ def _decimalise(value):
     kind = type(value)
     if kind is str or value is None or kind is bool:  # most of a params file, decided without isinstance
         return value
-    if kind is dict:  # a text or null value (most of them) is kept without a call
-        return {k if type(k) is str else str(k): v if type(v) is str or v is None else _decimalise(v)
-                for k, v in value.items()}
+    if kind is dict:  # a text or null value (most of them) is kept without a call, a whole number made exact
+        return {k if type(k) is str else str(k): v if type(v) is str or v is None
+                else Decimal(v) if type(v) is int else _decimalise(v) for k, v in value.items()}
     if kind is list:
         return [v if type(v) is str or v is None else _decimalise(v) for v in value]
     if isinstance(value, dict):
@@ -144,10 +146,10 @@ def _build(doc: Located, problems: list[Problem], *, base: Path | None, inputs: 
     form = _form_fields(c, top, department, extras)
     if c.problems:
         raise ParamsError(c.problems, source=doc.path)
-    params = m.Params(department=department, scheme=scheme, unit=unit, budget=budget, goals=goals,
-                      reported=reported, narrative=narrative, source=doc.path, lines=dict(doc.lines),
-                      inputs=inputs, unknown=dict(unknown or {}))
-    return _with_form_fields(params, form)
+    return m.Params(department=department, scheme=scheme, unit=unit, budget=_form_budget(budget, form),
+                    goals=_form_goals(goals, form), reported=reported, narrative=narrative, source=doc.path,
+                    lines=dict(doc.lines), inputs=inputs, unknown=dict(unknown or {}), kind=form["kind"],
+                    project=form["project"])
 
 
 def _check_scheme_ref(c: Validator, ref: str, base: Path) -> None:
@@ -283,50 +285,50 @@ def _side_table(c: Validator, key: str, value, *, base, inputs, columns, row):
     return tuple(out)
 
 
-def _cell_number(c: Validator, where: str, column: str, value, *, optional=False, minimum=0, maximum=None):
+def _cell_problem(where: str, column: str, message: str) -> Problem:
+    """A problem of a side table's cell, located at ``where`` (``file:line``) and its column."""
     path, _, line = where.rpartition(":")
-    shown_line = int(line) if line.isdigit() else None
+    return Problem(path, column, int(line) if line.isdigit() else None, message)
+
+
+def _cell_number(c: Validator, where: str, column: str, value, *, optional=False, minimum=0, maximum=None):
     if value is None or value == "":
         if not optional:
-            c.problems.append(Problem(path, column, shown_line, "expected a number, got an empty cell"))
+            c.problems.append(_cell_problem(where, column, "expected a number, got an empty cell"))
         return None
     try:
         number, _ = parse_number(value)
     except NumberFormatError:
-        c.problems.append(Problem(path, column, shown_line, f"expected a number, got {value!r}"))
+        c.problems.append(_cell_problem(where, column, f"expected a number, got {value!r}"))
         return None
     if number < minimum or (maximum is not None and number > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f"≥ {minimum}"
-        c.problems.append(Problem(path, column, shown_line, f"expected a number {bound}, got {number:f}"))
+        c.problems.append(_cell_problem(where, column, f"expected a number {bound}, got {number:f}"))
         return None
     return number
 
 
 def _unknown_columns(c: Validator, where: str, record: dict, columns) -> None:
-    path, _, line = where.rpartition(":")
     for name in record:
         if name not in columns:
-            c.problems.append(Problem(path, name, int(line) if line.isdigit() else None,
-                                      f"unknown column; expected {', '.join(columns)}"))
+            c.problems.append(_cell_problem(where, name, f"unknown column; expected {', '.join(columns)}"))
 
 
 def _cell_name(c: Validator, where: str, value) -> str | None:
     """A project's name from a side table, under the rules of a name in YAML (one line, at most
     ``MAX_NAME`` characters, no control or invisible character), located at the table's file, row
     and column."""
-    path, _, line = where.rpartition(":")
-    shown_line = int(line) if line.isdigit() else None
     text = "" if value is None else str(value).strip()
     if not text:
-        c.problems.append(Problem(path, "name", shown_line, "expected a project name"))
+        c.problems.append(_cell_problem(where, "name", "expected a project name"))
         return None
     if len(text) > MAX_NAME:
-        c.problems.append(Problem(path, "name", shown_line, f"expected a project name of at most {MAX_NAME} "
-                                                            f"characters, got {len(text)} ({short(text)})"))
+        c.problems.append(_cell_problem(where, "name", f"expected a project name of at most {MAX_NAME} "
+                                                       f"characters, got {len(text)} ({short(text)})"))
         return None
     bad = unreadable_character(text)
     if bad:
-        c.problems.append(Problem(path, "name", shown_line, f"contains {bad}; delete it (got {short(text)})"))
+        c.problems.append(_cell_problem(where, "name", f"contains {bad}; delete it (got {short(text)})"))
         return None
     return text
 
@@ -375,11 +377,14 @@ def _goals(c: Validator, value) -> tuple[m.Goal, ...]:
                                         "would silently drop its points")
         indicators = tuple(filter(None, (_indicator(c, f"{key}.indicators[{j}]", ind)
                                          for j, ind in enumerate(raw_indicators))))
-        name = c.text(f"{key}.name", g.get("name"))
-        _refuse_total(c, f"{key}.name", name, "goal")
+        name = plain_text(g.get("name")) or c.text(f"{key}.name", g.get("name"))
+        if name == TOTAL:
+            _refuse_total(c, f"{key}.name", name, "goal")
+        objective, number = g.get("objective"), g.get("number")
         goals.append(m.Goal(name=name, indicators=indicators,
-                            objective=c.text(f"{key}.objective", g.get("objective"), optional=True, long=True),
-                            number=c.text(f"{key}.number", g.get("number"), optional=True)))
+                            objective=plain_text(objective, long=True)
+                            or c.text(f"{key}.objective", objective, optional=True, long=True),
+                            number=plain_text(number) or c.text(f"{key}.number", number, optional=True)))
     return tuple(goals)
 
 
@@ -409,8 +414,11 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
     if d is None:
         return None
     get = d.get  # an optional key left out (most of them) is None without building its key path
-    direction = _direction(c, f"{key}.direction", get("direction"))
-    unit = None if get("unit") is None else c.text(f"{key}.unit", get("unit"), optional=True)
+    direction = get("direction")
+    if direction not in m.DIRECTIONS:  # written otherwise (≥, 定性) or not at all: read and checked
+        direction = _direction(c, f"{key}.direction", direction)
+    unit = get("unit")
+    unit = None if unit is None else plain_text(unit) or c.text(f"{key}.unit", unit, optional=True)
     qualitative = direction == "qualitative"
     if qualitative:
         target = d.get("target")
@@ -420,12 +428,14 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
                   else c.text(f"{key}.actual", actual, optional=True, long=True))
     else:
         target = c.number(f"{key}.target", d.get("target"), what="a number (年度指标值)")
-        actual = c.number(f"{key}.actual", d.get("actual"), optional=True, what="a number (全年完成值) or null")
+        actual = (None if get("actual") is None
+                  else c.number(f"{key}.actual", get("actual"), optional=True, what="a number (全年完成值) or null"))
         raw_target = d.get("target")
         if unit is None and isinstance(raw_target, str) and raw_target.strip().endswith(("%", "％")):
             unit = "%"
-    name = c.text(f"{key}.name", d.get("name"))
-    _refuse_total(c, f"{key}.name", name, "indicator")
+    name = plain_text(get("name")) or c.text(f"{key}.name", get("name"))
+    if name == TOTAL:
+        _refuse_total(c, f"{key}.name", name, "indicator")
     if unit == "%" and isinstance(actual, Decimal) and actual < 0 and not CHANGE_WORDS.search(name or ""):
         c.fail(f"{key}.actual", f"expected a percentage ≥ 0, got {actual:f}; only an indicator that measures a "
                                 "change (增长率, 同比, 下降率…) can be negative")
@@ -436,7 +446,7 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
         c.fail(f"{key}.level", "a level (达成/部分达成/未达成) applies to qualitative indicators only")
     coefficient = None if get("coefficient") is None else _percent(c, f"{key}.coefficient", get("coefficient"))
     rp = d.get("reported")
-    reported = m.ReportedRow()
+    reported = NOT_REPORTED
     if rp is not None:
         r = c.mapping(f"{key}.reported", rp, allowed=("score", "coefficient"))
         if r is not None:
@@ -573,28 +583,32 @@ def _narrative(c: Validator, value) -> m.Narrative:
 def _split_form_keys(top: dict) -> tuple[dict, dict]:
     """``top`` without the form's keys (budget.sources/deviation, goals[].outcome,
     goals[].indicators[].level2/basis), and those keys by key path; the rest of the document is
-    validated exactly as before."""
+    validated exactly as before. A mapping without any of them is kept as it is, not copied."""
     extras: dict[str, object] = {}
 
-    def pick(mapping, key: str, names) -> object:
-        if not isinstance(mapping, dict) or not any(n in mapping for n in names):
-            return mapping
+    def has(mapping, names) -> bool:
+        return isinstance(mapping, dict) and any(map(mapping.__contains__, names))
+
+    def pick(mapping: dict, key: str, names) -> dict:
         for n in names:
             if n in mapping:
                 extras[f"{key}.{n}"] = mapping[n]
         return {k: v for k, v in mapping.items() if k not in names}
 
     top = dict(top)
-    if "budget" in top:
+    if has(top.get("budget"), FORM_BUDGET_KEYS):
         top["budget"] = pick(top["budget"], "budget", FORM_BUDGET_KEYS)
     goals = top.get("goals")
     if isinstance(goals, list):
         new_goals = []
         for i, goal in enumerate(goals):
-            goal = pick(goal, f"goals[{i}]", FORM_GOAL_KEYS)
-            if isinstance(goal, dict) and isinstance(goal.get("indicators"), list):
+            if has(goal, FORM_GOAL_KEYS):
+                goal = pick(goal, f"goals[{i}]", FORM_GOAL_KEYS)
+            indicators = goal.get("indicators") if isinstance(goal, dict) else None
+            if isinstance(indicators, list) and any(has(ind, FORM_INDICATOR_KEYS) for ind in indicators):
                 goal = dict(goal, indicators=[pick(ind, f"goals[{i}].indicators[{j}]", FORM_INDICATOR_KEYS)
-                                              for j, ind in enumerate(goal["indicators"])])
+                                              if has(ind, FORM_INDICATOR_KEYS) else ind
+                                              for j, ind in enumerate(indicators)])
             new_goals.append(goal)
         top["goals"] = new_goals
     return top, extras
@@ -656,21 +670,33 @@ def _fund_source(c: Validator, key: str, value) -> m.FundSource | None:
     return m.FundSource(name=name, adjusted=adjusted, executed=executed, initial=initial)
 
 
-def _with_form_fields(params: m.Params, form: dict) -> m.Params:
-    """``params`` with the kind, the project header and the form's fields put in place."""
+#: The form's fields of a goal or an indicator, as the key paths ``_form_fields`` records them under.
+FORM_ROW_SUFFIXES = (".outcome", ".level2", ".basis")
+
+
+def _form_goals(goals: tuple[m.Goal, ...], form: dict) -> tuple[m.Goal, ...]:
+    """``goals`` with the form's 实际完成情况, 二级指标 and basis put in place (the same tuple when
+    the file gives none)."""
     import dataclasses
 
-    goals = []
-    for i, goal in enumerate(params.goals):
+    if not any(key.endswith(FORM_ROW_SUFFIXES) for key in form):
+        return goals
+    out = []
+    for i, goal in enumerate(goals):
         indicators = tuple(
             dataclasses.replace(ind, level2=form.get(f"{ind.key}.level2"), basis=form.get(f"{ind.key}.basis"))
             if f"{ind.key}.level2" in form or f"{ind.key}.basis" in form else ind
             for ind in goal.indicators)
         outcome = form.get(f"goals[{i}].outcome")
         unchanged = outcome == goal.outcome and all(a is b for a, b in zip(indicators, goal.indicators, strict=True))
-        goals.append(goal if unchanged else dataclasses.replace(goal, indicators=indicators, outcome=outcome))
-    budget = params.budget
+        out.append(goal if unchanged else dataclasses.replace(goal, indicators=indicators, outcome=outcome))
+    return tuple(out)
+
+
+def _form_budget(budget: m.Budget | None, form: dict) -> m.Budget | None:
+    """``budget`` with the form's 资金来源 rows and 偏差原因, when the file gives them."""
+    import dataclasses
+
     if form["sources"] or form["budget.deviation"] is not None:
-        budget = dataclasses.replace(budget, sources=form["sources"], deviation=form["budget.deviation"])
-    return dataclasses.replace(params, goals=tuple(goals), budget=budget, kind=form["kind"],
-                               project=form["project"])
+        return dataclasses.replace(budget, sources=form["sources"], deviation=form["budget.deviation"])
+    return budget

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from .frozen import quick_init
 
+
+@quick_init
 @dataclass(frozen=True)
 class ParamsPlace:
     """A key path of a params file (``goals[2].indicators[1]``), with the file and line when known."""

@@ -32,8 +32,9 @@ _REFUSED = "\0refused"
 #: How long after a folder's last change its modification time is trusted to show the next one, in
 #: nanoseconds (file systems stamp times with a coarse clock).
 SETTLED = 2_000_000_000
-#: folder → (its listing's signature, department id → project file names); see :func:`project_index`.
-_INDEX: dict[Path, tuple[tuple, dict[str, tuple[str, ...]]]] = {}
+#: folder → (its listing's signature, department id → project file names, the project tables' names);
+#: see :func:`project_index`.
+_INDEX: dict[Path, tuple[tuple, dict[str, tuple[str, ...]], frozenset[str]]] = {}
 _DEPARTMENT_LINE = re.compile(r"^\s*department:\s*['\"]?([a-z0-9][a-z0-9._-]*)['\"]?\s*(?:#.*)?$|"
                               r"[{,]\s*department:\s*['\"]?([a-z0-9][a-z0-9._-]*)['\"]?\s*[,}]", re.MULTILINE)
 
@@ -48,23 +49,34 @@ def project_index(folder: Path) -> dict[str, tuple[str, ...]]:
     index was made and that time was already past (by :data:`SETTLED` nanoseconds) then: a file added
     or removed since would have changed it (the check git makes of its index). A province's folder of
     tens of thousands of files is listed once, not once per department."""
+    return _indexed(folder)[0]
+
+
+def project_tables(folder: Path) -> frozenset[str]:
+    """The names of the files of ``folder`` that are project tables (``kind: project``, as
+    :func:`~evalkit.paths.is_project_file` decides for a file the scan read), from the same one read of
+    each file as :func:`project_index`, and kept with it."""
+    return _indexed(folder)[1]
+
+
+def _indexed(folder: Path) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     folder = Path(folder)
     cached = _INDEX.get(folder)
     try:
         mtime = folder.stat().st_mtime_ns
         if cached is not None and cached[0][0] == mtime and cached[0][3] - mtime > SETTLED:
-            return cached[1]
+            return cached[1:]
         now = time.time_ns()
         names = folder_param_names(folder)
         signature = (mtime, len(names), hash(tuple(names)), now)
     except OSError:
-        return {}
+        return {}, frozenset()
     if cached is not None and cached[0][:3] == signature[:3]:
-        _INDEX[folder] = (signature, cached[1])
-        return cached[1]
-    frozen = scan(folder, names)[0]
-    _INDEX[folder] = (signature, frozen)
-    return frozen
+        _INDEX[folder] = (signature, *cached[1:])
+        return cached[1:]
+    index, projects = scan(folder, names)
+    _INDEX[folder] = (signature, index, frozenset(projects))
+    return _INDEX[folder][1:]
 
 
 def scan(folder: Path, names) -> tuple[dict[str, tuple[str, ...]], set[str]]:

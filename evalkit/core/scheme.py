@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache, lru_cache
+from fractions import Fraction
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -87,18 +88,27 @@ class Scheme:
         """Whether two grade words name the same grade of this scheme (``合格`` and ``中``)."""
         return a is not None and b is not None and (a == b or self.canonical_grade(a) == self.canonical_grade(b) is not None)
 
+    @cached_property
+    def _band_mins(self) -> tuple[Fraction, ...]:
+        """Each band's ``min``, exact: worked out once per scheme, not once per total graded."""
+        return tuple(exact(g.min) for g in self.grades)
+
     def grade_for(self, total: Number) -> str:
         """The first band whose ``min`` ≤ ``total`` (inclusive lower bounds; ``min`` < ``total`` when
         the scheme's ``grade_bounds`` is exclusive)."""
         value, exclusive = exact(total), self.grade_bounds == "exclusive"
-        for grade in self.grades:
-            if (exact(grade.min) < value or grade.min == 0) if exclusive else exact(grade.min) <= value:
+        for grade, low in zip(self.grades, self._band_mins, strict=True):
+            if (low < value or low == 0) if exclusive else low <= value:
                 return grade.label
         return self.grades[-1].label
 
     def band_texts(self) -> list[str]:
         """The bands as the worked example writes them: ``得分 ≥ 85 分为优秀``, ``75 ≤ 得分 < 85 分为良好``…;
         with exclusive bounds ``得分 > 90 分为优``, ``80 < 得分 ≤ 90 分为良``… ``得分 ≤ 60 分为差``."""
+        return list(self._band_texts)
+
+    @cached_property
+    def _band_texts(self) -> tuple[str, ...]:
         top, above, below = (">", "<", "≤") if self.grade_bounds == "exclusive" else ("≥", "≤", "<")
         texts = []
         for i, band in enumerate(self.grades):
@@ -110,7 +120,7 @@ class Scheme:
                 texts.append(f"得分 {below} {upper} 分为{band.label}")
             else:
                 texts.append(f"{low} {above} 得分 {below} {upper} 分为{band.label}")
-        return texts
+        return tuple(texts)
 
     def grade_trail(self, total: Number | None = None) -> str:
         """Which band table graded a total: the scheme's title and its bands, for the trail.
@@ -118,7 +128,7 @@ class Scheme:
         >>> load_scheme("mof-2020-gt90").grade_trail(90)
         '评价等级按“项目支出绩效自评（得分高于90分为优）”等级表：得分 > 90 分为优；80 < 得分 ≤ 90 分为良；60 < 得分 ≤ 80 分为中；得分 ≤ 60 分为差；得分 90.00 为良'
         """
-        text = f"评价等级按“{self.title}”等级表：{'；'.join(self.band_texts())}"
+        text = f"评价等级按“{self.title}”等级表：{'；'.join(self._band_texts)}"
         return text if total is None else f"{text}；得分 {fmt_number(total)} 为{self.grade_for(total)}"
 
     def grade_labels_between(self, low: Number, high: Number) -> list[str]:
@@ -127,14 +137,16 @@ class Scheme:
             top, bottom = self.grade_for(high), self.grade_for(low)
             labels = [g.label for g in self.grades]
             return labels[labels.index(top):labels.index(bottom) + 1]
-        labels = []
-        mins = [exact(g.min) for g in self.grades]  # each band's lower end, made exact once
         low, high = exact(low), exact(high)
-        for grade, band_low in zip(self.grades, mins, strict=True):
-            band_high = min((m for m in mins if m > band_low), default=None)
-            if (band_high is None or low < band_high) and high >= band_low:
-                labels.append(grade.label)
-        return labels
+        return [label for label, band_low, band_high in self._band_ranges
+                if (band_high is None or low < band_high) and high >= band_low]
+
+    @cached_property
+    def _band_ranges(self) -> tuple[tuple[str, Fraction, Fraction | None], ...]:
+        """Each band's label, lower end and the next band's lower end above it (None for the top)."""
+        mins = self._band_mins
+        return tuple((grade.label, band_low, min((m for m in mins if m > band_low), default=None))
+                     for grade, band_low in zip(self.grades, mins, strict=True))
 
 
 def shipped_schemes() -> list[str]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..exceptions import ParamsError, Problem
+from .frozen import quick_init
 from .model import Indicator, Params
 from .numbers import exact, exact_sum, fmt, fmt_pct, fmt_plain
 from .scheme import Scheme
@@ -14,6 +15,7 @@ ONE = Fraction(1)
 ZERO = Fraction(0)
 
 
+@quick_init
 @dataclass(frozen=True)
 class WeightPlan:
     weights: tuple[Fraction, ...]
@@ -22,6 +24,7 @@ class WeightPlan:
     explicit_sum: Fraction | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class IndicatorScore:
     goal: str
@@ -38,6 +41,7 @@ class IndicatorScore:
         return self.score is not None
 
 
+@quick_init
 @dataclass(frozen=True)
 class ScoreSummary:
     execution: Fraction
@@ -66,6 +70,7 @@ class ScoreSummary:
         return f"无法核定（缺少全年完成值），可能区间{fmt(self.min)}–{fmt(self.max)}分"
 
 
+@quick_init
 @dataclass(frozen=True)
 class GradeResult:
     label: str | None
@@ -100,11 +105,11 @@ def plan_weights(indicators: tuple[Indicator, ...], scheme: Scheme) -> WeightPla
     if n == 0:
         return WeightPlan((), "equal", "没有绩效指标")
     given = [ind.weight for ind in indicators]
-    if all(w is not None for w in given):
+    if None not in given:
         total = exact_sum(given)
         return WeightPlan(tuple(exact(w) for w in given), "explicit",
                           f"按填报分值：合计 {fmt(total)} 分（应为 {fmt(points)} 分）", total)
-    if any(w is not None for w in given):
+    if given.count(None) < n:  # some given
         explicit = exact_sum(w for w in given if w is not None)
         rest = [i for i, w in enumerate(given) if w is None]
         share = max(points - explicit, ZERO) / len(rest)
@@ -159,13 +164,15 @@ def _points(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else fmt(value)
 
 
-def score_indicator(ind: Indicator, weight: Fraction, scheme: Scheme) -> tuple[Fraction | None, Fraction | None, str, str]:
+def score_indicator(ind: Indicator, weight: Fraction, scheme: Scheme,
+                    w: str | None = None) -> tuple[Fraction | None, Fraction | None, str, str]:
     """Return ``(coefficient, score, rule, trail)``; score is ``None`` when no actual is reported.
 
-    The rule in words starts with its short name (:func:`rule_name`, decided once): ``正向：…``."""
-    w, name = fmt(weight), rule_name(ind)
+    The rule in words starts with its short name (:func:`rule_name`, decided once): ``正向：…``.
+    ``w`` is the weight as displayed, when the caller has it already (``fmt(weight)``)."""
+    w, name = w or fmt(weight), rule_name(ind)
     if ind.direction == "qualitative":
-        return _score_qualitative(ind, weight, scheme)
+        return _score_qualitative(ind, weight, scheme, w)
     if ind.actual is None:
         return None, None, name, f"未填报全年完成值，不计分（可得 0 至 {w} 分）"
     actual, target = exact(ind.actual), exact(ind.target)
@@ -215,8 +222,7 @@ def rule_name(ind: Indicator) -> str:
     return "正向" if ind.direction in (">=", ">") else "反向"
 
 
-def _score_qualitative(ind: Indicator, weight: Fraction, scheme: Scheme):
-    w = fmt(weight)
+def _score_qualitative(ind: Indicator, weight: Fraction, scheme: Scheme, w: str):
     if ind.level is None and ind.coefficient is None:
         return None, None, f"{rule_name(ind)}：按达成程度（达成/部分达成/未达成）取得分系数", f"未填报达成程度，不计分（可得 0 至 {w} 分）"
     if ind.level is None:
@@ -266,9 +272,11 @@ def score_indicators(params: Params, scheme: Scheme) -> tuple[WeightPlan, tuple[
     """Weights plus every indicator's coefficient, score and trail, in params order."""
     plan = plan_weights(params.indicators, scheme)
     pairs = [(goal.name, ind) for goal in params.goals for ind in goal.indicators]
-    out = []
+    out, last, w = [], None, ""
     for (goal, ind), weight in zip(pairs, plan.weights, strict=True):
-        coefficient, score, rule, trail = score_indicator(ind, weight, scheme)
+        if weight is not last and weight != last:  # a plan repeats a weight from one row to the next
+            last, w = weight, fmt(weight)
+        coefficient, score, rule, trail = score_indicator(ind, weight, scheme, w)
         out.append(IndicatorScore(goal=goal, indicator=ind, weight=weight, coefficient=coefficient,
                                   score=score, rule=rule, trail=trail, rule_name=rule_name(ind)))
     return plan, tuple(out)
@@ -276,10 +284,11 @@ def score_indicators(params: Params, scheme: Scheme) -> tuple[WeightPlan, tuple[
 
 def summarise(execution_score: Fraction, scores: tuple[IndicatorScore, ...]) -> ScoreSummary:
     """Total = execution score + indicator scores; an interval when some indicators are unscored."""
-    scored = exact_sum(s.score for s in scores if s.scored)
-    unscored = exact_sum(s.weight for s in scores if not s.scored)
+    left = [s for s in scores if s.score is None]  # the unscored rows
+    scored = exact_sum(s.score for s in scores if s.score is not None)
+    unscored = exact_sum(s.weight for s in left)
     low, high = execution_score + scored, execution_score + scored + unscored
-    missing = sum(1 for s in scores if not s.scored)
+    missing = len(left)
     if missing:
         trail = (f"预算执行 {fmt(execution_score)} + 已计分指标 {fmt(scored)} = {fmt(low)}；"
                  f"{missing} 项指标未填报完成值（合计 {fmt(unscored)} 分），总分区间 [{fmt(low)}, {fmt(high)}]")

@@ -200,7 +200,7 @@ def _convert(node: yaml.Node, key: str, doc: Located, problems: list[Problem], b
             if name is None:
                 problems.append(Problem(doc.path, key, knode.start_mark.line + 1, "keys must be plain text"))
                 continue
-            bad = unreadable_character(name)
+            bad = None if name.isprintable() else unreadable_character(name)
             if bad:
                 problems.append(Problem(doc.path, key, knode.start_mark.line + 1,
                                         f"a key contains {bad}; delete it (got {name[:40]!r})"))
@@ -211,7 +211,11 @@ def _convert(node: yaml.Node, key: str, doc: Located, problems: list[Problem], b
                                         "duplicate key; each key may appear once"))
                 continue
             doc.lines[child] = knode.start_mark.line + 1
-            out[name] = _convert(vnode, child, doc, problems, budget, depth + 1)
+            if type(vnode) is yaml.ScalarNode and depth < MAX_DEPTH:  # most values: what _convert does, inline
+                budget.spend(vnode)
+                out[name] = _scalar(vnode)
+            else:
+                out[name] = _convert(vnode, child, doc, problems, budget, depth + 1)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, f"{key}[{i}]", doc, problems, budget, depth + 1) for i, item in enumerate(node.value)]

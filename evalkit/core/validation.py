@@ -21,6 +21,18 @@ MISSING = object()
 MAX_NAME, MAX_PARAGRAPH = 200, 5000
 
 
+def plain_text(value: object, *, long: bool = False) -> str | None:
+    """``value`` stripped when it is usual text: a string of printable characters, at most
+    :data:`MAX_NAME` of them (:data:`MAX_PARAGRAPH` when ``long``). That is what :meth:`Validator.text`
+    returns for it when there is no choice or pattern to check, so a caller may take it without
+    building the key path; None for anything else (which ``Validator.text`` then looks at)."""
+    if type(value) is str:
+        text = value.strip()
+        if text and len(text) <= (MAX_PARAGRAPH if long else MAX_NAME) and text.isprintable():
+            return text
+    return None
+
+
 def _show(value: object) -> str:
     """What the user wrote, as a short excerpt: an error never repeats a whole value (or file)."""
     if isinstance(value, dict):
@@ -83,7 +95,7 @@ class Validator:
                 hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(allowed)}"
                 self.fail(f"{key}.{name}" if key else name, f"unknown key; {hint}")
         for name in required:
-            if value.get(name, MISSING) is MISSING and not self.reported_missing(f"{key}.{name}" if key else name):
+            if name not in value and not self.reported_missing(f"{key}.{name}" if key else name):
                 self.fail(key, f"missing required key '{name}'")
                 self.missing.add(f"{key}.{name}" if key else name)
         return value

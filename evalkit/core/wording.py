@@ -171,8 +171,12 @@ def tidy(text: str) -> str:
     >>> tidy("评价期间 2023-04-10 至 2023-04-30，指标性质“>=”")
     '评价期间2023年4月10日至2023年4月30日，指标性质“≥”'
     """
-    text = _ISO_DATE.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
-    return _LOOSE.sub("", text.replace(">=", "≥").replace("<=", "≤"))
+    # each step only when its character is there: most messages have no date, no >= and no space
+    if "-" in text:
+        text = _ISO_DATE.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
+    if "=" in text:
+        text = text.replace(">=", "≥").replace("<=", "≤")
+    return _LOOSE.sub("", text) if " " in text else text
 
 
 def chinese_date(when: date) -> str:

@@ -28,11 +28,11 @@ from ..core.evaluation import Evaluation, evaluate
 from ..core.findings import SEVERITIES
 from ..core.frames import LabelledFrame
 from ..core.params import duplicate_departments, load_params
-from ..core.project_files import refused, scan
+from ..core.project_files import project_index, project_tables, refused, scan
 from ..core.scheme import Scheme, load_scheme
 from ..core.wording import finding_label, finding_wording, tidy
 from ..exceptions import DataError, EvalkitError, ParamsError, Problem
-from ..paths import PROJECT_NAME, folder_param_names, is_project_file, params_files
+from ..paths import PROJECT_NAME, folder_param_names, is_project_file
 from ..pool import Crash, Pool
 from ..stamps.fingerprint import Stamps, department_folders, read_stamp, recorded_files
 from .cross_checks import (
@@ -159,7 +159,7 @@ class Portfolio:
         if results is not None and scheme is None:
             paths, read = _read_results(folder, results, jobs)
         else:
-            paths, read = params_files([folder]), {}
+            paths, read = _department_files(folder), {}
         evaluated = _read_all([p for p in paths if p not in read], scheme, jobs)
         for path, got, failure in evaluated:
             if failure is not None:
@@ -463,8 +463,19 @@ def _id_line(path: Path, ev: Evaluation | None) -> int | None:
         return None
 
 
+def _department_files(folder: Path) -> list[Path]:
+    """``params_files([folder])``, from the one read of each file that also indexes the folder's
+    project tables (:func:`~evalkit.core.project_files.project_index`, which every department's
+    evaluation asks for, and the parallel reader's workers inherit)."""
+    projects = set(project_tables(folder))
+    for name in refused(project_index(folder)):  # not read by the scan (a link out of the folder…): as params_files
+        if is_project_file(folder / name):
+            projects.add(name)
+    return [folder / name for name in folder_param_names(folder) if name not in projects]
+
+
 #: From this many files on, ``Portfolio.load`` reads them in parallel worker processes.
-PARALLEL_FROM = 500  # below this, starting workers (an import of evalkit each) costs more than it saves
+PARALLEL_FROM = 500  # below this, the workers and the folder's project index cost more than they save
 
 
 @dataclasses.dataclass(frozen=True)
@@ -498,20 +509,21 @@ def _failure(path: Path, exc: Exception) -> _Failure:
 
 def _read_all(paths: list[Path], scheme: Scheme | None, jobs: int | None):
     """Every file read, in order; in ``jobs`` worker processes of :class:`evalkit.pool.Pool` when there
-    are many (a province's 10,000 files take a minute on one core)."""
+    are many (a province's 10,000 files take a minute on one core). The workers are forked from this
+    process after it has indexed the folders' project tables: they start at once, with evalkit imported,
+    the schemes read and the index made (one scan of a folder, not one per worker)."""
     jobs = jobs or (os.cpu_count() or 1)
     if jobs <= 1 or len(paths) < PARALLEL_FROM:
         return [_read_one(path, scheme) for path in paths]
+    for folder in dict.fromkeys(path.parent for path in paths):
+        project_index(folder)
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     read: dict[Path, tuple] = {}
-    with Pool(jobs) as pool:
+    with Pool(jobs, context="fork") as pool:
         for i, part in pool.imap(_read_some, [(chunk, scheme) for chunk in chunks]):
-            if isinstance(part, Crash):
-                # most often a script that calls Portfolio.load outside `if __name__ == "__main__":`,
-                # which every spawned worker runs again; the files are still read, in this process
-                log.warning("Portfolio.load: a worker process stopped (%s; call it under `if __name__ == "
-                            "\"__main__\":` in a script); reading its %d files in this process", part.error,
-                            len(chunks[i]))
+            if isinstance(part, Crash):  # a worker died (out of memory, a signal): its files are read here
+                log.warning("Portfolio.load: a worker process stopped (%s); reading its %d files in this process",
+                            part.error, len(chunks[i]))
                 part = [_read_one(path, scheme) for path in chunks[i]]
             read.update((r[0], r) for r in part)
     return [read[path] for path in paths]
