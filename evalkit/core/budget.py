@@ -88,7 +88,7 @@ def compute_budget(budget: Budget, scheme: Scheme, bureau: Bureau | None = None)
 
 def _line_result(line: BudgetLine) -> LineResult:
     adjusted, executed = exact(line.adjusted), exact(line.executed)
-    execution_rate = None if adjusted == 0 else executed / adjusted
+    execution_rate = rate(executed, adjusted)
     return LineResult(name=line.name, kind=line.kind, adjusted=adjusted, executed=executed,
                       execution_rate=execution_rate,
                       trail=f"{line.name}执行率 = {_trail(line.executed, line.adjusted, execution_rate)}",

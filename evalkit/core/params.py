@@ -168,8 +168,9 @@ def _check_scheme_ref(c: Validator, ref: str, base: Path) -> None:
 
 
 def _refuse_total(c: Validator, key: str, name: str | None, what: str) -> None:
+    """Fail ``{key}.name`` when it is the total row's name (the key path is built only then)."""
     if name == TOTAL:
-        c.fail(key, f"'{TOTAL}' names the total row of every table; give the {what} its own name")
+        c.fail(f"{key}.name", f"'{TOTAL}' names the total row of every table; give the {what} its own name")
 
 
 def _department(c: Validator, value) -> m.Department | None:
@@ -206,7 +207,7 @@ def _budget(c: Validator, value, *, base, inputs) -> m.Budget | None:
     for i, name in enumerate(names):
         if names.index(name) != i:
             c.fail(f"budget.lines[{i}].name", f"duplicate line name {name!r}; names must be unique")
-        _refuse_total(c, f"budget.lines[{i}].name", name, "line")
+        _refuse_total(c, f"budget.lines[{i}]", name, "line")
     projects = _side_table(c, "budget.projects", b.get("projects"), base=base, inputs=inputs,
                            columns=PROJECT_COLUMNS, row=_project)
     monthly = _side_table(c, "budget.monthly", b.get("monthly"), base=base, inputs=inputs,
@@ -378,8 +379,7 @@ def _goals(c: Validator, value) -> tuple[m.Goal, ...]:
         indicators = tuple(filter(None, (_indicator(c, f"{key}.indicators[{j}]", ind)
                                          for j, ind in enumerate(raw_indicators))))
         name = plain_text(g.get("name")) or c.text(f"{key}.name", g.get("name"))
-        if name == TOTAL:
-            _refuse_total(c, f"{key}.name", name, "goal")
+        _refuse_total(c, key, name, "goal")
         objective, number = g.get("objective"), g.get("number")
         goals.append(m.Goal(name=name, indicators=indicators,
                             objective=plain_text(objective, long=True)
@@ -434,8 +434,7 @@ def _indicator(c: Validator, key: str, value) -> m.Indicator | None:
         if unit is None and isinstance(raw_target, str) and raw_target.strip().endswith(("%", "％")):
             unit = "%"
     name = plain_text(get("name")) or c.text(f"{key}.name", get("name"))
-    if name == TOTAL:
-        _refuse_total(c, f"{key}.name", name, "indicator")
+    _refuse_total(c, key, name, "indicator")
     if unit == "%" and isinstance(actual, Decimal) and actual < 0 and not CHANGE_WORDS.search(name or ""):
         c.fail(f"{key}.actual", f"expected a percentage ≥ 0, got {actual:f}; only an indicator that measures a "
                                 "change (增长率, 同比, 下降率…) can be negative")
@@ -648,7 +647,7 @@ def _project_header(c: Validator, value, department: m.Department | None) -> m.P
         c.fail("project.department", f"names department {dept_id!r} but department.id is {department.id!r}; "
                                      "a project file's department block is its 主管部门's")
     name = c.text("project.name", d.get("name"))
-    _refuse_total(c, "project.name", name, "project")
+    _refuse_total(c, "project", name, "project")
     code = d.get("code")
     return m.ProjectInfo(
         name=name, department=dept_id,

@@ -161,11 +161,9 @@ class Validator:
         :data:`MAX_PARAGRAPH`. Neither may hold control characters, invisible formatting
         characters (zero-width spaces, direction overrides) or lone surrogates: they make two
         names that look alike differ, and break the Word and Excel writers."""
-        if type(value) is str and pattern is None:  # the usual case: printable text of a usual length
-            text = value.strip()
-            if text and len(text) <= (MAX_PARAGRAPH if long else MAX_NAME) and text.isprintable() \
-                    and (choices is None or text in choices):
-                return text
+        text = plain_text(value, long=long) if pattern is None else None  # the usual case
+        if text is not None and (choices is None or text in choices):
+            return text
         if value is None or value is MISSING:
             if not optional and not self.reported_missing(key):
                 self.fail(key, f"expected {what}, got nothing")

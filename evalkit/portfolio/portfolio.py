@@ -467,11 +467,14 @@ def _department_files(folder: Path) -> list[Path]:
     """``params_files([folder])``, from the one read of each file that also indexes the folder's
     project tables (:func:`~evalkit.core.project_files.project_index`, which every department's
     evaluation asks for, and the parallel reader's workers inherit)."""
-    projects = set(project_tables(folder))
-    for name in refused(project_index(folder)):  # not read by the scan (a link out of the folder…): as params_files
-        if is_project_file(folder / name):
-            projects.add(name)
+    projects = _project_names(folder, project_index(folder), project_tables(folder))
     return [folder / name for name in folder_param_names(folder) if name not in projects]
+
+
+def _project_names(folder: Path, index: dict, scanned) -> set[str]:
+    """The project tables a scan of ``folder`` found (``scanned``), and those among the files it did
+    not read (a link out of the folder…), decided as :func:`~evalkit.paths.params_files` decides."""
+    return {*scanned, *(name for name in refused(index) if is_project_file(folder / name))}
 
 
 #: From this many files on, ``Portfolio.load`` reads them in parallel worker processes.
@@ -580,11 +583,9 @@ def _read_results(folder: Path, results: str | Path, jobs: int | None
     for _, recorded in found.values():
         known |= recorded
     unknown = [name for name in listing if name not in found and not (name in known and PROJECT_NAME.search(name))]
-    index, projects = scan(folder, unknown)
+    index, scanned = scan(folder, unknown)
+    projects = _project_names(folder, index, scanned)
     unread = set(unknown)
-    for name in refused(index):  # not read by the scan (a link out of the folder…): decided as params_files does
-        if is_project_file(folder / name):
-            projects.add(name)
     names = [name for name in listing if name in found or (name in unread and name not in projects)]
     # a project table that appeared since a stamp changes its department's result: the files the
     # current stamps recorded are as they were read, so only the others name a department anew
